@@ -1,0 +1,280 @@
+// The storage port: everything the engine and the HTTP layer keep. Shaped as collections of documents
+// so that MongoDB (mongoose) implements it as naturally as SQLite does. Every adapter passes
+// test/server/store/contract.ts.
+import type { CaseContext } from '../../workflows/case.types.ts';
+import type {
+  DeadlineKind,
+  Outcome,
+  Role,
+  Status,
+  Tier,
+  WarningLevel,
+} from '../../workflows/vocabulary.ts';
+
+export interface DeadlineView {
+  kind: DeadlineKind;
+  startAt: string;
+  dueAt: string;
+  warning: WarningLevel;
+  /** computed past the years the holiday calendar covers: recomputed when that year's data arrives */
+  provisional: boolean;
+}
+
+/** The current record of a case: the persisted workflow snapshot plus the fields lists need. */
+export interface CaseRecord {
+  id: string;
+  caseNo: string;
+  workflowVersion: string;
+  status: Status;
+  phase: string;
+  tier: Tier;
+  outcome: Outcome | null;
+  bodyId: string;
+  category: string;
+  channel: string;
+  compoundId: string;
+  communityId: string;
+  subdistrictId: string;
+  summary: string;
+  /** lower-cased text searched by `q`: case number, summary, party names, claims */
+  searchText: string;
+  assignees: string[];
+  experts: string[];
+  /** the court's inbox: referrals, delegations and confirmation requests addressed to the court */
+  courtId: string | null;
+  courtInbox: boolean;
+  deadlines: DeadlineView[];
+  /** the most severe warning among open deadlines */
+  warning: WarningLevel;
+  overdue: boolean;
+  snapshot: { value: unknown; context: CaseContext };
+  accessCodeHash: string;
+  /** = seq of the last event; 1 after intake */
+  version: number;
+  lastHash: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+}
+
+export interface ActorRef {
+  id: string;
+  username: string;
+  role: string;
+  name?: string;
+}
+
+export interface EventRecord {
+  caseId: string;
+  seq: number; // gap-free from 1
+  type: string;
+  at: string;
+  actor: ActorRef;
+  data: unknown;
+  clientIp?: string | null;
+  prevHash: string; // '' for seq 1
+  hash: string; // sha256(prevHash + canonical event)
+}
+
+export interface OutboxEntry {
+  id: string;
+  caseId: string;
+  seq: number;
+  topic: 'case:updated' | 'inbox:updated' | string;
+  payload: unknown;
+  createdAt: string;
+}
+
+export type TimerState = 'pending' | 'fired' | 'cancelled';
+export interface TimerRecord {
+  id: string;
+  caseId: string;
+  kind: DeadlineKind;
+  level: Exclude<WarningLevel, 'none'>; // red = expiry
+  dueAt: string; // when this timer fires
+  deadlineDueAt: string; // the deadline it belongs to
+  state: TimerState;
+  leaseOwner: string | null;
+  leaseUntil: string | null;
+  firedAt: string | null;
+}
+
+/** One event with everything that must commit with it, atomically. */
+export interface Commit {
+  caseId: string;
+  /** the record's version before this event; 0 creates the case */
+  expectedVersion: number;
+  event: EventRecord;
+  record: CaseRecord; // the full new current record (record.version === event.seq)
+  outbox: OutboxEntry[];
+  armTimers: TimerRecord[];
+  /** pending timers of these kinds for this case are cancelled */
+  cancelTimerKinds: DeadlineKind[];
+  /** the timer whose firing produced this event: marked fired in the same transaction */
+  firedTimerId?: string;
+}
+
+export interface CaseFilter {
+  /** jurisdiction: only cases held by these bodies (undefined = no restriction) */
+  bodyIds?: string[];
+  /** or referred/delegated to this court */
+  courtId?: string;
+  /** or with this expert invited */
+  expertId?: string;
+  ids?: string[];
+  status?: Status;
+  tier?: Tier;
+  category?: string;
+  compoundId?: string;
+  overdue?: boolean;
+  warning?: WarningLevel;
+  q?: string;
+  page: number; // 1-based
+  limit: number;
+}
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  name: string;
+  role: Role;
+  bodyId: string | null;
+  passwordHash: string;
+  /** conflict-of-interest facts for mediators */
+  profile: { homeCompoundId?: string; employer?: string; relatives?: string[] };
+  failedLogins: number;
+  lockedUntil: string | null;
+  active: boolean;
+  createdAt: string;
+}
+
+export interface SessionRecord {
+  tokenHash: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+export interface OrgUnit {
+  id: string;
+  name: string;
+  kind: 'district' | 'subdistrict' | 'community' | 'compound';
+  parentId: string | null;
+  order: number;
+}
+
+export interface Body {
+  id: string;
+  name: string;
+  /** short name used in case numbers, e.g. 示范 → （2026）示范物调字第00012号 */
+  shortName: string;
+  tier: Tier;
+  orgUnitId: string; // the unit it serves (community, sub-district, district); court: the district
+}
+
+export interface DocumentRecord {
+  id: string;
+  caseId: string;
+  kind: string;
+  version: number; // 1, 2… per (case, kind)
+  templateVersion: string;
+  html: string;
+  sha256: string;
+  draft: boolean;
+  issuedAt: string;
+  issuedBy: string;
+  data?: unknown; // structured package beside the printable HTML (e.g. for the court)
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string | null;
+  action: string;
+  ip: string | null;
+  detail: unknown;
+}
+
+export interface IdempotencyRecord {
+  key: string; // scoped by the caller: `${userId}:${key}`
+  requestHash: string;
+  status: number;
+  body: unknown;
+  createdAt: string;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'mongo';
+  init(): Promise<void>;
+  close(): Promise<void>;
+
+  cases: {
+    /** Atomically commits each commit (event + record + outbox + timers). Commits are independent:
+     * one failing (VersionConflict) does not undo the others. Results are in input order. */
+    commitMany(commits: Commit[]): Promise<Array<CaseRecord | Error>>;
+    commit(commit: Commit): Promise<CaseRecord>;
+    get(id: string): Promise<CaseRecord | null>;
+    getByNo(caseNo: string): Promise<CaseRecord | null>;
+    list(filter: CaseFilter): Promise<{ items: CaseRecord[]; total: number }>;
+    /** every case, in id order, a page at a time (verification, migrations, statistics) */
+    scan(afterId: string | null, limit: number): Promise<CaseRecord[]>;
+    count(): Promise<number>;
+    /** next docket number for a body and year: 1, 2, … without gaps under concurrency */
+    nextNumber(bodyId: string, year: number): Promise<number>;
+  };
+  events: {
+    list(caseId: string, afterSeq?: number, limit?: number): Promise<EventRecord[]>;
+  };
+  timers: {
+    /** Claims up to `limit` pending timers due at or before `now` whose lease is free or expired. */
+    claimDue(now: string, limit: number, owner: string, leaseMs: number): Promise<TimerRecord[]>;
+    /** Gives a lease back without firing (e.g. the event failed for a reason worth retrying). */
+    release(id: string, owner: string): Promise<void>;
+    /** Marks a timer done without an event (its case moved on; the timer no longer applies). */
+    cancel(id: string): Promise<void>;
+    forCase(caseId: string): Promise<TimerRecord[]>;
+    nextDueAt(): Promise<string | null>;
+  };
+  outbox: {
+    claim(limit: number, owner: string, leaseMs: number): Promise<OutboxEntry[]>;
+    markDone(ids: string[]): Promise<void>;
+    pendingCount(): Promise<number>;
+  };
+  users: {
+    insert(user: UserRecord): Promise<void>;
+    update(id: string, patch: Partial<UserRecord>): Promise<void>;
+    get(id: string): Promise<UserRecord | null>;
+    getByUsername(username: string): Promise<UserRecord | null>;
+    list(): Promise<UserRecord[]>;
+  };
+  sessions: {
+    insert(session: SessionRecord): Promise<void>;
+    get(tokenHash: string): Promise<SessionRecord | null>;
+    revoke(tokenHash: string, at: string): Promise<void>;
+  };
+  org: {
+    putUnits(units: OrgUnit[]): Promise<void>;
+    units(): Promise<OrgUnit[]>;
+    putBodies(bodies: Body[]): Promise<void>;
+    bodies(): Promise<Body[]>;
+  };
+  documents: {
+    insert(doc: DocumentRecord): Promise<void>;
+    list(caseId: string): Promise<DocumentRecord[]>;
+    get(id: string): Promise<DocumentRecord | null>;
+  };
+  audit: {
+    append(entry: AuditEntry): Promise<void>;
+    list(limit: number): Promise<AuditEntry[]>;
+  };
+  idempotency: {
+    get(key: string): Promise<IdempotencyRecord | null>;
+    /** false when the key exists already (another request got there first) */
+    put(rec: IdempotencyRecord): Promise<boolean>;
+  };
+  settings: {
+    get<T>(key: string): Promise<T | null>;
+    put<T>(key: string, value: T): Promise<void>;
+  };
+}

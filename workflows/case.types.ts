@@ -1,0 +1,179 @@
+// The facts a case carries through the workflow, the events it reacts to and the commands it gives
+// the outside world. Pure types: nothing here performs I/O.
+import type {
+  Category,
+  Channel,
+  DeadlineKind,
+  EventType,
+  MediationTier,
+  Outcome,
+  Role,
+  Tier,
+  WarningLevel,
+} from './vocabulary.ts';
+
+/** Who sent an event. `system` is the engine itself (intake, timers). */
+export interface Actor {
+  id: string;
+  username: string;
+  role: Role | 'system';
+  /** The mediation body (or court) the user works for. */
+  bodyId?: string | null;
+  tier?: Tier | null;
+  name?: string;
+}
+
+export type PartyKind = 'person' | 'organisation' | 'group';
+export interface Party {
+  id: string; // p1, p2… stable within the case
+  role: 'applicant' | 'respondent';
+  kind: PartyKind;
+  name: string;
+  phone?: string;
+  idNumber?: string;
+  address?: string;
+  /** organisations: a property-service company unless stated otherwise. */
+  orgType?: 'property_company' | 'owners_committee' | 'other';
+  /** groups of households: who speaks and signs for them. */
+  representative?: string;
+  households?: number;
+}
+
+/** The bodies that can hold this case, fixed at intake from the compound's place in the tree. */
+export interface BodyChain {
+  community: string;
+  subdistrict: string;
+  district: string;
+  court: string;
+}
+
+export interface Clause {
+  no: number; // 1-based, as printed
+  text: string;
+  obligor?: string; // party id or name
+  performBy: string; // YYYY-MM-DD
+  performance: 'pending' | 'full' | 'partial' | 'none';
+}
+
+export interface Agreement {
+  draftNo: number;
+  draftedAt: string;
+  clauses: Clause[];
+  performBy: string;
+  /** 物权确权: agreements that decide ownership cannot be judicially confirmed. */
+  decidesOwnership: boolean;
+  facts?: string;
+  signedBy: string[];
+  effectiveAt: string | null;
+}
+
+export interface Session {
+  no: number;
+  at: string;
+  place: string;
+  scheduledAt: string;
+  summary?: string;
+  recordedAt?: string;
+}
+
+export interface FollowUp {
+  at: string;
+  by: string;
+  performance: 'full' | 'partial' | 'none';
+  satisfaction: number;
+  note: string;
+  clauses?: Array<{ clause: number; performance: 'full' | 'partial' | 'none' }>;
+}
+
+export interface Delegation {
+  courtRef: string;
+  dueAt: string;
+  /** 委派 before filing (30 days) or 委托 after filing (15/7 days). */
+  mode: 'delegated' | 'entrusted';
+}
+
+export interface Conflict {
+  mediatorId: string;
+  reason: string; // why they are flagged: same compound, relative, company staff…
+}
+
+export interface CaseContext {
+  caseId: string;
+  caseNo: string;
+  tier: Tier;
+  bodyId: string;
+  bodies: BodyChain;
+  channel: Channel;
+  category: Category;
+  compoundId: string;
+  summary: string;
+  claims: string[];
+  householdsInvolved: number;
+  flags: { major: boolean; specialised: boolean; escalationRisk: boolean; majorReasons: string[] };
+  parties: Party[];
+  assignees: string[];
+  experts: string[];
+  opinions: Array<{ expertId: string; text: string; at: string }>;
+  recusals: Array<{ mediatorId: string; reason: string; at: string }>;
+  conflictOverrides: Array<{ mediatorId: string; reason: string; override: string; at: string }>;
+  sessions: Session[];
+  agreement: Agreement | null;
+  confirmation: { requestedAt: string; confirmed?: boolean; ruling?: string; decidedAt?: string } | null;
+  followUps: FollowUp[];
+  delegation: Delegation | null;
+  referral: { fromTier: MediationTier; fromBodyId: string; at: string; reason: string; courtCaseNo?: string } | null;
+  escalations: Array<{ from: Tier; to: Tier; at: string; reason: string }>;
+  extensions: Array<{ kind: DeadlineKind; days: number; reason: string; at: string }>;
+  warnings: Partial<Record<DeadlineKind, WarningLevel>>;
+  failure: { at: string; reason: string } | null;
+  outcome: Outcome | null;
+  acceptedAt: string | null;
+  closedAt: string | null;
+  reopenCount: number;
+  lastReason: string | null;
+}
+
+/** Facts the engine looks up before the machine decides (the machine itself does no I/O). */
+export interface EventFacts {
+  /** ASSIGN: conflicts of interest found for the mediators named. */
+  conflicts?: Conflict[];
+  /** INVITE_EXPERT: whether the invited user is an expert. */
+  expertExists?: boolean;
+  /** ASSIGN: the named users are mediators of the holding body. */
+  mediatorsValid?: boolean;
+}
+
+/** What the machine receives: the event plus who sent it and when (the engine's clock). */
+export interface CaseEvent {
+  type: EventType;
+  data: Record<string, any>;
+  actor: Actor;
+  at: string; // ISO-8601
+  facts?: EventFacts;
+}
+
+/** What the machine asks the outside world to do; carried out by the engine with the commit. */
+export type Command =
+  | { type: 'deadline.arm'; kind: DeadlineKind; from: string; dueAt?: string }
+  | { type: 'deadline.extend'; kind: DeadlineKind; days: number }
+  | { type: 'deadline.cancel'; kind: DeadlineKind | 'all' }
+  | { type: 'notify.inbox'; audience: 'body' | 'court'; bodyId: string; reason: string }
+  | { type: 'followUp.schedule'; performBy: string };
+
+export interface IntakeInput {
+  caseId: string;
+  caseNo: string;
+  channel: Channel;
+  category: Category;
+  compoundId: string;
+  summary: string;
+  claims: string[];
+  householdsInvolved: number;
+  parties: Party[];
+  bodies: BodyChain;
+  tier: MediationTier;
+  flags: CaseContext['flags'];
+  delegation: Delegation | null;
+  /** When the case was registered (the engine's clock). */
+  at: string;
+}
