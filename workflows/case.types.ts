@@ -62,7 +62,12 @@ export interface Agreement {
   performBy: string;
   /** 物权确权: agreements that decide ownership cannot be judicially confirmed. */
   decidesOwnership: boolean;
+  /** 人民调解法 art. 29: the main facts, the points in dispute and each party's responsibility */
   facts?: string;
+  disputePoints?: string;
+  responsibilities?: string;
+  /** total sum the clauses move, in yuan, printed in figures and 大写 */
+  amount?: number;
   signedBy: string[];
   effectiveAt: string | null;
 }
@@ -100,6 +105,7 @@ export interface Conflict {
 export interface CaseContext {
   caseId: string;
   caseNo: string;
+  registeredAt: string;
   tier: Tier;
   bodyId: string;
   bodies: BodyChain;

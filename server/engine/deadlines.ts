@@ -1,0 +1,139 @@
+// Carries out the machine's deadline commands: computes due dates on the working-day calendar and
+// turns each deadline into durable timer rows (one per warning level) that commit with the event.
+import { randomUUID } from 'node:crypto';
+import { endOfShanghaiDay, type WorkingCalendar } from '../../workflows/calendar/calendar.ts';
+import type { Command } from '../../workflows/case.types.ts';
+import {
+  computeDue,
+  currentWarning,
+  extendDue,
+  followUpDates,
+  warningTimes,
+  type LimitKind,
+  type LimitRule,
+  type WarningFractions,
+} from '../../workflows/deadlines.ts';
+import type { DeadlineKind, WarningLevel } from '../../workflows/vocabulary.ts';
+import type { DeadlineView, TimerRecord } from '../store/port.ts';
+
+export interface DeadlineSettings {
+  limits: Readonly<Record<LimitKind, Readonly<LimitRule>>>;
+  fractions: Readonly<WarningFractions>;
+  followUpOffsets: readonly number[];
+}
+
+export interface DeadlinePlan {
+  deadlines: DeadlineView[];
+  armTimers: TimerRecord[];
+  cancelTimerKinds: DeadlineKind[];
+}
+
+const SEVERITY: Record<WarningLevel, number> = { none: 0, blue: 1, yellow: 2, orange: 3, red: 4 };
+
+export function worstWarning(deadlines: DeadlineView[]): WarningLevel {
+  return deadlines.reduce<WarningLevel>((w, d) => (SEVERITY[d.warning] > SEVERITY[w] ? d.warning : w), 'none');
+}
+
+function timersFor(caseId: string, view: DeadlineView, now: string, fractions: Readonly<WarningFractions>): TimerRecord[] {
+  const nowMs = Date.parse(now);
+  return warningTimes(view.startAt, view.dueAt, fractions)
+    .filter((w) => Date.parse(w.at) > nowMs || w.level === 'red')
+    .filter((w) => SEVERITY[w.level] > SEVERITY[view.warning])
+    .map((w) => ({
+      id: randomUUID(),
+      caseId,
+      kind: view.kind,
+      level: w.level,
+      dueAt: w.at,
+      deadlineDueAt: view.dueAt,
+      state: 'pending' as const,
+      leaseOwner: null,
+      leaseUntil: null,
+      firedAt: null,
+    }));
+}
+
+/** Applies deadline commands to the case's deadlines; returns the new list and the timer changes. */
+export function planDeadlines(input: {
+  caseId: string;
+  current: DeadlineView[];
+  commands: Command[];
+  now: string;
+  calendar: WorkingCalendar;
+  settings: DeadlineSettings;
+  delegationMode?: 'delegated' | 'entrusted';
+}): DeadlinePlan {
+  const { caseId, now, calendar, settings } = input;
+  let deadlines = [...input.current];
+  const arm = new Map<DeadlineKind, DeadlineView>();
+  const cancel = new Set<DeadlineKind>();
+
+  const drop = (kind: DeadlineKind) => {
+    deadlines = deadlines.filter((d) => d.kind !== kind);
+    arm.delete(kind);
+    cancel.add(kind);
+  };
+
+  for (const cmd of input.commands) {
+    if (cmd.type === 'deadline.cancel') {
+      const kinds = cmd.kind === 'all' ? deadlines.map((d) => d.kind) : [cmd.kind];
+      kinds.forEach(drop);
+    } else if (cmd.type === 'deadline.arm') {
+      drop(cmd.kind);
+      const from = cmd.from || now;
+      let view: DeadlineView;
+      if (cmd.dueAt) {
+        // the court's own due date (委派/委托): the end of that day, moved to a working day
+        const date = calendar.nextWorkingDay(cmd.dueAt.slice(0, 10));
+        view = { kind: cmd.kind, startAt: from, dueAt: endOfShanghaiDay(date), warning: 'none', provisional: !calendar.covers(Number(date.slice(0, 4))) };
+      } else {
+        const rule = settings.limits[limitKindFor(cmd.kind, input.delegationMode)];
+        const due = computeDue(calendar, from, rule);
+        view = { kind: cmd.kind, startAt: from, dueAt: due.dueAt, warning: 'none', provisional: due.provisional };
+      }
+      deadlines.push(view);
+      arm.set(cmd.kind, view);
+    } else if (cmd.type === 'deadline.extend') {
+      const existing = deadlines.find((d) => d.kind === cmd.kind);
+      if (!existing) continue;
+      const due = extendDue(calendar, existing.dueAt, cmd.days);
+      const view: DeadlineView = {
+        ...existing,
+        dueAt: due.dueAt,
+        provisional: due.provisional,
+        warning: currentWarning(now, existing.startAt, due.dueAt, settings.fractions),
+      };
+      drop(cmd.kind);
+      deadlines.push(view);
+      arm.set(cmd.kind, view);
+    } else if (cmd.type === 'followUp.schedule' && cmd.performBy) {
+      // 回访: the first visit after the performance date is the next follow-up deadline
+      const visits = followUpDates(calendar, cmd.performBy, settings.followUpOffsets);
+      if (visits.length === 0) continue;
+      drop('follow_up');
+      const view: DeadlineView = {
+        kind: 'follow_up',
+        startAt: now,
+        dueAt: endOfShanghaiDay(visits[0].date),
+        warning: 'none',
+        provisional: visits[0].provisional,
+      };
+      deadlines.push(view);
+      arm.set('follow_up', view);
+    }
+  }
+
+  const armTimers = [...arm.values()].flatMap((v) => timersFor(caseId, v, now, settings.fractions));
+  return { deadlines, armTimers, cancelTimerKinds: [...cancel] };
+}
+
+function limitKindFor(kind: DeadlineKind, mode?: 'delegated' | 'entrusted'): LimitKind {
+  if (kind === 'delegation') return mode === 'entrusted' ? 'entrusted_ordinary' : 'delegation';
+  if (kind === 'follow_up') return 'acceptance'; // never armed by rule: follow-ups come from the schedule
+  return kind;
+}
+
+/** A fired warning colours its deadline; red marks it overdue. Warnings only ever get worse. */
+export function noteWarning(deadlines: DeadlineView[], kind: DeadlineKind, level: WarningLevel): DeadlineView[] {
+  return deadlines.map((d) => (d.kind === kind && SEVERITY[level] > SEVERITY[d.warning] ? { ...d, warning: level } : d));
+}

@@ -1,0 +1,370 @@
+// The engine: loads a case, lets the workflow decide on an event, and commits the event, the new
+// snapshot, the timers and the outbox together. It keeps no actor per case in memory: a case is
+// restored from its persisted snapshot for each event (cheap: tens of microseconds), so memory does
+// not grow with the number of cases.
+import { createHash, randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypto';
+import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
+import type { Actor, CaseEvent, Command, Delegation, EventFacts, Party } from '../../workflows/case.types.ts';
+import { availableEvents, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
+import { findConflicts, route, type RoutingRules } from '../../workflows/routing.ts';
+import type { Category, Channel, DeadlineKind, EventType, WarningLevel } from '../../workflows/vocabulary.ts';
+import type { CaseRecord, Commit, EventRecord, OutboxEntry, Store, TimerRecord } from '../store/port.ts';
+import { isoShanghai, type Clock } from './clock.ts';
+import { planDeadlines, noteWarning, worstWarning, type DeadlineSettings } from './deadlines.ts';
+import type { Directory } from './directory.ts';
+import { EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from './errors.ts';
+import { GroupCommitter } from './group-commit.ts';
+import { hashEvent } from './hash-chain.ts';
+
+export interface IntakeRequest {
+  channel: Channel;
+  compoundId: string;
+  category: Category;
+  summary: string;
+  parties: Array<Omit<Party, 'id'>>;
+  householdsInvolved?: number;
+  claims?: string[];
+  disputedAmount?: number;
+  escalationRisk?: boolean;
+  /** 委派/委托调解 from the court */
+  delegation?: { courtRef: string; dueAt?: string; mode?: Delegation['mode'] };
+  /** where a case came from in another system (12345, grid): its reference */
+  source?: { system: string; ref: string };
+}
+
+export interface EventRequest {
+  type: EventType;
+  data?: Record<string, unknown>;
+  expectedVersion?: number;
+}
+
+export interface RequestMeta {
+  clientIp?: string | null;
+}
+
+export interface EngineOptions {
+  store: Store;
+  clock: Clock;
+  directory: Directory;
+  calendar: () => WorkingCalendar;
+  deadlines: DeadlineSettings;
+  routing: RoutingRules;
+  /** scrypt cost for access codes; tests may lower it */
+  accessCodeCost?: number;
+}
+
+const SYSTEM: Actor = { id: 'system', username: 'system', role: 'system', name: '系统' };
+const RETRIES = 5;
+
+export class Engine {
+  private readonly committer: GroupCommitter;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly directory: Directory;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.store = opts.store;
+    this.clock = opts.clock;
+    this.directory = opts.directory;
+    this.committer = new GroupCommitter(opts.store);
+  }
+
+  now(): string {
+    return isoShanghai(this.clock.now());
+  }
+
+  // ── intake ────────────────────────────────────────────────────────────────────────────────
+  async intake(req: IntakeRequest, actor: Actor, meta: RequestMeta = {}): Promise<{ record: CaseRecord; accessCode: string }> {
+    const chain = this.directory.compoundChain(req.compoundId);
+    if (!chain) throw new ValidationFailed('unknown compound', [{ field: 'compoundId', message: 'no such compound in the organisation tree' }]);
+    const now = this.now();
+    const householdsInvolved = req.householdsInvolved ?? req.parties.reduce((n, p) => n + (p.households ?? 1), 0);
+    const decision = route(
+      { channel: req.channel, category: req.category, householdsInvolved, disputedAmount: req.disputedAmount, escalationRisk: req.escalationRisk },
+      this.opts.routing,
+    );
+    const bodyId = chain.bodies[decision.tier];
+    const body = this.directory.body(bodyId);
+    const year = Number(now.slice(0, 4));
+    const n = await this.store.cases.nextNumber(bodyId, year);
+    const caseNo = `（${year}）${body?.shortName ?? ''}物调字第${String(n).padStart(5, '0')}号`;
+    const caseId = `c${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    const parties: Party[] = req.parties.map((p, i) => ({ ...p, id: `p${i + 1}` }) as Party);
+    const delegation: Delegation | null = req.delegation
+      ? { courtRef: req.delegation.courtRef, dueAt: req.delegation.dueAt ?? '', mode: req.delegation.mode ?? 'delegated' }
+      : null;
+
+    const started = start({
+      caseId,
+      caseNo,
+      channel: req.channel,
+      category: req.category,
+      compoundId: req.compoundId,
+      summary: req.summary,
+      claims: req.claims ?? [],
+      householdsInvolved,
+      parties,
+      bodies: chain.bodies,
+      tier: decision.tier,
+      flags: decision.flags,
+      delegation,
+      at: now,
+    });
+
+    const accessCode = newAccessCode();
+    const base: CaseRecord = {
+      id: caseId,
+      caseNo,
+      workflowVersion: CURRENT_VERSION,
+      status: 'registered',
+      phase: '',
+      tier: decision.tier,
+      outcome: null,
+      bodyId,
+      category: req.category,
+      channel: req.channel,
+      compoundId: req.compoundId,
+      communityId: chain.community.id,
+      subdistrictId: chain.subdistrict.id,
+      summary: req.summary,
+      searchText: '',
+      assignees: [],
+      experts: [],
+      courtId: chain.bodies.court,
+      courtInbox: false,
+      deadlines: [],
+      warning: 'none',
+      overdue: false,
+      snapshot: started.snapshot,
+      accessCodeHash: hashAccessCode(accessCode, caseId, this.opts.accessCodeCost),
+      version: 0,
+      lastHash: '',
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+    };
+    const data = {
+      ...req,
+      parties,
+      householdsInvolved,
+      tier: decision.tier,
+      bodyId,
+      flags: decision.flags,
+      workflowVersion: CURRENT_VERSION,
+    };
+    const commit = this.buildCommit(base, started.snapshot, started.commands, { type: 'REGISTER', data, actor, at: now }, meta);
+    const record = await this.committer.submit(commit);
+    return { record, accessCode };
+  }
+
+  // ── events ────────────────────────────────────────────────────────────────────────────────
+  /** Applies one event from a person or another system. expectedVersion guards against lost
+   * updates; without it the engine retries on a concurrent change. */
+  async dispatch(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta = {}): Promise<CaseRecord> {
+    for (let attempt = 0; ; attempt++) {
+      const record = await this.store.cases.get(caseId);
+      if (!record) throw new NotFound('case');
+      if (req.expectedVersion !== undefined && req.expectedVersion !== record.version) {
+        throw new VersionConflict(caseId, req.expectedVersion, record.version);
+      }
+      const event: CaseEvent = { type: req.type, data: req.data ?? {}, actor, at: this.now(), facts: this.factsFor(record, req) };
+      const commit = this.decideCommit(record, event, meta);
+      try {
+        return await this.committer.submit(commit);
+      } catch (err) {
+        if (err instanceof VersionConflict && req.expectedVersion === undefined && attempt < RETRIES) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** A durable timer came due: its warning or expiry becomes an event in the case's history. */
+  async fireTimer(timer: TimerRecord): Promise<CaseRecord | null> {
+    for (let attempt = 0; ; attempt++) {
+      const record = await this.store.cases.get(timer.caseId);
+      const deadline = record?.deadlines.find((d) => d.kind === timer.kind && d.dueAt === timer.deadlineDueAt);
+      if (!record || !deadline) {
+        await this.store.timers.cancel(timer.id); // the case moved on: the timer no longer applies
+        return null;
+      }
+      const expired = timer.level === 'red';
+      const event: CaseEvent = {
+        type: expired ? 'DEADLINE_EXPIRED' : 'DEADLINE_WARNING',
+        data: expired ? { kind: timer.kind, dueAt: timer.deadlineDueAt } : { kind: timer.kind, level: timer.level, dueAt: timer.deadlineDueAt },
+        actor: SYSTEM,
+        at: this.now(),
+      };
+      const commit = this.decideCommit(record, event, {});
+      commit.firedTimerId = timer.id;
+      try {
+        return await this.committer.submit(commit);
+      } catch (err) {
+        if (err instanceof VersionConflict && attempt < RETRIES) continue;
+        throw err;
+      }
+    }
+  }
+
+  availableEvents(record: CaseRecord, actor: Actor): EventType[] {
+    return availableEvents(record.workflowVersion, record.snapshot as PersistedSnapshot, actor, this.now());
+  }
+
+  async history(caseId: string): Promise<EventRecord[]> {
+    return this.store.events.list(caseId);
+  }
+
+  verifyAccessCode(record: CaseRecord, code: string): boolean {
+    return checkAccessCode(code, record.id, record.accessCodeHash);
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────────
+  private factsFor(record: CaseRecord, req: EventRequest): EventFacts | undefined {
+    const ctx = record.snapshot.context;
+    if (req.type === 'ASSIGN') {
+      const ids = (req.data?.mediatorIds as string[] | undefined) ?? [];
+      const users = ids.map((id) => this.directory.user(id));
+      const mediatorsValid = ids.length > 0 && users.every((u) => u?.role === 'mediator' && u.active && u.bodyId === ctx.bodyId);
+      const profiles = ids.map((id) => this.directory.mediatorProfile(id)).filter((p) => p !== null);
+      return { mediatorsValid, conflicts: findConflicts(profiles, { compoundId: ctx.compoundId, parties: ctx.parties }) };
+    }
+    if (req.type === 'INVITE_EXPERT') {
+      const u = this.directory.user(String(req.data?.expertId ?? ''));
+      return { expertExists: u?.role === 'expert' && u.active };
+    }
+    return undefined;
+  }
+
+  private decideCommit(record: CaseRecord, event: CaseEvent, meta: RequestMeta): Commit {
+    const decision = decide(record.workflowVersion, record.snapshot as PersistedSnapshot, event);
+    if (!decision.ok) {
+      const why = {
+        state: `it does not apply while the case is ${decision.status}`,
+        refused: 'not permitted for this user, or its conditions are not met in the current state',
+        condition: 'its conditions are not met',
+      }[decision.why];
+      const details: Record<string, unknown> = { status: decision.status, reason: decision.why };
+      if (event.facts?.conflicts?.length) details.conflicts = event.facts.conflicts;
+      if (event.facts?.mediatorsValid === false) details.mediators = 'every mediator must be an active mediator of the body holding the case';
+      throw new EventNotAllowed(event.type, why, details);
+    }
+    return this.buildCommit(record, decision.snapshot, decision.commands, event, meta);
+  }
+
+  private buildCommit(prev: CaseRecord, snapshot: PersistedSnapshot, commands: Command[], event: CaseEvent, meta: RequestMeta): Commit {
+    const ctx = snapshot.context;
+    const plan = planDeadlines({
+      caseId: prev.id,
+      current: prev.deadlines,
+      commands,
+      now: event.at,
+      calendar: this.opts.calendar(),
+      settings: this.opts.deadlines,
+      delegationMode: ctx.delegation?.mode,
+    });
+    let deadlines = plan.deadlines;
+    if (event.type === 'DEADLINE_WARNING' || event.type === 'DEADLINE_EXPIRED') {
+      const level: WarningLevel = event.type === 'DEADLINE_EXPIRED' ? 'red' : (event.data.level as WarningLevel);
+      deadlines = noteWarning(deadlines, event.data.kind as DeadlineKind, level);
+    }
+    const status = statusOf(snapshot);
+    const seq = prev.version + 1;
+    const unsigned: Omit<EventRecord, 'hash'> = {
+      caseId: prev.id,
+      seq,
+      type: event.type,
+      at: event.at,
+      actor: { id: event.actor.id, username: event.actor.username, role: event.actor.role, ...(event.actor.name ? { name: event.actor.name } : {}) },
+      data: event.data,
+      clientIp: meta.clientIp ?? null,
+      prevHash: prev.lastHash,
+    };
+    const eventRecord: EventRecord = { ...unsigned, hash: hashEvent(unsigned) };
+    const record: CaseRecord = {
+      ...prev,
+      status,
+      phase: phaseOf(snapshot),
+      tier: ctx.tier,
+      outcome: status === 'closed' || status === 'declined' ? ctx.outcome : null,
+      bodyId: ctx.bodyId,
+      assignees: ctx.assignees,
+      experts: ctx.experts,
+      courtInbox: Boolean(ctx.delegation || ctx.referral || ctx.confirmation),
+      searchText: searchTextOf(prev.caseNo, ctx),
+      deadlines,
+      warning: worstWarning(deadlines),
+      overdue: deadlines.some((d) => d.warning === 'red'),
+      snapshot,
+      version: seq,
+      lastHash: eventRecord.hash,
+      updatedAt: event.at,
+      closedAt: status === 'closed' ? (ctx.closedAt ?? event.at) : null,
+    };
+    return {
+      caseId: prev.id,
+      expectedVersion: prev.version,
+      event: eventRecord,
+      record,
+      outbox: outboxFor(record, eventRecord, commands),
+      armTimers: plan.armTimers,
+      cancelTimerKinds: plan.cancelTimerKinds,
+    };
+  }
+}
+
+function searchTextOf(caseNo: string, ctx: PersistedSnapshot['context']): string {
+  return [caseNo, ctx.summary, ...ctx.claims, ...ctx.parties.map((p) => p.name)].join(' ').toLowerCase();
+}
+
+/** What live clients are told. `case:updated` carries no personal data: it goes to residents too. */
+function outboxFor(record: CaseRecord, event: EventRecord, commands: Command[]): OutboxEntry[] {
+  const entries: OutboxEntry[] = [
+    {
+      id: randomUUID(),
+      caseId: record.id,
+      seq: event.seq,
+      topic: 'case:updated',
+      payload: {
+        id: record.id,
+        caseNo: record.caseNo,
+        status: record.status,
+        phase: record.phase,
+        tier: record.tier,
+        version: record.version,
+        event: { type: event.type, at: event.at },
+      },
+      createdAt: event.at,
+    },
+  ];
+  for (const cmd of commands) {
+    if (cmd.type !== 'notify.inbox') continue;
+    entries.push({
+      id: randomUUID(),
+      caseId: record.id,
+      seq: event.seq,
+      topic: 'inbox:updated',
+      payload: { audience: cmd.audience, bodyId: cmd.bodyId, reason: cmd.reason, caseId: record.id, caseNo: record.caseNo, status: record.status },
+      createdAt: event.at,
+    });
+  }
+  return entries;
+}
+
+// ── access codes: shown once, stored only as a salted scrypt hash ────────────────────────────
+const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I: read aloud over the phone
+
+export function newAccessCode(length = 8): string {
+  const bytes = randomBytes(length);
+  return [...bytes].map((b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join('');
+}
+
+export function hashAccessCode(code: string, caseId: string, cost = 16384): string {
+  const salt = createHash('sha256').update(`access-code:${caseId}`).digest();
+  return `scrypt$${cost}$${scryptSync(code.toUpperCase(), salt, 32, { N: cost }).toString('base64url')}`;
+}
+
+export function checkAccessCode(code: string, caseId: string, stored: string): boolean {
+  const cost = Number(stored.split('$')[1]);
+  const a = Buffer.from(hashAccessCode(code, caseId, cost));
+  const b = Buffer.from(stored);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

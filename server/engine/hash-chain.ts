@@ -1,0 +1,42 @@
+// Tamper evidence: each event carries the hash of the one before it, so rewriting history anywhere
+// breaks every later link. `verifyChain` names the first broken link.
+import { createHash } from 'node:crypto';
+import type { EventRecord } from '../store/port.ts';
+
+/** JSON with object keys sorted at every depth: the same event always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function hashEvent(e: Omit<EventRecord, 'hash'>): string {
+  const body = canonicalJson({
+    caseId: e.caseId,
+    seq: e.seq,
+    type: e.type,
+    at: e.at,
+    actor: e.actor,
+    data: e.data,
+    clientIp: e.clientIp ?? null,
+    prevHash: e.prevHash,
+  });
+  return createHash('sha256').update(body).digest('hex');
+}
+
+export type ChainCheck = { ok: true; events: number } | { ok: false; seq: number; problem: string };
+
+export function verifyChain(events: EventRecord[]): ChainCheck {
+  let prev = '';
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    if (e.seq !== i + 1) return { ok: false, seq: e.seq, problem: `expected seq ${i + 1}` };
+    if (e.prevHash !== prev) return { ok: false, seq: e.seq, problem: 'prevHash does not match the previous event' };
+    if (hashEvent(e) !== e.hash) return { ok: false, seq: e.seq, problem: 'hash does not match the event content' };
+    prev = e.hash;
+  }
+  return { ok: true, events: events.length };
+}

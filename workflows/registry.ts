@@ -1,0 +1,136 @@
+// Published workflow versions. A case records the version it started on and keeps running on it;
+// new cases start on CURRENT_VERSION. `migrationReport` tells, before anything changes, which
+// running cases could move to a newer version.
+import { initialTransition, transition } from 'xstate';
+import { createCaseMachine, STATUS_BY_STATE, type CaseMachine } from './case.machine.ts';
+import type { Actor, CaseContext, CaseEvent, Command, IntakeInput } from './case.types.ts';
+import { USER_EVENT_TYPES, type EventType, type Status } from './vocabulary.ts';
+
+export const WORKFLOWS: Readonly<Record<string, CaseMachine>> = Object.freeze({
+  // 2026.1: acceptance led to a separate investigation stage (调查核实) before the first session.
+  '2026.1': createCaseMachine({ version: '2026.1', investigationStage: true }),
+  // 2026.2: investigation happens inside mediation (offices work that way, API.md "Preconditions").
+  '2026.2': createCaseMachine({ version: '2026.2', investigationStage: false }),
+});
+export const CURRENT_VERSION = '2026.2';
+
+export interface PersistedSnapshot {
+  value: unknown;
+  context: CaseContext;
+}
+
+export function machineFor(version: string): CaseMachine {
+  const machine = WORKFLOWS[version];
+  if (!machine) throw new Error(`unknown workflow version ${version}`);
+  return machine;
+}
+
+type Snapshot = ReturnType<CaseMachine['resolveState']>;
+
+function restore(machine: CaseMachine, persisted: PersistedSnapshot): Snapshot {
+  return machine.resolveState({ value: persisted.value as never, context: persisted.context });
+}
+
+function commandsOf(actions: Array<{ type: string; params?: unknown }>): Command[] {
+  return actions
+    .filter((a) => a.type === 'xstate.emit')
+    .map((a) => (a.params as { event: Command }).event);
+}
+
+function persist(snapshot: Snapshot): PersistedSnapshot {
+  return { value: snapshot.value, context: snapshot.context };
+}
+
+/** Starts a case: the first snapshot and the commands intake gives (deadlines, inbox notice). */
+export function start(input: IntakeInput, version = CURRENT_VERSION) {
+  const [snapshot, actions] = initialTransition(machineFor(version), input);
+  return { snapshot: persist(snapshot), commands: commandsOf(actions as never), stateName: stateName(snapshot.value) };
+}
+
+export type Decision =
+  | { ok: true; snapshot: PersistedSnapshot; commands: Command[] }
+  | { ok: false; why: 'state' | 'refused' | 'condition'; status: Status };
+
+/** Applies one event to a persisted snapshot: the whole of the workflow's decision, without I/O. */
+export function decide(version: string, persisted: PersistedSnapshot, event: CaseEvent): Decision {
+  const machine = machineFor(version);
+  const snapshot = restore(machine, persisted);
+  if (!snapshot.can(event as never)) {
+    const status = statusOf(persisted);
+    const handled = eventsHandledIn(machine, snapshot).has(event.type);
+    if (!handled) return { ok: false, why: 'state', status };
+    const probeOk = snapshot.can({ ...event, probe: true } as never);
+    return { ok: false, why: probeOk ? 'condition' : 'refused', status };
+  }
+  const [next, actions] = transition(machine, snapshot, event as never);
+  return { ok: true, snapshot: persist(next), commands: commandsOf(actions as never) };
+}
+
+function eventsHandledIn(machine: CaseMachine, snapshot: Snapshot): Set<string> {
+  const types = new Set<string>();
+  for (const node of snapshot._nodes) for (const t of node.ownEvents) types.add(t);
+  void machine;
+  return types;
+}
+
+/** The events this actor could send now: derived from the machine's own guards, not a hand-kept list. */
+export function availableEvents(version: string, persisted: PersistedSnapshot, actor: Actor, at: string): EventType[] {
+  const machine = machineFor(version);
+  const snapshot = restore(machine, persisted);
+  return USER_EVENT_TYPES.filter((type) => snapshot.can({ type, data: {}, actor, at, probe: true } as never));
+}
+
+export function stateName(value: unknown): string {
+  return typeof value === 'string' ? value : Object.keys(value as object)[0];
+}
+
+export function statusOf(persisted: PersistedSnapshot): Status {
+  return STATUS_BY_STATE[stateName(persisted.value)];
+}
+
+/** `phase` refines the status with what a mediator would say the case is waiting for. */
+export function phaseOf(persisted: PersistedSnapshot): string {
+  const state = stateName(persisted.value);
+  const c = persisted.context;
+  if (state === 'mediating') {
+    if (c.failure) return 'mediation_failed';
+    if (c.sessions.some((s) => s.recordedAt === undefined)) return 'session_scheduled';
+    if (c.sessions.length > 0) return 'in_session';
+    return c.assignees.length > 0 ? 'investigating' : 'awaiting_assignment';
+  }
+  if (state === 'performing') return c.followUps.length > 0 ? 'followed_up' : 'awaiting_follow_up';
+  if (state === 'closed') return `closed_${c.outcome ?? 'resolved'}`;
+  return state.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+}
+
+export interface MigrationReport {
+  from: string;
+  to: string;
+  movable: Array<{ caseId: string; caseNo: string; state: string }>;
+  blocked: Array<{ caseId: string; caseNo: string; state: string; reason: string }>;
+}
+
+/** Dry run: which running cases could move to `to` (their state exists there), which could not. */
+export function migrationReport(
+  cases: Array<{ id: string; caseNo: string; workflowVersion: string; snapshot: PersistedSnapshot }>,
+  from: string,
+  to: string,
+): MigrationReport {
+  const target = machineFor(to);
+  const report: MigrationReport = { from, to, movable: [], blocked: [] };
+  for (const c of cases) {
+    if (c.workflowVersion !== from) continue;
+    const state = stateName(c.snapshot.value);
+    if (state === 'closed') continue; // finished cases stay where they ended
+    let exists = true;
+    try {
+      target.resolveState({ value: c.snapshot.value as never, context: c.snapshot.context });
+      exists = target.getStateNodeById(`case.${state}`) !== undefined;
+    } catch {
+      exists = false;
+    }
+    if (exists) report.movable.push({ caseId: c.id, caseNo: c.caseNo, state });
+    else report.blocked.push({ caseId: c.id, caseNo: c.caseNo, state, reason: `state "${state}" does not exist in ${to}` });
+  }
+  return report;
+}

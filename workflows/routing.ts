@@ -1,0 +1,95 @@
+// Pure rules the workflow relies on: which tier takes a new case, who is next up, who may not
+// mediate it. 一般纠纷不出街镇、专业纠纷精准介入、重大纠纷妥善处置 (seed 000 §四(三)1).
+import type { Conflict, Party } from './case.types.ts';
+import type { Category, Channel, MediationTier } from './vocabulary.ts';
+
+export interface RoutingRules {
+  /** 重大纠纷: households involved at or above this go to the district committee */
+  majorHouseholds: number;
+  /** 重大纠纷: disputed amount (yuan) at or above this */
+  majorAmount: number;
+  /** categories that are always major */
+  majorCategories: Category[];
+  /** categories that need an expert (lawyer, accountant, cost engineer: 专家顾问团) */
+  specialisedCategories: Category[];
+}
+
+export const DEFAULT_ROUTING: RoutingRules = {
+  majorHouseholds: 10,
+  majorAmount: 100_000,
+  majorCategories: ['property_handover'],
+  specialisedCategories: ['maintenance_fund', 'elevator', 'fee_adjustment', 'property_handover', 'owners_committee'],
+};
+
+export interface RoutingInput {
+  channel: Channel;
+  category: Category;
+  householdsInvolved: number;
+  disputedAmount?: number;
+  escalationRisk?: boolean;
+}
+
+export interface RoutingDecision {
+  tier: MediationTier;
+  flags: { major: boolean; specialised: boolean; escalationRisk: boolean; majorReasons: string[] };
+}
+
+/** Ordinary → community room; major → district committee; court delegations → district committee,
+ * which docks with the court (诉调对接). Specialised categories keep their tier and flag an expert. */
+export function route(input: RoutingInput, rules: RoutingRules = DEFAULT_ROUTING): RoutingDecision {
+  const majorReasons: string[] = [];
+  if (input.householdsInvolved >= rules.majorHouseholds) {
+    majorReasons.push(`涉及${input.householdsInvolved}户（≥${rules.majorHouseholds}户）`);
+  }
+  if ((input.disputedAmount ?? 0) >= rules.majorAmount) {
+    majorReasons.push(`争议金额${input.disputedAmount}元（≥${rules.majorAmount}元）`);
+  }
+  if (rules.majorCategories.includes(input.category)) majorReasons.push('重大纠纷类别');
+  if (input.escalationRisk) majorReasons.push('有矛盾激化风险');
+  const major = majorReasons.length > 0;
+  const specialised = rules.specialisedCategories.includes(input.category);
+  const tier: MediationTier = major || input.channel === 'court_delegation' ? 'district' : 'community';
+  return { tier, flags: { major, specialised, escalationRisk: Boolean(input.escalationRisk), majorReasons } };
+}
+
+const NEXT_TIER: Record<MediationTier, MediationTier | null> = {
+  community: 'subdistrict',
+  subdistrict: 'district',
+  district: null,
+};
+
+/** Escalation (上报) moves one tier at a time; the district committee has no tier above it. */
+export function nextTier(tier: string): MediationTier | null {
+  return NEXT_TIER[tier as MediationTier] ?? null;
+}
+
+export interface MediatorProfile {
+  id: string;
+  name: string;
+  homeCompoundId?: string;
+  employer?: string;
+  relatives?: string[];
+}
+
+/** 回避: a mediator living in the compound, related to a party, or working for a company involved
+ * has an interest in the case (人民调解法 art. 20 / local practice). */
+export function findConflicts(
+  mediators: MediatorProfile[],
+  subject: { compoundId: string; parties: Party[] },
+): Conflict[] {
+  const conflicts: Conflict[] = [];
+  const partyNames = subject.parties.map((p) => p.name);
+  const orgNames = subject.parties.filter((p) => p.kind === 'organisation').map((p) => p.name);
+  for (const m of mediators) {
+    if (m.homeCompoundId && m.homeCompoundId === subject.compoundId) {
+      conflicts.push({ mediatorId: m.id, reason: '调解员居住在本小区' });
+    }
+    if (m.employer && orgNames.includes(m.employer)) {
+      conflicts.push({ mediatorId: m.id, reason: `调解员受雇于当事企业（${m.employer}）` });
+    }
+    for (const rel of m.relatives ?? []) {
+      if (partyNames.includes(rel)) conflicts.push({ mediatorId: m.id, reason: `调解员与当事人${rel}有亲属关系` });
+    }
+  }
+  return conflicts;
+}
