@@ -2,7 +2,7 @@
 // (`event.at`, the engine's clock); everything the outside world must do leaves as emitted commands
 // that the engine carries out with the commit. State names are the ones a mediator uses; the
 // stable API status of each state is in STATUS_BY_STATE (one mapping, one place).
-import { and, assign, emit, enqueueActions, not, setup } from 'xstate';
+import { and, assign, emit, enqueueActions, setup } from 'xstate';
 import type { CaseContext, CaseEvent, Clause, Command, IntakeInput } from './case.types.ts';
 import { nextTier } from './routing.ts';
 import type { DeadlineKind, MediationTier, Status } from './vocabulary.ts';
@@ -14,8 +14,14 @@ export interface MachineOptions {
   investigationStage: boolean;
 }
 
-/** An event may be checked for availability without its data: data-dependent guards then pass. */
-type ProbeEvent = CaseEvent & { probe?: boolean };
+/** An event may be probed: 'data' checks availability without the event's data (data guards pass);
+ * 'actor' asks only whether this sender may ever send it here (every condition passes). */
+type ProbeEvent = CaseEvent & { probe?: 'data' | 'actor' };
+type GuardArgs = { context: CaseContext; event: ProbeEvent };
+/** a condition on the case's facts: skipped when only the sender is being checked */
+const fact = (test: (a: GuardArgs) => boolean) => (a: GuardArgs) => a.event.probe === 'actor' || test(a);
+/** a condition on the event's data: skipped whenever probing */
+const given = (test: (a: GuardArgs) => boolean) => (a: GuardArgs) => a.event.probe !== undefined || test(a);
 
 const d = (e: CaseEvent) => e.data ?? {};
 /** the moment of the event; on entry at intake (xstate.init) the registration time */
@@ -55,31 +61,30 @@ export function createCaseMachine(options: MachineOptions) {
         event.actor.role === 'expert' && context.experts.includes(event.actor.id),
       fromSystem: ({ event }) => event.actor.role === 'system',
       // ── facts of the case ──
-      isDelegated: ({ context }) => context.delegation !== null,
-      hasHigherTier: ({ context }) => nextTier(context.tier) !== null,
-      decidesOwnership: ({ context }) => Boolean(context.agreement?.decidesOwnership),
-      confirmationWindowOpen: ({ context }) =>
-        context.agreement?.effectiveAt != null && context.warnings.confirmation !== 'red',
-      notYetConfirmed: ({ context }) => context.confirmation?.confirmed !== true,
-      hasFollowUp: ({ context }) => context.followUps.length > 0,
-      lastFollowUpShortOfFull: ({ context }) => {
+      isDelegated: fact(({ context }) => context.delegation !== null),
+      notDelegated: fact(({ context }) => context.delegation === null),
+      hasHigherTier: fact(({ context }) => nextTier(context.tier) !== null),
+      notOwnership: fact(({ context }) => !context.agreement?.decidesOwnership),
+      confirmationWindowOpen: fact(({ context }) => context.agreement?.effectiveAt != null && context.warnings.confirmation !== 'red'),
+      notYetConfirmed: fact(({ context }) => context.confirmation?.confirmed !== true),
+      hasFollowUp: fact(({ context }) => context.followUps.length > 0),
+      lastFollowUpShortOfFull: fact(({ context }) => {
         const last = context.followUps[context.followUps.length - 1];
         return last !== undefined && last.performance !== 'full';
-      },
-      // ── conditions on the event's data (pass when only probing availability) ──
-      mediatorsValid: ({ event }) => event.probe === true || event.facts?.mediatorsValid !== false,
-      conflictsOverridden: ({ event }) => {
-        if (event.probe) return true;
+      }),
+      // ── conditions on the event's data ──
+      mediatorsValid: given(({ event }) => event.facts?.mediatorsValid !== false),
+      conflictsOverridden: given(({ event }) => {
         const overrides: Array<{ mediatorId: string; reason: string }> = d(event).overrides ?? [];
         return (event.facts?.conflicts ?? []).every((c) =>
           overrides.some((o) => o.mediatorId === c.mediatorId && o.reason?.trim()),
         );
-      },
+      }),
       namesAnAssignee: ({ context, event }) =>
-        event.probe === true ? context.assignees.length > 0 : context.assignees.includes(d(event).mediatorId),
-      expertValid: ({ event }) => event.probe === true || event.facts?.expertExists === true,
-      everyPartySigned: ({ context, event }) => {
-        if (event.probe) return true;
+        event.probe === 'actor' ||
+        (event.probe === 'data' ? context.assignees.length > 0 : context.assignees.includes(d(event).mediatorId)),
+      expertValid: given(({ event }) => event.facts?.expertExists === true),
+      everyPartySigned: given(({ context, event }) => {
         const signedBy: string[] = d(event).signedBy ?? [];
         return context.parties.every(
           (p) =>
@@ -87,7 +92,7 @@ export function createCaseMachine(options: MachineOptions) {
             signedBy.includes(p.name) ||
             (p.representative !== undefined && signedBy.includes(p.representative)),
         );
-      },
+      }),
     },
     actions: {
       // ── deadlines and notices (commands for the engine) ──
@@ -421,7 +426,7 @@ export function createCaseMachine(options: MachineOptions) {
             { guard: 'fromHoldingMediator', actions: 'recordFailure' },
           ],
           ESCALATE: {
-            guard: and(['fromHoldingMediator', 'hasHigherTier', not('isDelegated')]),
+            guard: and(['fromHoldingMediator', 'hasHigherTier', 'notDelegated']),
             target: 'awaitingAcceptance',
             actions: [{ type: 'cancelDeadlines', params: { kinds: ['mediation', 'acceptance'] } }, 'recordReason', 'escalate'],
           },
@@ -505,7 +510,7 @@ export function createCaseMachine(options: MachineOptions) {
           RECORD_FOLLOW_UP: { guard: 'fromHoldingMediator', actions: ['recordFollowUp', { type: 'cancelDeadlines', params: { kinds: ['follow_up'] } }] },
           // 人民调解法 art. 33: jointly, within 30 days of effect; ownership (物权确权) cannot be confirmed
           REQUEST_CONFIRMATION: {
-            guard: and(['fromHoldingMediator', 'confirmationWindowOpen', not('decidesOwnership'), 'notYetConfirmed']),
+            guard: and(['fromHoldingMediator', 'confirmationWindowOpen', 'notOwnership', 'notYetConfirmed']),
             target: 'confirmationPending',
             actions: ['requestConfirmation', { type: 'cancelDeadlines', params: { kinds: ['confirmation'] } }, 'notifyCourt'],
           },

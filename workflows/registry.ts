@@ -59,7 +59,7 @@ export function decide(version: string, persisted: PersistedSnapshot, event: Cas
     const status = statusOf(persisted);
     const handled = eventsHandledIn(machine, snapshot).has(event.type);
     if (!handled) return { ok: false, why: 'state', status };
-    const probeOk = snapshot.can({ ...event, probe: true } as never);
+    const probeOk = snapshot.can({ ...event, probe: 'actor' } as never);
     return { ok: false, why: probeOk ? 'condition' : 'refused', status };
   }
   const [next, actions] = transition(machine, snapshot, event as never);
@@ -77,7 +77,7 @@ function eventsHandledIn(machine: CaseMachine, snapshot: Snapshot): Set<string> 
 export function availableEvents(version: string, persisted: PersistedSnapshot, actor: Actor, at: string): EventType[] {
   const machine = machineFor(version);
   const snapshot = restore(machine, persisted);
-  return USER_EVENT_TYPES.filter((type) => snapshot.can({ type, data: {}, actor, at, probe: true } as never));
+  return USER_EVENT_TYPES.filter((type) => snapshot.can({ type, data: {}, actor, at, probe: 'data' } as never));
 }
 
 export function stateName(value: unknown): string {

@@ -1,0 +1,105 @@
+// Builds the real thing for tests: an embedded store in a temp folder, the demo organisation, the
+// engine on a manual clock, and the scheduler. No mocks of our own code.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createCalendar } from '../../workflows/calendar/calendar.ts';
+import { DEFAULT_FOLLOW_UP_OFFSETS, DEFAULT_LIMITS, DEFAULT_WARNING_FRACTIONS } from '../../workflows/deadlines.ts';
+import { DEFAULT_ROUTING } from '../../workflows/routing.ts';
+import type { Actor } from '../../workflows/case.types.ts';
+import { ManualClock } from '../../server/engine/clock.ts';
+import { Directory } from '../../server/engine/directory.ts';
+import { Engine, type IntakeRequest } from '../../server/engine/engine.ts';
+import { Scheduler } from '../../server/engine/scheduler.ts';
+import { createSqliteStore } from '../../server/store/sqlite/index.ts';
+import { seedDemo } from '../../server/seed/demo.ts';
+import type { Store, UserRecord } from '../../server/store/port.ts';
+
+export interface Harness {
+  dir: string;
+  file: string;
+  store: Store;
+  clock: ManualClock;
+  directory: Directory;
+  engine: Engine;
+  scheduler: Scheduler;
+  actor(username: string): Actor;
+  user(username: string): UserRecord;
+  /** the first compound of the first community (its room is med.c1's body) */
+  compoundId: string;
+  intake(overrides?: Partial<IntakeRequest>, by?: string): ReturnType<Engine['intake']>;
+  close(): Promise<void>;
+}
+
+export const DEMO_PASSWORD = 'demo-pass-2026';
+
+export async function makeHarness(opts: { start?: string; file?: string; keep?: boolean } = {}): Promise<Harness> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mediation-test-'));
+  const file = opts.file ?? path.join(dir, 'mediation.db');
+  const store = createSqliteStore({ file });
+  await store.init();
+  const clock = new ManualClock(opts.start ?? '2026-11-23T09:00:00+08:00');
+  await seedDemo(store, { password: DEMO_PASSWORD, now: clock.now().toISOString() });
+  const directory = await new Directory(store).refresh();
+  const engine = new Engine({
+    store,
+    clock,
+    directory,
+    calendar: () => createCalendar(),
+    deadlines: { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
+    routing: DEFAULT_ROUTING,
+    accessCodeCost: 1024,
+  });
+  const scheduler = new Scheduler(engine, store, clock, { owner: 'test' });
+  const users = await store.users.list();
+  const byName = new Map(users.map((u) => [u.username, u]));
+  const user = (username: string) => {
+    const u = byName.get(username);
+    if (!u) throw new Error(`no demo user ${username}`);
+    return u;
+  };
+  const actor = (username: string): Actor => {
+    const u = user(username);
+    const body = u.bodyId ? directory.body(u.bodyId) : undefined;
+    return { id: u.id, username: u.username, role: u.role, bodyId: u.bodyId, tier: body?.tier ?? null, name: u.name };
+  };
+  const medBody = directory.body(user('med.c1').bodyId!)!;
+  const compound = directory
+    .allUnits()
+    .filter((u) => u.kind === 'compound' && u.parentId === medBody.orgUnitId)
+    .sort((a, b) => a.order - b.order)[0];
+  const intake = (overrides: Partial<IntakeRequest> = {}, by = 'med.c1') =>
+    engine.intake(
+      {
+        channel: 'walk_in',
+        compoundId: compound.id,
+        category: 'leakage',
+        summary: '楼上卫生间漏水，渗至楼下天花板',
+        parties: [
+          { role: 'applicant', kind: 'person', name: '张三', phone: '13812345678', idNumber: '310101199001011234', address: '示范路1号3室' },
+          { role: 'respondent', kind: 'person', name: '李四', phone: '13987654321' },
+        ],
+        claims: ['修复漏水', '赔偿损失'],
+        ...overrides,
+      },
+      actor(by),
+    );
+  return {
+    dir,
+    file,
+    store,
+    clock,
+    directory,
+    engine,
+    scheduler,
+    actor,
+    user,
+    compoundId: compound.id,
+    intake,
+    async close() {
+      await scheduler.stop();
+      await store.close();
+      if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
