@@ -1,0 +1,87 @@
+// Shared plumbing for the SQLite adapter: the connection handle (statements prepared once per
+// connection), time conversion and error mapping.
+import Database from 'better-sqlite3';
+import { Duplicate, ValidationFailed } from '../../engine/errors.ts';
+
+export type DB = Database.Database;
+export type Stmt = Database.Statement<unknown[], unknown>;
+
+/** The open connection plus everything prepared on it. Areas (cases, timers…) reach the database
+ * only through this, so that statements are prepared once and a closed store fails loudly. */
+export class Handle {
+  private conn: DB | null = null;
+  private readonly cache = new Map<unknown, unknown>();
+
+  get db(): DB {
+    if (!this.conn) throw new Error('sqlite store is not open: call init() first');
+    return this.conn;
+  }
+
+  get isOpen(): boolean {
+    return this.conn !== null;
+  }
+
+  attach(db: DB): void {
+    this.conn = db;
+  }
+
+  close(): void {
+    const db = this.conn;
+    this.conn = null;
+    this.cache.clear();
+    if (!db?.open) return;
+    try {
+      db.pragma('optimize'); // keeps the planner's statistics fresh; cheap when nothing changed
+    } catch {
+      // best effort
+    }
+    db.close();
+  }
+
+  /** `make(db)` runs once per connection for each key; its result (statements, transaction
+   * functions) is reused until the store closes. */
+  prepared<T>(key: unknown, make: (db: DB) => T): T {
+    let v = this.cache.get(key) as T | undefined;
+    if (v === undefined) {
+      v = make(this.db);
+      this.cache.set(key, v);
+    }
+    return v;
+  }
+}
+
+/** ISO-8601 (any offset) → epoch milliseconds, the form stored in every column compared in SQL. */
+export function toMs(iso: string, field: string): number {
+  const ms = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new ValidationFailed(`${field} is not an ISO-8601 time: ${String(iso)}`);
+  return ms;
+}
+
+export function toIso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+export const json = (v: unknown): string => JSON.stringify(v ?? null);
+export const parse = <T>(text: string): T => JSON.parse(text) as T;
+
+/** Constraint violations (unique, primary key, not null, check…). */
+export function isConstraint(e: unknown, code?: 'UNIQUE' | 'PRIMARYKEY'): boolean {
+  if (!(e instanceof Database.SqliteError)) return false;
+  return code ? e.code === `SQLITE_CONSTRAINT_${code}` : e.code.startsWith('SQLITE_CONSTRAINT');
+}
+
+/** Runs `fn`; a unique / primary key violation becomes `Duplicate(message)`. */
+export function orDuplicate<T>(fn: () => T, message: string, details?: unknown): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (isConstraint(e, 'UNIQUE') || isConstraint(e, 'PRIMARYKEY')) throw new Duplicate(message, details);
+    throw e;
+  }
+}
+
+/** An error after which the connection's transaction cannot be trusted (I/O, full disk, busy…):
+ * anything SQLite reports that is not a constraint violation. */
+export function isFatalSqliteError(e: unknown): boolean {
+  return e instanceof Database.SqliteError && !e.code.startsWith('SQLITE_CONSTRAINT');
+}

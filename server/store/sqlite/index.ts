@@ -1,0 +1,77 @@
+// The SQLite adapter of the storage port (better-sqlite3). One file, WAL journal, fsync on every
+// commit by default; several processes may share the file (writes take the lock up front with
+// BEGIN IMMEDIATE and wait up to busyTimeoutMs for it).
+import Database from 'better-sqlite3';
+import type { Store } from '../port.ts';
+import { sqliteCases } from './cases.ts';
+import { Handle } from './db.ts';
+import { sqliteQueues } from './queue.ts';
+import { sqliteRecords } from './records.ts';
+import { migrate } from './schema.ts';
+
+export interface SqliteStoreOptions {
+  /** a path, or ':memory:' (tests) */
+  file: string;
+  /** FULL (default): an acknowledged commit survives power loss. NORMAL: it survives a crash of the
+   * process but the last commits may be lost on power loss. */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** how long a write waits for another process's lock before failing with SQLITE_BUSY */
+  busyTimeoutMs?: number;
+}
+
+export { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
+
+/** The port, plus a read of a connection setting (diagnostics, tests): `pragma('synchronous')`. */
+export interface SqliteStore extends Store {
+  pragma(name: 'synchronous' | 'journal_mode' | 'busy_timeout' | 'user_version'): unknown;
+}
+
+export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
+  const synchronous = opts.synchronous ?? 'FULL';
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new Error(`synchronous must be FULL or NORMAL`);
+  const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+
+  const h = new Handle();
+  const { cases, events, warm: warmCases } = sqliteCases(h);
+  const { timers, outbox, warm: warmQueues } = sqliteQueues(h);
+  const { warm: warmRecords, ...records } = sqliteRecords(h);
+
+  return {
+    kind: 'sqlite',
+
+    async init(): Promise<void> {
+      if (h.isOpen) return;
+      const db = new Database(opts.file, { timeout: busyTimeoutMs });
+      try {
+        db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+        db.pragma('journal_mode = WAL'); // stays 'memory' for ':memory:'
+        db.pragma(`synchronous = ${synchronous}`);
+        db.pragma('cache_size = -65536'); // 64 MB of page cache: the hot cases stay in memory
+        db.pragma('temp_store = MEMORY');
+        migrate(db);
+        h.attach(db);
+        warmCases(); // prepare every statement now: a typo fails init, not the first request
+        warmQueues();
+        warmRecords();
+      } catch (e) {
+        h.close();
+        if (db.open) db.close();
+        throw e;
+      }
+    },
+
+    async close(): Promise<void> {
+      h.close();
+    },
+
+    pragma(name) {
+      return h.db.pragma(name, { simple: true });
+    },
+
+    cases,
+    events,
+    timers,
+    outbox,
+    ...records,
+  };
+}

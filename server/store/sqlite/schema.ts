@@ -1,0 +1,189 @@
+// Schema and forward-only migrations. Each migration runs once, in order, inside one IMMEDIATE
+// transaction together with the row recording it, so processes sharing a file never both apply it.
+// Never edit a migration that has shipped: add the next one.
+//
+// Conventions: every record is kept whole as JSON in `doc` (reads return exactly what was written);
+// the columns beside it exist only for lookups, filters, ordering and leases. Times compared in SQL
+// are epoch milliseconds (INTEGER), never ISO text: ISO strings with different offsets do not sort.
+import type { DB } from './db.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: string | ((db: DB) => void);
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    up: `
+      CREATE TABLE cases (
+        id             TEXT PRIMARY KEY,
+        case_no        TEXT NOT NULL UNIQUE,
+        body_id        TEXT NOT NULL,
+        court_id       TEXT,
+        court_inbox    INTEGER NOT NULL,
+        status         TEXT NOT NULL,
+        tier           TEXT NOT NULL,
+        category       TEXT NOT NULL,
+        compound_id    TEXT NOT NULL,
+        community_id   TEXT NOT NULL,
+        subdistrict_id TEXT NOT NULL,
+        warning        TEXT NOT NULL,
+        overdue        INTEGER NOT NULL,
+        search_text    TEXT NOT NULL,
+        version        INTEGER NOT NULL,
+        created_at     INTEGER NOT NULL,
+        updated_at     INTEGER NOT NULL,
+        doc            TEXT NOT NULL
+      );
+      CREATE INDEX cases_updated  ON cases(updated_at DESC, id);
+      CREATE INDEX cases_body     ON cases(body_id, updated_at DESC);
+      CREATE INDEX cases_court    ON cases(court_id, updated_at DESC) WHERE court_inbox = 1;
+      CREATE INDEX cases_status   ON cases(status, updated_at DESC);
+      CREATE INDEX cases_compound ON cases(compound_id);
+
+      -- the experts invited to a case (CaseRecord.experts), for the expert's jurisdiction
+      CREATE TABLE case_experts (
+        expert_id TEXT NOT NULL,
+        case_id   TEXT NOT NULL,
+        PRIMARY KEY (expert_id, case_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX case_experts_case ON case_experts(case_id);
+
+      -- the primary key is the commit point: one row per (case, seq), never two
+      CREATE TABLE events (
+        case_id TEXT NOT NULL,
+        seq     INTEGER NOT NULL,
+        type    TEXT NOT NULL,
+        at      TEXT NOT NULL,
+        doc     TEXT NOT NULL,
+        PRIMARY KEY (case_id, seq)
+      );
+
+      CREATE TABLE timers (
+        id          TEXT PRIMARY KEY,
+        case_id     TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        level       TEXT NOT NULL,
+        due_at      INTEGER NOT NULL,
+        state       TEXT NOT NULL,
+        lease_owner TEXT,
+        lease_until INTEGER,
+        fired_at    TEXT,
+        doc         TEXT NOT NULL
+      );
+      CREATE INDEX timers_due  ON timers(state, due_at);
+      CREATE INDEX timers_case ON timers(case_id, state, kind);
+
+      -- pos keeps delivery in commit order
+      CREATE TABLE outbox (
+        pos         INTEGER PRIMARY KEY,
+        id          TEXT NOT NULL UNIQUE,
+        case_id     TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        topic       TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        done_at     INTEGER,
+        lease_owner TEXT,
+        lease_until INTEGER,
+        payload     TEXT NOT NULL
+      );
+      CREATE INDEX outbox_pending ON outbox(pos) WHERE done_at IS NULL;
+      CREATE INDEX outbox_case    ON outbox(case_id, seq);
+
+      CREATE TABLE counters (
+        body_id TEXT NOT NULL,
+        year    INTEGER NOT NULL,
+        n       INTEGER NOT NULL,
+        PRIMARY KEY (body_id, year)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE users (
+        id       TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        doc      TEXT NOT NULL
+      );
+
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id    TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        doc        TEXT NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions(user_id);
+
+      CREATE TABLE org_units (
+        id        TEXT PRIMARY KEY,
+        parent_id TEXT,
+        ord       INTEGER NOT NULL,
+        doc       TEXT NOT NULL
+      );
+
+      CREATE TABLE bodies (
+        id  TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+      );
+
+      CREATE TABLE documents (
+        id        TEXT PRIMARY KEY,
+        case_id   TEXT NOT NULL,
+        kind      TEXT NOT NULL,
+        version   INTEGER NOT NULL,
+        issued_at INTEGER NOT NULL,
+        doc       TEXT NOT NULL,
+        UNIQUE (case_id, kind, version)
+      );
+
+      CREATE TABLE audit (
+        pos    INTEGER PRIMARY KEY,
+        at     INTEGER NOT NULL,
+        actor  TEXT,
+        action TEXT NOT NULL,
+        doc    TEXT NOT NULL
+      );
+      CREATE INDEX audit_at ON audit(at);
+
+      CREATE TABLE idempotency (
+        key        TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        doc        TEXT NOT NULL
+      );
+      CREATE INDEX idempotency_created ON idempotency(created_at);
+
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/** Brings the database up to SCHEMA_VERSION; returns the version it found. Refuses a database
+ * written by newer code (its schema may mean things this code does not know). */
+export function migrate(db: DB, migrations: readonly Migration[] = MIGRATIONS): number {
+  const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
+  const run = db.transaction((): number => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at TEXT NOT NULL
+    )`);
+    const found = (db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_version').get() as { v: number }).v;
+    if (found > latest) {
+      throw new Error(`database schema version ${found} is newer than this code knows (${latest}): upgrade the code`);
+    }
+    const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of migrations) {
+      if (m.version <= found) continue;
+      if (typeof m.up === 'string') db.exec(m.up);
+      else m.up(db);
+      record.run(m.version, m.name, new Date().toISOString());
+    }
+    return found;
+  });
+  return run.immediate();
+}

@@ -1,0 +1,151 @@
+// The SQLite adapter: the shared contract on a file and in memory, plus what only SQLite has
+// (pragmas, migrations, several processes on one file).
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MIGRATIONS, SCHEMA_VERSION, createSqliteStore } from '../../../server/store/sqlite/index.ts';
+import { migrate } from '../../../server/store/sqlite/schema.ts';
+import { at, intake, makeCase, makeTimer, next } from '../../fixtures/store.ts';
+import { closed, collectStderr, onLines, spawnScript } from './child.ts';
+import { storeContract } from './contract.ts';
+
+describe('sqlite store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'store-sqlite-'));
+  let n = 0;
+  const freshFile = () => join(dir, `store-${++n}.db`);
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  storeContract('sqlite (temp file)', async () => createSqliteStore({ file: freshFile() }));
+  storeContract('sqlite (:memory:)', async () => createSqliteStore({ file: ':memory:' }));
+
+  describe('sqlite specifics', () => {
+    it('opens files in WAL mode with synchronous=FULL by default, NORMAL on request', async () => {
+      const file = freshFile();
+      const store = createSqliteStore({ file });
+      await store.init();
+      const raw = new Database(file);
+      try {
+        expect(raw.pragma('journal_mode', { simple: true })).to.equal('wal');
+      } finally {
+        raw.close();
+      }
+      expect(store.pragma('synchronous')).to.equal(2); // FULL
+      expect(store.pragma('busy_timeout')).to.equal(5000);
+      await store.close();
+
+      const normal = createSqliteStore({ file, synchronous: 'NORMAL', busyTimeoutMs: 1234 });
+      await normal.init();
+      expect(normal.pragma('synchronous')).to.equal(1);
+      expect(normal.pragma('busy_timeout')).to.equal(1234);
+      await normal.close();
+    });
+
+    it('init is idempotent and a closed store fails loudly', async () => {
+      const store = createSqliteStore({ file: ':memory:' });
+      let err: unknown;
+      try {
+        await store.cases.count();
+      } catch (e) {
+        err = e;
+      }
+      expect(String(err)).to.match(/init/);
+      await store.init();
+      await store.cases.commit(intake(makeCase({ id: 'x' })));
+      await store.init();
+      expect(await store.cases.count()).to.equal(1);
+      await store.close();
+      await store.close();
+      err = undefined;
+      try {
+        await store.cases.get('x');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(Error);
+    });
+
+    it('records the schema version, migrates once, and refuses a newer database', async () => {
+      const file = freshFile();
+      const a = createSqliteStore({ file });
+      await a.init();
+      await a.cases.commit(intake(makeCase({ id: 'kept' })));
+      await a.close();
+
+      const b = createSqliteStore({ file });
+      await b.init(); // reopening applies nothing and keeps the data
+      expect((await b.cases.get('kept'))?.id).to.equal('kept');
+      await b.close();
+
+      const raw = new Database(file);
+      const versions = raw.prepare('SELECT version FROM schema_version ORDER BY version').pluck().all();
+      expect(versions).to.deep.equal(MIGRATIONS.map((m) => m.version));
+      expect(SCHEMA_VERSION).to.equal(MIGRATIONS.at(-1)!.version);
+
+      // a later migration applies on top, once
+      const later = [...MIGRATIONS, { version: SCHEMA_VERSION + 1, name: 'test column', up: 'ALTER TABLE cases ADD COLUMN extra TEXT' }];
+      expect(migrate(raw, later)).to.equal(SCHEMA_VERSION);
+      expect(migrate(raw, later)).to.equal(SCHEMA_VERSION + 1);
+      raw.close();
+
+      const c = createSqliteStore({ file });
+      let err: unknown;
+      try {
+        await c.init();
+      } catch (e) {
+        err = e;
+      }
+      expect(String(err)).to.match(/newer than this code/);
+      await c.close();
+    });
+
+    it('nextDueAt waits for the lease of a claimed timer', async () => {
+      const store = createSqliteStore({ file: ':memory:' });
+      await store.init();
+      const v1 = await store.cases.commit(intake(makeCase()));
+      const t = makeTimer(v1.id, 'acceptance', at(-10));
+      await store.cases.commit(next(v1, {}, { armTimers: [t] }));
+      const now = at(0);
+      await store.timers.claimDue(now, 10, 'A', 60_000);
+      expect(Date.parse((await store.timers.nextDueAt())!)).to.equal(Date.parse(now) + 60_001);
+      await store.timers.release(t.id, 'A');
+      expect(Date.parse((await store.timers.nextDueAt())!)).to.equal(Date.parse(t.dueAt));
+      await store.close();
+    });
+
+    it('keeps numbers and versions right with several processes writing one file', async function () {
+      this.timeout(120_000);
+      const file = freshFile();
+      const store = createSqliteStore({ file });
+      await store.init();
+      await store.cases.commit(intake(makeCase({ id: 'mp-shared', caseNo: 'mp-shared' })));
+
+      const WORKERS = 4;
+      const ROUNDS = 40;
+      const outputs = await Promise.all(
+        Array.from({ length: WORKERS }, async (_, i) => {
+          const child = spawnScript('./multi-writer.ts', [file, `w${i}`, String(ROUNDS)]);
+          const stderr = collectStderr(child);
+          const lines: string[] = [];
+          onLines(child, (l) => lines.push(l));
+          const { code } = await closed(child);
+          if (code !== 0) throw new Error(`worker w${i} exited ${code}: ${stderr()}`);
+          return JSON.parse(lines.at(-1)!) as { numbers: number[]; sharedWins: number; conflicts: number };
+        }),
+      );
+
+      const numbers = outputs.flatMap((o) => o.numbers).sort((a, b) => a - b);
+      expect(numbers).to.deep.equal(Array.from({ length: WORKERS * ROUNDS }, (_, i) => i + 1));
+      expect(outputs.reduce((s, o) => s + o.sharedWins, 0)).to.equal(WORKERS * ROUNDS);
+
+      const shared = (await store.cases.get('mp-shared'))!;
+      expect(shared.version).to.equal(1 + WORKERS * ROUNDS);
+      const events = await store.events.list('mp-shared');
+      expect(events.map((e) => e.seq)).to.deep.equal(Array.from({ length: 1 + WORKERS * ROUNDS }, (_, i) => i + 1));
+      for (let i = 0; i < WORKERS; i++) expect((await store.cases.get(`mp-w${i}`))!.version).to.equal(1 + ROUNDS);
+      expect(await store.outbox.pendingCount()).to.equal(1 + WORKERS * ROUNDS + WORKERS * (1 + ROUNDS));
+      await store.close();
+    });
+  });
+});
