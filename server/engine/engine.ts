@@ -51,6 +51,8 @@ export interface EngineOptions {
   routing: RoutingRules;
   /** scrypt cost for access codes; tests may lower it */
   accessCodeCost?: number;
+  /** told after each group commit lands (the live relay sends what was committed) */
+  onCommitted?: () => void;
 }
 
 const SYSTEM: Actor = { id: 'system', username: 'system', role: 'system', name: '系统' };
@@ -66,7 +68,7 @@ export class Engine {
     this.store = opts.store;
     this.clock = opts.clock;
     this.directory = opts.directory;
-    this.committer = new GroupCommitter(opts.store);
+    this.committer = new GroupCommitter(opts.store, 500, opts.onCommitted);
   }
 
   now(): string {

@@ -17,6 +17,7 @@ export class GroupCommitter {
   constructor(
     private readonly store: Store,
     private readonly maxBatch = 500,
+    private readonly onCommitted?: () => void,
   ) {}
 
   submit(commit: Commit): Promise<CaseRecord> {
@@ -42,6 +43,7 @@ export class GroupCommitter {
     try {
       const results = await this.store.cases.commitMany(batch.map((p) => p.commit));
       results.forEach((r, i) => (r instanceof Error ? batch[i].reject(r) : batch[i].resolve(r)));
+      if (results.some((r) => !(r instanceof Error))) this.onCommitted?.();
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
     } finally {

@@ -1,0 +1,152 @@
+// The HTTP application: security headers, CORS, body limits, request logging, authentication,
+// CSRF, the routers, the API description, 404 and the one error middleware — in that order.
+// main.ts builds the store, engine and logger and passes them in; nothing here reads process.env.
+//
+// Adding routes: a router module exports a function returning RouteDef[] (see http/validate.ts)
+// and main.ts passes it in `routers`. Pages, static files, sockets: `mount` / `mountEarly` hooks.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import cookieParser from 'cookie-parser';
+import express, { type Application, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+import { csrfProtection, CSRF_EXEMPT_PATHS } from './auth/csrf.ts';
+import { authenticate, authRoutes } from './http/auth.routes.ts';
+import { errorHandler, notFoundHandler } from './http/errors.ts';
+import { openApiRoutes } from './http/openapi.ts';
+import { mountRoutes, type RouteDef } from './http/validate.ts';
+import { maskedText } from './privacy/mask.ts';
+import type { Store } from './store/port.ts';
+
+export interface MountContext {
+  config: Readonly<Config>;
+  store: Store;
+  logger: Logger;
+  now: () => Date;
+  /** mount more route definitions (validated, documented in /api/openapi.json) */
+  mountRoutes: (defs: readonly RouteDef[]) => void;
+}
+export type MountHook = (app: Application, ctx: MountContext) => void;
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  store: Store;
+  logger: Logger;
+  /** route definitions, one list per router module */
+  routers?: ReadonlyArray<readonly RouteDef[]>;
+  /** after security headers and logging, before body parsing and authentication (static files) */
+  mountEarly?: readonly MountHook[];
+  /** after the routers, before the 404 handler (pages, their own error pages) */
+  mount?: readonly MountHook[];
+  /** wall-clock time for sessions and login lockouts; not the engine's (test) clock */
+  now?: () => Date;
+  /** exact paths of public changing routes that a session cookie must not subject to CSRF checks */
+  csrfExempt?: readonly string[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+function requestLogging(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: (req: IncomingMessage, res: ServerResponse) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    // no headers at all in the log: they carry tokens, cookies and access codes
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: maskedText(String(req.url ?? '').slice(0, 500)),
+        remoteAddress: req.remoteAddress,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+  }) as unknown as RequestHandler;
+}
+
+/** CORS stays closed (no headers) unless CORS_ORIGINS lists the origin. Bearer tokens only: no credentials. */
+function cors(origins: readonly string[]): RequestHandler {
+  const allowed = new Set(origins);
+  return (req, res, next) => {
+    const origin = req.get('origin');
+    if (!origin || !allowed.has(origin)) return next();
+    res.vary('Origin');
+    res.set('Access-Control-Allow-Origin', origin);
+    res.set('Access-Control-Expose-Headers', 'X-Request-Id, Idempotent-Replayed, Retry-After');
+    if (req.method === 'OPTIONS' && req.get('access-control-request-method')) {
+      res.set('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
+      res.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, Idempotency-Key, X-Access-Code, X-Request-Id');
+      res.set('Access-Control-Max-Age', '600');
+      return void res.status(204).end();
+    }
+    next();
+  };
+}
+
+export function createApp(deps: AppDeps): Application {
+  const { config, store, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const app = express();
+
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple'); // no nested objects from the query string
+  app.set('json escape', true); // <, >, & escaped in JSON responses
+  app.set('x-powered-by', false);
+
+  app.use(requestLogging(logger));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          scriptSrcAttr: ["'none'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          ...(config.isProduction ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: config.isProduction,
+      xFrameOptions: { action: 'deny' },
+    }),
+  );
+  app.use(cors(config.corsOrigins));
+
+  const ctx: MountContext = {
+    config,
+    store,
+    logger,
+    now,
+    mountRoutes: (defs) => mountRoutes(app, defs, { store }),
+  };
+  for (const hook of deps.mountEarly ?? []) hook(app, ctx);
+
+  app.use(express.json({ limit: config.bodyLimit, strict: true }));
+  app.use(express.urlencoded({ limit: config.bodyLimit, extended: false, parameterLimit: 200 }));
+  app.use(cookieParser(config.appSecret));
+  app.use(authenticate({ store, now }));
+  app.use(csrfProtection({ exempt: deps.csrfExempt ?? CSRF_EXEMPT_PATHS }));
+
+  ctx.mountRoutes(authRoutes({ config, store, logger, now }));
+  for (const defs of deps.routers ?? []) ctx.mountRoutes(defs);
+  ctx.mountRoutes(openApiRoutes());
+  for (const hook of deps.mount ?? []) hook(app, ctx);
+
+  app.use(notFoundHandler());
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,83 @@
+// Sign-in sessions. The token handed to the client (Bearer header or httpOnly cookie) is 32 random
+// bytes; the store keeps only its sha256, so a leaked database does not leak live sessions, and
+// sessions survive a restart. Sessions expire and are revoked on logout.
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import type { SessionRecord, Store, UserRecord } from '../store/port.ts';
+
+export interface AuthContext {
+  user: UserRecord;
+  session: SessionRecord;
+  /** how the request proved who it is: cookie-authenticated changes need a CSRF token */
+  via: 'bearer' | 'cookie';
+}
+
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** HMAC-SHA256 keyed with the server secret: for short secrets such as resident access codes. */
+export function keyedHash(secret: string, value: string): string {
+  return createHmac('sha256', secret).update(value, 'utf8').digest('hex');
+}
+
+export interface IssuedSession {
+  token: string;
+  csrfToken: string;
+  session: SessionRecord;
+}
+
+export async function issueSession(
+  store: Store,
+  userId: string,
+  opts: { now: Date; ttlHours: number },
+): Promise<IssuedSession> {
+  const token = newToken();
+  const session: SessionRecord = {
+    tokenHash: hashToken(token),
+    userId,
+    csrfToken: newToken(),
+    createdAt: opts.now.toISOString(),
+    expiresAt: new Date(opts.now.getTime() + opts.ttlHours * 3_600_000).toISOString(),
+    revokedAt: null,
+  };
+  await store.sessions.insert(session);
+  return { token, csrfToken: session.csrfToken, session };
+}
+
+export type LookupFailure = 'unknown' | 'expired' | 'revoked' | 'inactive';
+
+/** The live session and its user for a token, or why there is none. */
+export async function lookupSession(
+  store: Store,
+  token: string,
+  now: Date,
+): Promise<{ session: SessionRecord; user: UserRecord } | { failure: LookupFailure }> {
+  if (!token || token.length > 200) return { failure: 'unknown' };
+  const session = await store.sessions.get(hashToken(token));
+  if (!session) return { failure: 'unknown' };
+  if (session.revokedAt) return { failure: 'revoked' };
+  if (Date.parse(session.expiresAt) <= now.getTime()) return { failure: 'expired' };
+  const user = await store.users.get(session.userId);
+  if (!user || !user.active) return { failure: 'inactive' };
+  return { session, user };
+}
+
+export async function revokeSession(store: Store, tokenHash: string, now: Date): Promise<void> {
+  await store.sessions.revoke(tokenHash, now.toISOString());
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** set by the authenticate middleware when the request carries a live session */
+      auth?: AuthContext;
+      /** why a presented token was not accepted (for the 401 message) */
+      authFailure?: LookupFailure;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// Login throttling. Two locks, both counting failed logins only (a successful login costs nothing):
+// - per account: after `maxFailures` failures in a row the account is locked for `lockMinutes`
+//   (UserRecord.failedLogins / lockedUntil, so the lock survives a restart and is shared between
+//   instances);
+// - per client address: express-rate-limit in front of the login route, against guessing across
+//   many usernames.
+import { rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
+import { RateLimited } from '../engine/errors.ts';
+import type { Store, UserRecord } from '../store/port.ts';
+
+export interface LockoutSettings {
+  maxFailures: number;
+  lockMinutes: number;
+}
+
+export function lockoutSettings(config: { loginMaxFailures: number; loginLockMinutes: number }): LockoutSettings {
+  return { maxFailures: config.loginMaxFailures, lockMinutes: config.loginLockMinutes };
+}
+
+/** Seconds the account stays locked, 0 when it is not locked. */
+export function lockedForSeconds(user: Pick<UserRecord, 'lockedUntil'>, now: Date): number {
+  if (!user.lockedUntil) return 0;
+  const ms = Date.parse(user.lockedUntil) - now.getTime();
+  return ms > 0 ? Math.ceil(ms / 1000) : 0;
+}
+
+/** Counts one failed login; the failure that reaches the limit locks the account. */
+export async function recordFailedLogin(
+  store: Store,
+  user: UserRecord,
+  now: Date,
+  settings: LockoutSettings,
+): Promise<{ locked: boolean; lockedUntil: string | null }> {
+  // a lock that has run out starts a fresh count
+  const previous = user.lockedUntil && Date.parse(user.lockedUntil) <= now.getTime() ? 0 : user.failedLogins;
+  const failedLogins = previous + 1;
+  if (failedLogins >= settings.maxFailures) {
+    const lockedUntil = new Date(now.getTime() + settings.lockMinutes * 60_000).toISOString();
+    await store.users.update(user.id, { failedLogins: 0, lockedUntil });
+    return { locked: true, lockedUntil };
+  }
+  await store.users.update(user.id, { failedLogins, lockedUntil: null });
+  return { locked: false, lockedUntil: null };
+}
+
+export async function recordSuccessfulLogin(store: Store, user: UserRecord): Promise<void> {
+  if (user.failedLogins !== 0 || user.lockedUntil !== null) {
+    await store.users.update(user.id, { failedLogins: 0, lockedUntil: null });
+  }
+}
+
+/** Per-address limit for POST /api/auth/login; only failed attempts (status ≥ 400) count. */
+export function loginAddressLimiter(config: {
+  loginIpMaxFailures: number;
+  loginIpWindowMinutes: number;
+}): RateLimitRequestHandler {
+  const windowMs = Math.round(config.loginIpWindowMinutes * 60_000);
+  return rateLimit({
+    windowMs,
+    limit: config.loginIpMaxFailures,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, _res, next) =>
+      next(new RateLimited('too many failed sign-ins from this address, try again later', Math.ceil(windowMs / 1000))),
+  });
+}

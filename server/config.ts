@@ -1,0 +1,219 @@
+// Environment → validated, typed, frozen configuration. Read once at start (main.ts, scripts) and
+// passed in; nothing else reads process.env. Every variable is listed, with its default, in
+// .env.example.
+import Joi from 'joi';
+
+export type NodeEnv = 'development' | 'test' | 'production';
+
+export interface Config {
+  port: number;
+  /** the embedded store's folder (SQLite file `mediation.db` inside it) */
+  dataDir: string;
+  /** when set, MongoDB is the store instead of the embedded one */
+  mongodbUri: string | null;
+  /** when set, live updates are shared between instances through Redis */
+  redisUrl: string | null;
+  nodeEnv: NodeEnv;
+  isProduction: boolean;
+  /** password of the demo accounts (never seeded in production) */
+  demoPassword: string;
+  /** POST /api/admin/clock may move the engine's clock (never in production) */
+  testClock: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** server-side secret: key for HMACs of short secrets (access codes) and signed cookies */
+  appSecret: string;
+  sessionTtlHours: number;
+  /** origins allowed to call the API from a browser; empty = none (CORS closed) */
+  corsOrigins: string[];
+  /** failed logins on one account before it is locked */
+  loginMaxFailures: number;
+  loginLockMinutes: number;
+  /** failed logins from one client address per window before it gets 429 */
+  loginIpMaxFailures: number;
+  loginIpWindowMinutes: number;
+  /** largest accepted request body, in the notation of body-parser ("100kb", "1mb") */
+  bodyLimit: string;
+  /** express "trust proxy": false, a hop count, or a list of addresses/subnets */
+  trustProxy: boolean | number | string;
+  /** the session cookie carries the Secure flag (on by default in production) */
+  cookieSecure: boolean;
+  /** scrypt cost as log2(N) for new password hashes */
+  passwordScryptLogN: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_DEMO_PASSWORD = 'demo-pass-2026';
+export const DEFAULT_APP_SECRET = 'dev-only-secret-do-not-use-in-production';
+
+interface VariableSpec {
+  schema: Joi.Schema;
+  /** completes "<NAME> must be …" */
+  must: string;
+  fallback: string;
+  /** never echoed back in an error message */
+  secret?: boolean;
+}
+
+const bool01 = Joi.string().valid('0', '1', 'true', 'false');
+const duration = Joi.string().pattern(/^\d+(\.\d+)?\s*(b|kb|mb)$/i);
+
+const VARIABLES: Record<string, VariableSpec> = {
+  PORT: { schema: Joi.number().integer().min(1).max(65535), must: 'a number between 1 and 65535', fallback: '3000' },
+  DATA_DIR: { schema: Joi.string().min(1), must: 'a folder path', fallback: './data' },
+  MONGODB_URI: {
+    schema: Joi.string().allow('').pattern(/^mongodb(\+srv)?:\/\/\S+$/),
+    must: 'a mongodb:// or mongodb+srv:// URI',
+    fallback: '',
+    secret: true,
+  },
+  REDIS_URL: {
+    schema: Joi.string().allow('').pattern(/^rediss?:\/\/\S+$/),
+    must: 'a redis:// or rediss:// URL',
+    fallback: '',
+    secret: true,
+  },
+  NODE_ENV: {
+    schema: Joi.string().valid('development', 'test', 'production'),
+    must: 'one of development, test, production',
+    fallback: 'development',
+  },
+  DEMO_PASSWORD: {
+    schema: Joi.string().min(8).max(200),
+    must: 'between 8 and 200 characters',
+    fallback: DEFAULT_DEMO_PASSWORD,
+    secret: true,
+  },
+  TEST_CLOCK: { schema: bool01, must: '0 or 1', fallback: '0' },
+  LOG_LEVEL: {
+    schema: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+    must: 'one of fatal, error, warn, info, debug, trace, silent',
+    fallback: 'info',
+  },
+  APP_SECRET: {
+    schema: Joi.string().min(16).max(500),
+    must: 'between 16 and 500 characters',
+    fallback: DEFAULT_APP_SECRET,
+    secret: true,
+  },
+  SESSION_TTL_HOURS: {
+    schema: Joi.number().min(0.01).max(24 * 30),
+    must: 'a number of hours between 0.01 and 720',
+    fallback: '12',
+  },
+  CORS_ORIGINS: {
+    schema: Joi.string()
+      .allow('')
+      .pattern(/^\s*https?:\/\/[^\s,/]+\s*(,\s*https?:\/\/[^\s,/]+\s*)*$/),
+    must: 'a comma-separated list of origins such as https://example.org (or empty)',
+    fallback: '',
+  },
+  LOGIN_MAX_FAILURES: { schema: Joi.number().integer().min(1).max(100), must: 'a whole number between 1 and 100', fallback: '5' },
+  LOGIN_LOCK_MINUTES: {
+    schema: Joi.number().min(0.1).max(24 * 60),
+    must: 'a number of minutes between 0.1 and 1440',
+    fallback: '15',
+  },
+  LOGIN_IP_MAX_FAILURES: {
+    schema: Joi.number().integer().min(1).max(10000),
+    must: 'a whole number between 1 and 10000',
+    fallback: '30',
+  },
+  LOGIN_IP_WINDOW_MINUTES: {
+    schema: Joi.number().min(0.1).max(24 * 60),
+    must: 'a number of minutes between 0.1 and 1440',
+    fallback: '15',
+  },
+  BODY_LIMIT: { schema: duration, must: 'a size such as 100kb or 1mb', fallback: '100kb' },
+  TRUST_PROXY: {
+    schema: Joi.string().allow('').pattern(/^[\w.:/,\s-]*$/),
+    must: 'empty, a hop count, or a comma-separated list of addresses',
+    fallback: '',
+  },
+  COOKIE_SECURE: { schema: Joi.string().valid('', '0', '1', 'true', 'false'), must: '0 or 1 (or empty for the default)', fallback: '' },
+  PASSWORD_SCRYPT_LOG_N: {
+    schema: Joi.number().integer().min(10).max(20),
+    must: 'a whole number between 10 and 20',
+    fallback: '16',
+  },
+};
+
+export const CONFIG_VARIABLES = Object.keys(VARIABLES);
+
+/** Validates the environment; throws ConfigError with one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
+  const raw: Record<string, string> = {};
+  const explicit = new Set<string>();
+  for (const [name, spec] of Object.entries(VARIABLES)) {
+    const given = env[name];
+    if (given !== undefined) explicit.add(name);
+    const value = given ?? spec.fallback;
+    const { error } = spec.schema.validate(value.trim(), { convert: true });
+    if (error) {
+      const got = spec.secret ? `${value.length} characters` : JSON.stringify(oneLine(value));
+      throw new ConfigError(`${name} must be ${spec.must} (got ${got})`);
+    }
+    raw[name] = value.trim();
+  }
+
+  const nodeEnv = raw.NODE_ENV as NodeEnv;
+  const isProduction = nodeEnv === 'production';
+  const testClock = raw.TEST_CLOCK === '1' || raw.TEST_CLOCK === 'true';
+
+  if (isProduction) {
+    if (testClock) throw new ConfigError('TEST_CLOCK must be 0 when NODE_ENV=production (a movable clock is for tests only)');
+    if (raw.APP_SECRET === DEFAULT_APP_SECRET || raw.APP_SECRET.length < 32) {
+      throw new ConfigError('APP_SECRET must be set to a random value of at least 32 characters when NODE_ENV=production');
+    }
+    if (explicit.has('DEMO_PASSWORD') && raw.DEMO_PASSWORD === DEFAULT_DEMO_PASSWORD) {
+      throw new ConfigError('DEMO_PASSWORD must not be the default when NODE_ENV=production (demo data is never seeded there; unset it)');
+    }
+    if (Number(raw.PASSWORD_SCRYPT_LOG_N) < 15) {
+      throw new ConfigError(`PASSWORD_SCRYPT_LOG_N must be at least 15 when NODE_ENV=production (got "${raw.PASSWORD_SCRYPT_LOG_N}")`);
+    }
+  }
+
+  const config: Config = {
+    port: Number(raw.PORT),
+    dataDir: raw.DATA_DIR,
+    mongodbUri: raw.MONGODB_URI || null,
+    redisUrl: raw.REDIS_URL || null,
+    nodeEnv,
+    isProduction,
+    demoPassword: raw.DEMO_PASSWORD,
+    testClock,
+    logLevel: raw.LOG_LEVEL as Config['logLevel'],
+    appSecret: raw.APP_SECRET,
+    sessionTtlHours: Number(raw.SESSION_TTL_HOURS),
+    corsOrigins: raw.CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    loginMaxFailures: Number(raw.LOGIN_MAX_FAILURES),
+    loginLockMinutes: Number(raw.LOGIN_LOCK_MINUTES),
+    loginIpMaxFailures: Number(raw.LOGIN_IP_MAX_FAILURES),
+    loginIpWindowMinutes: Number(raw.LOGIN_IP_WINDOW_MINUTES),
+    bodyLimit: raw.BODY_LIMIT.replace(/\s+/g, '').toLowerCase(),
+    trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+    cookieSecure: raw.COOKIE_SECURE === '' ? isProduction : raw.COOKIE_SECURE === '1' || raw.COOKIE_SECURE === 'true',
+    passwordScryptLogN: Number(raw.PASSWORD_SCRYPT_LOG_N),
+  };
+  config.corsOrigins = Object.freeze(config.corsOrigins) as string[];
+  return Object.freeze(config);
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+function oneLine(value: string): string {
+  const flat = value.replace(/[\r\n]+/g, ' ');
+  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
+}

@@ -1,0 +1,159 @@
+// Issuing a document: check that the kind applies to the case, render it once, hash the exact HTML and
+// store it. An issued document is never re-rendered: reissuing stores a new version beside the old.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Actor } from '../../workflows/case.types.ts';
+import { EventNotAllowed, ValidationFailed } from '../engine/errors.ts';
+import type { Body, CaseRecord, DocumentRecord, EventRecord, OrgUnit, Store } from '../store/port.ts';
+import { zhDate } from './format.ts';
+import { confirmationReadiness, courtPackage, type Readiness } from './readiness.ts';
+import type { WorkingCalendar } from './schedule.ts';
+import {
+  isDocumentKind,
+  renderDocument,
+  templates as defaultTemplates,
+  type DocumentKind,
+  type RenderContext,
+  type TemplateSet,
+} from './templates.ts';
+import { buildDocumentView, type UserRef } from './view.ts';
+
+export interface IssueInput {
+  record: CaseRecord;
+  events: EventRecord[];
+  kind: string;
+  actor: Pick<Actor, 'id' | 'username'> & { name?: string };
+  now: string;
+  bodies: Body[];
+  units: OrgUnit[];
+  users: UserRef[];
+  followUpDates?: string[];
+  followUpOffsets?: readonly number[];
+  /** working-day calendar for computed dates; the packaged State Council calendar by default */
+  calendar?: WorkingCalendar;
+  /** defaults to the application's templates (views/documents) */
+  templates?: TemplateSet;
+}
+
+export function sha256(html: string): string {
+  return createHash('sha256').update(html, 'utf8').digest('hex');
+}
+
+/** True when the stored HTML is still exactly what was issued. */
+export function verifyDocument(doc: Pick<DocumentRecord, 'html' | 'sha256'>): boolean {
+  return sha256(doc.html) === doc.sha256;
+}
+
+/**
+ * Why this kind cannot be issued for the case now, or null when it can. For the judicial confirmation
+ * application, the readiness reasons are in `details`.
+ */
+export function whyNot(kind: DocumentKind, input: IssueInput): EventNotAllowed | null {
+  const ctx = input.record.snapshot.context;
+  const refuse = (why: string, details?: unknown) => new EventNotAllowed(`ISSUE ${kind}`, why, details);
+  switch (kind) {
+    case 'intake_form':
+    case 'dossier':
+      return null;
+    case 'non_acceptance_notice':
+      return input.events.some((e) => e.type === 'DECLINE') ? null : refuse('the case was not declined (不予受理)');
+    case 'agreement':
+      return ctx.agreement ? null : refuse('no agreement has been drafted');
+    case 'termination_notice':
+      return input.events.some((e) => e.type === 'TERMINATE') ? null : refuse('mediation was not terminated');
+    case 'court_referral':
+      return ctx.referral ? null : refuse('the case was not referred to a court');
+    case 'follow_up_schedule':
+      return ctx.agreement ? null : refuse('no agreement to follow up');
+    case 'follow_up_record':
+      return ctx.followUps.length ? null : refuse('no follow-up visit has been recorded');
+    case 'confirmation_application': {
+      const readiness = readinessFor(input);
+      return readiness.ready
+        ? null
+        : refuse(readiness.missing.map((m) => m.message).join('；'), {
+            missing: readiness.missing,
+            court: readiness.court,
+          });
+    }
+  }
+}
+
+function readinessFor(input: IssueInput): Readiness {
+  return confirmationReadiness(input.record.snapshot.context, input.now, {
+    courts: input.bodies.filter((b) => b.tier === 'court'),
+    delegatingCourtId: input.record.courtId,
+    calendar: input.calendar,
+  });
+}
+
+/** Renders without storing: the HTML (and court package) that issuing would store as version `version`. */
+export function prepareDocument(
+  input: IssueInput,
+  kind: DocumentKind,
+  version: number,
+  previous: DocumentRecord[] = [],
+): Pick<DocumentRecord, 'html' | 'sha256' | 'draft' | 'templateVersion' | 'data'> {
+  const set = input.templates ?? defaultTemplates();
+  const view = buildDocumentView({
+    record: input.record,
+    events: input.events,
+    bodies: input.bodies,
+    units: input.units,
+    users: input.users,
+    now: input.now,
+    followUpDates: input.followUpDates,
+    followUpOffsets: input.followUpOffsets,
+    calendar: input.calendar,
+    documents: previous,
+    issuedBy: input.actor.name ?? input.users.find((u) => u.id === input.actor.id)?.name ?? input.actor.username,
+  });
+  let readiness: Readiness | undefined;
+  let readinessView: RenderContext['readiness'] = null;
+  if (kind === 'confirmation_application') {
+    readiness = readinessFor(input);
+    if (readiness.court) readinessView = { court: readiness.court, lastDay: zhDate(readiness.lastDay) };
+  }
+  const draft = kind === 'agreement' && Boolean(view.agreement?.draft);
+  const html = renderDocument(set, kind, view, { version, draft, readiness: readinessView });
+  const data =
+    kind === 'confirmation_application' || kind === 'court_referral' ? courtPackage(view, kind, readiness) : undefined;
+  return { html, sha256: sha256(html), draft, templateVersion: set.templateVersion(kind), data };
+}
+
+/**
+ * Issues a document: refuses kinds that do not apply (EventNotAllowed, with the readiness reasons for
+ * a confirmation application), renders once, stores it with its template version and SHA-256 as
+ * version n+1 of that kind for the case, and returns what was stored.
+ */
+export async function issueDocument(store: Store, input: IssueInput): Promise<DocumentRecord> {
+  const { kind } = input;
+  if (!isDocumentKind(kind)) throw new ValidationFailed(`unknown document kind: ${kind}`, { kind });
+  const refusal = whyNot(kind, input);
+  if (refusal) throw refusal;
+
+  // Two clerks issuing at once may both count n; a store that keeps (case, kind, version) unique
+  // refuses the second, which then counts again. Without such a constraint the race is harmless
+  // for readers: both documents are kept and the ids differ.
+  for (let attempt = 0; ; attempt++) {
+    const previous = await store.documents.list(input.record.id);
+    const version = previous.filter((d) => d.kind === kind).length + 1;
+    const doc: DocumentRecord = {
+      id: randomUUID(),
+      caseId: input.record.id,
+      kind,
+      version,
+      issuedAt: input.now,
+      issuedBy: input.actor.id,
+      ...prepareDocument(input, kind, version, previous),
+    };
+    if (doc.data === undefined) delete doc.data;
+    try {
+      await store.documents.insert(doc);
+      return doc;
+    } catch (err) {
+      const again = await store.documents.list(input.record.id);
+      const raced = again.filter((d) => d.kind === kind).length + 1 !== version;
+      if (!raced || attempt >= 3) throw err;
+    }
+  }
+}

@@ -1,0 +1,260 @@
+// Signing in and out, who am I, the organisation tree, health. Also the `authenticate` middleware:
+// a Bearer token (API clients) or the httpOnly session cookie (browser pages) → req.auth.
+import type { CookieOptions, RequestHandler } from 'express';
+import Joi from 'joi';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { DomainError, NotFound, RateLimited } from '../engine/errors.ts';
+import { MAX_PASSWORD_LENGTH, scryptParamsFor, verifyAgainstDummy, verifyPassword } from '../auth/passwords.ts';
+import { issueSession, lookupSession, revokeSession } from '../auth/sessions.ts';
+import { lockedForSeconds, lockoutSettings, loginAddressLimiter, recordFailedLogin, recordSuccessfulLogin } from '../auth/throttle.ts';
+import { maskedText } from '../privacy/mask.ts';
+import { loadOrg } from '../seed/demo.ts';
+import type { Body, Store, UserRecord } from '../store/port.ts';
+import type { Role, Tier } from '../../workflows/vocabulary.ts';
+import { defineRoute, type RouteDef } from './validate.ts';
+
+export const SESSION_COOKIE = 'wuye_session';
+
+export interface AuthDeps {
+  config: Readonly<Config>;
+  store: Store;
+  logger: Logger;
+  /** wall-clock time for sessions and lockouts (not the engine's test clock) */
+  now: () => Date;
+}
+
+export interface PublicUser {
+  id: string;
+  username: string;
+  name: string;
+  role: Role;
+  bodyId: string | null;
+  bodyName?: string;
+  tier?: Tier;
+  orgUnitId?: string;
+}
+
+export function publicUser(user: UserRecord, bodies: readonly Body[]): PublicUser {
+  const body = user.bodyId ? bodies.find((b) => b.id === user.bodyId) : undefined;
+  return {
+    id: user.id,
+    username: user.username,
+    name: user.name,
+    role: user.role,
+    bodyId: user.bodyId,
+    ...(body ? { bodyName: body.name, tier: body.tier, orgUnitId: body.orgUnitId } : {}),
+  };
+}
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/** Sets req.auth when the request carries a live session; never refuses by itself (routes do). */
+export function authenticate(deps: Pick<AuthDeps, 'store' | 'now'>): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.get('authorization');
+    let token: string | undefined;
+    let via: 'bearer' | 'cookie' = 'bearer';
+    if (header !== undefined) {
+      token = BEARER.exec(header)?.[1];
+      if (!token) {
+        req.authFailure = 'unknown';
+        return next();
+      }
+    } else {
+      const cookie = (req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
+      if (typeof cookie === 'string' && cookie) {
+        token = cookie;
+        via = 'cookie';
+      }
+    }
+    if (!token) return next();
+    const found = await lookupSession(deps.store, token, deps.now());
+    if ('failure' in found) req.authFailure = found.failure;
+    else req.auth = { user: found.user, session: found.session, via };
+    next();
+  };
+}
+
+class InvalidCredentials extends DomainError {
+  constructor() {
+    super('INVALID_CREDENTIALS', 'wrong username or password');
+  }
+}
+
+const loginBody = Joi.object({
+  username: Joi.string().min(1).max(100).required().description('e.g. med.c1'),
+  password: Joi.string().min(1).max(MAX_PASSWORD_LENGTH).required(),
+});
+
+const userSchema = Joi.object({
+  id: Joi.string(),
+  username: Joi.string(),
+  name: Joi.string(),
+  role: Joi.string().valid('admin', 'mediator', 'court_liaison', 'expert'),
+  bodyId: Joi.string().allow(null),
+  bodyName: Joi.string(),
+  tier: Joi.string().valid('community', 'subdistrict', 'district', 'court'),
+  orgUnitId: Joi.string(),
+});
+
+const orgNode: Joi.ObjectSchema = Joi.object({
+  id: Joi.string(),
+  name: Joi.string(),
+  kind: Joi.string().valid('district', 'subdistrict', 'community', 'compound'),
+  bodyId: Joi.string(),
+  children: Joi.array().items(Joi.object().description('OrgNode (recursive)')),
+});
+
+export function authRoutes(deps: AuthDeps): RouteDef[] {
+  const { config, store, now } = deps;
+  const scrypt = scryptParamsFor(config);
+  const lockout = lockoutSettings(config);
+  const cookieOptions = (expires: Date): CookieOptions => ({
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: config.cookieSecure,
+    path: '/',
+    expires,
+  });
+  const audit = (action: string, actor: string | null, ip: string | undefined, detail: unknown) =>
+    store.audit.append({ at: now().toISOString(), actor, action, ip: ip ?? null, detail });
+
+  return [
+    defineRoute<{ username: string; password: string }>(
+      {
+        method: 'post',
+        path: '/api/auth/login',
+        summary: 'Sign in: a Bearer token for API clients and an httpOnly session cookie for browsers',
+        tags: ['auth'],
+        auth: 'public',
+        body: loginBody,
+        idempotent: false,
+        before: [loginAddressLimiter(config)],
+        responses: {
+          200: {
+            description: 'signed in',
+            schema: Joi.object({ token: Joi.string(), user: userSchema, csrfToken: Joi.string(), expiresAt: Joi.string().isoDate() }),
+          },
+        },
+      },
+      async ({ body, req, res }) => {
+        const at = now();
+        const attempted = maskedText(body.username.slice(0, 100));
+        const user = await store.users.getByUsername(body.username);
+        if (!user || !user.active) {
+          await verifyAgainstDummy(body.password, scrypt);
+          await audit('login.failed', null, req.ip, { username: attempted, reason: user ? 'inactive' : 'unknown_user' });
+          throw new InvalidCredentials();
+        }
+        const lockedFor = lockedForSeconds(user, at);
+        if (lockedFor > 0) {
+          await audit('login.failed', user.id, req.ip, { username: user.username, reason: 'locked' });
+          throw new RateLimited('too many failed sign-ins: this account is locked for a while', lockedFor);
+        }
+        if (!(await verifyPassword(body.password, user.passwordHash))) {
+          const { locked } = await recordFailedLogin(store, user, at, lockout);
+          await audit('login.failed', user.id, req.ip, { username: user.username, reason: 'wrong_password', locked });
+          throw new InvalidCredentials();
+        }
+        await recordSuccessfulLogin(store, user);
+        const issued = await issueSession(store, user.id, { now: at, ttlHours: config.sessionTtlHours });
+        await audit('login.succeeded', user.id, req.ip, { username: user.username });
+        res.cookie(SESSION_COOKIE, issued.token, cookieOptions(new Date(issued.session.expiresAt)));
+        res.set('Cache-Control', 'no-store');
+        return {
+          token: issued.token,
+          user: publicUser(user, await store.org.bodies()),
+          csrfToken: issued.csrfToken,
+          expiresAt: issued.session.expiresAt,
+        };
+      },
+    ),
+
+    defineRoute(
+      {
+        method: 'post',
+        path: '/api/auth/logout',
+        summary: 'Sign out: the session (token and cookie) is revoked',
+        tags: ['auth'],
+        auth: 'authenticated',
+        idempotent: false,
+        responses: { 200: { description: 'signed out', schema: Joi.object({ ok: Joi.boolean() }) } },
+      },
+      async ({ auth, req, res }) => {
+        await revokeSession(store, auth!.session.tokenHash, now());
+        await audit('logout', auth!.user.id, req.ip, { username: auth!.user.username });
+        res.clearCookie(SESSION_COOKIE, { ...cookieOptions(new Date(0)), expires: undefined });
+        return { ok: true };
+      },
+    ),
+
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/me',
+        summary: 'The signed-in user, with their body, tier and org unit',
+        tags: ['auth'],
+        auth: 'authenticated',
+        responses: {
+          200: {
+            description: 'the user',
+            schema: Joi.object({ user: userSchema, csrfToken: Joi.string(), expiresAt: Joi.string().isoDate() }),
+          },
+        },
+      },
+      async ({ auth, res }) => {
+        res.set('Cache-Control', 'no-store');
+        return {
+          user: publicUser(auth!.user, await store.org.bodies()),
+          csrfToken: auth!.session.csrfToken,
+          expiresAt: auth!.session.expiresAt,
+        };
+      },
+    ),
+
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/org',
+        summary: 'The organisation tree rooted at the district (district → sub-district → community → compound), in stable order',
+        tags: ['org'],
+        auth: 'authenticated',
+        responses: { 200: { description: 'the root node; every node {id, name, kind, bodyId?, children}', schema: orgNode } },
+      },
+      async () => {
+        const [root] = (await loadOrg(store)).trees();
+        if (!root) throw new NotFound('organisation');
+        return root;
+      },
+    ),
+
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/health',
+        summary: 'Liveness and the store in use',
+        tags: ['meta'],
+        auth: 'public',
+        responses: {
+          200: {
+            description: 'up',
+            schema: Joi.object({ status: Joi.string().valid('ok'), store: Joi.string().valid('sqlite', 'mongo'), time: Joi.string(), uptimeSeconds: Joi.number() }),
+          },
+          503: { description: 'the store does not answer' },
+        },
+      },
+      async ({ res }) => {
+        const base = { store: store.kind, time: now().toISOString(), uptimeSeconds: Math.round(process.uptime()) };
+        try {
+          await store.settings.get('health');
+        } catch (err) {
+          deps.logger.error({ err }, 'health check: store unavailable');
+          res.status(503);
+          return { status: 'unavailable', ...base };
+        }
+        return { status: 'ok', ...base };
+      },
+    ),
+  ];
+}

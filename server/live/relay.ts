@@ -1,0 +1,167 @@
+// The outbox relay: live updates are driven by what was committed, never by what a request handler
+// hoped would commit. The engine writes outbox entries in the same transaction as the event, so an
+// event that is refused or rolled back leaves nothing to send, and entries written just before a
+// crash are still pending when the process (or another instance) starts: the poll finds them.
+//
+// Each entry is claimed with a lease (store.outbox.claim), handed to `deliver`, then marked done.
+// Delivery is at least once: a relay that dies between emitting and markDone leaves the lease to
+// run out, and the entry is emitted again. Clients keep the highest `version` they applied per case
+// and ignore anything not newer (resume replays use the same rule).
+//
+// `kick()` is the fast path: called right after a commit, it drains within the same turn of the
+// event loop's check phase instead of waiting for the poll. Kicks coalesce (a group commit of 50
+// events costs one drain), and only one drain runs at a time per relay, which keeps entries in
+// commit order within an instance.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { OutboxEntry, Store } from '../store/port.ts';
+
+export interface RelayLogger {
+  debug(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface RelayOptions {
+  /** identifies this instance's leases; unique per process */
+  owner?: string;
+  /** safety-net poll (crash recovery, commits made by other processes) */
+  pollMs?: number;
+  /** entries claimed per round trip */
+  batch?: number;
+  /** how long a claimed entry stays invisible to other relays */
+  leaseMs?: number;
+  logger?: RelayLogger;
+}
+
+export interface RelayStats {
+  delivered: number;
+  drains: number;
+  failedDeliveries: number;
+  storeErrors: number;
+}
+
+const noop: RelayLogger = { debug() {}, warn() {}, error() {} };
+
+export function relayOwner(): string {
+  return `live:${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+export class OutboxRelay {
+  readonly owner: string;
+  readonly stats: RelayStats = { delivered: 0, drains: 0, failedDeliveries: 0, storeErrors: 0 };
+  private readonly pollMs: number;
+  private readonly batch: number;
+  private readonly leaseMs: number;
+  private readonly log: RelayLogger;
+  private running = false;
+  private draining: Promise<void> | null = null;
+  private again = false;
+  private kickScheduled = false;
+  private pollTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly outbox: Store['outbox'],
+    private readonly deliver: (entry: OutboxEntry) => void,
+    opts: RelayOptions = {},
+  ) {
+    this.owner = opts.owner ?? relayOwner();
+    this.pollMs = opts.pollMs ?? 200;
+    this.batch = opts.batch ?? 500;
+    this.leaseMs = opts.leaseMs ?? 10_000;
+    this.log = opts.logger ?? noop;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Starts polling and drains whatever is pending now (what a crashed process left behind). */
+  start(): this {
+    if (this.running) return this;
+    this.running = true;
+    this.kick();
+    this.schedulePoll();
+    return this;
+  }
+
+  /** Call after every commit: delivery then does not wait for the poll. Cheap and idempotent. */
+  kick(): void {
+    if (!this.running || this.kickScheduled) return;
+    this.kickScheduled = true;
+    // setImmediate: lets the rest of a group commit's callbacks run first, then one drain for all
+    setImmediate(() => {
+      this.kickScheduled = false;
+      void this.drain();
+    });
+  }
+
+  /** Claims and delivers until the outbox has nothing claimable. Resolves when this drain (and any
+   * kick that arrived during it) is finished. */
+  drain(): Promise<void> {
+    if (this.draining) {
+      this.again = true;
+      return this.draining;
+    }
+    this.draining = this.drainLoop().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  /** Stops polling and waits for a drain in progress. Entries claimed but not delivered (none,
+   * unless the store failed) come back when their lease runs out. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = null;
+    await this.draining;
+  }
+
+  private schedulePoll(): void {
+    if (!this.running) return;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = null;
+      void this.drain().finally(() => this.schedulePoll());
+    }, this.pollMs);
+    this.pollTimer.unref();
+  }
+
+  private async drainLoop(): Promise<void> {
+    this.stats.drains++;
+    do {
+      this.again = false;
+      for (;;) {
+        if (!this.running) return;
+        let entries: OutboxEntry[];
+        try {
+          entries = await this.outbox.claim(this.batch, this.owner, this.leaseMs);
+        } catch (err) {
+          this.stats.storeErrors++;
+          this.log.error({ err }, 'live relay: claiming outbox entries failed; retrying at the next poll');
+          return;
+        }
+        if (entries.length === 0) break;
+        for (const entry of entries) {
+          try {
+            this.deliver(entry);
+            this.stats.delivered++;
+          } catch (err) {
+            // a bug in delivery must not wedge the queue: the entry is logged and marked done
+            this.stats.failedDeliveries++;
+            this.log.error({ err, outboxId: entry.id, topic: entry.topic, caseId: entry.caseId }, 'live relay: delivering an entry failed');
+          }
+        }
+        try {
+          await this.outbox.markDone(entries.map((e) => e.id));
+        } catch (err) {
+          // already emitted: the lease runs out and they go again (clients ignore old versions)
+          this.stats.storeErrors++;
+          this.log.error({ err, count: entries.length }, 'live relay: marking entries done failed; they will be re-sent');
+          return;
+        }
+        if (entries.length < this.batch) break;
+      }
+    } while (this.again && this.running);
+  }
+}

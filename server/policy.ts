@@ -1,0 +1,137 @@
+// THE policy: who may see and do what. Every read filter, every 403 and every decision to show or
+// mask personal data comes from here, so jurisdiction is decided in one place.
+// - mediator: cases held by their own body and by the bodies below it in the organisation tree
+// - court liaison: the cases in their court's inbox (referrals, delegations, confirmation requests)
+// - expert: only the cases they were invited onto
+// - admin: everything
+// Which events a reader may send on a case is the workflow's business (workflows/routing.ts).
+import type { Party } from '../workflows/case.types.ts';
+import type { Role } from '../workflows/vocabulary.ts';
+import { maskParty } from './privacy/mask.ts';
+import type { Body, CaseFilter, CaseRecord, OrgUnit } from './store/port.ts';
+
+/** Who is asking: a UserRecord or an engine Actor both fit. */
+export interface Viewer {
+  id: string;
+  role: Role | 'system';
+  bodyId?: string | null;
+}
+
+/** The organisation as policy needs it; loadOrg()'s result fits. */
+export interface Jurisdiction {
+  readonly units: readonly OrgUnit[];
+  readonly bodies: readonly Body[];
+}
+
+// ── endpoint capabilities (403 when the role may never use an endpoint) ────────────────────────────
+
+export const CAPABILITIES = {
+  /** read cases in one's jurisdiction, their history and documents */
+  'cases:read': ['admin', 'mediator', 'court_liaison', 'expert'],
+  /** register a case (intake) */
+  'cases:intake': ['admin', 'mediator'],
+  /** send events (which ones is decided per case and state: 422) */
+  'cases:event': ['admin', 'mediator', 'court_liaison', 'expert'],
+  /** issue documents on a case */
+  'documents:issue': ['admin', 'mediator', 'court_liaison'],
+  /** the court's inbox and delegations (委派调解) */
+  'court:inbox': ['admin', 'court_liaison'],
+  'court:delegate': ['admin', 'court_liaison'],
+  /** statistics, ledger, company warnings: mediators within their jurisdiction */
+  'oversight:read': ['admin', 'mediator'],
+  'ledger:reconcile': ['admin', 'mediator'],
+  /** users, organisation, settings, the test clock */
+  admin: ['admin'],
+  /** any signed-in user: /api/me, /api/org, logout */
+  'self': ['admin', 'mediator', 'court_liaison', 'expert'],
+} as const satisfies Record<string, readonly Role[]>;
+export type Capability = keyof typeof CAPABILITIES;
+
+export function mayUse(role: Role | 'system', capability: Capability): boolean {
+  return role !== 'system' && (CAPABILITIES[capability] as readonly Role[]).includes(role);
+}
+
+/** The roles a route admits, for route definitions: `auth: rolesFor('court:inbox')`. */
+export function rolesFor(capability: Capability): Role[] {
+  return [...CAPABILITIES[capability]];
+}
+
+// ── jurisdiction ───────────────────────────────────────────────────────────────────────────────
+
+const bodiesBelowCache = new WeakMap<object, Map<string, string[]>>();
+
+/** The body itself and every mediation body whose unit lies below the body's unit. */
+export function bodiesWithin(bodyId: string, org: Jurisdiction): string[] {
+  let cache = bodiesBelowCache.get(org.bodies);
+  if (!cache) bodiesBelowCache.set(org.bodies, (cache = new Map()));
+  const hit = cache.get(bodyId);
+  if (hit) return hit;
+  const own = org.bodies.find((b) => b.id === bodyId);
+  let result: string[] = [];
+  if (own && own.tier !== 'court') {
+    const parent = new Map(org.units.map((u) => [u.id, u.parentId]));
+    const below = (unitId: string): boolean => {
+      let p = parent.get(unitId) ?? null;
+      for (let hops = 0; p && hops < 16; hops++) {
+        if (p === own.orgUnitId) return true;
+        p = parent.get(p) ?? null;
+      }
+      return false;
+    };
+    result = [own.id, ...org.bodies.filter((b) => b.tier !== 'court' && b.id !== own.id && below(b.orgUnitId)).map((b) => b.id)];
+  }
+  cache.set(bodyId, result);
+  return result;
+}
+
+export type CaseScope = Pick<CaseFilter, 'bodyIds' | 'courtId' | 'expertId'>;
+
+/** The jurisdiction part of a case list filter. `{}` = unrestricted; `{bodyIds: []}` = nothing. */
+export function caseScope(user: Viewer, org: Jurisdiction): CaseScope {
+  switch (user.role) {
+    case 'admin':
+    case 'system':
+      return {};
+    case 'mediator':
+      return { bodyIds: user.bodyId ? bodiesWithin(user.bodyId, org) : [] };
+    case 'court_liaison':
+      return user.bodyId ? { courtId: user.bodyId } : { bodyIds: [] };
+    case 'expert':
+      return { expertId: user.id };
+    default:
+      return { bodyIds: [] };
+  }
+}
+
+type CaseFacts = Pick<CaseRecord, 'bodyId' | 'courtId' | 'courtInbox' | 'experts'>;
+
+/** May this user read the case at all? (No → answer 404, as if it did not exist.) */
+export function canReadCase(user: Viewer, record: CaseFacts, org: Jurisdiction): boolean {
+  switch (user.role) {
+    case 'admin':
+    case 'system':
+      return true;
+    case 'mediator':
+      return !!user.bodyId && bodiesWithin(user.bodyId, org).includes(record.bodyId);
+    case 'court_liaison':
+      return !!user.bodyId && record.courtInbox && record.courtId === user.bodyId;
+    case 'expert':
+      return record.experts.includes(user.id);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Full phone, ID number and address: staff with jurisdiction over the case (its mediators' bodies,
+ * the court it is addressed to, administrators). An invited expert reads the case masked.
+ */
+export function canSeePersonalData(user: Viewer, record: CaseFacts, org: Jurisdiction): boolean {
+  if (user.role === 'expert') return false;
+  return canReadCase(user, record, org);
+}
+
+/** Parties as this viewer may see them. */
+export function viewParties<P extends Partial<Party>>(parties: readonly P[], visible: boolean): P[] {
+  return parties.map((p) => (visible ? { ...p } : maskParty(p)));
+}

@@ -1,0 +1,230 @@
+// The demo district (示范区) seeded into an empty store outside production, and the organisation
+// lookups everyone needs: which compound belongs to which community and sub-district, and which
+// mediation bodies serve them (a case's jurisdiction is fixed by its compound).
+// Ids are stable across runs: ou-d1 (district), ou-s<n> (sub-district), ou-c<s>-<n> (community),
+// ou-k<s>-<c>-<n> (compound); bodies b-d1, b-s<n>, b-c<s>-<n>, b-court; users u-<username>.
+import { hashPassword, type ScryptParams } from '../auth/passwords.ts';
+import type { Body, OrgUnit, Store, UserRecord } from '../store/port.ts';
+import type { Role } from '../../workflows/vocabulary.ts';
+
+// ── the demo data ────────────────────────────────────────────────────────────────────────────────
+
+const DISTRICT = { id: 'ou-d1', name: '示范区', short: '示范' };
+const SUBDISTRICTS: Array<{ name: string; short: string; communities: Array<{ name: string; short: string; compounds: string[] }> }> = [
+  {
+    name: '长宁街道',
+    short: '长宁',
+    communities: [
+      { name: '华阳居委会', short: '华阳', compounds: ['华阳花园', '锦绣苑', '香樟公寓'] },
+      { name: '天山居委会', short: '天山', compounds: ['天山新村', '金桥名邸'] },
+    ],
+  },
+  {
+    name: '新华街道',
+    short: '新华',
+    communities: [
+      { name: '定西居委会', short: '定西', compounds: ['定西雅苑', '绿洲家园', '紫薇小区'] },
+      { name: '番禺居委会', short: '番禺', compounds: ['番禺新苑', '和平里'] },
+    ],
+  },
+];
+
+function buildDemoOrg(): { units: OrgUnit[]; bodies: Body[] } {
+  const units: OrgUnit[] = [{ id: DISTRICT.id, name: DISTRICT.name, kind: 'district', parentId: null, order: 1 }];
+  const bodies: Body[] = [
+    { id: 'b-d1', name: `${DISTRICT.name}物业纠纷调解委员会`, shortName: DISTRICT.short, tier: 'district', orgUnitId: DISTRICT.id },
+    { id: 'b-court', name: `${DISTRICT.name}人民法院`, shortName: `${DISTRICT.short}法院`, tier: 'court', orgUnitId: DISTRICT.id },
+  ];
+  SUBDISTRICTS.forEach((s, si) => {
+    const sid = `ou-s${si + 1}`;
+    units.push({ id: sid, name: s.name, kind: 'subdistrict', parentId: DISTRICT.id, order: si + 1 });
+    bodies.push({
+      id: `b-s${si + 1}`,
+      name: `${s.name}物业纠纷调解联合中心`,
+      shortName: `${DISTRICT.short}${s.short}`,
+      tier: 'subdistrict',
+      orgUnitId: sid,
+    });
+    s.communities.forEach((c, ci) => {
+      const cid = `ou-c${si + 1}-${ci + 1}`;
+      units.push({ id: cid, name: c.name, kind: 'community', parentId: sid, order: ci + 1 });
+      bodies.push({
+        id: `b-c${si + 1}-${ci + 1}`,
+        name: `${c.name.replace(/会$/, '')}物业纠纷调解工作室`,
+        shortName: `${DISTRICT.short}${c.short}`,
+        tier: 'community',
+        orgUnitId: cid,
+      });
+      c.compounds.forEach((k, ki) => {
+        units.push({ id: `ou-k${si + 1}-${ci + 1}-${ki + 1}`, name: k, kind: 'compound', parentId: cid, order: ki + 1 });
+      });
+    });
+  });
+  return { units, bodies };
+}
+
+export const DEMO_ORG: Readonly<{ units: readonly OrgUnit[]; bodies: readonly Body[] }> = Object.freeze(buildDemoOrg());
+
+export const DEMO_USERS: ReadonlyArray<{ id: string; username: string; name: string; role: Role; bodyId: string | null }> = [
+  { id: 'u-admin', username: 'admin', name: '系统管理员', role: 'admin', bodyId: null },
+  { id: 'u-med-c1', username: 'med.c1', name: '王丽华', role: 'mediator', bodyId: 'b-c1-1' },
+  { id: 'u-med-c2', username: 'med.c2', name: '李建国', role: 'mediator', bodyId: 'b-c1-2' },
+  { id: 'u-med-s1', username: 'med.s1', name: '张敏', role: 'mediator', bodyId: 'b-s1' },
+  { id: 'u-med-d', username: 'med.d', name: '陈志刚', role: 'mediator', bodyId: 'b-d1' },
+  { id: 'u-court-liaison', username: 'court.liaison', name: '刘洋', role: 'court_liaison', bodyId: 'b-court' },
+  { id: 'u-expert-law', username: 'expert.law', name: '赵明（律师）', role: 'expert', bodyId: 'b-d1' },
+];
+
+/**
+ * The demo password is public, so a costly KDF protects nothing here; a light cost keeps seeding
+ * (done by many tests) fast. Real accounts (admin:create) use the configured cost.
+ */
+export const DEMO_SCRYPT: Readonly<ScryptParams> = Object.freeze({ logN: 12, r: 8, p: 1 });
+
+/**
+ * Seeds the demo district, its bodies and accounts — only into a store without users. Callers
+ * make sure this never runs in production (main.ts checks config.isProduction).
+ */
+export async function seedDemo(
+  store: Store,
+  opts: { password: string; now: Date | string; scrypt?: ScryptParams },
+): Promise<{ seeded: boolean }> {
+  if ((await store.users.list()).length > 0) return { seeded: false };
+  const createdAt = typeof opts.now === 'string' ? opts.now : opts.now.toISOString();
+  await store.org.putUnits(DEMO_ORG.units.map((u) => ({ ...u })));
+  await store.org.putBodies(DEMO_ORG.bodies.map((b) => ({ ...b })));
+  const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(opts.password, opts.scrypt ?? DEMO_SCRYPT)));
+  for (const [i, u] of DEMO_USERS.entries()) {
+    const user: UserRecord = {
+      ...u,
+      passwordHash: hashes[i],
+      profile: {},
+      failedLogins: 0,
+      lockedUntil: null,
+      active: true,
+      createdAt,
+    };
+    await store.users.insert(user);
+  }
+  await store.audit.append({ at: createdAt, actor: null, action: 'seed.demo', ip: null, detail: { users: DEMO_USERS.length } });
+  return { seeded: true };
+}
+
+// ── organisation lookups ─────────────────────────────────────────────────────────────────────────
+
+export interface OrgNode {
+  id: string;
+  name: string;
+  kind: OrgUnit['kind'];
+  /** the mediation body serving this unit, if any */
+  bodyId?: string;
+  children: OrgNode[];
+}
+
+export interface CompoundChain {
+  compound: OrgUnit;
+  community: OrgUnit;
+  subdistrict: OrgUnit;
+  district: OrgUnit;
+  bodies: { community: Body; subdistrict: Body; district: Body; court: Body };
+}
+
+export interface Org {
+  readonly units: readonly OrgUnit[];
+  readonly bodies: readonly Body[];
+  unit(id: string): OrgUnit | undefined;
+  body(id: string): Body | undefined;
+  /** the mediation body (not the court) serving a community, sub-district or district */
+  bodyServing(unitId: string): Body | undefined;
+  /** the court body of a district */
+  courtOf(districtId: string): Body | undefined;
+  children(unitId: string): OrgUnit[];
+  /** true when `unitId` lies strictly below `ancestorId` */
+  isUnder(unitId: string, ancestorId: string): boolean;
+  /** the trees rooted at each district, children in stable order */
+  trees(): OrgNode[];
+  compoundChain(compoundId: string): CompoundChain | null;
+}
+
+const byOrder = (a: OrgUnit, b: OrgUnit) => a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Lookups over a list of units and bodies (pure; see loadOrg for the store). */
+export function buildOrg(units: readonly OrgUnit[], bodies: readonly Body[]): Org {
+  const unitById = new Map(units.map((u) => [u.id, u]));
+  const bodyById = new Map(bodies.map((b) => [b.id, b]));
+  const kids = new Map<string | null, OrgUnit[]>();
+  for (const u of units) {
+    const list = kids.get(u.parentId) ?? [];
+    list.push(u);
+    kids.set(u.parentId, list);
+  }
+  for (const list of kids.values()) list.sort(byOrder);
+  const serving = new Map<string, Body>();
+  const courts = new Map<string, Body>();
+  for (const b of [...bodies].sort((x, y) => (x.id < y.id ? -1 : 1))) {
+    if (b.tier === 'court') {
+      if (!courts.has(b.orgUnitId)) courts.set(b.orgUnitId, b);
+    } else if (!serving.has(b.orgUnitId)) serving.set(b.orgUnitId, b);
+  }
+
+  const isUnder = (unitId: string, ancestorId: string): boolean => {
+    let cur = unitById.get(unitId);
+    for (let hops = 0; cur && cur.parentId && hops < 16; hops++) {
+      if (cur.parentId === ancestorId) return true;
+      cur = unitById.get(cur.parentId);
+    }
+    return false;
+  };
+
+  const node = (u: OrgUnit): OrgNode => {
+    const b = serving.get(u.id);
+    return {
+      id: u.id,
+      name: u.name,
+      kind: u.kind,
+      ...(b ? { bodyId: b.id } : {}),
+      children: (kids.get(u.id) ?? []).map(node),
+    };
+  };
+
+  const ancestorOfKind = (u: OrgUnit | undefined, kind: OrgUnit['kind']): OrgUnit | undefined => {
+    for (let hops = 0; u && hops < 16; hops++) {
+      if (u.kind === kind) return u;
+      u = u.parentId ? unitById.get(u.parentId) : undefined;
+    }
+    return undefined;
+  };
+
+  return {
+    units,
+    bodies,
+    unit: (id) => unitById.get(id),
+    body: (id) => bodyById.get(id),
+    bodyServing: (unitId) => serving.get(unitId),
+    courtOf: (districtId) => courts.get(districtId),
+    children: (unitId) => [...(kids.get(unitId) ?? [])],
+    isUnder,
+    trees: () => (kids.get(null) ?? []).filter((u) => u.kind === 'district').map(node),
+    compoundChain(compoundId) {
+      const compound = unitById.get(compoundId);
+      if (!compound || compound.kind !== 'compound') return null;
+      const community = ancestorOfKind(compound, 'community');
+      const subdistrict = ancestorOfKind(community, 'subdistrict');
+      const district = ancestorOfKind(subdistrict, 'district');
+      if (!community || !subdistrict || !district) return null;
+      const b = {
+        community: serving.get(community.id),
+        subdistrict: serving.get(subdistrict.id),
+        district: serving.get(district.id),
+        court: courts.get(district.id),
+      };
+      if (!b.community || !b.subdistrict || !b.district || !b.court) return null;
+      return { compound, community, subdistrict, district, bodies: b as CompoundChain['bodies'] };
+    },
+  };
+}
+
+export async function loadOrg(store: Store): Promise<Org> {
+  const [units, bodies] = await Promise.all([store.org.units(), store.org.bodies()]);
+  return buildOrg(units, bodies);
+}
