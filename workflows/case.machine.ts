@@ -28,13 +28,16 @@ const d = (e: CaseEvent) => e.data ?? {};
 const at = (e: { at?: string }, context: CaseContext) => e.at ?? context.registeredAt;
 
 function clausesFrom(data: Record<string, any>): Clause[] {
-  const terms: Array<string | { text: string; obligor?: string; performBy?: string }> = data.terms ?? [];
+  const terms: Array<string | { text: string; obligor?: string; performBy?: string; manner?: string; amount?: number }> =
+    data.terms ?? [];
   return terms.map((t, i) => {
     const term = typeof t === 'string' ? { text: t } : t;
     return {
       no: i + 1,
       text: term.text,
       obligor: term.obligor,
+      ...(term.manner !== undefined ? { manner: term.manner } : {}),
+      ...(term.amount !== undefined ? { amount: term.amount } : {}),
       performBy: term.performBy ?? data.performBy,
       performance: 'pending' as const,
     };

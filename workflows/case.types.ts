@@ -51,6 +51,10 @@ export interface Clause {
   no: number; // 1-based, as printed
   text: string;
   obligor?: string; // party id or name
+  /** how it is performed (一次性支付、分期、修复…), 人民调解法 art. 29 */
+  manner?: string;
+  /** the sum this clause moves, in yuan */
+  amount?: number;
   performBy: string; // YYYY-MM-DD
   performance: 'pending' | 'full' | 'partial' | 'none';
 }

@@ -3,7 +3,7 @@
 // documentation; mountRoutes() turns it into express handlers that authenticate, validate,
 // apply Idempotency-Key and run the handler, and records it in app.locals.routes, which
 // /api/openapi.json and /api/docs are generated from. Nothing reaches a handler unvalidated.
-import type { Application, NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import type { Application, Request, RequestHandler, Response, Router } from 'express';
 import Joi from 'joi';
 import type { AuthContext } from '../auth/sessions.ts';
 import { DomainError, Forbidden, Unauthenticated, ValidationFailed } from '../engine/errors.ts';
@@ -256,4 +256,3 @@ export function routeRegistry(app: Application): RouteDef[] {
   return locals.routes;
 }
 
-export type { NextFunction };
