@@ -134,6 +134,7 @@ export async function startServer(
       settings.calendarYears = [...settings.calendarYears.filter((y) => y.year !== year.year), year];
       calendar = createCalendar(settings.calendarYears);
       await store.settings.put('runtime', settings);
+      await engine.recalculateProvisional();
     },
     afterCommit: () => kick(),
   };

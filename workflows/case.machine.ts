@@ -127,6 +127,7 @@ export function createCaseMachine(options: MachineOptions) {
         kind: (d(event).kind ?? (context.delegation ? 'delegation' : 'mediation')) as DeadlineKind,
         days: Number(d(event).days),
       })),
+      recomputeDeadlines: emit({ type: 'deadline.recompute' as const }),
       notifyHoldingBody: emit(({ context, event }) => ({
         type: 'notify.inbox' as const,
         audience: 'body' as const,
@@ -341,6 +342,7 @@ export function createCaseMachine(options: MachineOptions) {
     on: {
       DEADLINE_WARNING: { guard: 'fromSystem', actions: 'noteWarning' },
       DEADLINE_EXPIRED: { guard: 'fromSystem', actions: 'noteWarning' },
+      DEADLINES_RECALCULATED: { guard: 'fromSystem', actions: 'recomputeDeadlines' },
       ADD_OPINION: { guard: 'fromInvitedExpert', actions: 'addOpinion' },
     },
     initial: 'awaitingAcceptance',

@@ -167,6 +167,8 @@ export type Command =
   | { type: 'deadline.arm'; kind: DeadlineKind; from: string; dueAt?: string }
   | { type: 'deadline.extend'; kind: DeadlineKind; days: number }
   | { type: 'deadline.cancel'; kind: DeadlineKind | 'all' }
+  /** recompute provisional deadlines: a year's holiday schedule has arrived */
+  | { type: 'deadline.recompute' }
   | { type: 'notify.inbox'; audience: 'body' | 'court'; bodyId: string; reason: string }
   | { type: 'followUp.schedule'; performBy: string };
 

@@ -83,7 +83,7 @@ export const USER_EVENT_TYPES = [
 export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 
 /** Events the engine raises itself: intake, and its durable timers. */
-export const SYSTEM_EVENT_TYPES = ['REGISTER', 'DEADLINE_WARNING', 'DEADLINE_EXPIRED'] as const;
+export const SYSTEM_EVENT_TYPES = ['REGISTER', 'DEADLINE_WARNING', 'DEADLINE_EXPIRED', 'DEADLINES_RECALCULATED'] as const;
 export type SystemEventType = (typeof SYSTEM_EVENT_TYPES)[number];
 export type EventType = UserEventType | SystemEventType;
 
@@ -179,4 +179,5 @@ export const EVENT_LABELS: Record<EventType, { zh: string; en: string }> = {
   REOPEN: { zh: '重新启动', en: 'Reopen' },
   DEADLINE_WARNING: { zh: '期限预警', en: 'Deadline warning' },
   DEADLINE_EXPIRED: { zh: '期限届满', en: 'Deadline expired' },
+  DEADLINES_RECALCULATED: { zh: '期限按新节假日安排重算', en: 'Deadlines recalculated for a new holiday schedule' },
 };

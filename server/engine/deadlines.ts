@@ -1,7 +1,7 @@
 // Carries out the machine's deadline commands: computes due dates on the working-day calendar and
 // turns each deadline into durable timer rows (one per warning level) that commit with the event.
 import { randomUUID } from 'node:crypto';
-import { endOfShanghaiDay, type WorkingCalendar } from '../../workflows/calendar/calendar.ts';
+import { endOfShanghaiDay, shanghaiDate, type WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import type { Command } from '../../workflows/case.types.ts';
 import {
   computeDue,
@@ -85,11 +85,11 @@ export function planDeadlines(input: {
       if (cmd.dueAt) {
         // the court's own due date (委派/委托): the end of that day, moved to a working day
         const date = calendar.nextWorkingDay(cmd.dueAt.slice(0, 10));
-        view = { kind: cmd.kind, startAt: from, dueAt: endOfShanghaiDay(date), warning: 'none', provisional: !calendar.covers(Number(date.slice(0, 4))) };
+        view = { kind: cmd.kind, startAt: from, dueAt: endOfShanghaiDay(date), warning: 'none', provisional: !calendar.covers(Number(date.slice(0, 4))), basis: 'court' };
       } else {
         const rule = settings.limits[limitKindFor(cmd.kind, input.delegationMode)];
         const due = computeDue(calendar, from, rule);
-        view = { kind: cmd.kind, startAt: from, dueAt: due.dueAt, warning: 'none', provisional: due.provisional };
+        view = { kind: cmd.kind, startAt: from, dueAt: due.dueAt, warning: 'none', provisional: due.provisional, basis: 'rule' };
       }
       deadlines.push(view);
       arm.set(cmd.kind, view);
@@ -100,8 +100,9 @@ export function planDeadlines(input: {
       const view: DeadlineView = {
         ...existing,
         dueAt: due.dueAt,
-        provisional: due.provisional,
+        provisional: due.provisional || existing.provisional,
         warning: currentWarning(now, existing.startAt, due.dueAt, settings.fractions),
+        extendedDays: (existing.extendedDays ?? 0) + cmd.days,
       };
       drop(cmd.kind);
       deadlines.push(view);
@@ -117,14 +118,49 @@ export function planDeadlines(input: {
         dueAt: endOfShanghaiDay(visits[0].date),
         warning: 'none',
         provisional: visits[0].provisional,
+        basis: 'schedule',
       };
       deadlines.push(view);
       arm.set('follow_up', view);
+    } else if (cmd.type === 'deadline.recompute') {
+      // a year's holiday notice arrived: provisional due dates are computed again on it
+      for (const old of deadlines.filter((d) => d.provisional)) {
+        const due = recomputeDue(old, calendar, settings, input.delegationMode);
+        if (!due) continue;
+        const view: DeadlineView = {
+          ...old,
+          dueAt: due.dueAt,
+          provisional: due.provisional,
+          warning: currentWarning(now, old.startAt, due.dueAt, settings.fractions),
+        };
+        drop(old.kind);
+        deadlines.push(view);
+        arm.set(old.kind, view);
+      }
     }
   }
 
   const armTimers = [...arm.values()].flatMap((v) => timersFor(caseId, v, now, settings.fractions));
   return { deadlines, armTimers, cancelTimerKinds: [...cancel] };
+}
+
+function recomputeDue(
+  d: DeadlineView,
+  calendar: WorkingCalendar,
+  settings: DeadlineSettings,
+  mode?: 'delegated' | 'entrusted',
+): { dueAt: string; provisional: boolean } | null {
+  if (d.basis === 'court' || d.basis === 'schedule') {
+    // a given date: only the rest-day rule depends on the calendar
+    const date = calendar.nextWorkingDay(shanghaiDate(d.dueAt));
+    return { dueAt: endOfShanghaiDay(date), provisional: !calendar.covers(Number(date.slice(0, 4))) };
+  }
+  let due = computeDue(calendar, d.startAt, settings.limits[limitKindFor(d.kind, mode)]);
+  if (d.extendedDays) {
+    const extended = extendDue(calendar, due.dueAt, d.extendedDays);
+    due = { ...extended, provisional: extended.provisional || due.provisional };
+  }
+  return due;
 }
 
 function limitKindFor(kind: DeadlineKind, mode?: 'delegated' | 'entrusted'): LimitKind {

@@ -207,6 +207,33 @@ export class Engine {
     }
   }
 
+  /** A year's holiday schedule arrived: every open case with a provisional deadline gets it
+   * recomputed, recorded as a DEADLINES_RECALCULATED event. Returns how many cases changed. */
+  async recalculateProvisional(): Promise<number> {
+    let changed = 0;
+    let after: string | null = null;
+    for (;;) {
+      const page = await this.store.cases.scan(after, 500);
+      if (page.length === 0) return changed;
+      after = page[page.length - 1].id;
+      for (const record of page) {
+        if (!record.deadlines.some((d) => d.provisional)) continue;
+        for (let attempt = 0; ; attempt++) {
+          const current = (await this.store.cases.get(record.id))!;
+          const event: CaseEvent = { type: 'DEADLINES_RECALCULATED', data: {}, actor: SYSTEM, at: this.now() };
+          try {
+            await this.committer.submit(this.decideCommit(current, event, {}));
+            changed++;
+            break;
+          } catch (err) {
+            if (err instanceof VersionConflict && attempt < RETRIES) continue;
+            throw err;
+          }
+        }
+      }
+    }
+  }
+
   availableEvents(record: CaseRecord, actor: Actor): EventType[] {
     return availableEvents(record.workflowVersion, record.snapshot as PersistedSnapshot, actor, this.now());
   }

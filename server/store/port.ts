@@ -18,6 +18,10 @@ export interface DeadlineView {
   warning: WarningLevel;
   /** computed past the years the holiday calendar covers: recomputed when that year's data arrives */
   provisional: boolean;
+  /** how dueAt was set: by a limit rule (plus extensions), by the court, or by the follow-up schedule */
+  basis?: 'rule' | 'court' | 'schedule';
+  /** extensions granted on this deadline, in calendar days (EXTEND_DEADLINE) */
+  extendedDays?: number;
 }
 
 /** The current record of a case: the persisted workflow snapshot plus the fields lists need. */

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createCalendar } from '../../workflows/calendar/calendar.ts';
+import { createCalendar, type WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import { DEFAULT_FOLLOW_UP_OFFSETS, DEFAULT_LIMITS, DEFAULT_WARNING_FRACTIONS } from '../../workflows/deadlines.ts';
 import { DEFAULT_ROUTING } from '../../workflows/routing.ts';
 import type { Actor } from '../../workflows/case.types.ts';
@@ -33,7 +33,9 @@ export interface Harness {
 
 export const DEMO_PASSWORD = 'demo-pass-2026';
 
-export async function makeHarness(opts: { start?: string; file?: string; keep?: boolean } = {}): Promise<Harness> {
+export async function makeHarness(
+  opts: { start?: string; file?: string; keep?: boolean; calendar?: () => WorkingCalendar } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mediation-test-'));
   const file = opts.file ?? path.join(dir, 'mediation.db');
   const store = createSqliteStore({ file });
@@ -45,7 +47,7 @@ export async function makeHarness(opts: { start?: string; file?: string; keep?: 
     store,
     clock,
     directory,
-    calendar: () => createCalendar(),
+    calendar: opts.calendar ?? (() => createCalendar()),
     deadlines: { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
     routing: DEFAULT_ROUTING,
     accessCodeCost: 1024,

@@ -252,3 +252,33 @@ describe('the engine', () => {
     });
   });
 });
+
+describe('provisional deadlines (a year the holiday data does not cover)', () => {
+  it('are marked provisional, and recomputed when that year’s schedule arrives', async () => {
+    const { createCalendar } = await import('../../../workflows/calendar/calendar.ts');
+    let calendar = createCalendar();
+    const h = await makeHarness({ start: '2026-12-20T10:00:00+08:00', calendar: () => calendar });
+    try {
+      const { record } = await h.intake();
+      const r1 = await h.engine.dispatch(record.id, { type: 'ACCEPT' }, h.actor('med.c1'));
+      const mediation = r1.deadlines.find((d) => d.kind === 'mediation')!;
+      // one month from 2026-12-20 → 2027-01-20, a Wednesday; 2027 is not in the packaged data
+      expect(mediation.dueAt).to.equal('2027-01-20T23:59:59.999+08:00');
+      expect(mediation.provisional).to.equal(true);
+      // the (made-up, for the test) 2027 notice makes 2027-01-20 a holiday
+      calendar = calendar.withYear({ year: 2027, holidays: ['2027-01-01', '2027-01-20'], workdays: [] });
+      expect(await h.engine.recalculateProvisional()).to.equal(1);
+      const r2 = (await h.store.cases.get(record.id))!;
+      const after = r2.deadlines.find((d) => d.kind === 'mediation')!;
+      expect(after.dueAt).to.equal('2027-01-21T23:59:59.999+08:00');
+      expect(after.provisional).to.equal(false);
+      const history = await h.engine.history(record.id);
+      expect(history.at(-1)!.type).to.equal('DEADLINES_RECALCULATED');
+      const pending = (await h.store.timers.forCase(record.id)).filter((t) => t.state === 'pending' && t.kind === 'mediation');
+      expect(pending.every((t) => t.deadlineDueAt === after.dueAt)).to.equal(true);
+      expect(pending).to.have.length(4);
+    } finally {
+      await h.close();
+    }
+  });
+});
