@@ -44,6 +44,18 @@ function clausesFrom(data: Record<string, any>): Clause[] {
   });
 }
 
+/** 撤回 / 终止: the case ends here; the parties are told their other remedies. */
+const closeAs = (outcome: 'withdrawn' | 'unresolved') => ({
+  guard: 'fromHoldingMediator' as const,
+  target: 'closed' as const,
+  actions: [
+    { type: 'cancelDeadlines' as const, params: { kinds: ['all' as const] } },
+    'recordReason' as const,
+    { type: 'closeAs' as const, params: { outcome } },
+    'stampClosed' as const,
+  ],
+});
+
 export function createCaseMachine(options: MachineOptions) {
   const afterAcceptance = options.investigationStage ? 'investigating' : 'mediating';
 
@@ -366,16 +378,7 @@ export function createCaseMachine(options: MachineOptions) {
             actions: [{ type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'recordReason', 'recordDeclined'],
           },
           INVITE_EXPERT: { guard: and(['fromHoldingMediator', 'expertValid']), actions: 'inviteExpert' },
-          WITHDRAW: {
-            guard: 'fromHoldingMediator',
-            target: 'closed',
-            actions: [
-              { type: 'cancelDeadlines', params: { kinds: ['all'] } },
-              'recordReason',
-              { type: 'closeAs', params: { outcome: 'withdrawn' } },
-              'stampClosed',
-            ],
-          },
+          WITHDRAW: closeAs('withdrawn'),
         },
       },
       // 不予受理: stays visible until the office files it away
@@ -440,26 +443,8 @@ export function createCaseMachine(options: MachineOptions) {
             target: 'referredToCourt',
             actions: ['recordReason', 'referToCourt', { type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'notifyCourt'],
           },
-          TERMINATE: {
-            guard: 'fromHoldingMediator',
-            target: 'closed',
-            actions: [
-              { type: 'cancelDeadlines', params: { kinds: ['all'] } },
-              'recordReason',
-              { type: 'closeAs', params: { outcome: 'unresolved' } },
-              'stampClosed',
-            ],
-          },
-          WITHDRAW: {
-            guard: 'fromHoldingMediator',
-            target: 'closed',
-            actions: [
-              { type: 'cancelDeadlines', params: { kinds: ['all'] } },
-              'recordReason',
-              { type: 'closeAs', params: { outcome: 'withdrawn' } },
-              'stampClosed',
-            ],
-          },
+          TERMINATE: closeAs('unresolved'),
+          WITHDRAW: closeAs('withdrawn'),
         },
       },
       // 协议待签: the written agreement waits for every party's signature and the body's seal
@@ -487,26 +472,8 @@ export function createCaseMachine(options: MachineOptions) {
             },
             { guard: 'fromHoldingMediator', target: 'mediating', actions: 'recordFailure' },
           ],
-          TERMINATE: {
-            guard: 'fromHoldingMediator',
-            target: 'closed',
-            actions: [
-              { type: 'cancelDeadlines', params: { kinds: ['all'] } },
-              'recordReason',
-              { type: 'closeAs', params: { outcome: 'unresolved' } },
-              'stampClosed',
-            ],
-          },
-          WITHDRAW: {
-            guard: 'fromHoldingMediator',
-            target: 'closed',
-            actions: [
-              { type: 'cancelDeadlines', params: { kinds: ['all'] } },
-              'recordReason',
-              { type: 'closeAs', params: { outcome: 'withdrawn' } },
-              'stampClosed',
-            ],
-          },
+          TERMINATE: closeAs('unresolved'),
+          WITHDRAW: closeAs('withdrawn'),
         },
       },
       // 履行: the agreement is in effect; follow-up visits check it clause by clause (回访)
