@@ -397,16 +397,7 @@ export function createCaseMachine(options: MachineOptions) {
                   actions: 'assignMediators',
                 },
                 SCHEDULE_SESSION: { guard: 'fromHoldingMediator', target: 'mediating', actions: 'scheduleSession' },
-                WITHDRAW: {
-                  guard: 'fromHoldingMediator',
-                  target: 'closed',
-                  actions: [
-                    { type: 'cancelDeadlines', params: { kinds: ['all'] } },
-                    'recordReason',
-                    { type: 'closeAs', params: { outcome: 'withdrawn' } },
-                    'stampClosed',
-                  ],
-                },
+                WITHDRAW: closeAs('withdrawn'),
               },
             },
           }
