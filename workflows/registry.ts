@@ -55,21 +55,19 @@ export type Decision =
 export function decide(version: string, persisted: PersistedSnapshot, event: CaseEvent): Decision {
   const machine = machineFor(version);
   const snapshot = restore(machine, persisted);
-  if (!snapshot.can(event as never)) {
-    const status = statusOf(persisted);
-    const handled = eventsHandledIn(machine, snapshot).has(event.type);
-    if (!handled) return { ok: false, why: 'state', status };
-    const probeOk = snapshot.can({ ...event, probe: 'actor' } as never);
-    return { ok: false, why: probeOk ? 'condition' : 'refused', status };
-  }
   const [next, actions] = transition(machine, snapshot, event as never);
-  return { ok: true, snapshot: persist(next), commands: commandsOf(actions as never) };
+  // xstate returns the very same snapshot, and no actions, when no transition was enabled (every
+  // transition of ours changes the context or emits a command): then the event is refused
+  if (next !== snapshot || actions.length > 0) return { ok: true, snapshot: persist(next), commands: commandsOf(actions as never) };
+  const status = statusOf(persisted);
+  if (!eventsHandledIn(snapshot).has(event.type)) return { ok: false, why: 'state', status };
+  const senderMay = snapshot.can({ ...event, probe: 'actor' } as never);
+  return { ok: false, why: senderMay ? 'condition' : 'refused', status };
 }
 
-function eventsHandledIn(machine: CaseMachine, snapshot: Snapshot): Set<string> {
+function eventsHandledIn(snapshot: Snapshot): Set<string> {
   const types = new Set<string>();
   for (const node of snapshot._nodes) for (const t of node.ownEvents) types.add(t);
-  void machine;
   return types;
 }
 
