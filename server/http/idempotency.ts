@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { DomainError, ValidationFailed } from '../engine/errors.ts';
 import type { Store } from '../store/port.ts';
+import { canonicalJson } from '../engine/hash-chain.ts';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 const KEY_SHAPE = /^[\x21-\x7e]{1,200}$/;
@@ -17,15 +18,7 @@ export class IdempotencyMismatch extends DomainError {
   }
 }
 
-/** JSON with object keys sorted, so equal bodies hash equally whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
+export { canonicalJson };
 
 export function requestHash(method: string, url: string, body: unknown): string {
   return createHash('sha256')
