@@ -1,0 +1,335 @@
+// The JSON a case is shown as, for a given viewer: the staff view (detail and list item), the
+// history, and the residents' tracking view. Who may read a case, and whether they see personal
+// data in full, is server/policy.ts's decision; this file only applies it. The residents' view is
+// built from a whitelist: nothing from the staff view reaches it by accident.
+import type { Actor, CaseContext } from '../../workflows/case.types.ts';
+import {
+  CATEGORY_LABELS,
+  CHANNEL_LABELS,
+  EVENT_LABELS,
+  OUTCOME_LABELS,
+  STATUS_LABELS,
+  TIER_LABELS,
+  type Category,
+  type Channel,
+  type DeadlineKind,
+  type EventType,
+  type Outcome,
+  type Status,
+} from '../../workflows/vocabulary.ts';
+import type { Directory } from '../engine/directory.ts';
+import { NotFound } from '../engine/errors.ts';
+import type { Services } from '../main.ts';
+import { canReadCase, canSeePersonalData, viewParties, type Jurisdiction, type Viewer } from '../policy.ts';
+import { maskAddress, maskedText, maskIdNumber, maskPhone } from '../privacy/mask.ts';
+import type { Body, CaseRecord, EventRecord, UserRecord } from '../store/port.ts';
+
+type Label = { zh: string; en: string };
+
+// ── the viewer ─────────────────────────────────────────────────────────────────────────────────
+
+const orgCache = new WeakMap<Directory, { key: string; org: Jurisdiction }>();
+
+/** The organisation as the policy needs it; the same object until the tree changes (the policy
+ * caches per object). */
+export function orgOf(directory: Directory): Jurisdiction {
+  const units = directory.allUnits();
+  const bodies = directory.allBodies();
+  const key = `${units.map((u) => `${u.id}<${u.parentId}`).join(',')}|${bodies.map((b) => `${b.id}@${b.orgUnitId}`).join(',')}`;
+  const hit = orgCache.get(directory);
+  if (hit && hit.key === key) return hit.org;
+  const org: Jurisdiction = { units, bodies };
+  orgCache.set(directory, { key, org });
+  return org;
+}
+
+/** The engine's actor for a signed-in user (the body's tier is the directory's). */
+export function actorOf(user: UserRecord, directory: Directory): Actor {
+  const body = user.bodyId ? directory.body(user.bodyId) : undefined;
+  return { id: user.id, username: user.username, role: user.role, bodyId: user.bodyId, tier: body?.tier ?? null, name: user.name };
+}
+
+/** The case, if this user may read it; otherwise 404, exactly as if it did not exist. */
+export async function readableCase(services: Services, user: Viewer, caseId: string): Promise<CaseRecord> {
+  const record = await services.store.cases.get(caseId);
+  if (!record || !canReadCase(user, record, orgOf(services.directory))) throw new NotFound('case');
+  return record;
+}
+
+// ── masking beyond the parties ─────────────────────────────────────────────────────────────────
+
+const MASKERS: Record<string, (s: string) => string> = { phone: maskPhone, idNumber: maskIdNumber, address: maskAddress };
+
+/** A copy with phone, ID number and address fields masked at any depth, and phone or ID numbers
+ * in free text masked too (summaries, notes, reasons). */
+export function maskDeep<T>(value: T): T {
+  if (typeof value === 'string') return maskedText(value) as T;
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = typeof v === 'string' && v && MASKERS[k] ? MASKERS[k](v) : maskDeep(v);
+  }
+  return out as T;
+}
+
+// ── the staff view ─────────────────────────────────────────────────────────────────────────────
+
+export const DEADLINE_LABELS: Record<DeadlineKind, Label> = {
+  acceptance: { zh: '受理审查期限', en: 'Decision on acceptance' },
+  mediation: { zh: '调解期限', en: 'Mediation period' },
+  delegation: { zh: '法院委派调解期限', en: "Court's mediation deadline" },
+  confirmation: { zh: '申请司法确认期限', en: 'Applying for judicial confirmation' },
+  follow_up: { zh: '回访', en: 'Follow-up visit' },
+};
+
+function nameRef(directory: Directory, userId: string): { id: string; name: string } {
+  const u = directory.user(userId);
+  return { id: userId, name: u?.name ?? userId };
+}
+
+function bodyRef(body: Body | undefined, id: string) {
+  return { id, name: body?.name ?? id, tier: body?.tier ?? null };
+}
+
+function deadlinesOf(record: CaseRecord) {
+  return record.deadlines
+    .map((d) => ({ kind: d.kind, label: DEADLINE_LABELS[d.kind], startAt: d.startAt, dueAt: d.dueAt, warning: d.warning, provisional: d.provisional }))
+    .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
+}
+
+function labels(record: CaseRecord) {
+  return {
+    statusLabel: STATUS_LABELS[record.status],
+    tierLabel: TIER_LABELS[record.tier],
+    categoryLabel: CATEGORY_LABELS[record.category as Category] ?? null,
+    outcomeLabel: record.outcome ? OUTCOME_LABELS[record.outcome] : null,
+  };
+}
+
+export interface ViewOptions {
+  /** override the policy's decision (the one who just typed the data in sees it back) */
+  personalData?: boolean;
+}
+
+/** The case in a list: enough to choose it, masked per viewer. */
+export function caseListItem(services: Services, record: CaseRecord, viewer: Viewer, opts: ViewOptions = {}) {
+  const { directory } = services;
+  const visible = opts.personalData ?? canSeePersonalData(viewer, record, orgOf(directory));
+  const ctx = record.snapshot.context;
+  const compound = directory.unit(record.compoundId);
+  return {
+    id: record.id,
+    caseNo: record.caseNo,
+    status: record.status,
+    phase: record.phase,
+    tier: record.tier,
+    outcome: record.outcome,
+    category: record.category,
+    channel: record.channel,
+    ...labels(record),
+    compound: { id: record.compoundId, name: compound?.name ?? record.compoundId },
+    body: bodyRef(directory.body(record.bodyId), record.bodyId),
+    summary: visible ? record.summary : maskedText(record.summary),
+    parties: viewParties(ctx.parties, visible).map((p) => ({ id: p.id, role: p.role, kind: p.kind, name: p.name, phone: p.phone })),
+    assignees: record.assignees.map((a) => nameRef(directory, a)),
+    deadlines: deadlinesOf(record),
+    warning: record.warning,
+    overdue: record.overdue,
+    flags: ctx.flags,
+    version: record.version,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/** The whole case for a staff viewer (GET /api/cases/:id and every answer that changes a case). */
+export function caseView(services: Services, record: CaseRecord, viewer: UserRecord, opts: ViewOptions = {}) {
+  const { directory, engine } = services;
+  const org = orgOf(directory);
+  const visible = opts.personalData ?? canSeePersonalData(viewer, record, org);
+  const text = (s: string | null | undefined) => (s == null ? s : visible ? s : maskedText(s));
+  const ctx: CaseContext = record.snapshot.context;
+  const readable = canReadCase(viewer, record, org);
+  const agreement = ctx.agreement && {
+    draftNo: ctx.agreement.draftNo,
+    draftedAt: ctx.agreement.draftedAt,
+    draft: ctx.agreement.effectiveAt === null,
+    clauses: ctx.agreement.clauses.map((c) => ({ ...c, text: text(c.text) })),
+    performBy: ctx.agreement.performBy,
+    decidesOwnership: ctx.agreement.decidesOwnership,
+    facts: text(ctx.agreement.facts),
+    disputePoints: text(ctx.agreement.disputePoints),
+    responsibilities: text(ctx.agreement.responsibilities),
+    amount: ctx.agreement.amount,
+    signedBy: ctx.agreement.signedBy,
+    effectiveAt: ctx.agreement.effectiveAt,
+  };
+  const referral = ctx.referral && {
+    ...ctx.referral,
+    reason: text(ctx.referral.reason),
+    fromBody: bodyRef(directory.body(ctx.referral.fromBodyId), ctx.referral.fromBodyId),
+  };
+  return {
+    ...caseListItem(services, record, viewer, { personalData: visible }),
+    workflowVersion: record.workflowVersion,
+    channelLabel: CHANNEL_LABELS[record.channel as Channel] ?? null,
+    summary: text(record.summary),
+    claims: ctx.claims.map((c) => text(c)),
+    householdsInvolved: ctx.householdsInvolved,
+    parties: viewParties(ctx.parties, visible),
+    court: record.courtId ? bodyRef(directory.body(record.courtId), record.courtId) : null,
+    experts: ctx.experts.map((e) => nameRef(directory, e)),
+    opinions: ctx.opinions.map((o) => ({ expert: nameRef(directory, o.expertId), text: text(o.text), at: o.at })),
+    recusals: ctx.recusals.map((r) => ({ mediator: nameRef(directory, r.mediatorId), reason: text(r.reason), at: r.at })),
+    conflictOverrides: ctx.conflictOverrides,
+    sessions: ctx.sessions.map((s) => ({ ...s, summary: text(s.summary) })),
+    agreement,
+    confirmation: ctx.confirmation && { ...ctx.confirmation, ruling: text(ctx.confirmation.ruling) },
+    followUps: ctx.followUps.map((f) => ({ ...f, by: nameRef(directory, f.by), note: text(f.note) })),
+    delegation: ctx.delegation,
+    referral,
+    escalations: ctx.escalations.map((e) => ({ ...e, reason: text(e.reason) })),
+    extensions: ctx.extensions.map((e) => ({ ...e, reason: text(e.reason) })),
+    failure: ctx.failure && { ...ctx.failure, reason: text(ctx.failure.reason) },
+    acceptedAt: ctx.acceptedAt,
+    closedAt: record.closedAt,
+    reopenCount: ctx.reopenCount,
+    availableEvents: readable ? engine.availableEvents(record, actorOf(viewer, directory)) : [],
+    /** 倒查: same compound and (same category or same party) within the window — not built yet */
+    relatedCases: [] as unknown[],
+  };
+}
+
+export type CaseView = ReturnType<typeof caseView>;
+
+// ── history ────────────────────────────────────────────────────────────────────────────────────
+
+/** Every event in order; event data masked for viewers who may not see personal data. */
+export function historyView(events: EventRecord[], opts: { personalData: boolean; clientAddress: boolean }) {
+  return events.map((e) => ({
+    seq: e.seq,
+    type: e.type,
+    label: EVENT_LABELS[e.type as EventType] ?? null,
+    at: e.at,
+    actor: { id: e.actor.id, username: e.actor.username, role: e.actor.role, ...(e.actor.name ? { name: e.actor.name } : {}) },
+    data: opts.personalData ? e.data : maskDeep(e.data),
+    ...(opts.clientAddress ? { clientIp: e.clientIp ?? null } : {}),
+    hash: e.hash,
+  }));
+}
+
+// ── residents (API.md "Residents") ─────────────────────────────────────────────────────────────
+
+/** Events a party sees in the tracking view; internal steps (expert invitations, recusal requests,
+ * timer warnings) stay with the staff. */
+export const PUBLIC_EVENTS: ReadonlySet<string> = new Set<EventType>([
+  'REGISTER',
+  'ACCEPT',
+  'DECLINE',
+  'ASSIGN',
+  'SCHEDULE_SESSION',
+  'RECORD_SESSION',
+  'EXTEND_DEADLINE',
+  'REACH_AGREEMENT',
+  'SIGN_AGREEMENT',
+  'MEDIATION_FAILED',
+  'ESCALATE',
+  'REFER_TO_COURT',
+  'TERMINATE',
+  'WITHDRAW',
+  'COURT_ACCEPT',
+  'COURT_RETURN',
+  'REQUEST_CONFIRMATION',
+  'CONFIRMATION_RESULT',
+  'RECORD_FOLLOW_UP',
+  'CLOSE',
+  'REOPEN',
+]);
+
+const ROLE_WORDS: Record<string, Label> = {
+  mediator: { zh: '调解员', en: 'mediator' },
+  court_liaison: { zh: '法院', en: 'court' },
+  expert: { zh: '专家', en: 'expert' },
+  admin: { zh: '工作人员', en: 'staff' },
+  system: { zh: '系统', en: 'system' },
+};
+
+const OUTCOME_NEXT: Record<Outcome, Label> = {
+  resolved: { zh: '纠纷已调解解决，案件已结案。', en: 'The dispute was settled and the case is closed.' },
+  unresolved: {
+    zh: '调解已终止。您可以依法通过仲裁、行政途径或向人民法院起诉等方式解决纠纷。',
+    en: 'Mediation has ended. You may still pursue arbitration, an administrative route or a lawsuit.',
+  },
+  withdrawn: { zh: '申请已撤回，案件已结案。', en: 'The application was withdrawn and the case is closed.' },
+  referred: { zh: '人民法院已立案受理，请留意法院的通知。', en: 'The court has accepted the case; watch for its notices.' },
+  declined: {
+    zh: '调解组织决定不予受理。您可以依法通过其他途径解决纠纷。',
+    en: 'The mediation office did not accept the case. You may pursue other remedies.',
+  },
+};
+
+/** What happens next, in plain words. */
+export function nextStep(record: CaseRecord): Label {
+  const ctx = record.snapshot.context;
+  const status: Status = record.status;
+  switch (status) {
+    case 'registered':
+      return { zh: '调解组织正在审查是否受理，通常在3个工作日内作出决定。', en: 'The mediation office is deciding whether to accept the case, usually within 3 working days.' };
+    case 'declined':
+      return OUTCOME_NEXT.declined;
+    case 'in_mediation':
+      if (ctx.sessions.some((s) => s.recordedAt === undefined)) {
+        return { zh: '调解员已安排调解，请按时参加。', en: 'A mediation session has been scheduled; please attend on time.' };
+      }
+      return { zh: '调解员正在了解情况并组织调解，会与您联系。', en: 'The mediator is looking into the matter and will contact you to arrange mediation.' };
+    case 'agreement_pending':
+      return { zh: '调解协议已拟定，等待各方签字。', en: 'The mediation agreement is drafted and waits for every party to sign.' };
+    case 'performing':
+      return { zh: '请按调解协议约定履行，调解员将回访了解履行情况。', en: 'Please carry out the agreement; the mediator will follow up on how it is performed.' };
+    case 'confirmation_pending':
+      return { zh: '已向人民法院申请司法确认，等待法院决定。', en: 'Judicial confirmation has been applied for; the court will decide.' };
+    case 'referred_to_court':
+      return { zh: '案件已移送人民法院，等待法院处理。', en: 'The case has been sent to the court, which will decide how to proceed.' };
+    case 'closed':
+      return OUTCOME_NEXT[record.outcome ?? 'resolved'];
+  }
+}
+
+/**
+ * The tracking view for a party holding the access code: status and tier with plain-words labels,
+ * next step, the upcoming session, deadlines and the public history. No party's phone, identity
+ * number or address (not even the applicant's own), no staff names, no event data.
+ */
+export function residentView(record: CaseRecord, events: EventRecord[], now: string) {
+  const ctx = record.snapshot.context;
+  const upcoming = ctx.sessions
+    .filter((s) => s.recordedAt === undefined && Date.parse(s.at) >= Date.parse(now))
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))[0];
+  return {
+    caseNo: record.caseNo,
+    status: record.status,
+    statusLabel: { ...STATUS_LABELS[record.status] },
+    tier: record.tier,
+    tierLabel: { ...TIER_LABELS[record.tier] },
+    outcome: record.outcome,
+    outcomeLabel: record.outcome ? { ...OUTCOME_LABELS[record.outcome] } : null,
+    category: record.category,
+    categoryLabel: CATEGORY_LABELS[record.category as Category] ? { ...CATEGORY_LABELS[record.category as Category] } : null,
+    nextStep: nextStep(record),
+    nextSession: upcoming ? { at: upcoming.at, place: upcoming.place } : null,
+    deadlines: record.deadlines
+      .filter((d) => d.kind !== 'follow_up')
+      .map((d) => ({ kind: d.kind, label: { ...DEADLINE_LABELS[d.kind] }, dueAt: d.dueAt })),
+    history: events
+      .filter((e) => PUBLIC_EVENTS.has(e.type))
+      .map((e) => ({
+        type: e.type,
+        label: { ...EVENT_LABELS[e.type as EventType] },
+        at: e.at,
+        by: { ...(ROLE_WORDS[e.actor.role] ?? ROLE_WORDS.admin) },
+      })),
+    registeredAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}

@@ -1,0 +1,135 @@
+// The court liaison's side of 诉调对接: the inbox (referrals to accept or return, confirmation
+// requests to decide, delegated cases in progress) and court-delegated cases (委派调解).
+import Joi from 'joi';
+import { isoShanghai } from '../engine/clock.ts';
+import type { IntakeRequest } from '../engine/engine.ts';
+import type { Services } from '../main.ts';
+import { rolesFor } from '../policy.ts';
+import type { CaseRecord, UserRecord } from '../store/port.ts';
+import { shanghaiDate } from '../../workflows/calendar/calendar.ts';
+import { ValidationFailed } from '../engine/errors.ts';
+import { actorOf, caseView } from './case-view.ts';
+import { compoundChainOr400, OutOfJurisdiction } from './cases.routes.ts';
+import { documentMeta } from './documents.routes.ts';
+import { delegationBody } from './schemas.ts';
+import { defineRoute, type RouteDef } from './validate.ts';
+
+type InboxGroup = 'referral' | 'confirmation' | 'delegation' | 'done';
+
+/** Where a case stands in the court's queue: what the liaison must act on comes first. */
+export function inboxGroup(record: CaseRecord): InboxGroup {
+  const ctx = record.snapshot.context;
+  if (record.status === 'referred_to_court') return 'referral';
+  if (record.status === 'confirmation_pending') return 'confirmation';
+  if (ctx.delegation && record.status !== 'closed' && record.status !== 'declined') return 'delegation';
+  return 'done';
+}
+const GROUP_ORDER: Record<InboxGroup, number> = { referral: 0, confirmation: 1, delegation: 2, done: 3 };
+const INBOX_SCAN_LIMIT = 5000;
+
+interface DelegationBody extends Omit<IntakeRequest, 'delegation' | 'channel'> {
+  channel?: 'court_delegation';
+  courtRef: string;
+  dueAt: string;
+  mode?: 'delegated' | 'entrusted';
+}
+
+/** The court's due date as the deadline arithmetic wants it: a Shanghai day or instant, not in the past. */
+function dueAtFor(services: Services, dueAt: string): string {
+  const due = /^\d{4}-\d{2}-\d{2}$/.test(dueAt) ? dueAt : isoShanghai(new Date(dueAt));
+  const today = shanghaiDate(isoShanghai(services.clock.now()));
+  const maxDay = shanghaiDate(isoShanghai(new Date(services.clock.now().getTime() + 366 * 86_400_000)));
+  const day = due.slice(0, 10);
+  const problem = day < today ? 'must not be in the past' : day > maxDay ? 'must be within a year' : null;
+  if (problem) throw new ValidationFailed(`invalid body: "dueAt" ${problem}`, [{ field: 'dueAt', in: 'body', message: `"dueAt" ${problem}` }]);
+  return due;
+}
+
+export function courtRoutes(services: Services): RouteDef[] {
+  const { store, directory, engine } = services;
+
+  const courtsOf = (user: UserRecord): string[] =>
+    user.role === 'court_liaison' ? (user.bodyId ? [user.bodyId] : []) : directory.allBodies().filter((b) => b.tier === 'court').map((b) => b.id);
+
+  async function inbox(courtIds: string[]): Promise<CaseRecord[]> {
+    const all: CaseRecord[] = [];
+    for (const courtId of courtIds) {
+      for (let page = 1; all.length < INBOX_SCAN_LIMIT; page++) {
+        const { items } = await store.cases.list({ courtId, page, limit: 500 });
+        all.push(...items);
+        if (items.length < 500) break;
+      }
+    }
+    return all.sort(
+      (a, b) =>
+        GROUP_ORDER[inboxGroup(a)] - GROUP_ORDER[inboxGroup(b)] ||
+        (inboxGroup(a) === 'done' ? Date.parse(b.updatedAt) - Date.parse(a.updatedAt) : Date.parse(a.updatedAt) - Date.parse(b.updatedAt)),
+    );
+  }
+
+  return [
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/court/referrals',
+        summary: "The court liaison's inbox: referrals and confirmation requests first, then delegated cases in progress",
+        description:
+          'Each item is the case (parties in full: the court is addressed) with `inbox` (referral | confirmation | delegation | done), the events the liaison may send, and the referral package documents. Referrals and confirmation requests come first (longest waiting first), then delegated cases in progress, then finished ones (view=pending leaves those out). `pending` counts what is open.',
+        tags: ['court'],
+        auth: rolesFor('court:inbox'),
+        query: Joi.object({
+          view: Joi.string().valid('all', 'pending').default('all').description('all (default): pending first, then finished cases; pending: only what is open'),
+          page: Joi.number().integer().min(1).max(10_000).default(1),
+          limit: Joi.number().integer().min(1).max(100).default(20),
+        }),
+        responses: { 200: { description: 'the inbox', schema: Joi.object({ items: Joi.array().items(Joi.object().unknown()), total: Joi.number(), pending: Joi.number() }) } },
+      },
+      async ({ query, user }) => {
+        const all = await inbox(courtsOf(user!));
+        const pending = all.filter((r) => inboxGroup(r) !== 'done');
+        const chosen = query.view === 'all' ? all : pending;
+        const slice = chosen.slice((query.page - 1) * query.limit, query.page * query.limit);
+        const items = await Promise.all(
+          slice.map(async (record) => {
+            const docs = await store.documents.list(record.id);
+            return {
+              inbox: inboxGroup(record),
+              ...caseView(services, record, user!),
+              documents: docs.filter((d) => ['court_referral', 'confirmation_application', 'agreement', 'dossier'].includes(d.kind)).map(documentMeta),
+            };
+          }),
+        );
+        return { items, total: chosen.length, pending: pending.length, page: query.page, limit: query.limit };
+      },
+    ),
+
+    defineRoute<DelegationBody>(
+      {
+        method: 'post',
+        path: '/api/court/delegations',
+        summary: 'A court-delegated case (委派调解): intake fields plus courtRef and dueAt',
+        description:
+          "Registered with channel court_delegation at the district committee, which docks with the court; the court's due date is the case's deadline. A liaison delegates cases in their court's district only (else 422 OUT_OF_JURISDICTION).",
+        tags: ['court'],
+        auth: rolesFor('court:delegate'),
+        body: delegationBody,
+        status: 201,
+        responses: { 201: { description: 'registered', schema: Joi.object({ case: Joi.object().unknown(), accessCode: Joi.string().min(6) }) } },
+      },
+      async ({ body, user, req }) => {
+        const chain = compoundChainOr400(services, body.compoundId);
+        if (user!.role === 'court_liaison' && chain.bodies.court !== user!.bodyId) {
+          throw new OutOfJurisdiction(`compound ${chain.compound.name} is outside your court's district`, { compoundId: body.compoundId, field: 'compoundId' });
+        }
+        const { courtRef, dueAt, mode, channel: _channel, ...fields } = body;
+        const request: IntakeRequest = {
+          ...fields,
+          channel: 'court_delegation',
+          delegation: { courtRef, dueAt: dueAtFor(services, dueAt), mode: mode ?? 'delegated' },
+        };
+        const { record, accessCode } = await engine.intake(request, actorOf(user!, directory), { clientIp: req.ip ?? null });
+        return { case: caseView(services, record, user!, { personalData: true }), accessCode };
+      },
+    ),
+  ];
+}

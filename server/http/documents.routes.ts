@@ -1,0 +1,129 @@
+// Documents of a case: the list, issuing one (rendered once, hashed, stored as issued: see
+// server/documents/issue.ts), and the issued HTML exactly as issued. Issued documents carry the
+// parties' full particulars, so their HTML is served only to roles that may see personal data
+// (experts read the case view instead) and only for cases the caller may read (else 404).
+import Joi from 'joi';
+import { issueDocument } from '../documents/issue.ts';
+import { DOCUMENT_KINDS } from '../documents/templates.ts';
+import { NotFound } from '../engine/errors.ts';
+import type { Services } from '../main.ts';
+import { canReadCase, rolesFor } from '../policy.ts';
+import type { DocumentRecord } from '../store/port.ts';
+import { actorOf, orgOf, readableCase } from './case-view.ts';
+import { caseIdParams, id } from './schemas.ts';
+import { defineRoute, type RouteDef } from './validate.ts';
+
+export function documentMeta(doc: DocumentRecord) {
+  return {
+    id: doc.id,
+    caseId: doc.caseId,
+    kind: doc.kind,
+    version: doc.version,
+    draft: doc.draft,
+    templateVersion: doc.templateVersion,
+    sha256: doc.sha256,
+    issuedAt: doc.issuedAt,
+    issuedBy: doc.issuedBy,
+    url: `/api/documents/${doc.id}`,
+  };
+}
+
+const metaSchema = Joi.object({
+  id: Joi.string(),
+  caseId: Joi.string(),
+  kind: Joi.string().valid(...DOCUMENT_KINDS),
+  version: Joi.number(),
+  draft: Joi.boolean(),
+  templateVersion: Joi.string(),
+  sha256: Joi.string(),
+  issuedAt: Joi.string(),
+  issuedBy: Joi.string(),
+  url: Joi.string(),
+});
+
+export function documentsRoutes(services: Services): RouteDef[] {
+  const { store, directory, engine } = services;
+
+  return [
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/cases/:id/documents',
+        summary: 'Documents issued for the case, oldest first',
+        tags: ['documents'],
+        auth: rolesFor('cases:read'),
+        params: caseIdParams,
+        responses: { 200: { description: 'the documents (without their HTML)', schema: Joi.array().items(metaSchema) } },
+      },
+      async ({ params, user }) => {
+        const record = await readableCase(services, user!, params.id);
+        return (await store.documents.list(record.id)).map(documentMeta);
+      },
+    ),
+
+    defineRoute<{ kind: string }>(
+      {
+        method: 'post',
+        path: '/api/cases/:id/documents',
+        summary: 'Issue a document (rendered once, hashed and kept as issued; issuing again adds a new version)',
+        description: `kinds: ${DOCUMENT_KINDS.join(', ')}. A kind that does not apply to the case yet (e.g. an agreement before one is drafted) is 422.`,
+        tags: ['documents'],
+        auth: rolesFor('documents:issue'),
+        params: caseIdParams,
+        body: Joi.object({ kind: Joi.string().valid(...DOCUMENT_KINDS).required() }),
+        status: 201,
+        responses: {
+          201: { description: 'issued', schema: Joi.object({ document: metaSchema }) },
+          422: { description: 'EVENT_NOT_ALLOWED: the kind does not apply to the case now (reasons in details)' },
+        },
+      },
+      async ({ params, body, user, req }) => {
+        const record = await readableCase(services, user!, params.id);
+        const events = await engine.history(record.id);
+        const users = (await store.users.list()).map((u) => ({ id: u.id, name: u.name, username: u.username }));
+        const now = engine.now();
+        const doc = await issueDocument(store, {
+          record,
+          events,
+          kind: body.kind,
+          actor: actorOf(user!, directory),
+          now,
+          bodies: directory.allBodies(),
+          units: directory.allUnits(),
+          users,
+          followUpOffsets: services.settings.deadlines.followUpOffsets,
+          calendar: services.calendar(),
+        });
+        await store.audit.append({
+          at: now,
+          actor: user!.id,
+          action: 'document.issued',
+          ip: req.ip ?? null,
+          detail: { caseId: record.id, caseNo: record.caseNo, documentId: doc.id, kind: doc.kind, version: doc.version, sha256: doc.sha256 },
+        });
+        return { document: documentMeta(doc) };
+      },
+    ),
+
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/documents/:id',
+        summary: 'The issued document, exactly as issued (HTML, printable on A4)',
+        tags: ['documents'],
+        auth: rolesFor('documents:issue'),
+        params: Joi.object({ id: id().required() }),
+        responses: { 200: { description: 'the HTML as issued; its SHA-256 is in the X-Document-SHA256 header', contentType: 'text/html', schema: Joi.string() } },
+      },
+      async ({ params, user, res }) => {
+        const doc = await store.documents.get(params.id);
+        const record = doc ? await store.cases.get(doc.caseId) : null;
+        if (!doc || !record || !canReadCase(user!, record, orgOf(directory))) throw new NotFound('document');
+        res.set('X-Document-SHA256', doc.sha256);
+        res.set('Cache-Control', 'private, no-store');
+        res.type('text/html; charset=utf-8').send(doc.html);
+        return undefined;
+      },
+    ),
+  ];
+}

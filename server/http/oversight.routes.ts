@@ -1,0 +1,328 @@
+// Oversight (API.md "Oversight"): statistics, the ledger (台账) and its reconciliation (对账销号),
+// property-service company warnings, a case's related cases (倒查) and the settings behind them.
+// Supervisors and administrators see everything; mediators their own jurisdiction (policy.ts).
+// Everything is read from the oversight projection (server/oversight), never by re-reading cases.
+import Joi from 'joi';
+import type { Services } from '../main.ts';
+import { NotFound, ValidationFailed } from '../engine/errors.ts';
+import { canReadCase, caseScope, rolesFor, type Jurisdiction } from '../policy.ts';
+import type { OversightQuery, UserRecord } from '../store/port.ts';
+import { computeCompanies } from '../oversight/companies.ts';
+import { ledgerPages, writeLedgerCsv, writeLedgerJson, writeLedgerXlsx, type Names } from '../oversight/ledger.ts';
+import { reconcile } from '../oversight/reconcile.ts';
+import { rebuildOversight } from '../oversight/rebuild.ts';
+import { DEFAULT_RECURRENCE_DAYS, recurrenceWindowDays, relatedCasesOf } from '../oversight/recurrence.ts';
+import { loadOversightSettings, saveOversightSettings, type OversightSettings } from '../oversight/settings.ts';
+import { computeStats, GROUPINGS } from '../oversight/stats.ts';
+import { readTable, type Table } from '../oversight/tables.ts';
+import { acceptUpload, type Upload, XLSX_TYPE } from '../oversight/upload.ts';
+import { defineRoute, type RouteDef } from './validate.ts';
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** A day (YYYY-MM-DD, Shanghai) or an ISO instant with its offset, years 2000–2100. */
+const when = () =>
+  Joi.string()
+    .max(40)
+    .custom((v: string, h) => {
+      const y = Number(v.slice(0, 4));
+      const day = v.slice(0, 10);
+      const real = !Number.isNaN(Date.parse(`${day}T00:00:00Z`)) && new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) === day;
+      if (!real || y < 2000 || y > 2100 || !(DATE_RE.test(v) || (INSTANT_RE.test(v) && !Number.isNaN(Date.parse(v))))) {
+        return h.error('when.format');
+      }
+      return v;
+    }, 'date or instant')
+    .messages({ 'when.format': '{{#label}} must be a date (YYYY-MM-DD) or an ISO-8601 time with its offset, years 2000–2100' });
+
+const scopeQuery = {
+  from: when().description('registered on or after (a day counts from 00:00 Shanghai time)'),
+  to: when().description('registered on or before (a day counts to 24:00 Shanghai time)'),
+  orgUnitId: Joi.string()
+    .pattern(/^[A-Za-z0-9._-]{1,80}$/)
+    .description('a district, sub-district, community or compound of GET /api/org'),
+};
+
+interface ScopeInput {
+  from?: string;
+  to?: string;
+  orgUnitId?: string;
+}
+
+export function oversightRoutes(services: Services): RouteDef[] {
+  const { store, directory } = services;
+  // cases committed before the projection existed are projected once, in the background; the routes
+  // wait for it so they never answer from a half-built projection
+  const ready = rebuildOversight(store, services.calendar()).catch((err: unknown) => {
+    services.logger.error({ err }, 'oversight projection rebuild failed');
+  });
+  const settled = async () => {
+    if (!store.oversight) throw new NotFound('oversight (this store has no oversight projection)');
+    await ready;
+  };
+
+  const org = (): Jurisdiction => ({ units: directory.allUnits(), bodies: directory.allBodies() });
+  const names: Names = {
+    unit: (id) => directory.unit(id)?.name,
+    body: (id) => directory.body(id)?.name,
+  };
+
+  /** The caller's jurisdiction, the period and the org unit asked for, as a projection query. */
+  function scopeOf(user: UserRecord, input: ScopeInput): OversightQuery {
+    const q: OversightQuery = { ...caseScope(user, org()) };
+    delete (q as Record<string, unknown>).courtId;
+    delete (q as Record<string, unknown>).expertId;
+    if (input.from) q.from = DATE_RE.test(input.from) ? `${input.from}T00:00:00.000+08:00` : input.from;
+    if (input.to) q.to = DATE_RE.test(input.to) ? `${input.to}T23:59:59.999+08:00` : input.to;
+    if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) {
+      throw new ValidationFailed('"from" is after "to"', [{ field: 'from', in: 'query', message: '"from" must not be after "to"' }]);
+    }
+    if (input.orgUnitId) {
+      const unit = directory.unit(input.orgUnitId);
+      if (!unit) {
+        throw new ValidationFailed('unknown orgUnitId', [{ field: 'orgUnitId', in: 'query', message: 'no such unit in the organisation tree' }]);
+      }
+      if (unit.kind === 'subdistrict') q.subdistrictId = unit.id;
+      else if (unit.kind === 'community') q.communityId = unit.id;
+      else if (unit.kind === 'compound') q.compoundId = unit.id;
+      else {
+        // a district: its sub-districts' cases (one district per installation today)
+        const subs = directory.allUnits().filter((u) => u.kind === 'subdistrict' && u.parentId === unit.id);
+        if (subs.length === 0) q.bodyIds = [];
+      }
+    }
+    return q;
+  }
+
+  const audit = (user: UserRecord, action: string, detail: unknown, ip: string | undefined) =>
+    store.audit.append({ at: new Date().toISOString(), actor: user.id, action, ip: ip ?? null, detail }).catch(() => {});
+
+  const readers = rolesFor('oversight:read');
+
+  return [
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/stats',
+        summary: 'Statistics over the caller’s jurisdiction',
+        description:
+          'Cases registered in [from, to] (all time without them). Rates are fractions 0–1, null when nothing to divide by. ' +
+          'settledWithinSubdistrictRate (不出街镇率) = settled at community or sub-district ÷ settled; resolutionRate = settled ÷ ' +
+          '(settled + terminated or referred to court); performanceRate = clauses fully performed ÷ clauses checked on follow-up ' +
+          'visits; satisfaction = visits scoring ≥ satisfiedAtLeast (default 4/5) ÷ visits; medianDaysToSettle in working days ' +
+          'from registration to the agreement taking effect; overdue = cases a deadline of which expired at some point; red = ' +
+          'cases showing a red warning now; recurrences = cases linked to an earlier one (倒查). groupBy adds the same metrics ' +
+          'per month, sub-district, community, compound, category or tier.',
+        tags: ['oversight'],
+        auth: readers,
+        query: Joi.object({ ...scopeQuery, groupBy: Joi.string().valid(...GROUPINGS) }),
+      },
+      async ({ query, user }) => {
+        await settled();
+        const settings = await loadOversightSettings(store);
+        return computeStats(store, scopeOf(user!, query), {
+          satisfiedAtLeast: settings.satisfiedAtLeast,
+          groupBy: query.groupBy,
+          unitName: names.unit,
+        });
+      },
+    ),
+
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/ledger',
+        summary: 'The ledger (台账): one line per case, personal data masked',
+        description:
+          'format=json (default) → {items, total}; csv → UTF-8 with BOM, CRLF, Chinese headers (Excel opens it as is); ' +
+          'xlsx → one worksheet. Streamed in registration order. Cases registered in [from, to] (all time without them).',
+        tags: ['oversight'],
+        auth: readers,
+        query: Joi.object({ ...scopeQuery, format: Joi.string().valid('json', 'csv', 'xlsx').default('json') }),
+        responses: { 200: { description: 'the ledger: JSON, text/csv or XLSX by format' } },
+      },
+      async ({ query, user, req, res }) => {
+        await settled();
+        const q = scopeOf(user!, query);
+        // the first page before any header: a failure here is still an ordinary error response
+        const pages = ledgerPages(store, q, 1000);
+        const first = await pages.next();
+        async function* all() {
+          if (!first.done) yield first.value;
+          yield* pages;
+        }
+        const stamp = new Date().toISOString().slice(0, 10);
+        const file = (ext: string) =>
+          `attachment; filename="ledger-${stamp}.${ext}"; filename*=UTF-8''${encodeURIComponent(`物业纠纷调解台账-${stamp}.${ext}`)}`;
+        res.status(200).set('Cache-Control', 'no-store');
+        let result;
+        try {
+          if (query.format === 'csv') {
+            res.set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', file('csv'));
+            result = await writeLedgerCsv(res, all(), names);
+          } else if (query.format === 'xlsx') {
+            res.set('Content-Type', XLSX_TYPE).set('Content-Disposition', file('xlsx'));
+            result = await writeLedgerXlsx(res, all(), names);
+          } else {
+            res.set('Content-Type', 'application/json; charset=utf-8');
+            result = await writeLedgerJson(res, all(), names, { from: q.from ?? null, to: q.to ?? null });
+          }
+        } catch (err) {
+          services.logger.error({ err, reqId: req.id }, 'ledger export failed while streaming');
+          res.destroy(err as Error);
+          return;
+        }
+        void audit(user!, 'ledger.export', { format: query.format, from: q.from ?? null, to: q.to ?? null, orgUnitId: query.orgUnitId ?? null, rows: result.rows, complete: result.complete }, req.ip);
+      },
+    ),
+
+    defineRoute(
+      {
+        method: 'post',
+        path: '/api/ledger/reconcile',
+        summary: 'Reconcile an office’s own list against the ledger (对账销号)',
+        description:
+          'Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file"), ' +
+          'or as JSON {rows: [{caseNo, status, …}]}. Columns are recognised by the ledger’s headers, its JSON keys or the usual ' +
+          'alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on ' +
+          'either side (ours: the caller’s cases registered in [from, to], all time without them).',
+        tags: ['oversight'],
+        auth: rolesFor('ledger:reconcile'),
+        query: Joi.object(scopeQuery),
+        body: Joi.object({
+          rows: Joi.array().items(Joi.object().pattern(/^.{1,100}$/, Joi.alternatives(Joi.string().allow(''), Joi.number(), Joi.boolean()).allow(null))).max(200_000),
+          file: Joi.string().base64().max(30_000_000).description('the file, base64'),
+        }).oxor('rows', 'file'),
+        idempotent: false, // reads only
+        before: [acceptUpload({ roles: rolesFor('ledger:reconcile'), limit: '20mb' })],
+      },
+      async ({ query, body, user, req, res }) => {
+        await settled();
+        const upload = res.locals.upload as Upload | undefined;
+        let table: Table;
+        if (upload) table = await readTable(upload.data, upload.kind);
+        else if (body.file) table = await readTable(Buffer.from(body.file, 'base64'));
+        else if (body.rows) {
+          const rows = body.rows as Array<Record<string, unknown>>;
+          const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+          table = {
+            rows: [
+              { line: 1, cells: headers },
+              ...rows.map((r, i) => ({ line: i + 2, cells: headers.map((h) => (r[h] == null ? '' : String(r[h]))) })),
+            ],
+          };
+        } else {
+          throw new ValidationFailed('send a file (CSV or XLSX) or JSON {rows}', [{ field: 'body', in: 'body', message: 'no list to reconcile' }]);
+        }
+        const q = scopeOf(user!, query);
+        const report = await reconcile(store, table, { query: q, names });
+        void audit(user!, 'ledger.reconcile', { from: q.from ?? null, to: q.to ?? null, summary: report.summary }, req.ip);
+        return report;
+      },
+    ),
+
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/companies',
+        summary: 'Property-service company warnings (信用预警: green, yellow, orange, red)',
+        description:
+          'Per company (an organisation party not marked owners_committee or other, grouped by name): disputes by kind, ' +
+          'recurrences (repeats of an earlier dispute of the same kind in the same compound within the look-back window), ' +
+          'non-performance (a clause it owes found not or partly performed on a visit), the colour by the configured rules ' +
+          '(GET /api/oversight/settings) and the cases behind it. Cases registered in [from, to], all time without them.',
+        tags: ['oversight'],
+        auth: readers,
+        query: Joi.object(scopeQuery),
+      },
+      async ({ query, user }) => {
+        await settled();
+        const settings = await loadOversightSettings(store);
+        return computeCompanies(store, scopeOf(user!, query), settings.companyRules);
+      },
+    ),
+
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/cases/:id/related',
+        summary: 'Related cases (倒查): the earlier ones this case repeats, and the later ones repeating it',
+        tags: ['oversight', 'cases'],
+        auth: rolesFor('cases:read'),
+        params: Joi.object({ id: Joi.string().pattern(/^[A-Za-z0-9._-]{1,80}$/).required() }),
+      },
+      async ({ params, user }) => {
+        const record = await store.cases.get(params.id);
+        const jurisdiction = org();
+        if (!record || !canReadCase(user!, record, jurisdiction)) throw new NotFound('case');
+        await settled();
+        const related = await relatedCasesOf(store, record.id);
+        const readable = new Map<string, boolean>();
+        for (const r of related) {
+          const other = await store.cases.get(r.id);
+          readable.set(r.id, other !== null && canReadCase(user!, other, jurisdiction));
+        }
+        return {
+          id: record.id,
+          caseNo: record.caseNo,
+          windowDays: await recurrenceWindowDays(store),
+          relatedCases: related.map((r) => ({ ...r, readable: readable.get(r.id) ?? false })),
+        };
+      },
+    ),
+
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/oversight/settings',
+        summary: 'Company warning rules, the satisfied score and the recurrence window',
+        tags: ['oversight'],
+        auth: readers,
+      },
+      async () => ({ ...(await loadOversightSettings(store)), recurrenceDays: await recurrenceWindowDays(store) }),
+    ),
+
+    defineRoute(
+      {
+        method: 'put',
+        path: '/api/oversight/settings',
+        summary: 'Change the company warning rules, the satisfied score or the recurrence window',
+        description: 'A colour applies when any listed count reaches its threshold; the most severe colour wins; otherwise green.',
+        tags: ['oversight', 'admin'],
+        auth: rolesFor('admin'),
+        body: Joi.object({
+          companyRules: Joi.object(
+            Object.fromEntries(
+              ['red', 'orange', 'yellow'].map((c) => [
+                c,
+                Joi.object({
+                  disputes: Joi.number().integer().min(1).max(100_000),
+                  recurrences: Joi.number().integer().min(1).max(100_000),
+                  nonPerformance: Joi.number().integer().min(1).max(100_000),
+                }),
+              ]),
+            ),
+          ),
+          satisfiedAtLeast: Joi.number().integer().min(1).max(5),
+          recurrenceDays: Joi.number().integer().min(0).max(3650),
+        }).min(1),
+      },
+      async ({ body, user, req }) => {
+        const current = await loadOversightSettings(store);
+        const next: OversightSettings = {
+          companyRules: { ...current.companyRules, ...(body.companyRules ?? {}) },
+          satisfiedAtLeast: body.satisfiedAtLeast ?? current.satisfiedAtLeast,
+        };
+        await saveOversightSettings(store, next);
+        if (body.recurrenceDays !== undefined) {
+          // the runtime settings are main.ts's: change the live object and save it whole
+          services.settings.recurrenceDays = body.recurrenceDays;
+          await store.settings.put('runtime', services.settings);
+        }
+        void audit(user!, 'oversight.settings', body, req.ip);
+        return { ...next, recurrenceDays: body.recurrenceDays ?? services.settings.recurrenceDays ?? DEFAULT_RECURRENCE_DAYS };
+      },
+    ),
+  ];
+}
