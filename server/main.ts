@@ -75,7 +75,7 @@ export async function loadSettings(store: Store): Promise<RuntimeSettings> {
   const saved = (await store.settings.get<Partial<RuntimeSettings>>('runtime')) ?? {};
   return {
     deadlines: saved.deadlines ?? { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
-    routing: saved.routing ?? DEFAULT_ROUTING,
+    routing: saved.routing ?? structuredClone(DEFAULT_ROUTING),
     calendarYears: saved.calendarYears ?? [],
     recurrenceDays: saved.recurrenceDays ?? 365,
   };

@@ -36,7 +36,9 @@ export function worstWarning(deadlines: DeadlineView[]): WarningLevel {
 
 function timersFor(caseId: string, view: DeadlineView, now: string, fractions: Readonly<WarningFractions>): TimerRecord[] {
   const nowMs = Date.parse(now);
-  return warningTimes(view.startAt, view.dueAt, fractions)
+  // a due moment before the start (a date given from outside, already past) warns red at once
+  const startAt = Date.parse(view.dueAt) < Date.parse(view.startAt) ? view.dueAt : view.startAt;
+  return warningTimes(startAt, view.dueAt, fractions)
     .filter((w) => Date.parse(w.at) > nowMs || w.level === 'red')
     .filter((w) => SEVERITY[w.level] > SEVERITY[view.warning])
     .map((w) => ({
@@ -112,12 +114,16 @@ export function planDeadlines(input: {
       const visits = followUpDates(calendar, cmd.performBy, settings.followUpOffsets);
       if (visits.length === 0) continue;
       drop('follow_up');
+      // the next visit still ahead; when the agreed date is long past, the last one, due at once
+      const nowMs = Date.parse(now);
+      const visit = visits.find((v) => Date.parse(endOfShanghaiDay(v.date)) >= nowMs) ?? visits[visits.length - 1];
+      const dueAt = endOfShanghaiDay(visit.date);
       const view: DeadlineView = {
         kind: 'follow_up',
-        startAt: now,
-        dueAt: endOfShanghaiDay(visits[0].date),
+        startAt: Date.parse(dueAt) < nowMs ? dueAt : now,
+        dueAt,
         warning: 'none',
-        provisional: visits[0].provisional,
+        provisional: visit.provisional,
         basis: 'schedule',
       };
       deadlines.push(view);

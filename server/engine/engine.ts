@@ -2,7 +2,8 @@
 // snapshot, the timers and the outbox together. It keeps no actor per case in memory: a case is
 // restored from its persisted snapshot for each event (cheap: tens of microseconds), so memory does
 // not grow with the number of cases.
-import { createHash, randomBytes, randomUUID, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, scrypt as scryptCb, scryptSync, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import type { Actor, CaseEvent, Command, Delegation, EventFacts, Party } from '../../workflows/case.types.ts';
 import { availableEvents, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
@@ -15,6 +16,8 @@ import type { Directory } from './directory.ts';
 import { EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from './errors.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { hashEvent } from './hash-chain.ts';
+import { projectOversight } from '../oversight/facts.ts';
+import { findRelatedCases } from '../oversight/recurrence.ts';
 
 export interface IntakeRequest {
   channel: Channel;
@@ -60,15 +63,22 @@ const RETRIES = 5;
 
 export class Engine {
   private readonly committer: GroupCommitter;
+  private readonly queues = new Map<string, Promise<void>>();
   readonly store: Store;
   readonly clock: Clock;
   readonly directory: Directory;
 
-  constructor(private readonly opts: EngineOptions) {
+  constructor(private opts: EngineOptions) {
     this.store = opts.store;
     this.clock = opts.clock;
     this.directory = opts.directory;
     this.committer = new GroupCommitter(opts.store, 500, opts.onCommitted);
+  }
+
+  /** An administrator changed the limits or routing rules: they apply from the next event on. */
+  updateSettings(settings: { deadlines?: DeadlineSettings; routing?: RoutingRules }): void {
+    if (settings.deadlines) this.opts.deadlines = settings.deadlines;
+    if (settings.routing) this.opts.routing = settings.routing;
   }
 
   now(): string {
@@ -138,13 +148,15 @@ export class Engine {
       warning: 'none',
       overdue: false,
       snapshot: started.snapshot,
-      accessCodeHash: hashAccessCode(accessCode, caseId, this.opts.accessCodeCost),
+      accessCodeHash: await hashAccessCodeAsync(accessCode, caseId, this.opts.accessCodeCost),
       version: 0,
       lastHash: '',
       createdAt: now,
       updatedAt: now,
       closedAt: null,
     };
+    // 回访倒查 (server/oversight/recurrence.ts): earlier cases of this compound, same category or a party in common
+    const relatedCases = await findRelatedCases(this.store, { compoundId: req.compoundId, category: req.category, parties, at: now });
     const data = {
       ...req,
       parties,
@@ -153,6 +165,7 @@ export class Engine {
       bodyId,
       flags: decision.flags,
       workflowVersion: CURRENT_VERSION,
+      ...(relatedCases.length ? { relatedCases } : {}),
     };
     const commit = this.buildCommit(base, started.snapshot, started.commands, { type: 'REGISTER', data, actor, at: now }, meta);
     const record = await this.committer.submit(commit);
@@ -163,6 +176,26 @@ export class Engine {
   /** Applies one event from a person or another system. expectedVersion guards against lost
    * updates; without it the engine retries on a concurrent change. */
   async dispatch(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta = {}): Promise<CaseRecord> {
+    return this.serially(caseId, () => this.dispatchNow(caseId, req, actor, meta));
+  }
+
+  /** Events on one case are decided one after another in this process (no wasted work on
+   * conflicts); other processes are kept honest by the version check at commit. */
+  private serially<T>(caseId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(caseId) ?? Promise.resolve();
+    const mine = previous.then(work, work);
+    const settled = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(caseId, settled);
+    void settled.then(() => {
+      if (this.queues.get(caseId) === settled) this.queues.delete(caseId);
+    });
+    return mine;
+  }
+
+  private async dispatchNow(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta): Promise<CaseRecord> {
     for (let attempt = 0; ; attempt++) {
       const record = await this.store.cases.get(caseId);
       if (!record) throw new NotFound('case');
@@ -181,7 +214,11 @@ export class Engine {
   }
 
   /** A durable timer came due: its warning or expiry becomes an event in the case's history. */
-  async fireTimer(timer: TimerRecord): Promise<CaseRecord | null> {
+  fireTimer(timer: TimerRecord): Promise<CaseRecord | null> {
+    return this.serially(timer.caseId, () => this.fireTimerNow(timer));
+  }
+
+  private async fireTimerNow(timer: TimerRecord): Promise<CaseRecord | null> {
     for (let attempt = 0; ; attempt++) {
       const record = await this.store.cases.get(timer.caseId);
       const deadline = record?.deadlines.find((d) => d.kind === timer.kind && d.dueAt === timer.deadlineDueAt);
@@ -242,6 +279,12 @@ export class Engine {
     return this.store.events.list(caseId);
   }
 
+  /** Checks a resident's access code without blocking the event loop (scrypt runs in the pool). */
+  checkAccessCode(record: CaseRecord, code: string): Promise<boolean> {
+    return checkAccessCodeAsync(code, record.id, record.accessCodeHash);
+  }
+
+  /** @deprecated blocks the event loop for the scrypt cost; use checkAccessCode */
   verifyAccessCode(record: CaseRecord, code: string): boolean {
     return checkAccessCode(code, record.id, record.accessCodeHash);
   }
@@ -328,6 +371,8 @@ export class Engine {
       updatedAt: event.at,
       closedAt: status === 'closed' ? (ctx.closedAt ?? event.at) : null,
     };
+    // the oversight projection (server/oversight/facts.ts): recomputed from this event, committed with it
+    record.oversight = projectOversight(record, event, prev.oversight, this.opts.calendar());
     return {
       caseId: prev.id,
       expectedVersion: prev.version,
@@ -389,6 +434,21 @@ export function newAccessCode(length = 8): string {
 export function hashAccessCode(code: string, caseId: string, cost = 16384): string {
   const salt = createHash('sha256').update(`access-code:${caseId}`).digest();
   return `scrypt$${cost}$${scryptSync(code.toUpperCase(), salt, 32, { N: cost }).toString('base64url')}`;
+}
+
+const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, o: { N: number; maxmem?: number }) => Promise<Buffer>;
+
+export async function hashAccessCodeAsync(code: string, caseId: string, cost = 16384): Promise<string> {
+  const salt = createHash('sha256').update(`access-code:${caseId}`).digest();
+  return `scrypt$${cost}$${(await scrypt(code.toUpperCase(), salt, 32, { N: cost })).toString('base64url')}`;
+}
+
+export async function checkAccessCodeAsync(code: string, caseId: string, stored: string): Promise<boolean> {
+  const cost = Number(stored.split('$')[1]);
+  if (!Number.isInteger(cost) || cost < 2) return false;
+  const a = Buffer.from(await hashAccessCodeAsync(code, caseId, cost));
+  const b = Buffer.from(stored);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function checkAccessCode(code: string, caseId: string, stored: string): boolean {

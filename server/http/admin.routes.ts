@@ -114,19 +114,12 @@ function settingsView(s: RuntimeSettings): SettingsView & { calendarYears: Runti
   return { deadlines: s.deadlines, routing: s.routing, recurrenceDays: s.recurrenceDays, calendarYears: s.calendarYears };
 }
 
-/**
- * Puts new settings in force. The engine was handed the deadline and routing settings when it was
- * built and keeps them privately; until it offers a setter, the objects it holds are replaced here.
- */
+/** Puts new settings in force: saved with the services, handed to the engine for the next event. */
 function applySettings(services: Services, next: SettingsView): void {
   services.settings.deadlines = next.deadlines;
   services.settings.routing = next.routing;
   services.settings.recurrenceDays = next.recurrenceDays;
-  const opts = (services.engine as unknown as { opts?: { deadlines: unknown; routing: unknown } }).opts;
-  if (opts) {
-    opts.deadlines = next.deadlines;
-    opts.routing = next.routing;
-  }
+  services.engine.updateSettings({ deadlines: next.deadlines, routing: next.routing });
 }
 
 // ── users ──────────────────────────────────────────────────────────────────────────────────────

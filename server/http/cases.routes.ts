@@ -50,23 +50,6 @@ function checkIntakeArea(services: Services, user: UserRecord, compoundId: strin
   }
 }
 
-/**
- * SIGN_AGREEMENT schedules the first follow-up visit after the agreed performance date. When that
- * visit day has already passed the agreement is out of date: redraft it with a new date.
- */
-function checkPerformanceDate(services: Services, record: CaseRecord): void {
-  const agreement = record.snapshot.context.agreement;
-  if (record.status !== 'agreement_pending' || !agreement?.performBy) return;
-  const visits = followUpDates(services.calendar(), agreement.performBy, services.settings.deadlines.followUpOffsets);
-  if (visits.length && Date.parse(endOfShanghaiDay(visits[0].date)) < services.clock.now().getTime()) {
-    throw new EventNotAllowed('SIGN_AGREEMENT', `the agreed performance date ${agreement.performBy} has passed: redraft the agreement (REACH_AGREEMENT) with a new date`, {
-      status: record.status,
-      reason: 'condition',
-      performBy: agreement.performBy,
-    });
-  }
-}
-
 /** EXTEND_DEADLINE extends a running deadline; there must be one of that kind to extend. */
 function checkExtension(record: CaseRecord, data: Record<string, unknown> | undefined): void {
   if (record.status !== 'in_mediation' && record.status !== 'agreement_pending') return; // the workflow answers
@@ -196,9 +179,6 @@ export function casesRoutes(services: Services): RouteDef[] {
       async ({ params, body, user, req }) => {
         const next = await inCaseLane(params.id, async () => {
           const record = await readableCase(services, user!, params.id);
-          if (body.type === 'SIGN_AGREEMENT' && (body.expectedVersion === undefined || body.expectedVersion === record.version)) {
-            checkPerformanceDate(services, record);
-          }
           if (body.type === 'EXTEND_DEADLINE') checkExtension(record, body.data);
           return engine.dispatch(
             record.id,

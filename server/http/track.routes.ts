@@ -4,7 +4,7 @@
 // address in 15 minutes, then 429. The live layer's resident handshake can share the same counter
 // (accessCodeLimiterFor), so the two doors cannot be used to double the guesses.
 import Joi from 'joi';
-import { checkAccessCode, hashAccessCode } from '../engine/engine.ts';
+import { checkAccessCodeAsync, hashAccessCode } from '../engine/engine.ts';
 import { NotFound, RateLimited, ValidationFailed } from '../engine/errors.ts';
 import { createMemoryAccessCodeLimiter, type AccessCodeLimiter } from '../live/handshake.ts';
 import type { Services } from '../main.ts';
@@ -73,7 +73,7 @@ export function trackRoutes(services: Services): RouteDef[] {
         if (wait > 0) throw new RateLimited('too many wrong access codes: try again later', wait);
 
         const record = await store.cases.getByNo(caseNo);
-        const ok = record ? engine.verifyAccessCode(record, code.trim()) : checkAccessCode(code.trim(), 'no-such-case', dummy()) && false;
+        const ok = record ? await engine.checkAccessCode(record, code.trim()) : (await checkAccessCodeAsync(code.trim(), 'no-such-case', dummy())) && false;
         if (!record || !ok) {
           await limiter.fail(keys);
           throw new NotFound('case');

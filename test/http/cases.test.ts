@@ -228,17 +228,16 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
       expect((await p.get(`/api/cases/${c.id}`, 'med.c1')).body.version).to.equal(2);
     });
 
-    it('refuses an agreement whose follow-up day has passed before it is signed, with 422 (not a 5xx)', async () => {
+    it('signs an agreement recorded after its performance date, with the follow-up visit due at once (not a 5xx)', async () => {
       const { case: c } = await p.intake('med.c1');
       await p.event('med.c1', c.id, 'ACCEPT');
       await p.event('med.c1', c.id, 'REACH_AGREEMENT', { terms: ['修复'], performBy: '2026-11-24' });
-      const before = (await p.get('/api/admin/settings')).body;
-      await p.post('/api/admin/clock').send({ advanceMinutes: 20 * 24 * 60 }).expect(200);
-      const res = await p.post(`/api/cases/${c.id}/events`, 'med.c1').send({ type: 'SIGN_AGREEMENT', data: { signedBy: ['张三', '李四'] } }).expect(422);
-      expect(res.body.error.message).to.include('REACH_AGREEMENT');
-      await p.event('med.c1', c.id, 'REACH_AGREEMENT', { terms: ['修复'], performBy: '2026-12-31' });
-      await p.event('med.c1', c.id, 'SIGN_AGREEMENT', { signedBy: ['张三', '李四'] });
-      expect(before.deadlines).to.be.an('object');
+      await p.post('/api/admin/clock').send({ advanceMinutes: 60 * 24 * 60 }).expect(200);
+      const signed = await p.event('med.c1', c.id, 'SIGN_AGREEMENT', { signedBy: ['张三', '李四'] });
+      expect(signed.case.status).to.equal('performing');
+      await p.post('/api/admin/clock').send({ advanceMinutes: 1 }).expect(200);
+      const after = (await p.get(`/api/cases/${c.id}`, 'med.c1')).body;
+      expect(after.deadlines.find((d: any) => d.kind === 'follow_up').warning).to.equal('red');
     });
 
     it('extends the running mediation deadline with the parties’ consent; refuses a kind that is not running', async () => {
