@@ -1,0 +1,105 @@
+// A case as one row of a list (workbench, court inbox, an expert's cases), and the order lists use:
+// the worst deadline warning first (red, orange, yellow, blue), then the nearest due date.
+import type { WarningLevel } from '../../workflows/vocabulary.ts';
+import type { Services } from '../main.ts';
+import type { CaseRecord, DeadlineView } from '../store/port.ts';
+import { t, type Lang } from './i18n.ts';
+import { vocab } from './render.ts';
+
+export const SEVERITY: Record<string, number> = { none: 0, green: 0, blue: 1, yellow: 2, orange: 3, red: 4 };
+
+export interface DeadlineRow {
+  kind: string;
+  kindLabel: string;
+  dueAt: string;
+  warning: WarningLevel;
+  warningLabel: string;
+  provisional: boolean;
+}
+
+export interface CaseRow {
+  id: string;
+  caseNo: string;
+  status: string;
+  statusLabel: string;
+  tier: string;
+  tierLabel: string;
+  category: string;
+  categoryLabel: string;
+  compoundName: string;
+  summary: string;
+  warning: WarningLevel;
+  warningLabel: string;
+  warningShort: string;
+  nextDue: DeadlineRow | null;
+  updatedAt: string;
+  assigneeNames: string;
+  mine: boolean;
+  version: number;
+}
+
+export function deadlineRow(lang: Lang, d: DeadlineView): DeadlineRow {
+  return {
+    kind: d.kind,
+    kindLabel: t(lang, `dl_${d.kind}`),
+    dueAt: d.dueAt,
+    warning: d.warning,
+    warningLabel: t(lang, `warn_${d.warning}`),
+    provisional: d.provisional,
+  };
+}
+
+/** Deadlines in the order they fall due. */
+export function deadlineRows(lang: Lang, deadlines: readonly DeadlineView[]): DeadlineRow[] {
+  return [...deadlines].sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt)).map((d) => deadlineRow(lang, d));
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+export function caseRow(lang: Lang, record: CaseRecord, services: Services, viewerId: string | null): CaseRow {
+  const next = deadlineRows(lang, record.deadlines)[0] ?? null;
+  return {
+    id: record.id,
+    caseNo: record.caseNo,
+    status: record.status,
+    statusLabel: vocab(lang, 'status', record.status),
+    tier: record.tier,
+    tierLabel: vocab(lang, 'tier', record.tier),
+    category: record.category,
+    categoryLabel: vocab(lang, 'category', record.category),
+    compoundName: services.directory.unit(record.compoundId)?.name ?? '',
+    summary: clip(record.summary, 60),
+    warning: record.warning,
+    warningLabel: t(lang, `warn_${record.warning}`),
+    warningShort: t(lang, `warn_short_${record.warning}`),
+    nextDue: next,
+    updatedAt: record.updatedAt,
+    assigneeNames: record.assignees.map((id) => services.directory.user(id)?.name ?? id).join('、'),
+    mine: viewerId !== null && record.assignees.includes(viewerId),
+    version: record.version,
+  };
+}
+
+/** Worst warning first, then the nearest due date, then the most recently changed. */
+export function byUrgency(a: CaseRecord, b: CaseRecord): number {
+  const w = (SEVERITY[b.warning] ?? 0) - (SEVERITY[a.warning] ?? 0);
+  if (w) return w;
+  const due = (r: CaseRecord) => Math.min(...r.deadlines.map((d) => Date.parse(d.dueAt)), Number.POSITIVE_INFINITY);
+  const d = due(a) - due(b);
+  if (d) return Number.isNaN(d) ? 0 : d;
+  return a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0;
+}
+
+export interface WarningCount {
+  level: string;
+  label: string;
+  count: number;
+}
+
+export function warningCounts(lang: Lang, records: readonly CaseRecord[]): WarningCount[] {
+  return (['red', 'orange', 'yellow', 'blue', 'none'] as const).map((level) => ({
+    level,
+    label: t(lang, `warn_${level}`),
+    count: records.filter((r) => r.warning === level).length,
+  }));
+}

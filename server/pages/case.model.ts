@@ -1,0 +1,258 @@
+// The case page's view: status and tier at a glance, deadlines with their warning colour, parties
+// (masked unless the viewer may see personal data), sessions, agreement, follow-ups, the timeline of
+// every event, the forms of the events available now, and the documents.
+import type { Actor, CaseContext } from '../../workflows/case.types.ts';
+import type { EventType } from '../../workflows/vocabulary.ts';
+import { whyNot, type IssueInput } from '../documents/issue.ts';
+import { DOCUMENT_KINDS } from '../documents/templates.ts';
+import { DOCUMENT_TITLES } from '../documents/view.ts';
+import type { Services } from '../main.ts';
+import { canSeePersonalData, mayUse, viewParties } from '../policy.ts';
+import { maskedText } from '../privacy/mask.ts';
+import type { Org } from '../seed/demo.ts';
+import type { CaseRecord, DocumentRecord, EventRecord, UserRecord } from '../store/port.ts';
+import { deadlineRows } from './case-rows.ts';
+import { fieldViews, hasForm, type FieldErrors, type FormContext, type FormValues } from './event-forms.ts';
+import { t, type Lang } from './i18n.ts';
+import { shanghaiDateTime, vocab } from './render.ts';
+
+/** A form shown again with what was typed and what is wrong with it. */
+export interface FormState {
+  type: string;
+  values: FormValues;
+  errors: FieldErrors;
+  message?: string;
+}
+
+export interface CaseModelInput {
+  services: Services;
+  org: Org;
+  record: CaseRecord;
+  events: EventRecord[];
+  documents: DocumentRecord[];
+  user: UserRecord;
+  actor: Actor;
+  users: UserRecord[];
+  lang: Lang;
+  form?: FormState;
+  /** where the event forms return to after success */
+  back?: string;
+}
+
+/** Events that deserve a red (destructive) button. */
+const GRAVE = new Set(['DECLINE', 'TERMINATE', 'WITHDRAW', 'MEDIATION_FAILED', 'REFER_TO_COURT', 'ESCALATE', 'COURT_RETURN']);
+
+function timelineDetails(lang: Lang, e: EventRecord, names: (id: string) => string, safe: (s: string) => string): Array<{ label: string; value: string }> {
+  const d = (e.data ?? {}) as Record<string, any>;
+  const out: Array<{ label: string; value: string }> = [];
+  const add = (labelKey: string, value: unknown) => {
+    if (value === undefined || value === null || value === '') return;
+    out.push({ label: t(lang, labelKey), value: safe(String(value)) });
+  };
+  switch (e.type) {
+    case 'REGISTER':
+      add('channel', vocab(lang, 'channel', d.channel));
+      add('category', vocab(lang, 'category', d.category));
+      add('routed_to', vocab(lang, 'tier', d.tier));
+      break;
+    case 'ASSIGN':
+      add('f_mediators', (d.mediatorIds ?? []).map(names).join('、'));
+      break;
+    case 'REQUEST_RECUSAL':
+      add('f_mediator', names(String(d.mediatorId ?? '')));
+      add('f_reason', d.reason);
+      break;
+    case 'INVITE_EXPERT':
+      add('f_expert', names(String(d.expertId ?? '')));
+      break;
+    case 'ADD_OPINION':
+      add('f_text', d.text);
+      break;
+    case 'SCHEDULE_SESSION':
+      add('f_at', shanghaiDateTime(d.at));
+      add('f_place', d.place);
+      break;
+    case 'RECORD_SESSION':
+      add('f_summary', d.summary);
+      break;
+    case 'EXTEND_DEADLINE':
+      add('f_days', d.days);
+      add('f_reason', d.reason);
+      break;
+    case 'REACH_AGREEMENT':
+      (d.terms ?? []).forEach((term: unknown, i: number) =>
+        out.push({ label: `${t(lang, 'clause')} ${i + 1}`, value: safe(String(typeof term === 'string' ? term : ((term as { text?: string })?.text ?? ''))) }),
+      );
+      add('f_perform_by', d.performBy);
+      break;
+    case 'SIGN_AGREEMENT':
+      add('f_signed_by', (d.signedBy ?? []).join('、'));
+      break;
+    case 'COURT_ACCEPT':
+      add('court_case_no', d.courtCaseNo);
+      break;
+    case 'CONFIRMATION_RESULT':
+      add('f_confirmed', t(lang, d.confirmed ? 'confirmed_yes' : 'confirmed_no'));
+      add('f_ruling', d.ruling);
+      break;
+    case 'RECORD_FOLLOW_UP':
+      add('f_performance', t(lang, `perf_${d.performance}`));
+      add('satisfaction', d.satisfaction);
+      add('f_note', d.note);
+      break;
+    case 'DEADLINE_WARNING':
+      add('deadlines', t(lang, `dl_${d.kind}`));
+      add('warning', t(lang, `warn_${d.level}`));
+      break;
+    case 'DEADLINE_EXPIRED':
+      add('deadlines', t(lang, `dl_${d.kind}`));
+      break;
+    default:
+      add('f_reason', d.reason);
+  }
+  return out;
+}
+
+export function issueInputFor(m: CaseModelInput, kind: string): IssueInput {
+  return {
+    record: m.record,
+    events: m.events,
+    kind,
+    actor: { id: m.user.id, username: m.user.username, name: m.user.name },
+    now: m.services.engine.now(),
+    bodies: [...m.org.bodies],
+    units: [...m.org.units],
+    users: m.users.map((u) => ({ id: u.id, name: u.name, username: u.username })),
+    followUpOffsets: m.services.settings.deadlines.followUpOffsets,
+    calendar: m.services.calendar(),
+  };
+}
+
+/** Document kinds that may be issued for the case now (as issueDocument would decide). */
+export function issuableKinds(m: CaseModelInput): string[] {
+  if (!mayUse(m.user.role, 'documents:issue') || !canSeePersonalData(m.user, m.record, m.org)) return [];
+  return DOCUMENT_KINDS.filter((kind) => whyNot(kind, issueInputFor(m, kind)) === null);
+}
+
+export function buildCaseModel(m: CaseModelInput) {
+  const { record, lang, services, org } = m;
+  const ctx: CaseContext = record.snapshot.context;
+  const visible = canSeePersonalData(m.user, record, org);
+  const safe = (s: string) => (visible ? s : maskedText(s));
+  const userById = new Map(m.users.map((u) => [u.id, u]));
+  const names = (id: string) => userById.get(id)?.name ?? id;
+  const body = services.directory.body(record.bodyId);
+  const compound = org.unit(record.compoundId);
+  const community = compound?.parentId ? org.unit(compound.parentId) : undefined;
+
+  const parties = viewParties(ctx.parties, visible).map((p) => ({
+    ...p,
+    roleLabel: t(lang, p.role),
+    kindLabel: t(lang, `kind_${p.kind}`),
+    orgTypeLabel: p.kind === 'organisation' ? t(lang, `org_${p.orgType ?? 'property_company'}`) : '',
+  }));
+
+  const available = services.engine.availableEvents(record, m.actor).filter((type) => hasForm(type));
+  const formCtx: FormContext = {
+    lang,
+    parties: ctx.parties,
+    mediators: m.users
+      .filter((u) => u.role === 'mediator' && u.active && u.bodyId === record.bodyId)
+      .map((u) => ({ value: u.id, label: u.name })),
+    assignees: ctx.assignees.map((id) => ({ value: id, label: names(id) })),
+    experts: m.users.filter((u) => u.role === 'expert' && u.active).map((u) => ({ value: u.id, label: u.name })),
+  };
+  const actions = available.map((type: EventType) => {
+    const mine = m.form?.type === type ? m.form : undefined;
+    const fields = fieldViews(type, formCtx, mine?.values, mine?.errors);
+    return {
+      type,
+      label: vocab(lang, 'event', type),
+      id: `action-${type.toLowerCase()}`,
+      fields,
+      hasFields: fields.length > 0,
+      open: mine !== undefined,
+      message: mine?.message ?? (mine && Object.keys(mine.errors).length ? t(lang, 'form_has_errors') : ''),
+      grave: GRAVE.has(type),
+    };
+  });
+
+  const timeline = m.events.map((e) => ({
+    seq: e.seq,
+    at: e.at,
+    type: e.type,
+    label: vocab(lang, 'event', e.type),
+    actor: e.actor.role === 'system' ? t(lang, 'system') : (e.actor.name ?? e.actor.username),
+    details: timelineDetails(lang, e, names, safe),
+    system: e.actor.role === 'system',
+  })).reverse();
+
+  const nextSession = ctx.sessions.find((s) => s.recordedAt === undefined) ?? null;
+  const kinds = issuableKinds(m);
+  const documents = (visible ? m.documents : []).map((d) => ({
+    id: d.id,
+    title: DOCUMENT_TITLES[d.kind] ?? d.kind,
+    version: d.version,
+    versionText: t(lang, 'version_n', { n: d.version }),
+    draft: d.draft,
+    issuedAt: d.issuedAt,
+    href: `/cases/${record.id}/documents/${d.id}`,
+  }));
+
+  return {
+    caseId: record.id,
+    caseNo: record.caseNo,
+    version: record.version,
+    status: record.status,
+    statusLabel: vocab(lang, 'status', record.status),
+    phase: record.phase,
+    tier: record.tier,
+    tierLabel: vocab(lang, 'tier', record.tier),
+    outcome: record.outcome,
+    outcomeLabel: record.outcome ? vocab(lang, 'outcome', record.outcome) : '',
+    warning: record.warning,
+    warningLabel: t(lang, `warn_${record.warning}`),
+    bodyName: body?.name ?? '',
+    category: vocab(lang, 'category', record.category),
+    channel: vocab(lang, 'channel', record.channel),
+    compoundName: compound?.name ?? '',
+    communityName: community?.name ?? '',
+    registeredAt: record.createdAt,
+    households: ctx.householdsInvolved,
+    summary: safe(ctx.summary),
+    claims: ctx.claims.map(safe),
+    flags: ctx.flags,
+    majorReasons: ctx.flags.majorReasons.join('；'),
+    deadlines: deadlineRows(lang, record.deadlines),
+    parties,
+    masked: !visible,
+    assignees: ctx.assignees.map(names),
+    experts: ctx.experts.map(names),
+    sessions: ctx.sessions.map((s) => ({ ...s, summary: s.summary ? safe(s.summary) : '', noText: t(lang, 'session_no', { n: s.no }) })),
+    nextSession,
+    agreement: ctx.agreement && {
+      ...ctx.agreement,
+      effective: ctx.agreement.effectiveAt !== null,
+      clauses: ctx.agreement.clauses.map((c) => ({ ...c, text: safe(c.text), performanceLabel: t(lang, `perf_${c.performance}`) })),
+    },
+    followUps: ctx.followUps.map((f) => ({ ...f, note: safe(f.note), performanceLabel: t(lang, `perf_${f.performance}`), byName: names(f.by) })),
+    opinions: ctx.opinions.map((o) => ({ ...o, text: safe(o.text), byName: names(o.expertId) })),
+    referral: ctx.referral && {
+      ...ctx.referral,
+      reason: safe(ctx.referral.reason),
+      fromBody: services.directory.body(ctx.referral.fromBodyId)?.name ?? '',
+      fromTierLabel: vocab(lang, 'tier', ctx.referral.fromTier),
+    },
+    delegation: ctx.delegation,
+    confirmation: ctx.confirmation,
+    failure: ctx.failure && { ...ctx.failure, reason: safe(ctx.failure.reason) },
+    timeline,
+    actions,
+    backTo: m.back ?? '',
+    documents,
+    issuable: kinds.map((k) => ({ value: k, label: DOCUMENT_TITLES[k] ?? k })),
+    canIssue: mayUse(m.user.role, 'documents:issue'),
+    isCourt: m.user.role === 'court_liaison',
+    formMessage: m.form && !available.includes(m.form.type as EventType) ? (m.form.message ?? '') : '',
+  };
+}

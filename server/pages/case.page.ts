@@ -1,0 +1,176 @@
+// /cases/:id and its forms: POST /cases/:id/events (one event, validated like the API's, then PRG),
+// POST /cases/:id/documents (issue one) and GET /cases/:id/documents/:docId (the issued HTML as
+// issued). Reads follow server/policy.ts: a case the user may not read is a 404 page.
+import type { Application, Request, RequestHandler, Response } from 'express';
+import { USER_EVENT_TYPES, type EventType } from '../../workflows/vocabulary.ts';
+import { DOCUMENT_TITLES } from '../documents/view.ts';
+import { DomainError, EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from '../engine/errors.ts';
+import type { Services } from '../main.ts';
+import { canReadCase, canSeePersonalData } from '../policy.ts';
+import type { Org } from '../seed/demo.ts';
+import type { CaseRecord, UserRecord } from '../store/port.ts';
+import { apiCaller, formErrors, type ApiCall } from './api-call.ts';
+import { buildCaseModel, type FormState } from './case.model.ts';
+import { actorOf, base, langFor, orgOf, render, renderStatus, requireRole, safeNext, setFlash, userOf } from './context.ts';
+import { eventFromForm } from './event-forms.ts';
+import { t } from './i18n.ts';
+import { vocab } from './render.ts';
+
+const CASE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The case if this user may read it, else null (shown as 404: a case one may not read does not exist). */
+export async function readableCase(services: Services, org: Org, user: UserRecord, id: unknown): Promise<CaseRecord | null> {
+  if (typeof id !== 'string' || !CASE_ID.test(id)) return null;
+  const record = await services.store.cases.get(id);
+  return record && canReadCase(user, record, org) ? record : null;
+}
+
+interface RelatedRef {
+  id: string;
+  caseNo: string;
+  registeredAt: string;
+  reasons?: string[];
+  readable?: boolean;
+}
+
+/** 倒查: the related cases, as GET /api/cases/:id/related gives them (none when it is not there). */
+async function relatedOf(api: ApiCall, req: Request, res: Response, id: string): Promise<RelatedRef[]> {
+  try {
+    const out = await api<{ relatedCases?: RelatedRef[] }>('get', '/api/cases/:id/related', { params: { id } }, req, res);
+    return Array.isArray(out?.relatedCases) ? out.relatedCases : [];
+  } catch (err) {
+    if (err instanceof DomainError || (err instanceof Error && err.message.includes('is not mounted'))) return [];
+    throw err;
+  }
+}
+
+async function showCase(req: Request, res: Response, services: Services, org: Org, record: CaseRecord, form?: FormState, status = 200) {
+  const lang = langFor(req, res);
+  const user = userOf(req)!;
+  const api = res.locals.api as ApiCall;
+  const [events, documents, users, related] = await Promise.all([
+    services.engine.history(record.id),
+    services.store.documents.list(record.id),
+    services.store.users.list(),
+    relatedOf(api, req, res, record.id),
+  ]);
+  const model = buildCaseModel({
+    services,
+    org,
+    record,
+    events,
+    documents,
+    user,
+    actor: actorOf(user, services),
+    users,
+    lang,
+    form,
+    back: safeNext(req.body?.back ?? req.query.back, ''),
+  });
+  const page = base(req, res, `${record.caseNo} · ${t(lang, 'case_title')}`);
+  const relatedCases = related.map((r) => ({
+    ...r,
+    reasonText: (r.reasons ?? []).map((x) => t(lang, `related_${x}`)).join('、'),
+  }));
+  render(res, 'case', { ...page, scripts: ['live-case.js'], socket: true, c: model, relatedCases }, status);
+}
+
+function errorsForRefusal(type: EventType, err: EventNotAllowed, lang: ReturnType<typeof langFor>): Record<string, string> {
+  const details = (err.details ?? {}) as { reason?: string; conflicts?: unknown[]; mediators?: string };
+  if (type === 'SIGN_AGREEMENT' && details.reason === 'condition') return { signedBy: t(lang, 'v_all_parties') };
+  if (type === 'ASSIGN' && details.conflicts?.length) return { mediatorIds: t(lang, 'v_conflict') };
+  if (type === 'ASSIGN' && details.mediators) return { mediatorIds: t(lang, 'v_choice') };
+  if ((type === 'INVITE_EXPERT' || type === 'REQUEST_RECUSAL') && details.reason === 'condition') {
+    return type === 'INVITE_EXPERT' ? { expertId: t(lang, 'v_choice') } : { mediatorId: t(lang, 'v_choice') };
+  }
+  return {};
+}
+
+const fieldOfData = (field: string): string | null => (field.startsWith('data.') ? field.slice(5).split('.')[0] : null);
+
+export function casePages(services: Services) {
+  const role = requireRole(services);
+  return (app: Application) => {
+    const api = apiCaller(app);
+    const withApi: RequestHandler = (_req, res, next) => {
+      res.locals.api = api;
+      next();
+    };
+    const staff: RequestHandler[] = [role, withApi];
+
+    app.get('/cases/:id', ...staff, async (req, res) => {
+      const org = await orgOf(services);
+      const record = await readableCase(services, org, userOf(req)!, req.params.id);
+      if (!record) return renderStatus(req, res, 404);
+      await showCase(req, res, services, org, record);
+    });
+
+    app.post('/cases/:id/events', ...staff, async (req, res) => {
+      const lang = langFor(req, res);
+      const user = userOf(req)!;
+      const org = await orgOf(services);
+      const record = await readableCase(services, org, user, req.params.id);
+      if (!record) return renderStatus(req, res, 404);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const type = String(body.type ?? '') as EventType;
+      if (!(USER_EVENT_TYPES as readonly string[]).includes(type)) return renderStatus(req, res, 400);
+      const back = safeNext(body.back, `/cases/${record.id}`);
+      const label = vocab(lang, 'event', type);
+      const { data, values } = eventFromForm(type, body);
+      const expected = Number.parseInt(String(body.expectedVersion ?? ''), 10);
+      try {
+        await api('post', '/api/cases/:id/events', { params: { id: record.id }, body: { type, data, ...(expected > 0 ? { expectedVersion: expected } : {}) } }, req, res);
+      } catch (err) {
+        if (err instanceof VersionConflict) {
+          setFlash(res, { kind: 'error', text: t(lang, 'version_conflict') });
+          return res.redirect(303, `/cases/${record.id}`);
+        }
+        if (err instanceof ValidationFailed) {
+          return showCase(req, res, services, org, record, { type, values, errors: formErrors(err, lang, fieldOfData) }, 400);
+        }
+        if (err instanceof EventNotAllowed) {
+          const errors = errorsForRefusal(type, err, lang);
+          const message = Object.keys(errors).length ? t(lang, 'form_has_errors') : `${t(lang, 'event_not_allowed', { event: label })}`;
+          return showCase(req, res, services, org, record, { type, values, errors, message }, 422);
+        }
+        throw err;
+      }
+      setFlash(res, { kind: 'ok', text: t(lang, 'event_done', { event: label }) });
+      // after an escalation or a referral the case may have left this user's jurisdiction
+      const updated = await services.store.cases.get(record.id);
+      res.redirect(303, updated && canReadCase(user, updated, org) ? back : '/');
+    });
+
+    app.post('/cases/:id/documents', ...staff, async (req, res) => {
+      const lang = langFor(req, res);
+      const user = userOf(req)!;
+      const org = await orgOf(services);
+      const record = await readableCase(services, org, user, req.params.id);
+      if (!record) return renderStatus(req, res, 404);
+      const kind = String(req.body?.kind ?? '');
+      const title = DOCUMENT_TITLES[kind] ?? kind;
+      try {
+        await api('post', '/api/cases/:id/documents', { params: { id: record.id }, body: { kind } }, req, res);
+      } catch (err) {
+        if (err instanceof DomainError && !(err instanceof NotFound)) {
+          setFlash(res, { kind: 'error', text: err instanceof ValidationFailed ? t(lang, 'v_choice') : `${title}：${err.message}` });
+          return res.redirect(303, `/cases/${record.id}#documents`);
+        }
+        throw err;
+      }
+      setFlash(res, { kind: 'ok', text: t(lang, 'document_issued', { kind: title }) });
+      res.redirect(303, `/cases/${record.id}#documents`);
+    });
+
+    app.get('/cases/:id/documents/:docId', ...staff, async (req, res) => {
+      const org = await orgOf(services);
+      const user = userOf(req)!;
+      const record = await readableCase(services, org, user, req.params.id);
+      // issued documents carry the parties' full particulars: only for those who may see them
+      const doc = record && canSeePersonalData(user, record, org) ? await services.store.documents.get(String(req.params.docId)) : null;
+      if (!record || !doc || doc.caseId !== record.id) throw new NotFound('document');
+      res.set('Cache-Control', 'no-store');
+      res.type('html').send(doc.html);
+    });
+  };
+}

@@ -1,0 +1,60 @@
+// The court liaison's pages (诉调对接): the inbox at `/` — referrals to accept (with a 案号) or return,
+// cases the court delegated (委派调解) still in mediation, judicial-confirmation requests to decide —
+// with their forms inline, and /court/delegations to delegate a new case. The referral package is
+// read on the case page, where everything about the case is in one place.
+import type { Application, Request, Response } from 'express';
+import type { Services } from '../main.ts';
+import { caseScope } from '../policy.ts';
+import type { CaseRecord } from '../store/port.ts';
+import { apiCaller } from './api-call.ts';
+import { caseRow } from './case-rows.ts';
+import { base, langFor, orgOf, render, requireRole, userOf } from './context.ts';
+import { t } from './i18n.ts';
+import { showIntakeForm, submitIntake } from './intake.page.ts';
+import { listCases } from './workbench.page.ts';
+
+export async function courtInbox(req: Request, res: Response, services: Services): Promise<void> {
+  const lang = langFor(req, res);
+  const user = userOf(req)!;
+  const org = await orgOf(services);
+  const { items } = await listCases(services, caseScope(user, org));
+  const row = (r: CaseRecord) => {
+    const ctx = r.snapshot.context;
+    return {
+      ...caseRow(lang, r, services, user.id),
+      referral: ctx.referral && {
+        at: ctx.referral.at,
+        reason: ctx.referral.reason,
+        fromBody: services.directory.body(ctx.referral.fromBodyId)?.name ?? '',
+      },
+      delegation: ctx.delegation,
+      confirmation: ctx.confirmation,
+      bodyName: services.directory.body(r.bodyId)?.name ?? '',
+    };
+  };
+  const referrals = items.filter((r) => r.status === 'referred_to_court').map(row);
+  const confirmations = items.filter((r) => r.status === 'confirmation_pending').map(row);
+  const delegations = items
+    .filter((r) => r.snapshot.context.delegation && !['referred_to_court', 'confirmation_pending', 'closed', 'declined'].includes(r.status))
+    .map(row);
+  const page = base(req, res, t(lang, 'inbox_title'));
+  render(res, 'court-inbox', {
+    ...page,
+    scripts: ['live-list.js'],
+    socket: true,
+    heading: page.title,
+    referrals,
+    confirmations,
+    delegations,
+  });
+}
+
+export function courtPages(services: Services) {
+  const court = requireRole(services, ['court_liaison', 'admin']);
+  return (app: Application) => {
+    app.get('/court', court, (_req, res) => res.redirect(303, '/'));
+    app.get('/court/delegations', court, async (req, res) => showIntakeForm(req, res, services, await orgOf(services), { mode: 'delegation' }));
+    const api = apiCaller(app);
+    app.post('/court/delegations', court, (req, res) => submitIntake(req, res, services, api, 'delegation'));
+  };
+}

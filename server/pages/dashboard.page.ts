@@ -1,0 +1,233 @@
+// /dashboard: the district's oversight statistics (API.md "Oversight"), read through the API's own
+// routes (GET /api/stats, /api/companies) with the signed-in user's jurisdiction: cases by status,
+// tier, category and compound; the share settled without leaving the sub-district; overdue and red
+// cases; time to settle; property companies by warning colour with the cases behind each. Tables
+// are the page; public/js/dashboard.js draws the same numbers as charts (chart.js). The ledger is
+// exported through GET /api/ledger and reconciled (对账销号) with POST /dashboard/reconcile.
+import type { Application, Request, Response } from 'express';
+import { DomainError } from '../engine/errors.ts';
+import type { Services } from '../main.ts';
+import { apiCaller, type ApiCall } from './api-call.ts';
+import { SEVERITY } from './case-rows.ts';
+import { orgOf as policyOrg } from '../http/case-view.ts';
+import { caseScope } from '../policy.ts';
+import { base, langFor, orgOf, render, requireRole, setFlash, userOf } from './context.ts';
+import { t, type Lang } from './i18n.ts';
+import { vocab } from './render.ts';
+
+interface Pair {
+  key: string;
+  label: string;
+  count: number;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** A breakdown as the API gives it — {key: n}, {key: {count}} or [{key|id|name, count}] — as pairs. */
+export function pairsOf(value: unknown, label: (key: string, item?: Record<string, unknown>) => string): Pair[] {
+  const out: Pair[] = [];
+  if (Array.isArray(value)) {
+    for (const raw of value) {
+      const item = (raw ?? {}) as Record<string, unknown>;
+      const key = String(item.key ?? item.id ?? item.code ?? item.status ?? item.tier ?? item.category ?? item.compoundId ?? item.name ?? '');
+      const count = num(item.count) ?? num(item.total) ?? num(item.value) ?? num(item.cases) ?? 0;
+      out.push({ key, label: label(key, item), count });
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      const item = v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+      const count = num(v) ?? num(item?.count) ?? num(item?.total) ?? 0;
+      out.push({ key, label: label(key, item), count });
+    }
+  }
+  return out.sort((a, b) => b.count - a.count);
+}
+
+const countOf = (v: unknown): number | null => (Array.isArray(v) ? v.length : num(v));
+
+interface CaseRef {
+  id: string;
+  caseNo: string;
+}
+
+function caseRefs(v: unknown): CaseRef[] {
+  if (!Array.isArray(v)) return [];
+  return v
+    .map((c) => (typeof c === 'string' ? { id: c, caseNo: c } : { id: String((c as CaseRef)?.id ?? ''), caseNo: String((c as CaseRef)?.caseNo ?? (c as CaseRef)?.id ?? '') }))
+    .filter((c) => c.id);
+}
+
+export function companyRows(lang: Lang, value: unknown) {
+  const wrapped = value as { items?: unknown; companies?: unknown } | null;
+  const list = Array.isArray(value) ? value : Array.isArray(wrapped?.companies) ? (wrapped.companies as unknown[]) : Array.isArray(wrapped?.items) ? (wrapped.items as unknown[]) : [];
+  return list
+    .map((raw) => {
+      const c = (raw ?? {}) as Record<string, unknown>;
+      const warning = String(c.warning ?? c.colour ?? c.color ?? 'green');
+      const disputes = c.byCategory ?? c.byKind ?? (typeof c.disputes === 'object' ? c.disputes : undefined);
+      const total = num(c.total) ?? num(c.disputes) ?? (disputes && typeof disputes === 'object' ? pairsOf(disputes, (k) => k).reduce((n, p) => n + p.count, 0) : 0);
+      return {
+        name: String(c.name ?? c.company ?? ''),
+        warning,
+        warningLabel: t(lang, `colour_${warning}`),
+        total,
+        kinds: disputes && typeof disputes === 'object' ? pairsOf(disputes, (k) => vocab(lang, 'category', k)) : [],
+        recurrence: countOf(c.recurrence ?? c.recurrences) ?? 0,
+        nonPerformance: countOf(c.nonPerformance ?? c.nonPerformances) ?? 0,
+        cases: caseRefs(c.cases ?? c.caseRefs),
+      };
+    })
+    .sort((a, b) => (SEVERITY[b.warning] ?? 0) - (SEVERITY[a.warning] ?? 0) || b.total - a.total);
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function periodOf(req: Request) {
+  const from = typeof req.query.from === 'string' && DAY.test(req.query.from) ? req.query.from : '';
+  const to = typeof req.query.to === 'string' && DAY.test(req.query.to) ? req.query.to : '';
+  const orgUnitId = typeof req.query.orgUnitId === 'string' && /^[A-Za-z0-9._-]{1,80}$/.test(req.query.orgUnitId) ? req.query.orgUnitId : '';
+  return { from, to, orgUnitId };
+}
+
+async function tryApi<T>(api: ApiCall, path: string, query: Record<string, unknown>, req: Request, res: Response): Promise<T | null> {
+  try {
+    return await api<T>('get', path, { query }, req, res);
+  } catch (err) {
+    if (err instanceof DomainError || (err instanceof Error && err.message.includes('is not mounted'))) return null;
+    throw err;
+  }
+}
+
+/** A chart's numbers for public/js/dashboard.js (zero rows left out: the table keeps them). */
+const chart = (pairs: Pair[], kind: 'bar' | 'doughnut' = 'bar', keepZeros = false) => {
+  const shown = keepZeros ? pairs : pairs.filter((p) => p.count > 0);
+  return JSON.stringify({ kind, labels: shown.map((p) => p.label), values: shown.map((p) => p.count) });
+};
+
+async function dashboard(req: Request, res: Response, services: Services, api: ApiCall, reconcile?: unknown) {
+  const lang = langFor(req, res);
+  const period = periodOf(req);
+  const query: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(period)) if (v) query[k] = v;
+  const [stats, companies] = await Promise.all([
+    tryApi<Record<string, unknown>>(api, '/api/stats', query, req, res),
+    tryApi<unknown>(api, '/api/companies', {}, req, res),
+  ]);
+  const unitName = (key: string, item?: Record<string, unknown>) => services.directory.unit(key)?.name ?? String(item?.name ?? key);
+  const byStatus = pairsOf(stats?.byStatus, (k) => vocab(lang, 'status', k));
+  const byTier = pairsOf(stats?.byTier, (k) => vocab(lang, 'tier', k));
+  const byCategory = pairsOf(stats?.byCategory, (k) => vocab(lang, 'category', k));
+  const byCompound = pairsOf(stats?.byCompound, unitName);
+  const rows = companyRows(lang, companies);
+  const warningPairs = (['red', 'orange', 'yellow', 'green'] as const).map((w) => ({ key: w, label: t(lang, `colour_${w}`), count: rows.filter((r) => r.warning === w).length }));
+
+  const org = await orgOf(services);
+  const unitOptions = org.units
+    .filter((u) => u.kind === 'district' || u.kind === 'subdistrict' || u.kind === 'community')
+    .map((u) => ({ value: u.id, label: `${u.kind === 'community' ? '　' : ''}${u.name}`, selected: u.id === period.orgUnitId }));
+  const ledgerQuery = new URLSearchParams(query as Record<string, string>);
+  const ledgerHref = (format: string) => {
+    const p = new URLSearchParams(ledgerQuery);
+    p.set('format', format);
+    return `/api/ledger?${p.toString()}`;
+  };
+
+  const page = base(req, res, t(lang, 'dashboard_title'));
+  render(res, 'dashboard', {
+    ...page,
+    scripts: ['dashboard.js'],
+    chart: true,
+    heading: page.title,
+    period,
+    unitOptions,
+    available: stats !== null,
+    kpis: stats && [
+      { label: t(lang, 'total_cases'), value: String(num(stats.total) ?? 0) },
+      { label: t(lang, 'settled_within'), value: pct(stats.settledWithinSubdistrictRate), id: 'settled-within' },
+      { label: t(lang, 'resolution_rate'), value: pct(stats.resolutionRate) },
+      { label: t(lang, 'performance_rate'), value: pct(stats.performanceRate) },
+      { label: t(lang, 'satisfaction_avg'), value: pct(stats.satisfaction) },
+      { label: t(lang, 'median_days'), value: numText(stats.medianDaysToSettle) },
+      { label: t(lang, 'overdue_cases'), value: String(countOf(stats.overdue) ?? 0), alert: (countOf(stats.overdue) ?? 0) > 0 },
+      { label: t(lang, 'red_cases'), value: String(countOf(stats.red) ?? 0), alert: (countOf(stats.red) ?? 0) > 0 },
+    ],
+    overdueCases: stats ? await casesWhere(services, req, { overdue: true }) : [],
+    redCases: stats ? await casesWhere(services, req, { warning: 'red' }) : [],
+    breakdowns: [
+      { id: 'by-status', title: t(lang, 'by_status'), pairs: byStatus, chart: chart(byStatus, 'doughnut') },
+      { id: 'by-tier', title: t(lang, 'by_tier'), pairs: byTier, chart: chart(byTier, 'doughnut') },
+      { id: 'by-category', title: t(lang, 'by_category'), pairs: byCategory, chart: chart(byCategory) },
+      { id: 'by-compound', title: t(lang, 'by_compound'), pairs: byCompound, chart: chart(byCompound.slice(0, 20)) },
+    ],
+    companies: rows,
+    companiesAvailable: companies !== null,
+    companyChart: chart(warningPairs, 'doughnut', true),
+    companyWarnings: warningPairs,
+    ledgerCsv: ledgerHref('csv'),
+    ledgerXlsx: ledgerHref('xlsx'),
+    reconcile,
+    isAdmin: userOf(req)?.role === 'admin',
+  }, reconcile && (reconcile as { error?: string }).error ? 400 : 200);
+}
+
+/** The overdue or red cases in the user's jurisdiction, worst first (links on the dashboard). */
+async function casesWhere(services: Services, req: Request, filter: { overdue?: boolean; warning?: 'red' }): Promise<CaseRef[]> {
+  const user = userOf(req)!;
+  const { items } = await services.store.cases.list({ ...caseScope(user, policyOrg(services.directory)), ...filter, page: 1, limit: 100 });
+  return items.map((r) => ({ id: r.id, caseNo: r.caseNo }));
+}
+
+function pct(x: unknown): string {
+  const n = num(x);
+  return n === null ? '—' : `${Math.round(n * 1000) / 10}%`;
+}
+function numText(x: unknown): string {
+  const n = num(x);
+  return n === null ? '—' : String(Math.round(n * 10) / 10);
+}
+
+export function dashboardPages(services: Services) {
+  const oversight = requireRole(services, ['admin', 'mediator']);
+  return (app: Application) => {
+    const api = apiCaller(app);
+    app.get('/dashboard', oversight, (req, res) => dashboard(req, res, services, api));
+    app.post('/dashboard/reconcile', oversight, async (req, res) => {
+      const lang = langFor(req, res);
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      // a file read by the page's script arrives base64-encoded (CSV or XLSX); pasted text as is
+      const file64 = typeof b.file64 === 'string' && /^[A-Za-z0-9+/=\s]+$/.test(b.file64) ? b.file64.replace(/\s/g, '') : '';
+      const text = typeof b.text === 'string' ? b.text : '';
+      if (!file64 && !text.trim()) return dashboard(req, res, services, api, { error: t(lang, 'v_required') });
+      const file = file64 || Buffer.from(text, 'utf8').toString('base64');
+      let result: unknown;
+      try {
+        result = await api('post', '/api/ledger/reconcile', { body: { file } }, req, res);
+      } catch (err) {
+        if (err instanceof DomainError) return dashboard(req, res, services, api, { error: err.message });
+        if (err instanceof Error && err.message.includes('is not mounted')) {
+          setFlash(res, { kind: 'error', text: t(lang, 'stats_unavailable') });
+          return res.redirect(303, '/dashboard');
+        }
+        throw err;
+      }
+      return dashboard(req, res, services, api, { result: reconcileView(result) });
+    });
+  };
+}
+
+/** The reconciliation's answer (server/oversight/reconcile.ts ReconcileReport): what matches, what
+ * is missing on either side, what differs. */
+function reconcileView(result: unknown) {
+  const r = (result ?? {}) as Record<string, unknown>;
+  const arr = (v: unknown) => (Array.isArray(v) ? (v as Array<Record<string, unknown>>) : []);
+  return {
+    matched: countOf(r.matched) ?? 0,
+    missingHere: arr(r.missingInSystem).map((x) => `${String(x.caseNo ?? '')}${x.line ? `（第${String(x.line)}行）` : ''}`),
+    missingThere: arr(r.missingInFile).map((x) => String(x.caseNo ?? '')),
+    differs: arr(r.differing).map((x) => {
+      const fields = arr(x.fields).map((f) => `${String(f.header ?? f.field ?? '')}: ${String(f.file ?? '')} ≠ ${String(f.system ?? '')}`);
+      return `${String(x.caseNo ?? '')} — ${fields.join('；')}`;
+    }),
+    invalid: arr(r.invalid).map((x) => `${String(x.line ?? '')}: ${String(x.message ?? '')}`),
+  };
+}

@@ -1,0 +1,249 @@
+// The forms behind each event a person may send from a case page: which fields, and how a plain
+// HTML form's strings become the event's `data`. The data is then validated by the API's own schema
+// (server/http/schemas.ts EVENT_DATA, through the API route: see api-call.ts), so a page and an API
+// client are held to the same shapes.
+import type { Party } from '../../workflows/case.types.ts';
+import type { EventType } from '../../workflows/vocabulary.ts';
+import { t, type Lang } from './i18n.ts';
+import { fromLocalInput } from './render.ts';
+
+export type FieldKind = 'text' | 'textarea' | 'number' | 'date' | 'datetime' | 'select' | 'checkboxes' | 'radios' | 'checkbox';
+
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+/** What the forms of one case may offer as choices. */
+export interface FormContext {
+  parties: Party[];
+  /** active mediators of the body holding the case */
+  mediators: Choice[];
+  /** mediators currently assigned */
+  assignees: Choice[];
+  experts: Choice[];
+  lang: Lang;
+}
+
+interface FieldDef {
+  name: string;
+  kind: FieldKind;
+  label: string;
+  hint?: string;
+  required?: boolean;
+  min?: number;
+  max?: number;
+  choices?: (ctx: FormContext) => Choice[];
+  /** checkboxes checked when the form is first shown */
+  preselectAll?: boolean;
+}
+
+export interface FieldView {
+  name: string;
+  id: string;
+  kind: FieldKind;
+  label: string;
+  hint: string;
+  required: boolean;
+  min?: number;
+  max?: number;
+  value: string;
+  error: string;
+  choices: Array<Choice & { checked: boolean }>;
+  isText: boolean;
+  isTextarea: boolean;
+  isNumber: boolean;
+  isDate: boolean;
+  isDatetime: boolean;
+  isSelect: boolean;
+  isCheckboxes: boolean;
+  isRadios: boolean;
+  isCheckbox: boolean;
+}
+
+export type FormValues = Record<string, string | string[]>;
+export type FieldErrors = Record<string, string>;
+
+const reason: FieldDef = { name: 'reason', kind: 'textarea', label: 'f_reason', required: true };
+const satisfactionChoices = (): Choice[] => ['5', '4', '3', '2', '1'].map((v) => ({ value: v, label: v }));
+
+const FORMS: Partial<Record<EventType, { fields: FieldDef[] }>> = {
+  ACCEPT: { fields: [] },
+  DECLINE: { fields: [reason] },
+  ASSIGN: {
+    fields: [{ name: 'mediatorIds', kind: 'checkboxes', label: 'f_mediators', required: true, choices: (c) => c.mediators }],
+  },
+  REQUEST_RECUSAL: {
+    fields: [{ name: 'mediatorId', kind: 'select', label: 'f_mediator', required: true, choices: (c) => c.assignees }, reason],
+  },
+  INVITE_EXPERT: {
+    fields: [{ name: 'expertId', kind: 'select', label: 'f_expert', required: true, choices: (c) => c.experts }],
+  },
+  ADD_OPINION: { fields: [{ name: 'text', kind: 'textarea', label: 'f_text', required: true }] },
+  SCHEDULE_SESSION: {
+    fields: [
+      { name: 'at', kind: 'datetime', label: 'f_at', required: true },
+      { name: 'place', kind: 'text', label: 'f_place', required: true },
+    ],
+  },
+  RECORD_SESSION: { fields: [{ name: 'summary', kind: 'textarea', label: 'f_summary', required: true }] },
+  EXTEND_DEADLINE: {
+    fields: [{ name: 'days', kind: 'number', label: 'f_days', required: true, min: 1, max: 365 }, reason],
+  },
+  REACH_AGREEMENT: {
+    fields: [
+      { name: 'terms', kind: 'textarea', label: 'f_terms', hint: 'f_terms_hint', required: true },
+      { name: 'performBy', kind: 'date', label: 'f_perform_by', required: true },
+      { name: 'facts', kind: 'textarea', label: 'f_facts' },
+      { name: 'decidesOwnership', kind: 'checkbox', label: 'f_decides_ownership' },
+    ],
+  },
+  SIGN_AGREEMENT: {
+    fields: [
+      {
+        name: 'signedBy',
+        kind: 'checkboxes',
+        label: 'f_signed_by',
+        hint: 'f_signed_hint',
+        required: true,
+        preselectAll: false,
+        choices: (c) => c.parties.map((p) => ({ value: p.name, label: `${p.name}（${t(c.lang, p.role)}）` })),
+      },
+    ],
+  },
+  MEDIATION_FAILED: { fields: [reason] },
+  ESCALATE: { fields: [reason] },
+  REFER_TO_COURT: { fields: [reason] },
+  TERMINATE: { fields: [reason] },
+  WITHDRAW: { fields: [reason] },
+  COURT_ACCEPT: {
+    fields: [{ name: 'courtCaseNo', kind: 'text', label: 'f_court_case_no', required: true }],
+  },
+  COURT_RETURN: { fields: [reason] },
+  REQUEST_CONFIRMATION: { fields: [] },
+  CONFIRMATION_RESULT: {
+    fields: [
+      {
+        name: 'confirmed',
+        kind: 'radios',
+        label: 'f_confirmed',
+        required: true,
+        choices: (c) => [
+          { value: 'yes', label: t(c.lang, 'confirmed_yes') },
+          { value: 'no', label: t(c.lang, 'confirmed_no') },
+        ],
+      },
+      { name: 'ruling', kind: 'textarea', label: 'f_ruling' },
+    ],
+  },
+  RECORD_FOLLOW_UP: {
+    fields: [
+      {
+        name: 'performance',
+        kind: 'radios',
+        label: 'f_performance',
+        required: true,
+        choices: (c) => ['full', 'partial', 'none'].map((v) => ({ value: v, label: t(c.lang, `perf_${v}`) })),
+      },
+      { name: 'satisfaction', kind: 'select', label: 'f_satisfaction', required: true, choices: satisfactionChoices },
+      { name: 'note', kind: 'textarea', label: 'f_note' },
+    ],
+  },
+  CLOSE: { fields: [] },
+  REOPEN: { fields: [reason] },
+};
+
+export function hasForm(type: string): type is EventType {
+  return Object.hasOwn(FORMS, type);
+}
+
+const one = (v: unknown): string => (Array.isArray(v) ? String(v[v.length - 1] ?? '') : typeof v === 'string' ? v : '');
+const many = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v !== '' ? [v] : []);
+
+/** The submitted values of a form, as they are shown again when it has errors. */
+export function formValues(type: EventType, body: Record<string, unknown>): FormValues {
+  const values: FormValues = {};
+  for (const f of FORMS[type]?.fields ?? []) {
+    values[f.name] = f.kind === 'checkboxes' ? many(body[f.name]) : one(body[f.name]).slice(0, 8000);
+  }
+  return values;
+}
+
+/** A plain form's strings → the event's data (typed as the API takes it). Empty optional fields are left out. */
+function toData(type: EventType, values: FormValues): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const f of FORMS[type]?.fields ?? []) {
+    const raw = values[f.name];
+    if (f.kind === 'checkboxes') {
+      const list = (raw as string[]).filter(Boolean);
+      if (list.length || f.required) data[f.name] = list;
+      continue;
+    }
+    const s = String(raw ?? '').trim();
+    if (f.kind === 'checkbox') {
+      if (s) data[f.name] = true;
+      continue;
+    }
+    if (s === '') continue; // optional: left out; required: joi says "required"
+    switch (f.kind) {
+      case 'number':
+        data[f.name] = /^-?\d+(\.\d+)?$/.test(s) ? Number(s) : s;
+        break;
+      case 'datetime':
+        data[f.name] = fromLocalInput(s) ?? s;
+        break;
+      default:
+        data[f.name] = s;
+    }
+  }
+  if (type === 'REACH_AGREEMENT' && typeof data.terms === 'string') {
+    data.terms = data.terms.split(/\r?\n/).map((l) => l.replace(/^\s*(第[一二三四五六七八九十百]+条|\d+[.、)）])\s*/, '').trim()).filter(Boolean);
+  }
+  if (type === 'RECORD_FOLLOW_UP') data.note ??= '';
+  if (type === 'RECORD_FOLLOW_UP' && typeof data.satisfaction === 'string' && /^\d$/.test(data.satisfaction)) {
+    data.satisfaction = Number(data.satisfaction);
+  }
+  if (type === 'CONFIRMATION_RESULT' && typeof data.confirmed === 'string') {
+    data.confirmed = data.confirmed === 'yes' ? true : data.confirmed === 'no' ? false : data.confirmed;
+  }
+  return data;
+}
+
+/** A submitted event form: the event's data (for the API's schema to judge) and the values as typed. */
+export function eventFromForm(type: EventType, body: Record<string, unknown>): { data: Record<string, unknown>; values: FormValues } {
+  const values = formValues(type, body);
+  return { data: toData(type, values), values };
+}
+
+/** The fields of an event's form, ready for the template (with values and errors when shown again). */
+export function fieldViews(type: EventType, ctx: FormContext, values?: FormValues, errors?: FieldErrors): FieldView[] {
+  return (FORMS[type]?.fields ?? []).map((f) => {
+    const v = values?.[f.name];
+    const choices = (f.choices?.(ctx) ?? []).map((c) => ({
+      ...c,
+      checked: Array.isArray(v) ? v.includes(c.value) : v !== undefined ? v === c.value : f.preselectAll === true,
+    }));
+    return {
+      name: f.name,
+      id: `${type.toLowerCase()}-${f.name}`,
+      kind: f.kind,
+      label: t(ctx.lang, f.label),
+      hint: f.hint ? t(ctx.lang, f.hint) : '',
+      required: f.required === true,
+      min: f.min,
+      max: f.max,
+      value: Array.isArray(v) ? '' : (v ?? ''),
+      error: errors?.[f.name] ?? '',
+      choices,
+      isText: f.kind === 'text',
+      isTextarea: f.kind === 'textarea',
+      isNumber: f.kind === 'number',
+      isDate: f.kind === 'date',
+      isDatetime: f.kind === 'datetime',
+      isSelect: f.kind === 'select',
+      isCheckboxes: f.kind === 'checkboxes',
+      isRadios: f.kind === 'radios',
+      isCheckbox: f.kind === 'checkbox',
+    };
+  });
+}

@@ -1,0 +1,257 @@
+// /intake: registering a dispute (登记) with a plain form — channel, compound (from the organisation
+// tree), category, parties (as many as needed: "add a party" works without JavaScript too), summary,
+// households involved, claims. On success the access code is shown once, on a printable slip.
+// A form carries a one-time nonce, so submitting it twice registers one case.
+import { randomBytes } from 'node:crypto';
+import type { Application, Request, Response } from 'express';
+import { DomainError, ValidationFailed } from '../engine/errors.ts';
+import type { Services } from '../main.ts';
+import { canReadCase } from '../policy.ts';
+import type { Org } from '../seed/demo.ts';
+import { CATEGORIES, CHANNELS } from '../../workflows/vocabulary.ts';
+import { apiCaller, formErrors, type ApiCall } from './api-call.ts';
+import { base, langFor, orgOf, render, requireRole, setFlash, userOf } from './context.ts';
+import type { FieldErrors } from './event-forms.ts';
+import { t, type Lang } from './i18n.ts';
+import { vocab } from './render.ts';
+
+export const MAX_PARTIES = 30;
+const ROLES = ['applicant', 'respondent'] as const;
+const KINDS = ['person', 'organisation', 'group'] as const;
+const ORG_TYPES = ['property_company', 'owners_committee', 'other'] as const;
+const PARTY_FIELDS = ['role', 'kind', 'name', 'phone', 'idNumber', 'address', 'representative', 'households', 'orgType'] as const;
+/** a party card with nothing typed but its role and kind is left out, not an error */
+const TYPED_FIELDS = PARTY_FIELDS.filter((f) => f !== 'role' && f !== 'kind');
+
+type Values = Record<string, string>;
+
+const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 4000) : Array.isArray(v) ? String(v[v.length - 1] ?? '').slice(0, 4000) : '');
+
+function partyCountOf(body: Record<string, unknown>): number {
+  const n = Number.parseInt(str(body.partyCount), 10);
+  return Number.isSafeInteger(n) ? Math.min(MAX_PARTIES, Math.max(2, n)) : 2;
+}
+
+/** The form's strings → the intake request (empty optional fields left out). */
+export function intakeFromForm(body: Record<string, unknown>, count: number): { request: Record<string, unknown>; values: Values; cardOf: number[] } {
+  const values: Values = {};
+  for (const k of ['channel', 'compoundId', 'category', 'summary', 'householdsInvolved', 'claims']) values[k] = str(body[k]);
+  const parties: Array<Record<string, unknown>> = [];
+  const cardOf: number[] = []; // parties[k] came from card cardOf[k]
+  for (let i = 0; i < count; i++) {
+    const p: Record<string, unknown> = {};
+    for (const f of PARTY_FIELDS) {
+      const v = str(body[`p${i}.${f}`]).trim();
+      values[`p${i}.${f}`] = v;
+      if (v === '') continue;
+      p[f] = f === 'households' && /^\d+$/.test(v) ? Number(v) : v;
+    }
+    if (p.kind !== 'organisation') delete p.orgType;
+    if (p.kind !== 'group') delete p.households;
+    if (!TYPED_FIELDS.some((f) => values[`p${i}.${f}`])) continue;
+    parties.push(p);
+    cardOf.push(i);
+  }
+  const request: Record<string, unknown> = {
+    channel: values.channel.trim() || undefined,
+    compoundId: values.compoundId.trim() || undefined,
+    category: values.category.trim() || undefined,
+    summary: values.summary.trim() || undefined,
+    parties,
+  };
+  if (values.householdsInvolved.trim()) request.householdsInvolved = /^\d+$/.test(values.householdsInvolved.trim()) ? Number(values.householdsInvolved.trim()) : values.householdsInvolved;
+  const claims = values.claims.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (claims.length) request.claims = claims;
+  for (const k of Object.keys(request)) if (request[k] === undefined) delete request[k];
+  return { request, values, cardOf };
+}
+
+/** The compounds, grouped by community, that this user may register cases for (their body's area;
+ * administrators: all) — the API refuses others with OUT_OF_JURISDICTION. */
+export function compoundGroups(org: Org, area: string | null) {
+  const groups: Array<{ label: string; options: Array<{ value: string; label: string }> }> = [];
+  for (const sub of org.units.filter((u) => u.kind === 'subdistrict').sort((a, b) => a.order - b.order)) {
+    for (const com of org.children(sub.id).filter((u) => u.kind === 'community')) {
+      const options = org
+        .children(com.id)
+        .filter((u) => u.kind === 'compound' && (area === null || org.isUnder(u.id, area)))
+        .map((k) => ({ value: k.id, label: k.name }));
+      if (options.length) groups.push({ label: `${sub.name} · ${com.name}`, options });
+    }
+  }
+  return groups;
+}
+
+export function partyViews(lang: Lang, count: number, values: Values, errors: FieldErrors) {
+  return Array.from({ length: count }, (_, i) => {
+    const v = (f: string) => values[`p${i}.${f}`] ?? '';
+    const role = v('role') || (i === 0 ? 'applicant' : i === 1 ? 'respondent' : '');
+    const kind = v('kind') || 'person';
+    const field = (f: string) => ({ name: `p${i}.${f}`, id: `p${i}-${f}`, value: v(f), error: errors[`p${i}.${f}`] ?? '' });
+    return {
+      index: i,
+      title: t(lang, 'party_n', { n: i + 1 }),
+      removable: count > 2,
+      roleOptions: ROLES.map((r) => ({ value: r, label: t(lang, r), selected: r === role })),
+      kindOptions: KINDS.map((k) => ({ value: k, label: t(lang, `kind_${k}`), selected: k === kind })),
+      orgTypeOptions: ORG_TYPES.map((o) => ({ value: o, label: t(lang, `org_${o}`), selected: o === v('orgType') })),
+      role: field('role'),
+      kind: field('kind'),
+      name: field('name'),
+      phone: field('phone'),
+      idNumber: field('idNumber'),
+      address: field('address'),
+      representative: field('representative'),
+      households: field('households'),
+      orgType: field('orgType'),
+    };
+  });
+}
+
+export type IntakeMode = 'intake' | 'delegation';
+
+function areaOf(req: Request, services: Services): string | null {
+  const user = userOf(req)!;
+  if (user.role === 'admin') return null;
+  return (user.bodyId && services.directory.body(user.bodyId)?.orgUnitId) || '-';
+}
+
+export function showIntakeForm(
+  req: Request,
+  res: Response,
+  services: Services,
+  org: Org,
+  opts: { mode?: IntakeMode; values?: Values; errors?: FieldErrors; count?: number; nonce?: string; status?: number } = {},
+) {
+  const lang = langFor(req, res);
+  const mode = opts.mode ?? 'intake';
+  const values = opts.values ?? {};
+  const errors = opts.errors ?? {};
+  const count = opts.count ?? 2;
+  const page = base(req, res, t(lang, mode === 'delegation' ? 'delegate_title' : 'intake_title'));
+  render(
+    res,
+    'intake',
+    {
+      ...page,
+      scripts: ['intake.js'],
+      heading: page.title,
+      intro: t(lang, mode === 'delegation' ? 'delegate_intro' : 'intake_intro'),
+      action: mode === 'delegation' ? '/court/delegations' : '/intake',
+      delegation: mode === 'delegation',
+      nonce: opts.nonce ?? randomBytes(16).toString('base64url'),
+      values,
+      errors,
+      hasErrors: Object.keys(errors).length > 0,
+      partyCount: count,
+      maxParties: MAX_PARTIES,
+      parties: partyViews(lang, count, values, errors),
+      channelOptions: CHANNELS.filter((c) => c !== 'court_delegation').map((c) => ({ value: c, label: vocab(lang, 'channel', c), selected: c === (values.channel || 'walk_in') })),
+      categoryOptions: CATEGORIES.map((c) => ({ value: c, label: vocab(lang, 'category', c), selected: c === values.category })),
+      compoundGroups: compoundGroups(org, areaOf(req, services)).map((g) => ({ ...g, options: g.options.map((o) => ({ ...o, selected: o.value === values.compoundId })) })),
+    },
+    opts.status ?? 200,
+  );
+}
+
+const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
+
+/**
+ * POST of the intake form (and of the court's delegation form, mode 'delegation'): "add/remove a
+ * party" redisplays it; otherwise validate, register through the engine, and show the slip with the
+ * access code (once).
+ */
+export async function submitIntake(req: Request, res: Response, services: Services, api: ApiCall, mode: IntakeMode): Promise<void> {
+  const lang = langFor(req, res);
+  const user = userOf(req)!;
+  const org = await orgOf(services);
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  let count = partyCountOf(body);
+  const nonce = NONCE.test(str(body.nonce)) ? str(body.nonce) : randomBytes(16).toString('base64url');
+  const op = str(body.op);
+
+  // "add a party" / "remove" without JavaScript: the same form again, one party more or less
+  if (op === 'add-party' || op.startsWith('remove-party-')) {
+    const { values } = intakeFromForm(body, count);
+    for (const k of ['courtRef', 'dueAt']) values[k] = str(body[k]);
+    if (op === 'add-party') count = Math.min(MAX_PARTIES, count + 1);
+    else {
+      const gone = Number.parseInt(op.slice('remove-party-'.length), 10);
+      if (Number.isSafeInteger(gone) && gone >= 0 && gone < count && count > 2) {
+        for (let i = gone; i < count - 1; i++) for (const f of PARTY_FIELDS) values[`p${i}.${f}`] = values[`p${i + 1}.${f}`] ?? '';
+        for (const f of PARTY_FIELDS) delete values[`p${count - 1}.${f}`];
+        count -= 1;
+      }
+    }
+    return showIntakeForm(req, res, services, org, { mode, values, count, nonce });
+  }
+
+  const key = `${user.id}:page-${mode}:${nonce}`;
+  const seen = await services.store.idempotency.get(key);
+  if (seen) {
+    setFlash(res, { kind: 'info', text: t(lang, 'already_registered') });
+    const caseId = (seen.body as { caseId?: string } | null)?.caseId;
+    return res.redirect(303, caseId ? `/cases/${caseId}` : '/');
+  }
+
+  const { request, values, cardOf } = intakeFromForm(body, count);
+  let path = '/api/cases';
+  if (mode === 'delegation') {
+    values.courtRef = str(body.courtRef).trim();
+    values.dueAt = str(body.dueAt).trim();
+    delete request.channel;
+    if (values.courtRef) request.courtRef = values.courtRef;
+    if (values.dueAt) request.dueAt = values.dueAt;
+    path = '/api/court/delegations';
+  }
+  // the API's own rules: schema, compound in the user's area, routing (through its route)
+  const rename = (field: string): string | null => {
+    const m = /^parties\.(\d+)\.(\w+)/.exec(field);
+    if (m) return `p${cardOf[Number(m[1])] ?? m[1]}.${m[2]}`;
+    const head = field.split('.')[0];
+    return head === 'body' ? null : head;
+  };
+  let result: { case: { id: string }; accessCode: string };
+  try {
+    result = await api<{ case: { id: string }; accessCode: string }>('post', path, { body: request }, req, res);
+  } catch (err) {
+    let errors: FieldErrors | null = null;
+    if (err instanceof ValidationFailed) errors = formErrors(err, lang, rename);
+    else if (err instanceof DomainError && err.code === 'OUT_OF_JURISDICTION') errors = { compoundId: t(lang, 'v_out_of_area') };
+    if (!errors) throw err;
+    if (errors.dueAt && values.dueAt && /^\d{4}-\d{2}-\d{2}$/.test(values.dueAt)) errors.dueAt = t(lang, 'v_past');
+    return showIntakeForm(req, res, services, org, { mode, values, errors, count, nonce, status: 400 });
+  }
+  const record = (await services.store.cases.get(result.case.id))!;
+  const accessCode = result.accessCode;
+  await services.store.idempotency.put({ key, requestHash: `page-${mode}`, status: 201, body: { caseId: record.id }, createdAt: new Date().toISOString() });
+
+  const page = base(req, res, t(lang, 'registered_title'));
+  const trackUrl = `${req.protocol}://${req.get('host') ?? 'localhost'}/track`;
+  render(res, 'intake-done', {
+    ...page,
+    scripts: ['print.js'],
+    heading: page.title,
+    caseId: record.id,
+    caseNo: record.caseNo,
+    accessCode,
+    trackUrl,
+    bodyName: services.directory.body(record.bodyId)?.name ?? '',
+    tierLabel: vocab(lang, 'tier', record.tier),
+    registeredAt: record.createdAt,
+    categoryLabel: vocab(lang, 'category', record.category),
+    compoundName: org.unit(record.compoundId)?.name ?? '',
+    canOpen: canReadCase(user, record, org),
+    again: mode === 'delegation' ? '/court/delegations' : '/intake',
+    againLabel: t(lang, mode === 'delegation' ? 'delegate_title' : 'intake_title'),
+  }, 201);
+}
+
+export function intakePages(services: Services) {
+  const mayIntake = requireRole(services, ['admin', 'mediator']);
+  return (app: Application) => {
+    app.get('/intake', mayIntake, async (req, res) => showIntakeForm(req, res, services, await orgOf(services)));
+    const api = apiCaller(app);
+    app.post('/intake', mayIntake, (req, res) => submitIntake(req, res, services, api, 'intake'));
+  };
+}

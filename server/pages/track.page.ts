@@ -1,0 +1,83 @@
+// /track: a resident follows their case with the case number and access code from the intake slip.
+// Status in plain words, the next step, the next session, deadlines and a timeline — and nothing
+// personal about anyone (API.md "Residents": no phone, ID number or address, one's own included).
+// Wrong codes are counted per case number and per client address, as for the API and the resident
+// socket; the page updates itself live (public/js/live-track.js).
+import type { Application, Request, Response } from 'express';
+import { residentView } from '../http/case-view.ts';
+import { accessCodeLimiterFor } from '../http/track.routes.ts';
+import type { Services } from '../main.ts';
+import type { CaseRecord, EventRecord } from '../store/port.ts';
+import { base, langFor, render } from './context.ts';
+import { t, type Lang } from './i18n.ts';
+
+type Label = { zh: string; en: string };
+
+/** The API's tracking view (server/http/case-view.ts residentView: a whitelist, nothing personal)
+ * in the page's language. */
+export function trackView(lang: Lang, record: CaseRecord, events: EventRecord[], services: Services) {
+  const v = residentView(record, events, services.engine.now());
+  const say = (l: Label | null | undefined) => (l ? l[lang] : '');
+  const current = record.deadlines.filter((d) => d.kind !== 'follow_up');
+  return {
+    caseNo: v.caseNo,
+    status: v.status,
+    statusLabel: say(v.statusLabel),
+    tierLabel: say(v.tierLabel),
+    categoryLabel: say(v.categoryLabel),
+    outcomeLabel: say(v.outcomeLabel),
+    nextStep: say(v.nextStep),
+    nextSession: v.nextSession,
+    deadlines: v.deadlines.map((d) => {
+      const warning = current.find((c) => c.kind === d.kind && c.dueAt === d.dueAt)?.warning ?? 'none';
+      return { kindLabel: say(d.label), dueAt: d.dueAt, warning, warningLabel: t(lang, `warn_${warning}`) };
+    }),
+    version: record.version,
+    timeline: v.history.map((h) => ({ label: say(h.label), at: h.at, by: say(h.by) })).reverse(),
+  };
+}
+
+const str = (v: unknown, max: number) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
+
+export function trackPages(services: Services) {
+  return (app: Application) => {
+    const form = (req: Request, res: Response, opts: { error?: string; caseNo?: string; status?: number } = {}) => {
+      const lang = langFor(req, res);
+      const page = base(req, res, t(lang, 'track_title'));
+      render(res, 'track', { ...page, heading: page.title, error: opts.error ?? '', caseNo: opts.caseNo ?? str(req.query.caseNo, 64) }, opts.status ?? 200);
+    };
+
+    app.get('/track', (req, res) => form(req, res));
+
+    app.post('/track', async (req, res) => {
+      const lang = langFor(req, res);
+      const caseNo = str(req.body?.caseNo, 64);
+      const code = str(req.body?.accessCode, 64);
+      if (!caseNo || !code) return form(req, res, { error: t(lang, 'track_wrong'), caseNo, status: 400 });
+      const limiter = accessCodeLimiterFor(services);
+      const keys = [`case:${caseNo}`, `ip:${req.ip ?? 'unknown'}`];
+      const wait = await limiter.blockedFor(keys);
+      if (wait > 0) {
+        res.set('Retry-After', String(wait));
+        return form(req, res, { error: t(lang, 'track_limited'), caseNo, status: 429 });
+      }
+      const record = await services.store.cases.getByNo(caseNo);
+      // an unknown case number and a wrong code get the same answer: case numbers are not probed
+      if (!record || !services.engine.verifyAccessCode(record, code)) {
+        await limiter.fail(keys);
+        return form(req, res, { error: t(lang, 'track_wrong'), caseNo, status: 404 });
+      }
+      const events = await services.engine.history(record.id);
+      const page = base(req, res, `${t(lang, 'track_title')} · ${record.caseNo}`);
+      render(res, 'track-case', {
+        ...page,
+        scripts: ['live-track.js'],
+        socket: true,
+        heading: t(lang, 'track_title'),
+        v: trackView(lang, record, events, services),
+        accessCode: code,
+      });
+    });
+  };
+}
+

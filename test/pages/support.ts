@@ -1,0 +1,164 @@
+// Starts the real product for the page tests (supertest) and the browser tests (Chromium): the
+// product's startServer() with a test configuration, the embedded store in a temp folder, the demo
+// district and the manual clock. Browser sessions are the pages' own: a signed cookie from /login.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import request from 'supertest';
+import { lookupSession } from '../../server/auth/sessions.ts';
+import { loadConfig } from '../../server/config.ts';
+import { SESSION_COOKIE } from '../../server/http/auth.routes.ts';
+import { actorOf, orgOf } from '../../server/http/case-view.ts';
+import { accessCodeLimiterFor } from '../../server/http/track.routes.ts';
+import { caseReadCheck, createLive } from '../../server/live/index.ts';
+import { startServer, type Extensions, type LiveFactory, type RouterFactory, type Running } from '../../server/main.ts';
+
+export const PASSWORD = 'demo-pass-2026';
+export const START = '2026-11-23T09:00:00+08:00';
+/** 华阳花园: the first compound of med.c1's community */
+export const COMPOUND = 'ou-k1-1-1';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const serverDir = path.join(here, '../../server');
+
+/**
+ * The live layer when the product does not wire one yet (server/live/wire.ts missing): socket.io with
+ * the pages' session cookie accepted from our own origin, and the access-code limiter shared with
+ * GET /api/track and /track.
+ */
+const fallbackLive: LiveFactory = async (server, services) => {
+  const live = await createLive(server, {
+    store: services.store,
+    engine: services.engine,
+    authenticateToken: async (token) => {
+      const found = await lookupSession(services.store, token, new Date());
+      return 'failure' in found ? { failure: found.failure } : actorOf(found.user, services.directory);
+    },
+    canReadCase: caseReadCheck(services.store, () => orgOf(services.directory)),
+    options: {
+      accessCodeLimiter: accessCodeLimiterFor(services),
+      tokenFromCookie: (header) => {
+        for (const part of header.split(';')) {
+          const [k, ...v] = part.trim().split('=');
+          if (k === SESSION_COOKIE) return decodeURIComponent(v.join('='));
+        }
+        return null;
+      },
+      pollMs: 50,
+    },
+  });
+  return { kick: () => live.relay.kick(), close: () => live.close() };
+};
+
+/** What the product would load by itself, completed where a layer is not wired yet. */
+async function extensions(): Promise<Partial<Extensions>> {
+  const ext: Partial<Extensions> = {};
+  if (!existsSync(path.join(serverDir, 'live/wire.ts'))) ext.live = fallbackLive;
+  // the oversight routes (the dashboard's source) before routes.ts lists them
+  const { routers } = (await import('../../server/http/routes.ts')) as { routers: RouterFactory[] };
+  if (existsSync(path.join(serverDir, 'http/oversight.routes.ts'))) {
+    const { oversightRoutes } = (await import('../../server/http/oversight.routes.ts')) as { oversightRoutes: RouterFactory };
+    if (!routers.includes(oversightRoutes)) ext.routers = [...routers, oversightRoutes];
+  }
+  return ext;
+}
+
+export interface Product {
+  running: Running;
+  url: string;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function startProduct(opts: { listen?: boolean; env?: Record<string, string> } = {}): Promise<Product> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wuye-pages-'));
+  // PORT=0 (any free port) is refused by loadConfig, so the port is set after loading
+  const config = {
+    ...loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, TEST_CLOCK: '1', LOG_LEVEL: 'silent', PASSWORD_SCRYPT_LOG_N: '12', LOGIN_IP_MAX_FAILURES: '1000', ...opts.env }),
+    port: 0,
+  };
+  const running = await startServer(config, { listen: opts.listen ?? false, clockStart: START, extensions: await extensions() });
+  return {
+    running,
+    url: running.url,
+    dir,
+    async close() {
+      await running.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A browser-like client of the pages: keeps cookies, reads the CSRF token off each page. */
+export interface PageClient {
+  agent: ReturnType<typeof request.agent>;
+  csrf: string;
+  get(path: string): Promise<request.Response>;
+  /** posts a form (urlencoded), adding the CSRF token unless `csrf: false` */
+  post(path: string, form: Record<string, string | string[]>, opts?: { csrf?: boolean }): Promise<request.Response>;
+}
+
+const CSRF = /data-csrf="([^"]*)"/;
+
+export function pageClient(product: Product): PageClient {
+  const agent = request.agent(product.running.app);
+  const client: PageClient = {
+    agent,
+    csrf: '',
+    async get(p) {
+      const res = await agent.get(p);
+      const m = CSRF.exec(res.text ?? '');
+      if (m && m[1]) client.csrf = m[1];
+      return res;
+    },
+    async post(p, form, opts = {}) {
+      const body = new URLSearchParams();
+      for (const [k, v] of Object.entries(form)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
+      if (opts.csrf !== false && client.csrf) body.append('_csrf', client.csrf);
+      const res = await agent.post(p).type('form').send(body.toString());
+      const m = CSRF.exec(res.text ?? '');
+      if (m && m[1]) client.csrf = m[1];
+      return res;
+    },
+  };
+  return client;
+}
+
+export async function signIn(product: Product, username: string): Promise<PageClient> {
+  const client = pageClient(product);
+  const res = await client.post('/login', { username, password: PASSWORD }, { csrf: false });
+  if (res.status !== 303) throw new Error(`sign-in of ${username} → ${res.status}`);
+  await client.get('/');
+  return client;
+}
+
+/** The form fields of a typical intake: a leak between two flats in 华阳花园. */
+export function intakeForm(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    channel: 'walk_in',
+    compoundId: COMPOUND,
+    category: 'leakage',
+    summary: '楼上卫生间漏水，渗至楼下天花板',
+    claims: '修复漏水\n赔偿损失',
+    partyCount: '2',
+    'p0.role': 'applicant',
+    'p0.kind': 'person',
+    'p0.name': '张三',
+    'p0.phone': '13812345678',
+    'p0.idNumber': '310101199001011234',
+    'p0.address': '示范路1号3室',
+    'p1.role': 'respondent',
+    'p1.kind': 'person',
+    'p1.name': '李四',
+    'p1.phone': '13987654321',
+    nonce: `n${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`.padEnd(20, 'x'),
+    op: 'register',
+    ...overrides,
+  };
+}
+
+/** The text of an HTML page without its tags (for checks on what a person reads). */
+export function textOf(html: string): string {
+  return html.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+}
