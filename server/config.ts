@@ -64,7 +64,7 @@ const bool01 = Joi.string().valid('0', '1', 'true', 'false');
 const duration = Joi.string().pattern(/^\d+(\.\d+)?\s*(b|kb|mb)$/i);
 
 const VARIABLES: Record<string, VariableSpec> = {
-  PORT: { schema: Joi.number().integer().min(1).max(65535), must: 'a number between 1 and 65535', fallback: '3000' },
+  PORT: { schema: Joi.number().integer().min(0).max(65535), must: 'a number between 0 (any free port) and 65535', fallback: '3000' },
   DATA_DIR: { schema: Joi.string().min(1), must: 'a folder path', fallback: './data' },
   MONGODB_URI: {
     schema: Joi.string().allow('').pattern(/^mongodb(\+srv)?:\/\/\S+$/),

@@ -79,7 +79,7 @@ describe('config', () => {
   });
 
   it('names the variable in a one-line message', () => {
-    expect(errorOf({ PORT: 'abc' }).message).to.equal('PORT must be a number between 1 and 65535 (got "abc")');
+    expect(errorOf({ PORT: 'abc' }).message).to.equal('PORT must be a number between 0 (any free port) and 65535 (got "abc")');
     const cases: Array<[string, string]> = [
       ['PORT', '70000'],
       ['NODE_ENV', 'staging'],
