@@ -1,0 +1,45 @@
+// How the product plugs the live layer in (loaded by server/main.ts): staff authenticate with their
+// session token (or the pages' httpOnly session cookie), residents with case number + access code,
+// and wrong codes share one count with GET /api/track and /track.
+import { lookupSession } from '../auth/sessions.ts';
+import { SESSION_COOKIE } from '../http/auth.routes.ts';
+import { actorOf, orgOf } from '../http/case-view.ts';
+import { accessCodeLimiterFor } from '../http/track.routes.ts';
+import type { LiveFactory } from '../main.ts';
+import { caseReadCheck, createLive } from './index.ts';
+
+function tokenFromCookie(header: string): string | null {
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === SESSION_COOKIE) {
+      try {
+        return decodeURIComponent(v.join('='));
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+export const liveFactory: LiveFactory = async (server, services) => {
+  const { config, store, engine, directory, logger } = services;
+  const live = await createLive(server, {
+    store,
+    engine,
+    logger,
+    redisUrl: config.redisUrl,
+    authenticateToken: async (token) => {
+      const found = await lookupSession(store, token, new Date());
+      return 'failure' in found ? { failure: found.failure } : actorOf(found.user, directory);
+    },
+    canReadCase: caseReadCheck(store, () => orgOf(directory)),
+    options: {
+      accessCodeLimiter: accessCodeLimiterFor(services),
+      tokenFromCookie,
+      corsOrigins: config.corsOrigins,
+      pollMs: config.testClock ? 50 : 200,
+    },
+  });
+  return { kick: () => live.relay.kick(), close: () => live.close() };
+};
