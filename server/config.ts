@@ -39,6 +39,10 @@ export interface Config {
   cookieSecure: boolean;
   /** scrypt cost as log2(N) for new password hashes */
   passwordScryptLogN: number;
+  /** how long a scheduler instance holds a claimed timer before another instance may take it */
+  schedulerLeaseMs: number;
+  /** the longest the scheduler sleeps before looking for due timers armed by other instances */
+  schedulerPollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -136,6 +140,16 @@ const VARIABLES: Record<string, VariableSpec> = {
     fallback: '',
   },
   COOKIE_SECURE: { schema: Joi.string().valid('', '0', '1', 'true', 'false'), must: '0 or 1 (or empty for the default)', fallback: '' },
+  SCHEDULER_LEASE_MS: {
+    schema: Joi.number().integer().min(100).max(3_600_000),
+    must: 'a whole number of milliseconds between 100 and 3600000',
+    fallback: '30000',
+  },
+  SCHEDULER_POLL_MS: {
+    schema: Joi.number().integer().min(10).max(600_000),
+    must: 'a whole number of milliseconds between 10 and 600000',
+    fallback: '1000',
+  },
   PASSWORD_SCRYPT_LOG_N: {
     schema: Joi.number().integer().min(10).max(20),
     must: 'a whole number between 10 and 20',
@@ -201,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     cookieSecure: raw.COOKIE_SECURE === '' ? isProduction : raw.COOKIE_SECURE === '1' || raw.COOKIE_SECURE === 'true',
     passwordScryptLogN: Number(raw.PASSWORD_SCRYPT_LOG_N),
+    schedulerLeaseMs: Number(raw.SCHEDULER_LEASE_MS),
+    schedulerPollMs: Number(raw.SCHEDULER_POLL_MS),
   };
   config.corsOrigins = Object.freeze(config.corsOrigins) as string[];
   return Object.freeze(config);

@@ -117,7 +117,7 @@ export async function startServer(
     routing: settings.routing,
     onCommitted: () => kick(),
   });
-  const scheduler = new Scheduler(engine, store, clock, { logger });
+  const scheduler = new Scheduler(engine, store, clock, { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs });
 
   const services: Services = {
     config,
