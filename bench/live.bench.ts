@@ -13,11 +13,13 @@
 //
 // Steps up N (2,000, 4,000, …) until p99 > 100 ms (or a message is lost), and reports the largest N
 // that held. Options: --steps 2000,4000  --seconds 10  --cases 500  --children 2  --redis
+// --db /dev/shm/live-bench.db  --retries 1 (a missed step is run again once)
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -126,15 +128,21 @@ async function serverMain(): Promise<void> {
   const childCount = Math.max(1, Number(arg('children', String(Math.min(4, Math.max(2, cpus().length - 1))))));
   const redisUrl = process.argv.includes('--redis') ? (process.env.REDIS_URL || 'redis://127.0.0.1:6379') : undefined;
   const warmupSeconds = 2;
+  const retries = Number(arg('retries', '1'));
+  const dbFile = arg('db', '');
 
   const { makeHarness } = await import('../test/support/harness.ts');
   const { createLive, caseReadCheck } = await import('../server/live/index.ts');
   const { issueSession, lookupSession } = await import('../server/auth/sessions.ts');
 
   console.log(`live bench: ${caseCount} cases, 1 update per case per second, ${seconds} s measured per step (${warmupSeconds} s warm-up), ` +
-    `${childCount} client processes, ${cpus().length} CPUs, ${redisUrl ? 'redis adapter' : 'in-memory adapter'}`);
+    `${childCount} client processes, ${cpus().length} CPUs, ${redisUrl ? 'redis adapter' : 'in-memory adapter'}, ` +
+    `store ${dbFile || 'in a temp folder on disk'}`);
 
-  const h = await makeHarness();
+  // --db /dev/shm/live-bench.db puts the store on tmpfs: fsync stalls out of the picture, to see
+  // what the live layer itself costs (the default, a temp folder on disk, is what a server pays)
+  if (dbFile) for (const suffix of ['', '-wal', '-shm']) rmSync(dbFile + suffix, { force: true });
+  const h = await makeHarness(dbFile ? { file: dbFile } : {});
   const med = h.actor('med.c1');
   const cases: Array<{ id: string; caseNo: string; accessCode: string }> = [];
   for (let i = 0; i < caseCount; i += 50) {
@@ -176,6 +184,10 @@ async function serverMain(): Promise<void> {
   const rows: string[] = [];
   let largestHeld = 0;
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const gcPauses: number[] = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauses.push(e.duration);
+  }).observe({ entryTypes: ['gc'] });
 
   for (const n of steps) {
     // connect the clients this step adds
@@ -213,96 +225,109 @@ async function serverMain(): Promise<void> {
     const rssPerConn = (mem.rss - base.rss) / n / 1024;
     const heapPerConn = (mem.heapUsed - base.heapUsed) / n / 1024;
 
-    // load: one event per case per second, in 100 slices of 10 ms
-    const commits = new Map<number, number>(); // caseIndex * 1e6 + version → committed at (measured window only)
-    const startAt = now();
-    const measureFrom = startAt + warmupSeconds * 1000;
-    const endAt = measureFrom + seconds * 1000;
-    let slice = 0;
-    let inFlight = 0;
-    let skipped = 0;
-    let committed = 0;
-    const perSlice = caseCount / 100;
-    loopDelay.reset();
-    loopDelay.enable();
-    while (now() < endAt) {
-      const due = startAt + slice * 10;
-      const wait = due - now();
-      if (wait > 0) await sleep(wait);
-      const from = Math.floor(slice * perSlice) % caseCount;
-      const to = Math.floor((slice + 1) * perSlice) % caseCount || caseCount;
-      for (let c = from; c < to; c++) {
-        if (inFlight > 2 * caseCount) {
-          skipped++;
-          continue;
+    // a missed step is run once more before giving up: on a shared machine one disk stall or a
+    // neighbour's burst can decide a p99 on its own
+    let held = false;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      // load: one event per case per second, in 100 slices of 10 ms
+      const commits = new Map<number, number>(); // caseIndex * 1e6 + version → committed at (measured window only)
+      const startAt = now();
+      const measureFrom = startAt + warmupSeconds * 1000;
+      const endAt = measureFrom + seconds * 1000;
+      let slice = 0;
+      let inFlight = 0;
+      let skipped = 0;
+      let committed = 0;
+      const perSlice = caseCount / 100;
+      loopDelay.reset();
+      loopDelay.enable();
+      gcPauses.length = 0;
+      const cpuBefore = process.cpuUsage();
+      while (now() < endAt) {
+        const due = startAt + slice * 10;
+        const wait = due - now();
+        if (wait > 0) await sleep(wait);
+        const from = Math.floor(slice * perSlice) % caseCount;
+        const to = Math.floor((slice + 1) * perSlice) % caseCount || caseCount;
+        for (let c = from; c < to; c++) {
+          if (inFlight > 2 * caseCount) {
+            skipped++;
+            continue;
+          }
+          inFlight++;
+          h.engine
+            .dispatch(cases[c].id, { type: 'RECORD_SESSION', data: { summary: '双方到场，调解员释法析理' } }, med)
+            .then((record) => {
+              const t = now();
+              if (t >= measureFrom && t < endAt) commits.set(c * 1e6 + record.version, t);
+              committed++;
+              live.relay.kick();
+            })
+            .catch((err: unknown) => console.error('dispatch failed', err))
+            .finally(() => inFlight--);
         }
-        inFlight++;
-        h.engine
-          .dispatch(cases[c].id, { type: 'RECORD_SESSION', data: { summary: '双方到场，调解员释法析理' } }, med)
-          .then((record) => {
-            const t = now();
-            if (t >= measureFrom && t < endAt) commits.set(c * 1e6 + record.version, t);
-            committed++;
-            live.relay.kick();
-          })
-          .catch((err: unknown) => console.error('dispatch failed', err))
-          .finally(() => inFlight--);
+        slice++;
       }
-      slice++;
-    }
-    loopDelay.disable();
-    while (inFlight > 0) await sleep(5);
-    await live.relay.drain();
+      loopDelay.disable();
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuShare = (cpu.user + cpu.system) / 1000 / (now() - startAt);
+      const gcMax = gcPauses.length ? Math.max(...gcPauses) : 0;
+      const gcTotal = gcPauses.reduce((a, b) => a + b, 0);
+      while (inFlight > 0) await sleep(5);
+      await live.relay.drain();
 
-    // wait (bounded) until every client has what was sent
-    let expected = 0;
-    for (const key of commits.keys()) expected += subscribers[Math.floor(key / 1e6)];
-    const settleBy = now() + 10_000;
-    let lastCount = 0;
-    while (now() < settleBy) {
-      const counts = await Promise.all(children.map((c) => ask<{ received: number }>(c, { cmd: 'count' }, 'count')));
-      lastCount = counts.reduce((s, x) => s + x.received, 0);
-      if (lastCount >= committed * (n / caseCount)) break;
-      await sleep(100);
-    }
+      // wait (bounded) until every client has what was sent
+      let expected = 0;
+      for (const key of commits.keys()) expected += subscribers[Math.floor(key / 1e6)];
+      const settleBy = now() + 10_000;
+      let lastCount = 0;
+      while (now() < settleBy) {
+        const counts = await Promise.all(children.map((c) => ask<{ received: number }>(c, { cmd: 'count' }, 'count')));
+        lastCount = counts.reduce((s, x) => s + x.received, 0);
+        if (lastCount >= committed * (n / caseCount)) break;
+        await sleep(100);
+      }
 
-    const lat: number[] = [];
-    let dup = 0;
-    let late = 0;
-    const seen = new Set<string>();
-    for (const child of children) {
-      const { samples } = await ask<{ samples: Float64Array }>(child, { cmd: 'collect' }, 'samples');
-      for (let i = 0; i < samples.length; i += 4) {
-        const key = samples[i + 1] * 1e6 + samples[i + 2];
-        const at = commits.get(key);
-        if (at === undefined) continue; // warm-up or after the window
-        const id = `${samples[i]}:${key}`;
-        if (seen.has(id)) {
-          dup++;
-          continue;
+      const lat: number[] = [];
+      let dup = 0;
+      let late = 0;
+      const seen = new Set<string>();
+      for (const child of children) {
+        const { samples } = await ask<{ samples: Float64Array }>(child, { cmd: 'collect' }, 'samples');
+        for (let i = 0; i < samples.length; i += 4) {
+          const key = samples[i + 1] * 1e6 + samples[i + 2];
+          const at = commits.get(key);
+          if (at === undefined) continue; // warm-up or after the window
+          const id = `${samples[i]}:${key}`;
+          if (seen.has(id)) {
+            dup++;
+            continue;
+          }
+          seen.add(id);
+          const ms = samples[i + 3] - at;
+          if (ms < 0) late++; // cannot happen unless the relay ran before the commit's continuation
+          lat.push(Math.max(0, ms));
         }
-        seen.add(id);
-        const ms = samples[i + 3] - at;
-        if (ms < 0) late++; // cannot happen unless the relay ran before the commit's continuation
-        lat.push(Math.max(0, ms));
       }
+      const sorted = Float64Array.from(lat).sort();
+      const p50 = percentile(sorted, 0.5);
+      const p99 = percentile(sorted, 0.99);
+      const max = sorted.length ? sorted[sorted.length - 1] : NaN;
+      const lost = expected - sorted.length;
+      held = p99 <= 100 && lost === 0;
+      if (held) largestHeld = n;
+      const row =
+        `N=${String(n).padStart(6)}  connect ${connectSecs.toFixed(1).padStart(5)} s  ` +
+        `msgs ${String(sorted.length).padStart(7)} (lost ${lost}, dup ${dup}${late ? `, ${late} before the commit resolved` : ''})  ` +
+        `p50 ${p50.toFixed(1).padStart(6)} ms  p99 ${p99.toFixed(1).padStart(6)} ms  max ${max.toFixed(0).padStart(5)} ms  ` +
+        `loop-delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1).padStart(5)} ms  ` +
+        `server CPU ${(cpuShare * 100).toFixed(0).padStart(3)}%  GC max ${gcMax.toFixed(0)} ms (total ${gcTotal.toFixed(0)} ms)  ` +
+        `RSS/conn ${rssPerConn.toFixed(1).padStart(5)} KB  heap/conn ${heapPerConn.toFixed(1).padStart(5)} KB  ` +
+        `commits ${committed} (skipped ${skipped})  ${held ? 'held' : 'MISSED'}${attempt ? ' (retry)' : ''}`;
+      console.log(row);
+      rows.push(row);
+      if (held) break;
     }
-    const sorted = Float64Array.from(lat).sort();
-    const p50 = percentile(sorted, 0.5);
-    const p99 = percentile(sorted, 0.99);
-    const max = sorted.length ? sorted[sorted.length - 1] : NaN;
-    const lost = expected - sorted.length;
-    const held = p99 <= 100 && lost === 0;
-    if (held) largestHeld = n;
-    const row =
-      `N=${String(n).padStart(6)}  connect ${connectSecs.toFixed(1).padStart(5)} s  ` +
-      `msgs ${String(sorted.length).padStart(7)} (lost ${lost}, dup ${dup})  ` +
-      `p50 ${p50.toFixed(1).padStart(6)} ms  p99 ${p99.toFixed(1).padStart(6)} ms  max ${max.toFixed(0).padStart(5)} ms  ` +
-      `loop-delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1).padStart(5)} ms  ` +
-      `RSS/conn ${rssPerConn.toFixed(1).padStart(5)} KB  heap/conn ${heapPerConn.toFixed(1).padStart(5)} KB  ` +
-      `commits ${committed} (skipped ${skipped})  ${held ? 'held' : 'MISSED'}`;
-    console.log(row);
-    rows.push(row);
     if (!held) break;
   }
 
@@ -313,6 +338,7 @@ async function serverMain(): Promise<void> {
   http.closeAllConnections();
   await new Promise((r) => http.close(r));
   await h.close();
+  if (dbFile) for (const suffix of ['', '-wal', '-shm']) rmSync(dbFile + suffix, { force: true });
 }
 
 if (process.argv.includes('--client')) await clientMain();

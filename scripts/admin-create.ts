@@ -4,13 +4,11 @@
 // or ADMIN_USERNAME / ADMIN_PASSWORD / ADMIN_NAME in the environment; on a terminal, whatever is
 // missing is asked for.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { hashPassword, MAX_PASSWORD_LENGTH, scryptParamsFor } from '../server/auth/passwords.ts';
 import { ConfigError, loadConfig } from '../server/config.ts';
-import { createSqliteStore } from '../server/store/sqlite/index.ts';
+import { openStore } from '../server/main.ts';
 import type { Store, UserRecord } from '../server/store/port.ts';
 
 const MIN_PASSWORD_LENGTH = 12;
@@ -66,10 +64,6 @@ async function main(): Promise<number> {
     strict: true,
   });
   const config = loadConfig(process.env);
-  if (config.mongodbUri) {
-    console.error('admin:create: MONGODB_URI is set, but this script writes to the embedded store only so far');
-    return 2;
-  }
   const username = values.username ?? process.env.ADMIN_USERNAME ?? (await ask('username: '));
   const password = values.password ?? process.env.ADMIN_PASSWORD ?? (await ask('password (12+ characters): '));
   const name = values.name ?? process.env.ADMIN_NAME ?? '系统管理员';
@@ -77,8 +71,7 @@ async function main(): Promise<number> {
     console.error('admin:create: give --username and --password (or ADMIN_USERNAME / ADMIN_PASSWORD)');
     return 2;
   }
-  mkdirSync(config.dataDir, { recursive: true });
-  const store = createSqliteStore({ file: path.join(config.dataDir, 'mediation.db') });
+  const store = await openStore(config); // MongoDB when MONGODB_URI is set, else the embedded store
   await store.init();
   try {
     const user = await createAdministrator(store, { username, password, name }, { now: new Date(), scrypt: scryptParamsFor(config) });

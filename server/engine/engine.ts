@@ -284,10 +284,7 @@ export class Engine {
     return checkAccessCodeAsync(code, record.id, record.accessCodeHash);
   }
 
-  /** @deprecated blocks the event loop for the scrypt cost; use checkAccessCode */
-  verifyAccessCode(record: CaseRecord, code: string): boolean {
-    return checkAccessCode(code, record.id, record.accessCodeHash);
-  }
+
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────
   private factsFor(record: CaseRecord, req: EventRequest): EventFacts | undefined {
@@ -451,9 +448,3 @@ export async function checkAccessCodeAsync(code: string, caseId: string, stored:
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function checkAccessCode(code: string, caseId: string, stored: string): boolean {
-  const cost = Number(stored.split('$')[1]);
-  const a = Buffer.from(hashAccessCode(code, caseId, cost));
-  const b = Buffer.from(stored);
-  return a.length === b.length && timingSafeEqual(a, b);
-}

@@ -21,10 +21,14 @@ interface EngineConnection {
 /** What a connection has queued and not yet handed to the kernel. */
 export function backlogOf(socket: Socket): { queuedPackets: number; bufferedBytes: number } {
   const conn = socket.conn as unknown as EngineConnection;
-  return {
-    queuedPackets: conn.writeBuffer?.length ?? 0,
-    bufferedBytes: conn.transport?.socket?.bufferedAmount ?? 0,
-  };
+  const queue = conn.writeBuffer ?? [];
+  let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
+  for (const packet of queue) {
+    const data = (packet as { data?: unknown }).data;
+    if (typeof data === 'string') bytes += data.length;
+    else if (data instanceof Uint8Array) bytes += data.byteLength;
+  }
+  return { queuedPackets: queue.length, bufferedBytes: bytes };
 }
 
 /** Closes the connection at once, without a goodbye: a polite close would wait for the very queue

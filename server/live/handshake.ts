@@ -132,7 +132,13 @@ const FAILURE_TEXT: Record<string, string> = {
   unknown: 'unknown session token: sign in first',
 };
 
-export async function identify(socket: Socket, deps: HandshakeDeps): Promise<SocketIdentity> {
+/** Case numbers are printed with full-width brackets, （2026）…; people type (2026)… */
+export function normaliseCaseNo(input: string): string {
+  return input.trim().replace(/\s+/g, '').replace(/\(/g, '（').replace(/\)/g, '）');
+}
+
+/** Who the socket is, and for staff the token to check the session with again later. */
+export async function identify(socket: Socket, deps: HandshakeDeps): Promise<{ who: SocketIdentity; token?: string }> {
   const presented = presentedToken(socket, deps);
   if (presented) {
     if (presented.viaCookie && !sameOrigin(socket, deps.allowedOrigins ?? [])) {
@@ -144,14 +150,15 @@ export async function identify(socket: Socket, deps: HandshakeDeps): Promise<Soc
       throw new HandshakeError('UNAUTHENTICATED', FAILURE_TEXT[failure] ?? FAILURE_TEXT.unknown);
     }
     if (checked.role === 'system') throw new HandshakeError('UNAUTHENTICATED', 'not a user session');
-    return { kind: 'staff', actor: checked };
+    return { who: { kind: 'staff', actor: checked }, token: presented.token };
   }
 
   const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
   if (auth.caseNo === undefined && auth.accessCode === undefined) {
     throw new HandshakeError('UNAUTHENTICATED', 'send auth.token (staff) or auth.caseNo with auth.accessCode (residents)');
   }
-  const caseNo = str(auth.caseNo, 64)?.trim();
+  const rawCaseNo = str(auth.caseNo, 64);
+  const caseNo = rawCaseNo ? normaliseCaseNo(rawCaseNo) : null;
   const code = str(auth.accessCode, 64)?.trim();
   if (!caseNo || !code) throw new HandshakeError('VALIDATION_FAILED', 'auth.caseNo and auth.accessCode must both be non-empty strings');
 
@@ -162,9 +169,9 @@ export async function identify(socket: Socket, deps: HandshakeDeps): Promise<Soc
 
   const record = await deps.store.cases.getByNo(caseNo);
   // an unknown case number and a wrong code get the same answer: case numbers are not probed
-  if (!record || !deps.engine.verifyAccessCode(record, code)) {
+  if (!record || !(await deps.engine.checkAccessCode(record, code))) {
     await deps.limiter.fail(keys);
     throw new HandshakeError('INVALID_ACCESS_CODE', 'the case number or access code is not right');
   }
-  return { kind: 'resident', caseId: record.id, caseNo: record.caseNo };
+  return { who: { kind: 'resident', caseId: record.id, caseNo: record.caseNo } };
 }

@@ -86,6 +86,10 @@ export interface LiveOptions {
   maxBufferedBytes?: number;
   /** … or more than this many packets queued (default 2000) */
   maxQueuedPackets?: number;
+  /** how often queues are measured (default 1 s) */
+  slowConsumerCheckMs?: number;
+  /** how long starting waits for Redis before failing (default 10 s) */
+  redisConnectTimeoutMs?: number;
   /** prefix of the Redis channels (default 'socket.io'); instances that share rooms use the same */
   redisKey?: string;
   /** start the relay at once (default true) */
@@ -132,7 +136,23 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
     const pub = createClient({ url: deps.redisUrl });
     const sub = pub.duplicate();
     for (const c of [pub, sub]) c.on('error', (err: unknown) => log.error({ err }, 'live: redis client error'));
-    await Promise.all([pub.connect(), sub.connect()]);
+    // node-redis retries a refused connection for ever: starting fails instead, and says why
+    const timeoutMs = opts.redisConnectTimeoutMs ?? 10_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.all([pub.connect(), sub.connect()]),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`live: could not connect to Redis (REDIS_URL) within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      for (const c of [pub, sub]) c.destroy();
+      io.engine.close();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
     redisClients = [pub, sub];
     io.adapter(createAdapter(pub, sub, opts.redisKey ? { key: opts.redisKey } : {}));
   }
@@ -148,20 +168,9 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
       tokenFromCookie: opts.tokenFromCookie,
       allowedOrigins: opts.corsOrigins,
     }).then(
-      (who) => {
+      ({ who, token }) => {
         socket.data = { who } satisfies LiveSocketData;
-        if (who.kind === 'staff') {
-          const auth = socket.handshake.auth as Record<string, unknown>;
-          const header = socket.handshake.headers.authorization;
-          const cookie = socket.handshake.headers.cookie;
-          const token =
-            typeof auth?.token === 'string'
-              ? auth.token
-              : typeof header === 'string'
-                ? header.replace(/^Bearer\s+/i, '').trim()
-                : (opts.tokenFromCookie && typeof cookie === 'string' ? opts.tokenFromCookie(cookie) : null);
-          if (token) tokens.set(socket, token);
-        }
+        if (token) tokens.set(socket, token);
         next();
       },
       (err: unknown) => {
@@ -347,9 +356,12 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
       if (sweeping) return;
       sweeping = true;
       void (async () => {
-        for (const socket of io.of('/').sockets.values()) {
-          if ((socket.data as LiveSocketData).who?.kind !== 'staff' || !socket.connected) continue;
-          const actor = await liveActor(socket);
+        const checked = new Map<string, Promise<Actor | { ended: string }>>(); // tabs share a session
+        for (const socket of [...io.of('/').sockets.values()]) {
+          const token = tokens.get(socket);
+          if ((socket.data as LiveSocketData).who?.kind !== 'staff' || !socket.connected || !token) continue;
+          if (!checked.has(token)) checked.set(token, liveActor(socket));
+          const actor = await checked.get(token)!;
           if ('ended' in actor) endSession(socket, actor.ended);
         }
       })()
@@ -363,6 +375,7 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
     watchSlowConsumers(io, {
       maxBufferedBytes: opts.maxBufferedBytes ?? 1024 * 1024,
       maxQueuedPackets: opts.maxQueuedPackets ?? 2000,
+      checkMs: opts.slowConsumerCheckMs,
       onDrop: (socket, why) => log.warn({ socketId: socket.id, ...why }, 'live: dropped a slow connection (it may resume)'),
     }),
   );

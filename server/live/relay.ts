@@ -12,6 +12,11 @@
 // event loop's check phase instead of waiting for the poll. Kicks coalesce (a group commit of 50
 // events costs one drain), and only one drain runs at a time per relay, which keeps entries in
 // commit order within an instance.
+//
+// Marking entries done is batched (every `doneFlushMs`): on the embedded store every write is an
+// fsync on the event loop, and one markDone per drain doubled the relay's share of them. Entries
+// delivered and not yet marked stay leased to this relay, so nobody sends them again meanwhile; a
+// crash in that window re-sends at most those (at least once, as above).
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { OutboxEntry, Store } from '../store/port.ts';
@@ -31,6 +36,8 @@ export interface RelayOptions {
   batch?: number;
   /** how long a claimed entry stays invisible to other relays */
   leaseMs?: number;
+  /** delivered entries are marked done in one write at most this often */
+  doneFlushMs?: number;
   logger?: RelayLogger;
 }
 
@@ -55,10 +62,15 @@ export class OutboxRelay {
   private readonly leaseMs: number;
   private readonly log: RelayLogger;
   private running = false;
+  private stopping = false;
   private draining: Promise<void> | null = null;
   private again = false;
   private kickScheduled = false;
   private pollTimer: NodeJS.Timeout | null = null;
+  private readonly doneFlushMs: number;
+  private delivered: string[] = [];
+  private doneTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
 
   constructor(
     private readonly outbox: Store['outbox'],
@@ -69,6 +81,7 @@ export class OutboxRelay {
     this.pollMs = opts.pollMs ?? 200;
     this.batch = opts.batch ?? 500;
     this.leaseMs = opts.leaseMs ?? 10_000;
+    this.doneFlushMs = opts.doneFlushMs ?? 50;
     this.log = opts.logger ?? noop;
   }
 
@@ -80,6 +93,7 @@ export class OutboxRelay {
   start(): this {
     if (this.running) return this;
     this.running = true;
+    this.stopping = false;
     this.kick();
     this.schedulePoll();
     return this;
@@ -92,13 +106,29 @@ export class OutboxRelay {
     // setImmediate: lets the rest of a group commit's callbacks run first, then one drain for all
     setImmediate(() => {
       this.kickScheduled = false;
-      void this.drain();
+      void this.run();
     });
   }
 
-  /** Claims and delivers until the outbox has nothing claimable. Resolves when this drain (and any
-   * kick that arrived during it) is finished. */
-  drain(): Promise<void> {
+  /** Claims and delivers until the outbox has nothing claimable, and marks what it delivered done.
+   * Resolves when that is finished (tests and shutdown use it; the relay does not need it). */
+  async drain(): Promise<void> {
+    await this.run();
+    await this.flushDone();
+  }
+
+  /** Stops polling, waits for a drain in progress and marks what was delivered done. Entries
+   * claimed but not delivered (none, unless the store failed) come back when their lease runs out. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopping = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = null;
+    await this.draining;
+    await this.flushDone();
+  }
+
+  private run(): Promise<void> {
     if (this.draining) {
       this.again = true;
       return this.draining;
@@ -109,22 +139,43 @@ export class OutboxRelay {
     return this.draining;
   }
 
-  /** Stops polling and waits for a drain in progress. Entries claimed but not delivered (none,
-   * unless the store failed) come back when their lease runs out. */
-  async stop(): Promise<void> {
-    this.running = false;
-    if (this.pollTimer) clearTimeout(this.pollTimer);
-    this.pollTimer = null;
-    await this.draining;
-  }
-
   private schedulePoll(): void {
     if (!this.running) return;
     this.pollTimer = setTimeout(() => {
       this.pollTimer = null;
-      void this.drain().finally(() => this.schedulePoll());
+      void this.run().finally(() => this.schedulePoll());
     }, this.pollMs);
     this.pollTimer.unref();
+  }
+
+  private markDelivered(ids: string[]): void {
+    for (const id of ids) this.delivered.push(id);
+    if (this.doneTimer || this.delivered.length === 0) return;
+    this.doneTimer = setTimeout(() => {
+      this.doneTimer = null;
+      void this.flushDone();
+    }, this.doneFlushMs);
+    this.doneTimer.unref();
+  }
+
+  private async flushDone(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.doneTimer) clearTimeout(this.doneTimer);
+    this.doneTimer = null;
+    if (this.delivered.length === 0) return;
+    const ids = this.delivered;
+    this.delivered = [];
+    this.flushing = this.outbox
+      .markDone(ids)
+      .catch((err: unknown) => {
+        // already emitted: the lease runs out and they go again (clients ignore old versions)
+        this.stats.storeErrors++;
+        this.log.error({ err, count: ids.length }, 'live relay: marking entries done failed; they will be re-sent');
+      })
+      .finally(() => {
+        this.flushing = null;
+      });
+    await this.flushing;
   }
 
   private async drainLoop(): Promise<void> {
@@ -132,7 +183,7 @@ export class OutboxRelay {
     do {
       this.again = false;
       for (;;) {
-        if (!this.running) return;
+        if (this.stopping) return;
         let entries: OutboxEntry[];
         try {
           entries = await this.outbox.claim(this.batch, this.owner, this.leaseMs);
@@ -152,16 +203,10 @@ export class OutboxRelay {
             this.log.error({ err, outboxId: entry.id, topic: entry.topic, caseId: entry.caseId }, 'live relay: delivering an entry failed');
           }
         }
-        try {
-          await this.outbox.markDone(entries.map((e) => e.id));
-        } catch (err) {
-          // already emitted: the lease runs out and they go again (clients ignore old versions)
-          this.stats.storeErrors++;
-          this.log.error({ err, count: entries.length }, 'live relay: marking entries done failed; they will be re-sent');
-          return;
-        }
+        this.markDelivered(entries.map((e) => e.id));
+        if (this.delivered.length >= this.batch) await this.flushDone();
         if (entries.length < this.batch) break;
       }
-    } while (this.again && this.running);
+    } while (this.again && !this.stopping);
   }
 }

@@ -63,7 +63,7 @@ export function trackPages(services: Services) {
       }
       const record = await services.store.cases.getByNo(caseNo);
       // an unknown case number and a wrong code get the same answer: case numbers are not probed
-      if (!record || !services.engine.verifyAccessCode(record, code)) {
+      if (!record || !(await services.engine.checkAccessCode(record, code))) {
         await limiter.fail(keys);
         return form(req, res, { error: t(lang, 'track_wrong'), caseNo, status: 404 });
       }

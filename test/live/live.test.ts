@@ -253,6 +253,43 @@ describe('live updates (socket.io)', function () {
       await gone;
     });
 
+    it('drops a connection whose session was signed out elsewhere', async function () {
+      await stopServer(server);
+      ctx.servers = [];
+      server = await startServer(ctx.h, { revalidateMs: 20 });
+      ctx.servers.push(server);
+      const token = await staffToken(ctx.h, 'med.c1');
+      const socket = await connect(ctx, server, { token });
+      const ended = next(socket, 'live:session-ended');
+      const gone = next(socket, 'disconnect');
+      await revokeSession(ctx.h.store, hashToken(token), ctx.h.clock.now());
+      expect(await ended).to.deep.equal({ reason: 'revoked' });
+      expect(await gone).to.equal('io server disconnect');
+    });
+
+    it('accepts the session cookie from its own site only', async function () {
+      await stopServer(server);
+      ctx.servers = [];
+      const tokenFromCookie = (header: string) => /(?:^|;\s*)sid=([^;]+)/.exec(header)?.[1] ?? null;
+      server = await startServer(ctx.h, { tokenFromCookie });
+      ctx.servers.push(server);
+      const token = await staffToken(ctx.h, 'med.c1');
+      const viaCookie = (origin: string) =>
+        new Promise<string>((resolve) => {
+          const socket = connectClient(server.url, {
+            transports: ['websocket'],
+            reconnection: false,
+            forceNew: true,
+            extraHeaders: { cookie: `sid=${token}`, origin },
+          });
+          ctx.clients.push(socket);
+          socket.once('connect', () => resolve('connected'));
+          socket.once('connect_error', (err) => resolve(err.message));
+        });
+      expect(await viaCookie(server.url)).to.equal('connected');
+      expect(await viaCookie('https://elsewhere.example')).to.equal('UNAUTHENTICATED');
+    });
+
     it('validates requests', async function () {
       const socket = await staff(ctx, server, 'med.c1');
       expect((await request(socket, 'subscribe', {})).error.code).to.equal('VALIDATION_FAILED');
@@ -315,6 +352,13 @@ describe('live updates (socket.io)', function () {
       expect((await request(resident, 'resume', { caseId: theirs.record.id, afterVersion: 0 })).error.code).to.equal('NOT_FOUND');
     });
 
+    it('accepts the case number typed with ASCII brackets', async function () {
+      const { record, accessCode } = await ctx.h.intake();
+      const typed = ` ${record.caseNo.replace('（', '(').replace('）', ')')} `;
+      const socket = await connect(ctx, server, { caseNo: typed, accessCode: accessCode.toLowerCase() });
+      expect(socket.connected).to.equal(true);
+    });
+
     it('refuses a wrong access code and an unknown case number alike', async function () {
       const { record } = await ctx.h.intake();
       const err = await refusal(ctx, server, { caseNo: record.caseNo, accessCode: 'WRONG123' });
@@ -373,6 +417,20 @@ describe('live updates (socket.io)', function () {
       await dispatch(record, 'SCHEDULE_SESSION', { at: '2026-11-25T14:00:00+08:00', place: '社区调解室' });
       await got;
       expect(seen.map((m) => [m.version, m.event.type])).to.deep.equal([[3, 'SCHEDULE_SESSION']]);
+    });
+
+    it('delivers on kick() without waiting for the poll', async function () {
+      await stopServer(server);
+      ctx.servers = [];
+      server = await startServer(ctx.h, { pollMs: 3_600_000 });
+      ctx.servers.push(server);
+      const { record } = await ctx.h.intake();
+      server.live.relay.kick();
+      const socket = await staff(ctx, server, 'med.c1');
+      await request(socket, 'subscribe', { caseId: record.id });
+      const got = next(socket, 'case:updated');
+      await dispatch(record, 'ACCEPT'); // kicks
+      expect((await got).version).to.equal(2);
     });
 
     it('delivers notifications that were committed while no relay ran (crash recovery)', async function () {
@@ -455,6 +513,41 @@ describe('live updates (socket.io)', function () {
     });
   });
 
+  describe('slow clients', function () {
+    it('cuts a client that stopped reading, without holding up the others', async function () {
+      await stopServer(server);
+      ctx.servers = [];
+      server = await startServer(ctx.h, { maxBufferedBytes: 2 * 1024 * 1024, slowConsumerCheckMs: 20 });
+      ctx.servers.push(server);
+      const { record } = await ctx.h.intake();
+      const stalled = await staff(ctx, server, 'med.c1');
+      const fast = await staff(ctx, server, 'med.c1');
+      for (const s of [stalled, fast]) expect(await request(s, 'subscribe', { caseId: record.id })).to.deep.include({ ok: true });
+      const cut = new Promise<string>((resolve) => {
+        for (const s of server.live.io.of('/').sockets.values()) s.on('disconnect', (reason) => resolve(`${s.id} ${reason}`));
+      });
+      // the stalled client's TCP socket stops reading: the kernel buffers fill, then the server's queue
+      (stalled.io.engine.transport as unknown as { ws: { _socket: { pause(): void } } }).ws._socket.pause();
+      const stalledId = stalled.id;
+
+      const big = 'x'.repeat(64 * 1024);
+      const room = server.live.io.to(`case:${record.id}`);
+      const last = next(fast, 'test:last');
+      let received = 0;
+      fast.on('test:filler', () => received++);
+      // bounded: 64 MiB in all, far past what loopback buffers hold; the fast reader keeps up
+      for (let sent = 0; sent < 1024; sent++) {
+        room.emit('test:filler', big);
+        if (sent % 8 === 7) await new Promise((r) => setImmediate(r));
+      }
+      room.emit('test:last', 1024);
+      expect(await last).to.equal(1024);
+      expect(received).to.equal(1024); // nothing dropped for the client that reads
+      expect(await cut).to.match(new RegExp(`^${stalledId} transport (close|error)$`));
+      expect([...server.live.io.of('/').sockets.keys()]).to.deep.equal([fast.id]);
+    });
+  });
+
   describe('several instances (Redis adapter)', function () {
     const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
@@ -485,6 +578,25 @@ describe('live updates (socket.io)', function () {
       expect(seenA.map((m) => m.version)).to.deep.equal([2, 3]);
       expect(seenB.map((m) => m.version)).to.deep.equal([2, 3]);
       expect(b.live.relay.stats.delivered).to.equal(0);
+    });
+
+    it('fails to start, saying why, when Redis cannot be reached', async function () {
+      const http = createServer();
+      let failure: unknown;
+      try {
+        await createLive(http, {
+          store: ctx.h.store,
+          engine: ctx.h.engine,
+          authenticateToken: async () => null,
+          canReadCase: async () => false,
+          redisUrl: 'redis://127.0.0.1:1',
+          options: { redisConnectTimeoutMs: 300 },
+        });
+      } catch (err) {
+        failure = err;
+      }
+      expect(failure).to.be.instanceOf(Error);
+      expect((failure as Error).message).to.match(/could not connect to Redis/);
     });
   });
 });
