@@ -1,7 +1,7 @@
 // Published workflow versions. A case records the version it started on and keeps running on it;
 // new cases start on CURRENT_VERSION. `migrationReport` tells, before anything changes, which
 // running cases could move to a newer version.
-import { initialTransition, transition } from 'xstate';
+import { createActor, initialTransition, type AnyActorScope } from 'xstate';
 import { createCaseMachine, STATUS_BY_STATE, type CaseMachine } from './case.machine.ts';
 import type { Actor, CaseContext, CaseEvent, Command, IntakeInput } from './case.types.ts';
 import { USER_EVENT_TYPES, type EventType, type Status } from './vocabulary.ts';
@@ -26,6 +26,59 @@ export function machineFor(version: string): CaseMachine {
 }
 
 type Snapshot = ReturnType<CaseMachine['resolveState']>;
+type Action = { type: string; params?: unknown };
+
+/**
+ * xstate's pure `transition(machine, snapshot, event)` builds a throw-away actor, and with it the
+ * machine's initial state, on every call. The scope it builds does nothing but collect the actions,
+ * so one scope per machine is kept and reused: same result, without the per-event construction.
+ */
+const scopes = new Map<CaseMachine, { scope: AnyActorScope; collected: Action[] }>();
+function scopeFor(machine: CaseMachine) {
+  let entry = scopes.get(machine);
+  if (!entry) {
+    const self = createActor(machine, { input: DUMMY_INPUT });
+    const collected: Action[] = [];
+    const scope = {
+      self,
+      id: '',
+      sessionId: '',
+      system: self.system,
+      defer: () => {},
+      emit: () => {},
+      logger: () => {},
+      stopChild: () => {},
+      actionExecutor: (action: Action) => void collected.push(action),
+    } as unknown as AnyActorScope;
+    entry = { scope, collected };
+    scopes.set(machine, entry);
+  }
+  return entry;
+}
+
+function transition(machine: CaseMachine, snapshot: Snapshot, event: CaseEvent): [Snapshot, Action[]] {
+  const { scope, collected } = scopeFor(machine);
+  collected.length = 0;
+  const next = machine.transition(snapshot, event as never, scope) as Snapshot;
+  return [next, collected.splice(0)];
+}
+
+const DUMMY_INPUT: IntakeInput = {
+  caseId: '',
+  caseNo: '',
+  channel: 'walk_in',
+  category: 'other',
+  compoundId: '',
+  summary: '',
+  claims: [],
+  householdsInvolved: 0,
+  parties: [],
+  bodies: { community: '', subdistrict: '', district: '', court: '' },
+  tier: 'community',
+  flags: { major: false, specialised: false, escalationRisk: false, majorReasons: [] },
+  delegation: null,
+  at: '2026-01-01T00:00:00+08:00',
+};
 
 function restore(machine: CaseMachine, persisted: PersistedSnapshot): Snapshot {
   return machine.resolveState({ value: persisted.value as never, context: persisted.context });
@@ -55,7 +108,7 @@ export type Decision =
 export function decide(version: string, persisted: PersistedSnapshot, event: CaseEvent): Decision {
   const machine = machineFor(version);
   const snapshot = restore(machine, persisted);
-  const [next, actions] = transition(machine, snapshot, event as never);
+  const [next, actions] = transition(machine, snapshot, event);
   // xstate returns the very same snapshot, and no actions, when no transition was enabled (every
   // transition of ours changes the context or emits a command): then the event is refused
   if (next !== snapshot || actions.length > 0) return { ok: true, snapshot: persist(next), commands: commandsOf(actions as never) };

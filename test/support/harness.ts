@@ -47,7 +47,7 @@ export async function makeHarness(
     store,
     clock,
     directory,
-    calendar: opts.calendar ?? (() => createCalendar()),
+    calendar: opts.calendar ?? ((calendar) => () => calendar)(createCalendar()),
     deadlines: { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
     routing: DEFAULT_ROUTING,
     accessCodeCost: 1024,
