@@ -27,6 +27,11 @@ export default tseslint.config(
     },
   },
   {
+    // run by mongosh inside the MongoDB container
+    files: ['deploy/**/*.js'],
+    languageOptions: { globals: { rs: 'readonly', db: 'readonly', print: 'readonly', quit: 'readonly', sleep: 'readonly' } },
+  },
+  {
     files: ['public/**/*.js'],
     languageOptions: { sourceType: 'script', globals: { io: 'readonly', document: 'readonly', window: 'readonly', fetch: 'readonly', localStorage: 'readonly', navigator: 'readonly', location: 'readonly', Chart: 'readonly', FormData: 'readonly', alert: 'readonly', confirm: 'readonly', history: 'readonly', requestAnimationFrame: 'readonly' } },
   },

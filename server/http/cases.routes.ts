@@ -4,8 +4,6 @@
 // stale expectedVersion is 409. Every change goes through the engine, which records the actor,
 // the time and the client's address in the event and tells the live layer itself.
 import Joi from 'joi';
-import { endOfShanghaiDay } from '../../workflows/calendar/calendar.ts';
-import { followUpDates } from '../../workflows/deadlines.ts';
 import type { UserEventType } from '../../workflows/vocabulary.ts';
 import type { IntakeRequest } from '../engine/engine.ts';
 import { DomainError, EventNotAllowed, ValidationFailed } from '../engine/errors.ts';
