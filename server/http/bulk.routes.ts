@@ -5,17 +5,38 @@
 // created (with each case's access code, shown this once), what was skipped and why rows failed.
 import Joi from 'joi';
 import type { Services } from '../main.ts';
-import { ValidationFailed } from '../engine/errors.ts';
-import { rolesFor } from '../policy.ts';
+import type { IntakeRequest } from '../engine/engine.ts';
+import { DomainError, ValidationFailed } from '../engine/errors.ts';
+import { bodiesWithin, rolesFor } from '../policy.ts';
+import type { UserRecord } from '../store/port.ts';
 import { bulkIntake, csvRowsToIntake, MAX_BULK_ROWS } from '../oversight/bulk.ts';
 import { readTable } from '../oversight/tables.ts';
 import { acceptUpload, type Upload } from '../oversight/upload.ts';
+import { actorOf } from './case-view.ts';
 import { intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
 export function bulkRoutes(services: Services): RouteDef[] {
   const { engine, store, directory } = services;
   const roles = rolesFor('cases:intake');
+
+  /** As POST /api/cases: an unknown compound is a validation error; mediators register for the area
+   * their body serves (its own and the areas below), administrators anywhere. */
+  const intakeArea = (user: UserRecord) => (req: IntakeRequest) => {
+    const chain = directory.compoundChain(req.compoundId);
+    if (!chain) {
+      throw new ValidationFailed('"compoundId" is not a compound of the organisation tree', [
+        { field: 'compoundId', message: '"compoundId" is not a compound of the organisation tree (GET /api/org)' },
+      ]);
+    }
+    if (user.role === 'admin') return;
+    const within = user.bodyId ? bodiesWithin(user.bodyId, { units: directory.allUnits(), bodies: directory.allBodies() }) : [];
+    if (!within.includes(chain.bodies.community)) {
+      throw new DomainError('OUT_OF_JURISDICTION', `compound ${chain.compound.name} is outside the area your mediation body serves`, {
+        field: 'compoundId',
+      });
+    }
+  };
 
   /** A CSV upload becomes the rows it holds, so that validation and Idempotency-Key see them. */
   async function rowsOfUpload(upload: Upload): Promise<unknown> {
@@ -61,13 +82,13 @@ export function bulkRoutes(services: Services): RouteDef[] {
           }
           return { line: i + 1, value };
         });
-        const body_ = directory.body(user!.bodyId ?? '');
         const report = await bulkIntake(rows, {
           engine,
           store,
           schema: intakeBody,
-          actor: { id: user!.id, username: user!.username, role: user!.role, bodyId: user!.bodyId, tier: body_?.tier ?? null, name: user!.name },
+          actor: actorOf(user!, directory),
           meta: { clientIp: req.ip ?? null },
+          check: intakeArea(user!),
         });
         res.status(report.summary.created > 0 ? 201 : 200);
         return report;

@@ -23,6 +23,7 @@ import type { Services } from '../main.ts';
 import { canReadCase, canSeePersonalData, viewParties, type Jurisdiction, type Viewer } from '../policy.ts';
 import { maskAddress, maskedText, maskIdNumber, maskPhone } from '../privacy/mask.ts';
 import type { Body, CaseRecord, EventRecord, UserRecord } from '../store/port.ts';
+import { relatedCasesOf, type RelatedCaseView } from '../oversight/recurrence.ts';
 
 type Label = { zh: string; en: string };
 
@@ -110,6 +111,22 @@ function labels(record: CaseRecord) {
 export interface ViewOptions {
   /** override the policy's decision (the one who just typed the data in sees it back) */
   personalData?: boolean;
+  /** 倒查: the related cases the viewer may read (relatedCasesFor) */
+  related?: RelatedCaseView[];
+}
+
+/** 倒查: earlier cases this one repeats and later ones that repeat it — only those the viewer may read
+ * (a list never reveals a case outside the caller's jurisdiction). */
+export async function relatedCasesFor(services: Services, record: CaseRecord, viewer: Viewer): Promise<RelatedCaseView[]> {
+  const org = orgOf(services.directory);
+  const related = await relatedCasesOf(services.store, record.id);
+  const readable = await Promise.all(
+    related.map(async (r) => {
+      const other = await services.store.cases.get(r.id);
+      return other !== null && canReadCase(viewer, other, org);
+    }),
+  );
+  return related.filter((_, i) => readable[i]);
 }
 
 /** The case in a list: enough to choose it, masked per viewer. */
@@ -196,8 +213,8 @@ export function caseView(services: Services, record: CaseRecord, viewer: UserRec
     closedAt: record.closedAt,
     reopenCount: ctx.reopenCount,
     availableEvents: readable ? engine.availableEvents(record, actorOf(viewer, directory)) : [],
-    /** 倒查: same compound and (same category or same party) within the window — not built yet */
-    relatedCases: [] as unknown[],
+    /** 倒查: same compound and (same category or same party) within the window */
+    relatedCases: opts.related ?? [],
   };
 }
 

@@ -10,7 +10,7 @@ import { DomainError, EventNotAllowed, ValidationFailed } from '../engine/errors
 import type { Services } from '../main.ts';
 import { bodiesWithin, canSeePersonalData, caseScope, rolesFor } from '../policy.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
-import { actorOf, caseListItem, caseView, historyView, orgOf, readableCase } from './case-view.ts';
+import { actorOf, caseListItem, caseView, historyView, orgOf, readableCase, relatedCasesFor } from './case-view.ts';
 import { registerErrorStatus } from './errors.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
@@ -131,7 +131,10 @@ export function casesRoutes(services: Services): RouteDef[] {
         params: caseIdParams,
         responses: { 200: { description: 'the case', schema: caseDoc } },
       },
-      async ({ params, user }) => caseView(services, await readableCase(services, user!, params.id), user!),
+      async ({ params, user }) => {
+        const record = await readableCase(services, user!, params.id);
+        return caseView(services, record, user!, { related: await relatedCasesFor(services, record, user!) });
+      },
     ),
 
     defineRoute(

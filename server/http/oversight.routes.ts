@@ -4,15 +4,18 @@
 // Everything is read from the oversight projection (server/oversight), never by re-reading cases.
 import Joi from 'joi';
 import type { Services } from '../main.ts';
-import { NotFound, ValidationFailed } from '../engine/errors.ts';
+import { DomainError, NotFound, ValidationFailed } from '../engine/errors.ts';
+import { registerErrorStatus } from './errors.ts';
 import { canReadCase, caseScope, rolesFor, type Jurisdiction } from '../policy.ts';
 import type { OversightQuery, UserRecord } from '../store/port.ts';
 import { computeCompanies } from '../oversight/companies.ts';
-import { ledgerPages, writeLedgerCsv, writeLedgerJson, writeLedgerXlsx, type Names } from '../oversight/ledger.ts';
+import { ledgerLinePages, ledgerPages, writeLedgerCsv, writeLedgerJson, writeLedgerXlsx, type Names } from '../oversight/ledger.ts';
 import { reconcile } from '../oversight/reconcile.ts';
 import { rebuildOversight } from '../oversight/rebuild.ts';
-import { DEFAULT_RECURRENCE_DAYS, recurrenceWindowDays, relatedCasesOf } from '../oversight/recurrence.ts';
+import { DEFAULT_RECURRENCE_DAYS, recurrenceWindowDays } from '../oversight/recurrence.ts';
+import { relatedCasesFor } from './case-view.ts';
 import { loadOversightSettings, saveOversightSettings, type OversightSettings } from '../oversight/settings.ts';
+import { factsIndexFor } from '../oversight/memory.ts';
 import { computeStats, GROUPINGS } from '../oversight/stats.ts';
 import { readTable, type Table } from '../oversight/tables.ts';
 import { acceptUpload, type Upload, XLSX_TYPE } from '../oversight/upload.ts';
@@ -44,6 +47,10 @@ const scopeQuery = {
     .description('a district, sub-district, community or compound of GET /api/org'),
 };
 
+/** XLSX exports are built in memory by exceljs; CSV and JSON stream whatever their length. */
+export const MAX_XLSX_ROWS = 100_000;
+registerErrorStatus('EXPORT_TOO_LARGE', 422);
+
 interface ScopeInput {
   from?: string;
   to?: string;
@@ -61,6 +68,9 @@ export function oversightRoutes(services: Services): RouteDef[] {
     if (!store.oversight) throw new NotFound('oversight (this store has no oversight projection)');
     await ready;
   };
+  // statistics are summed from an in-memory copy of the projection, kept current by change number
+  const index = factsIndexFor(store);
+  void ready.then(() => index?.refresh()).catch((err: unknown) => services.logger.error({ err }, 'oversight index warm-up failed'));
 
   const org = (): Jurisdiction => ({ units: directory.allUnits(), bodies: directory.allBodies() });
   const names: Names = {
@@ -121,7 +131,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
       async ({ query, user }) => {
         await settled();
         const settings = await loadOversightSettings(store);
-        return computeStats(store, scopeOf(user!, query), {
+        return computeStats(index!, scopeOf(user!, query), {
           satisfiedAtLeast: settings.satisfiedAtLeast,
           groupBy: query.groupBy,
           unitName: names.unit,
@@ -136,7 +146,8 @@ export function oversightRoutes(services: Services): RouteDef[] {
         summary: 'The ledger (台账): one line per case, personal data masked',
         description:
           'format=json (default) → {items, total}; csv → UTF-8 with BOM, CRLF, Chinese headers (Excel opens it as is); ' +
-          'xlsx → one worksheet. Streamed in registration order. Cases registered in [from, to] (all time without them).',
+          `xlsx → one worksheet, at most ${MAX_XLSX_ROWS} lines (else 422 EXPORT_TOO_LARGE). CSV and JSON are streamed in ` +
+          'registration order. Cases registered in [from, to] (all time without them).',
         tags: ['oversight'],
         auth: readers,
         query: Joi.object({ ...scopeQuery, format: Joi.string().valid('json', 'csv', 'xlsx').default('json') }),
@@ -145,13 +156,14 @@ export function oversightRoutes(services: Services): RouteDef[] {
       async ({ query, user, req, res }) => {
         await settled();
         const q = scopeOf(user!, query);
-        // the first page before any header: a failure here is still an ordinary error response
-        const pages = ledgerPages(store, q, 1000);
-        const first = await pages.next();
-        async function* all() {
-          if (!first.done) yield first.value;
-          yield* pages;
-        }
+        // the first page before any header: a failure there is still an ordinary error response
+        const started = <T>(pages: AsyncGenerator<T>) =>
+          pages.next().then((first) =>
+            (async function* () {
+              if (!first.done) yield first.value;
+              yield* pages;
+            })(),
+          );
         const stamp = new Date().toISOString().slice(0, 10);
         const file = (ext: string) =>
           `attachment; filename="ledger-${stamp}.${ext}"; filename*=UTF-8''${encodeURIComponent(`物业纠纷调解台账-${stamp}.${ext}`)}`;
@@ -159,14 +171,25 @@ export function oversightRoutes(services: Services): RouteDef[] {
         let result;
         try {
           if (query.format === 'csv') {
+            const pages = await started(ledgerLinePages(store, q));
             res.set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', file('csv'));
-            result = await writeLedgerCsv(res, all(), names);
+            result = await writeLedgerCsv(res, pages, names);
           } else if (query.format === 'xlsx') {
+            // exceljs assembles the workbook in memory (its "streaming" writer zips at the end): bounded
+            const rows = (await index!.facets(q, { all: [] }, { all: 'cases' })).all[0]?.cases ?? 0;
+            if (rows > MAX_XLSX_ROWS) {
+              throw new DomainError('EXPORT_TOO_LARGE', `XLSX is limited to ${MAX_XLSX_ROWS} lines (this ledger has ${rows}): narrow the period or use format=csv`, {
+                rows,
+                limit: MAX_XLSX_ROWS,
+              });
+            }
+            const pages = await started(ledgerPages(store, q, 1000));
             res.set('Content-Type', XLSX_TYPE).set('Content-Disposition', file('xlsx'));
-            result = await writeLedgerXlsx(res, all(), names);
+            result = await writeLedgerXlsx(res, pages, names);
           } else {
+            const pages = await started(ledgerPages(store, q, 1000));
             res.set('Content-Type', 'application/json; charset=utf-8');
-            result = await writeLedgerJson(res, all(), names, { from: q.from ?? null, to: q.to ?? null });
+            result = await writeLedgerJson(res, pages, names, { from: q.from ?? null, to: q.to ?? null });
           }
         } catch (err) {
           services.logger.error({ err, reqId: req.id }, 'ledger export failed while streaming');
@@ -257,17 +280,13 @@ export function oversightRoutes(services: Services): RouteDef[] {
         const jurisdiction = org();
         if (!record || !canReadCase(user!, record, jurisdiction)) throw new NotFound('case');
         await settled();
-        const related = await relatedCasesOf(store, record.id);
-        const readable = new Map<string, boolean>();
-        for (const r of related) {
-          const other = await store.cases.get(r.id);
-          readable.set(r.id, other !== null && canReadCase(user!, other, jurisdiction));
-        }
+        // only cases the caller may read: a list never reveals one outside the jurisdiction
+        const related = await relatedCasesFor(services, record, user!);
         return {
           id: record.id,
           caseNo: record.caseNo,
           windowDays: await recurrenceWindowDays(store),
-          relatedCases: related.map((r) => ({ ...r, readable: readable.get(r.id) ?? false })),
+          relatedCases: related.map((r) => ({ ...r, readable: true })),
         };
       },
     ),

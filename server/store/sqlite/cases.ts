@@ -2,6 +2,7 @@
 import { DomainError, ValidationFailed, VersionConflict } from '../../engine/errors.ts';
 import type { CaseFilter, CaseRecord, Commit, EventRecord, Store } from '../port.ts';
 import { type DB, type Handle, type Stmt, isConstraint, isFatalSqliteError, json, orDuplicate, parse, toMs } from './db.ts';
+import { prepareProjection } from './oversight.ts';
 
 const CASE_COLUMNS = [
   'id',
@@ -90,6 +91,8 @@ function prepare(db: DB) {
     events: db.prepare('SELECT doc FROM events WHERE case_id = ? AND seq > ? ORDER BY seq LIMIT ?').pluck(),
   };
 
+  const projection = prepareProjection(db);
+
   /** One commit, all or nothing (runs inside its own SAVEPOINT when nested in `many`). */
   const one = db.transaction((c: Commit): CaseRecord => {
     check(c);
@@ -111,6 +114,7 @@ function prepare(db: DB) {
 
     st.clearExperts.run(caseId);
     for (const e of new Set(record.experts ?? [])) st.addExpert.run(e, caseId);
+    projection.write(record, c.expectedVersion === 0); // the oversight projection (statistics, ledger, 倒查), if any
 
     try {
       st.insertEvent.run(caseId, event.seq, event.type, event.at, json(event));

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { Store } from '../port.ts';
 import { sqliteCases } from './cases.ts';
 import { Handle } from './db.ts';
+import { sqliteOversight } from './oversight.ts';
 import { sqliteQueues } from './queue.ts';
 import { sqliteRecords } from './records.ts';
 import { migrate } from './schema.ts';
@@ -35,6 +36,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   const { cases, events, warm: warmCases } = sqliteCases(h);
   const { timers, outbox, warm: warmQueues } = sqliteQueues(h);
   const { warm: warmRecords, ...records } = sqliteRecords(h);
+  const { oversight, warm: warmOversight } = sqliteOversight(h);
 
   return {
     kind: 'sqlite',
@@ -53,6 +55,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
         warmCases(); // prepare every statement now: a typo fails init, not the first request
         warmQueues();
         warmRecords();
+        warmOversight();
       } catch (e) {
         h.close();
         if (db.open) db.close();
@@ -73,5 +76,6 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     timers,
     outbox,
     ...records,
+    oversight,
   };
 }

@@ -158,6 +158,111 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'oversight projection: case facts, ledger rows, recurrence keys and links, companies',
+    // Written with each commit from CaseRecord.oversight (server/store/sqlite/oversight.ts); cases
+    // committed before this migration are projected by server/oversight/rebuild.ts.
+    up: `
+      -- one narrow row per case: what statistics group and sum (no JSON to parse)
+      CREATE TABLE case_facts (
+        case_id        TEXT PRIMARY KEY,
+        case_no        TEXT NOT NULL,
+        body_id        TEXT NOT NULL,
+        compound_id    TEXT NOT NULL,
+        community_id   TEXT NOT NULL,
+        subdistrict_id TEXT NOT NULL,
+        registered_at  INTEGER NOT NULL,
+        month          TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        tier           TEXT NOT NULL,
+        category       TEXT NOT NULL,
+        channel        TEXT NOT NULL,
+        outcome        TEXT,
+        settled        INTEGER NOT NULL,
+        settled_tier   TEXT,
+        within_subdistrict INTEGER NOT NULL,
+        days_to_settle INTEGER,
+        failed         INTEGER NOT NULL,
+        clauses_checked INTEGER NOT NULL,
+        clauses_full    INTEGER NOT NULL,
+        clauses_partial INTEGER NOT NULL,
+        clauses_none    INTEGER NOT NULL,
+        visits         INTEGER NOT NULL,
+        sat1 INTEGER NOT NULL, sat2 INTEGER NOT NULL, sat3 INTEGER NOT NULL, sat4 INTEGER NOT NULL, sat5 INTEGER NOT NULL,
+        ever_overdue   INTEGER NOT NULL,
+        red            INTEGER NOT NULL,
+        recurrence     INTEGER NOT NULL,
+        source_key     TEXT,
+        facts_version  INTEGER NOT NULL,
+        -- what was projected last: a commit that changes none of it (a session recorded, a mediator
+        -- assigned…) writes nothing here
+        digest         TEXT NOT NULL,
+        -- change number: every write takes the next one (writes are serialised), so a reader that
+        -- remembers the last it saw catches up with WHERE seq > ? (server/oversight/memory.ts)
+        seq            INTEGER NOT NULL
+      );
+      CREATE INDEX case_facts_seq        ON case_facts(seq);
+      CREATE INDEX case_facts_registered ON case_facts(registered_at, case_id);
+      CREATE UNIQUE INDEX case_facts_source ON case_facts(source_key) WHERE source_key IS NOT NULL;
+
+      -- the ledger line (台账), masked, with the scope's columns beside it: an export walks the order
+      -- index and, lines being written as cases are registered, mostly adjacent rows of one table.
+      -- (Not WITHOUT ROWID: its lines of 1-2 KB would spill into overflow pages.)
+      CREATE TABLE case_ledger (
+        pos            INTEGER PRIMARY KEY,
+        registered_at  INTEGER NOT NULL,
+        case_id        TEXT NOT NULL,
+        case_no        TEXT NOT NULL UNIQUE,
+        body_id        TEXT NOT NULL,
+        compound_id    TEXT NOT NULL,
+        community_id   TEXT NOT NULL,
+        subdistrict_id TEXT NOT NULL,
+        row            TEXT NOT NULL,
+        -- the same as a CSV line, UTF-8 (server/oversight/ledger-format.ts ledgerTemplate)
+        line           BLOB NOT NULL,
+        -- case numbers of later cases linked back to this one (倒查), in registration order, joined by '；'
+        later          TEXT NOT NULL DEFAULT ''
+      );
+      CREATE UNIQUE INDEX case_ledger_case  ON case_ledger(case_id);
+      CREATE INDEX        case_ledger_order ON case_ledger(registered_at, case_id);
+      -- ledger lines are stored as JSON arrays of their values; the field names once, here
+      CREATE TABLE ledger_shapes (
+        id   TEXT PRIMARY KEY,
+        keys TEXT NOT NULL
+      );
+
+      -- 倒查: hashed keys (category, party names and phones) per compound, and the links made at intake
+      CREATE TABLE case_keys (
+        compound_id   TEXT NOT NULL,
+        key           TEXT NOT NULL,
+        registered_at INTEGER NOT NULL,
+        case_id       TEXT NOT NULL,
+        PRIMARY KEY (compound_id, key, registered_at, case_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX case_keys_case ON case_keys(case_id);
+
+      CREATE TABLE case_links (
+        earlier_id TEXT NOT NULL,
+        later_id   TEXT NOT NULL,
+        later_no   TEXT NOT NULL,
+        reasons    TEXT NOT NULL,
+        PRIMARY KEY (earlier_id, later_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX case_links_later ON case_links(later_id);
+
+      -- property-service companies among a case's parties
+      CREATE TABLE case_companies (
+        case_id         TEXT NOT NULL,
+        company_key     TEXT NOT NULL,
+        name            TEXT NOT NULL,
+        non_performance INTEGER NOT NULL,
+        recurrence      INTEGER NOT NULL,
+        PRIMARY KEY (case_id, company_key)
+      ) WITHOUT ROWID;
+      CREATE INDEX case_companies_company ON case_companies(company_key);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -4,7 +4,8 @@
 // before each test and close() after it.
 import { expect } from 'chai';
 import { DomainError, Duplicate, VersionConflict } from '../../../server/engine/errors.ts';
-import type { CaseFilter, CaseRecord, Commit, Store } from '../../../server/store/port.ts';
+import { ledgerTemplate } from '../../../server/oversight/ledger-format.ts';
+import type { CaseFilter, CaseRecord, Commit, OversightFacts, Store } from '../../../server/store/port.ts';
 import {
   T0,
   at,
@@ -668,6 +669,238 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.settings.get('calendar')).to.deep.equal({ years: [2026] });
         await store.settings.put('n', 42);
         expect(await store.settings.get<number>('n')).to.equal(42);
+      });
+    });
+
+    // ── the oversight projection (statistics, ledger, 倒查, company warnings) ──────────────────────
+    describe('oversight projection', () => {
+      /** Facts as server/oversight/facts.ts makes them; only what a test names differs. */
+      const facts = (over: Partial<OversightFacts> = {}): OversightFacts => ({
+        v: 1,
+        registeredAt: T0,
+        month: '2026-03',
+        source: null,
+        settled: false,
+        settledAt: null,
+        settledTier: null,
+        daysToSettle: null,
+        failed: false,
+        clauses: { total: 0, checked: 0, full: 0, partial: 0, none: 0 },
+        visits: 0,
+        satisfaction: [0, 0, 0, 0, 0],
+        everOverdue: false,
+        keys: ['c:service_quality'],
+        relatedCases: [],
+        companies: [],
+        ledger: { caseNo: 'x', status: 'registered' },
+        ...over,
+      });
+      const withFacts = (over: Partial<CaseRecord>, f: Partial<OversightFacts> = {}) => {
+        const rec = makeCase(over);
+        return create({ ...rec, oversight: facts({ registeredAt: rec.createdAt, ledger: { caseNo: rec.caseNo, status: rec.status }, ...f }) });
+      };
+      const ov = () => store.oversight!;
+
+      it('has the projection (Store.oversight)', () => {
+        expect(store.oversight, 'Store.oversight').to.not.equal(undefined);
+      });
+      // an adapter without it fails the test above, once, rather than every test below
+      beforeEach(function () {
+        if (!store.oversight && this.currentTest?.title !== 'has the projection (Store.oversight)') this.skip();
+      });
+
+      it('sums the facts of each commit by facet, in scope, and follows later commits without double counting', async () => {
+        const a = await withFacts({ bodyId: 'b1', compoundId: 'k1', createdAt: at(0) }, {
+          settled: true,
+          settledTier: 'community',
+          daysToSettle: 4,
+          clauses: { total: 2, checked: 2, full: 1, partial: 1, none: 0 },
+          visits: 2,
+          satisfaction: [0, 0, 1, 0, 1],
+        });
+        await withFacts({ bodyId: 'b1', compoundId: 'k2', createdAt: at(60), status: 'closed' }, { failed: true, everOverdue: true });
+        await withFacts({ bodyId: 'b2', compoundId: 'k2', createdAt: at(120), tier: 'district' }, {
+          settled: true,
+          settledTier: 'district',
+          daysToSettle: 9,
+          relatedCases: [{ id: a.id, caseNo: a.caseNo, registeredAt: a.createdAt, reasons: ['category'] }],
+        });
+        await create(makeCase({ bodyId: 'b1' })); // no projection: not counted
+
+        const all = await ov().facets({}, { all: [], byStatus: ['status'], days: ['daysToSettle'] });
+        expect(all.all).to.have.length(1);
+        expect(all.all[0]).to.deep.include({
+          cases: 3,
+          settled: 2,
+          settledWithinSubdistrict: 1,
+          failed: 1,
+          clausesChecked: 2,
+          clausesFull: 1,
+          clausesPartial: 1,
+          visits: 2,
+          overdue: 1,
+          red: 0,
+          recurrences: 1,
+        });
+        expect(all.all[0].satisfaction).to.deep.equal([0, 0, 1, 0, 1]);
+        expect(all.byStatus.map((g) => [g.key.status, g.cases]).sort()).to.deep.equal([['closed', 1], ['registered', 2]]);
+        expect(all.days.map((g) => [g.key.daysToSettle, g.settled])).to.have.deep.members([[4, 1], [9, 1], [null, 0]]);
+
+        const scoped = await ov().facets({ bodyIds: ['b1'], from: at(30), to: at(200) }, { all: [] });
+        expect(scoped.all.map((g) => g.cases)).to.deep.equal([1]);
+        expect((await ov().facets({ compoundId: 'k2' }, { c: ['compoundId', 'tier'] })).c.map((g) => [g.key.compoundId, g.key.tier, g.cases]).sort()).to.deep.equal([
+          ['k2', 'community', 1],
+          ['k2', 'district', 1],
+        ]);
+        expect((await ov().facets({ bodyIds: [] }, { all: [] })).all).to.deep.equal([]);
+
+        // a later commit rewrites the case's facts: the sums follow
+        await advance(a, { status: 'closed', warning: 'red', oversight: facts({ registeredAt: a.createdAt, everOverdue: true }) });
+        const after = (await ov().facets({}, { all: [] })).all[0];
+        expect([after.cases, after.settled, after.overdue, after.red, after.visits]).to.deep.equal([3, 1, 2, 1, 0]);
+      });
+
+      it('hands out the facts written after a change number, in change order', async () => {
+        expect(await ov().factsSince(0, 10)).to.deep.equal([]);
+        const a = await withFacts({ bodyId: 'b1', compoundId: 'k1', communityId: 'c1', subdistrictId: 's1', createdAt: at(0) }, {
+          settled: true,
+          settledTier: 'subdistrict',
+          daysToSettle: 3,
+          satisfaction: [0, 0, 0, 2, 1],
+        });
+        const b = await withFacts({ createdAt: at(1) });
+        const first = await ov().factsSince(0, 10);
+        expect(first.map((r) => r.caseId)).to.deep.equal([a.id, b.id]);
+        expect(first[0]).to.deep.include({
+          caseId: a.id,
+          bodyId: 'b1',
+          compoundId: 'k1',
+          communityId: 'c1',
+          subdistrictId: 's1',
+          registeredAt: Date.parse(a.createdAt),
+          month: '2026-03',
+          status: 'registered',
+          settled: true,
+          settledTier: 'subdistrict',
+          daysToSettle: 3,
+          red: false,
+          recurrence: 0,
+        });
+        expect(first[0].satisfaction).to.deep.equal([0, 0, 0, 2, 1]);
+        expect(first[1].seq).to.be.greaterThan(first[0].seq);
+        const seen = first[1].seq;
+        expect(await ov().factsSince(seen, 10)).to.deep.equal([]);
+        await advance(a, { status: 'closed', oversight: facts({ registeredAt: a.createdAt }) });
+        const later = await ov().factsSince(seen, 10);
+        expect(later.map((r) => [r.caseId, r.status, r.settled])).to.deep.equal([[a.id, 'closed', false]]);
+        expect((await ov().factsSince(0, 1)).map((r) => r.caseId)).to.deep.equal([b.id]);
+      });
+
+      it('pages the ledger in registration order, with the later cases linked to each', async () => {
+        const a = await withFacts({ createdAt: at(10), caseNo: 'N-A' });
+        const b = await withFacts({ createdAt: at(5), caseNo: 'N-B' });
+        await withFacts({ createdAt: at(20), caseNo: 'N-C', bodyId: 'b9' }, {
+          relatedCases: [
+            { id: a.id, caseNo: a.caseNo, registeredAt: a.createdAt, reasons: ['party'] },
+            { id: b.id, caseNo: b.caseNo, registeredAt: b.createdAt, reasons: ['category', 'party'] },
+          ],
+        });
+        const p1 = await ov().ledger({}, null, 2);
+        expect(p1.map((e) => e.caseNo)).to.deep.equal(['N-B', 'N-A']);
+        expect(p1[0]).to.deep.include({ caseId: b.id, bodyId: 'body-c1', laterCases: ['N-C'] });
+        expect(p1[0].row).to.deep.equal({ caseNo: 'N-B', status: 'registered' });
+        expect(Date.parse(p1[0].registeredAt)).to.equal(Date.parse(b.createdAt));
+        const p2 = await ov().ledger({}, { registeredAt: p1[1].registeredAt, caseId: p1[1].caseId }, 2);
+        expect(p2.map((e) => e.caseNo)).to.deep.equal(['N-C']);
+        expect((await ov().ledger({ bodyIds: ['b9'] }, null, 10)).map((e) => e.caseNo)).to.deep.equal(['N-C']);
+        expect((await ov().ledgerByCaseNos(['N-C', 'N-A', 'nope'])).map((e) => e.caseNo).sort()).to.deep.equal(['N-A', 'N-C']);
+
+        // the same lines prepared for CSV, paged by an opaque cursor (optional: a CSV export prepares
+        // them itself from an adapter without it)
+        if (!ov().ledgerLines) return;
+        const lines = ov().ledgerLines!.bind(ov());
+        const l1 = await lines({}, null, 2);
+        expect(l1.lines.map((l) => l.line.toString('utf8'))).to.deep.equal([ledgerTemplate(p1[0].row), ledgerTemplate(p1[1].row)]);
+        expect(l1.lines[0]).to.deep.include({ bodyId: 'body-c1', compoundId: 'cmp-1' });
+        expect(l1.lines[0].later.toString('utf8')).to.equal('N-C');
+        expect(l1.next).to.be.a('string');
+        const l2 = await lines({}, l1.next, 2);
+        expect([l2.lines.length, l2.next]).to.deep.equal([1, null]);
+        expect((await lines({ bodyIds: ['b9'] }, null, 5)).lines.map((l) => l.bodyId)).to.deep.equal(['b9']);
+      });
+
+      it('relates each case to the earlier and the later ones', async () => {
+        const a = await withFacts({ createdAt: at(10), caseNo: 'N-A' });
+        const b = await withFacts({ createdAt: at(5), caseNo: 'N-B' });
+        const c = await withFacts({ createdAt: at(20), caseNo: 'N-C', bodyId: 'b9' }, {
+          relatedCases: [
+            { id: a.id, caseNo: a.caseNo, registeredAt: a.createdAt, reasons: ['party'] },
+            { id: b.id, caseNo: b.caseNo, registeredAt: b.createdAt, reasons: ['category', 'party'] },
+          ],
+        });
+        const rel = await ov().related(c.id);
+        expect(rel.later).to.deep.equal([]);
+        expect(rel.earlier.map((r) => [r.id, r.reasons])).to.deep.equal([
+          [a.id, ['party']],
+          [b.id, ['category', 'party']],
+        ]);
+        expect((await ov().related(b.id)).later.map((r) => r.caseNo)).to.deep.equal(['N-C']);
+      });
+
+      it('finds recurrence candidates by compound, key and window', async () => {
+        const a = await withFacts({ compoundId: 'k1', createdAt: at(0) }, { keys: ['c:noise', 'n:aaa'] });
+        await withFacts({ compoundId: 'k1', createdAt: at(100) }, { keys: ['c:parking', 'n:bbb'] });
+        await withFacts({ compoundId: 'k2', createdAt: at(50) }, { keys: ['c:noise', 'n:aaa'] });
+        const found = await ov().recurrenceCandidates({ compoundId: 'k1', keys: ['c:noise', 'n:bbb'], since: at(-10), until: at(200) });
+        expect(found.map((f) => [f.caseNo, [...f.keys].sort()])).to.have.deep.members([
+          [a.caseNo, ['c:noise']],
+          [(await store.cases.list({ compoundId: 'k1', page: 1, limit: 10 })).items.find((r) => r.id !== a.id)!.caseNo, ['n:bbb']],
+        ]);
+        expect(await ov().recurrenceCandidates({ compoundId: 'k1', keys: ['c:noise'], since: at(1), until: at(200) })).to.deep.equal([]);
+        expect(await ov().recurrenceCandidates({ compoundId: 'k1', keys: [], since: at(-10), until: at(200) })).to.deep.equal([]);
+      });
+
+      it('finds a case by its source reference and refuses a second case with the same one', async () => {
+        const a = await withFacts({}, { source: { system: '12345', ref: 'GD-7' } });
+        expect(await ov().bySource('12345', 'GD-7')).to.deep.equal({ caseId: a.id, caseNo: a.caseNo });
+        expect(await ov().bySource('12345', 'GD-8')).to.equal(null);
+        const err = await rejection(withFacts({}, { source: { system: '12345', ref: 'GD-7' } }));
+        expect(err).to.be.instanceOf(Duplicate);
+        expect(await store.cases.count()).to.equal(1); // nothing of the second commit was written
+        await advance(a, { status: 'in_mediation', oversight: facts({ source: { system: '12345', ref: 'GD-7' } }) }); // its own later commits are fine
+      });
+
+      it('lists each company case in scope with its flags', async () => {
+        await withFacts({ bodyId: 'b1', category: 'parking' }, {
+          companies: [{ key: '甲物业', name: '甲物业', nonPerformance: true, recurrence: false }],
+        });
+        await withFacts({ bodyId: 'b2' }, {
+          companies: [
+            { key: '甲物业', name: '甲 物业', nonPerformance: false, recurrence: true },
+            { key: '乙物业', name: '乙物业', nonPerformance: false, recurrence: false },
+          ],
+        });
+        const rows = await ov().companies({});
+        expect(rows.map((r) => [r.key, r.nonPerformance, r.recurrence]).sort()).to.deep.equal([
+          ['乙物业', false, false],
+          ['甲物业', false, true],
+          ['甲物业', true, false],
+        ]);
+        expect((await ov().companies({ bodyIds: ['b1'] })).map((r) => [r.key, r.category])).to.deep.equal([['甲物业', 'parking']]);
+      });
+
+      it('names the stale cases and backfills them unless a commit got there first', async () => {
+        const plain = await create(makeCase({ createdAt: at(1) }));
+        const old = await withFacts({ createdAt: at(2) }, { v: 0 });
+        await withFacts({ createdAt: at(3) });
+        expect((await ov().stale(1, 10)).sort()).to.deep.equal([plain.id, old.id].sort());
+        await ov().project([
+          { ...plain, oversight: facts({ registeredAt: plain.createdAt, keys: ['c:x'] }) },
+          { ...old, version: old.version + 5, oversight: facts({ registeredAt: old.createdAt }) }, // stale version: left alone
+        ]);
+        expect(await ov().stale(1, 10)).to.deep.equal([old.id]);
+        expect((await store.cases.get(plain.id))!.oversight!.keys).to.deep.equal(['c:x']);
+        expect((await ov().facets({}, { all: [] })).all[0].cases).to.equal(3);
       });
     });
   });

@@ -1,0 +1,184 @@
+// The ledger (台账): one line per case with what an office files, personal data masked (the lines are
+// masked when projected: facts.ts). Exported as CSV that Excel opens with Chinese text intact (UTF-8
+// with a byte-order mark, CRLF) and as JSON — both streamed a page at a time from the projection,
+// with backpressure, so memory stays flat however long it is — and as XLSX with exceljs, whose
+// "streaming" WorkbookWriter still zips the whole workbook in memory at the end (JSZip
+// generateAsync in exceljs 4.4): the route bounds its length.
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import ExcelJS from 'exceljs';
+import type { LedgerEntry, LedgerLine, OversightQuery, Store } from '../store/port.ts';
+import {
+  csvField,
+  csvLine,
+  LATER_SEPARATOR,
+  LEDGER_COLUMNS,
+  ledgerTemplate,
+  ledgerItem,
+  NAME_SLOTS,
+  PLACEHOLDER,
+  stripControls,
+  type Names,
+} from './ledger-format.ts';
+
+export * from './ledger-format.ts';
+
+/** The ledger, a page at a time, in registration order. */
+export async function* ledgerPages(store: Store, q: OversightQuery, pageSize = 1000): AsyncGenerator<LedgerEntry[]> {
+  if (!store.oversight) throw new Error('this store has no oversight projection');
+  let after: { registeredAt: string; caseId: string } | null = null;
+  for (;;) {
+    const page = await store.oversight.ledger(q, after, pageSize);
+    if (page.length === 0) return;
+    yield page;
+    if (page.length < pageSize) return;
+    const last = page[page.length - 1];
+    after = { registeredAt: last.registeredAt, caseId: last.caseId };
+  }
+}
+
+/** Waits until the stream wants more; false when the client has gone. */
+async function writeOut(out: Writable, chunk: string | Buffer): Promise<boolean> {
+  if (out.destroyed || out.writableEnded) return false;
+  if (out.write(chunk)) return true;
+  const ac = new AbortController();
+  try {
+    const drained = once(out, 'drain', { signal: ac.signal }).then(() => true);
+    const closed = once(out, 'close', { signal: ac.signal }).then(() => false);
+    return await Promise.race([drained, closed]);
+  } finally {
+    ac.abort();
+  }
+}
+
+export interface ExportResult {
+  rows: number;
+  /** false when the client went away before the end */
+  complete: boolean;
+}
+
+/** The prepared lines (for CSV), a page at a time, in registration order. */
+export async function* ledgerLinePages(store: Store, q: OversightQuery, pageSize = 2000): AsyncGenerator<LedgerLine[]> {
+  const ov = store.oversight;
+  if (!ov) throw new Error('this store has no oversight projection');
+  if (!ov.ledgerLines) {
+    // an adapter that does not keep prepared lines: prepare them from the rows
+    for await (const page of ledgerPages(store, q, pageSize)) {
+      yield page.map((e) => ({
+        subdistrictId: String(e.row.subdistrictId ?? ''),
+        communityId: String(e.row.communityId ?? ''),
+        compoundId: String(e.row.compoundId ?? ''),
+        bodyId: e.bodyId,
+        line: Buffer.from(ledgerTemplate(e.row), 'utf8'),
+        later: Buffer.from(e.laterCases.join(LATER_SEPARATOR), 'utf8'),
+      }));
+    }
+    return;
+  }
+  let after: string | null = null;
+  for (;;) {
+    const page: { lines: LedgerLine[]; next: string | null } = await ov.ledgerLines(q, after, pageSize);
+    if (page.lines.length) yield page.lines;
+    if (!page.next) return;
+    after = page.next;
+  }
+}
+
+const COMMA = Buffer.from(',');
+const CRLF = Buffer.from('\r\n');
+
+/**
+ * CSV from the prepared lines: bytes copied, the number and the names filled in, one buffer per page.
+ * Nothing is decoded: a line's Chinese text goes from the database to the socket as the UTF-8 it is.
+ */
+export async function writeLedgerCsv(out: Writable, pages: AsyncIterable<LedgerLine[]>, names: Names): Promise<ExportResult> {
+  let rows = 0;
+  if (!(await writeOut(out, '\uFEFF' + csvLine(LEDGER_COLUMNS.map((c) => c.header))))) return { rows, complete: false };
+  const cache = new Map<string, Buffer>();
+  const nameBytes = (slot: number, l: LedgerLine): Buffer => {
+    const [kind, id] =
+      slot === SLOT.subdistrict ? ['u', l.subdistrictId] : slot === SLOT.community ? ['u', l.communityId] : slot === SLOT.compound ? ['u', l.compoundId] : ['b', l.bodyId];
+    const key = kind + id;
+    let b = cache.get(key);
+    if (!b) {
+      const name = (kind === 'u' ? names.unit(id) : names.body(id)) ?? id;
+      cache.set(key, (b = Buffer.from(csvField(stripControls(name)), 'utf8')));
+    }
+    return b;
+  };
+  for await (const page of pages) {
+    const parts: Buffer[] = [];
+    for (const l of page) {
+      rows++;
+      parts.push(Buffer.from(`${rows},`, 'latin1'));
+      const t = l.line;
+      let from = 0;
+      for (let at = t.indexOf(PLACEHOLDER, from); at >= 0; at = t.indexOf(PLACEHOLDER, from)) {
+        parts.push(t.subarray(from, at), nameBytes(t[at + 1], l));
+        from = at + 2;
+      }
+      parts.push(t.subarray(from), COMMA, l.later, CRLF);
+    }
+    if (!(await writeOut(out, Buffer.concat(parts)))) return { rows, complete: false };
+  }
+  out.end();
+  return { rows, complete: true };
+}
+
+const SLOT = {
+  subdistrict: NAME_SLOTS.subdistrict.charCodeAt(0),
+  community: NAME_SLOTS.community.charCodeAt(0),
+  compound: NAME_SLOTS.compound.charCodeAt(0),
+  body: NAME_SLOTS.body.charCodeAt(0),
+};
+
+export async function writeLedgerJson(
+  out: Writable,
+  pages: AsyncIterable<LedgerEntry[]>,
+  names: Names,
+  meta: Record<string, unknown> = {},
+): Promise<ExportResult> {
+  let rows = 0;
+  if (!(await writeOut(out, '{"items":['))) return { rows, complete: false };
+  for await (const page of pages) {
+    let chunk = '';
+    for (const e of page) chunk += (rows++ === 0 ? '' : ',') + JSON.stringify(ledgerItem(e, names));
+    if (!(await writeOut(out, chunk))) return { rows, complete: false };
+  }
+  const tail = Object.entries({ total: rows, ...meta })
+    .map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v ?? null)}`)
+    .join('');
+  await writeOut(out, `]${tail}}`);
+  out.end();
+  return { rows, complete: true };
+}
+
+export async function writeLedgerXlsx(out: Writable, pages: AsyncIterable<LedgerEntry[]>, names: Names): Promise<ExportResult> {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  wb.creator = '物业纠纷调解';
+  const ws = wb.addWorksheet('台账', { views: [{ state: 'frozen', ySplit: 1 }] });
+  ws.columns = LEDGER_COLUMNS.map((c) => ({ header: c.header, key: c.key, width: c.width }));
+  ws.getRow(1).font = { bold: true };
+  ws.getRow(1).commit();
+  let rows = 0;
+  for await (const page of pages) {
+    if (out.destroyed) return { rows, complete: false };
+    for (const e of page) {
+      const item = ledgerItem(e, names);
+      rows++;
+      ws.addRow(LEDGER_COLUMNS.map((c) => c.cell(item, rows) ?? null)).commit();
+    }
+    // let the zip stream flush to the socket before the next page
+    if (out.writableNeedDrain) {
+      const ac = new AbortController();
+      try {
+        await Promise.race([once(out, 'drain', { signal: ac.signal }), once(out, 'close', { signal: ac.signal })]);
+      } finally {
+        ac.abort();
+      }
+    }
+  }
+  ws.commit();
+  await wb.commit();
+  return { rows, complete: !out.destroyed };
+}

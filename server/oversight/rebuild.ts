@@ -1,0 +1,45 @@
+// Backfill: cases committed before the oversight projection existed (or projected by an older
+// FACTS_VERSION, or by an event that found no projection before it) are projected again from their
+// snapshot and their history. Runs at start-up in the background; cheap when nothing is stale (one
+// indexed query).
+import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
+import type { CaseRecord, EventRecord, Store } from '../store/port.ts';
+import { FACTS_VERSION, projectOversight, type FactsHistory } from './facts.ts';
+
+export function historyOf(events: readonly EventRecord[]): FactsHistory {
+  const register = events.find((e) => e.type === 'REGISTER');
+  const data = (register?.data ?? {}) as { source?: { system?: unknown; ref?: unknown }; relatedCases?: unknown };
+  const s = data.source;
+  return {
+    everOverdue: events.some((e) => e.type === 'DEADLINE_EXPIRED'),
+    source: s && typeof s.system === 'string' && typeof s.ref === 'string' ? { system: s.system, ref: s.ref } : null,
+    relatedCases: Array.isArray(data.relatedCases) ? (data.relatedCases as FactsHistory['relatedCases']) : [],
+    firstAcceptedAt: events.find((e) => e.type === 'ACCEPT')?.at ?? null,
+  };
+}
+
+/** Projects every stale case; returns how many were written. */
+export async function rebuildOversight(store: Store, calendar: WorkingCalendar, opts: { batch?: number } = {}): Promise<number> {
+  if (!store.oversight) return 0;
+  const batch = opts.batch ?? 200;
+  let written = 0;
+  let previous = '';
+  for (;;) {
+    const ids = await store.oversight.stale(FACTS_VERSION, batch);
+    if (ids.length === 0) return written;
+    const signature = ids.join(',');
+    if (signature === previous) return written; // nothing moved since the last round: do not spin
+    previous = signature;
+    const records: CaseRecord[] = [];
+    for (const id of ids) {
+      const record = await store.cases.get(id);
+      if (!record) continue;
+      const events = await store.events.list(id);
+      const last = events[events.length - 1] ?? { type: 'REGISTER', at: record.createdAt, data: {} };
+      const oversight = projectOversight({ ...record, oversight: undefined }, last, undefined, calendar, historyOf(events));
+      records.push({ ...record, oversight });
+    }
+    await store.oversight.project(records);
+    written += records.length;
+  }
+}

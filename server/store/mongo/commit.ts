@@ -1,0 +1,448 @@
+// The commit of the MongoDB adapter: one event with everything that must land with it (the record,
+// timers, outbox), all or nothing, and optimistic concurrency on the case version.
+//
+// Two ways, chosen at init from the deployment (the `hello` command: a replica set or a sharded
+// cluster runs transactions, a standalone server does not):
+//
+// 1. Transactions (replica set; what docs/deploy.md sets up). Each commit runs in
+//    `session.withTransaction`: insert the event (unique {caseId, seq}), write the record only if it
+//    is still at the expected version, fire / cancel / arm timers, append the outbox. Any failure
+//    aborts the whole commit; a write conflict with a concurrent commit is retried by the driver and
+//    then fails the version check. Writes are acknowledged by a majority.
+//
+// 2. Standalone (no transactions): the documented safe path.
+//    - The event insert is the commit point: the unique {caseId, seq} index lets one writer per
+//      version through, so two events can never claim the same seq.
+//    - The event is written with `_pending` (hidden from readers) holding what the commit will write,
+//      then the record (conditional on the version, the previous record kept), the fired timer, the
+//      cancelled timers, the armed timers and the outbox, and finally `_pending` is removed.
+//    - A failure at any step (stale version, taken case number, timer gone, duplicate id) undoes the
+//      steps before it in reverse, the event last, so the commit leaves nothing, as with a
+//      transaction. A commit that runs past half the repair delay undoes itself rather than race a
+//      repair.
+//    - Residual risk, and its repair: if the process dies between the event insert and the end, the
+//      case is half-written. `repairPending` finds events still pending after `repairAfterMs`
+//      (default 2 minutes) and rolls them back (the record was not written: the event is deleted) or
+//      forward (the record was written: the timers and outbox are inserted if absent, the fired timer
+//      marked, the kinds cancelled, the event shown). It runs at init, on the scheduler's polls
+//      (timers.claimDue), and when a commit finds a stale pending event in its way. Until then the
+//      case refuses new events with VersionConflict (rolled back later) or shows its record one
+//      event ahead of its history (rolled forward later). What no repair can undo: readers between
+//      the record write and the end may see the new record before its event, and a cancellation the
+//      dead commit meant is skipped if the case moved on meanwhile (the engine cancels a timer that
+//      no longer applies when it fires). Production should run a replica set.
+import { randomUUID } from 'node:crypto';
+import type { mongo } from 'mongoose';
+import { DomainError, Duplicate, ValidationFailed, VersionConflict } from '../../engine/errors.ts';
+import type { CaseRecord, Commit } from '../port.ts';
+import { type Doc, caseDoc, eventDoc, nextPos, outboxDoc, timerDoc } from './codec.ts';
+import {
+  caseRestore,
+  caseUncreate,
+  caseUpdate,
+  eventFinish,
+  eventsPendingSince,
+  factsSeqStamp,
+  factsSeqTake,
+  timerCancel,
+  timerCancelKinds,
+  timerFire,
+} from './queries.ts';
+import type { CollectionName } from './schemas.ts';
+
+export type Session = mongo.ClientSession;
+
+/** The options the adapter passes to the driver. */
+export interface Opts {
+  session?: Session;
+  sort?: Record<string, 1 | -1>;
+  skip?: number;
+  limit?: number;
+  projection?: Record<string, 0 | 1>;
+  upsert?: boolean;
+  returnDocument?: 'before' | 'after';
+  ordered?: boolean;
+  allowDiskUse?: boolean;
+}
+
+/** The part of the driver's Collection the adapter uses (with `_id`s of any type: ours are strings,
+ * ObjectIds only in audit). `db.collection(name)` is one; so is the test stand-in. */
+export interface Coll {
+  insertOne(doc: Doc, options?: Opts): Promise<unknown>;
+  insertMany(docs: Doc[], options?: Opts): Promise<unknown>;
+  findOne(filter: Doc, options?: Opts): Promise<Doc | null>;
+  find(filter: Doc, options?: Opts): { toArray(): Promise<Doc[]>; [Symbol.asyncIterator](): AsyncIterator<Doc> };
+  aggregate(pipeline: Doc[], options?: Opts): { toArray(): Promise<Doc[]> };
+  countDocuments(filter: Doc, options?: Opts): Promise<number>;
+  updateOne(filter: Doc, update: Doc, options?: Opts): Promise<{ matchedCount: number; modifiedCount: number }>;
+  updateMany(filter: Doc, update: Doc, options?: Opts): Promise<{ matchedCount: number; modifiedCount: number }>;
+  replaceOne(filter: Doc, replacement: Doc, options?: Opts): Promise<{ matchedCount: number; modifiedCount: number }>;
+  findOneAndUpdate(filter: Doc, update: Doc, options?: Opts): Promise<Doc | null>;
+  findOneAndReplace(filter: Doc, replacement: Doc, options?: Opts): Promise<Doc | null>;
+  deleteOne(filter: Doc, options?: Opts): Promise<{ deletedCount: number }>;
+  deleteMany(filter: Doc, options?: Opts): Promise<{ deletedCount: number }>;
+}
+export type Colls = Record<CollectionName, Coll>;
+
+export interface CommitContext {
+  colls: Colls;
+  /** null: standalone, no transactions */
+  startSession: (() => Session) | null;
+  repairAfterMs: number;
+  /** commits of different cases in one batch run this many at a time */
+  lanes: number;
+}
+
+// ── errors ───────────────────────────────────────────────────────────────────────────────────────
+
+export function isDuplicateKey(e: unknown): boolean {
+  return (e as { code?: unknown })?.code === 11000;
+}
+
+/** The fields of the unique index a duplicate-key error names. */
+export function duplicateFields(e: unknown): string[] {
+  const pattern = (e as { keyPattern?: Record<string, unknown> })?.keyPattern;
+  if (pattern && typeof pattern === 'object') return Object.keys(pattern);
+  const index = /index: (\S+)/.exec(String((e as Error)?.message ?? ''))?.[1];
+  if (index === '_id_') return ['_id'];
+  if (index === 'caseNo_unique') return ['caseNo'];
+  if (index === 'source_unique') return ['_f.source'];
+  return index ? [index] : [];
+}
+
+/** Thrown inside a commit when the version check fails; becomes VersionConflict with the current
+ * version read after the commit is undone. */
+class Stale extends Error {}
+
+const TIMER_GONE = (c: Commit) =>
+  new DomainError('TIMER_GONE', `timer ${c.firedTimerId} of case ${c.caseId} is no longer pending`, {
+    timerId: c.firedTimerId,
+  });
+
+/** What makes seqs gap-free and records agree with their events; a failure is a caller's bug. */
+export function checkCommit(c: Commit): void {
+  const fail = (why: string) => {
+    throw new ValidationFailed(why, { caseId: c?.caseId });
+  };
+  if (!c || !c.event || !c.record) fail('a commit needs an event and a record');
+  if (!Number.isInteger(c.expectedVersion) || c.expectedVersion < 0) fail(`expectedVersion ${c.expectedVersion} is not a version`);
+  if (c.event.caseId !== c.caseId || c.record.id !== c.caseId) fail(`event and record must belong to case ${c.caseId}`);
+  if (c.event.seq !== c.expectedVersion + 1) fail(`event seq ${c.event.seq} must follow version ${c.expectedVersion}`);
+  if (c.record.version !== c.event.seq) fail(`record version ${c.record.version} must equal event seq ${c.event.seq}`);
+}
+
+/** The documents of a commit, encoded once (a retried transaction writes the same ones). */
+function encode(c: Commit) {
+  return {
+    event: eventDoc(c.event),
+    record: caseDoc(c.record),
+    timers: (c.armTimers ?? []).map((t) => timerDoc(t, c.caseId)),
+    outbox: (c.outbox ?? []).map((o) => outboxDoc(o, c.caseId, nextPos())),
+  };
+}
+
+/** A duplicate key on a case write: its number, or its reference in another system, is taken. */
+function caseDuplicate(e: unknown, c: Commit): Duplicate | null {
+  const fields = duplicateFields(e);
+  if (fields.includes('_f.source') && c.record.oversight?.source) {
+    const source = c.record.oversight.source;
+    return new Duplicate(`a case from ${source.system} with reference ${source.ref} is registered already`, { source });
+  }
+  if (fields.includes('caseNo')) return new Duplicate(`case number ${c.record.caseNo} is taken`, { caseNo: c.record.caseNo });
+  return null;
+}
+
+async function insertCase(colls: Colls, c: Commit, doc: Doc, session?: Session): Promise<void> {
+  try {
+    await colls.cases.insertOne(doc, { session });
+  } catch (e) {
+    if (!isDuplicateKey(e)) throw e;
+    throw caseDuplicate(e, c) ?? new Stale();
+  }
+}
+
+async function replaceCase(colls: Colls, c: Commit, doc: Doc, session?: Session): Promise<Doc | null> {
+  const { filter, replacement } = caseUpdate(c.caseId, c.expectedVersion, doc);
+  try {
+    return await colls.cases.findOneAndReplace(filter, replacement, { returnDocument: 'before', session });
+  } catch (e) {
+    if (isDuplicateKey(e)) throw caseDuplicate(e, c) ?? e;
+    throw e;
+  }
+}
+
+async function insertEach(coll: Coll, docs: Doc[], what: string, session?: Session, done?: (id: unknown) => void) {
+  for (const d of docs) {
+    try {
+      await coll.insertOne(d, { session });
+    } catch (e) {
+      if (isDuplicateKey(e)) throw new Duplicate(`${what} ${d._id} exists`);
+      throw e;
+    }
+    done?.(d._id);
+  }
+}
+
+/** Stamps the case's oversight facts with the next change number (factsSince). In a transaction the
+ * counter is taken last, so the lock on its one document is held only until the commit. */
+export async function stampFacts(colls: Colls, caseId: string, session?: Session): Promise<void> {
+  const q = factsSeqTake();
+  const counter = await colls.counters.findOneAndUpdate(q.filter, q.update, { ...q.options, session });
+  const s = factsSeqStamp(caseId, counter!.n as number);
+  await colls.cases.updateOne(s.filter, s.update, { session });
+}
+
+async function currentVersion(colls: Colls, caseId: string): Promise<number | null> {
+  const doc = await colls.cases.findOne({ _id: caseId }, { projection: { version: 1 } });
+  return (doc?.version as number | undefined) ?? null;
+}
+
+// ── the two ways ─────────────────────────────────────────────────────────────────────────────────
+
+async function inTransaction(ctx: CommitContext, c: Commit, session: Session): Promise<CaseRecord> {
+  checkCommit(c);
+  const docs = encode(c);
+  const { colls } = ctx;
+  try {
+    // every operation awaited in turn with the session: a rejection aborts the transaction, and the
+    // driver retries the whole callback on a transient error (a write conflict with another commit)
+    await session.withTransaction(
+      async () => {
+        try {
+          await colls.events.insertOne(docs.event, { session });
+        } catch (e) {
+          if (isDuplicateKey(e)) throw new Stale();
+          throw e;
+        }
+        if (c.expectedVersion === 0) {
+          await insertCase(colls, c, docs.record, session);
+        } else if (!(await replaceCase(colls, c, docs.record, session))) {
+          throw new Stale();
+        }
+        // fire before cancelling: the fired timer is often of a kind this same event cancels
+        if (c.firedTimerId !== undefined) {
+          const f = timerFire(c.firedTimerId, c.caseId, c.event.at);
+          if ((await colls.timers.updateOne(f.filter, f.update, { session })).matchedCount !== 1) throw TIMER_GONE(c);
+        }
+        if (c.cancelTimerKinds?.length) {
+          const k = timerCancelKinds(c.caseId, c.cancelTimerKinds);
+          await colls.timers.updateMany(k.filter, k.update, { session });
+        }
+        await insertEach(colls.timers, docs.timers, 'timer', session);
+        await insertEach(colls.outbox, docs.outbox, 'outbox entry', session);
+        if (docs.record._f) await stampFacts(colls, c.caseId, session);
+      },
+      { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } },
+    );
+  } catch (e) {
+    if (e instanceof Stale) throw new VersionConflict(c.caseId, c.expectedVersion, await currentVersion(colls, c.caseId));
+    throw e;
+  }
+  return c.record;
+}
+
+async function standalone(ctx: CommitContext, c: Commit, retried = false): Promise<CaseRecord> {
+  checkCommit(c);
+  const { colls } = ctx;
+  const docs = encode(c);
+  const since = new Date();
+  const pendingEvent = {
+    ...docs.event,
+    _pending: {
+      since,
+      intent: {
+        firedTimerId: c.firedTimerId ?? null,
+        cancelTimerKinds: c.cancelTimerKinds ?? [],
+        armTimers: docs.timers,
+        outbox: docs.outbox,
+      },
+    },
+  };
+
+  // 1. the commit point
+  try {
+    await colls.events.insertOne(pendingEvent);
+  } catch (e) {
+    if (!isDuplicateKey(e)) throw e;
+    // a commit that died half-way may be in the way: repair it once if it is old enough, then retry
+    if (!retried && (await repairEvent(ctx, docs.event._id as string))) return standalone(ctx, c, true);
+    throw new VersionConflict(c.caseId, c.expectedVersion, await currentVersion(colls, c.caseId));
+  }
+
+  const undo: Array<() => Promise<unknown>> = [() => colls.events.deleteOne({ _id: docs.event._id, '_pending.since': since })];
+  // stop (and undo) well before a repair could take this commit for dead
+  const deadline = since.getTime() + ctx.repairAfterMs / 2;
+  const inTime = () => {
+    if (Date.now() > deadline) throw new Error(`commit of case ${c.caseId} v${c.event.seq} took too long; undone`);
+  };
+  try {
+    // 2. the record, only at the expected version; the one it replaces is kept to put back
+    inTime();
+    if (c.expectedVersion === 0) {
+      await insertCase(colls, c, docs.record);
+      const u = caseUncreate(c.caseId, c.record.lastHash);
+      undo.push(() => colls.cases.deleteOne(u.filter));
+    } else {
+      const before = await replaceCase(colls, c, docs.record);
+      if (!before) throw new Stale();
+      const r = caseRestore(c.caseId, c.record.version, c.record.lastHash, before);
+      undo.push(() => colls.cases.replaceOne(r.filter, r.replacement));
+    }
+
+    // 3. the fired timer (its lease kept to put back)
+    if (c.firedTimerId !== undefined) {
+      inTime();
+      const f = timerFire(c.firedTimerId, c.caseId, c.event.at);
+      const before = await colls.timers.findOneAndUpdate(f.filter, f.update, { returnDocument: 'before' });
+      if (!before) throw TIMER_GONE(c);
+      undo.push(() =>
+        colls.timers.updateOne(
+          { _id: before._id, state: 'fired', firedAt: c.event.at },
+          { $set: { state: 'pending', firedAt: before.firedAt ?? null, leaseOwner: before.leaseOwner ?? null, leaseUntil: before.leaseUntil ?? null } },
+        ),
+      );
+    }
+
+    // 4. cancelled kinds, one timer at a time so exactly the ones this commit cancelled go back
+    if (c.cancelTimerKinds?.length) {
+      inTime();
+      const k = timerCancelKinds(c.caseId, c.cancelTimerKinds);
+      for (const t of await colls.timers.find(k.filter).toArray()) {
+        const one = timerCancel(t._id as string);
+        if ((await colls.timers.updateOne(one.filter, one.update)).modifiedCount !== 1) continue;
+        undo.push(() =>
+          colls.timers.updateOne(
+            { _id: t._id, state: 'cancelled' },
+            { $set: { state: 'pending', leaseOwner: t.leaseOwner ?? null, leaseUntil: t.leaseUntil ?? null } },
+          ),
+        );
+      }
+    }
+
+    // 5, 6. armed timers and the outbox
+    inTime();
+    await insertEach(colls.timers, docs.timers, 'timer', undefined, (id) => undo.push(() => colls.timers.deleteOne({ _id: id })));
+    inTime();
+    await insertEach(colls.outbox, docs.outbox, 'outbox entry', undefined, (id) => undo.push(() => colls.outbox.deleteOne({ _id: id })));
+    // without a transaction a reader may see a later change number before this one (documented)
+    if (docs.record._f) await stampFacts(colls, c.caseId);
+
+    // 7. done: the event shows. Nothing matched = a repair took this commit back meanwhile
+    inTime();
+    const fin = eventFinish(docs.event._id as string);
+    if ((await colls.events.updateOne(fin.filter, fin.update)).matchedCount !== 1) throw new Stale();
+    return c.record;
+  } catch (e) {
+    await undoAll(undo, e);
+    if (e instanceof Stale) throw new VersionConflict(c.caseId, c.expectedVersion, await currentVersion(colls, c.caseId));
+    throw e;
+  }
+}
+
+async function undoAll(undo: Array<() => Promise<unknown>>, cause: unknown): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of undo.reverse()) {
+    try {
+      await step();
+    } catch (e) {
+      failures.push(e);
+    }
+  }
+  if (failures.length) {
+    // the commit is left half-written: repairPending finishes the job once it is old enough
+    const err = new Error(`commit failed and could not be fully undone (repair will finish it): ${String(cause)}`);
+    (err as Error & { cause?: unknown }).cause = failures;
+    throw err;
+  }
+}
+
+// ── repair of commits that died half-way (standalone only) ───────────────────────────────────────
+
+/** Rolls one pending event back or forward if it is older than the repair delay. true = repaired. */
+export async function repairEvent(ctx: CommitContext, eventId: string, now = Date.now()): Promise<boolean> {
+  const ev = await ctx.colls.events.findOne({ _id: eventId });
+  const since = ev?._pending?.since as Date | undefined;
+  if (!ev || !since || since.getTime() > now - ctx.repairAfterMs) return false;
+  await repairOne(ctx, ev);
+  return true;
+}
+
+/** Repairs every commit pending for longer than `olderThanMs`; returns how many. */
+export async function repairPending(ctx: CommitContext, olderThanMs = ctx.repairAfterMs, now = Date.now()): Promise<number> {
+  const seen = new Set<string>();
+  for (;;) {
+    const stale = await ctx.colls.events.find(eventsPendingSince(new Date(now - olderThanMs)), { limit: 100 }).toArray();
+    const fresh = stale.filter((ev) => !seen.has(ev._id as string));
+    for (const ev of fresh) {
+      seen.add(ev._id as string);
+      await repairOne(ctx, ev);
+    }
+    // another instance may be repairing the same ones: stop when a page brings nothing new
+    if (stale.length < 100 || fresh.length === 0) return seen.size;
+  }
+}
+
+async function repairOne(ctx: CommitContext, ev: Doc): Promise<void> {
+  const { colls } = ctx;
+  const mine = { _id: ev._id, '_pending.since': ev._pending.since };
+  const rec = await colls.cases.findOne({ _id: ev.caseId }, { projection: { version: 1, '_f.seq': 1, '_f.v': 1 } });
+  if (!rec || (rec.version as number) < ev.seq) {
+    // the record never took this event: nothing but the event was written
+    await colls.events.deleteOne(mine);
+    return;
+  }
+  // the record took it: write what the commit meant to, where still absent, then show the event
+  const intent = ev._pending.intent ?? {};
+  if (intent.firedTimerId) {
+    const f = timerFire(intent.firedTimerId, ev.caseId, ev.at);
+    await colls.timers.updateOne(f.filter, f.update);
+  }
+  const armed = (intent.armTimers ?? []) as Doc[];
+  if (intent.cancelTimerKinds?.length && rec.version === ev.seq) {
+    const k = timerCancelKinds(ev.caseId, intent.cancelTimerKinds);
+    await colls.timers.updateMany({ ...k.filter, _id: { $nin: armed.map((t) => t._id) } }, k.update);
+  }
+  for (const [coll, docs] of [
+    [colls.timers, armed],
+    [colls.outbox, (intent.outbox ?? []) as Doc[]],
+  ] as const) {
+    for (const { _id, ...rest } of docs) await coll.updateOne({ _id }, { $setOnInsert: rest }, { upsert: true });
+  }
+  if (rec._f && rec._f.seq == null) await stampFacts(colls, ev.caseId);
+  await colls.events.updateOne(mine, { $unset: { _pending: '' } });
+}
+
+// ── the batch ────────────────────────────────────────────────────────────────────────────────────
+
+/** Commits each commit on its own; results in input order. Commits of one case run in order; those
+ * of different cases run `lanes` at a time (each lane with its own session). */
+export async function commitMany(ctx: CommitContext, commits: Commit[]): Promise<Array<CaseRecord | Error>> {
+  const results: Array<CaseRecord | Error> = new Array(commits.length);
+  const byCase = new Map<string, number[]>();
+  commits.forEach((c, i) => {
+    const key = typeof c?.caseId === 'string' ? c.caseId : `#${i}`;
+    byCase.set(key, [...(byCase.get(key) ?? []), i]);
+  });
+  const groups = [...byCase.values()];
+  let next = 0;
+  const lane = async () => {
+    const session = ctx.startSession?.() ?? null;
+    try {
+      while (next < groups.length) {
+        for (const i of groups[next++]) {
+          try {
+            results[i] = session ? await inTransaction(ctx, commits[i], session) : await standalone(ctx, commits[i]);
+          } catch (e) {
+            results[i] = e instanceof Error ? e : new Error(String(e));
+          }
+        }
+      }
+    } finally {
+      await session?.endSession();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ctx.lanes, groups.length) }, lane));
+  return results;
+}
+
+export const newLeaseToken = (): string => randomUUID();

@@ -1,0 +1,221 @@
+// The oversight projection on MongoDB (port.ts OversightStore): statistics, the ledger (台账), the
+// recurrence look-back (倒查) and company warnings. The facts travel in the case document itself
+// (`oversight`, as committed), with the numbers and codes queries need flattened beside them in `_f`
+// (codec.ts factsOf) — so they are written atomically with each commit, with no second collection.
+// Aggregates are one $facet; links between cases are read from `oversight.relatedCases`. Each facts
+// write takes a change number (`_f.seq`, from one counter, in the commit's transaction) for
+// factsSince: on a replica set they become visible in commit order; on a standalone server (no
+// transactions) a reader may see a later number before an earlier one lands.
+import { shanghaiIso } from '../../../workflows/calendar/calendar.ts';
+import type { CompanyCaseRow, FactsRow, LedgerEntry, OversightGroup, OversightStore, RelatedCaseRef } from '../port.ts';
+import { type Doc, factsOf, plain, sourceKey } from './codec.ts';
+import { type Colls, stampFacts } from './commit.ts';
+import {
+  companyCases,
+  factsSince,
+  laterLinks,
+  ledgerByCaseNos,
+  ledgerPage,
+  oversightFacets,
+  projectFacts,
+  recurrenceCandidates,
+  staleFacts,
+} from './queries.ts';
+
+/** Times leave the projection as ISO instants in Shanghai time, like every time the engine writes. */
+const iso = (d: unknown): string => shanghaiIso((d as Date).getTime());
+
+function group(row: Doc, dims: string[]): OversightGroup {
+  const n = (k: string) => Number(row[k] ?? 0);
+  const id = (row._id ?? {}) as Doc;
+  return {
+    key: Object.fromEntries(dims.map((d, i) => [d, id[`d${i}`] ?? null])),
+    cases: n('cases'),
+    settled: n('settled'),
+    settledWithinSubdistrict: n('within'),
+    failed: n('failed'),
+    clausesChecked: n('cc'),
+    clausesFull: n('cf'),
+    clausesPartial: n('cp'),
+    clausesNone: n('cn'),
+    visits: n('visits'),
+    satisfaction: [n('s1'), n('s2'), n('s3'), n('s4'), n('s5')],
+    overdue: n('overdue'),
+    red: n('red'),
+    recurrences: n('rec'),
+  };
+}
+
+function factsRowOf(d: Doc): FactsRow {
+  const f = d._f as Doc;
+  return {
+    seq: f.seq,
+    caseId: d._id as string,
+    bodyId: d.bodyId,
+    compoundId: d.compoundId,
+    communityId: d.communityId,
+    subdistrictId: d.subdistrictId,
+    registeredAt: (f.registeredAt as Date).getTime(),
+    month: f.month,
+    status: d.status,
+    tier: d.tier,
+    category: d.category,
+    channel: d.channel,
+    outcome: d.outcome ?? null,
+    settled: f.settled === 1,
+    settledTier: f.settledTier ?? null,
+    daysToSettle: f.daysToSettle ?? null,
+    failed: f.failed === 1,
+    clausesChecked: f.cc,
+    clausesFull: f.cf,
+    clausesPartial: f.cp,
+    clausesNone: f.cn,
+    visits: f.visits,
+    satisfaction: [f.s1, f.s2, f.s3, f.s4, f.s5],
+    overdue: f.overdue === 1,
+    red: f.red === 1,
+    recurrence: f.links ?? f.rec ?? 0,
+  };
+}
+
+export function mongoOversight(colls: () => Colls): OversightStore {
+  const cases = () => colls().cases;
+
+  /** Ledger entries for these case documents, with the case numbers of later cases linked back. */
+  async function entries(docs: Doc[]): Promise<LedgerEntry[]> {
+    if (docs.length === 0) return [];
+    const l = laterLinks(docs.map((d) => d._id as string));
+    const later = new Map<string, string[]>();
+    for (const d of await cases().find(l.filter, { projection: l.projection }).toArray()) {
+      for (const rel of (d.oversight?.relatedCases ?? []) as RelatedCaseRef[]) {
+        later.set(rel.id, [...(later.get(rel.id) ?? []), d.caseNo as string]);
+      }
+    }
+    return docs.map((d) => ({
+      caseId: d._id as string,
+      caseNo: d.caseNo as string,
+      registeredAt: iso(d._f.registeredAt),
+      bodyId: d.bodyId as string,
+      row: d.oversight?.ledger ?? {},
+      laterCases: (later.get(d._id as string) ?? []).sort(),
+    }));
+  }
+
+  return {
+    async facets(q, facets) {
+      if (Object.keys(facets).length === 0) return {};
+      const [row] = await cases().aggregate(oversightFacets(q, facets)).toArray();
+      const out: Record<string, OversightGroup[]> = {};
+      for (const [name, dims] of Object.entries(facets)) {
+        out[name] = ((row?.[name] ?? []) as Doc[]).filter((g) => Number(g.cases) > 0).map((g) => group(g, dims));
+      }
+      return out;
+    },
+
+    async ledger(q, after, limit) {
+      const p = ledgerPage(q, after, limit);
+      if (p.limit === 0) return [];
+      return entries(await cases().find(p.filter, { sort: p.sort, limit: p.limit, projection: p.projection }).toArray());
+    },
+
+    async ledgerByCaseNos(caseNos) {
+      if (caseNos.length === 0) return [];
+      const p = ledgerByCaseNos(caseNos);
+      return entries(await cases().find(p.filter, { projection: p.projection }).toArray());
+    },
+
+    async recurrenceCandidates(p) {
+      if (p.keys.length === 0) return [];
+      const q = recurrenceCandidates(p);
+      const wanted = new Set(p.keys);
+      return (await cases().find(q.filter, { sort: q.sort, limit: q.limit, projection: q.projection }).toArray()).map((d) => ({
+        caseId: d._id as string,
+        caseNo: d.caseNo as string,
+        registeredAt: iso(d._f.registeredAt),
+        keys: ((d.oversight?.keys ?? []) as string[]).filter((k) => wanted.has(k)),
+      }));
+    },
+
+    async related(caseId) {
+      const me = await cases().findOne({ _id: caseId }, { projection: { 'oversight.relatedCases': 1 } });
+      const links = (me?.oversight?.relatedCases ?? []) as RelatedCaseRef[];
+      // the earlier cases as they are now (their number and registration), as the links name them
+      const earlierDocs = links.length
+        ? await cases().find({ _id: { $in: links.map((r) => r.id) }, '_f.registeredAt': { $exists: true } }, { projection: { caseNo: 1, '_f.registeredAt': 1 } }).toArray()
+        : [];
+      const byId = new Map(earlierDocs.map((d) => [d._id as string, d]));
+      const earlier = links
+        .filter((r) => byId.has(r.id))
+        .map((r) => {
+          const d = byId.get(r.id)!;
+          return { id: r.id, caseNo: d.caseNo as string, registeredAt: iso(d._f.registeredAt), reasons: r.reasons, at: (d._f.registeredAt as Date).getTime() };
+        })
+        .sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : 1))
+        .map(({ at: _at, ...r }) => r);
+      const l = laterLinks([caseId]);
+      const later = (await cases().find(l.filter, { projection: l.projection }).toArray())
+        .map((d) => ({
+          id: d._id as string,
+          caseNo: d.caseNo as string,
+          registeredAt: iso(d._f.registeredAt),
+          reasons: ((d.oversight.relatedCases as RelatedCaseRef[]).find((r) => r.id === caseId)?.reasons ?? []) as RelatedCaseRef['reasons'],
+          at: (d._f.registeredAt as Date).getTime(),
+        }))
+        .sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1))
+        .map(({ at: _at, ...r }) => r);
+      return { earlier, later };
+    },
+
+    async companies(q) {
+      const p = companyCases(q);
+      const rows: Array<CompanyCaseRow & { at: number }> = [];
+      for (const d of await cases().find(p.filter, { projection: p.projection }).toArray()) {
+        for (const c of d.oversight.companies as Array<{ key: string; name: string; nonPerformance: boolean; recurrence: boolean }>) {
+          rows.push({
+            key: c.key,
+            name: c.name,
+            caseId: d._id as string,
+            caseNo: d.caseNo as string,
+            category: d.category as string,
+            status: d.status as CompanyCaseRow['status'],
+            outcome: (d.outcome as CompanyCaseRow['outcome']) ?? null,
+            registeredAt: iso(d._f.registeredAt),
+            recurrence: !!c.recurrence,
+            nonPerformance: !!c.nonPerformance,
+            at: (d._f.registeredAt as Date).getTime(),
+          });
+        }
+      }
+      const cmp = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+      return rows
+        .sort((a, b) => cmp(a.key, b.key) || a.at - b.at || cmp(a.caseId, b.caseId))
+        .map(({ at: _at, ...r }) => r);
+    },
+
+    async bySource(system, ref) {
+      const d = await cases().findOne({ '_f.source': sourceKey(system, ref) }, { projection: { caseNo: 1 } });
+      return d ? { caseId: d._id as string, caseNo: d.caseNo as string } : null;
+    },
+
+    async stale(version, limit) {
+      const q = staleFacts(version, limit);
+      if (q.limit === 0) return [];
+      return (await cases().find(q.filter, { sort: q.sort, limit: q.limit, projection: q.projection }).toArray()).map((d) => d._id as string);
+    },
+
+    async factsSince(afterSeq, limit) {
+      const q = factsSince(afterSeq, limit);
+      if (q.limit === 0) return [];
+      return (await cases().find(q.filter, { sort: q.sort, limit: q.limit, projection: q.projection }).toArray()).map(factsRowOf);
+    },
+
+    async project(records) {
+      for (const r of records) {
+        const facts = factsOf(r);
+        if (!facts) continue;
+        const q = projectFacts(r.id, r.version, plain(r.oversight), facts);
+        if ((await cases().updateOne(q.filter, q.update)).matchedCount === 1) await stampFacts(colls(), r.id);
+      }
+    },
+  };
+}

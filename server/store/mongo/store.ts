@@ -1,0 +1,318 @@
+// The MongoDB adapter's areas of the storage port, over driver collections (index.ts opens them on a
+// mongoose connection; tests may hand in others). Every filter and update comes from queries.ts, every
+// document from codec.ts.
+import { NotFound, Duplicate } from '../../engine/errors.ts';
+import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightStore, Store, TimerRecord } from '../port.ts';
+import {
+  auditDoc,
+  auditOf,
+  bodyDoc,
+  bodyOf,
+  caseOf,
+  documentDoc,
+  documentOf,
+  eventOf,
+  idempotencyDoc,
+  idempotencyOf,
+  nextPos,
+  orgUnitDoc,
+  orgUnitOf,
+  outboxOf,
+  sessionDoc,
+  sessionOf,
+  settingDoc,
+  timerOf,
+  toDate,
+  userDoc,
+  userOf,
+} from './codec.ts';
+import { type CommitContext, commitMany, isDuplicateKey, newLeaseToken, repairPending } from './commit.ts';
+import { mongoOversight } from './oversight.ts';
+import {
+  AUDIT_SORT,
+  BODIES_SORT,
+  CASE_LIST_SORT,
+  DOCUMENTS_SORT,
+  ORG_UNITS_SORT,
+  OUTBOX_PENDING,
+  caseListFilter,
+  caseListPage,
+  caseScan,
+  counterInc,
+  eventList,
+  nextDue,
+  outboxCandidates,
+  outboxDone,
+  outboxLease,
+  outboxWon,
+  replaceById,
+  sessionRevoke,
+  timerCancel,
+  timerClaim,
+  timerRelease,
+  timersOfCase,
+  userPatch,
+} from './queries.ts';
+
+const count = (n: number): number => Math.max(0, Math.floor(n));
+
+/** The port over an open context; `ctx()` throws while the store is closed. `newId()` makes audit ids. */
+export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit<Store, 'kind' | 'init' | 'close'> & { oversight: OversightStore } {
+  const c = () => ctx().colls;
+  let lastRepair = 0;
+
+  const cases: Store['cases'] = {
+    commitMany: (commits: Commit[]) => (commits.length ? commitMany(ctx(), commits) : Promise.resolve([])),
+
+    async commit(commit: Commit): Promise<CaseRecord> {
+      const [r] = await cases.commitMany([commit]);
+      if (r instanceof Error) throw r;
+      return r;
+    },
+
+    async get(id) {
+      const doc = await c().cases.findOne({ _id: id });
+      return doc ? caseOf(doc) : null;
+    },
+
+    async getByNo(caseNo) {
+      const doc = await c().cases.findOne({ caseNo });
+      return doc ? caseOf(doc) : null;
+    },
+
+    async list(f) {
+      const filter = caseListFilter(f);
+      const { skip, limit } = caseListPage(f);
+      // limit(0) means "no limit" to MongoDB: an empty page is answered here
+      const [total, docs] = await Promise.all([
+        c().cases.countDocuments(filter),
+        limit === 0 ? [] : c().cases.find(filter, { sort: CASE_LIST_SORT, skip, limit }).toArray(),
+      ]);
+      return { items: docs.map(caseOf), total };
+    },
+
+    async scan(afterId, limit) {
+      const q = caseScan(afterId, limit);
+      if (q.limit === 0) return [];
+      return (await c().cases.find(q.filter, { sort: q.sort, limit: q.limit }).toArray()).map(caseOf);
+    },
+
+    count: () => c().cases.countDocuments({}),
+
+    async nextNumber(bodyId, year) {
+      const q = counterInc(bodyId, year);
+      // two first upserts of one counter can race on its _id: the loser retries and increments
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const doc = await c().counters.findOneAndUpdate(q.filter, q.update, q.options);
+          return doc!.n as number;
+        } catch (e) {
+          if (!isDuplicateKey(e) || attempt >= 3) throw e;
+        }
+      }
+    },
+  };
+
+  const events: Store['events'] = {
+    async list(caseId, afterSeq = 0, limit?: number): Promise<EventRecord[]> {
+      const q = eventList(caseId, afterSeq, limit);
+      if (q.limit === 0) return [];
+      return (await c().events.find(q.filter, { sort: q.sort, ...(q.limit ? { limit: q.limit } : {}) }).toArray()).map(eventOf);
+    },
+  };
+
+  const timers: Store['timers'] = {
+    async claimDue(now, limit, owner, leaseMs): Promise<TimerRecord[]> {
+      const at = toDate(now, 'now');
+      // the scheduler polls here on every instance: a good place to finish commits that died half-way
+      const ctxNow = ctx();
+      if (Date.now() - lastRepair > ctxNow.repairAfterMs / 2) {
+        lastRepair = Date.now();
+        await repairPending(ctxNow);
+      }
+      const q = timerClaim(at, owner, leaseMs);
+      const out: TimerRecord[] = [];
+      while (out.length < count(limit)) {
+        const doc = await c().timers.findOneAndUpdate(q.filter, q.update, q.options);
+        if (!doc) break;
+        out.push(timerOf(doc));
+      }
+      return out;
+    },
+    async release(id, owner) {
+      const q = timerRelease(id, owner);
+      await c().timers.updateOne(q.filter, q.update);
+    },
+    async cancel(id) {
+      const q = timerCancel(id);
+      await c().timers.updateOne(q.filter, q.update);
+    },
+    async forCase(caseId) {
+      const q = timersOfCase(caseId);
+      return (await c().timers.find(q.filter, { sort: q.sort }).toArray()).map(timerOf);
+    },
+    async nextDueAt() {
+      const [first, leased] = await Promise.all([
+        c().timers.findOne(nextDue.unleased.filter, { sort: nextDue.unleased.sort }),
+        c().timers.find(nextDue.leased.filter).toArray(),
+      ]);
+      // the earliest moment claimDue could return something: a leased timer waits for its lease
+      const times = [
+        ...(first ? [(first.dueAt as Date).getTime()] : []),
+        ...leased.map((t) => Math.max((t.dueAt as Date).getTime(), (t.leaseUntil as Date).getTime() + 1)),
+      ];
+      return times.length ? new Date(Math.min(...times)).toISOString() : null;
+    },
+  };
+
+  const outbox: Store['outbox'] = {
+    async claim(limit, owner, leaseMs): Promise<OutboxEntry[]> {
+      if (count(limit) === 0) return [];
+      const now = new Date();
+      const cand = outboxCandidates(now, count(limit));
+      const ids = (await c().outbox.find(cand.filter, { sort: cand.sort, limit: cand.limit, projection: cand.projection }).toArray()).map(
+        (d) => d._id as string,
+      );
+      if (ids.length === 0) return [];
+      const token = newLeaseToken();
+      const lease = outboxLease(ids, now, owner, token, leaseMs);
+      await c().outbox.updateMany(lease.filter, lease.update);
+      const won = outboxWon(ids, token);
+      return (await c().outbox.find(won.filter, { sort: won.sort }).toArray()).map(outboxOf);
+    },
+    async markDone(ids) {
+      if (!ids.length) return;
+      const q = outboxDone(ids, new Date());
+      await c().outbox.updateMany(q.filter, q.update);
+    },
+    pendingCount: () => c().outbox.countDocuments(OUTBOX_PENDING),
+  };
+
+  const orDuplicate = async <T>(p: Promise<T>, message: string, details?: unknown): Promise<T> => {
+    try {
+      return await p;
+    } catch (e) {
+      if (isDuplicateKey(e)) throw new Duplicate(message, details);
+      throw e;
+    }
+  };
+
+  return {
+    cases,
+    events,
+    timers,
+    outbox,
+    oversight: mongoOversight(c),
+
+    users: {
+      async insert(u) {
+        await orDuplicate(c().users.insertOne(userDoc(u)), `username ${u.username} is taken`, { username: u.username });
+      },
+      async update(id, patch) {
+        const update = userPatch(patch as Record<string, unknown>);
+        if (Object.keys(update.$set).length === 0) {
+          if (!(await c().users.findOne({ _id: id }, { projection: { _id: 1 } }))) throw new NotFound(`user ${id}`);
+          return;
+        }
+        const doc = await orDuplicate(
+          c().users.findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' }),
+          `username ${patch.username} is taken`,
+          { username: patch.username },
+        );
+        if (!doc) throw new NotFound(`user ${id}`);
+      },
+      async get(id) {
+        const doc = await c().users.findOne({ _id: id });
+        return doc ? userOf(doc) : null;
+      },
+      async getByUsername(username) {
+        const doc = await c().users.findOne({ username });
+        return doc ? userOf(doc) : null;
+      },
+      list: async () => (await c().users.find({}, { sort: { username: 1 } }).toArray()).map(userOf),
+    },
+
+    sessions: {
+      async insert(s) {
+        await orDuplicate(c().sessions.insertOne(sessionDoc(s)), 'session exists');
+      },
+      async get(tokenHash) {
+        const doc = await c().sessions.findOne({ _id: tokenHash });
+        return doc ? sessionOf(doc) : null;
+      },
+      async revoke(tokenHash, at) {
+        const q = sessionRevoke(tokenHash, at);
+        await c().sessions.updateOne(q.filter, q.update);
+      },
+    },
+
+    org: {
+      async putUnits(units) {
+        for (const u of units) {
+          const q = replaceById(orgUnitDoc(u));
+          await c().orgUnits.replaceOne(q.filter, q.replacement, q.options);
+        }
+      },
+      units: async () => (await c().orgUnits.find({}, { sort: ORG_UNITS_SORT }).toArray()).map(orgUnitOf),
+      async putBodies(bodies) {
+        for (const b of bodies) {
+          const q = replaceById(bodyDoc(b));
+          await c().bodies.replaceOne(q.filter, q.replacement, q.options);
+        }
+      },
+      bodies: async () => (await c().bodies.find({}, { sort: BODIES_SORT }).toArray()).map(bodyOf),
+    },
+
+    documents: {
+      async insert(d) {
+        await orDuplicate(c().documents.insertOne(documentDoc(d)), `document ${d.id} (${d.kind} v${d.version}) exists`, {
+          id: d.id,
+          kind: d.kind,
+          version: d.version,
+        });
+      },
+      list: async (caseId) => (await c().documents.find({ caseId }, { sort: DOCUMENTS_SORT }).toArray()).map(documentOf),
+      async get(id) {
+        const doc = await c().documents.findOne({ _id: id });
+        return doc ? documentOf(doc) : null;
+      },
+    },
+
+    audit: {
+      async append(e) {
+        await c().audit.insertOne(auditDoc(e, newId(), nextPos()));
+      },
+      async list(limit) {
+        if (count(limit) === 0) return [];
+        return (await c().audit.find({}, { sort: AUDIT_SORT, limit: count(limit) }).toArray()).map(auditOf);
+      },
+    },
+
+    idempotency: {
+      async get(key) {
+        const doc = await c().idempotency.findOne({ _id: key });
+        return doc ? idempotencyOf(doc) : null;
+      },
+      async put(rec) {
+        try {
+          await c().idempotency.insertOne(idempotencyDoc(rec));
+          return true;
+        } catch (e) {
+          if (isDuplicateKey(e)) return false;
+          throw e;
+        }
+      },
+    },
+
+    settings: {
+      async get<T>(key: string): Promise<T | null> {
+        const doc = await c().settings.findOne({ _id: key });
+        return doc ? ((doc.value ?? null) as T) : null;
+      },
+      async put<T>(key: string, value: T): Promise<void> {
+        const q = replaceById(settingDoc(key, value));
+        await c().settings.replaceOne(q.filter, q.replacement, q.options);
+      },
+    },
+  };
+}

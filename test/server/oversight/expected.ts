@@ -1,0 +1,122 @@
+// What statistics and company warnings should say about a generated district, computed from the plan
+// alone (scenarios, planned visits, registration and signing days, the calendar) — never from the
+// projection under test.
+import type { WorkingCalendar } from '../../../workflows/calendar/calendar.ts';
+import { expectedLinks, finalClauses, workingDays, type DistrictPlan, type PlannedCase } from './district.ts';
+
+export interface ExpectedStats {
+  total: number;
+  byStatus: Record<string, number>;
+  byTier: Record<string, number>;
+  byCategory: Record<string, number>;
+  byCompound: Record<string, number>;
+  byMonth: Record<string, number>;
+  settled: number;
+  settledWithinSubdistrict: number;
+  failed: number;
+  settledWithinSubdistrictRate: number | null;
+  resolutionRate: number | null;
+  performanceRate: number | null;
+  satisfaction: number | null;
+  medianDaysToSettle: number | null;
+  overdue: number;
+  red: number;
+  recurrences: number;
+  clauses: { checked: number; full: number; partial: number; none: number };
+  visits: number;
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const inc = (o: Record<string, number>, k: string) => (o[k] = (o[k] ?? 0) + 1);
+
+export function expectedStats(plan: DistrictPlan, calendar: WorkingCalendar, keep: (c: PlannedCase) => boolean, satisfiedAtLeast = 4): ExpectedStats {
+  const links = expectedLinks(plan);
+  const cases = plan.cases.filter(keep);
+  const e: ExpectedStats = {
+    total: cases.length,
+    byStatus: {},
+    byTier: {},
+    byCategory: {},
+    byCompound: {},
+    byMonth: {},
+    settled: 0,
+    settledWithinSubdistrict: 0,
+    failed: 0,
+    settledWithinSubdistrictRate: null,
+    resolutionRate: null,
+    performanceRate: null,
+    satisfaction: null,
+    medianDaysToSettle: null,
+    overdue: 0,
+    red: 0,
+    recurrences: 0,
+    clauses: { checked: 0, full: 0, partial: 0, none: 0 },
+    visits: 0,
+  };
+  const days: number[] = [];
+  let satisfied = 0;
+  for (const c of cases) {
+    const x = c.expect;
+    inc(e.byStatus, x.status);
+    inc(e.byTier, x.tier);
+    inc(e.byCategory, c.category);
+    inc(e.byCompound, c.compoundId);
+    inc(e.byMonth, c.regDay.slice(0, 7));
+    if (x.settled) {
+      e.settled++;
+      if (x.settledTier === 'community' || x.settledTier === 'subdistrict') e.settledWithinSubdistrict++;
+      days.push(workingDays(calendar, c.regDay, x.signDay!));
+      for (const p of finalClauses(x.visits)) {
+        e.clauses.checked++;
+        e.clauses[p]++;
+      }
+    }
+    if (x.failed) e.failed++;
+    for (const v of x.visits) {
+      e.visits++;
+      if (v.satisfaction >= satisfiedAtLeast) satisfied++;
+    }
+    if (x.everOverdue) e.overdue++;
+    if (x.red) e.red++;
+    if ((links.get(c.n) ?? []).length > 0) e.recurrences++;
+  }
+  const ratio = (n: number, d: number) => (d > 0 ? n / d : null);
+  e.settledWithinSubdistrictRate = ratio(e.settledWithinSubdistrict, e.settled);
+  e.resolutionRate = ratio(e.settled, e.settled + e.failed);
+  e.performanceRate = ratio(e.clauses.full, e.clauses.checked);
+  e.satisfaction = ratio(satisfied, e.visits);
+  e.medianDaysToSettle = median(days);
+  return e;
+}
+
+export interface ExpectedCompany {
+  disputes: number;
+  recurrences: number;
+  nonPerformance: number;
+  byCategory: Record<string, number>;
+  caseNos: string[];
+}
+
+/** Per property company (respondent organisations without orgType owners_committee / other). */
+export function expectedCompanies(plan: DistrictPlan, keep: (c: PlannedCase) => boolean = () => true): Map<string, ExpectedCompany> {
+  const links = expectedLinks(plan);
+  const out = new Map<string, ExpectedCompany>();
+  for (const c of plan.cases.filter(keep)) {
+    if (!c.company) continue;
+    const e = out.get(c.company) ?? { disputes: 0, recurrences: 0, nonPerformance: 0, byCategory: {}, caseNos: [] };
+    e.disputes++;
+    inc(e.byCategory, c.category);
+    e.caseNos.push(c.caseNo!);
+    if ((links.get(c.n) ?? []).some((l) => l.reasons.includes('category'))) e.recurrences++;
+    // both clauses fall to the company: clause 1 names it (p2), clause 2 names nobody and it is the respondent
+    if (c.expect.settled && finalClauses(c.expect.visits).some((p) => p !== 'full')) e.nonPerformance++;
+    out.set(c.company, e);
+  }
+  return out;
+}
