@@ -16,6 +16,7 @@ import {
   type EventType,
   type Outcome,
   type Status,
+  USER_EVENT_TYPES,
 } from '../../workflows/vocabulary.ts';
 import type { Directory } from '../engine/directory.ts';
 import { NotFound } from '../engine/errors.ts';
@@ -240,29 +241,10 @@ export function historyView(events: EventRecord[], opts: { personalData: boolean
 
 /** Events a party sees in the tracking view; internal steps (expert invitations, recusal requests,
  * timer warnings) stay with the staff. */
-export const PUBLIC_EVENTS: ReadonlySet<string> = new Set<EventType>([
-  'REGISTER',
-  'ACCEPT',
-  'DECLINE',
-  'ASSIGN',
-  'SCHEDULE_SESSION',
-  'RECORD_SESSION',
-  'EXTEND_DEADLINE',
-  'REACH_AGREEMENT',
-  'SIGN_AGREEMENT',
-  'MEDIATION_FAILED',
-  'ESCALATE',
-  'REFER_TO_COURT',
-  'TERMINATE',
-  'WITHDRAW',
-  'COURT_ACCEPT',
-  'COURT_RETURN',
-  'REQUEST_CONFIRMATION',
-  'CONFIRMATION_RESULT',
-  'RECORD_FOLLOW_UP',
-  'CLOSE',
-  'REOPEN',
-]);
+const STAFF_ONLY_EVENTS: ReadonlySet<string> = new Set<EventType>(['REQUEST_RECUSAL', 'INVITE_EXPERT', 'ADD_OPINION']);
+export const PUBLIC_EVENTS: ReadonlySet<string> = new Set<string>(
+  ['REGISTER', ...USER_EVENT_TYPES].filter((t) => !STAFF_ONLY_EVENTS.has(t)),
+);
 
 const ROLE_WORDS: Record<string, Label> = {
   mediator: { zh: '调解员', en: 'mediator' },
