@@ -26,7 +26,7 @@ const PASSWORD = 'demo-pass-2026';
 async function serve(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'wuye-bench-api-'));
   const { loadConfig } = await import('../server/config.ts');
-  const { startServer } = await import('../server/main.ts');
+  const { startServer } = await import('../server/wiring.ts');
   const express = (await import('express')).default;
   const config = loadConfig({ NODE_ENV: 'development', DATA_DIR: dir, TEST_CLOCK: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', DEMO_PASSWORD: PASSWORD, PASSWORD_SCRYPT_LOG_N: '12' });
   const running = await startServer(config, { listen: false });

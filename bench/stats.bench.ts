@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../server/config.ts';
-import { startServer } from '../server/main.ts';
+import { startServer } from '../server/wiring.ts';
 import { projectOversight } from '../server/oversight/facts.ts';
 import { FactsIndex } from '../server/oversight/memory.ts';
 import { computeStats, type Grouping } from '../server/oversight/stats.ts';

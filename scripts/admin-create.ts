@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { hashPassword, MAX_PASSWORD_LENGTH, scryptParamsFor } from '../server/auth/passwords.ts';
 import { ConfigError, loadConfig } from '../server/config.ts';
-import { openStore } from '../server/main.ts';
+import { openStore } from '../server/store/open.ts';
 import type { Store, UserRecord } from '../server/store/port.ts';
 
 const MIN_PASSWORD_LENGTH = 12;

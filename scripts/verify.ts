@@ -4,7 +4,7 @@
 // Reads the same configuration as the server (DATA_DIR or MONGODB_URI); writes nothing.
 import { ConfigError, loadConfig, type Config } from '../server/config.ts';
 import { verifyStore } from '../server/http/admin.routes.ts';
-import { openStore } from '../server/main.ts';
+import { openStore } from '../server/store/open.ts';
 
 async function run(): Promise<number> {
   let config: Readonly<Config>;

@@ -1,9 +1,9 @@
 // The HTTP application: security headers, CORS, body limits, request logging, authentication,
 // CSRF, the routers, the API description, 404 and the one error middleware — in that order.
-// main.ts builds the store, engine and logger and passes them in; nothing here reads process.env.
+// server/wiring.ts builds the store, engine and logger and passes them in; nothing here reads process.env.
 //
 // Adding routes: a router module exports a function returning RouteDef[] (see http/validate.ts)
-// and main.ts passes it in `routers`. Pages, static files, sockets: `mount` / `mountEarly` hooks.
+// and server/wiring.ts passes it in `routers`. Pages, static files, sockets: `mount` / `mountEarly` hooks.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookieParser from 'cookie-parser';

@@ -1,4 +1,4 @@
-// Environment → validated, typed, frozen configuration. Read once at start (main.ts, scripts) and
+// Environment → validated, typed, frozen configuration. Read once at start (server/main.ts, scripts) and
 // passed in; nothing else reads process.env. Every variable is listed, with its default, in
 // .env.example.
 import Joi from 'joi';

@@ -10,7 +10,7 @@ import { hashPassword, MAX_PASSWORD_LENGTH, scryptParamsFor } from '../auth/pass
 import { isoShanghai } from '../engine/clock.ts';
 import { Duplicate, ValidationFailed } from '../engine/errors.ts';
 import { verifyChain } from '../engine/hash-chain.ts';
-import type { RuntimeSettings, Services } from '../main.ts';
+import type { RuntimeSettings, Services } from '../services.ts';
 import { rolesFor } from '../policy.ts';
 import type { Store, UserRecord } from '../store/port.ts';
 import { publicUser } from './auth.routes.ts';

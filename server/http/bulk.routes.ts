@@ -4,7 +4,7 @@
 // whose source reference is registered already are skipped as duplicates; the report says what was
 // created (with each case's access code, shown this once), what was skipped and why rows failed.
 import Joi from 'joi';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import type { IntakeRequest } from '../engine/engine.ts';
 import { DomainError, ValidationFailed } from '../engine/errors.ts';
 import { bodiesWithin, rolesFor } from '../policy.ts';

@@ -20,7 +20,7 @@ import {
 } from '../../workflows/vocabulary.ts';
 import type { Directory } from '../engine/directory.ts';
 import { NotFound } from '../engine/errors.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { canReadCase, canSeePersonalData, viewParties, type Jurisdiction, type Viewer } from '../policy.ts';
 import { maskAddress, maskedText, maskIdNumber, maskPhone } from '../privacy/mask.ts';
 import type { Body, CaseRecord, EventRecord, UserRecord } from '../store/port.ts';

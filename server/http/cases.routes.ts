@@ -7,7 +7,7 @@ import Joi from 'joi';
 import type { UserEventType } from '../../workflows/vocabulary.ts';
 import type { IntakeRequest } from '../engine/engine.ts';
 import { DomainError, EventNotAllowed, ValidationFailed } from '../engine/errors.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { bodiesWithin, canSeePersonalData, caseScope, rolesFor } from '../policy.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
 import { actorOf, caseListItem, caseView, historyView, orgOf, readableCase, relatedCasesFor } from './case-view.ts';

@@ -3,7 +3,7 @@
 import Joi from 'joi';
 import { isoShanghai } from '../engine/clock.ts';
 import type { IntakeRequest } from '../engine/engine.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { rolesFor } from '../policy.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
 import { shanghaiDate } from '../../workflows/calendar/calendar.ts';

@@ -6,7 +6,7 @@ import Joi from 'joi';
 import { issueDocument } from '../documents/issue.ts';
 import { DOCUMENT_KINDS } from '../documents/templates.ts';
 import { NotFound } from '../engine/errors.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { canReadCase, rolesFor } from '../policy.ts';
 import type { DocumentRecord } from '../store/port.ts';
 import { actorOf, orgOf, readableCase } from './case-view.ts';

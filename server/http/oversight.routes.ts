@@ -3,7 +3,7 @@
 // Supervisors and administrators see everything; mediators their own jurisdiction (policy.ts).
 // Everything is read from the oversight projection (server/oversight), never by re-reading cases.
 import Joi from 'joi';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { DomainError, NotFound, ValidationFailed } from '../engine/errors.ts';
 import { registerErrorStatus } from './errors.ts';
 import { canReadCase, caseScope, rolesFor, type Jurisdiction } from '../policy.ts';
@@ -335,7 +335,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         };
         await saveOversightSettings(store, next);
         if (body.recurrenceDays !== undefined) {
-          // the runtime settings are main.ts's: change the live object and save it whole
+          // the runtime settings are the wiring's: change the live object and save it whole
           services.settings.recurrenceDays = body.recurrenceDays;
           await store.settings.put('runtime', services.settings);
         }

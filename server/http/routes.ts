@@ -1,6 +1,6 @@
-// The product's API routers (API.md), in the order they are mounted. main.ts loads this module
+// The product's API routers (API.md), in the order they are mounted. server/wiring.ts imports this module
 // and mounts every router after the sign-in routes.
-import type { RouterFactory } from '../main.ts';
+import type { RouterFactory } from '../services.ts';
 import { adminRoutes } from './admin.routes.ts';
 import { bulkRoutes } from './bulk.routes.ts';
 import { casesRoutes } from './cases.routes.ts';

@@ -7,7 +7,7 @@ import Joi from 'joi';
 import { checkAccessCodeAsync, hashAccessCode } from '../engine/engine.ts';
 import { NotFound, RateLimited, ValidationFailed } from '../engine/errors.ts';
 import { createMemoryAccessCodeLimiter, type AccessCodeLimiter } from '../live/handshake.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { residentView } from './case-view.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 

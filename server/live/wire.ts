@@ -1,11 +1,11 @@
-// How the product plugs the live layer in (loaded by server/main.ts): staff authenticate with their
+// How the product plugs the live layer in (wired by server/wiring.ts): staff authenticate with their
 // session token (or the pages' httpOnly session cookie), residents with case number + access code,
 // and wrong codes share one count with GET /api/track and /track.
 import { lookupSession } from '../auth/sessions.ts';
 import { SESSION_COOKIE } from '../http/auth.routes.ts';
 import { actorOf, orgOf } from '../http/case-view.ts';
 import { accessCodeLimiterFor } from '../http/track.routes.ts';
-import type { LiveFactory } from '../main.ts';
+import type { LiveFactory } from '../services.ts';
 import { caseReadCheck, createLive } from './index.ts';
 
 function tokenFromCookie(header: string): string | null {

@@ -11,7 +11,7 @@ import { categoryKey, recurrenceKeys } from './keys.ts';
 export const DEFAULT_RECURRENCE_DAYS = 365;
 const DAY_MS = 86_400_000;
 
-/** The window in days: the runtime setting `recurrenceDays` (server/main.ts RuntimeSettings), default 365. */
+/** The window in days: the runtime setting `recurrenceDays` (server/services.ts RuntimeSettings), default 365. */
 export async function recurrenceWindowDays(store: Store): Promise<number> {
   const saved = await store.settings.get<{ recurrenceDays?: unknown }>('runtime');
   const days = Number(saved?.recurrenceDays);

@@ -1,6 +1,6 @@
 // Oversight settings an administrator may change at run time (store settings key 'oversight'):
 // the company warning rules and what counts as a satisfied visit. The recurrence window is the
-// runtime setting `recurrenceDays` (server/main.ts), read by recurrence.ts.
+// runtime setting `recurrenceDays` (server/services.ts RuntimeSettings), read by recurrence.ts.
 import type { Store } from '../store/port.ts';
 
 export const COLOURS = ['green', 'yellow', 'orange', 'red'] as const;

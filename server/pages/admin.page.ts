@@ -5,7 +5,7 @@
 import type { Application, Request, Response } from 'express';
 import { CATEGORIES, ROLES } from '../../workflows/vocabulary.ts';
 import { DomainError, ValidationFailed } from '../engine/errors.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import type { OrgNode } from '../seed/demo.ts';
 import { apiCaller, formErrors, type ApiCall } from './api-call.ts';
 import { base, langFor, orgOf, render, requireRole, setFlash } from './context.ts';

@@ -1,7 +1,7 @@
 // A case as one row of a list (workbench, court inbox, an expert's cases), and the order lists use:
 // the worst deadline warning first (red, orange, yellow, blue), then the nearest due date.
 import type { WarningLevel } from '../../workflows/vocabulary.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import type { CaseRecord, DeadlineView } from '../store/port.ts';
 import { t, type Lang } from './i18n.ts';
 import { vocab } from './render.ts';

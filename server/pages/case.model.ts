@@ -6,7 +6,7 @@ import type { EventType } from '../../workflows/vocabulary.ts';
 import { whyNot, type IssueInput } from '../documents/issue.ts';
 import { DOCUMENT_KINDS } from '../documents/templates.ts';
 import { DOCUMENT_TITLES } from '../documents/view.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { canSeePersonalData, mayUse, viewParties } from '../policy.ts';
 import { maskedText } from '../privacy/mask.ts';
 import type { Org } from '../seed/demo.ts';

@@ -5,7 +5,7 @@ import type { Application, Request, RequestHandler, Response } from 'express';
 import { USER_EVENT_TYPES, type EventType } from '../../workflows/vocabulary.ts';
 import { DOCUMENT_TITLES } from '../documents/view.ts';
 import { DomainError, EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from '../engine/errors.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { canReadCase, canSeePersonalData } from '../policy.ts';
 import type { Org } from '../seed/demo.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';

@@ -4,7 +4,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Actor } from '../../workflows/case.types.ts';
 import type { Role } from '../../workflows/vocabulary.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { loadOrg, type Org } from '../seed/demo.ts';
 import type { UserRecord } from '../store/port.ts';
 import { langOf, t, type Lang } from './i18n.ts';

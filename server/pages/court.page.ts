@@ -3,7 +3,7 @@
 // with their forms inline, and /court/delegations to delegate a new case. The referral package is
 // read on the case page, where everything about the case is in one place.
 import type { Application, Request, Response } from 'express';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { caseScope } from '../policy.ts';
 import type { CaseRecord } from '../store/port.ts';
 import { apiCaller } from './api-call.ts';

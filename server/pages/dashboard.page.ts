@@ -6,7 +6,7 @@
 // exported through GET /api/ledger and reconciled (对账销号) with POST /dashboard/reconcile.
 import type { Application, Request, Response } from 'express';
 import { DomainError } from '../engine/errors.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { apiCaller, type ApiCall } from './api-call.ts';
 import { SEVERITY } from './case-rows.ts';
 import { orgOf as policyOrg } from '../http/case-view.ts';

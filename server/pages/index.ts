@@ -4,7 +4,7 @@
 // policy directly with the signed-in user and redirect (PRG). Scripts in public/js only add live
 // updates and charts: every form works without them.
 //
-// main.ts mounts `mountEarly` before body parsing and authentication (static files) and `mount` after
+// server/wiring.ts mounts `mountEarly` before body parsing and authentication (static files) and `mount` after
 // the API routers (pages, then the pages' 404 and error pages; /api/* keeps its JSON answers).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import express, { type Application, type ErrorRequestHandler, type Request } fro
 import type { MountHook } from '../app.ts';
 import { DomainError } from '../engine/errors.ts';
 import { STATUS_BY_CODE } from '../http/errors.ts';
-import type { MountFactory, Services } from '../main.ts';
+import type { MountFactory, Services } from '../services.ts';
 import { adminPages } from './admin.page.ts';
 import { casePages } from './case.page.ts';
 import { renderStatus } from './context.ts';

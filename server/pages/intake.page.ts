@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Application, Request, Response } from 'express';
 import { DomainError, ValidationFailed } from '../engine/errors.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { canReadCase } from '../policy.ts';
 import type { Org } from '../seed/demo.ts';
 import { CATEGORIES, CHANNELS } from '../../workflows/vocabulary.ts';

@@ -4,7 +4,7 @@
 import type { Application, Request, Response } from 'express';
 import { DomainError, RateLimited } from '../engine/errors.ts';
 import { findRoute, runBefore } from './api-call.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { base, langFor, render, safeNext, setFlash, userOf } from './context.ts';
 import { t } from './i18n.ts';
 

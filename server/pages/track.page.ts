@@ -6,7 +6,7 @@
 import type { Application, Request, Response } from 'express';
 import { residentView } from '../http/case-view.ts';
 import { accessCodeLimiterFor } from '../http/track.routes.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import type { CaseRecord, EventRecord } from '../store/port.ts';
 import { base, langFor, render } from './context.ts';
 import { t, type Lang } from './i18n.ts';

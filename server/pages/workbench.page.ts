@@ -3,7 +3,7 @@
 // court liaison's inbox; an expert's invited cases; for administrators every case.
 import type { Application, Request, Response } from 'express';
 import { CATEGORIES, STATUSES, TIERS } from '../../workflows/vocabulary.ts';
-import type { Services } from '../main.ts';
+import type { Services } from '../services.ts';
 import { caseScope } from '../policy.ts';
 import type { Org } from '../seed/demo.ts';
 import type { CaseFilter, CaseRecord, UserRecord } from '../store/port.ts';

@@ -83,7 +83,7 @@ export const DEMO_SCRYPT: Readonly<ScryptParams> = Object.freeze({ logN: 12, r: 
 
 /**
  * Seeds the demo district, its bodies and accounts — only into a store without users. Callers
- * make sure this never runs in production (main.ts checks config.isProduction).
+ * make sure this never runs in production (server/wiring.ts checks config.isProduction).
  */
 export async function seedDemo(
   store: Store,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '../../server/config.ts';
-import { startServer, type Running } from '../../server/main.ts';
+import { startServer, type Running } from '../../server/wiring.ts';
 
 export const PASSWORD = 'demo-pass-2026';
 export const DEMO = ['admin', 'med.c1', 'med.c2', 'med.s1', 'med.d', 'court.liaison', 'expert.law'] as const;

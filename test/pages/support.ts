@@ -1,68 +1,17 @@
 // Starts the real product for the page tests (supertest) and the browser tests (Chromium): the
 // product's startServer() with a test configuration, the embedded store in a temp folder, the demo
 // district and the manual clock. Browser sessions are the pages' own: a signed cookie from /login.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import request from 'supertest';
-import { lookupSession } from '../../server/auth/sessions.ts';
 import { loadConfig } from '../../server/config.ts';
-import { SESSION_COOKIE } from '../../server/http/auth.routes.ts';
-import { actorOf, orgOf } from '../../server/http/case-view.ts';
-import { accessCodeLimiterFor } from '../../server/http/track.routes.ts';
-import { caseReadCheck, createLive } from '../../server/live/index.ts';
-import { startServer, type Extensions, type LiveFactory, type RouterFactory, type Running } from '../../server/main.ts';
+import { startServer, type Running } from '../../server/wiring.ts';
 
 export const PASSWORD = 'demo-pass-2026';
 export const START = '2026-11-23T09:00:00+08:00';
 /** 华阳花园: the first compound of med.c1's community */
 export const COMPOUND = 'ou-k1-1-1';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const serverDir = path.join(here, '../../server');
-
-/**
- * The live layer when the product does not wire one yet (server/live/wire.ts missing): socket.io with
- * the pages' session cookie accepted from our own origin, and the access-code limiter shared with
- * GET /api/track and /track.
- */
-const fallbackLive: LiveFactory = async (server, services) => {
-  const live = await createLive(server, {
-    store: services.store,
-    engine: services.engine,
-    authenticateToken: async (token) => {
-      const found = await lookupSession(services.store, token, new Date());
-      return 'failure' in found ? { failure: found.failure } : actorOf(found.user, services.directory);
-    },
-    canReadCase: caseReadCheck(services.store, () => orgOf(services.directory)),
-    options: {
-      accessCodeLimiter: accessCodeLimiterFor(services),
-      tokenFromCookie: (header) => {
-        for (const part of header.split(';')) {
-          const [k, ...v] = part.trim().split('=');
-          if (k === SESSION_COOKIE) return decodeURIComponent(v.join('='));
-        }
-        return null;
-      },
-      pollMs: 50,
-    },
-  });
-  return { kick: () => live.relay.kick(), close: () => live.close() };
-};
-
-/** What the product would load by itself, completed where a layer is not wired yet. */
-async function extensions(): Promise<Partial<Extensions>> {
-  const ext: Partial<Extensions> = {};
-  if (!existsSync(path.join(serverDir, 'live/wire.ts'))) ext.live = fallbackLive;
-  // the oversight routes (the dashboard's source) before routes.ts lists them
-  const { routers } = (await import('../../server/http/routes.ts')) as { routers: RouterFactory[] };
-  if (existsSync(path.join(serverDir, 'http/oversight.routes.ts'))) {
-    const { oversightRoutes } = (await import('../../server/http/oversight.routes.ts')) as { oversightRoutes: RouterFactory };
-    if (!routers.includes(oversightRoutes)) ext.routers = [...routers, oversightRoutes];
-  }
-  return ext;
-}
 
 export interface Product {
   running: Running;
@@ -78,7 +27,7 @@ export async function startProduct(opts: { listen?: boolean; env?: Record<string
     ...loadConfig({ NODE_ENV: 'test', DATA_DIR: dir, TEST_CLOCK: '1', LOG_LEVEL: 'silent', PASSWORD_SCRYPT_LOG_N: '12', LOGIN_IP_MAX_FAILURES: '1000', ...opts.env }),
     port: 0,
   };
-  const running = await startServer(config, { listen: opts.listen ?? false, clockStart: START, extensions: await extensions() });
+  const running = await startServer(config, { listen: opts.listen ?? false, clockStart: START });
   return {
     running,
     url: running.url,

@@ -1,4 +1,4 @@
-// The MongoDB adapter of the storage port (mongoose 9). Selected by server/main.ts when MONGODB_URI
+// The MongoDB adapter of the storage port (mongoose 9). Selected by server/store/open.ts when MONGODB_URI
 // is set. It opens its own connection (mongoose.createConnection, never the global one), registers the
 // models of schemas.ts, builds their indexes, and asks the server what it is: a replica set or a
 // sharded cluster commits with multi-document transactions, a standalone server with the documented

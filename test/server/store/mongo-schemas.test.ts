@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { createRequire } from 'node:module';
 import { loadConfig } from '../../../server/config.ts';
-import { openStore } from '../../../server/main.ts';
+import { openStore } from '../../../server/store/open.ts';
 import {
   auditDoc,
   auditOf,
@@ -498,7 +498,7 @@ describe('mongo adapter without a server', () => {
       await store.close(); // closing what never opened is fine
     });
 
-    it('is what server/main.ts opens when MONGODB_URI is set (without connecting until init)', async () => {
+    it('is what server/store/open.ts opens when MONGODB_URI is set (without connecting until init)', async () => {
       const config = loadConfig({ MONGODB_URI: 'mongodb://127.0.0.1:1/mediation' });
       const store = await openStore(config);
       expect(store.kind).to.equal('mongo');

@@ -1,0 +1,121 @@
+// Wiring: config → store → organisation → engine → scheduler → HTTP app → live updates. Nothing
+// else builds these; `npm start` (server/main.ts), the tests and the benchmarks call startServer()
+// with their own config and get the same product. Routers, pages and the live layer are imported
+// statically: a missing layer is a build error, not a silently smaller product.
+import { createServer, type Server } from 'node:http';
+import type { Application } from 'express';
+import { createCalendar } from '../workflows/calendar/calendar.ts';
+import { DEFAULT_FOLLOW_UP_OFFSETS, DEFAULT_LIMITS, DEFAULT_WARNING_FRACTIONS } from '../workflows/deadlines.ts';
+import { DEFAULT_ROUTING } from '../workflows/routing.ts';
+import { createApp } from './app.ts';
+import type { Config } from './config.ts';
+import { ManualClock, systemClock, type Clock } from './engine/clock.ts';
+import { Directory } from './engine/directory.ts';
+import { Engine } from './engine/engine.ts';
+import { Scheduler } from './engine/scheduler.ts';
+import { routers } from './http/routes.ts';
+import { liveFactory } from './live/wire.ts';
+import { loggerFor, type Logger } from './log.ts';
+import { mount as pageMount, mountEarly as pageMountEarly } from './pages/index.ts';
+import { seedDemo } from './seed/demo.ts';
+import { openStore } from './store/open.ts';
+import type { Store } from './store/port.ts';
+import type { RuntimeSettings, Services } from './services.ts';
+
+export interface Running {
+  app: Application;
+  server: Server;
+  services: Services;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function loadSettings(store: Store): Promise<RuntimeSettings> {
+  const saved = (await store.settings.get<Partial<RuntimeSettings>>('runtime')) ?? {};
+  return {
+    deadlines: saved.deadlines ?? { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
+    routing: saved.routing ?? structuredClone(DEFAULT_ROUTING),
+    calendarYears: saved.calendarYears ?? [],
+    recurrenceDays: saved.recurrenceDays ?? 365,
+  };
+}
+
+export async function startServer(
+  config: Readonly<Config>,
+  opts: { listen?: boolean; store?: Store; logger?: Logger; clockStart?: string } = {},
+): Promise<Running> {
+  const logger = opts.logger ?? loggerFor(config);
+  const store = opts.store ?? (await openStore(config));
+  await store.init();
+  const testClock = config.testClock ? new ManualClock(opts.clockStart ?? new Date()) : null;
+  const clock: Clock = testClock ?? systemClock;
+
+  if (!config.isProduction) {
+    await seedDemo(store, { password: config.demoPassword, now: clock.now().toISOString() });
+  }
+  const settings = await loadSettings(store);
+  const directory = await new Directory(store).refresh();
+  let calendar = createCalendar(settings.calendarYears);
+  let kick = () => {};
+  const engine = new Engine({
+    store,
+    clock,
+    directory,
+    calendar: () => calendar,
+    deadlines: settings.deadlines,
+    routing: settings.routing,
+    onCommitted: () => kick(),
+  });
+  const scheduler = new Scheduler(engine, store, clock, { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs });
+
+  const services: Services = {
+    config,
+    store,
+    logger,
+    clock,
+    testClock,
+    directory,
+    engine,
+    scheduler,
+    settings,
+    calendar: () => calendar,
+    async setCalendarYear(year) {
+      settings.calendarYears = [...settings.calendarYears.filter((y) => y.year !== year.year), year];
+      calendar = createCalendar(settings.calendarYears);
+      await store.settings.put('runtime', settings);
+      await engine.recalculateProvisional();
+    },
+    afterCommit: () => kick(),
+  };
+
+  const app = createApp({
+    config,
+    store,
+    logger,
+    routers: routers.map((f) => f(services)),
+    mountEarly: pageMountEarly.map((f) => f(services)),
+    mount: pageMount.map((f) => f(services)),
+  });
+  const server = createServer(app);
+  const live = await liveFactory(server, services);
+  kick = () => live.kick();
+
+  if (!testClock) scheduler.start(); // with a test clock, timers fire when the clock is moved
+  if (opts.listen !== false) {
+    await new Promise<void>((resolve) => server.listen(config.port, resolve));
+  }
+  const address = server.address();
+  const url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : '';
+  return {
+    app,
+    server,
+    services,
+    url,
+    async close() {
+      await scheduler.stop();
+      await live.close();
+      await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+      await store.close();
+    },
+  };
+}
