@@ -16,6 +16,7 @@ import { Scheduler } from './engine/scheduler.ts';
 import { routers } from './http/routes.ts';
 import { liveFactory } from './live/wire.ts';
 import { loggerFor, type Logger } from './log.ts';
+import { oversightProjection } from './oversight/projection.ts';
 import { mount as pageMount, mountEarly as pageMountEarly } from './pages/index.ts';
 import { seedDemo } from './seed/demo.ts';
 import { openStore } from './store/open.ts';
@@ -64,6 +65,7 @@ export async function startServer(
     calendar: () => calendar,
     deadlines: settings.deadlines,
     routing: settings.routing,
+    oversight: oversightProjection,
     onCommitted: () => kick(),
   });
   const scheduler = new Scheduler(engine, store, clock, { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs });

@@ -9,15 +9,13 @@ import type { Actor, CaseEvent, Command, Delegation, EventFacts, Party } from '.
 import { availableEvents, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
 import { findConflicts, route, type RoutingRules } from '../../workflows/routing.ts';
 import type { Category, Channel, DeadlineKind, EventType, WarningLevel } from '../../workflows/vocabulary.ts';
-import type { CaseRecord, Commit, EventRecord, OutboxEntry, Store, TimerRecord } from '../store/port.ts';
+import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightFacts, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
 import { isoShanghai, type Clock } from './clock.ts';
 import { planDeadlines, noteWarning, worstWarning, type DeadlineSettings } from './deadlines.ts';
 import type { Directory } from './directory.ts';
 import { EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from './errors.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { hashEvent } from './hash-chain.ts';
-import { projectOversight } from '../oversight/facts.ts';
-import { findRelatedCases } from '../oversight/recurrence.ts';
 
 export interface IntakeRequest {
   channel: Channel;
@@ -56,6 +54,17 @@ export interface EngineOptions {
   accessCodeCost?: number;
   /** told after each group commit lands (the live relay sends what was committed) */
   onCommitted?: () => void;
+  /** the oversight read model committed with every event; given by the wiring (server/oversight/projection.ts)
+   * so that the engine does not depend on the oversight layer built on top of it */
+  oversight: OversightProjection;
+}
+
+/** What the engine needs from the oversight layer: the per-case projection and the 回访倒查 look-up at intake. */
+export interface OversightProjection {
+  /** the case's oversight facts after `event`; `prev` is the projection before it (undefined at intake) */
+  project(record: CaseRecord, event: CaseEvent, prev: OversightFacts | undefined, calendar: WorkingCalendar): OversightFacts;
+  /** earlier cases of the compound with the same category or a party in common, recorded on REGISTER */
+  relatedCases(store: Store, probe: { compoundId: string; category: Category; parties: Party[]; at: string }): Promise<RelatedCaseRef[]>;
 }
 
 const SYSTEM: Actor = { id: 'system', username: 'system', role: 'system', name: '系统' };
@@ -64,9 +73,9 @@ const RETRIES = 5;
 export class Engine {
   private readonly committer: GroupCommitter;
   private readonly queues = new Map<string, Promise<void>>();
-  readonly store: Store;
-  readonly clock: Clock;
-  readonly directory: Directory;
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly directory: Directory;
 
   constructor(private opts: EngineOptions) {
     this.store = opts.store;
@@ -156,7 +165,7 @@ export class Engine {
       closedAt: null,
     };
     // 回访倒查 (server/oversight/recurrence.ts): earlier cases of this compound, same category or a party in common
-    const relatedCases = await findRelatedCases(this.store, { compoundId: req.compoundId, category: req.category, parties, at: now });
+    const relatedCases = await this.opts.oversight.relatedCases(this.store, { compoundId: req.compoundId, category: req.category, parties, at: now });
     const data = {
       ...req,
       parties,
@@ -195,22 +204,17 @@ export class Engine {
     return mine;
   }
 
-  private async dispatchNow(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta): Promise<CaseRecord> {
-    for (let attempt = 0; ; attempt++) {
+  private dispatchNow(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta): Promise<CaseRecord> {
+    // a client that names the version it read is told of a concurrent change instead (409)
+    return retryOnConflict(req.expectedVersion === undefined, async () => {
       const record = await this.store.cases.get(caseId);
       if (!record) throw new NotFound('case');
       if (req.expectedVersion !== undefined && req.expectedVersion !== record.version) {
         throw new VersionConflict(caseId, req.expectedVersion, record.version);
       }
       const event: CaseEvent = { type: req.type, data: req.data ?? {}, actor, at: this.now(), facts: this.factsFor(record, req) };
-      const commit = this.decideCommit(record, event, meta);
-      try {
-        return await this.committer.submit(commit);
-      } catch (err) {
-        if (err instanceof VersionConflict && req.expectedVersion === undefined && attempt < RETRIES) continue;
-        throw err;
-      }
-    }
+      return this.committer.submit(this.decideCommit(record, event, meta));
+    });
   }
 
   /** A durable timer came due: its warning or expiry becomes an event in the case's history. */
@@ -218,8 +222,8 @@ export class Engine {
     return this.serially(timer.caseId, () => this.fireTimerNow(timer));
   }
 
-  private async fireTimerNow(timer: TimerRecord): Promise<CaseRecord | null> {
-    for (let attempt = 0; ; attempt++) {
+  private fireTimerNow(timer: TimerRecord): Promise<CaseRecord | null> {
+    return retryOnConflict(true, async () => {
       const record = await this.store.cases.get(timer.caseId);
       const deadline = record?.deadlines.find((d) => d.kind === timer.kind && d.dueAt === timer.deadlineDueAt);
       if (!record || !deadline) {
@@ -235,13 +239,8 @@ export class Engine {
       };
       const commit = this.decideCommit(record, event, {});
       commit.firedTimerId = timer.id;
-      try {
-        return await this.committer.submit(commit);
-      } catch (err) {
-        if (err instanceof VersionConflict && attempt < RETRIES) continue;
-        throw err;
-      }
-    }
+      return this.committer.submit(commit);
+    });
   }
 
   /** A year's holiday schedule arrived: every open case with a provisional deadline gets it
@@ -255,18 +254,12 @@ export class Engine {
       after = page[page.length - 1].id;
       for (const record of page) {
         if (!record.deadlines.some((d) => d.provisional)) continue;
-        for (let attempt = 0; ; attempt++) {
+        await retryOnConflict(true, async () => {
           const current = (await this.store.cases.get(record.id))!;
           const event: CaseEvent = { type: 'DEADLINES_RECALCULATED', data: {}, actor: SYSTEM, at: this.now() };
-          try {
-            await this.committer.submit(this.decideCommit(current, event, {}));
-            changed++;
-            break;
-          } catch (err) {
-            if (err instanceof VersionConflict && attempt < RETRIES) continue;
-            throw err;
-          }
-        }
+          await this.committer.submit(this.decideCommit(current, event, {}));
+        });
+        changed++;
       }
     }
   }
@@ -283,8 +276,6 @@ export class Engine {
   checkAccessCode(record: CaseRecord, code: string): Promise<boolean> {
     return checkAccessCodeAsync(code, record.id, record.accessCodeHash);
   }
-
-
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────
   private factsFor(record: CaseRecord, req: EventRequest): EventFacts | undefined {
@@ -369,7 +360,7 @@ export class Engine {
       closedAt: status === 'closed' ? (ctx.closedAt ?? event.at) : null,
     };
     // the oversight projection (server/oversight/facts.ts): recomputed from this event, committed with it
-    record.oversight = projectOversight(record, event, prev.oversight, this.opts.calendar());
+    record.oversight = this.opts.oversight.project(record, event, prev.oversight, this.opts.calendar());
     return {
       caseId: prev.id,
       expectedVersion: prev.version,
@@ -379,6 +370,21 @@ export class Engine {
       armTimers: plan.armTimers,
       cancelTimerKinds: plan.cancelTimerKinds,
     };
+  }
+}
+
+/**
+ * Runs `attempt` (which reads the case afresh each time) again when another writer committed first,
+ * at most RETRIES more times. With `retry` false a VersionConflict goes straight to the caller.
+ */
+async function retryOnConflict<T>(retry: boolean, attempt: () => Promise<T>): Promise<T> {
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (retry && err instanceof VersionConflict && n < RETRIES) continue;
+      throw err;
+    }
   }
 }
 
