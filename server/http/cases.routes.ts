@@ -11,7 +11,6 @@ import type { Services } from '../services.ts';
 import { bodiesWithin, canSeePersonalData, caseScope, rolesFor } from '../policy.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
 import { actorOf, caseListItem, caseView, historyView, orgOf, readableCase, relatedCasesFor } from './case-view.ts';
-import { registerErrorStatus } from './errors.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
@@ -22,7 +21,6 @@ export class OutOfJurisdiction extends DomainError {
     super('OUT_OF_JURISDICTION', message, details);
   }
 }
-registerErrorStatus('OUT_OF_JURISDICTION', 422);
 
 /** The compound's chain of bodies; an unknown compound is the client's mistake (400). */
 export function compoundChainOr400(services: Services, compoundId: string) {

@@ -5,7 +5,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { DomainError, RateLimited } from '../engine/errors.ts';
 
-export const STATUS_BY_CODE: Record<string, number> = {
+export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   VALIDATION_FAILED: 400,
   BAD_REQUEST: 400,
   INVALID_CREDENTIALS: 401,
@@ -21,16 +21,14 @@ export const STATUS_BY_CODE: Record<string, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   EVENT_NOT_ALLOWED: 422,
+  /** intake or delegation for a compound outside the caller's area (server/http/cases.routes.ts) */
+  OUT_OF_JURISDICTION: 422,
+  /** an XLSX ledger beyond the worksheet limit (server/http/oversight.routes.ts) */
+  EXPORT_TOO_LARGE: 422,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
 };
-
-/** For codes added elsewhere (e.g. a router's own DomainError): register the status once, at load. */
-export function registerErrorStatus(code: string, status: number): void {
-  if (!/^[A-Z][A-Z0-9_]*$/.test(code) || status < 400 || status > 599) throw new RangeError(`bad error mapping ${code} → ${status}`);
-  STATUS_BY_CODE[code] = status;
-}
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
