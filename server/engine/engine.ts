@@ -5,10 +5,11 @@
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, scryptSync, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
-import type { Actor, CaseEvent, Command, Delegation, EventFacts, Party } from '../../workflows/case.types.ts';
+import type { Actor, CaseEvent, Command, Delegation, EventData, EventFacts, Party } from '../../workflows/case.types.ts';
+import { extensionKind } from '../../workflows/case.machine.ts';
 import { availableEvents, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
 import { findConflicts, route, type RoutingRules } from '../../workflows/routing.ts';
-import type { Category, Channel, DeadlineKind, EventType, WarningLevel } from '../../workflows/vocabulary.ts';
+import type { Category, Channel, EventType, UserEventType } from '../../workflows/vocabulary.ts';
 import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightFacts, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
 import { isoShanghai, type Clock } from './clock.ts';
 import { planDeadlines, noteWarning, worstWarning, type DeadlineSettings } from './deadlines.ts';
@@ -33,11 +34,11 @@ export interface IntakeRequest {
   source?: { system: string; ref: string };
 }
 
-export interface EventRequest {
-  type: EventType;
-  data?: Record<string, unknown>;
-  expectedVersion?: number;
-}
+/** An event from a person or another system; its `data` has passed the edge's schema (server/http/schemas.ts
+ * EVENT_DATA, typed against EventData). */
+export type EventRequest<K extends UserEventType = UserEventType> = {
+  [T in K]: { type: T; data?: EventData[T]; expectedVersion?: number };
+}[K];
 
 export interface RequestMeta {
   clientIp?: string | null;
@@ -212,7 +213,8 @@ export class Engine {
       if (req.expectedVersion !== undefined && req.expectedVersion !== record.version) {
         throw new VersionConflict(caseId, req.expectedVersion, record.version);
       }
-      const event: CaseEvent = { type: req.type, data: req.data ?? {}, actor, at: this.now(), facts: this.factsFor(record, req) };
+      // `type` and `data` travel together unchanged (TypeScript cannot follow the pair through the spread)
+      const event = { type: req.type, data: req.data ?? {}, actor, at: this.now(), facts: this.factsFor(record, req) } as CaseEvent;
       return this.committer.submit(this.decideCommit(record, event, meta));
     });
   }
@@ -231,12 +233,10 @@ export class Engine {
         return null;
       }
       const expired = timer.level === 'red';
-      const event: CaseEvent = {
-        type: expired ? 'DEADLINE_EXPIRED' : 'DEADLINE_WARNING',
-        data: expired ? { kind: timer.kind, dueAt: timer.deadlineDueAt } : { kind: timer.kind, level: timer.level, dueAt: timer.deadlineDueAt },
-        actor: SYSTEM,
-        at: this.now(),
-      };
+      const at = this.now();
+      const event: CaseEvent = expired
+        ? { type: 'DEADLINE_EXPIRED', data: { kind: timer.kind, dueAt: timer.deadlineDueAt }, actor: SYSTEM, at }
+        : { type: 'DEADLINE_WARNING', data: { kind: timer.kind, level: timer.level, dueAt: timer.deadlineDueAt }, actor: SYSTEM, at };
       const commit = this.decideCommit(record, event, {});
       commit.firedTimerId = timer.id;
       return this.committer.submit(commit);
@@ -281,7 +281,7 @@ export class Engine {
   private factsFor(record: CaseRecord, req: EventRequest): EventFacts | undefined {
     const ctx = record.snapshot.context;
     if (req.type === 'ASSIGN') {
-      const ids = (req.data?.mediatorIds as string[] | undefined) ?? [];
+      const ids = req.data?.mediatorIds ?? [];
       const users = ids.map((id) => this.directory.user(id));
       const mediatorsValid = ids.length > 0 && users.every((u) => u?.role === 'mediator' && u.active && u.bodyId === ctx.bodyId);
       const profiles = ids.map((id) => this.directory.mediatorProfile(id)).filter((p) => p !== null);
@@ -290,6 +290,10 @@ export class Engine {
     if (req.type === 'INVITE_EXPERT') {
       const u = this.directory.user(String(req.data?.expertId ?? ''));
       return { expertExists: u?.role === 'expert' && u.active };
+    }
+    if (req.type === 'EXTEND_DEADLINE') {
+      const kind = extensionKind(req.data ?? { days: 0, reason: '' }, ctx);
+      return { extension: { kind, running: record.deadlines.some((d) => d.kind === kind) } };
     }
     return undefined;
   }
@@ -305,6 +309,10 @@ export class Engine {
       const details: Record<string, unknown> = { status: decision.status, reason: decision.why };
       if (event.facts?.conflicts?.length) details.conflicts = event.facts.conflicts;
       if (event.facts?.mediatorsValid === false) details.mediators = 'every mediator must be an active mediator of the body holding the case';
+      if (decision.why === 'condition' && event.facts?.extension?.running === false) {
+        const { kind } = event.facts.extension;
+        throw new EventNotAllowed(event.type, `there is no running ${kind} deadline to extend`, { ...details, kind });
+      }
       throw new EventNotAllowed(event.type, why, details);
     }
     return this.buildCommit(record, decision.snapshot, decision.commands, event, meta);
@@ -323,8 +331,7 @@ export class Engine {
     });
     let deadlines = plan.deadlines;
     if (event.type === 'DEADLINE_WARNING' || event.type === 'DEADLINE_EXPIRED') {
-      const level: WarningLevel = event.type === 'DEADLINE_EXPIRED' ? 'red' : (event.data.level as WarningLevel);
-      deadlines = noteWarning(deadlines, event.data.kind as DeadlineKind, level);
+      deadlines = noteWarning(deadlines, event.data.kind, event.type === 'DEADLINE_EXPIRED' ? 'red' : event.data.level);
     }
     const status = statusOf(snapshot);
     const seq = prev.version + 1;

@@ -4,12 +4,11 @@
 // stale expectedVersion is 409. Every change goes through the engine, which records the actor,
 // the time and the client's address in the event and tells the live layer itself.
 import Joi from 'joi';
-import type { UserEventType } from '../../workflows/vocabulary.ts';
-import type { IntakeRequest } from '../engine/engine.ts';
-import { DomainError, EventNotAllowed, ValidationFailed } from '../engine/errors.ts';
+import type { EventRequest, IntakeRequest } from '../engine/engine.ts';
+import { DomainError, ValidationFailed } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import { bodiesWithin, canSeePersonalData, caseScope, rolesFor } from '../policy.ts';
-import type { CaseRecord, UserRecord } from '../store/port.ts';
+import type { UserRecord } from '../store/port.ts';
 import { actorOf, caseListItem, caseView, historyView, orgOf, readableCase, relatedCasesFor } from './case-view.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
@@ -43,15 +42,6 @@ function checkIntakeArea(services: Services, user: UserRecord, compoundId: strin
       compoundId,
       field: 'compoundId',
     });
-  }
-}
-
-/** EXTEND_DEADLINE extends a running deadline; there must be one of that kind to extend. */
-function checkExtension(record: CaseRecord, data: Record<string, unknown> | undefined): void {
-  if (record.status !== 'in_mediation' && record.status !== 'agreement_pending') return; // the workflow answers
-  const kind = (data?.kind as string | undefined) ?? (record.snapshot.context.delegation ? 'delegation' : 'mediation');
-  if (!record.deadlines.some((d) => d.kind === kind)) {
-    throw new EventNotAllowed('EXTEND_DEADLINE', `there is no running ${kind} deadline to extend`, { status: record.status, reason: 'condition', kind });
   }
 }
 
@@ -160,7 +150,7 @@ export function casesRoutes(services: Services): RouteDef[] {
       },
     ),
 
-    defineRoute<{ type: UserEventType; data?: Record<string, unknown>; expectedVersion?: number }>(
+    defineRoute<EventRequest>(
       {
         method: 'post',
         path: '/api/cases/:id/events',
@@ -178,10 +168,9 @@ export function casesRoutes(services: Services): RouteDef[] {
       async ({ params, body, user, req }) => {
         const next = await inCaseLane(params.id, async () => {
           const record = await readableCase(services, user!, params.id);
-          if (body.type === 'EXTEND_DEADLINE') checkExtension(record, body.data);
           return engine.dispatch(
             record.id,
-            { type: body.type, data: body.data ?? {}, expectedVersion: body.expectedVersion },
+            body,
             actorOf(user!, directory),
             { clientIp: req.ip ?? null },
           );

@@ -61,7 +61,8 @@ class Case {
     return this.snapshot.context;
   }
   try(type: EventType, data: Record<string, unknown> = {}, actor: Actor = med(), facts?: CaseEvent['facts']) {
-    return decide(this.version, this.snapshot, { type, data, actor, at: '2026-11-24T10:00:00+08:00', facts });
+    // the driver sends any data, as a client might before validation; the machine must still decide
+    return decide(this.version, this.snapshot, { type, data, actor, at: '2026-11-24T10:00:00+08:00', facts } as CaseEvent);
   }
   send(type: EventType, data: Record<string, unknown> = {}, actor: Actor = med(), facts?: CaseEvent['facts']): this {
     const r = this.try(type, data, actor, facts);
