@@ -265,7 +265,7 @@ export class Engine {
   }
 
   availableEvents(record: CaseRecord, actor: Actor): EventType[] {
-    return availableEvents(record.workflowVersion, record.snapshot as PersistedSnapshot, actor, this.now());
+    return availableEvents(record.workflowVersion, record.snapshot, actor, this.now());
   }
 
   async history(caseId: string): Promise<EventRecord[]> {
@@ -299,7 +299,7 @@ export class Engine {
   }
 
   private decideCommit(record: CaseRecord, event: CaseEvent, meta: RequestMeta): Commit {
-    const decision = decide(record.workflowVersion, record.snapshot as PersistedSnapshot, event);
+    const decision = decide(record.workflowVersion, record.snapshot, event);
     if (!decision.ok) {
       const why = {
         state: `it does not apply while the case is ${decision.status}`,
