@@ -178,6 +178,15 @@ describe('the case workflow', () => {
       expect(c.commands).to.deep.equal([{ type: 'deadline.extend', kind: 'mediation', days: 15 }]);
       expect(c.ctx.extensions[0]).to.include({ days: 15, kind: 'mediation' });
     });
+    it('refuses to extend a deadline the engine finds not running, as a condition, and records nothing', () => {
+      const c = new Case().send('ACCEPT');
+      const none = { extension: { kind: 'delegation' as const, running: false } };
+      expect(c.refuses('EXTEND_DEADLINE', { days: 5, reason: '同意', kind: 'delegation' }, med(), none)).to.equal('condition');
+      expect(c.refuses('EXTEND_DEADLINE', { days: 5, reason: '同意', kind: 'delegation' }, med('b-other'), none)).to.equal('refused');
+      expect(c.ctx.extensions).to.deep.equal([]);
+      c.send('EXTEND_DEADLINE', { days: 5, reason: '同意' }, med(), { extension: { kind: 'mediation', running: true } });
+      expect(c.ctx.extensions).to.have.length(1);
+    });
   });
 
   describe('agreement, signature and effect', () => {
