@@ -6,10 +6,10 @@ import { expect } from 'chai';
 import { transition } from 'xstate';
 import type { Actor, CaseEvent, EventData, EventFacts, IntakeInput } from '../../workflows/case.types.ts';
 import { decide, machineFor, start, stateName, type PersistedSnapshot } from '../../workflows/registry.ts';
+import { intake as fixture } from '../support/workflow.ts';
 import { SYSTEM_EVENT_TYPES, USER_EVENT_TYPES, type EventType } from '../../workflows/vocabulary.ts';
 
 const AT = '2026-11-24T10:00:00+08:00';
-const bodies = { community: 'b-room', subdistrict: 'b-centre', district: 'b-committee', court: 'b-court' };
 const holder: Actor = { id: 'm1', username: 'm1', role: 'mediator', bodyId: 'b-room' };
 const actors: Actor[] = [
   holder,
@@ -20,25 +20,7 @@ const actors: Actor[] = [
   { id: 'system', username: 'system', role: 'system' },
 ];
 
-const intake: IntakeInput = {
-  caseId: 'c1',
-  caseNo: '（2026）示范物调字第00001号',
-  channel: 'walk_in',
-  category: 'leakage',
-  compoundId: 'k1',
-  summary: '漏水',
-  claims: [],
-  householdsInvolved: 1,
-  parties: [
-    { id: 'p1', role: 'applicant', kind: 'person', name: '张三' },
-    { id: 'p2', role: 'respondent', kind: 'organisation', name: '示范物业公司' },
-  ],
-  bodies,
-  tier: 'community',
-  flags: { major: false, specialised: false, escalationRisk: false, majorReasons: [] },
-  delegation: null,
-  at: '2026-11-23T09:00:00+08:00',
-};
+const intake = fixture();
 
 /** a well-formed payload for each event type (the schema's minimum) */
 const DATA: { [K in EventType]: EventData[K] } = {
