@@ -18,6 +18,7 @@ import { GroupCommitter } from './group-commit.ts';
 import { hashEvent } from './hash-chain.ts';
 import { projectOversight } from '../oversight/facts.ts';
 import { findRelatedCases } from '../oversight/recurrence.ts';
+import { DEFAULT_RECURRENCE_DAYS } from '../settings.ts';
 
 export interface IntakeRequest {
   channel: Channel;
@@ -52,6 +53,8 @@ export interface EngineOptions {
   calendar: () => WorkingCalendar;
   deadlines: DeadlineSettings;
   routing: RoutingRules;
+  /** 倒查 look-back window in days (run-time setting; default DEFAULT_RECURRENCE_DAYS) */
+  recurrenceDays?: number;
   /** scrypt cost for access codes; tests may lower it */
   accessCodeCost?: number;
   /** told after each group commit lands (the live relay sends what was committed) */
@@ -76,9 +79,10 @@ export class Engine {
   }
 
   /** An administrator changed the limits or routing rules: they apply from the next event on. */
-  updateSettings(settings: { deadlines?: DeadlineSettings; routing?: RoutingRules }): void {
+  updateSettings(settings: { deadlines?: DeadlineSettings; routing?: RoutingRules; recurrenceDays?: number }): void {
     if (settings.deadlines) this.opts.deadlines = settings.deadlines;
     if (settings.routing) this.opts.routing = settings.routing;
+    if (settings.recurrenceDays) this.opts.recurrenceDays = settings.recurrenceDays;
   }
 
   now(): string {
@@ -156,7 +160,7 @@ export class Engine {
       closedAt: null,
     };
     // 回访倒查 (server/oversight/recurrence.ts): earlier cases of this compound, same category or a party in common
-    const relatedCases = await findRelatedCases(this.store, { compoundId: req.compoundId, category: req.category, parties, at: now });
+    const relatedCases = await findRelatedCases(this.store, { compoundId: req.compoundId, category: req.category, parties, at: now, windowDays: this.opts.recurrenceDays ?? DEFAULT_RECURRENCE_DAYS });
     const data = {
       ...req,
       parties,

@@ -92,7 +92,7 @@ export function documentsRoutes(services: Services): RouteDef[] {
           units: directory.allUnits(),
           users,
           followUpOffsets: services.settings.deadlines.followUpOffsets,
-          calendar: services.calendar(),
+          calendar: services.settings.calendar(),
         });
         await store.audit.append({
           at: now,

@@ -12,9 +12,8 @@ import { computeCompanies } from '../oversight/companies.ts';
 import { ledgerLinePages, ledgerPages, writeLedgerCsv, writeLedgerJson, writeLedgerXlsx, type Names } from '../oversight/ledger.ts';
 import { reconcile } from '../oversight/reconcile.ts';
 import { rebuildOversight } from '../oversight/rebuild.ts';
-import { DEFAULT_RECURRENCE_DAYS, recurrenceWindowDays } from '../oversight/recurrence.ts';
 import { relatedCasesFor } from './case-view.ts';
-import { loadOversightSettings, saveOversightSettings, type OversightSettings } from '../oversight/settings.ts';
+import { patchSchema, type RuntimeSettings, type SettingsPatch } from '../settings.ts';
 import { factsIndexFor } from '../oversight/memory.ts';
 import { computeStats, GROUPINGS } from '../oversight/stats.ts';
 import { readTable, type Table } from '../oversight/tables.ts';
@@ -57,11 +56,16 @@ interface ScopeInput {
   orgUnitId?: string;
 }
 
+/** What /api/oversight/settings shows: the company rules, the satisfied score, the recurrence window. */
+function oversightView(s: Readonly<RuntimeSettings>) {
+  return { companyRules: s.companyRules, satisfiedAtLeast: s.satisfiedAtLeast, recurrenceDays: s.recurrenceDays };
+}
+
 export function oversightRoutes(services: Services): RouteDef[] {
   const { store, directory } = services;
   // cases committed before the projection existed are projected once, in the background; the routes
   // wait for it so they never answer from a half-built projection
-  const ready = rebuildOversight(store, services.calendar()).catch((err: unknown) => {
+  const ready = rebuildOversight(store, services.settings.calendar()).catch((err: unknown) => {
     services.logger.error({ err }, 'oversight projection rebuild failed');
   });
   const settled = async () => {
@@ -130,9 +134,8 @@ export function oversightRoutes(services: Services): RouteDef[] {
       },
       async ({ query, user }) => {
         await settled();
-        const settings = await loadOversightSettings(store);
         return computeStats(index!, scopeOf(user!, query), {
-          satisfiedAtLeast: settings.satisfiedAtLeast,
+          satisfiedAtLeast: services.settings.satisfiedAtLeast,
           groupBy: query.groupBy,
           unitName: names.unit,
         });
@@ -261,8 +264,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
       },
       async ({ query, user }) => {
         await settled();
-        const settings = await loadOversightSettings(store);
-        return computeCompanies(store, scopeOf(user!, query), settings.companyRules);
+        return computeCompanies(store, scopeOf(user!, query), services.settings.companyRules);
       },
     ),
 
@@ -285,7 +287,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         return {
           id: record.id,
           caseNo: record.caseNo,
-          windowDays: await recurrenceWindowDays(store),
+          windowDays: services.settings.recurrenceDays,
           relatedCases: related.map((r) => ({ ...r, readable: true })),
         };
       },
@@ -299,7 +301,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         tags: ['oversight'],
         auth: readers,
       },
-      async () => ({ ...(await loadOversightSettings(store)), recurrenceDays: await recurrenceWindowDays(store) }),
+      () => oversightView(services.settings.all),
     ),
 
     defineRoute(
@@ -310,37 +312,12 @@ export function oversightRoutes(services: Services): RouteDef[] {
         description: 'A colour applies when any listed count reaches its threshold; the most severe colour wins; otherwise green.',
         tags: ['oversight', 'admin'],
         auth: rolesFor('admin'),
-        body: Joi.object({
-          companyRules: Joi.object(
-            Object.fromEntries(
-              ['red', 'orange', 'yellow'].map((c) => [
-                c,
-                Joi.object({
-                  disputes: Joi.number().integer().min(1).max(100_000),
-                  recurrences: Joi.number().integer().min(1).max(100_000),
-                  nonPerformance: Joi.number().integer().min(1).max(100_000),
-                }),
-              ]),
-            ),
-          ),
-          satisfiedAtLeast: Joi.number().integer().min(1).max(5),
-          recurrenceDays: Joi.number().integer().min(0).max(3650),
-        }).min(1),
+        body: patchSchema(['companyRules', 'satisfiedAtLeast', 'recurrenceDays']),
       },
       async ({ body, user, req }) => {
-        const current = await loadOversightSettings(store);
-        const next: OversightSettings = {
-          companyRules: { ...current.companyRules, ...(body.companyRules ?? {}) },
-          satisfiedAtLeast: body.satisfiedAtLeast ?? current.satisfiedAtLeast,
-        };
-        await saveOversightSettings(store, next);
-        if (body.recurrenceDays !== undefined) {
-          // the runtime settings are the wiring's: change the live object and save it whole
-          services.settings.recurrenceDays = body.recurrenceDays;
-          await store.settings.put('runtime', services.settings);
-        }
+        const next = await services.settings.change(body as SettingsPatch);
         void audit(user!, 'oversight.settings', body, req.ip);
-        return { ...next, recurrenceDays: body.recurrenceDays ?? services.settings.recurrenceDays ?? DEFAULT_RECURRENCE_DAYS };
+        return oversightView(next);
       },
     ),
   ];
