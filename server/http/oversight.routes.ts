@@ -5,7 +5,6 @@
 import Joi from 'joi';
 import type { Services } from '../services.ts';
 import { DomainError, NotFound, ValidationFailed } from '../engine/errors.ts';
-import { registerErrorStatus } from './errors.ts';
 import { canReadCase, caseScope, rolesFor, type Jurisdiction } from '../policy.ts';
 import type { OversightQuery, UserRecord } from '../store/port.ts';
 import { computeCompanies } from '../oversight/companies.ts';
@@ -18,7 +17,7 @@ import { loadOversightSettings, saveOversightSettings, type OversightSettings } 
 import { factsIndexFor } from '../oversight/memory.ts';
 import { computeStats, GROUPINGS } from '../oversight/stats.ts';
 import { readTable, type Table } from '../oversight/tables.ts';
-import { acceptUpload, type Upload, XLSX_TYPE } from '../oversight/upload.ts';
+import { acceptUpload, type Upload, XLSX_TYPE } from './upload.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -49,7 +48,6 @@ const scopeQuery = {
 
 /** XLSX exports are built in memory by exceljs; CSV and JSON stream whatever their length. */
 export const MAX_XLSX_ROWS = 100_000;
-registerErrorStatus('EXPORT_TOO_LARGE', 422);
 
 interface ScopeInput {
   from?: string;
