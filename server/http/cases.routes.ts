@@ -11,7 +11,8 @@ import type { Services } from '../services.ts';
 import { canSeePersonalData, caseScope, rolesFor } from '../policy.ts';
 import { registerCase } from '../cases/register.ts';
 import { sendEvent, type EventInput } from '../cases/events.ts';
-import { caseListItem, caseView, historyView, orgOf, readableCase, relatedCasesFor } from './case-view.ts';
+import { caseListItem, caseView, historyView, relatedCasesFor } from '../cases/presenter.ts';
+import { orgOf, readableCase } from './case-view.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 

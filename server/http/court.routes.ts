@@ -5,7 +5,7 @@ import type { Services } from '../services.ts';
 import { rolesFor } from '../policy.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
 import { delegateFromCourt, type DelegationRequest } from '../cases/court.ts';
-import { caseView } from './case-view.ts';
+import { caseView } from '../cases/presenter.ts';
 import { documentMeta } from './documents.routes.ts';
 import { delegationBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';

@@ -12,7 +12,7 @@ import { ledgerLinePages, ledgerPages, writeLedgerCsv, writeLedgerJson, writeLed
 import { reconcile } from '../oversight/reconcile.ts';
 import { rebuildOversight } from '../oversight/rebuild.ts';
 import { DEFAULT_RECURRENCE_DAYS, recurrenceWindowDays } from '../oversight/recurrence.ts';
-import { relatedCasesFor } from './case-view.ts';
+import { relatedCasesFor } from '../cases/presenter.ts';
 import { loadOversightSettings, saveOversightSettings, type OversightSettings } from '../oversight/settings.ts';
 import { factsIndexFor } from '../oversight/memory.ts';
 import { computeStats, GROUPINGS } from '../oversight/stats.ts';
