@@ -161,7 +161,7 @@ async function adminPage(
   const [settings, users, oversight] = await Promise.all([
     api<Settings>('get', '/api/admin/settings', {}, req, res),
     services.store.users.list(),
-    api<OversightSettings>('get', '/api/oversight/settings', {}, req, res).catch(() => null),
+    api<OversightSettings>('get', '/api/oversight/settings', {}, req, res),
   ]);
   const ov = state.oversight?.values ?? (oversight ? oversightValues(oversight) : null);
   const oe = state.oversight?.errors ?? {};
