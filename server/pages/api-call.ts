@@ -1,8 +1,8 @@
-// A page form does what the API does by calling the API's own route definition in-process: the same
-// role check, the same joi schema, the same handler (its jurisdiction checks, per-case lanes, audit
-// entries). The definitions come from the app's route registry (app.locals.routes), which holds
-// every API route by the time the pages are mounted. Errors are the API's DomainErrors; pages turn
-// them into inline messages.
+// STILL TO GO (issue 11, item 3): the admin page (runtime settings, users) and the login page call the
+// API's own route definitions in-process, found in the app's route registry by (method, path). The
+// case pages, intake, the court and the dashboard call the use cases (server/cases/,
+// server/oversight/queries.ts) instead; settings move to server/settings.ts and sign-in to a use
+// case under server/auth/, and then this file goes.
 import type { Application, Request, RequestHandler, Response } from 'express';
 import { Forbidden, Unauthenticated } from '../engine/errors.ts';
 import { routeRegistry, validateInput, type RouteDef } from '../http/validate.ts';
