@@ -84,6 +84,27 @@ export function bodiesWithin(bodyId: string, org: Jurisdiction): string[] {
   return result;
 }
 
+/** The bodies a compound is served by (Directory.compoundChain(...).bodies). */
+export interface CompoundBodies {
+  community: string;
+  court: string;
+}
+
+/**
+ * Intake (登记): mediators register cases for compounds their body serves — its own area and the
+ * areas below; administrators anywhere. The same rule for one case and for every row of a batch.
+ */
+export function mayRegisterIn(user: Viewer, bodies: CompoundBodies, org: Jurisdiction): boolean {
+  if (user.role === 'admin') return true;
+  return !!user.bodyId && bodiesWithin(user.bodyId, org).includes(bodies.community);
+}
+
+/** 委派调解: a court liaison delegates cases in their own court's district only; administrators anywhere. */
+export function mayDelegateIn(user: Viewer, bodies: CompoundBodies): boolean {
+  if (user.role !== 'court_liaison') return true;
+  return bodies.court === user.bodyId;
+}
+
 export type CaseScope = Pick<CaseFilter, 'bodyIds' | 'courtId' | 'expertId'>;
 
 /** The jurisdiction part of a case list filter. `{}` = unrestricted; `{bodyIds: []}` = nothing. */

@@ -4,15 +4,13 @@ import type { Server } from 'node:http';
 import type { MountHook } from './app.ts';
 import type { Config } from './config.ts';
 import type { Clock, ManualClock } from './engine/clock.ts';
-import type { DeadlineSettings } from './engine/deadlines.ts';
 import type { Directory } from './engine/directory.ts';
 import type { Engine } from './engine/engine.ts';
 import type { Scheduler } from './engine/scheduler.ts';
 import type { RouteDef } from './http/validate.ts';
 import type { Logger } from './log.ts';
+import type { Settings } from './settings.ts';
 import type { Store } from './store/port.ts';
-import type { RoutingRules } from '../workflows/routing.ts';
-import type { WorkingCalendar, YearSchedule } from '../workflows/calendar/calendar.ts';
 
 /** Everything a router, a page or the live layer may use. */
 export interface Services {
@@ -25,22 +23,10 @@ export interface Services {
   directory: Directory;
   engine: Engine;
   scheduler: Scheduler;
-  settings: RuntimeSettings;
-  /** the working-day calendar in force (packaged holiday data plus years an administrator added) */
-  calendar(): WorkingCalendar;
-  /** adds or replaces a year's published holiday schedule and saves it */
-  setCalendarYear(year: YearSchedule): Promise<void>;
+  /** run-time settings and the working-day calendar: their one owner */
+  settings: Settings;
   /** called after every commit so live updates go out at once (the poll is the safety net) */
   afterCommit: () => void;
-}
-
-/** Settings an administrator may change at run time; kept in the store (settings). */
-export interface RuntimeSettings {
-  deadlines: DeadlineSettings;
-  routing: RoutingRules;
-  calendarYears: YearSchedule[];
-  /** recurrence look-back window in days (倒查) */
-  recurrenceDays: number;
 }
 
 export type RouterFactory = (services: Services) => readonly RouteDef[];

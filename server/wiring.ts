@@ -4,9 +4,6 @@
 // statically: a missing layer is a build error, not a silently smaller product.
 import { createServer, type Server } from 'node:http';
 import type { Application } from 'express';
-import { createCalendar } from '../workflows/calendar/calendar.ts';
-import { DEFAULT_FOLLOW_UP_OFFSETS, DEFAULT_LIMITS, DEFAULT_WARNING_FRACTIONS } from '../workflows/deadlines.ts';
-import { DEFAULT_ROUTING } from '../workflows/routing.ts';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { ManualClock, systemClock, type Clock } from './engine/clock.ts';
@@ -21,7 +18,8 @@ import { mount as pageMount, mountEarly as pageMountEarly } from './pages/index.
 import { seedDemo } from './seed/demo.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
-import type { RuntimeSettings, Services } from './services.ts';
+import type { Services } from './services.ts';
+import { Settings } from './settings.ts';
 
 export interface Running {
   app: Application;
@@ -29,16 +27,6 @@ export interface Running {
   services: Services;
   url: string;
   close(): Promise<void>;
-}
-
-export async function loadSettings(store: Store): Promise<RuntimeSettings> {
-  const saved = (await store.settings.get<Partial<RuntimeSettings>>('runtime')) ?? {};
-  return {
-    deadlines: saved.deadlines ?? { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
-    routing: saved.routing ?? structuredClone(DEFAULT_ROUTING),
-    calendarYears: saved.calendarYears ?? [],
-    recurrenceDays: saved.recurrenceDays ?? 365,
-  };
 }
 
 export async function startServer(
@@ -54,19 +42,23 @@ export async function startServer(
   if (!config.isProduction) {
     await seedDemo(store, { password: config.demoPassword, now: clock.now().toISOString() });
   }
-  const settings = await loadSettings(store);
+  const settings = await Settings.load(store);
   const directory = await new Directory(store).refresh();
-  let calendar = createCalendar(settings.calendarYears);
   let kick = () => {};
   const engine = new Engine({
     store,
     clock,
     directory,
-    calendar: () => calendar,
+    calendar: () => settings.calendar(),
     deadlines: settings.deadlines,
     routing: settings.routing,
+    recurrenceDays: settings.recurrenceDays,
     oversight: oversightProjection,
     onCommitted: () => kick(),
+  });
+  settings.onChange(async (s, { calendarChanged }) => {
+    engine.updateSettings({ deadlines: s.deadlines, routing: s.routing, recurrenceDays: s.recurrenceDays });
+    if (calendarChanged) await engine.recalculateProvisional();
   });
   const scheduler = new Scheduler(engine, store, clock, { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs });
 
@@ -80,13 +72,6 @@ export async function startServer(
     engine,
     scheduler,
     settings,
-    calendar: () => calendar,
-    async setCalendarYear(year) {
-      settings.calendarYears = [...settings.calendarYears.filter((y) => y.year !== year.year), year];
-      calendar = createCalendar(settings.calendarYears);
-      await store.settings.put('runtime', settings);
-      await engine.recalculateProvisional();
-    },
     afterCommit: () => kick(),
   };
 

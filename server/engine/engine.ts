@@ -17,6 +17,7 @@ import type { Directory } from './directory.ts';
 import { EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from './errors.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { hashEvent } from './hash-chain.ts';
+import { DEFAULT_RECURRENCE_DAYS } from '../settings.ts';
 
 export interface IntakeRequest {
   channel: Channel;
@@ -51,6 +52,8 @@ export interface EngineOptions {
   calendar: () => WorkingCalendar;
   deadlines: DeadlineSettings;
   routing: RoutingRules;
+  /** 倒查 look-back window in days (run-time setting; default DEFAULT_RECURRENCE_DAYS) */
+  recurrenceDays?: number;
   /** scrypt cost for access codes; tests may lower it */
   accessCodeCost?: number;
   /** told after each group commit lands (the live relay sends what was committed) */
@@ -65,7 +68,7 @@ export interface OversightProjection {
   /** the case's oversight facts after `event`; `prev` is the projection before it (undefined at intake) */
   project(record: CaseRecord, event: CaseEvent, prev: OversightFacts | undefined, calendar: WorkingCalendar): OversightFacts;
   /** earlier cases of the compound with the same category or a party in common, recorded on REGISTER */
-  relatedCases(store: Store, probe: { compoundId: string; category: Category; parties: Party[]; at: string }): Promise<RelatedCaseRef[]>;
+  relatedCases(store: Store, probe: { compoundId: string; category: Category; parties: Party[]; at: string; windowDays: number }): Promise<RelatedCaseRef[]>;
 }
 
 const SYSTEM: Actor = { id: 'system', username: 'system', role: 'system', name: '系统' };
@@ -86,9 +89,10 @@ export class Engine {
   }
 
   /** An administrator changed the limits or routing rules: they apply from the next event on. */
-  updateSettings(settings: { deadlines?: DeadlineSettings; routing?: RoutingRules }): void {
+  updateSettings(settings: { deadlines?: DeadlineSettings; routing?: RoutingRules; recurrenceDays?: number }): void {
     if (settings.deadlines) this.opts.deadlines = settings.deadlines;
     if (settings.routing) this.opts.routing = settings.routing;
+    if (settings.recurrenceDays) this.opts.recurrenceDays = settings.recurrenceDays;
   }
 
   now(): string {
@@ -166,7 +170,13 @@ export class Engine {
       closedAt: null,
     };
     // 回访倒查 (server/oversight/recurrence.ts): earlier cases of this compound, same category or a party in common
-    const relatedCases = await this.opts.oversight.relatedCases(this.store, { compoundId: req.compoundId, category: req.category, parties, at: now });
+    const relatedCases = await this.opts.oversight.relatedCases(this.store, {
+      compoundId: req.compoundId,
+      category: req.category,
+      parties,
+      at: now,
+      windowDays: this.opts.recurrenceDays ?? DEFAULT_RECURRENCE_DAYS,
+    });
     const data = {
       ...req,
       parties,

@@ -1,5 +1,6 @@
-// One error type per thing a caller can act on. Domain code never knows HTTP status codes: the
-// mapping lives in exactly one place (server/http/errors.ts).
+// One error type per thing a caller can act on, and the one table of what each code means to a
+// client (STATUS_BY_CODE): the API answers with it (server/http/errors.ts) and the pages render the
+// matching error page (server/pages/index.ts). Domain code throws; only the edges read the table.
 
 export class DomainError extends Error {
   constructor(
@@ -64,3 +65,37 @@ export class RateLimited extends DomainError {
     super('RATE_LIMITED', message);
   }
 }
+
+/** A mediator registering a case for a compound outside their body's area, or a court liaison
+ * delegating one outside their court's district (server/policy.ts mayRegisterIn / mayDelegateIn). */
+export class OutOfJurisdiction extends DomainError {
+  constructor(message: string, details?: unknown) {
+    super('OUT_OF_JURISDICTION', message, details);
+  }
+}
+
+/** Every error code → the HTTP status an edge answers with; an unknown code is 400. Codes thrown as
+ * plain DomainErrors (EXPORT_TOO_LARGE) are listed here too, so a status never depends on which
+ * module happened to load first. */
+export const STATUS_BY_CODE: Record<string, number> = {
+  VALIDATION_FAILED: 400,
+  BAD_REQUEST: 400,
+  INVALID_CREDENTIALS: 401,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  CSRF_TOKEN_INVALID: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  VERSION_CONFLICT: 409,
+  DUPLICATE: 409,
+  IDEMPOTENCY_MISMATCH: 409,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  EVENT_NOT_ALLOWED: 422,
+  OUT_OF_JURISDICTION: 422,
+  EXPORT_TOO_LARGE: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+};

@@ -5,17 +5,18 @@
 import { randomUUID } from 'node:crypto';
 import Joi from 'joi';
 import { CURRENT_VERSION, migrationReport, WORKFLOWS, type PersistedSnapshot } from '../../workflows/registry.ts';
-import { CATEGORIES, ROLES, type Role } from '../../workflows/vocabulary.ts';
+import { ROLES, type Role } from '../../workflows/vocabulary.ts';
 import { hashPassword, MAX_PASSWORD_LENGTH, scryptParamsFor } from '../auth/passwords.ts';
 import { isoShanghai } from '../engine/clock.ts';
 import { Duplicate, ValidationFailed } from '../engine/errors.ts';
 import { verifyChain } from '../engine/hash-chain.ts';
-import type { RuntimeSettings, Services } from '../services.ts';
+import type { Services } from '../services.ts';
+import { patchSchema, yearScheduleSchema, type RuntimeSettings, type SettingsPatch } from '../settings.ts';
 import { rolesFor } from '../policy.ts';
 import type { Store, UserRecord } from '../store/port.ts';
 import { publicUser } from './auth.routes.ts';
 import { id, text } from './schemas.ts';
-import { defineRoute, validateInput, type RouteDef } from './validate.ts';
+import { defineRoute, type RouteDef } from './validate.ts';
 
 // ── the chain check (also `npm run verify`) ────────────────────────────────────────────────────
 
@@ -54,72 +55,9 @@ export async function verifyStore(store: Store, opts: { pageSize?: number } = {}
 
 // ── settings ───────────────────────────────────────────────────────────────────────────────────
 
-const LIMIT_KINDS = ['acceptance', 'mediation', 'delegation', 'entrusted_ordinary', 'entrusted_summary', 'confirmation'] as const;
-
-const limitRule = Joi.object({
-  amount: Joi.number()
-    .integer()
-    .min(1)
-    .when('unit', { is: 'months', then: Joi.number().max(24), otherwise: Joi.number().max(366) })
-    .required(),
-  unit: Joi.string().valid('days', 'working_days', 'months').required(),
-  source: text(500).required().description('the rule behind the limit'),
-});
-
-const fractions = Joi.object({
-  blue: Joi.number().min(0).max(1).required(),
-  yellow: Joi.number().min(0).max(1).required(),
-  orange: Joi.number().min(0).max(1).required(),
-})
-  .custom((f: { blue: number; yellow: number; orange: number }, helpers) => (f.blue <= f.yellow && f.yellow <= f.orange ? f : helpers.error('fractions.order')))
-  .messages({ 'fractions.order': '{{#label}} must satisfy blue <= yellow <= orange' });
-
-const categories = () => Joi.array().items(Joi.string().valid(...CATEGORIES)).unique().max(CATEGORIES.length);
-
-/** Every setting, required: what is saved and used. */
-const settingsSchema = Joi.object({
-  deadlines: Joi.object({
-    limits: Joi.object(Object.fromEntries(LIMIT_KINDS.map((k) => [k, limitRule.required()]))).required(),
-    fractions: fractions.required(),
-    followUpOffsets: Joi.array().items(Joi.number().integer().min(0).max(3650)).min(1).max(10).unique().required().description('回访: days after the performance date'),
-  }).required(),
-  routing: Joi.object({
-    majorHouseholds: Joi.number().integer().min(1).max(100_000).required(),
-    majorAmount: Joi.number().min(0).max(1e12).required(),
-    majorCategories: categories().required(),
-    specialisedCategories: categories().required(),
-  }).required(),
-  recurrenceDays: Joi.number().integer().min(1).max(3650).required().description('倒查 look-back window'),
-});
-
-/** A change: any part may be left out and keeps its current value. */
-const settingsPatch = Joi.object({
-  deadlines: Joi.object({
-    limits: Joi.object(Object.fromEntries(LIMIT_KINDS.map((k) => [k, limitRule]))),
-    fractions,
-    followUpOffsets: Joi.array().items(Joi.number().integer().min(0).max(3650)).min(1).max(10).unique(),
-  }),
-  routing: Joi.object({
-    majorHouseholds: Joi.number().integer().min(1).max(100_000),
-    majorAmount: Joi.number().min(0).max(1e12),
-    majorCategories: categories(),
-    specialisedCategories: categories(),
-  }),
-  recurrenceDays: Joi.number().integer().min(1).max(3650),
-}).min(1);
-
-type SettingsView = Pick<RuntimeSettings, 'deadlines' | 'routing' | 'recurrenceDays'>;
-
-function settingsView(s: RuntimeSettings): SettingsView & { calendarYears: RuntimeSettings['calendarYears'] } {
+/** What GET /api/admin/settings shows and PUT changes (the company rules are /api/oversight/settings'). */
+function settingsView(s: Readonly<RuntimeSettings>) {
   return { deadlines: s.deadlines, routing: s.routing, recurrenceDays: s.recurrenceDays, calendarYears: s.calendarYears };
-}
-
-/** Puts new settings in force: saved with the services, handed to the engine for the next event. */
-function applySettings(services: Services, next: SettingsView): void {
-  services.settings.deadlines = next.deadlines;
-  services.settings.routing = next.routing;
-  services.settings.recurrenceDays = next.recurrenceDays;
-  services.engine.updateSettings({ deadlines: next.deadlines, routing: next.routing });
 }
 
 // ── users ──────────────────────────────────────────────────────────────────────────────────────
@@ -156,29 +94,6 @@ function adminUserView(u: UserRecord, services: Services) {
 }
 
 // ── the calendar ───────────────────────────────────────────────────────────────────────────────
-
-const calendarBody = Joi.object({
-  year: Joi.number().integer().min(2000).max(2100).required(),
-  holidays: Joi.array().items(Joi.string().pattern(/^\d{4}-\d{2}-\d{2}$/)).max(60).unique().required().description('rest days under the notice (放假), YYYY-MM-DD'),
-  workdays: Joi.array().items(Joi.string().pattern(/^\d{4}-\d{2}-\d{2}$/)).max(20).unique().required().description('make-up working days (调休上班), YYYY-MM-DD'),
-  source: text(300).description("the notice's number or address"),
-});
-
-function checkCalendar(body: { year: number; holidays: string[]; workdays: string[] }): void {
-  const problems: Array<{ field: string; in: 'body'; message: string }> = [];
-  const check = (list: string[], field: string) =>
-    list.forEach((d, i) => {
-      const ms = Date.parse(`${d}T00:00:00Z`);
-      if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== d) problems.push({ field: `${field}.${i}`, in: 'body', message: `"${field}[${i}]" is not a real date` });
-      else if (Number(d.slice(0, 4)) !== body.year) problems.push({ field: `${field}.${i}`, in: 'body', message: `"${field}[${i}]" is not in ${body.year}` });
-    });
-  check(body.holidays, 'holidays');
-  check(body.workdays, 'workdays');
-  body.workdays.forEach((d, i) => {
-    if (body.holidays.includes(d)) problems.push({ field: `workdays.${i}`, in: 'body', message: `"workdays[${i}]" is also listed as a holiday` });
-  });
-  if (problems.length) throw new ValidationFailed(problems.length === 1 ? `invalid body: ${problems[0].message}` : 'invalid body: calendar dates', problems);
-}
 
 // ── the routes ─────────────────────────────────────────────────────────────────────────────────
 
@@ -316,7 +231,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         auth: admin,
         responses: { 200: { description: 'the settings in force', schema: Joi.object().unknown() } },
       },
-      () => settingsView(services.settings),
+      () => settingsView(services.settings.all),
     ),
 
     defineRoute(
@@ -326,25 +241,13 @@ export function adminRoutes(services: Services): RouteDef[] {
         summary: 'Change run-time settings (any part may be left out); validated, saved, in force at once for new events',
         tags: ['admin'],
         auth: admin,
-        body: settingsPatch,
+        body: patchSchema(['deadlines', 'routing', 'recurrenceDays']),
         responses: { 200: { description: 'the settings now in force', schema: Joi.object().unknown() } },
       },
       async ({ body, user, req }) => {
-        const current = services.settings;
-        const merged = {
-          deadlines: {
-            limits: { ...current.deadlines.limits, ...(body.deadlines?.limits ?? {}) },
-            fractions: body.deadlines?.fractions ?? current.deadlines.fractions,
-            followUpOffsets: body.deadlines?.followUpOffsets ?? current.deadlines.followUpOffsets,
-          },
-          routing: { ...current.routing, ...(body.routing ?? {}) },
-          recurrenceDays: body.recurrenceDays ?? current.recurrenceDays,
-        };
-        const next = validateInput<SettingsView>(settingsSchema, JSON.parse(JSON.stringify(merged)), 'body', false);
-        applySettings(services, next);
-        await store.settings.put('runtime', services.settings);
+        const next = await services.settings.change(body as SettingsPatch);
         await audit('settings.changed', user!.id, req.ip, { changed: body });
-        return settingsView(services.settings);
+        return settingsView(next);
       },
     ),
 
@@ -355,14 +258,13 @@ export function adminRoutes(services: Services): RouteDef[] {
         summary: "Add or replace a year's published holidays and make-up working days (国务院办公厅 notice)",
         tags: ['admin'],
         auth: admin,
-        body: calendarBody,
+        body: yearScheduleSchema,
         responses: { 200: { description: 'the years the calendar now covers', schema: Joi.object({ year: Joi.number(), coveredYears: Joi.array().items(Joi.number()) }) } },
       },
       async ({ body, user, req }) => {
-        checkCalendar(body);
-        await services.setCalendarYear({ year: body.year, holidays: [...body.holidays].sort(), workdays: [...body.workdays].sort(), ...(body.source ? { source: body.source } : {}) });
+        await services.settings.setCalendarYear(body);
         await audit('calendar.year', user!.id, req.ip, { year: body.year, holidays: body.holidays.length, workdays: body.workdays.length });
-        return { year: body.year, coveredYears: services.calendar().coveredYears() };
+        return { year: body.year, coveredYears: services.settings.calendar().coveredYears() };
       },
     ),
   ];

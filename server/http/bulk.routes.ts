@@ -1,42 +1,20 @@
 // Bulk intake (POST /api/cases/bulk): the 12345 hotline and the grid platform send cases in batches,
 // as a JSON array of intake objects (the shape of POST /api/cases, with source {system, ref}) or as a
-// CSV file (see server/oversight/bulk.ts for its columns). Each row is validated on its own; rows
+// CSV file (see server/cases/bulk.ts for its columns). Each row is validated on its own; rows
 // whose source reference is registered already are skipped as duplicates; the report says what was
 // created (with each case's access code, shown this once), what was skipped and why rows failed.
 import Joi from 'joi';
 import type { Services } from '../services.ts';
-import type { IntakeRequest } from '../engine/engine.ts';
-import { DomainError, ValidationFailed } from '../engine/errors.ts';
-import { bodiesWithin, rolesFor } from '../policy.ts';
-import type { UserRecord } from '../store/port.ts';
-import { bulkIntake, csvRowsToIntake, MAX_BULK_ROWS } from '../oversight/bulk.ts';
+import { ValidationFailed } from '../engine/errors.ts';
+import { rolesFor } from '../policy.ts';
+import { csvRowsToIntake, MAX_BULK_ROWS, registerBulk } from '../cases/bulk.ts';
 import { readTable } from '../oversight/tables.ts';
-import { acceptUpload, type Upload } from '../oversight/upload.ts';
-import { actorOf } from './case-view.ts';
-import { intakeBody } from './schemas.ts';
+import { acceptUpload, type Upload } from './upload.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
 export function bulkRoutes(services: Services): RouteDef[] {
-  const { engine, store, directory } = services;
+  const { directory } = services;
   const roles = rolesFor('cases:intake');
-
-  /** As POST /api/cases: an unknown compound is a validation error; mediators register for the area
-   * their body serves (its own and the areas below), administrators anywhere. */
-  const intakeArea = (user: UserRecord) => (req: IntakeRequest) => {
-    const chain = directory.compoundChain(req.compoundId);
-    if (!chain) {
-      throw new ValidationFailed('"compoundId" is not a compound of the organisation tree', [
-        { field: 'compoundId', message: '"compoundId" is not a compound of the organisation tree (GET /api/org)' },
-      ]);
-    }
-    if (user.role === 'admin') return;
-    const within = user.bodyId ? bodiesWithin(user.bodyId, { units: directory.allUnits(), bodies: directory.allBodies() }) : [];
-    if (!within.includes(chain.bodies.community)) {
-      throw new DomainError('OUT_OF_JURISDICTION', `compound ${chain.compound.name} is outside the area your mediation body serves`, {
-        field: 'compoundId',
-      });
-    }
-  };
 
   /** A CSV upload becomes the rows it holds, so that validation and Idempotency-Key see them. */
   async function rowsOfUpload(upload: Upload): Promise<unknown> {
@@ -82,14 +60,7 @@ export function bulkRoutes(services: Services): RouteDef[] {
           }
           return { line: i + 1, value };
         });
-        const report = await bulkIntake(rows, {
-          engine,
-          store,
-          schema: intakeBody,
-          actor: actorOf(user!, directory),
-          meta: { clientIp: req.ip ?? null },
-          check: intakeArea(user!),
-        });
+        const report = await registerBulk(services, user!, rows, { clientIp: req.ip ?? null });
         res.status(report.summary.created > 0 ? 201 : 200);
         return report;
       },

@@ -1,17 +1,15 @@
-// The JSON a case is shown as, for a given viewer: the staff view (detail and list item), the
-// history, and the residents' tracking view. Who may read a case, and whether they see personal
+// The viewer (actorOf, orgOf, readableCase) and the residents' tracking view; the staff view and
+// the history are server/cases/presenter.ts. Who may read a case, and whether they see personal
 // data in full, is server/policy.ts's decision; this file only applies it. The residents' view is
 // built from a whitelist: nothing from the staff view reaches it by accident.
-import type { Actor, CaseContext } from '../../workflows/case.types.ts';
+import type { Actor } from '../../workflows/case.types.ts';
 import {
   CATEGORY_LABELS,
-  CHANNEL_LABELS,
   EVENT_LABELS,
   OUTCOME_LABELS,
   STATUS_LABELS,
   TIER_LABELS,
   type Category,
-  type Channel,
   type DeadlineKind,
   type EventType,
   type Outcome,
@@ -21,10 +19,8 @@ import {
 import type { Directory } from '../engine/directory.ts';
 import { NotFound } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
-import { canReadCase, canSeePersonalData, viewParties, type Jurisdiction, type Viewer } from '../policy.ts';
-import { maskAddress, maskedText, maskIdNumber, maskPhone } from '../privacy/mask.ts';
-import type { Body, CaseRecord, EventRecord, UserRecord } from '../store/port.ts';
-import { relatedCasesOf, type RelatedCaseView } from '../oversight/recurrence.ts';
+import { canReadCase, type Jurisdiction, type Viewer } from '../policy.ts';
+import type { CaseRecord, EventRecord, UserRecord } from '../store/port.ts';
 
 type Label = { zh: string; en: string };
 
@@ -58,24 +54,7 @@ export async function readableCase(services: Services, user: Viewer, caseId: str
   return record;
 }
 
-// ── masking beyond the parties ─────────────────────────────────────────────────────────────────
-
-const MASKERS: Record<string, (s: string) => string> = { phone: maskPhone, idNumber: maskIdNumber, address: maskAddress };
-
-/** A copy with phone, ID number and address fields masked at any depth, and phone or ID numbers
- * in free text masked too (summaries, notes, reasons). */
-export function maskDeep<T>(value: T): T {
-  if (typeof value === 'string') return maskedText(value) as T;
-  if (Array.isArray(value)) return value.map((v) => maskDeep(v)) as T;
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = typeof v === 'string' && v && MASKERS[k] ? MASKERS[k](v) : maskDeep(v);
-  }
-  return out as T;
-}
-
-// ── the staff view ─────────────────────────────────────────────────────────────────────────────
+// ── labels shared by the staff presenter (server/cases/presenter.ts) and the residents' view ────
 
 export const DEADLINE_LABELS: Record<DeadlineKind, Label> = {
   acceptance: { zh: '受理审查期限', en: 'Decision on acceptance' },
@@ -84,158 +63,6 @@ export const DEADLINE_LABELS: Record<DeadlineKind, Label> = {
   confirmation: { zh: '申请司法确认期限', en: 'Applying for judicial confirmation' },
   follow_up: { zh: '回访', en: 'Follow-up visit' },
 };
-
-function nameRef(directory: Directory, userId: string): { id: string; name: string } {
-  const u = directory.user(userId);
-  return { id: userId, name: u?.name ?? userId };
-}
-
-function bodyRef(body: Body | undefined, id: string) {
-  return { id, name: body?.name ?? id, tier: body?.tier ?? null };
-}
-
-function deadlinesOf(record: CaseRecord) {
-  return record.deadlines
-    .map((d) => ({ kind: d.kind, label: DEADLINE_LABELS[d.kind], startAt: d.startAt, dueAt: d.dueAt, warning: d.warning, provisional: d.provisional }))
-    .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt));
-}
-
-function labels(record: CaseRecord) {
-  return {
-    statusLabel: STATUS_LABELS[record.status],
-    tierLabel: TIER_LABELS[record.tier],
-    categoryLabel: CATEGORY_LABELS[record.category as Category] ?? null,
-    outcomeLabel: record.outcome ? OUTCOME_LABELS[record.outcome] : null,
-  };
-}
-
-export interface ViewOptions {
-  /** override the policy's decision (the one who just typed the data in sees it back) */
-  personalData?: boolean;
-  /** 倒查: the related cases the viewer may read (relatedCasesFor) */
-  related?: RelatedCaseView[];
-}
-
-/** 倒查: earlier cases this one repeats and later ones that repeat it — only those the viewer may read
- * (a list never reveals a case outside the caller's jurisdiction). */
-export async function relatedCasesFor(services: Services, record: CaseRecord, viewer: Viewer): Promise<RelatedCaseView[]> {
-  const org = orgOf(services.directory);
-  const related = await relatedCasesOf(services.store, record.id);
-  const readable = await Promise.all(
-    related.map(async (r) => {
-      const other = await services.store.cases.get(r.id);
-      return other !== null && canReadCase(viewer, other, org);
-    }),
-  );
-  return related.filter((_, i) => readable[i]);
-}
-
-/** The case in a list: enough to choose it, masked per viewer. */
-export function caseListItem(services: Services, record: CaseRecord, viewer: Viewer, opts: ViewOptions = {}) {
-  const { directory } = services;
-  const visible = opts.personalData ?? canSeePersonalData(viewer, record, orgOf(directory));
-  const ctx = record.snapshot.context;
-  const compound = directory.unit(record.compoundId);
-  return {
-    id: record.id,
-    caseNo: record.caseNo,
-    status: record.status,
-    phase: record.phase,
-    tier: record.tier,
-    outcome: record.outcome,
-    category: record.category,
-    channel: record.channel,
-    ...labels(record),
-    compound: { id: record.compoundId, name: compound?.name ?? record.compoundId },
-    body: bodyRef(directory.body(record.bodyId), record.bodyId),
-    summary: visible ? record.summary : maskedText(record.summary),
-    parties: viewParties(ctx.parties, visible).map((p) => ({ id: p.id, role: p.role, kind: p.kind, name: p.name, phone: p.phone })),
-    assignees: record.assignees.map((a) => nameRef(directory, a)),
-    deadlines: deadlinesOf(record),
-    warning: record.warning,
-    overdue: record.overdue,
-    flags: ctx.flags,
-    version: record.version,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-  };
-}
-
-/** The whole case for a staff viewer (GET /api/cases/:id and every answer that changes a case). */
-export function caseView(services: Services, record: CaseRecord, viewer: UserRecord, opts: ViewOptions = {}) {
-  const { directory, engine } = services;
-  const org = orgOf(directory);
-  const visible = opts.personalData ?? canSeePersonalData(viewer, record, org);
-  const text = (s: string | null | undefined) => (s == null ? s : visible ? s : maskedText(s));
-  const ctx: CaseContext = record.snapshot.context;
-  const readable = canReadCase(viewer, record, org);
-  const agreement = ctx.agreement && {
-    draftNo: ctx.agreement.draftNo,
-    draftedAt: ctx.agreement.draftedAt,
-    draft: ctx.agreement.effectiveAt === null,
-    clauses: ctx.agreement.clauses.map((c) => ({ ...c, text: text(c.text) })),
-    performBy: ctx.agreement.performBy,
-    decidesOwnership: ctx.agreement.decidesOwnership,
-    facts: text(ctx.agreement.facts),
-    disputePoints: text(ctx.agreement.disputePoints),
-    responsibilities: text(ctx.agreement.responsibilities),
-    amount: ctx.agreement.amount,
-    signedBy: ctx.agreement.signedBy,
-    effectiveAt: ctx.agreement.effectiveAt,
-  };
-  const referral = ctx.referral && {
-    ...ctx.referral,
-    reason: text(ctx.referral.reason),
-    fromBody: bodyRef(directory.body(ctx.referral.fromBodyId), ctx.referral.fromBodyId),
-  };
-  return {
-    ...caseListItem(services, record, viewer, { personalData: visible }),
-    workflowVersion: record.workflowVersion,
-    channelLabel: CHANNEL_LABELS[record.channel as Channel] ?? null,
-    summary: text(record.summary),
-    claims: ctx.claims.map((c) => text(c)),
-    householdsInvolved: ctx.householdsInvolved,
-    parties: viewParties(ctx.parties, visible),
-    court: record.courtId ? bodyRef(directory.body(record.courtId), record.courtId) : null,
-    experts: ctx.experts.map((e) => nameRef(directory, e)),
-    opinions: ctx.opinions.map((o) => ({ expert: nameRef(directory, o.expertId), text: text(o.text), at: o.at })),
-    recusals: ctx.recusals.map((r) => ({ mediator: nameRef(directory, r.mediatorId), reason: text(r.reason), at: r.at })),
-    conflictOverrides: ctx.conflictOverrides,
-    sessions: ctx.sessions.map((s) => ({ ...s, summary: text(s.summary) })),
-    agreement,
-    confirmation: ctx.confirmation && { ...ctx.confirmation, ruling: text(ctx.confirmation.ruling) },
-    followUps: ctx.followUps.map((f) => ({ ...f, by: nameRef(directory, f.by), note: text(f.note) })),
-    delegation: ctx.delegation,
-    referral,
-    escalations: ctx.escalations.map((e) => ({ ...e, reason: text(e.reason) })),
-    extensions: ctx.extensions.map((e) => ({ ...e, reason: text(e.reason) })),
-    failure: ctx.failure && { ...ctx.failure, reason: text(ctx.failure.reason) },
-    acceptedAt: ctx.acceptedAt,
-    closedAt: record.closedAt,
-    reopenCount: ctx.reopenCount,
-    availableEvents: readable ? engine.availableEvents(record, actorOf(viewer, directory)) : [],
-    /** 倒查: same compound and (same category or same party) within the window */
-    relatedCases: opts.related ?? [],
-  };
-}
-
-export type CaseView = ReturnType<typeof caseView>;
-
-// ── history ────────────────────────────────────────────────────────────────────────────────────
-
-/** Every event in order; event data masked for viewers who may not see personal data. */
-export function historyView(events: EventRecord[], opts: { personalData: boolean; clientAddress: boolean }) {
-  return events.map((e) => ({
-    seq: e.seq,
-    type: e.type,
-    label: EVENT_LABELS[e.type as EventType] ?? null,
-    at: e.at,
-    actor: { id: e.actor.id, username: e.actor.username, role: e.actor.role, ...(e.actor.name ? { name: e.actor.name } : {}) },
-    data: opts.personalData ? e.data : maskDeep(e.data),
-    ...(opts.clientAddress ? { clientIp: e.clientIp ?? null } : {}),
-    hash: e.hash,
-  }));
-}
 
 // ── residents (API.md "Residents") ─────────────────────────────────────────────────────────────
 

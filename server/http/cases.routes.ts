@@ -1,67 +1,20 @@
-// Cases: intake, the list in the caller's jurisdiction, the case, its history, and events.
+// Cases: intake, the list in the caller's jurisdiction, the case, its history, and events. Intake
+// and events are use cases (server/cases/), shared with the pages: a route validates, calls the use
+// case with the signed-in user and presents the result.
 // Reading: a case outside the caller's jurisdiction answers 404, as if it did not exist, and never
 // appears in a list. Sending: the workflow decides who may send what (422 EVENT_NOT_ALLOWED); a
 // stale expectedVersion is 409. Every change goes through the engine, which records the actor,
 // the time and the client's address in the event and tells the live layer itself.
 import Joi from 'joi';
-import type { EventRequest, IntakeRequest } from '../engine/engine.ts';
-import { DomainError, ValidationFailed } from '../engine/errors.ts';
+import type { IntakeRequest } from '../engine/engine.ts';
 import type { Services } from '../services.ts';
-import { bodiesWithin, canSeePersonalData, caseScope, rolesFor } from '../policy.ts';
-import type { UserRecord } from '../store/port.ts';
-import { actorOf, caseListItem, caseView, historyView, orgOf, readableCase, relatedCasesFor } from './case-view.ts';
+import { canSeePersonalData, caseScope, rolesFor } from '../policy.ts';
+import { registerCase } from '../cases/register.ts';
+import { sendEvent, type EventInput } from '../cases/events.ts';
+import { caseListItem, caseView, historyView, relatedCasesFor } from '../cases/presenter.ts';
+import { orgOf, readableCase } from './case-view.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
-
-/** A mediator registering a case for a compound outside their body's area (or a court liaison
- * delegating one outside their court's district). */
-export class OutOfJurisdiction extends DomainError {
-  constructor(message: string, details?: unknown) {
-    super('OUT_OF_JURISDICTION', message, details);
-  }
-}
-
-/** The compound's chain of bodies; an unknown compound is the client's mistake (400). */
-export function compoundChainOr400(services: Services, compoundId: string) {
-  const chain = services.directory.compoundChain(compoundId);
-  if (!chain) {
-    throw new ValidationFailed('invalid body: "compoundId" is not a compound of the organisation tree', [
-      { field: 'compoundId', in: 'body', message: '"compoundId" is not a compound of the organisation tree (GET /api/org)' },
-    ]);
-  }
-  return chain;
-}
-
-/** Mediators register cases for compounds their body serves (its own area and the areas below). */
-function checkIntakeArea(services: Services, user: UserRecord, compoundId: string): void {
-  const chain = compoundChainOr400(services, compoundId);
-  if (user.role === 'admin') return;
-  const within = user.bodyId ? bodiesWithin(user.bodyId, orgOf(services.directory)) : [];
-  if (!within.includes(chain.bodies.community)) {
-    throw new OutOfJurisdiction(`compound ${chain.compound.name} is outside the area your mediation body serves`, {
-      compoundId,
-      field: 'compoundId',
-    });
-  }
-}
-
-/**
- * Events on one case from this process go through one at a time. Without it, concurrent writers
- * on a hot case all read the same version, and the engine's bounded retries can run out (a 409 for
- * a client that never sent expectedVersion). Across processes the engine's retries still apply.
- */
-const lanes = new Map<string, Promise<unknown>>();
-export async function inCaseLane<T>(caseId: string, fn: () => Promise<T>): Promise<T> {
-  const before = lanes.get(caseId) ?? Promise.resolve();
-  const mine = before.then(fn, fn);
-  const settled = mine.catch(() => undefined);
-  lanes.set(caseId, settled);
-  try {
-    return await mine;
-  } finally {
-    if (lanes.get(caseId) === settled) lanes.delete(caseId);
-  }
-}
 
 const caseDoc = Joi.object().description('the case (see API.md "Cases"): id, caseNo, status, phase, tier, parties, deadlines, version, availableEvents, …').unknown();
 
@@ -86,8 +39,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         },
       },
       async ({ body, user, req }) => {
-        checkIntakeArea(services, user!, body.compoundId);
-        const { record, accessCode } = await engine.intake(body, actorOf(user!, directory), { clientIp: req.ip ?? null });
+        const { record, accessCode } = await registerCase(services, user!, body, { clientIp: req.ip ?? null });
         return { case: caseView(services, record, user!, { personalData: true }), accessCode };
       },
     ),
@@ -150,7 +102,7 @@ export function casesRoutes(services: Services): RouteDef[] {
       },
     ),
 
-    defineRoute<EventRequest>(
+    defineRoute<EventInput>(
       {
         method: 'post',
         path: '/api/cases/:id/events',
@@ -166,15 +118,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         },
       },
       async ({ params, body, user, req }) => {
-        const next = await inCaseLane(params.id, async () => {
-          const record = await readableCase(services, user!, params.id);
-          return engine.dispatch(
-            record.id,
-            body,
-            actorOf(user!, directory),
-            { clientIp: req.ip ?? null },
-          );
-        });
+        const next = await sendEvent(services, user!, params.id, body, { clientIp: req.ip ?? null });
         return { case: caseView(services, next, user!) };
       },
     ),

@@ -1,15 +1,11 @@
 // The court liaison's side of 诉调对接: the inbox (referrals to accept or return, confirmation
 // requests to decide, delegated cases in progress) and court-delegated cases (委派调解).
 import Joi from 'joi';
-import { isoShanghai } from '../engine/clock.ts';
-import type { IntakeRequest } from '../engine/engine.ts';
 import type { Services } from '../services.ts';
 import { rolesFor } from '../policy.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
-import { shanghaiDate } from '../../workflows/calendar/calendar.ts';
-import { ValidationFailed } from '../engine/errors.ts';
-import { actorOf, caseView } from './case-view.ts';
-import { compoundChainOr400, OutOfJurisdiction } from './cases.routes.ts';
+import { delegateFromCourt, type DelegationRequest } from '../cases/court.ts';
+import { caseView } from '../cases/presenter.ts';
 import { documentMeta } from './documents.routes.ts';
 import { delegationBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
@@ -27,26 +23,8 @@ export function inboxGroup(record: CaseRecord): InboxGroup {
 const GROUP_ORDER: Record<InboxGroup, number> = { referral: 0, confirmation: 1, delegation: 2, done: 3 };
 const INBOX_SCAN_LIMIT = 5000;
 
-interface DelegationBody extends Omit<IntakeRequest, 'delegation' | 'channel'> {
-  channel?: 'court_delegation';
-  courtRef: string;
-  dueAt: string;
-  mode?: 'delegated' | 'entrusted';
-}
-
-/** The court's due date as the deadline arithmetic wants it: a Shanghai day or instant, not in the past. */
-function dueAtFor(services: Services, dueAt: string): string {
-  const due = /^\d{4}-\d{2}-\d{2}$/.test(dueAt) ? dueAt : isoShanghai(new Date(dueAt));
-  const today = shanghaiDate(isoShanghai(services.clock.now()));
-  const maxDay = shanghaiDate(isoShanghai(new Date(services.clock.now().getTime() + 366 * 86_400_000)));
-  const day = due.slice(0, 10);
-  const problem = day < today ? 'must not be in the past' : day > maxDay ? 'must be within a year' : null;
-  if (problem) throw new ValidationFailed(`invalid body: "dueAt" ${problem}`, [{ field: 'dueAt', in: 'body', message: `"dueAt" ${problem}` }]);
-  return due;
-}
-
 export function courtRoutes(services: Services): RouteDef[] {
-  const { store, directory, engine } = services;
+  const { store, directory } = services;
 
   const courtsOf = (user: UserRecord): string[] =>
     user.role === 'court_liaison' ? (user.bodyId ? [user.bodyId] : []) : directory.allBodies().filter((b) => b.tier === 'court').map((b) => b.id);
@@ -103,7 +81,7 @@ export function courtRoutes(services: Services): RouteDef[] {
       },
     ),
 
-    defineRoute<DelegationBody>(
+    defineRoute<DelegationRequest>(
       {
         method: 'post',
         path: '/api/court/delegations',
@@ -117,17 +95,7 @@ export function courtRoutes(services: Services): RouteDef[] {
         responses: { 201: { description: 'registered', schema: Joi.object({ case: Joi.object().unknown(), accessCode: Joi.string().min(6) }) } },
       },
       async ({ body, user, req }) => {
-        const chain = compoundChainOr400(services, body.compoundId);
-        if (user!.role === 'court_liaison' && chain.bodies.court !== user!.bodyId) {
-          throw new OutOfJurisdiction(`compound ${chain.compound.name} is outside your court's district`, { compoundId: body.compoundId, field: 'compoundId' });
-        }
-        const { courtRef, dueAt, mode, channel: _channel, ...fields } = body;
-        const request: IntakeRequest = {
-          ...fields,
-          channel: 'court_delegation',
-          delegation: { courtRef, dueAt: dueAtFor(services, dueAt), mode: mode ?? 'delegated' },
-        };
-        const { record, accessCode } = await engine.intake(request, actorOf(user!, directory), { clientIp: req.ip ?? null });
+        const { record, accessCode } = await delegateFromCourt(services, user!, body, { clientIp: req.ip ?? null });
         return { case: caseView(services, record, user!, { personalData: true }), accessCode };
       },
     ),

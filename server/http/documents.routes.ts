@@ -3,13 +3,13 @@
 // parties' full particulars, so their HTML is served only to roles that may see personal data
 // (experts read the case view instead) and only for cases the caller may read (else 404).
 import Joi from 'joi';
-import { issueDocument } from '../documents/issue.ts';
 import { DOCUMENT_KINDS } from '../documents/templates.ts';
 import { NotFound } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import { canReadCase, rolesFor } from '../policy.ts';
 import type { DocumentRecord } from '../store/port.ts';
-import { actorOf, orgOf, readableCase } from './case-view.ts';
+import { documentBody, issueCaseDocument } from '../cases/documents.ts';
+import { orgOf, readableCase } from './case-view.ts';
 import { caseIdParams, id } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
@@ -42,7 +42,7 @@ const metaSchema = Joi.object({
 });
 
 export function documentsRoutes(services: Services): RouteDef[] {
-  const { store, directory, engine } = services;
+  const { store, directory } = services;
 
   return [
     defineRoute(
@@ -70,7 +70,7 @@ export function documentsRoutes(services: Services): RouteDef[] {
         tags: ['documents'],
         auth: rolesFor('documents:issue'),
         params: caseIdParams,
-        body: Joi.object({ kind: Joi.string().valid(...DOCUMENT_KINDS).required() }),
+        body: documentBody,
         status: 201,
         responses: {
           201: { description: 'issued', schema: Joi.object({ document: metaSchema }) },
@@ -78,29 +78,7 @@ export function documentsRoutes(services: Services): RouteDef[] {
         },
       },
       async ({ params, body, user, req }) => {
-        const record = await readableCase(services, user!, params.id);
-        const events = await engine.history(record.id);
-        const users = (await store.users.list()).map((u) => ({ id: u.id, name: u.name, username: u.username }));
-        const now = engine.now();
-        const doc = await issueDocument(store, {
-          record,
-          events,
-          kind: body.kind,
-          actor: actorOf(user!, directory),
-          now,
-          bodies: directory.allBodies(),
-          units: directory.allUnits(),
-          users,
-          followUpOffsets: services.settings.deadlines.followUpOffsets,
-          calendar: services.calendar(),
-        });
-        await store.audit.append({
-          at: now,
-          actor: user!.id,
-          action: 'document.issued',
-          ip: req.ip ?? null,
-          detail: { caseId: record.id, caseNo: record.caseNo, documentId: doc.id, kind: doc.kind, version: doc.version, sha256: doc.sha256 },
-        });
+        const doc = await issueCaseDocument(services, user!, params.id, body.kind, { clientIp: req.ip ?? null });
         return { document: documentMeta(doc) };
       },
     ),

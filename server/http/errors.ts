@@ -3,32 +3,10 @@
 // Anything a client can send ends in a 4xx; only our own faults are 500, without details (logged).
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { DomainError, RateLimited } from '../engine/errors.ts';
+import { DomainError, RateLimited, STATUS_BY_CODE } from '../engine/errors.ts';
 
-export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  VALIDATION_FAILED: 400,
-  BAD_REQUEST: 400,
-  INVALID_CREDENTIALS: 401,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  CSRF_TOKEN_INVALID: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  VERSION_CONFLICT: 409,
-  DUPLICATE: 409,
-  IDEMPOTENCY_MISMATCH: 409,
-  IDEMPOTENCY_IN_PROGRESS: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  EVENT_NOT_ALLOWED: 422,
-  /** intake or delegation for a compound outside the caller's area (server/http/cases.routes.ts) */
-  OUT_OF_JURISDICTION: 422,
-  /** an XLSX ledger beyond the worksheet limit (server/http/oversight.routes.ts) */
-  EXPORT_TOO_LARGE: 422,
-  RATE_LIMITED: 429,
-  INTERNAL: 500,
-  UNAVAILABLE: 503,
-};
+// the code → status table is shared with the pages: it lives beside the errors themselves
+export { STATUS_BY_CODE };
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };

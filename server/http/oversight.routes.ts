@@ -5,19 +5,14 @@
 import Joi from 'joi';
 import type { Services } from '../services.ts';
 import { DomainError, NotFound, ValidationFailed } from '../engine/errors.ts';
-import { canReadCase, caseScope, rolesFor, type Jurisdiction } from '../policy.ts';
-import type { OversightQuery, UserRecord } from '../store/port.ts';
-import { computeCompanies } from '../oversight/companies.ts';
-import { ledgerLinePages, ledgerPages, writeLedgerCsv, writeLedgerJson, writeLedgerXlsx, type Names } from '../oversight/ledger.ts';
-import { reconcile } from '../oversight/reconcile.ts';
-import { rebuildOversight } from '../oversight/rebuild.ts';
-import { DEFAULT_RECURRENCE_DAYS, recurrenceWindowDays } from '../oversight/recurrence.ts';
-import { relatedCasesFor } from './case-view.ts';
-import { loadOversightSettings, saveOversightSettings, type OversightSettings } from '../oversight/settings.ts';
-import { factsIndexFor } from '../oversight/memory.ts';
-import { computeStats, GROUPINGS } from '../oversight/stats.ts';
+import { canReadCase, rolesFor, type Jurisdiction } from '../policy.ts';
+import { ledgerLinePages, ledgerPages, writeLedgerCsv, writeLedgerJson, writeLedgerXlsx } from '../oversight/ledger.ts';
+import { relatedCasesFor } from '../cases/presenter.ts';
+import { patchSchema, type RuntimeSettings, type SettingsPatch } from '../settings.ts';
+import { GROUPINGS } from '../oversight/stats.ts';
 import { readTable, type Table } from '../oversight/tables.ts';
-import { acceptUpload, type Upload, XLSX_TYPE } from '../oversight/upload.ts';
+import { acceptUpload, type Upload, XLSX_TYPE } from './upload.ts';
+import { oversightQueries } from '../oversight/queries.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -49,62 +44,18 @@ const scopeQuery = {
 /** XLSX exports are built in memory by exceljs; CSV and JSON stream whatever their length. */
 export const MAX_XLSX_ROWS = 100_000;
 
-interface ScopeInput {
-  from?: string;
-  to?: string;
-  orgUnitId?: string;
+
+/** What /api/oversight/settings shows: the company rules, the satisfied score, the recurrence window. */
+function oversightView(s: Readonly<RuntimeSettings>) {
+  return { companyRules: s.companyRules, satisfiedAtLeast: s.satisfiedAtLeast, recurrenceDays: s.recurrenceDays };
 }
 
 export function oversightRoutes(services: Services): RouteDef[] {
   const { store, directory } = services;
-  // cases committed before the projection existed are projected once, in the background; the routes
-  // wait for it so they never answer from a half-built projection
-  const ready = rebuildOversight(store, services.calendar()).catch((err: unknown) => {
-    services.logger.error({ err }, 'oversight projection rebuild failed');
-  });
-  const settled = async () => {
-    if (!store.oversight) throw new NotFound('oversight (this store has no oversight projection)');
-    await ready;
-  };
-  // statistics are summed from an in-memory copy of the projection, kept current by change number
-  const index = factsIndexFor(store);
-  void ready.then(() => index?.refresh()).catch((err: unknown) => services.logger.error({ err }, 'oversight index warm-up failed'));
-
+  // the projection, the caller's scope and the queries are shared with the dashboard page
+  const oversight = oversightQueries(services);
+  const { settled, index, names, scopeOf, audit } = oversight;
   const org = (): Jurisdiction => ({ units: directory.allUnits(), bodies: directory.allBodies() });
-  const names: Names = {
-    unit: (id) => directory.unit(id)?.name,
-    body: (id) => directory.body(id)?.name,
-  };
-
-  /** The caller's jurisdiction, the period and the org unit asked for, as a projection query. */
-  function scopeOf(user: UserRecord, input: ScopeInput): OversightQuery {
-    const q: OversightQuery = { ...caseScope(user, org()) };
-    delete (q as Record<string, unknown>).courtId;
-    delete (q as Record<string, unknown>).expertId;
-    if (input.from) q.from = DATE_RE.test(input.from) ? `${input.from}T00:00:00.000+08:00` : input.from;
-    if (input.to) q.to = DATE_RE.test(input.to) ? `${input.to}T23:59:59.999+08:00` : input.to;
-    if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) {
-      throw new ValidationFailed('"from" is after "to"', [{ field: 'from', in: 'query', message: '"from" must not be after "to"' }]);
-    }
-    if (input.orgUnitId) {
-      const unit = directory.unit(input.orgUnitId);
-      if (!unit) {
-        throw new ValidationFailed('unknown orgUnitId', [{ field: 'orgUnitId', in: 'query', message: 'no such unit in the organisation tree' }]);
-      }
-      if (unit.kind === 'subdistrict') q.subdistrictId = unit.id;
-      else if (unit.kind === 'community') q.communityId = unit.id;
-      else if (unit.kind === 'compound') q.compoundId = unit.id;
-      else {
-        // a district: its sub-districts' cases (one district per installation today)
-        const subs = directory.allUnits().filter((u) => u.kind === 'subdistrict' && u.parentId === unit.id);
-        if (subs.length === 0) q.bodyIds = [];
-      }
-    }
-    return q;
-  }
-
-  const audit = (user: UserRecord, action: string, detail: unknown, ip: string | undefined) =>
-    store.audit.append({ at: new Date().toISOString(), actor: user.id, action, ip: ip ?? null, detail }).catch(() => {});
 
   const readers = rolesFor('oversight:read');
 
@@ -126,15 +77,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         auth: readers,
         query: Joi.object({ ...scopeQuery, groupBy: Joi.string().valid(...GROUPINGS) }),
       },
-      async ({ query, user }) => {
-        await settled();
-        const settings = await loadOversightSettings(store);
-        return computeStats(index!, scopeOf(user!, query), {
-          satisfiedAtLeast: settings.satisfiedAtLeast,
-          groupBy: query.groupBy,
-          unitName: names.unit,
-        });
-      },
+      async ({ query, user }) => oversight.stats(user!, query),
     ),
 
     defineRoute(
@@ -236,10 +179,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         } else {
           throw new ValidationFailed('send a file (CSV or XLSX) or JSON {rows}', [{ field: 'body', in: 'body', message: 'no list to reconcile' }]);
         }
-        const q = scopeOf(user!, query);
-        const report = await reconcile(store, table, { query: q, names });
-        void audit(user!, 'ledger.reconcile', { from: q.from ?? null, to: q.to ?? null, summary: report.summary }, req.ip);
-        return report;
+        return oversight.reconcile(user!, table, query, req.ip);
       },
     ),
 
@@ -257,11 +197,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         auth: readers,
         query: Joi.object(scopeQuery),
       },
-      async ({ query, user }) => {
-        await settled();
-        const settings = await loadOversightSettings(store);
-        return computeCompanies(store, scopeOf(user!, query), settings.companyRules);
-      },
+      async ({ query, user }) => oversight.companies(user!, query),
     ),
 
     defineRoute(
@@ -283,7 +219,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         return {
           id: record.id,
           caseNo: record.caseNo,
-          windowDays: await recurrenceWindowDays(store),
+          windowDays: services.settings.recurrenceDays,
           relatedCases: related.map((r) => ({ ...r, readable: true })),
         };
       },
@@ -297,7 +233,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         tags: ['oversight'],
         auth: readers,
       },
-      async () => ({ ...(await loadOversightSettings(store)), recurrenceDays: await recurrenceWindowDays(store) }),
+      () => oversightView(services.settings.all),
     ),
 
     defineRoute(
@@ -308,37 +244,12 @@ export function oversightRoutes(services: Services): RouteDef[] {
         description: 'A colour applies when any listed count reaches its threshold; the most severe colour wins; otherwise green.',
         tags: ['oversight', 'admin'],
         auth: rolesFor('admin'),
-        body: Joi.object({
-          companyRules: Joi.object(
-            Object.fromEntries(
-              ['red', 'orange', 'yellow'].map((c) => [
-                c,
-                Joi.object({
-                  disputes: Joi.number().integer().min(1).max(100_000),
-                  recurrences: Joi.number().integer().min(1).max(100_000),
-                  nonPerformance: Joi.number().integer().min(1).max(100_000),
-                }),
-              ]),
-            ),
-          ),
-          satisfiedAtLeast: Joi.number().integer().min(1).max(5),
-          recurrenceDays: Joi.number().integer().min(0).max(3650),
-        }).min(1),
+        body: patchSchema(['companyRules', 'satisfiedAtLeast', 'recurrenceDays']),
       },
       async ({ body, user, req }) => {
-        const current = await loadOversightSettings(store);
-        const next: OversightSettings = {
-          companyRules: { ...current.companyRules, ...(body.companyRules ?? {}) },
-          satisfiedAtLeast: body.satisfiedAtLeast ?? current.satisfiedAtLeast,
-        };
-        await saveOversightSettings(store, next);
-        if (body.recurrenceDays !== undefined) {
-          // the runtime settings are the wiring's: change the live object and save it whole
-          services.settings.recurrenceDays = body.recurrenceDays;
-          await store.settings.put('runtime', services.settings);
-        }
+        const next = await services.settings.change(body as SettingsPatch);
         void audit(user!, 'oversight.settings', body, req.ip);
-        return { ...next, recurrenceDays: body.recurrenceDays ?? services.settings.recurrenceDays ?? DEFAULT_RECURRENCE_DAYS };
+        return oversightView(next);
       },
     ),
   ];

@@ -281,7 +281,10 @@ export async function reconcile(store: Store, table: Table, opts: ReconcileOptio
     const key = canonicalCaseNo(raw);
     const first = rows.get(key);
     if (first) {
-      dupLines.set(key, [...(dupLines.get(key) ?? [first.line]), r.line]);
+      // append in place: copying the list per duplicate made 80,000 identical rows quadratic (issue 15)
+      const lines = dupLines.get(key);
+      if (lines) lines.push(r.line);
+      else dupLines.set(key, [first.line, r.line]);
       continue;
     }
     rows.set(key, { caseNo: raw, line: r.line, cells: r.cells });

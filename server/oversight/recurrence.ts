@@ -8,15 +8,7 @@ import type { RelatedCaseRef, Store } from '../store/port.ts';
 import { MAX_RELATED } from './facts.ts';
 import { categoryKey, recurrenceKeys } from './keys.ts';
 
-export const DEFAULT_RECURRENCE_DAYS = 365;
 const DAY_MS = 86_400_000;
-
-/** The window in days: the runtime setting `recurrenceDays` (server/services.ts RuntimeSettings), default 365. */
-export async function recurrenceWindowDays(store: Store): Promise<number> {
-  const saved = await store.settings.get<{ recurrenceDays?: unknown }>('runtime');
-  const days = Number(saved?.recurrenceDays);
-  return Number.isFinite(days) && days >= 0 ? days : DEFAULT_RECURRENCE_DAYS;
-}
 
 export interface RecurrenceProbe {
   compoundId: string;
@@ -24,14 +16,14 @@ export interface RecurrenceProbe {
   parties: ReadonlyArray<Partial<Party>>;
   /** when the new case is registered (ISO instant) */
   at: string;
-  /** the look-back window in days; default: the runtime setting */
-  windowDays?: number;
+  /** the look-back window in days: the run-time setting `recurrenceDays` (server/settings.ts) */
+  windowDays: number;
 }
 
 /** Earlier cases registered within `windowDays` before `at` (inclusive), the most recent first. */
 export async function findRelatedCases(store: Store, probe: RecurrenceProbe): Promise<RelatedCaseRef[]> {
   if (!store.oversight) return [];
-  const windowDays = probe.windowDays ?? (await recurrenceWindowDays(store));
+  const { windowDays } = probe;
   const until = Date.parse(probe.at);
   const keys = recurrenceKeys(probe.category, probe.parties);
   const cat = categoryKey(probe.category);

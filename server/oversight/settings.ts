@@ -1,7 +1,5 @@
-// Oversight settings an administrator may change at run time (store settings key 'oversight'):
-// the company warning rules and what counts as a satisfied visit. The recurrence window is the
-// runtime setting `recurrenceDays` (server/services.ts RuntimeSettings), read by recurrence.ts.
-import type { Store } from '../store/port.ts';
+// The company warning rules and what counts as a satisfied visit: their types and defaults. They are
+// run-time settings, owned (loaded, validated, saved) by server/settings.ts.
 
 export const COLOURS = ['green', 'yellow', 'orange', 'red'] as const;
 export type Colour = (typeof COLOURS)[number];
@@ -37,17 +35,3 @@ export const DEFAULT_OVERSIGHT_SETTINGS: Readonly<OversightSettings> = Object.fr
   },
   satisfiedAtLeast: 4,
 });
-
-export const SETTINGS_KEY = 'oversight';
-
-export async function loadOversightSettings(store: Store): Promise<OversightSettings> {
-  const saved = (await store.settings.get<Partial<OversightSettings>>(SETTINGS_KEY)) ?? {};
-  return {
-    companyRules: { ...DEFAULT_OVERSIGHT_SETTINGS.companyRules, ...(saved.companyRules ?? {}) },
-    satisfiedAtLeast: saved.satisfiedAtLeast ?? DEFAULT_OVERSIGHT_SETTINGS.satisfiedAtLeast,
-  };
-}
-
-export async function saveOversightSettings(store: Store, s: OversightSettings): Promise<void> {
-  await store.settings.put(SETTINGS_KEY, s);
-}

@@ -7,7 +7,8 @@ import { CATEGORIES, ROLES } from '../../workflows/vocabulary.ts';
 import { DomainError, ValidationFailed } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import type { OrgNode } from '../seed/demo.ts';
-import { apiCaller, formErrors, type ApiCall } from './api-call.ts';
+import { apiCaller, type ApiCall } from './api-call.ts';
+import { formErrors } from './forms.ts';
 import { base, langFor, orgOf, render, requireRole, setFlash } from './context.ts';
 import type { FieldErrors } from './event-forms.ts';
 import { t, type Lang } from './i18n.ts';
@@ -160,7 +161,7 @@ async function adminPage(
   const [settings, users, oversight] = await Promise.all([
     api<Settings>('get', '/api/admin/settings', {}, req, res),
     services.store.users.list(),
-    api<OversightSettings>('get', '/api/oversight/settings', {}, req, res).catch(() => null),
+    api<OversightSettings>('get', '/api/oversight/settings', {}, req, res),
   ]);
   const ov = state.oversight?.values ?? (oversight ? oversightValues(oversight) : null);
   const oe = state.oversight?.errors ?? {};

@@ -124,7 +124,7 @@ export function issueInputFor(m: CaseModelInput, kind: string): IssueInput {
     units: [...m.org.units],
     users: m.users.map((u) => ({ id: u.id, name: u.name, username: u.username })),
     followUpOffsets: m.services.settings.deadlines.followUpOffsets,
-    calendar: m.services.calendar(),
+    calendar: m.services.settings.calendar(),
   };
 }
 

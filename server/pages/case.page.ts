@@ -1,15 +1,18 @@
 // /cases/:id and its forms: POST /cases/:id/events (one event, validated like the API's, then PRG),
 // POST /cases/:id/documents (issue one) and GET /cases/:id/documents/:docId (the issued HTML as
 // issued). Reads follow server/policy.ts: a case the user may not read is a 404 page.
-import type { Application, Request, RequestHandler, Response } from 'express';
+import type { Application, Request, Response } from 'express';
 import { USER_EVENT_TYPES, type EventType } from '../../workflows/vocabulary.ts';
 import { DOCUMENT_TITLES } from '../documents/view.ts';
 import { DomainError, EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from '../engine/errors.ts';
+import { issueCaseDocument, readDocumentKind } from '../cases/documents.ts';
+import { readEvent, sendEvent } from '../cases/events.ts';
+import { relatedCasesFor } from '../cases/presenter.ts';
 import type { Services } from '../services.ts';
 import { canReadCase, canSeePersonalData } from '../policy.ts';
 import type { Org } from '../seed/demo.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
-import { apiCaller, formErrors, type ApiCall } from './api-call.ts';
+import { formErrors } from './forms.ts';
 import { buildCaseModel, type FormState } from './case.model.ts';
 import { actorOf, base, langFor, orgOf, render, renderStatus, requireRole, safeNext, setFlash, userOf } from './context.ts';
 import { eventFromForm } from './event-forms.ts';
@@ -25,34 +28,15 @@ export async function readableCase(services: Services, org: Org, user: UserRecor
   return record && canReadCase(user, record, org) ? record : null;
 }
 
-interface RelatedRef {
-  id: string;
-  caseNo: string;
-  registeredAt: string;
-  reasons?: string[];
-  readable?: boolean;
-}
-
-/** 倒查: the related cases, as GET /api/cases/:id/related gives them (none when it is not there). */
-async function relatedOf(api: ApiCall, req: Request, res: Response, id: string): Promise<RelatedRef[]> {
-  try {
-    const out = await api<{ relatedCases?: RelatedRef[] }>('get', '/api/cases/:id/related', { params: { id } }, req, res);
-    return Array.isArray(out?.relatedCases) ? out.relatedCases : [];
-  } catch (err) {
-    if (err instanceof DomainError || (err instanceof Error && err.message.includes('is not mounted'))) return [];
-    throw err;
-  }
-}
-
 async function showCase(req: Request, res: Response, services: Services, org: Org, record: CaseRecord, form?: FormState, status = 200) {
   const lang = langFor(req, res);
   const user = userOf(req)!;
-  const api = res.locals.api as ApiCall;
   const [events, documents, users, related] = await Promise.all([
     services.engine.history(record.id),
     services.store.documents.list(record.id),
     services.store.users.list(),
-    relatedOf(api, req, res, record.id),
+    // 倒查: only the related cases this user may read, as GET /api/cases/:id/related lists them
+    relatedCasesFor(services, record, user),
   ]);
   const model = buildCaseModel({
     services,
@@ -70,6 +54,7 @@ async function showCase(req: Request, res: Response, services: Services, org: Or
   const page = base(req, res, `${record.caseNo} · ${t(lang, 'case_title')}`);
   const relatedCases = related.map((r) => ({
     ...r,
+    readable: true,
     reasonText: (r.reasons ?? []).map((x) => t(lang, `related_${x}`)).join('、'),
   }));
   render(res, 'case', { ...page, scripts: ['live-case.js'], socket: true, c: model, relatedCases }, status);
@@ -91,12 +76,7 @@ const fieldOfData = (field: string): string | null => (field.startsWith('data.')
 export function casePages(services: Services) {
   const role = requireRole(services);
   return (app: Application) => {
-    const api = apiCaller(app);
-    const withApi: RequestHandler = (_req, res, next) => {
-      res.locals.api = api;
-      next();
-    };
-    const staff: RequestHandler[] = [role, withApi];
+    const staff = [role];
 
     app.get('/cases/:id', ...staff, async (req, res) => {
       const org = await orgOf(services);
@@ -119,7 +99,8 @@ export function casePages(services: Services) {
       const { data, values } = eventFromForm(type, body);
       const expected = Number.parseInt(String(body.expectedVersion ?? ''), 10);
       try {
-        await api('post', '/api/cases/:id/events', { params: { id: record.id }, body: { type, data, ...(expected > 0 ? { expectedVersion: expected } : {}) } }, req, res);
+        const event = readEvent({ type, data, ...(expected > 0 ? { expectedVersion: expected } : {}) });
+        await sendEvent(services, user, record.id, event, { clientIp: req.ip ?? null });
       } catch (err) {
         if (err instanceof VersionConflict) {
           setFlash(res, { kind: 'error', text: t(lang, 'version_conflict') });
@@ -150,7 +131,7 @@ export function casePages(services: Services) {
       const kind = String(req.body?.kind ?? '');
       const title = DOCUMENT_TITLES[kind] ?? kind;
       try {
-        await api('post', '/api/cases/:id/documents', { params: { id: record.id }, body: { kind } }, req, res);
+        await issueCaseDocument(services, user, record.id, readDocumentKind({ kind }).kind, { clientIp: req.ip ?? null });
       } catch (err) {
         if (err instanceof DomainError && !(err instanceof NotFound)) {
           setFlash(res, { kind: 'error', text: err instanceof ValidationFailed ? t(lang, 'v_choice') : `${title}：${err.message}` });

@@ -6,7 +6,6 @@ import type { Application, Request, Response } from 'express';
 import type { Services } from '../services.ts';
 import { caseScope } from '../policy.ts';
 import type { CaseRecord } from '../store/port.ts';
-import { apiCaller } from './api-call.ts';
 import { caseRow } from './case-rows.ts';
 import { base, langFor, orgOf, render, requireRole, userOf } from './context.ts';
 import { t } from './i18n.ts';
@@ -54,7 +53,6 @@ export function courtPages(services: Services) {
   return (app: Application) => {
     app.get('/court', court, (_req, res) => res.redirect(303, '/'));
     app.get('/court/delegations', court, async (req, res) => showIntakeForm(req, res, services, await orgOf(services), { mode: 'delegation' }));
-    const api = apiCaller(app);
-    app.post('/court/delegations', court, (req, res) => submitIntake(req, res, services, api, 'delegation'));
+    app.post('/court/delegations', court, (req, res) => submitIntake(req, res, services, 'delegation'));
   };
 }

@@ -7,11 +7,12 @@
 import type { Application, Request, Response } from 'express';
 import { DomainError } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
-import { apiCaller, type ApiCall } from './api-call.ts';
+import { oversightQueries } from '../oversight/queries.ts';
+import { readTable } from '../oversight/tables.ts';
 import { SEVERITY } from './case-rows.ts';
 import { orgOf as policyOrg } from '../http/case-view.ts';
 import { caseScope } from '../policy.ts';
-import { base, langFor, orgOf, render, requireRole, setFlash, userOf } from './context.ts';
+import { base, langFor, orgOf, render, requireRole, userOf } from './context.ts';
 import { t, type Lang } from './i18n.ts';
 import { vocab } from './render.ts';
 
@@ -89,30 +90,22 @@ function periodOf(req: Request) {
   return { from, to, orgUnitId };
 }
 
-async function tryApi<T>(api: ApiCall, path: string, query: Record<string, unknown>, req: Request, res: Response): Promise<T | null> {
-  try {
-    return await api<T>('get', path, { query }, req, res);
-  } catch (err) {
-    if (err instanceof DomainError || (err instanceof Error && err.message.includes('is not mounted'))) return null;
-    throw err;
-  }
-}
-
 /** A chart's numbers for public/js/dashboard.js (zero rows left out: the table keeps them). */
 const chart = (pairs: Pair[], kind: 'bar' | 'doughnut' = 'bar', keepZeros = false) => {
   const shown = keepZeros ? pairs : pairs.filter((p) => p.count > 0);
   return JSON.stringify({ kind, labels: shown.map((p) => p.label), values: shown.map((p) => p.count) });
 };
 
-async function dashboard(req: Request, res: Response, services: Services, api: ApiCall, reconcile?: unknown) {
+async function dashboard(req: Request, res: Response, services: Services, reconcile?: unknown) {
   const lang = langFor(req, res);
   const period = periodOf(req);
   const query: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(period)) if (v) query[k] = v;
-  const [stats, companies] = await Promise.all([
-    tryApi<Record<string, unknown>>(api, '/api/stats', query, req, res),
-    tryApi<unknown>(api, '/api/companies', {}, req, res),
-  ]);
+  // the queries GET /api/stats and GET /api/companies answer with; their errors are the page's
+  const oversight = oversightQueries(services);
+  const user = userOf(req)!;
+  const [computed, companies] = await Promise.all([oversight.stats(user, query), oversight.companies(user, {})]);
+  const stats = computed as unknown as Record<string, unknown> | null;
   const unitName = (key: string, item?: Record<string, unknown>) => services.directory.unit(key)?.name ?? String(item?.name ?? key);
   const byStatus = pairsOf(stats?.byStatus, (k) => vocab(lang, 'status', k));
   const byTier = pairsOf(stats?.byTier, (k) => vocab(lang, 'tier', k));
@@ -189,28 +182,24 @@ function numText(x: unknown): string {
 export function dashboardPages(services: Services) {
   const oversight = requireRole(services, ['admin', 'mediator']);
   return (app: Application) => {
-    const api = apiCaller(app);
-    app.get('/dashboard', oversight, (req, res) => dashboard(req, res, services, api));
+    app.get('/dashboard', oversight, (req, res) => dashboard(req, res, services));
     app.post('/dashboard/reconcile', oversight, async (req, res) => {
       const lang = langFor(req, res);
       const b = (req.body ?? {}) as Record<string, unknown>;
       // a file read by the page's script arrives base64-encoded (CSV or XLSX); pasted text as is
       const file64 = typeof b.file64 === 'string' && /^[A-Za-z0-9+/=\s]+$/.test(b.file64) ? b.file64.replace(/\s/g, '') : '';
       const text = typeof b.text === 'string' ? b.text : '';
-      if (!file64 && !text.trim()) return dashboard(req, res, services, api, { error: t(lang, 'v_required') });
-      const file = file64 || Buffer.from(text, 'utf8').toString('base64');
+      if (!file64 && !text.trim()) return dashboard(req, res, services, { error: t(lang, 'v_required') });
+      const file = file64 ? Buffer.from(file64, 'base64') : Buffer.from(text, 'utf8');
       let result: unknown;
       try {
-        result = await api('post', '/api/ledger/reconcile', { body: { file } }, req, res);
+        // as POST /api/ledger/reconcile: the caller's cases of all time against the list
+        result = await oversightQueries(services).reconcile(userOf(req)!, await readTable(file), {}, req.ip);
       } catch (err) {
-        if (err instanceof DomainError) return dashboard(req, res, services, api, { error: err.message });
-        if (err instanceof Error && err.message.includes('is not mounted')) {
-          setFlash(res, { kind: 'error', text: t(lang, 'stats_unavailable') });
-          return res.redirect(303, '/dashboard');
-        }
+        if (err instanceof DomainError) return dashboard(req, res, services, { error: err.message });
         throw err;
       }
-      return dashboard(req, res, services, api, { result: reconcileView(result) });
+      return dashboard(req, res, services, { result: reconcileView(result) });
     });
   };
 }

@@ -1,7 +1,7 @@
 // The forms behind each event a person may send from a case page: which fields, and how a plain
 // HTML form's strings become the event's `data`. The data is then validated by the API's own schema
-// (server/http/schemas.ts EVENT_DATA, through the API route: see api-call.ts), so a page and an API
-// client are held to the same shapes.
+// (server/cases/schemas.ts EVENT_DATA, through readEvent in server/cases/events.ts), so a page and an
+// API client are held to the same shapes.
 import type { EventData, Party } from '../../workflows/case.types.ts';
 import type { EventType, UserEventType } from '../../workflows/vocabulary.ts';
 import { t, type Lang } from './i18n.ts';

@@ -1,15 +1,19 @@
 // /intake: registering a dispute (登记) with a plain form — channel, compound (from the organisation
 // tree), category, parties (as many as needed: "add a party" works without JavaScript too), summary,
 // households involved, claims. On success the access code is shown once, on a printable slip.
-// A form carries a one-time nonce, so submitting it twice registers one case.
+// A form carries a one-time nonce, so submitting it twice registers one case (server/idempotency.ts,
+// as the API's Idempotency-Key). Registering is the use case the API calls too (server/cases/).
 import { randomBytes } from 'node:crypto';
 import type { Application, Request, Response } from 'express';
-import { DomainError, ValidationFailed } from '../engine/errors.ts';
+import { OutOfJurisdiction, ValidationFailed } from '../engine/errors.ts';
+import { delegateFromCourt, readDelegation } from '../cases/court.ts';
+import { readIntake, registerCase, type Registered } from '../cases/register.ts';
+import { claimKey } from '../idempotency.ts';
 import type { Services } from '../services.ts';
 import { canReadCase } from '../policy.ts';
 import type { Org } from '../seed/demo.ts';
 import { CATEGORIES, CHANNELS } from '../../workflows/vocabulary.ts';
-import { apiCaller, formErrors, type ApiCall } from './api-call.ts';
+import { formErrors } from './forms.ts';
 import { base, langFor, orgOf, render, requireRole, setFlash, userOf } from './context.ts';
 import type { FieldErrors } from './event-forms.ts';
 import { t, type Lang } from './i18n.ts';
@@ -161,7 +165,7 @@ const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
  * party" redisplays it; otherwise validate, register through the engine, and show the slip with the
  * access code (once).
  */
-export async function submitIntake(req: Request, res: Response, services: Services, api: ApiCall, mode: IntakeMode): Promise<void> {
+export async function submitIntake(req: Request, res: Response, services: Services, mode: IntakeMode): Promise<void> {
   const lang = langFor(req, res);
   const user = userOf(req)!;
   const org = await orgOf(services);
@@ -186,46 +190,72 @@ export async function submitIntake(req: Request, res: Response, services: Servic
     return showIntakeForm(req, res, services, org, { mode, values, count, nonce });
   }
 
-  const key = `${user.id}:page-${mode}:${nonce}`;
-  const seen = await services.store.idempotency.get(key);
-  if (seen) {
-    setFlash(res, { kind: 'info', text: t(lang, 'already_registered') });
-    const caseId = (seen.body as { caseId?: string } | null)?.caseId;
-    return res.redirect(303, caseId ? `/cases/${caseId}` : '/');
+  // the form's nonce is its idempotency key: a second submission of the same form shows the case
+  const claim = await claimKey(services.store, `${user.id}:page-${mode}:${nonce}`, `page-${mode}`);
+  try {
+    if (claim.replay) {
+      setFlash(res, { kind: 'info', text: t(lang, 'already_registered') });
+      const caseId = (claim.replay.body as { caseId?: string } | null)?.caseId;
+      return res.redirect(303, caseId ? `/cases/${caseId}` : '/');
+    }
+    const registered = await register(req, res, services, org, { mode, body, count, nonce });
+    if (!registered) return;
+    await claim.keep(201, { caseId: registered.record.id });
+    showSlip(req, res, services, org, mode, registered);
+  } finally {
+    claim.release();
   }
+}
 
+/** Validates the form as the API validates its body and registers the case through the use case
+ * (the compound in the user's area, routing); shows the form again with what is wrong, or the slip. */
+async function register(
+  req: Request,
+  res: Response,
+  services: Services,
+  org: Org,
+  opts: { mode: IntakeMode; body: Record<string, unknown>; count: number; nonce: string },
+): Promise<Registered | null> {
+  const { mode, body, count, nonce } = opts;
+  const lang = langFor(req, res);
+  const user = userOf(req)!;
   const { request, values, cardOf } = intakeFromForm(body, count);
-  let path = '/api/cases';
   if (mode === 'delegation') {
     values.courtRef = str(body.courtRef).trim();
     values.dueAt = str(body.dueAt).trim();
     delete request.channel;
     if (values.courtRef) request.courtRef = values.courtRef;
     if (values.dueAt) request.dueAt = values.dueAt;
-    path = '/api/court/delegations';
   }
-  // the API's own rules: schema, compound in the user's area, routing (through its route)
   const rename = (field: string): string | null => {
     const m = /^parties\.(\d+)\.(\w+)/.exec(field);
     if (m) return `p${cardOf[Number(m[1])] ?? m[1]}.${m[2]}`;
     const head = field.split('.')[0];
     return head === 'body' ? null : head;
   };
-  let result: { case: { id: string }; accessCode: string };
+  const meta = { clientIp: req.ip ?? null };
+  let result: Registered;
   try {
-    result = await api<{ case: { id: string }; accessCode: string }>('post', path, { body: request }, req, res);
+    result =
+      mode === 'delegation'
+        ? await delegateFromCourt(services, user, readDelegation(request), meta)
+        : await registerCase(services, user, readIntake(request), meta);
   } catch (err) {
     let errors: FieldErrors | null = null;
     if (err instanceof ValidationFailed) errors = formErrors(err, lang, rename);
-    else if (err instanceof DomainError && err.code === 'OUT_OF_JURISDICTION') errors = { compoundId: t(lang, 'v_out_of_area') };
+    else if (err instanceof OutOfJurisdiction) errors = { compoundId: t(lang, 'v_out_of_area') };
     if (!errors) throw err;
     if (errors.dueAt && values.dueAt && /^\d{4}-\d{2}-\d{2}$/.test(values.dueAt)) errors.dueAt = t(lang, 'v_past');
-    return showIntakeForm(req, res, services, org, { mode, values, errors, count, nonce, status: 400 });
+    showIntakeForm(req, res, services, org, { mode, values, errors, count, nonce, status: 400 });
+    return null;
   }
-  const record = (await services.store.cases.get(result.case.id))!;
-  const accessCode = result.accessCode;
-  await services.store.idempotency.put({ key, requestHash: `page-${mode}`, status: 201, body: { caseId: record.id }, createdAt: new Date().toISOString() });
+  return result;
+}
 
+/** The registration slip: the access code, shown this once, printable. */
+function showSlip(req: Request, res: Response, services: Services, org: Org, mode: IntakeMode, { record, accessCode }: Registered): void {
+  const lang = langFor(req, res);
+  const user = userOf(req)!;
   const page = base(req, res, t(lang, 'registered_title'));
   const trackUrl = `${req.protocol}://${req.get('host') ?? 'localhost'}/track`;
   render(res, 'intake-done', {
@@ -251,7 +281,6 @@ export function intakePages(services: Services) {
   const mayIntake = requireRole(services, ['admin', 'mediator']);
   return (app: Application) => {
     app.get('/intake', mayIntake, async (req, res) => showIntakeForm(req, res, services, await orgOf(services)));
-    const api = apiCaller(app);
-    app.post('/intake', mayIntake, (req, res) => submitIntake(req, res, services, api, 'intake'));
+    app.post('/intake', mayIntake, (req, res) => submitIntake(req, res, services, 'intake'));
   };
 }

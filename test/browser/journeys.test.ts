@@ -81,7 +81,8 @@ describe('in the browser (headless Chromium)', function () {
     accessCode = (await page.locator('[data-access-code]').textContent())!.trim();
     caseNo = (await page.locator('[data-case-no]').textContent())!.trim();
     expect(accessCode).to.match(/^[A-Z0-9]{6,}$/);
-    expect(await page.locator('[data-print]').isVisible()).to.equal(true);
+    // print.js reveals the button once it has run: wait for that, not for a fixed time
+    await page.locator('[data-print]').waitFor({ state: 'visible' });
     await screenshot(page, '04-intake-slip');
 
     // the resident, on a phone, looks the case up

@@ -1,9 +1,9 @@
-// Every domain error code has its HTTP status in the one table (server/http/errors.ts STATUS_BY_CODE),
+// Every domain error code has its HTTP status in the one table (server/engine/errors.ts STATUS_BY_CODE),
 // present as soon as that module is loaded — not registered by whichever router happened to load.
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { STATUS_BY_CODE } from '../../server/http/errors.ts';
+import { STATUS_BY_CODE } from '../../server/engine/errors.ts';
 
 /** codes that never reach a client: TIMER_GONE is the store telling the scheduler a timer already fired */
 const INTERNAL_ONLY = new Set(['TIMER_GONE']);

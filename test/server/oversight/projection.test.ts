@@ -80,7 +80,7 @@ describe('oversight: the projection through the engine', function () {
       at('2027-01-10T10:00:00+08:00');
       const b = (await h.intake({ category: 'parking', parties: [person('某甲')] })).record;
       expect(related(b)).to.deep.equal([]);
-      await h.store.settings.put('runtime', { recurrenceDays: 400 });
+      h.engine.updateSettings({ recurrenceDays: 400 });
       at('2027-01-11T10:00:00+08:00');
       const c = (await h.intake({ category: 'parking', parties: [person('某乙')] })).record;
       expect(related(c)).to.deep.equal([

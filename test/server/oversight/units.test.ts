@@ -10,7 +10,7 @@ import { normalise, normDate } from '../../../server/oversight/reconcile.ts';
 import { DEFAULT_OVERSIGHT_SETTINGS } from '../../../server/oversight/settings.ts';
 import { medianOf } from '../../../server/oversight/stats.ts';
 import { decodeText, readCsv } from '../../../server/oversight/tables.ts';
-import { multipartFile } from '../../../server/oversight/upload.ts';
+import { multipartFile } from '../../../server/http/upload.ts';
 import type { CaseRecord } from '../../../server/store/port.ts';
 import { makeCase } from '../../fixtures/store.ts';
 

@@ -6,7 +6,7 @@
 import express, { type RequestHandler } from 'express';
 import type { Role } from '../../workflows/vocabulary.ts';
 import { DomainError, Forbidden, Unauthenticated } from '../engine/errors.ts';
-import { looksLikeXlsx, type TableKind } from './tables.ts';
+import { looksLikeXlsx, type TableKind } from '../oversight/tables.ts';
 
 export interface Upload {
   data: Buffer;

@@ -2,16 +2,21 @@
 // array or a CSV file. Each row is validated on its own and reported with its errors; a row whose
 // source reference {system, ref} is registered already (or appears earlier in the batch) is skipped
 // as a duplicate; the others are registered one after the other, in order (so a later row of the
-// batch is linked to an earlier one by the recurrence look-back).
+// batch is linked to an earlier one by the recurrence look-back). Each row is checked as a single
+// registration is (server/cases/register.ts: the compound exists and is in the caller's area).
 import type Joi from 'joi';
 import { CATEGORY_LABELS, CHANNEL_LABELS } from '../../workflows/vocabulary.ts';
 import type { Actor } from '../../workflows/case.types.ts';
 import type { Directory } from '../engine/directory.ts';
 import type { Engine, IntakeRequest, RequestMeta } from '../engine/engine.ts';
 import { DomainError, Duplicate } from '../engine/errors.ts';
-import type { Store } from '../store/port.ts';
-import { normName } from './keys.ts';
-import { headerKey, type Table } from './tables.ts';
+import type { Services } from '../services.ts';
+import type { Store, UserRecord } from '../store/port.ts';
+import { actorOf } from '../http/case-view.ts';
+import { checkIntakeArea } from './register.ts';
+import { intakeBody } from './schemas.ts';
+import { normName } from '../oversight/keys.ts';
+import { headerKey, type Table } from '../oversight/tables.ts';
 
 export const MAX_BULK_ROWS = 500;
 
@@ -175,7 +180,7 @@ const keyOf = (s: { system: string; ref: string }) => JSON.stringify([s.system.t
 export interface BulkOptions {
   engine: Engine;
   store: Store;
-  /** the intake schema of POST /api/cases (server/http/schemas.ts) */
+  /** the intake schema of POST /api/cases (server/cases/schemas.ts) */
   schema: Joi.Schema;
   actor: Actor;
   meta?: RequestMeta;
@@ -263,4 +268,22 @@ export async function bulkIntake(rows: ReadonlyArray<{ line: number; value: unkn
   report.summary.duplicates = report.duplicates.length;
   report.summary.errors = report.errors.length;
   return report;
+}
+
+/** A batch registered by a signed-in user (POST /api/cases/bulk): every row validated by the
+ * intake schema and checked as registerCase checks one case. */
+export function registerBulk(
+  services: Services,
+  user: UserRecord,
+  rows: ReadonlyArray<{ line: number; value: unknown }>,
+  meta: RequestMeta = {},
+): Promise<BulkReport> {
+  return bulkIntake(rows, {
+    engine: services.engine,
+    store: services.store,
+    schema: intakeBody,
+    actor: actorOf(user, services.directory),
+    meta,
+    check: (req) => checkIntakeArea(services, user, req.compoundId),
+  });
 }

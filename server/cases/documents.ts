@@ -1,0 +1,46 @@
+// Issuing a document for a case (POST /api/cases/:id/documents and the case page's button): the case
+// must be readable by the caller (else 404); the document is rendered once, hashed and stored as
+// issued (server/documents/issue.ts, 422 when the kind does not apply to the case now) and the
+// issue is audited.
+import Joi from 'joi';
+import type { RequestMeta } from '../engine/engine.ts';
+import { issueDocument } from '../documents/issue.ts';
+import { DOCUMENT_KINDS } from '../documents/templates.ts';
+import type { Services } from '../services.ts';
+import type { DocumentRecord, UserRecord } from '../store/port.ts';
+import { validateInput } from '../validation.ts';
+import { actorOf, readableCase } from '../http/case-view.ts';
+
+export const documentBody = Joi.object({ kind: Joi.string().valid(...DOCUMENT_KINDS).required() });
+
+export function readDocumentKind(input: unknown): { kind: string } {
+  return validateInput<{ kind: string }>(documentBody, input ?? {}, 'body', false);
+}
+
+export async function issueCaseDocument(services: Services, user: UserRecord, caseId: string, kind: string, meta: RequestMeta = {}): Promise<DocumentRecord> {
+  const { store, directory, engine } = services;
+  const record = await readableCase(services, user, caseId);
+  const events = await engine.history(record.id);
+  const users = (await store.users.list()).map((u) => ({ id: u.id, name: u.name, username: u.username }));
+  const now = engine.now();
+  const doc = await issueDocument(store, {
+    record,
+    events,
+    kind,
+    actor: actorOf(user, directory),
+    now,
+    bodies: directory.allBodies(),
+    units: directory.allUnits(),
+    users,
+    followUpOffsets: services.settings.deadlines.followUpOffsets,
+    calendar: services.settings.calendar(),
+  });
+  await store.audit.append({
+    at: now,
+    actor: user.id,
+    action: 'document.issued',
+    ip: meta.clientIp ?? null,
+    detail: { caseId: record.id, caseNo: record.caseNo, documentId: doc.id, kind: doc.kind, version: doc.version, sha256: doc.sha256 },
+  });
+  return doc;
+}

@@ -1,0 +1,22 @@
+// Sending an event on a case (POST /api/cases/:id/events and the case page's forms): the case must
+// be readable by the caller (else 404, as if it did not exist); the workflow decides whether the
+// event applies now and whether it is the caller's to send (422 EVENT_NOT_ALLOWED); a stale
+// expectedVersion is 409. The engine decides events on one case one after another.
+import type { EventRequest, RequestMeta } from '../engine/engine.ts';
+import type { Services } from '../services.ts';
+import type { CaseRecord, UserRecord } from '../store/port.ts';
+import { validateInput } from '../validation.ts';
+import { actorOf, readableCase } from '../http/case-view.ts';
+import { eventBody } from './schemas.ts';
+
+/** An event as a client sends it: its `data` is the payload of its type (EventData), once readEvent has checked it. */
+export type EventInput = EventRequest;
+
+export function readEvent(input: unknown): EventInput {
+  return validateInput<EventInput>(eventBody, input ?? {}, 'body', false);
+}
+
+export async function sendEvent(services: Services, user: UserRecord, caseId: string, event: EventInput, meta: RequestMeta = {}): Promise<CaseRecord> {
+  const record = await readableCase(services, user, caseId);
+  return services.engine.dispatch(record.id, event, actorOf(user, services.directory), meta);
+}

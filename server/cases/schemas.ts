@@ -1,0 +1,213 @@
+// What the case endpoints accept (API.md "Cases", "Events", "Precise rules"): intake, court
+// delegations, and each event type's `data`. Validation happens here, at the edge; the engine and
+// the workflow trust what reaches them. Bodies are validated without conversion (JSON already has
+// types); dates stay the strings the client sent, but must be real calendar dates or ISO instants
+// with an offset, because the deadline arithmetic refuses anything else.
+import Joi from 'joi';
+import {
+  CATEGORIES,
+  CHANNELS,
+  STATUSES,
+  TIERS,
+  USER_EVENT_TYPES,
+  WARNING_LEVELS,
+  type UserEventType,
+} from '../../workflows/vocabulary.ts';
+import type { EventData } from '../../workflows/case.types.ts';
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+function realDate(value: string): boolean {
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
+}
+
+/** 'YYYY-MM-DD' (a real date) or an ISO-8601 instant with its offset; years 2000–2100. */
+export const isoDay = () =>
+  Joi.string()
+    .max(40)
+    .custom((value: string, helpers) => {
+      const year = Number(value.slice(0, 4));
+      if (year < 2000 || year > 2100) return helpers.error('date.range');
+      if (DATE_RE.test(value)) return realDate(value) ? value : helpers.error('date.real');
+      if (INSTANT_RE.test(value) && realDate(value.slice(0, 10)) && !Number.isNaN(Date.parse(value))) return value;
+      return helpers.error('date.format');
+    }, 'ISO date')
+    .messages({
+      'date.range': '{{#label}} must fall between the years 2000 and 2100',
+      'date.real': '{{#label}} is not a real calendar date',
+      'date.format': '{{#label}} must be a date (YYYY-MM-DD) or an ISO-8601 time with its offset (2026-12-01T09:30:00+08:00)',
+    });
+
+/** An ISO-8601 instant with its offset (no bare dates): when something happens. */
+export const isoInstant = () =>
+  Joi.string()
+    .max(40)
+    .custom((value: string, helpers) => {
+      const year = Number(value.slice(0, 4));
+      if (!INSTANT_RE.test(value) || !realDate(value.slice(0, 10)) || Number.isNaN(Date.parse(value))) return helpers.error('instant.format');
+      if (year < 2000 || year > 2100) return helpers.error('instant.range');
+      return value;
+    }, 'ISO instant')
+    .messages({
+      'instant.format': '{{#label}} must be an ISO-8601 time with its offset, e.g. 2026-12-01T09:30:00+08:00',
+      'instant.range': '{{#label}} must fall between the years 2000 and 2100',
+    });
+
+/** Free text a person typed: not blank, bounded. Stored as typed; escaped wherever shown. */
+export const text = (max: number) =>
+  Joi.string()
+    .min(1)
+    .max(max)
+    .pattern(/\S/, 'not blank')
+    .messages({ 'string.pattern.name': '{{#label}} must not be blank' });
+
+/** Opaque ids (users, compounds, cases): letters, digits, dot, dash, underscore. */
+export const id = () => Joi.string().pattern(/^[A-Za-z0-9._-]{1,80}$/, 'id').messages({ 'string.pattern.name': '{{#label}} is not a valid id' });
+
+// ── intake ─────────────────────────────────────────────────────────────────────────────────────
+
+export const partySchema = Joi.object({
+  role: Joi.string().valid('applicant', 'respondent').required(),
+  kind: Joi.string().valid('person', 'organisation', 'group').required(),
+  name: text(100).required(),
+  phone: Joi.string().pattern(/^\+?[0-9][0-9\s()-]{2,29}$/, 'phone number').messages({ 'string.pattern.name': '{{#label}} must be a phone number' }),
+  idNumber: Joi.string().pattern(/^[0-9A-Za-z]{6,30}$/, 'identity number').messages({ 'string.pattern.name': '{{#label}} must be an identity or registration number' }),
+  address: text(200),
+  representative: text(100),
+  households: Joi.number().integer().min(1).max(100_000),
+  orgType: Joi.string().valid('property_company', 'owners_committee', 'other'),
+}).label('party');
+
+const INTAKE_CHANNELS = CHANNELS.filter((c) => c !== 'court_delegation');
+
+const intakeFields = {
+  compoundId: id().required().description('a compound of the organisation tree (GET /api/org)'),
+  category: Joi.string()
+    .valid(...CATEGORIES)
+    .required(),
+  summary: text(5000).required().description('what happened, in the words of the applicant'),
+  parties: Joi.array()
+    .items(partySchema)
+    .min(1)
+    .max(200)
+    .has(Joi.object({ role: Joi.valid('applicant') }).unknown())
+    .required()
+    .messages({ 'array.hasUnknown': '{{#label}} must include an applicant' }),
+  householdsInvolved: Joi.number().integer().min(1).max(100_000),
+  claims: Joi.array().items(text(1000)).max(50),
+  disputedAmount: Joi.number().min(0).max(1e12).description('yuan; at or above the configured amount the case is major'),
+  escalationRisk: Joi.boolean().description('矛盾激化风险: a major dispute, routed to the district committee'),
+  source: Joi.object({ system: text(50).required(), ref: text(100).required() }).description('the case in another system (12345, grid)'),
+};
+
+export const intakeBody = Joi.object({
+  channel: Joi.string()
+    .valid(...INTAKE_CHANNELS)
+    .required()
+    .messages({ 'any.only': '{{#label}} must be one of {{#valids}} (court delegations: POST /api/court/delegations)' }),
+  ...intakeFields,
+}).label('intake');
+
+export const delegationBody = Joi.object({
+  channel: Joi.string().valid('court_delegation'),
+  ...intakeFields,
+  courtRef: text(100).required().description("the court's reference (案号 or 委派 number)"),
+  dueAt: isoDay().required().description("the court's deadline for the mediation"),
+  mode: Joi.string().valid('delegated', 'entrusted').description('委派 before filing (default) or 委托 after filing'),
+}).label('delegation');
+
+// ── events ─────────────────────────────────────────────────────────────────────────────────────
+
+const reason = () => text(2000);
+/** events that carry no data (ACCEPT, REQUEST_CONFIRMATION, CLOSE) */
+const none: Joi.ObjectSchema<EventData['ACCEPT']> = Joi.object<EventData['ACCEPT'], true>({}).default({});
+const term = Joi.alternatives().try(
+  text(2000),
+  Joi.object({ text: text(2000).required(), obligor: text(100), performBy: isoDay() }),
+);
+const performance = () => Joi.string().valid('full', 'partial', 'none');
+
+/** The `data` each event type accepts (API.md "Events": the minimum, plus what the workflow uses). Each
+ * schema is typed against the workflow's payload (workflows/case.types.ts EventData): a field missing
+ * on either side, or of another kind, is a type error. */
+export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> } = {
+  ACCEPT: none,
+  DECLINE: Joi.object<EventData['DECLINE'], true>({ reason: reason().required() }),
+  ASSIGN: Joi.object<EventData['ASSIGN'], true>({
+    mediatorIds: Joi.array().items(id()).min(1).max(10).unique().required(),
+    overrides: Joi.array()
+      .items(Joi.object({ mediatorId: id().required(), reason: reason().required() }))
+      .max(10)
+      .description('conflicts of interest knowingly overridden, each with a reason'),
+  }),
+  REQUEST_RECUSAL: Joi.object<EventData['REQUEST_RECUSAL'], true>({ mediatorId: id().required(), reason: reason().required() }),
+  INVITE_EXPERT: Joi.object<EventData['INVITE_EXPERT'], true>({ expertId: id().required() }),
+  ADD_OPINION: Joi.object<EventData['ADD_OPINION'], true>({ text: text(10_000).required() }),
+  SCHEDULE_SESSION: Joi.object<EventData['SCHEDULE_SESSION'], true>({ at: isoInstant().required(), place: text(200).required() }),
+  RECORD_SESSION: Joi.object<EventData['RECORD_SESSION'], true>({ summary: text(10_000).required() }),
+  EXTEND_DEADLINE: Joi.object<EventData['EXTEND_DEADLINE'], true>({
+    days: Joi.number().integer().min(1).max(365).required(),
+    reason: reason().required(),
+    kind: Joi.string().valid('mediation', 'delegation').description('default: the running mediation or court deadline'),
+  }),
+  REACH_AGREEMENT: Joi.object<EventData['REACH_AGREEMENT'], true>({
+    terms: Joi.array().items(term).min(1).max(100).required(),
+    performBy: isoDay().required(),
+    decidesOwnership: Joi.boolean().description('物权确权: such agreements cannot be judicially confirmed'),
+    facts: text(10_000),
+    disputePoints: text(10_000),
+    responsibilities: text(10_000),
+    amount: Joi.number().min(0).max(1e12),
+  }),
+  SIGN_AGREEMENT: Joi.object<EventData['SIGN_AGREEMENT'], true>({ signedBy: Joi.array().items(text(100)).min(1).max(200).required() }),
+  MEDIATION_FAILED: Joi.object<EventData['MEDIATION_FAILED'], true>({ reason: reason().required() }),
+  ESCALATE: Joi.object<EventData['ESCALATE'], true>({ reason: reason().required() }),
+  REFER_TO_COURT: Joi.object<EventData['REFER_TO_COURT'], true>({ reason: reason().required() }),
+  TERMINATE: Joi.object<EventData['TERMINATE'], true>({ reason: reason().required() }),
+  WITHDRAW: Joi.object<EventData['WITHDRAW'], true>({ reason: reason().required() }),
+  COURT_ACCEPT: Joi.object<EventData['COURT_ACCEPT'], true>({ courtCaseNo: text(100).required() }),
+  COURT_RETURN: Joi.object<EventData['COURT_RETURN'], true>({ reason: reason().required() }),
+  REQUEST_CONFIRMATION: none,
+  CONFIRMATION_RESULT: Joi.object<EventData['CONFIRMATION_RESULT'], true>({ confirmed: Joi.boolean().required(), ruling: text(5000) }),
+  RECORD_FOLLOW_UP: Joi.object<EventData['RECORD_FOLLOW_UP'], true>({
+    performance: performance().required(),
+    satisfaction: Joi.number().integer().min(1).max(5).required(),
+    note: Joi.string().max(5000).allow('').default(''),
+    clauses: Joi.array()
+      .items(Joi.object({ clause: Joi.number().integer().min(1).max(100).required(), performance: performance().required() }))
+      .max(100)
+      .unique('clause'),
+  }),
+  CLOSE: none,
+  REOPEN: Joi.object<EventData['REOPEN'], true>({ reason: reason().required() }),
+};
+
+export const eventBody = Joi.object({
+  type: Joi.string()
+    .valid(...USER_EVENT_TYPES)
+    .required(),
+  data: Joi.when('type', {
+    // data may be left out only for events that carry none
+    switch: USER_EVENT_TYPES.map((t) => ({ is: t, then: EVENT_DATA[t] === none ? none : EVENT_DATA[t].required() })),
+    otherwise: Joi.object(),
+  }).description('depends on type (API.md "Events")'),
+  expectedVersion: Joi.number().integer().min(1).max(1e9).description('the version you read; stale → 409 VERSION_CONFLICT'),
+}).label('event');
+
+// ── lists ──────────────────────────────────────────────────────────────────────────────────────
+
+export const caseListQuery = Joi.object({
+  status: Joi.string().valid(...STATUSES),
+  tier: Joi.string().valid(...TIERS),
+  category: Joi.string().valid(...CATEGORIES),
+  compoundId: id(),
+  overdue: Joi.boolean(),
+  warning: Joi.string().valid(...WARNING_LEVELS),
+  q: Joi.string().max(100).allow('').description('text search: case number, summary, claims, party names (Chinese included)'),
+  page: Joi.number().integer().min(1).max(100_000).default(1),
+  limit: Joi.number().integer().min(1).max(100).default(20),
+});
+
+export const caseIdParams = Joi.object({ id: id().required() });

@@ -1,0 +1,110 @@
+// The oversight queries the API (server/http/oversight.routes.ts) and the dashboard page both ask:
+// statistics, company warnings and the reconciliation of an office's list, over the caller's
+// jurisdiction (policy.ts caseScope), a period and an org unit. One instance per running product:
+// it starts the one-off projection rebuild and every query waits for it, so none answers from a
+// half-built projection.
+import { NotFound, ValidationFailed } from '../engine/errors.ts';
+import { caseScope, type Jurisdiction } from '../policy.ts';
+import type { Services } from '../services.ts';
+import type { OversightQuery, UserRecord } from '../store/port.ts';
+import { computeCompanies } from './companies.ts';
+import type { Names } from './ledger-format.ts';
+import { factsIndexFor } from './memory.ts';
+import { rebuildOversight } from './rebuild.ts';
+import { reconcile } from './reconcile.ts';
+import { computeStats, type Grouping } from './stats.ts';
+import type { Table } from './tables.ts';
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export interface ScopeInput {
+  from?: string;
+  to?: string;
+  orgUnitId?: string;
+}
+
+function createQueries(services: Services) {
+  const { store, directory } = services;
+  // cases committed before the projection existed are projected once, in the background
+  const ready = rebuildOversight(store, services.settings.calendar()).catch((err: unknown) => {
+    services.logger.error({ err }, 'oversight projection rebuild failed');
+  });
+  const settled = async () => {
+    if (!store.oversight) throw new NotFound('oversight (this store has no oversight projection)');
+    await ready;
+  };
+  // statistics are summed from an in-memory copy of the projection, kept current by change number
+  const index = factsIndexFor(store);
+  void ready.then(() => index?.refresh()).catch((err: unknown) => services.logger.error({ err }, 'oversight index warm-up failed'));
+
+  const org = (): Jurisdiction => ({ units: directory.allUnits(), bodies: directory.allBodies() });
+  const names: Names = {
+    unit: (id) => directory.unit(id)?.name,
+    body: (id) => directory.body(id)?.name,
+  };
+
+  /** The caller's jurisdiction, the period and the org unit asked for, as a projection query. */
+  function scopeOf(user: UserRecord, input: ScopeInput): OversightQuery {
+    const q: OversightQuery = { ...caseScope(user, org()) };
+    delete (q as Record<string, unknown>).courtId;
+    delete (q as Record<string, unknown>).expertId;
+    if (input.from) q.from = DATE_RE.test(input.from) ? `${input.from}T00:00:00.000+08:00` : input.from;
+    if (input.to) q.to = DATE_RE.test(input.to) ? `${input.to}T23:59:59.999+08:00` : input.to;
+    if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) {
+      throw new ValidationFailed('"from" is after "to"', [{ field: 'from', in: 'query', message: '"from" must not be after "to"' }]);
+    }
+    if (input.orgUnitId) {
+      const unit = directory.unit(input.orgUnitId);
+      if (!unit) {
+        throw new ValidationFailed('unknown orgUnitId', [{ field: 'orgUnitId', in: 'query', message: 'no such unit in the organisation tree' }]);
+      }
+      if (unit.kind === 'subdistrict') q.subdistrictId = unit.id;
+      else if (unit.kind === 'community') q.communityId = unit.id;
+      else if (unit.kind === 'compound') q.compoundId = unit.id;
+      else {
+        // a district: its sub-districts' cases (one district per installation today)
+        const subs = directory.allUnits().filter((u) => u.kind === 'subdistrict' && u.parentId === unit.id);
+        if (subs.length === 0) q.bodyIds = [];
+      }
+    }
+    return q;
+  }
+
+  const audit = (user: UserRecord, action: string, detail: unknown, ip: string | undefined) =>
+    store.audit.append({ at: new Date().toISOString(), actor: user.id, action, ip: ip ?? null, detail }).catch(() => {});
+
+  return {
+    settled,
+    index,
+    names,
+    scopeOf,
+    audit,
+    async stats(user: UserRecord, input: ScopeInput & { groupBy?: Grouping }) {
+      await settled();
+      return computeStats(index!, scopeOf(user, input), { satisfiedAtLeast: services.settings.satisfiedAtLeast, groupBy: input.groupBy, unitName: names.unit });
+    },
+    async companies(user: UserRecord, input: ScopeInput) {
+      await settled();
+      return computeCompanies(store, scopeOf(user, input), services.settings.companyRules);
+    },
+    /** 对账销号: an office's list against the caller's ledger; audited */
+    async reconcile(user: UserRecord, table: Table, input: ScopeInput, ip: string | undefined) {
+      await settled();
+      const q = scopeOf(user, input);
+      const report = await reconcile(store, table, { query: q, names });
+      void audit(user, 'ledger.reconcile', { from: q.from ?? null, to: q.to ?? null, summary: report.summary }, ip);
+      return report;
+    },
+  };
+}
+
+export type OversightQueries = ReturnType<typeof createQueries>;
+
+const instances = new WeakMap<Services, OversightQueries>();
+
+/** The product's oversight queries (created, and the projection rebuild started, on first use). */
+export function oversightQueries(services: Services): OversightQueries {
+  let q = instances.get(services);
+  if (!q) instances.set(services, (q = createQueries(services)));
+  return q;
+}
