@@ -5,6 +5,7 @@
 // created (with each case's access code, shown this once), what was skipped and why rows failed.
 import Joi from 'joi';
 import type { Services } from '../services.ts';
+import { actorOf } from '../cases/access.ts';
 import type { IntakeRequest } from '../engine/engine.ts';
 import { DomainError, ValidationFailed } from '../engine/errors.ts';
 import { bodiesWithin, rolesFor } from '../policy.ts';
@@ -12,7 +13,6 @@ import type { UserRecord } from '../store/port.ts';
 import { bulkIntake, csvRowsToIntake, MAX_BULK_ROWS } from '../oversight/bulk.ts';
 import { readTable } from '../oversight/tables.ts';
 import { acceptUpload, type Upload } from '../oversight/upload.ts';
-import { actorOf } from './case-view.ts';
 import { intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
@@ -30,7 +30,7 @@ export function bulkRoutes(services: Services): RouteDef[] {
       ]);
     }
     if (user.role === 'admin') return;
-    const within = user.bodyId ? bodiesWithin(user.bodyId, { units: directory.allUnits(), bodies: directory.allBodies() }) : [];
+    const within = user.bodyId ? bodiesWithin(user.bodyId, directory) : [];
     if (!within.includes(chain.bodies.community)) {
       throw new DomainError('OUT_OF_JURISDICTION', `compound ${chain.compound.name} is outside the area your mediation body serves`, {
         field: 'compoundId',

@@ -5,12 +5,13 @@
 // the time and the client's address in the event and tells the live layer itself.
 import Joi from 'joi';
 import type { UserEventType } from '../../workflows/vocabulary.ts';
+import { actorOf, readableCase } from '../cases/access.ts';
 import type { IntakeRequest } from '../engine/engine.ts';
 import { DomainError, EventNotAllowed, ValidationFailed } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import { bodiesWithin, canSeePersonalData, caseScope, rolesFor } from '../policy.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
-import { actorOf, caseListItem, caseView, historyView, orgOf, readableCase, relatedCasesFor } from './case-view.ts';
+import { caseListItem, caseView, historyView, relatedCasesFor } from './case-view.ts';
 import { registerErrorStatus } from './errors.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
@@ -39,7 +40,7 @@ export function compoundChainOr400(services: Services, compoundId: string) {
 function checkIntakeArea(services: Services, user: UserRecord, compoundId: string): void {
   const chain = compoundChainOr400(services, compoundId);
   if (user.role === 'admin') return;
-  const within = user.bodyId ? bodiesWithin(user.bodyId, orgOf(services.directory)) : [];
+  const within = user.bodyId ? bodiesWithin(user.bodyId, services.directory) : [];
   if (!within.includes(chain.bodies.community)) {
     throw new OutOfJurisdiction(`compound ${chain.compound.name} is outside the area your mediation body serves`, {
       compoundId,
@@ -115,7 +116,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         responses: { 200: { description: 'a page of cases', schema: Joi.object({ items: Joi.array().items(Joi.object().unknown()), total: Joi.number(), page: Joi.number(), limit: Joi.number() }) } },
       },
       async ({ query, user }) => {
-        const scope = caseScope(user!, orgOf(directory));
+        const scope = caseScope(user!, directory);
         const { items, total } = await store.cases.list({ ...scope, ...query, q: query.q || undefined });
         return { items: items.map((r) => caseListItem(services, r, user!)), total, page: query.page, limit: query.limit };
       },
@@ -156,7 +157,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         const record = await readableCase(services, user!, params.id);
         const events = await engine.history(record.id);
         return historyView(events, {
-          personalData: canSeePersonalData(user!, record, orgOf(directory)),
+          personalData: canSeePersonalData(user!, record, directory),
           clientAddress: user!.role === 'admin',
         });
       },

@@ -1,6 +1,7 @@
 // The court liaison's side of 诉调对接: the inbox (referrals to accept or return, confirmation
 // requests to decide, delegated cases in progress) and court-delegated cases (委派调解).
 import Joi from 'joi';
+import { actorOf } from '../cases/access.ts';
 import { isoShanghai } from '../engine/clock.ts';
 import type { IntakeRequest } from '../engine/engine.ts';
 import type { Services } from '../services.ts';
@@ -8,7 +9,7 @@ import { rolesFor } from '../policy.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
 import { shanghaiDate } from '../../workflows/calendar/calendar.ts';
 import { ValidationFailed } from '../engine/errors.ts';
-import { actorOf, caseView } from './case-view.ts';
+import { caseView } from './case-view.ts';
 import { compoundChainOr400, OutOfJurisdiction } from './cases.routes.ts';
 import { documentMeta } from './documents.routes.ts';
 import { delegationBody } from './schemas.ts';

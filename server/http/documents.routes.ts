@@ -3,13 +3,13 @@
 // parties' full particulars, so their HTML is served only to roles that may see personal data
 // (experts read the case view instead) and only for cases the caller may read (else 404).
 import Joi from 'joi';
+import { actorOf, readableCase } from '../cases/access.ts';
 import { issueDocument } from '../documents/issue.ts';
 import { DOCUMENT_KINDS } from '../documents/templates.ts';
 import { NotFound } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import { canReadCase, rolesFor } from '../policy.ts';
 import type { DocumentRecord } from '../store/port.ts';
-import { actorOf, orgOf, readableCase } from './case-view.ts';
 import { caseIdParams, id } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
@@ -118,7 +118,7 @@ export function documentsRoutes(services: Services): RouteDef[] {
       async ({ params, user, res }) => {
         const doc = await store.documents.get(params.id);
         const record = doc ? await store.cases.get(doc.caseId) : null;
-        if (!doc || !record || !canReadCase(user!, record, orgOf(directory))) throw new NotFound('document');
+        if (!doc || !record || !canReadCase(user!, record, directory)) throw new NotFound('document');
         res.set('X-Document-SHA256', doc.sha256);
         res.set('Cache-Control', 'private, no-store');
         res.type('text/html; charset=utf-8').send(doc.html);

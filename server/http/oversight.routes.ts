@@ -4,9 +4,10 @@
 // Everything is read from the oversight projection (server/oversight), never by re-reading cases.
 import Joi from 'joi';
 import type { Services } from '../services.ts';
+import { readableCase } from '../cases/access.ts';
 import { DomainError, NotFound, ValidationFailed } from '../engine/errors.ts';
 import { registerErrorStatus } from './errors.ts';
-import { canReadCase, caseScope, rolesFor, type Jurisdiction } from '../policy.ts';
+import { caseScope, rolesFor } from '../policy.ts';
 import type { OversightQuery, UserRecord } from '../store/port.ts';
 import { computeCompanies } from '../oversight/companies.ts';
 import { ledgerLinePages, ledgerPages, writeLedgerCsv, writeLedgerJson, writeLedgerXlsx, type Names } from '../oversight/ledger.ts';
@@ -76,7 +77,6 @@ export function oversightRoutes(services: Services): RouteDef[] {
   const index = factsIndexFor(store);
   void ready.then(() => index?.refresh()).catch((err: unknown) => services.logger.error({ err }, 'oversight index warm-up failed'));
 
-  const org = (): Jurisdiction => ({ units: directory.allUnits(), bodies: directory.allBodies() });
   const names: Names = {
     unit: (id) => directory.unit(id)?.name,
     body: (id) => directory.body(id)?.name,
@@ -84,7 +84,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
 
   /** The caller's jurisdiction, the period and the org unit asked for, as a projection query. */
   function scopeOf(user: UserRecord, input: ScopeInput): OversightQuery {
-    const q: OversightQuery = { ...caseScope(user, org()) };
+    const q: OversightQuery = { ...caseScope(user, directory) };
     delete (q as Record<string, unknown>).courtId;
     delete (q as Record<string, unknown>).expertId;
     if (input.from) q.from = DATE_RE.test(input.from) ? `${input.from}T00:00:00.000+08:00` : input.from;
@@ -278,9 +278,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         params: Joi.object({ id: Joi.string().pattern(/^[A-Za-z0-9._-]{1,80}$/).required() }),
       },
       async ({ params, user }) => {
-        const record = await store.cases.get(params.id);
-        const jurisdiction = org();
-        if (!record || !canReadCase(user!, record, jurisdiction)) throw new NotFound('case');
+        const record = await readableCase(services, user!, params.id);
         await settled();
         // only cases the caller may read: a list never reveals one outside the jurisdiction
         const related = await relatedCasesFor(services, record, user!);
