@@ -132,10 +132,10 @@ export class Org {
     const subdistrict = community && parentOf(community, 'subdistrict');
     const district = subdistrict && parentOf(subdistrict, 'district');
     if (!community || !subdistrict || !district) return null;
-    const c = this.serving.get(community.id);
-    const s = this.serving.get(subdistrict.id);
-    const d = this.serving.get(district.id);
-    const court = this.courts.get(district.id);
+    const c = this.bodyServing(community.id);
+    const s = this.bodyServing(subdistrict.id);
+    const d = this.bodyServing(district.id);
+    const court = this.courtOf(district.id);
     if (!c || !s || !d || !court) return null;
     return { compound, community, subdistrict, district, bodies: { community: c.id, subdistrict: s.id, district: d.id, court: court.id } };
   }
@@ -157,7 +157,7 @@ export class Org {
   /** The trees rooted at each district, children in stable order (GET /api/org). */
   trees(): OrgNode[] {
     const node = (u: OrgUnit): OrgNode => {
-      const b = this.serving.get(u.id);
+      const b = this.bodyServing(u.id);
       return { id: u.id, name: u.name, kind: u.kind, ...(b ? { bodyId: b.id } : {}), children: (this.kids.get(u.id) ?? []).map(node) };
     };
     return (this.kids.get(null) ?? []).filter((u) => u.kind === 'district').map(node);
