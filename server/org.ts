@@ -1,5 +1,5 @@
 // THE organisation: the tree of units (district → sub-district → community → compound) and the
-// bodies that serve them (DOMAIN.md "Organisation"). Everything that asks "which compound belongs
+// bodies that serve them (DOMAIN.md "Organisation tree"). Everything that asks "which compound belongs
 // where", "which body holds a case from this compound" or "which bodies lie below this one" asks
 // an Org: the engine (a case's jurisdiction is fixed by its compound), the policy (a mediator reads
 // the cases of their body and the bodies below), the API, the pages and the live layer.
