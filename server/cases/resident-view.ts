@@ -145,19 +145,8 @@ export interface ResidentCaseUpdated extends CaseUpdated {
 /** The message for one event of a case: version and event are the event's; status, phase and tier
  * are the record's (after a commit, the event's own; on a replay, the case's current ones — the
  * port keeps no status per event). */
-export function caseUpdated(
-  record: Pick<CaseRecord, 'id' | 'caseNo' | 'status' | 'phase' | 'tier'>,
-  event: Pick<EventRecord, 'seq' | 'type' | 'at'>,
-): CaseUpdated {
-  return {
-    id: record.id,
-    caseNo: record.caseNo,
-    status: record.status,
-    phase: record.phase,
-    tier: record.tier,
-    version: event.seq,
-    event: { type: event.type, at: event.at },
-  };
+export function caseUpdated(record: Parameters<typeof caseState>[0], event: Pick<EventRecord, 'seq' | 'type' | 'at'>): CaseUpdated {
+  return { ...caseState(record), version: event.seq, event: { type: event.type, at: event.at } };
 }
 
 /** Only these fields, rebuilt one by one: nothing else from the staff payload reaches a resident. */
