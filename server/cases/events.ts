@@ -8,7 +8,7 @@ import type { Services } from '../services.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
 import { validateInput } from '../validation.ts';
 import type { UserEventType } from '../../workflows/vocabulary.ts';
-import { actorOf, readableCase } from '../http/case-view.ts';
+import { actorOf, readableCase } from './access.ts';
 import { eventBody } from './schemas.ts';
 
 export interface EventInput {
