@@ -155,15 +155,13 @@ async function serverMain(): Promise<void> {
 
   const http = createServer();
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const org = { units: h.directory.allUnits(), bodies: h.directory.allBodies() };
   const live = await createLive(http, {
     store: h.store,
-    engine: h.engine,
     authenticateToken: async (token) => {
       const found = await lookupSession(h.store, token, h.clock.now());
       return 'failure' in found ? { failure: found.failure } : h.actor(found.user.username);
     },
-    canReadCase: caseReadCheck(h.store, () => org),
+    canReadCase: caseReadCheck(h.store, h.directory),
     redisUrl,
     options: { redisKey: `live-bench-${process.pid}` },
   });

@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../server/config.ts';
+import { Directory } from '../server/engine/directory.ts';
 import { startServer } from '../server/wiring.ts';
 import { projectOversight } from '../server/oversight/facts.ts';
 import { FactsIndex } from '../server/oversight/memory.ts';
@@ -131,9 +132,7 @@ t = performance.now();
 // ── 2. statistics from the projection ─────────────────────────────────────────────────────────────
 const store = createSqliteStore({ file });
 await store.init();
-const units = await store.org.units();
-const bodies = await store.org.bodies();
-const org = { units, bodies };
+const org = await new Directory(store).refresh();
 t = performance.now();
 const source = new FactsIndex(store.oversight!);
 await source.refresh();

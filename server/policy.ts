@@ -8,19 +8,14 @@
 import type { Party } from '../workflows/case.types.ts';
 import type { Role } from '../workflows/vocabulary.ts';
 import { maskParty } from './privacy/mask.ts';
-import type { Body, CaseFilter, CaseRecord, OrgUnit } from './store/port.ts';
+import type { Org } from './org.ts';
+import type { CaseFilter, CaseRecord } from './store/port.ts';
 
 /** Who is asking: a UserRecord or an engine Actor both fit. */
 export interface Viewer {
   id: string;
   role: Role | 'system';
   bodyId?: string | null;
-}
-
-/** The organisation as policy needs it; loadOrg()'s result fits. */
-export interface Jurisdiction {
-  readonly units: readonly OrgUnit[];
-  readonly bodies: readonly Body[];
 }
 
 // ── endpoint capabilities (403 when the role may never use an endpoint) ────────────────────────────
@@ -58,30 +53,10 @@ export function rolesFor(capability: Capability): Role[] {
 
 // ── jurisdiction ───────────────────────────────────────────────────────────────────────────────
 
-const bodiesBelowCache = new WeakMap<object, Map<string, string[]>>();
-
-/** The body itself and every mediation body whose unit lies below the body's unit. */
-export function bodiesWithin(bodyId: string, org: Jurisdiction): string[] {
-  let cache = bodiesBelowCache.get(org.bodies);
-  if (!cache) bodiesBelowCache.set(org.bodies, (cache = new Map()));
-  const hit = cache.get(bodyId);
-  if (hit) return hit;
-  const own = org.bodies.find((b) => b.id === bodyId);
-  let result: string[] = [];
-  if (own && own.tier !== 'court') {
-    const parent = new Map(org.units.map((u) => [u.id, u.parentId]));
-    const below = (unitId: string): boolean => {
-      let p = parent.get(unitId) ?? null;
-      for (let hops = 0; p && hops < 16; hops++) {
-        if (p === own.orgUnitId) return true;
-        p = parent.get(p) ?? null;
-      }
-      return false;
-    };
-    result = [own.id, ...org.bodies.filter((b) => b.tier !== 'court' && b.id !== own.id && below(b.orgUnitId)).map((b) => b.id)];
-  }
-  cache.set(bodyId, result);
-  return result;
+/** The body itself and every mediation body whose unit lies below the body's unit (the tree walk
+ * is the organisation's: server/org.ts). */
+export function bodiesWithin(bodyId: string, org: Org): string[] {
+  return org.bodiesWithin(bodyId);
 }
 
 /** The bodies a compound is served by (Directory.compoundChain(...).bodies). */
@@ -94,7 +69,7 @@ export interface CompoundBodies {
  * Intake (登记): mediators register cases for compounds their body serves — its own area and the
  * areas below; administrators anywhere. The same rule for one case and for every row of a batch.
  */
-export function mayRegisterIn(user: Viewer, bodies: CompoundBodies, org: Jurisdiction): boolean {
+export function mayRegisterIn(user: Viewer, bodies: CompoundBodies, org: Org): boolean {
   if (user.role === 'admin') return true;
   return !!user.bodyId && bodiesWithin(user.bodyId, org).includes(bodies.community);
 }
@@ -108,7 +83,7 @@ export function mayDelegateIn(user: Viewer, bodies: CompoundBodies): boolean {
 export type CaseScope = Pick<CaseFilter, 'bodyIds' | 'courtId' | 'expertId'>;
 
 /** The jurisdiction part of a case list filter. `{}` = unrestricted; `{bodyIds: []}` = nothing. */
-export function caseScope(user: Viewer, org: Jurisdiction): CaseScope {
+export function caseScope(user: Viewer, org: Org): CaseScope {
   switch (user.role) {
     case 'admin':
     case 'system':
@@ -127,7 +102,7 @@ export function caseScope(user: Viewer, org: Jurisdiction): CaseScope {
 type CaseFacts = Pick<CaseRecord, 'bodyId' | 'courtId' | 'courtInbox' | 'experts'>;
 
 /** May this user read the case at all? (No → answer 404, as if it did not exist.) */
-export function canReadCase(user: Viewer, record: CaseFacts, org: Jurisdiction): boolean {
+export function canReadCase(user: Viewer, record: CaseFacts, org: Org): boolean {
   switch (user.role) {
     case 'admin':
     case 'system':
@@ -147,7 +122,7 @@ export function canReadCase(user: Viewer, record: CaseFacts, org: Jurisdiction):
  * Full phone, ID number and address: staff with jurisdiction over the case (its mediators' bodies,
  * the court it is addressed to, administrators). An invited expert reads the case masked.
  */
-export function canSeePersonalData(user: Viewer, record: CaseFacts, org: Jurisdiction): boolean {
+export function canSeePersonalData(user: Viewer, record: CaseFacts, org: Org): boolean {
   if (user.role === 'expert') return false;
   return canReadCase(user, record, org);
 }

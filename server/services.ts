@@ -2,6 +2,7 @@
 // layer take a `Services` and nothing else. Types only; nothing here builds anything.
 import type { Server } from 'node:http';
 import type { MountHook } from './app.ts';
+import type { AccessCodeLimiter } from './auth/throttle.ts';
 import type { Config } from './config.ts';
 import type { Clock, ManualClock } from './engine/clock.ts';
 import type { Directory } from './engine/directory.ts';
@@ -23,6 +24,8 @@ export interface Services {
   directory: Directory;
   engine: Engine;
   scheduler: Scheduler;
+  /** wrong residents' access codes, one count for GET /api/track, /track and the live handshake */
+  accessCodeLimiter: AccessCodeLimiter;
   /** run-time settings and the working-day calendar: their one owner */
   settings: Settings;
   /** called after every commit so live updates go out at once (the poll is the safety net) */

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Application } from 'express';
 import { createApp } from './app.ts';
+import { createMemoryAccessCodeLimiter } from './auth/throttle.ts';
 import type { Config } from './config.ts';
 import { ManualClock, systemClock, type Clock } from './engine/clock.ts';
 import { Directory } from './engine/directory.ts';
@@ -71,6 +72,7 @@ export async function startServer(
     directory,
     engine,
     scheduler,
+    accessCodeLimiter: createMemoryAccessCodeLimiter({ max: 10, windowMs: 15 * 60_000 }),
     settings,
     afterCommit: () => kick(),
   };

@@ -122,6 +122,14 @@ export const OUTCOME_LABELS: Record<Outcome, { zh: string; en: string }> = {
   declined: { zh: '不予受理', en: 'Declined' },
 };
 
+export const DEADLINE_LABELS: Record<DeadlineKind, { zh: string; en: string }> = {
+  acceptance: { zh: '受理审查期限', en: 'Decision on acceptance' },
+  mediation: { zh: '调解期限', en: 'Mediation period' },
+  delegation: { zh: '法院委派调解期限', en: "Court's mediation deadline" },
+  confirmation: { zh: '申请司法确认期限', en: 'Applying for judicial confirmation' },
+  follow_up: { zh: '回访', en: 'Follow-up visit' },
+};
+
 export const CATEGORY_LABELS: Record<Category, { zh: string; en: string }> = {
   parking: { zh: '停车', en: 'Parking' },
   fee_adjustment: { zh: '物业费调价', en: 'Fee adjustment' },

@@ -4,6 +4,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SessionRecord, Store, UserRecord } from '../store/port.ts';
 
+/** The httpOnly cookie the pages' session token travels in (set by POST /api/auth/login, read by the
+ * API's authenticate middleware and the live layer's handshake). */
+export const SESSION_COOKIE = 'wuye_session';
+
 export interface AuthContext {
   user: UserRecord;
   session: SessionRecord;

@@ -4,6 +4,7 @@
 //   instances);
 // - per client address: express-rate-limit in front of the login route, against guessing across
 //   many usernames.
+// And residents' wrong access codes: per case number and per client address (createMemoryAccessCodeLimiter).
 import { rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
 import { RateLimited } from '../engine/errors.ts';
 import type { Store, UserRecord } from '../store/port.ts';
@@ -64,4 +65,56 @@ export function loginAddressLimiter(config: {
     handler: (_req, _res, next) =>
       next(new RateLimited('too many failed sign-ins from this address, try again later', Math.ceil(windowMs / 1000))),
   });
+}
+
+// ── wrong access codes: at most `max` per case and per client address in `windowMs` ──────────
+/** Counts wrong access codes. Keys are `case:<caseNo>` and `ip:<address>`. The wiring creates one
+ * per server (Services.accessCodeLimiter) for GET /api/track, the /track page and the resident
+ * socket handshake, so the three doors share one count and cannot be used to triple the guesses. */
+export interface AccessCodeLimiter {
+  /** seconds until every key is below the limit again; 0 when none is limited */
+  blockedFor(keys: string[]): Promise<number>;
+  fail(keys: string[]): Promise<void>;
+}
+
+export function createMemoryAccessCodeLimiter(
+  opts: { max?: number; windowMs?: number; now?: () => number; maxKeys?: number } = {},
+): AccessCodeLimiter {
+  const max = opts.max ?? 10;
+  const windowMs = opts.windowMs ?? 15 * 60_000;
+  const now = opts.now ?? Date.now;
+  const maxKeys = opts.maxKeys ?? 100_000;
+  const failures = new Map<string, number[]>(); // key → times of wrong codes, oldest first
+
+  const recent = (key: string, t: number): number[] => {
+    const times = failures.get(key);
+    if (!times) return [];
+    while (times.length && times[0] <= t - windowMs) times.shift();
+    if (!times.length) failures.delete(key);
+    return times;
+  };
+
+  return {
+    async blockedFor(keys) {
+      const t = now();
+      let wait = 0;
+      for (const key of keys) {
+        const times = recent(key, t);
+        if (times.length >= max) wait = Math.max(wait, Math.ceil((times[times.length - max] + windowMs - t) / 1000));
+      }
+      return wait;
+    },
+    async fail(keys) {
+      const t = now();
+      for (const key of keys) {
+        const times = recent(key, t);
+        if (!failures.has(key)) {
+          // bounded memory: someone spraying made-up case numbers pushes out the oldest keys
+          if (failures.size >= maxKeys) failures.delete(failures.keys().next().value as string);
+          failures.set(key, times);
+        }
+        times.push(t);
+      }
+    },
+  };
 }

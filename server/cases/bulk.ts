@@ -12,7 +12,7 @@ import type { Engine, IntakeRequest, RequestMeta } from '../engine/engine.ts';
 import { DomainError, Duplicate } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import type { Store, UserRecord } from '../store/port.ts';
-import { actorOf } from '../http/case-view.ts';
+import { actorOf } from './access.ts';
 import { checkIntakeArea } from './register.ts';
 import { intakeBody } from './schemas.ts';
 import { normName } from '../oversight/keys.ts';

@@ -10,7 +10,7 @@ import type { Services } from '../services.ts';
 import type { UserRecord } from '../store/port.ts';
 import { validateInput } from '../validation.ts';
 import { shanghaiDate } from '../../workflows/calendar/calendar.ts';
-import { actorOf } from '../http/case-view.ts';
+import { actorOf } from './access.ts';
 import { compoundChainOf, type Registered } from './register.ts';
 import { delegationBody } from './schemas.ts';
 

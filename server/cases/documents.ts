@@ -9,7 +9,7 @@ import { DOCUMENT_KINDS } from '../documents/templates.ts';
 import type { Services } from '../services.ts';
 import type { DocumentRecord, UserRecord } from '../store/port.ts';
 import { validateInput } from '../validation.ts';
-import { actorOf, readableCase } from '../http/case-view.ts';
+import { actorOf, readableCase } from './access.ts';
 
 export const documentBody = Joi.object({ kind: Joi.string().valid(...DOCUMENT_KINDS).required() });
 

@@ -6,7 +6,7 @@ import type { EventRequest, RequestMeta } from '../engine/engine.ts';
 import type { Services } from '../services.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
 import { validateInput } from '../validation.ts';
-import { actorOf, readableCase } from '../http/case-view.ts';
+import { actorOf, readableCase } from './access.ts';
 import { eventBody } from './schemas.ts';
 
 /** An event as a client sends it: its `data` is the payload of its type (EventData), once readEvent has checked it. */

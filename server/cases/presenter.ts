@@ -7,6 +7,7 @@ import type { CaseContext } from '../../workflows/case.types.ts';
 import {
   CATEGORY_LABELS,
   CHANNEL_LABELS,
+  DEADLINE_LABELS,
   EVENT_LABELS,
   OUTCOME_LABELS,
   STATUS_LABELS,
@@ -21,7 +22,7 @@ import { canReadCase, canSeePersonalData, viewParties, type Viewer } from '../po
 import { maskAddress, maskedText, maskIdNumber, maskPhone } from '../privacy/mask.ts';
 import type { Body, CaseRecord, EventRecord, UserRecord } from '../store/port.ts';
 import { relatedCasesOf, type RelatedCaseView } from '../oversight/recurrence.ts';
-import { actorOf, DEADLINE_LABELS, orgOf } from '../http/case-view.ts';
+import { actorOf } from './access.ts';
 
 // ── masking beyond the parties ─────────────────────────────────────────────────────────────────
 
@@ -77,7 +78,7 @@ export interface ViewOptions {
 /** 倒查: earlier cases this one repeats and later ones that repeat it — only those the viewer may read
  * (a list never reveals a case outside the caller's jurisdiction). */
 export async function relatedCasesFor(services: Services, record: CaseRecord, viewer: Viewer): Promise<RelatedCaseView[]> {
-  const org = orgOf(services.directory);
+  const org = services.directory;
   const related = await relatedCasesOf(services.store, record.id);
   const readable = await Promise.all(
     related.map(async (r) => {
@@ -91,7 +92,7 @@ export async function relatedCasesFor(services: Services, record: CaseRecord, vi
 /** The case in a list: enough to choose it, masked per viewer. */
 export function caseListItem(services: Services, record: CaseRecord, viewer: Viewer, opts: ViewOptions = {}) {
   const { directory } = services;
-  const visible = opts.personalData ?? canSeePersonalData(viewer, record, orgOf(directory));
+  const visible = opts.personalData ?? canSeePersonalData(viewer, record, directory);
   const ctx = record.snapshot.context;
   const compound = directory.unit(record.compoundId);
   return {
@@ -122,7 +123,7 @@ export function caseListItem(services: Services, record: CaseRecord, viewer: Vie
 /** The whole case for a staff viewer (GET /api/cases/:id and every answer that changes a case). */
 export function caseView(services: Services, record: CaseRecord, viewer: UserRecord, opts: ViewOptions = {}) {
   const { directory, engine } = services;
-  const org = orgOf(directory);
+  const org = directory;
   const visible = opts.personalData ?? canSeePersonalData(viewer, record, org);
   const text = (s: string | null | undefined) => (s == null ? s : visible ? s : maskedText(s));
   const ctx: CaseContext = record.snapshot.context;

@@ -9,7 +9,7 @@ import { mayRegisterIn } from '../policy.ts';
 import type { Services } from '../services.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
 import { validateInput } from '../validation.ts';
-import { actorOf, orgOf } from '../http/case-view.ts';
+import { actorOf } from './access.ts';
 import { intakeBody } from './schemas.ts';
 
 export interface Registered {
@@ -38,7 +38,7 @@ export function compoundChainOf(directory: Directory, compoundId: string) {
 /** What intake checks beyond the schema, for one case or one row of a batch (server/cases/bulk.ts). */
 export function checkIntakeArea(services: Services, user: UserRecord, compoundId: string): void {
   const chain = compoundChainOf(services.directory, compoundId);
-  if (!mayRegisterIn(user, chain.bodies, orgOf(services.directory))) {
+  if (!mayRegisterIn(user, chain.bodies, services.directory)) {
     throw new OutOfJurisdiction(`compound ${chain.compound.name} is outside the area your mediation body serves`, {
       compoundId,
       field: 'compoundId',

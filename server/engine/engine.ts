@@ -2,14 +2,15 @@
 // snapshot, the timers and the outbox together. It keeps no actor per case in memory: a case is
 // restored from its persisted snapshot for each event (cheap: tens of microseconds), so memory does
 // not grow with the number of cases.
-import { createHash, randomBytes, randomUUID, scrypt as scryptCb, scryptSync, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
 import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import type { Actor, CaseEvent, Command, Delegation, EventData, EventFacts, Party } from '../../workflows/case.types.ts';
 import { extensionKind } from '../../workflows/case.machine.ts';
 import { availableEvents, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
 import { findConflicts, route, type RoutingRules } from '../../workflows/routing.ts';
 import type { Category, Channel, EventType, UserEventType } from '../../workflows/vocabulary.ts';
+import { hashAccessCode, newAccessCode } from '../auth/access-codes.ts';
+import { caseUpdated } from '../cases/resident-view.ts';
 import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightFacts, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
 import { isoShanghai, type Clock } from './clock.ts';
 import { planDeadlines, noteWarning, worstWarning, type DeadlineSettings } from './deadlines.ts';
@@ -162,7 +163,7 @@ export class Engine {
       warning: 'none',
       overdue: false,
       snapshot: started.snapshot,
-      accessCodeHash: await hashAccessCodeAsync(accessCode, caseId, this.opts.accessCodeCost),
+      accessCodeHash: await hashAccessCode(accessCode, caseId, this.opts.accessCodeCost),
       version: 0,
       lastHash: '',
       createdAt: now,
@@ -280,11 +281,6 @@ export class Engine {
 
   async history(caseId: string): Promise<EventRecord[]> {
     return this.store.events.list(caseId);
-  }
-
-  /** Checks a resident's access code without blocking the event loop (scrypt runs in the pool). */
-  checkAccessCode(record: CaseRecord, code: string): Promise<boolean> {
-    return checkAccessCodeAsync(code, record.id, record.accessCodeHash);
   }
 
   // ── internals ─────────────────────────────────────────────────────────────────────────────
@@ -409,7 +405,8 @@ function searchTextOf(caseNo: string, ctx: PersistedSnapshot['context']): string
   return [caseNo, ctx.summary, ...ctx.claims, ...ctx.parties.map((p) => p.name)].join(' ').toLowerCase();
 }
 
-/** What live clients are told. `case:updated` carries no personal data: it goes to residents too. */
+/** What live clients are told. `case:updated` carries no personal data: it goes to residents too
+ * (server/cases/resident-view.ts). */
 function outboxFor(record: CaseRecord, event: EventRecord, commands: Command[]): OutboxEntry[] {
   const entries: OutboxEntry[] = [
     {
@@ -417,15 +414,7 @@ function outboxFor(record: CaseRecord, event: EventRecord, commands: Command[]):
       caseId: record.id,
       seq: event.seq,
       topic: 'case:updated',
-      payload: {
-        id: record.id,
-        caseNo: record.caseNo,
-        status: record.status,
-        phase: record.phase,
-        tier: record.tier,
-        version: record.version,
-        event: { type: event.type, at: event.at },
-      },
+      payload: caseUpdated(record, event),
       createdAt: event.at,
     },
   ];
@@ -442,32 +431,3 @@ function outboxFor(record: CaseRecord, event: EventRecord, commands: Command[]):
   }
   return entries;
 }
-
-// ── access codes: shown once, stored only as a salted scrypt hash ────────────────────────────
-const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I: read aloud over the phone
-
-export function newAccessCode(length = 8): string {
-  const bytes = randomBytes(length);
-  return [...bytes].map((b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join('');
-}
-
-export function hashAccessCode(code: string, caseId: string, cost = 16384): string {
-  const salt = createHash('sha256').update(`access-code:${caseId}`).digest();
-  return `scrypt$${cost}$${scryptSync(code.toUpperCase(), salt, 32, { N: cost }).toString('base64url')}`;
-}
-
-const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, o: { N: number; maxmem?: number }) => Promise<Buffer>;
-
-export async function hashAccessCodeAsync(code: string, caseId: string, cost = 16384): Promise<string> {
-  const salt = createHash('sha256').update(`access-code:${caseId}`).digest();
-  return `scrypt$${cost}$${(await scrypt(code.toUpperCase(), salt, 32, { N: cost })).toString('base64url')}`;
-}
-
-export async function checkAccessCodeAsync(code: string, caseId: string, stored: string): Promise<boolean> {
-  const cost = Number(stored.split('$')[1]);
-  if (!Number.isInteger(cost) || cost < 2) return false;
-  const a = Buffer.from(await hashAccessCodeAsync(code, caseId, cost));
-  const b = Buffer.from(stored);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-

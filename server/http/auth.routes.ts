@@ -6,15 +6,13 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { DomainError, NotFound, RateLimited } from '../engine/errors.ts';
 import { MAX_PASSWORD_LENGTH, scryptParamsFor, verifyAgainstDummy, verifyPassword } from '../auth/passwords.ts';
-import { issueSession, lookupSession, revokeSession } from '../auth/sessions.ts';
+import { issueSession, lookupSession, revokeSession, SESSION_COOKIE } from '../auth/sessions.ts';
 import { lockedForSeconds, lockoutSettings, loginAddressLimiter, recordFailedLogin, recordSuccessfulLogin } from '../auth/throttle.ts';
 import { maskedText } from '../privacy/mask.ts';
-import { loadOrg } from '../seed/demo.ts';
+import { Org } from '../org.ts';
 import type { Body, Store, UserRecord } from '../store/port.ts';
 import type { Role, Tier } from '../../workflows/vocabulary.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
-
-export const SESSION_COOKIE = 'wuye_session';
 
 export interface AuthDeps {
   config: Readonly<Config>;
@@ -223,7 +221,9 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         responses: { 200: { description: 'the root node; every node {id, name, kind, bodyId?, children}', schema: orgNode } },
       },
       async () => {
-        const [root] = (await loadOrg(store)).trees();
+        // this router is mounted without the Directory (createApp), so it reads the two lists itself
+        const [units, bodies] = await Promise.all([store.org.units(), store.org.bodies()]);
+        const [root] = new Org(units, bodies).trees();
         if (!root) throw new NotFound('organisation');
         return root;
       },

@@ -12,7 +12,7 @@ import { canSeePersonalData, caseScope, rolesFor } from '../policy.ts';
 import { registerCase } from '../cases/register.ts';
 import { sendEvent, type EventInput } from '../cases/events.ts';
 import { caseListItem, caseView, historyView, relatedCasesFor } from '../cases/presenter.ts';
-import { orgOf, readableCase } from './case-view.ts';
+import { readableCase } from '../cases/access.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
@@ -55,7 +55,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         responses: { 200: { description: 'a page of cases', schema: Joi.object({ items: Joi.array().items(Joi.object().unknown()), total: Joi.number(), page: Joi.number(), limit: Joi.number() }) } },
       },
       async ({ query, user }) => {
-        const scope = caseScope(user!, orgOf(directory));
+        const scope = caseScope(user!, directory);
         const { items, total } = await store.cases.list({ ...scope, ...query, q: query.q || undefined });
         return { items: items.map((r) => caseListItem(services, r, user!)), total, page: query.page, limit: query.limit };
       },
@@ -96,7 +96,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         const record = await readableCase(services, user!, params.id);
         const events = await engine.history(record.id);
         return historyView(events, {
-          personalData: canSeePersonalData(user!, record, orgOf(directory)),
+          personalData: canSeePersonalData(user!, record, directory),
           clientAddress: user!.role === 'admin',
         });
       },

@@ -9,7 +9,7 @@ import type { Services } from '../services.ts';
 import { canReadCase, rolesFor } from '../policy.ts';
 import type { DocumentRecord } from '../store/port.ts';
 import { documentBody, issueCaseDocument } from '../cases/documents.ts';
-import { orgOf, readableCase } from './case-view.ts';
+import { readableCase } from '../cases/access.ts';
 import { caseIdParams, id } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
@@ -96,7 +96,7 @@ export function documentsRoutes(services: Services): RouteDef[] {
       async ({ params, user, res }) => {
         const doc = await store.documents.get(params.id);
         const record = doc ? await store.cases.get(doc.caseId) : null;
-        if (!doc || !record || !canReadCase(user!, record, orgOf(directory))) throw new NotFound('document');
+        if (!doc || !record || !canReadCase(user!, record, directory)) throw new NotFound('document');
         res.set('X-Document-SHA256', doc.sha256);
         res.set('Cache-Control', 'private, no-store');
         res.type('text/html; charset=utf-8').send(doc.html);

@@ -4,8 +4,9 @@
 // Everything is read from the oversight projection (server/oversight), never by re-reading cases.
 import Joi from 'joi';
 import type { Services } from '../services.ts';
-import { DomainError, NotFound, ValidationFailed } from '../engine/errors.ts';
-import { canReadCase, rolesFor, type Jurisdiction } from '../policy.ts';
+import { readableCase } from '../cases/access.ts';
+import { DomainError, ValidationFailed } from '../engine/errors.ts';
+import { rolesFor } from '../policy.ts';
 import { ledgerLinePages, ledgerPages, writeLedgerCsv, writeLedgerJson, writeLedgerXlsx } from '../oversight/ledger.ts';
 import { relatedCasesFor } from '../cases/presenter.ts';
 import { patchSchema, type RuntimeSettings, type SettingsPatch } from '../settings.ts';
@@ -51,11 +52,10 @@ function oversightView(s: Readonly<RuntimeSettings>) {
 }
 
 export function oversightRoutes(services: Services): RouteDef[] {
-  const { store, directory } = services;
+  const { store } = services;
   // the projection, the caller's scope and the queries are shared with the dashboard page
   const oversight = oversightQueries(services);
   const { settled, index, names, scopeOf, audit } = oversight;
-  const org = (): Jurisdiction => ({ units: directory.allUnits(), bodies: directory.allBodies() });
 
   const readers = rolesFor('oversight:read');
 
@@ -210,9 +210,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         params: Joi.object({ id: Joi.string().pattern(/^[A-Za-z0-9._-]{1,80}$/).required() }),
       },
       async ({ params, user }) => {
-        const record = await store.cases.get(params.id);
-        const jurisdiction = org();
-        if (!record || !canReadCase(user!, record, jurisdiction)) throw new NotFound('case');
+        const record = await readableCase(services, user!, params.id);
         await settled();
         // only cases the caller may read: a list never reveals one outside the jurisdiction
         const related = await relatedCasesFor(services, record, user!);

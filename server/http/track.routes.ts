@@ -1,30 +1,21 @@
 // Residents track their case with the case number and the access code they were given at intake
 // (API.md "Residents"). The code is checked against its stored hash only. A wrong code and an
 // unknown case number get the same 404, and both count: at most 10 per case number and per client
-// address in 15 minutes, then 429. The live layer's resident handshake can share the same counter
-// (accessCodeLimiterFor), so the two doors cannot be used to double the guesses.
+// address in 15 minutes, then 429. The counter is the server's one (Services.accessCodeLimiter),
+// shared with the /track page and the live layer's resident handshake, so the doors cannot be used
+// to multiply the guesses.
 import Joi from 'joi';
-import { checkAccessCodeAsync, hashAccessCode } from '../engine/engine.ts';
+import { checkAccessCode } from '../auth/access-codes.ts';
+import { residentView } from '../cases/resident-view.ts';
 import { NotFound, RateLimited, ValidationFailed } from '../engine/errors.ts';
-import { createMemoryAccessCodeLimiter, type AccessCodeLimiter } from '../live/handshake.ts';
 import type { Services } from '../services.ts';
-import { residentView } from './case-view.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
 export const ACCESS_CODE_HEADER = 'X-Access-Code';
 
-const limiters = new WeakMap<Services, AccessCodeLimiter>();
-
-/** The wrong-access-code counter of this server (one per Services; shared by HTTP and sockets). */
-export function accessCodeLimiterFor(services: Services): AccessCodeLimiter {
-  let limiter = limiters.get(services);
-  if (!limiter) limiters.set(services, (limiter = createMemoryAccessCodeLimiter({ max: 10, windowMs: 15 * 60_000 })));
-  return limiter;
-}
-
-// an unknown case number costs the same hashing as a wrong code: numbers are not probed by timing
 // an unknown case number costs the same scrypt work as a wrong code: timing does not tell them apart
-const dummy = hashAccessCode('not-a-code', 'no-such-case');
+// (the hash never matches; only its cost, the engine's default, matters)
+const NO_SUCH_CASE = { id: 'no-such-case', accessCodeHash: 'scrypt$16384$-' };
 
 const trackSchema = Joi.object({
   caseNo: Joi.string(),
@@ -39,8 +30,7 @@ const trackSchema = Joi.object({
 }).unknown();
 
 export function trackRoutes(services: Services): RouteDef[] {
-  const { store, engine } = services;
-  const limiter = accessCodeLimiterFor(services);
+  const { store, engine, accessCodeLimiter: limiter } = services;
 
   return [
     defineRoute(
@@ -73,7 +63,7 @@ export function trackRoutes(services: Services): RouteDef[] {
         if (wait > 0) throw new RateLimited('too many wrong access codes: try again later', wait);
 
         const record = await store.cases.getByNo(caseNo);
-        const ok = record ? await engine.checkAccessCode(record, code.trim()) : (await checkAccessCodeAsync(code.trim(), 'no-such-case', dummy)) && false;
+        const ok = (await checkAccessCode(record ?? NO_SUCH_CASE, code.trim())) && record !== null;
         if (!record || !ok) {
           await limiter.fail(keys);
           throw new NotFound('case');

@@ -8,7 +8,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'socket.io';
 import type { Actor } from '../../workflows/case.types.ts';
-import type { Engine } from '../engine/engine.ts';
+import { checkAccessCode } from '../auth/access-codes.ts';
+import type { AccessCodeLimiter } from '../auth/throttle.ts';
 import type { Store } from '../store/port.ts';
 
 export type TokenCheck = Actor | null | { failure: string };
@@ -30,61 +31,9 @@ export class HandshakeError extends Error {
   }
 }
 
-// ── wrong access codes: at most `max` per case and per client address in `windowMs` ──────────
-/** Counts wrong access codes. Keys are `case:<caseNo>` and `ip:<address>`; pass the same limiter
- * to the HTTP tracking route so both doors share one count. */
-export interface AccessCodeLimiter {
-  /** seconds until every key is below the limit again; 0 when none is limited */
-  blockedFor(keys: string[]): Promise<number>;
-  fail(keys: string[]): Promise<void>;
-}
-
-export function createMemoryAccessCodeLimiter(
-  opts: { max?: number; windowMs?: number; now?: () => number; maxKeys?: number } = {},
-): AccessCodeLimiter {
-  const max = opts.max ?? 10;
-  const windowMs = opts.windowMs ?? 15 * 60_000;
-  const now = opts.now ?? Date.now;
-  const maxKeys = opts.maxKeys ?? 100_000;
-  const failures = new Map<string, number[]>(); // key → times of wrong codes, oldest first
-
-  const recent = (key: string, t: number): number[] => {
-    const times = failures.get(key);
-    if (!times) return [];
-    while (times.length && times[0] <= t - windowMs) times.shift();
-    if (!times.length) failures.delete(key);
-    return times;
-  };
-
-  return {
-    async blockedFor(keys) {
-      const t = now();
-      let wait = 0;
-      for (const key of keys) {
-        const times = recent(key, t);
-        if (times.length >= max) wait = Math.max(wait, Math.ceil((times[times.length - max] + windowMs - t) / 1000));
-      }
-      return wait;
-    },
-    async fail(keys) {
-      const t = now();
-      for (const key of keys) {
-        const times = recent(key, t);
-        if (!failures.has(key)) {
-          // bounded memory: someone spraying made-up case numbers pushes out the oldest keys
-          if (failures.size >= maxKeys) failures.delete(failures.keys().next().value as string);
-          failures.set(key, times);
-        }
-        times.push(t);
-      }
-    },
-  };
-}
-
 // ── the middleware ────────────────────────────────────────────────────────────────────────────
 export interface HandshakeDeps {
   store: Store;
-  engine: Engine;
   authenticateToken: (token: string) => Promise<TokenCheck>;
   limiter: AccessCodeLimiter;
   /** the client's address for rate limiting (default: the connection's remote address); supply
@@ -169,7 +118,7 @@ export async function identify(socket: Socket, deps: HandshakeDeps): Promise<{ w
 
   const record = await deps.store.cases.getByNo(caseNo);
   // an unknown case number and a wrong code get the same answer: case numbers are not probed
-  if (!record || !(await deps.engine.checkAccessCode(record, code))) {
+  if (!record || !(await checkAccessCode(record, code))) {
     await deps.limiter.fail(keys);
     throw new HandshakeError('INVALID_ACCESS_CODE', 'the case number or access code is not right');
   }

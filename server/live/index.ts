@@ -1,6 +1,6 @@
 // Live updates over Socket.io (API.md "Live updates"). Wiring:
 //
-//   const live = await createLive(httpServer, { store, engine, authenticateToken, canReadCase, redisUrl });
+//   const live = await createLive(httpServer, { store, authenticateToken, canReadCase, redisUrl });
 //   … after every commit (intake, dispatch, a fired timer): live.relay.kick();
 //   … on shutdown: await live.close();   (the HTTP server stays its owner's to close)
 //
@@ -19,35 +19,31 @@ import type { Server as HttpServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Actor } from '../../workflows/case.types.ts';
-import type { Engine } from '../engine/engine.ts';
+import { createMemoryAccessCodeLimiter, type AccessCodeLimiter } from '../auth/throttle.ts';
+import type { Org } from '../org.ts';
 import type { OutboxEntry, Store } from '../store/port.ts';
 import {
-  createMemoryAccessCodeLimiter,
   HandshakeError,
   identify,
-  type AccessCodeLimiter,
   type LiveSocketData,
   type SocketIdentity,
   type TokenCheck,
 } from './handshake.ts';
 import { OutboxRelay, type RelayLogger } from './relay.ts';
+import { caseState, forResident } from '../cases/resident-view.ts';
 import {
   bodyRoom,
   caseRoom,
-  caseState,
   courtRoom,
-  forResident,
   HOLDER_CHANGING_EVENTS,
   replayed,
   routeEntry,
   trackRoom,
 } from './rooms.ts';
 import { watchSlowConsumers } from './backpressure.ts';
-import { canReadCase as policyCanRead, type Jurisdiction } from '../policy.ts';
+import { canReadCase as policyCanRead } from '../policy.ts';
 
 export { OutboxRelay } from './relay.ts';
-export { createMemoryAccessCodeLimiter, type AccessCodeLimiter } from './handshake.ts';
-export type { CaseUpdated, InboxUpdated, ResidentCaseUpdated } from './rooms.ts';
 
 export interface LiveLogger extends RelayLogger {
   info(obj: object, msg?: string): void;
@@ -55,7 +51,6 @@ export interface LiveLogger extends RelayLogger {
 
 export interface LiveDeps {
   store: Store;
-  engine: Engine;
   /** a session token → its user as an actor; null or {failure: 'expired'|'revoked'|…} refuses */
   authenticateToken: (token: string) => Promise<TokenCheck>;
   /** the read policy (server/policy.ts) */
@@ -105,12 +100,11 @@ export interface Live {
 type Ack = (answer: unknown) => void;
 type LiveSocket = Socket<Record<string, (...args: any[]) => void>, Record<string, (...args: any[]) => void>, Record<string, never>, LiveSocketData>;
 
-/** deps.canReadCase from the policy: reads the case record and asks server/policy.ts. `org` should
- * return the same object until the organisation changes (the policy caches per object). */
-export function caseReadCheck(store: Store, org: () => Jurisdiction): LiveDeps['canReadCase'] {
+/** deps.canReadCase from the policy: reads the case record and asks server/policy.ts. */
+export function caseReadCheck(store: Store, org: Org): LiveDeps['canReadCase'] {
   return async (actor, caseId) => {
     const record = await store.cases.get(caseId);
-    return !!record && policyCanRead(actor, record, org());
+    return !!record && policyCanRead(actor, record, org);
   };
 }
 
@@ -161,7 +155,6 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
   io.use((socket, next) => {
     identify(socket, {
       store: deps.store,
-      engine: deps.engine,
       authenticateToken: deps.authenticateToken,
       limiter,
       clientAddress: opts.clientAddress,

@@ -4,32 +4,16 @@
 //   body:<bodyId>    mediators of that mediation body: its queue (inbox:updated)
 //   court:<bodyId>   court liaisons of that court: its referrals inbox (inbox:updated)
 // Residents are kept apart from staff so that what they are sent can differ: it is rebuilt from a
-// whitelist, so a field added to the staff payload never reaches a resident by accident.
-import { STATUS_LABELS, type Status } from '../../workflows/vocabulary.ts';
+// whitelist (server/cases/resident-view.ts forResident), so a field added to the staff payload never
+// reaches a resident by accident.
+import type { Status } from '../../workflows/vocabulary.ts';
+import { caseUpdated, type CaseUpdated } from '../cases/resident-view.ts';
 import type { CaseRecord, EventRecord, OutboxEntry } from '../store/port.ts';
 
 export const caseRoom = (caseId: string) => `case:${caseId}`;
 export const trackRoom = (caseId: string) => `track:${caseId}`;
 export const bodyRoom = (bodyId: string) => `body:${bodyId}`;
 export const courtRoom = (bodyId: string) => `court:${bodyId}`;
-
-/** `case:updated` as the engine's outbox writes it (engine.ts outboxFor) and as resume replays it. */
-export interface CaseUpdated {
-  id: string;
-  caseNo: string;
-  status: Status;
-  phase: string;
-  tier: string;
-  version: number;
-  event: { type: string; at: string };
-  /** set on messages sent in answer to `resume` */
-  replay?: true;
-}
-
-export interface ResidentCaseUpdated extends CaseUpdated {
-  /** the status in plain words (API.md "Residents") */
-  statusLabel: { zh: string; en: string } | null;
-}
 
 export interface InboxUpdated {
   audience: 'body' | 'court';
@@ -40,40 +24,9 @@ export interface InboxUpdated {
   status: Status;
 }
 
-/** The current state sent on subscribe (ack) and to a resident on connect (`case:state`). */
-export function caseState(record: CaseRecord) {
-  return { id: record.id, caseNo: record.caseNo, status: record.status, phase: record.phase, tier: record.tier, version: record.version };
-}
-
-/** Only these fields, rebuilt one by one: nothing else from the staff payload reaches a resident. */
-export function forResident(p: CaseUpdated): ResidentCaseUpdated {
-  const out: ResidentCaseUpdated = {
-    id: String(p.id),
-    caseNo: String(p.caseNo),
-    status: p.status,
-    statusLabel: STATUS_LABELS[p.status] ?? null,
-    phase: String(p.phase ?? ''),
-    tier: String(p.tier),
-    version: Number(p.version),
-    event: { type: String(p.event?.type ?? ''), at: String(p.event?.at ?? '') },
-  };
-  if (p.replay) out.replay = true;
-  return out;
-}
-
-/** What a missed event looks like when replayed. The port keeps no status per event, so status,
- * phase and tier are the case's current values; version and event are those of the missed event. */
+/** What a missed event looks like when replayed (`resume`). */
 export function replayed(record: CaseRecord, event: EventRecord): CaseUpdated {
-  return {
-    id: record.id,
-    caseNo: record.caseNo,
-    status: record.status,
-    phase: record.phase,
-    tier: record.tier,
-    version: event.seq,
-    event: { type: event.type, at: event.at },
-    replay: true,
-  };
+  return { ...caseUpdated(record, event), replay: true };
 }
 
 export type Delivery =

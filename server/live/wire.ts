@@ -1,10 +1,8 @@
 // How the product plugs the live layer in (wired by server/wiring.ts): staff authenticate with their
 // session token (or the pages' httpOnly session cookie), residents with case number + access code,
-// and wrong codes share one count with GET /api/track and /track.
-import { lookupSession } from '../auth/sessions.ts';
-import { SESSION_COOKIE } from '../http/auth.routes.ts';
-import { actorOf, orgOf } from '../http/case-view.ts';
-import { accessCodeLimiterFor } from '../http/track.routes.ts';
+// and wrong codes share one count with GET /api/track and /track (Services.accessCodeLimiter).
+import { SESSION_COOKIE, lookupSession } from '../auth/sessions.ts';
+import { actorOf } from '../cases/access.ts';
 import type { LiveFactory } from '../services.ts';
 import { caseReadCheck, createLive } from './index.ts';
 
@@ -23,19 +21,18 @@ function tokenFromCookie(header: string): string | null {
 }
 
 export const liveFactory: LiveFactory = async (server, services) => {
-  const { config, store, engine, directory, logger } = services;
+  const { config, store, directory, logger } = services;
   const live = await createLive(server, {
     store,
-    engine,
     logger,
     redisUrl: config.redisUrl,
     authenticateToken: async (token) => {
       const found = await lookupSession(store, token, new Date());
       return 'failure' in found ? { failure: found.failure } : actorOf(found.user, directory);
     },
-    canReadCase: caseReadCheck(store, () => orgOf(directory)),
+    canReadCase: caseReadCheck(store, directory),
     options: {
-      accessCodeLimiter: accessCodeLimiterFor(services),
+      accessCodeLimiter: services.accessCodeLimiter,
       tokenFromCookie,
       corsOrigins: config.corsOrigins,
       pollMs: config.testClock ? 50 : 200,

@@ -4,7 +4,7 @@
 // it starts the one-off projection rebuild and every query waits for it, so none answers from a
 // half-built projection.
 import { NotFound, ValidationFailed } from '../engine/errors.ts';
-import { caseScope, type Jurisdiction } from '../policy.ts';
+import { caseScope } from '../policy.ts';
 import type { Services } from '../services.ts';
 import type { OversightQuery, UserRecord } from '../store/port.ts';
 import { computeCompanies } from './companies.ts';
@@ -37,7 +37,6 @@ function createQueries(services: Services) {
   const index = factsIndexFor(store);
   void ready.then(() => index?.refresh()).catch((err: unknown) => services.logger.error({ err }, 'oversight index warm-up failed'));
 
-  const org = (): Jurisdiction => ({ units: directory.allUnits(), bodies: directory.allBodies() });
   const names: Names = {
     unit: (id) => directory.unit(id)?.name,
     body: (id) => directory.body(id)?.name,
@@ -45,7 +44,7 @@ function createQueries(services: Services) {
 
   /** The caller's jurisdiction, the period and the org unit asked for, as a projection query. */
   function scopeOf(user: UserRecord, input: ScopeInput): OversightQuery {
-    const q: OversightQuery = { ...caseScope(user, org()) };
+    const q: OversightQuery = { ...caseScope(user, directory) };
     delete (q as Record<string, unknown>).courtId;
     delete (q as Record<string, unknown>).expertId;
     if (input.from) q.from = DATE_RE.test(input.from) ? `${input.from}T00:00:00.000+08:00` : input.from;

@@ -6,10 +6,10 @@ import type { Application, Request, Response } from 'express';
 import { CATEGORIES, ROLES } from '../../workflows/vocabulary.ts';
 import { DomainError, ValidationFailed } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
-import type { OrgNode } from '../seed/demo.ts';
+import type { OrgNode } from '../org.ts';
 import { apiCaller, type ApiCall } from './api-call.ts';
 import { formErrors } from './forms.ts';
-import { base, langFor, orgOf, render, requireRole, setFlash } from './context.ts';
+import { base, langFor, render, requireRole, setFlash } from './context.ts';
 import type { FieldErrors } from './event-forms.ts';
 import { t, type Lang } from './i18n.ts';
 import { vocab } from './render.ts';
@@ -157,7 +157,7 @@ async function adminPage(
   status = 200,
 ) {
   const lang = langFor(req, res);
-  const org = await orgOf(services);
+  const org = services.directory;
   const [settings, users, oversight] = await Promise.all([
     api<Settings>('get', '/api/admin/settings', {}, req, res),
     services.store.users.list(),

@@ -9,7 +9,7 @@ import { DOCUMENT_TITLES } from '../documents/view.ts';
 import type { Services } from '../services.ts';
 import { canSeePersonalData, mayUse, viewParties } from '../policy.ts';
 import { maskedText } from '../privacy/mask.ts';
-import type { Org } from '../seed/demo.ts';
+import type { Org } from '../org.ts';
 import type { CaseRecord, DocumentRecord, EventRecord, UserRecord } from '../store/port.ts';
 import { deadlineRows } from './case-rows.ts';
 import { fieldViews, hasForm, type FieldErrors, type FormContext, type FormValues } from './event-forms.ts';
@@ -120,8 +120,8 @@ export function issueInputFor(m: CaseModelInput, kind: string): IssueInput {
     kind,
     actor: { id: m.user.id, username: m.user.username, name: m.user.name },
     now: m.services.engine.now(),
-    bodies: [...m.org.bodies],
-    units: [...m.org.units],
+    bodies: m.org.allBodies(),
+    units: m.org.allUnits(),
     users: m.users.map((u) => ({ id: u.id, name: u.name, username: u.username })),
     followUpOffsets: m.services.settings.deadlines.followUpOffsets,
     calendar: m.services.settings.calendar(),

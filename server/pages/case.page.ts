@@ -7,26 +7,18 @@ import { DOCUMENT_TITLES } from '../documents/view.ts';
 import { DomainError, EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from '../engine/errors.ts';
 import { issueCaseDocument, readDocumentKind } from '../cases/documents.ts';
 import { readEvent, sendEvent } from '../cases/events.ts';
+import { actorOf, readableCase } from '../cases/access.ts';
 import { relatedCasesFor } from '../cases/presenter.ts';
 import type { Services } from '../services.ts';
 import { canReadCase, canSeePersonalData } from '../policy.ts';
-import type { Org } from '../seed/demo.ts';
-import type { CaseRecord, UserRecord } from '../store/port.ts';
+import type { Org } from '../org.ts';
+import type { CaseRecord } from '../store/port.ts';
 import { formErrors } from './forms.ts';
 import { buildCaseModel, type FormState } from './case.model.ts';
-import { actorOf, base, langFor, orgOf, render, renderStatus, requireRole, safeNext, setFlash, userOf } from './context.ts';
+import { base, langFor, render, renderStatus, requireRole, safeNext, setFlash, userOf } from './context.ts';
 import { eventFromForm } from './event-forms.ts';
 import { t } from './i18n.ts';
 import { vocab } from './render.ts';
-
-const CASE_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** The case if this user may read it, else null (shown as 404: a case one may not read does not exist). */
-export async function readableCase(services: Services, org: Org, user: UserRecord, id: unknown): Promise<CaseRecord | null> {
-  if (typeof id !== 'string' || !CASE_ID.test(id)) return null;
-  const record = await services.store.cases.get(id);
-  return record && canReadCase(user, record, org) ? record : null;
-}
 
 async function showCase(req: Request, res: Response, services: Services, org: Org, record: CaseRecord, form?: FormState, status = 200) {
   const lang = langFor(req, res);
@@ -45,7 +37,7 @@ async function showCase(req: Request, res: Response, services: Services, org: Or
     events,
     documents,
     user,
-    actor: actorOf(user, services),
+    actor: actorOf(user, services.directory),
     users,
     lang,
     form,
@@ -79,18 +71,16 @@ export function casePages(services: Services) {
     const staff = [role];
 
     app.get('/cases/:id', ...staff, async (req, res) => {
-      const org = await orgOf(services);
-      const record = await readableCase(services, org, userOf(req)!, req.params.id);
-      if (!record) return renderStatus(req, res, 404);
+      const org = services.directory;
+      const record = await readableCase(services, userOf(req)!, String(req.params.id));
       await showCase(req, res, services, org, record);
     });
 
     app.post('/cases/:id/events', ...staff, async (req, res) => {
       const lang = langFor(req, res);
       const user = userOf(req)!;
-      const org = await orgOf(services);
-      const record = await readableCase(services, org, user, req.params.id);
-      if (!record) return renderStatus(req, res, 404);
+      const org = services.directory;
+      const record = await readableCase(services, user, String(req.params.id));
       const body = (req.body ?? {}) as Record<string, unknown>;
       const type = String(body.type ?? '') as EventType;
       if (!(USER_EVENT_TYPES as readonly string[]).includes(type)) return renderStatus(req, res, 400);
@@ -125,9 +115,7 @@ export function casePages(services: Services) {
     app.post('/cases/:id/documents', ...staff, async (req, res) => {
       const lang = langFor(req, res);
       const user = userOf(req)!;
-      const org = await orgOf(services);
-      const record = await readableCase(services, org, user, req.params.id);
-      if (!record) return renderStatus(req, res, 404);
+      const record = await readableCase(services, user, String(req.params.id));
       const kind = String(req.body?.kind ?? '');
       const title = DOCUMENT_TITLES[kind] ?? kind;
       try {
@@ -144,12 +132,12 @@ export function casePages(services: Services) {
     });
 
     app.get('/cases/:id/documents/:docId', ...staff, async (req, res) => {
-      const org = await orgOf(services);
+      const org = services.directory;
       const user = userOf(req)!;
-      const record = await readableCase(services, org, user, req.params.id);
+      const record = await readableCase(services, user, String(req.params.id));
       // issued documents carry the parties' full particulars: only for those who may see them
-      const doc = record && canSeePersonalData(user, record, org) ? await services.store.documents.get(String(req.params.docId)) : null;
-      if (!record || !doc || doc.caseId !== record.id) throw new NotFound('document');
+      const doc = canSeePersonalData(user, record, org) ? await services.store.documents.get(String(req.params.docId)) : null;
+      if (!doc || doc.caseId !== record.id) throw new NotFound('document');
       res.set('Cache-Control', 'no-store');
       res.type('html').send(doc.html);
     });

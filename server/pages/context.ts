@@ -1,11 +1,9 @@
-// What every page handler needs from a request: the language, the signed-in user as an engine actor,
+// What every page handler needs from a request: the language, the signed-in user,
 // the CSRF token for its forms, the flash message of the previous request (PRG), and rendering with
 // the layout. Nothing here decides who may see what: that is server/policy.ts.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Actor } from '../../workflows/case.types.ts';
 import type { Role } from '../../workflows/vocabulary.ts';
 import type { Services } from '../services.ts';
-import { loadOrg, type Org } from '../seed/demo.ts';
 import type { UserRecord } from '../store/port.ts';
 import { langOf, t, type Lang } from './i18n.ts';
 import { pageTemplates } from './render.ts';
@@ -42,16 +40,6 @@ export interface PageBase {
 
 export function userOf(req: Request): UserRecord | null {
   return req.auth?.user ?? null;
-}
-
-/** The engine's view of a signed-in user: their body and its tier decide what they may send. */
-export function actorOf(user: UserRecord, services: Services): Actor {
-  const body = user.bodyId ? services.directory.body(user.bodyId) : undefined;
-  return { id: user.id, username: user.username, role: user.role, bodyId: user.bodyId, tier: body?.tier ?? null, name: user.name };
-}
-
-export async function orgOf(services: Services): Promise<Org> {
-  return loadOrg(services.store);
 }
 
 function navFor(lang: Lang, role: Role | null, path: string): NavItem[] {

@@ -7,7 +7,7 @@ import type { Services } from '../services.ts';
 import { caseScope } from '../policy.ts';
 import type { CaseRecord } from '../store/port.ts';
 import { caseRow } from './case-rows.ts';
-import { base, langFor, orgOf, render, requireRole, userOf } from './context.ts';
+import { base, langFor, render, requireRole, userOf } from './context.ts';
 import { t } from './i18n.ts';
 import { showIntakeForm, submitIntake } from './intake.page.ts';
 import { listCases } from './workbench.page.ts';
@@ -15,7 +15,7 @@ import { listCases } from './workbench.page.ts';
 export async function courtInbox(req: Request, res: Response, services: Services): Promise<void> {
   const lang = langFor(req, res);
   const user = userOf(req)!;
-  const org = await orgOf(services);
+  const org = services.directory;
   const { items } = await listCases(services, caseScope(user, org));
   const row = (r: CaseRecord) => {
     const ctx = r.snapshot.context;
@@ -52,7 +52,7 @@ export function courtPages(services: Services) {
   const court = requireRole(services, ['court_liaison', 'admin']);
   return (app: Application) => {
     app.get('/court', court, (_req, res) => res.redirect(303, '/'));
-    app.get('/court/delegations', court, async (req, res) => showIntakeForm(req, res, services, await orgOf(services), { mode: 'delegation' }));
+    app.get('/court/delegations', court, async (req, res) => showIntakeForm(req, res, services, services.directory, { mode: 'delegation' }));
     app.post('/court/delegations', court, (req, res) => submitIntake(req, res, services, 'delegation'));
   };
 }

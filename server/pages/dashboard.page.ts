@@ -10,9 +10,8 @@ import type { Services } from '../services.ts';
 import { oversightQueries } from '../oversight/queries.ts';
 import { readTable } from '../oversight/tables.ts';
 import { SEVERITY } from './case-rows.ts';
-import { orgOf as policyOrg } from '../http/case-view.ts';
 import { caseScope } from '../policy.ts';
-import { base, langFor, orgOf, render, requireRole, userOf } from './context.ts';
+import { base, langFor, render, requireRole, userOf } from './context.ts';
 import { t, type Lang } from './i18n.ts';
 import { vocab } from './render.ts';
 
@@ -114,8 +113,8 @@ async function dashboard(req: Request, res: Response, services: Services, reconc
   const rows = companyRows(lang, companies);
   const warningPairs = (['red', 'orange', 'yellow', 'green'] as const).map((w) => ({ key: w, label: t(lang, `colour_${w}`), count: rows.filter((r) => r.warning === w).length }));
 
-  const org = await orgOf(services);
-  const unitOptions = org.units
+  const org = services.directory;
+  const unitOptions = org.allUnits()
     .filter((u) => u.kind === 'district' || u.kind === 'subdistrict' || u.kind === 'community')
     .map((u) => ({ value: u.id, label: `${u.kind === 'community' ? '　' : ''}${u.name}`, selected: u.id === period.orgUnitId }));
   const ledgerQuery = new URLSearchParams(query as Record<string, string>);
@@ -166,7 +165,7 @@ async function dashboard(req: Request, res: Response, services: Services, reconc
 /** The overdue or red cases in the user's jurisdiction, worst first (links on the dashboard). */
 async function casesWhere(services: Services, req: Request, filter: { overdue?: boolean; warning?: 'red' }): Promise<CaseRef[]> {
   const user = userOf(req)!;
-  const { items } = await services.store.cases.list({ ...caseScope(user, policyOrg(services.directory)), ...filter, page: 1, limit: 100 });
+  const { items } = await services.store.cases.list({ ...caseScope(user, services.directory), ...filter, page: 1, limit: 100 });
   return items.map((r) => ({ id: r.id, caseNo: r.caseNo }));
 }
 

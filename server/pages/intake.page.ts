@@ -11,10 +11,10 @@ import { readIntake, registerCase, type Registered } from '../cases/register.ts'
 import { claimKey } from '../idempotency.ts';
 import type { Services } from '../services.ts';
 import { canReadCase } from '../policy.ts';
-import type { Org } from '../seed/demo.ts';
+import type { Org } from '../org.ts';
 import { CATEGORIES, CHANNELS } from '../../workflows/vocabulary.ts';
 import { formErrors } from './forms.ts';
-import { base, langFor, orgOf, render, requireRole, setFlash, userOf } from './context.ts';
+import { base, langFor, render, requireRole, setFlash, userOf } from './context.ts';
 import type { FieldErrors } from './event-forms.ts';
 import { t, type Lang } from './i18n.ts';
 import { vocab } from './render.ts';
@@ -74,7 +74,7 @@ export function intakeFromForm(body: Record<string, unknown>, count: number): { 
  * administrators: all) — the API refuses others with OUT_OF_JURISDICTION. */
 export function compoundGroups(org: Org, area: string | null) {
   const groups: Array<{ label: string; options: Array<{ value: string; label: string }> }> = [];
-  for (const sub of org.units.filter((u) => u.kind === 'subdistrict').sort((a, b) => a.order - b.order)) {
+  for (const sub of org.allUnits().filter((u) => u.kind === 'subdistrict').sort((a, b) => a.order - b.order)) {
     for (const com of org.children(sub.id).filter((u) => u.kind === 'community')) {
       const options = org
         .children(com.id)
@@ -168,7 +168,7 @@ const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
 export async function submitIntake(req: Request, res: Response, services: Services, mode: IntakeMode): Promise<void> {
   const lang = langFor(req, res);
   const user = userOf(req)!;
-  const org = await orgOf(services);
+  const org = services.directory;
   const body = (req.body ?? {}) as Record<string, unknown>;
   let count = partyCountOf(body);
   const nonce = NONCE.test(str(body.nonce)) ? str(body.nonce) : randomBytes(16).toString('base64url');
@@ -280,7 +280,7 @@ function showSlip(req: Request, res: Response, services: Services, org: Org, mod
 export function intakePages(services: Services) {
   const mayIntake = requireRole(services, ['admin', 'mediator']);
   return (app: Application) => {
-    app.get('/intake', mayIntake, async (req, res) => showIntakeForm(req, res, services, await orgOf(services)));
+    app.get('/intake', mayIntake, async (req, res) => showIntakeForm(req, res, services, services.directory));
     app.post('/intake', mayIntake, (req, res) => submitIntake(req, res, services, 'intake'));
   };
 }

@@ -4,8 +4,8 @@
 // Wrong codes are counted per case number and per client address, as for the API and the resident
 // socket; the page updates itself live (public/js/live-track.js).
 import type { Application, Request, Response } from 'express';
-import { residentView } from '../http/case-view.ts';
-import { accessCodeLimiterFor } from '../http/track.routes.ts';
+import { checkAccessCode } from '../auth/access-codes.ts';
+import { residentView } from '../cases/resident-view.ts';
 import type { Services } from '../services.ts';
 import type { CaseRecord, EventRecord } from '../store/port.ts';
 import { base, langFor, render } from './context.ts';
@@ -13,7 +13,7 @@ import { t, type Lang } from './i18n.ts';
 
 type Label = { zh: string; en: string };
 
-/** The API's tracking view (server/http/case-view.ts residentView: a whitelist, nothing personal)
+/** The API's tracking view (server/cases/resident-view.ts residentView: a whitelist, nothing personal)
  * in the page's language. */
 export function trackView(lang: Lang, record: CaseRecord, events: EventRecord[], services: Services) {
   const v = residentView(record, events, services.engine.now());
@@ -54,7 +54,7 @@ export function trackPages(services: Services) {
       const caseNo = str(req.body?.caseNo, 64);
       const code = str(req.body?.accessCode, 64);
       if (!caseNo || !code) return form(req, res, { error: t(lang, 'track_wrong'), caseNo, status: 400 });
-      const limiter = accessCodeLimiterFor(services);
+      const limiter = services.accessCodeLimiter;
       const keys = [`case:${caseNo}`, `ip:${req.ip ?? 'unknown'}`];
       const wait = await limiter.blockedFor(keys);
       if (wait > 0) {
@@ -63,7 +63,7 @@ export function trackPages(services: Services) {
       }
       const record = await services.store.cases.getByNo(caseNo);
       // an unknown case number and a wrong code get the same answer: case numbers are not probed
-      if (!record || !(await services.engine.checkAccessCode(record, code))) {
+      if (!record || !(await checkAccessCode(record, code))) {
         await limiter.fail(keys);
         return form(req, res, { error: t(lang, 'track_wrong'), caseNo, status: 404 });
       }

@@ -5,10 +5,10 @@ import type { Application, Request, Response } from 'express';
 import { CATEGORIES, STATUSES, TIERS } from '../../workflows/vocabulary.ts';
 import type { Services } from '../services.ts';
 import { caseScope } from '../policy.ts';
-import type { Org } from '../seed/demo.ts';
+import type { Org } from '../org.ts';
 import type { CaseFilter, CaseRecord, UserRecord } from '../store/port.ts';
 import { byUrgency, caseRow, warningCounts } from './case-rows.ts';
-import { base, langFor, orgOf, render, requireRole, userOf } from './context.ts';
+import { base, langFor, render, requireRole, userOf } from './context.ts';
 import { courtInbox } from './court.page.ts';
 import { t, type Lang } from './i18n.ts';
 import { vocab } from './render.ts';
@@ -46,7 +46,7 @@ function filtersOf(req: Request, compoundIds: readonly string[]): Filters {
 /** The compounds a user may filter by: those below their body's unit (all for administrators). */
 export function compoundsFor(user: UserRecord, org: Org, services: Services): Array<{ id: string; name: string; group: string }> {
   const body = user.bodyId ? services.directory.body(user.bodyId) : undefined;
-  const all = org.units.filter((u) => u.kind === 'compound');
+  const all = org.allUnits().filter((u) => u.kind === 'compound');
   const mine = user.role === 'admin' || !body ? all : all.filter((u) => org.isUnder(u.id, body.orgUnitId));
   return mine
     .map((u) => ({ id: u.id, name: u.name, group: (u.parentId && org.unit(u.parentId)?.name) || '' }))
@@ -64,7 +64,7 @@ const option = (lang: Lang, kind: string, codes: readonly string[], selected?: s
 async function workbench(req: Request, res: Response, services: Services): Promise<void> {
   const lang = langFor(req, res);
   const user = userOf(req)!;
-  const org = await orgOf(services);
+  const org = services.directory;
   const compounds = compoundsFor(user, org, services);
   const filters = filtersOf(req, compounds.map((c) => c.id));
   const jurisdiction = caseScope(user, org);
@@ -121,7 +121,7 @@ async function workbench(req: Request, res: Response, services: Services): Promi
 async function expertCases(req: Request, res: Response, services: Services): Promise<void> {
   const lang = langFor(req, res);
   const user = userOf(req)!;
-  const org = await orgOf(services);
+  const org = services.directory;
   const { items } = await listCases(services, caseScope(user, org));
   const page = base(req, res, t(lang, 'expert_title'));
   render(res, 'expert', { ...page, heading: page.title, rows: items.map((r) => caseRow(lang, r, services, user.id)) });

@@ -4,7 +4,7 @@
 // Screenshots of every page go to test-artifacts/.
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
-import { actorOf } from '../../server/http/case-view.ts';
+import { actorOf } from '../../server/cases/access.ts';
 import { COMPOUND, PASSWORD, startProduct, type Product } from '../pages/support.ts';
 import { openSession, requireChromium, screenshot, type Session } from './chromium.ts';
 

@@ -8,7 +8,7 @@ import { createApp } from '../../server/app.ts';
 import { scryptParamsFor } from '../../server/auth/passwords.ts';
 import { hashToken } from '../../server/auth/sessions.ts';
 import { loadConfig } from '../../server/config.ts';
-import { SESSION_COOKIE } from '../../server/http/auth.routes.ts';
+import { SESSION_COOKIE } from '../../server/auth/sessions.ts';
 import { createLogger } from '../../server/log.ts';
 import { DEMO_USERS, seedDemo } from '../../server/seed/demo.ts';
 import type { Store } from '../../server/store/port.ts';

@@ -28,15 +28,13 @@ interface Ctx {
 async function startServer(h: Harness, options: LiveOptions = {}, redisUrl?: string): Promise<Server> {
   const http = createServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const org = { units: h.directory.allUnits(), bodies: h.directory.allBodies() };
   const live = await createLive(http, {
     store: h.store,
-    engine: h.engine,
     authenticateToken: async (token) => {
       const found = await lookupSession(h.store, token, h.clock.now());
       return 'failure' in found ? { failure: found.failure } : h.actor(found.user.username);
     },
-    canReadCase: caseReadCheck(h.store, () => org),
+    canReadCase: caseReadCheck(h.store, h.directory),
     redisUrl,
     options,
   });
@@ -586,7 +584,6 @@ describe('live updates (socket.io)', function () {
       try {
         await createLive(http, {
           store: ctx.h.store,
-          engine: ctx.h.engine,
           authenticateToken: async () => null,
           canReadCase: async () => false,
           redisUrl: 'redis://127.0.0.1:1',

@@ -7,6 +7,7 @@ import { createCalendar, type WorkingCalendar } from '../../workflows/calendar/c
 import { DEFAULT_FOLLOW_UP_OFFSETS, DEFAULT_LIMITS, DEFAULT_WARNING_FRACTIONS } from '../../workflows/deadlines.ts';
 import { DEFAULT_ROUTING } from '../../workflows/routing.ts';
 import type { Actor } from '../../workflows/case.types.ts';
+import { actorOf } from '../../server/cases/access.ts';
 import { ManualClock } from '../../server/engine/clock.ts';
 import { Directory } from '../../server/engine/directory.ts';
 import { Engine, type IntakeRequest } from '../../server/engine/engine.ts';
@@ -62,11 +63,7 @@ export async function makeHarness(
     if (!u) throw new Error(`no demo user ${username}`);
     return u;
   };
-  const actor = (username: string): Actor => {
-    const u = user(username);
-    const body = u.bodyId ? directory.body(u.bodyId) : undefined;
-    return { id: u.id, username: u.username, role: u.role, bodyId: u.bodyId, tier: body?.tier ?? null, name: u.name };
-  };
+  const actor = (username: string): Actor => actorOf(user(username), directory);
   const medBody = directory.body(user('med.c1').bodyId!)!;
   const compound = directory
     .allUnits()

@@ -167,7 +167,7 @@ describe('use cases (server/cases)', function () {
   describe('the jurisdiction rules of intake (policy.ts)', () => {
     it('lets a mediator register in their body’s area and below, an administrator anywhere', () => {
       const chain = services.directory.compoundChain(COMPOUND.c1)!;
-      const org = { units: services.directory.allUnits(), bodies: services.directory.allBodies() };
+      const org = services.directory;
       expect(mayRegisterIn(users['med.c1'], chain.bodies, org)).to.equal(true);
       expect(mayRegisterIn(users['med.c2'], chain.bodies, org)).to.equal(false);
       expect(mayRegisterIn({ ...users['med.c1'], bodyId: null }, chain.bodies, org)).to.equal(false);

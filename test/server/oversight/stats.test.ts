@@ -42,7 +42,6 @@ describe('oversight: statistics over a generated district', function () {
     expect(memory).to.deep.equal(sql);
     return memory;
   };
-  const org = () => ({ units: h.directory.allUnits(), bodies: h.directory.allBodies() });
   const bodyOf = (c: PlannedCase) => {
     const chain = h.directory.compoundChain(c.compoundId)!;
     return chain.bodies[c.expect.bodyTier];
@@ -76,13 +75,13 @@ describe('oversight: statistics over a generated district', function () {
   });
 
   it('keeps a community mediator to the cases their room holds', async () => {
-    const bodyIds = bodiesWithin('b-c1-1', org());
+    const bodyIds = bodiesWithin('b-c1-1', h.directory);
     expect(bodyIds).to.deep.equal(['b-c1-1']);
     same(await stats({ bodyIds }), expectedStats(plan, h.calendar, (c) => bodyOf(c) === 'b-c1-1'));
   });
 
   it('gives a sub-district centre its own cases and those of the rooms below it', async () => {
-    const bodyIds = bodiesWithin('b-s1', org());
+    const bodyIds = bodiesWithin('b-s1', h.directory);
     expect(bodyIds).to.have.members(['b-s1', 'b-c1-1', 'b-c1-2']);
     const want = expectedStats(plan, h.calendar, (c) => bodyIds.includes(bodyOf(c)));
     same(await stats({ bodyIds }), want);

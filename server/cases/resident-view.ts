@@ -1,70 +1,26 @@
-// The viewer (actorOf, orgOf, readableCase) and the residents' tracking view; the staff view and
-// the history are server/cases/presenter.ts. Who may read a case, and whether they see personal
-// data in full, is server/policy.ts's decision; this file only applies it. The residents' view is
-// built from a whitelist: nothing from the staff view reaches it by accident.
-import type { Actor } from '../../workflows/case.types.ts';
+// What residents are shown (API.md "Residents"), in one place for every door they come through:
+// the tracking view of GET /api/track and the /track page, and the `case:updated` message of the
+// live layer (written by the engine's outbox, replayed on resume, rebuilt for resident sockets).
+// Both are built from whitelists: a field added to the staff views never reaches a resident by
+// accident, and nothing here carries a phone, an identity number, an address or a staff name.
 import {
   CATEGORY_LABELS,
+  DEADLINE_LABELS,
   EVENT_LABELS,
   OUTCOME_LABELS,
   STATUS_LABELS,
   TIER_LABELS,
+  USER_EVENT_TYPES,
   type Category,
-  type DeadlineKind,
   type EventType,
   type Outcome,
   type Status,
-  USER_EVENT_TYPES,
 } from '../../workflows/vocabulary.ts';
-import type { Directory } from '../engine/directory.ts';
-import { NotFound } from '../engine/errors.ts';
-import type { Services } from '../services.ts';
-import { canReadCase, type Jurisdiction, type Viewer } from '../policy.ts';
-import type { CaseRecord, EventRecord, UserRecord } from '../store/port.ts';
+import type { CaseRecord, EventRecord } from '../store/port.ts';
 
 type Label = { zh: string; en: string };
 
-// ── the viewer ─────────────────────────────────────────────────────────────────────────────────
-
-const orgCache = new WeakMap<Directory, { key: string; org: Jurisdiction }>();
-
-/** The organisation as the policy needs it; the same object until the tree changes (the policy
- * caches per object). */
-export function orgOf(directory: Directory): Jurisdiction {
-  const units = directory.allUnits();
-  const bodies = directory.allBodies();
-  const key = `${units.map((u) => `${u.id}<${u.parentId}`).join(',')}|${bodies.map((b) => `${b.id}@${b.orgUnitId}`).join(',')}`;
-  const hit = orgCache.get(directory);
-  if (hit && hit.key === key) return hit.org;
-  const org: Jurisdiction = { units, bodies };
-  orgCache.set(directory, { key, org });
-  return org;
-}
-
-/** The engine's actor for a signed-in user (the body's tier is the directory's). */
-export function actorOf(user: UserRecord, directory: Directory): Actor {
-  const body = user.bodyId ? directory.body(user.bodyId) : undefined;
-  return { id: user.id, username: user.username, role: user.role, bodyId: user.bodyId, tier: body?.tier ?? null, name: user.name };
-}
-
-/** The case, if this user may read it; otherwise 404, exactly as if it did not exist. */
-export async function readableCase(services: Services, user: Viewer, caseId: string): Promise<CaseRecord> {
-  const record = await services.store.cases.get(caseId);
-  if (!record || !canReadCase(user, record, orgOf(services.directory))) throw new NotFound('case');
-  return record;
-}
-
-// ── labels shared by the staff presenter (server/cases/presenter.ts) and the residents' view ────
-
-export const DEADLINE_LABELS: Record<DeadlineKind, Label> = {
-  acceptance: { zh: '受理审查期限', en: 'Decision on acceptance' },
-  mediation: { zh: '调解期限', en: 'Mediation period' },
-  delegation: { zh: '法院委派调解期限', en: "Court's mediation deadline" },
-  confirmation: { zh: '申请司法确认期限', en: 'Applying for judicial confirmation' },
-  follow_up: { zh: '回访', en: 'Follow-up visit' },
-};
-
-// ── residents (API.md "Residents") ─────────────────────────────────────────────────────────────
+// ── the tracking view ────────────────────────────────────────────────────────────────────────────
 
 /** Events a party sees in the tracking view; internal steps (expert invitations, recusal requests,
  * timer warnings) stay with the staff. */
@@ -158,4 +114,53 @@ export function residentView(record: CaseRecord, events: EventRecord[], now: str
     registeredAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
+}
+
+// ── the `case:updated` message (API.md "Live updates") ──────────────────────────────────────────
+
+/** The current state: the ack of `subscribe`/`resume` and a resident's `case:state` on connect. */
+export function caseState(record: Pick<CaseRecord, 'id' | 'caseNo' | 'status' | 'phase' | 'tier' | 'version'>) {
+  return { id: record.id, caseNo: record.caseNo, status: record.status, phase: record.phase, tier: record.tier, version: record.version };
+}
+
+/** `case:updated` as the engine's outbox writes it and as `resume` replays it. It carries no personal
+ * data: residents are sent it too (through forResident). */
+export interface CaseUpdated {
+  id: string;
+  caseNo: string;
+  status: Status;
+  phase: string;
+  tier: string;
+  version: number;
+  event: { type: string; at: string };
+  /** set on messages sent in answer to `resume` */
+  replay?: true;
+}
+
+export interface ResidentCaseUpdated extends CaseUpdated {
+  /** the status in plain words (API.md "Residents") */
+  statusLabel: { zh: string; en: string } | null;
+}
+
+/** The message for one event of a case: version and event are the event's; status, phase and tier
+ * are the record's (after a commit, the event's own; on a replay, the case's current ones — the
+ * port keeps no status per event). */
+export function caseUpdated(record: Parameters<typeof caseState>[0], event: Pick<EventRecord, 'seq' | 'type' | 'at'>): CaseUpdated {
+  return { ...caseState(record), version: event.seq, event: { type: event.type, at: event.at } };
+}
+
+/** Only these fields, rebuilt one by one: nothing else from the staff payload reaches a resident. */
+export function forResident(p: CaseUpdated): ResidentCaseUpdated {
+  const out: ResidentCaseUpdated = {
+    id: String(p.id),
+    caseNo: String(p.caseNo),
+    status: p.status,
+    statusLabel: STATUS_LABELS[p.status] ?? null,
+    phase: String(p.phase ?? ''),
+    tier: String(p.tier),
+    version: Number(p.version),
+    event: { type: String(p.event?.type ?? ''), at: String(p.event?.at ?? '') },
+  };
+  if (p.replay) out.replay = true;
+  return out;
 }
