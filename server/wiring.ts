@@ -14,6 +14,7 @@ import { Scheduler } from './engine/scheduler.ts';
 import { routers } from './http/routes.ts';
 import { liveFactory } from './live/wire.ts';
 import { loggerFor, type Logger } from './log.ts';
+import { oversightProjection } from './oversight/projection.ts';
 import { mount as pageMount, mountEarly as pageMountEarly } from './pages/index.ts';
 import { seedDemo } from './seed/demo.ts';
 import { openStore } from './store/open.ts';
@@ -53,6 +54,7 @@ export async function startServer(
     deadlines: settings.deadlines,
     routing: settings.routing,
     recurrenceDays: settings.recurrenceDays,
+    oversight: oversightProjection,
     onCommitted: () => kick(),
   });
   settings.onChange(async (s, { calendarChanged }) => {

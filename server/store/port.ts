@@ -1,8 +1,10 @@
 // The storage port: everything the engine and the HTTP layer keep. Shaped as collections of documents
 // so that MongoDB (mongoose) implements it as naturally as SQLite does. Every adapter passes
 // test/server/store/contract.ts.
-import type { CaseContext } from '../../workflows/case.types.ts';
+import type { PersistedSnapshot } from '../../workflows/registry.ts';
 import type {
+  Category,
+  Channel,
   DeadlineKind,
   Outcome,
   Role,
@@ -34,8 +36,8 @@ export interface CaseRecord {
   tier: Tier;
   outcome: Outcome | null;
   bodyId: string;
-  category: string;
-  channel: string;
+  category: Category;
+  channel: Channel;
   compoundId: string;
   communityId: string;
   subdistrictId: string;
@@ -51,7 +53,7 @@ export interface CaseRecord {
   /** the most severe warning among open deadlines */
   warning: WarningLevel;
   overdue: boolean;
-  snapshot: { value: unknown; context: CaseContext };
+  snapshot: PersistedSnapshot;
   accessCodeHash: string;
   /** = seq of the last event; 1 after intake */
   version: number;

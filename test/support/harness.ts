@@ -12,6 +12,7 @@ import { ManualClock } from '../../server/engine/clock.ts';
 import { Directory } from '../../server/engine/directory.ts';
 import { Engine, type IntakeRequest } from '../../server/engine/engine.ts';
 import { Scheduler } from '../../server/engine/scheduler.ts';
+import { oversightProjection } from '../../server/oversight/projection.ts';
 import { createSqliteStore } from '../../server/store/sqlite/index.ts';
 import { seedDemo } from '../../server/seed/demo.ts';
 import type { Store, UserRecord } from '../../server/store/port.ts';
@@ -51,6 +52,7 @@ export async function makeHarness(
     calendar: opts.calendar ?? ((calendar) => () => calendar)(createCalendar()),
     deadlines: { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
     routing: DEFAULT_ROUTING,
+    oversight: oversightProjection,
     accessCodeCost: 1024,
   });
   const scheduler = new Scheduler(engine, store, clock, { owner: 'test' });

@@ -13,6 +13,7 @@ import type { Category, Channel, Outcome, Status, Tier } from '../../../workflow
 import { ManualClock } from '../../../server/engine/clock.ts';
 import { Directory } from '../../../server/engine/directory.ts';
 import { Engine, type IntakeRequest } from '../../../server/engine/engine.ts';
+import { oversightProjection } from '../../../server/oversight/projection.ts';
 import { Scheduler } from '../../../server/engine/scheduler.ts';
 import { seedDemo } from '../../../server/seed/demo.ts';
 import type { Store } from '../../../server/store/port.ts';
@@ -506,6 +507,7 @@ export async function makeDistrictHarness(opts: { file?: string; synchronous?: '
     calendar: () => calendar,
     deadlines: { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
     routing: DEFAULT_ROUTING,
+    oversight: oversightProjection,
     accessCodeCost: 2,
   });
   const scheduler = new Scheduler(engine, store, clock, { owner: 'district' });

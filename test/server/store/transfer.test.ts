@@ -14,6 +14,7 @@ import { DEFAULT_ROUTING } from '../../../workflows/routing.ts';
 import { Directory } from '../../../server/engine/directory.ts';
 import { Engine } from '../../../server/engine/engine.ts';
 import { Scheduler } from '../../../server/engine/scheduler.ts';
+import { oversightProjection } from '../../../server/oversight/projection.ts';
 import { mongoSide } from '../../../server/store/mongo/transfer.ts';
 import { StandinMongo, createStandinStore } from '../../../server/store/mongo/standin.ts';
 import {
@@ -231,6 +232,7 @@ describe('moving whole stores', function () {
         calendar: () => createCalendar(),
         deadlines: { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
         routing: DEFAULT_ROUTING,
+        oversight: oversightProjection,
         accessCodeCost: 1024,
       });
       const before = await mongo.cases.count();
