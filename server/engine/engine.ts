@@ -10,7 +10,7 @@ import { availableEvents, CURRENT_VERSION, decide, phaseOf, start, statusOf, typ
 import { findConflicts, route, type RoutingRules } from '../../workflows/routing.ts';
 import type { Category, Channel, EventType, UserEventType } from '../../workflows/vocabulary.ts';
 import { hashAccessCode, newAccessCode } from '../auth/access-codes.ts';
-import { caseUpdated } from '../cases/resident-view.ts';
+import { caseUpdated } from './case-updated.ts';
 import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightFacts, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
 import { isoShanghai, type Clock } from './clock.ts';
 import { planDeadlines, noteWarning, worstWarning, type DeadlineSettings } from './deadlines.ts';
@@ -18,7 +18,6 @@ import type { Directory } from './directory.ts';
 import { EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from './errors.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { hashEvent } from './hash-chain.ts';
-import { DEFAULT_RECURRENCE_DAYS } from '../settings.ts';
 
 export interface IntakeRequest {
   channel: Channel;
@@ -53,8 +52,8 @@ export interface EngineOptions {
   calendar: () => WorkingCalendar;
   deadlines: DeadlineSettings;
   routing: RoutingRules;
-  /** 倒查 look-back window in days (run-time setting; default DEFAULT_RECURRENCE_DAYS) */
-  recurrenceDays?: number;
+  /** 倒查 look-back window in days (the run-time setting, server/settings.ts) */
+  recurrenceDays: number;
   /** scrypt cost for access codes; tests may lower it */
   accessCodeCost?: number;
   /** told after each group commit lands (the live relay sends what was committed) */
@@ -176,7 +175,7 @@ export class Engine {
       category: req.category,
       parties,
       at: now,
-      windowDays: this.opts.recurrenceDays ?? DEFAULT_RECURRENCE_DAYS,
+      windowDays: this.opts.recurrenceDays,
     });
     const data = {
       ...req,

@@ -8,13 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCalendar } from '../../../workflows/calendar/calendar.ts';
-import { DEFAULT_FOLLOW_UP_OFFSETS, DEFAULT_LIMITS, DEFAULT_WARNING_FRACTIONS } from '../../../workflows/deadlines.ts';
-import { DEFAULT_ROUTING } from '../../../workflows/routing.ts';
-import { Directory } from '../../../server/engine/directory.ts';
-import { Engine } from '../../../server/engine/engine.ts';
 import { Scheduler } from '../../../server/engine/scheduler.ts';
-import { oversightProjection } from '../../../server/oversight/projection.ts';
+import { buildCore } from '../../../server/core.ts';
 import { mongoSide } from '../../../server/store/mongo/transfer.ts';
 import { StandinMongo, createStandinStore } from '../../../server/store/mongo/standin.ts';
 import {
@@ -224,17 +219,7 @@ describe('moving whole stores', function () {
       expect((await copyStore(from, mongoSide(mongo))).mismatches).to.deep.equal([]);
       await from.close();
 
-      const directory = await new Directory(mongo).refresh();
-      const engine = new Engine({
-        store: mongo,
-        clock: h.clock,
-        directory,
-        calendar: () => createCalendar(),
-        deadlines: { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
-        routing: DEFAULT_ROUTING,
-        oversight: oversightProjection,
-        accessCodeCost: 1024,
-      });
+      const { engine } = await buildCore(mongo, h.clock, { accessCodeCost: 1024 });
       const before = await mongo.cases.count();
       const med = h.actor('med.c1');
       const { record } = await engine.intake(
