@@ -14,17 +14,17 @@ import { DEFAULT_ROUTING } from '../../../workflows/routing.ts';
 import { Directory } from '../../../server/engine/directory.ts';
 import { Engine } from '../../../server/engine/engine.ts';
 import { Scheduler } from '../../../server/engine/scheduler.ts';
+import { verifyStore } from '../../../server/engine/verify.ts';
 import { mongoSide } from '../../../server/store/mongo/transfer.ts';
-import { StandinMongo, createStandinStore } from '../../../server/store/mongo/standin.ts';
+import { sqliteSide } from '../../../server/store/sqlite/transfer.ts';
+import { StandinMongo, createStandinStore } from '../../support/mongo-standin.ts';
 import {
   PORTABLE_COLLECTIONS,
   compareSummaries,
   copyStore,
   exportJsonl,
   importJsonl,
-  sqliteSide,
   summarize,
-  verifyChains,
 } from '../../../server/store/transfer.ts';
 import { makeHarness, type Harness } from '../../support/harness.ts';
 
@@ -74,7 +74,7 @@ describe('moving whole stores', function () {
     it('exports, imports into a fresh store and exports again to the same bytes, every chain verified', async () => {
       const a = await source();
       const summary = await exportJsonl(a, file('a.jsonl'));
-      const chainsBefore = await verifyChains(a.store);
+      const chainsBefore = await verifyStore(a.store);
       await a.close();
       expect(summary.cases.count).to.equal(6);
       expect(summary.events.count).to.be.greaterThan(6);
@@ -86,7 +86,7 @@ describe('moving whole stores', function () {
       const report = await importJsonl(b, file('a.jsonl'), { batch: 7 });
       expect(report.mismatches).to.deep.equal([]);
       expect(report.target).to.deep.equal(summary);
-      const chains = await verifyChains(b.store);
+      const chains = await verifyStore(b.store);
       expect(chains).to.deep.equal(chainsBefore);
       await exportJsonl(b, file('b.jsonl'));
       await b.close();
@@ -197,7 +197,7 @@ describe('moving whole stores', function () {
       expect(report.target).to.deep.equal(await summarize(from));
       expect(compareSummaries(report.source, report.target)).to.deep.equal([]);
       for (const c of PORTABLE_COLLECTIONS) expect(report.target[c].count, c).to.equal(await from.count(c));
-      expect((await verifyChains(mongo)).broken).to.deep.equal([]);
+      expect((await verifyStore(mongo)).broken).to.deep.equal([]);
 
       // the MongoDB copy exports the very records the embedded store did
       await exportJsonl(to, file('from-mongo.jsonl'));
@@ -247,7 +247,7 @@ describe('moving whole stores', function () {
       h.clock.set('2026-12-31T12:00:00+08:00');
       expect(await scheduler.runDue()).to.be.greaterThan(0);
       expect(await scheduler.runDue()).to.equal(0); // each timer fires once
-      const chains = await verifyChains(mongo);
+      const chains = await verifyStore(mongo);
       expect(chains.broken).to.deep.equal([]);
       expect(chains.cases).to.equal(before + 1);
       await mongo.close();
