@@ -5,9 +5,8 @@
 // The source is the store the app would use (MongoDB when MONGODB_URI is set) unless --from says.
 // The embedded store is read in one snapshot, so it may be exported while the app runs; MongoDB is
 // not: stop the app first for a consistent backup.
-import { ConfigError } from '../server/config.ts';
 import { PORTABLE_COLLECTIONS, exportJsonl, openSide } from '../server/store/transfer.ts';
-import { sideArgs } from './side-args.ts';
+import { runMain, sideArgs } from './cli.ts';
 
 async function main(): Promise<number> {
   const args = sideArgs('out', 'from', 'usage: npm run export -- --out FILE.jsonl [--from sqlite|mongo] [--data-dir DIR] [--uri URI] [--db NAME]');
@@ -24,10 +23,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`export: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain('export', main);

@@ -5,10 +5,9 @@
 // before the app first starts on that store: outside production the app seeds demo data into an empty
 // store, and import refuses a store that holds anything.
 // Exit status: 0 restored and verified, 1 a mismatch or an error, 2 bad usage.
-import { ConfigError } from '../server/config.ts';
 import { importJsonl, openSide } from '../server/store/transfer.ts';
 import { describeBreak, verifyStore } from '../server/engine/verify.ts';
-import { sideArgs } from './side-args.ts';
+import { runMain, sideArgs } from './cli.ts';
 
 async function main(): Promise<number> {
   const args = sideArgs('in', 'to', 'usage: npm run import -- --in FILE.jsonl [--to sqlite|mongo] [--data-dir DIR] [--uri URI] [--db NAME]');
@@ -33,10 +32,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`import: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain('import', main);

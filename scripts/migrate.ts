@@ -6,7 +6,8 @@
 // Stop the app first (the copy is not a live replication). The target database must be empty.
 // Exit status: 0 all verified, 1 a mismatch or an error, 2 bad usage.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../server/config.ts';
+import { loadConfig } from '../server/config.ts';
+import { runMain } from './cli.ts';
 import { PORTABLE_COLLECTIONS, copyStore, openSide } from '../server/store/transfer.ts';
 import { describeBreak, verifyStore } from '../server/engine/verify.ts';
 
@@ -73,10 +74,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`migrate: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain('migrate', main);

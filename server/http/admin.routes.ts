@@ -12,7 +12,7 @@ import { Duplicate, ValidationFailed } from '../engine/errors.ts';
 import { verifyStore } from '../engine/verify.ts';
 import type { RuntimeSettings, Services } from '../services.ts';
 import { rolesFor } from '../policy.ts';
-import type { Store, UserRecord } from '../store/port.ts';
+import type { UserRecord } from '../store/port.ts';
 import { publicUser } from './auth.routes.ts';
 import { id, text } from './schemas.ts';
 import { defineRoute, validateInput, type RouteDef } from './validate.ts';

@@ -33,7 +33,8 @@
 //      no longer applies when it fires). Production should run a replica set.
 import { randomUUID } from 'node:crypto';
 import type { mongo } from 'mongoose';
-import { DomainError, Duplicate, ValidationFailed, VersionConflict } from '../../engine/errors.ts';
+import { Duplicate, VersionConflict } from '../../engine/errors.ts';
+import { checkCommit, timerGone } from '../commit-rules.ts';
 import type { CaseRecord, Commit } from '../port.ts';
 import { type Doc, caseDoc, eventDoc, nextPos, outboxDoc, timerDoc } from './codec.ts';
 import {
@@ -113,23 +114,6 @@ export function duplicateFields(e: unknown): string[] {
 /** Thrown inside a commit when the version check fails; becomes VersionConflict with the current
  * version read after the commit is undone. */
 class Stale extends Error {}
-
-const TIMER_GONE = (c: Commit) =>
-  new DomainError('TIMER_GONE', `timer ${c.firedTimerId} of case ${c.caseId} is no longer pending`, {
-    timerId: c.firedTimerId,
-  });
-
-/** What makes seqs gap-free and records agree with their events; a failure is a caller's bug. */
-export function checkCommit(c: Commit): void {
-  const fail = (why: string) => {
-    throw new ValidationFailed(why, { caseId: c?.caseId });
-  };
-  if (!c || !c.event || !c.record) fail('a commit needs an event and a record');
-  if (!Number.isInteger(c.expectedVersion) || c.expectedVersion < 0) fail(`expectedVersion ${c.expectedVersion} is not a version`);
-  if (c.event.caseId !== c.caseId || c.record.id !== c.caseId) fail(`event and record must belong to case ${c.caseId}`);
-  if (c.event.seq !== c.expectedVersion + 1) fail(`event seq ${c.event.seq} must follow version ${c.expectedVersion}`);
-  if (c.record.version !== c.event.seq) fail(`record version ${c.record.version} must equal event seq ${c.event.seq}`);
-}
 
 /** The documents of a commit, encoded once (a retried transaction writes the same ones). */
 function encode(c: Commit) {
@@ -222,7 +206,7 @@ async function inTransaction(ctx: CommitContext, c: Commit, session: Session): P
         // fire before cancelling: the fired timer is often of a kind this same event cancels
         if (c.firedTimerId !== undefined) {
           const f = timerFire(c.firedTimerId, c.caseId, c.event.at);
-          if ((await colls.timers.updateOne(f.filter, f.update, { session })).matchedCount !== 1) throw TIMER_GONE(c);
+          if ((await colls.timers.updateOne(f.filter, f.update, { session })).matchedCount !== 1) throw timerGone(c);
         }
         if (c.cancelTimerKinds?.length) {
           const k = timerCancelKinds(c.caseId, c.cancelTimerKinds);
@@ -294,7 +278,7 @@ async function standalone(ctx: CommitContext, c: Commit, retried = false): Promi
       inTime();
       const f = timerFire(c.firedTimerId, c.caseId, c.event.at);
       const before = await colls.timers.findOneAndUpdate(f.filter, f.update, { returnDocument: 'before' });
-      if (!before) throw TIMER_GONE(c);
+      if (!before) throw timerGone(c);
       undo.push(() =>
         colls.timers.updateOne(
           { _id: before._id, state: 'fired', firedAt: c.event.at },

@@ -166,9 +166,9 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
   };
 
   const outbox: Store['outbox'] = {
-    async claim(limit, owner, leaseMs): Promise<OutboxEntry[]> {
+    async claim(at, limit, owner, leaseMs): Promise<OutboxEntry[]> {
+      const now = toDate(at, 'now');
       if (count(limit) === 0) return [];
-      const now = new Date();
       const cand = outboxCandidates(now, count(limit));
       const ids = (await c().outbox.find(cand.filter, { sort: cand.sort, limit: cand.limit, projection: cand.projection }).toArray()).map(
         (d) => d._id as string,

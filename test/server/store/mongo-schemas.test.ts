@@ -29,7 +29,8 @@ import {
   userDoc,
   userOf,
 } from '../../../server/store/mongo/codec.ts';
-import { checkCommit, duplicateFields, isDuplicateKey } from '../../../server/store/mongo/commit.ts';
+import { checkCommit } from '../../../server/store/commit-rules.ts';
+import { duplicateFields, isDuplicateKey } from '../../../server/store/mongo/commit.ts';
 import { createMongoStore, supportsTransactions } from '../../../server/store/mongo/index.ts';
 import {
   CASE_LIST_SORT,

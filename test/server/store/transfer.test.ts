@@ -62,7 +62,7 @@ describe('moving whole stores', function () {
     await h.store.audit.append({ at: '2026-11-25T12:00:00+08:00', actor: med.id, action: 'login', ip: '10.0.0.1', detail: { ok: true } });
     await h.store.audit.append({ at: '2026-11-25T12:00:00+08:00', actor: null, action: 'login.failed', ip: '10.0.0.2', detail: null });
     await h.store.settings.put('runtime', { recurrenceDays: 180 });
-    const delivered = await h.store.outbox.claim(3, 'relay', 60_000);
+    const delivered = await h.store.outbox.claim(new Date().toISOString(), 3, 'relay', 60_000);
     await h.store.outbox.markDone(delivered.map((o) => o.id));
     await h.close(); // the store file stays: it is in our folder, not the harness's
   });
@@ -110,7 +110,7 @@ describe('moving whole stores', function () {
       const undelivered: string[] = [];
       for await (const o of a.read('outbox')) if (o.doneAt === null) undelivered.push(o.id);
       expect(undelivered).to.have.length.greaterThan(0);
-      expect((await y.outbox.claim(100, 'r', 1000)).map((o) => o.id)).to.deep.equal(undelivered);
+      expect((await y.outbox.claim(new Date().toISOString(), 100, 'r', 1000)).map((o) => o.id)).to.deep.equal(undelivered);
       expect(await y.audit.list(10)).to.deep.equal(await x.audit.list(10));
       expect(await y.users.list()).to.deep.equal(await x.users.list());
       // the oversight projection (derived from the records) is rebuilt on import

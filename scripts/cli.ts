@@ -1,5 +1,6 @@
-// The command line shared by `npm run export` and `npm run import`: a file, the store kind (the one the
-// app would use — MongoDB when MONGODB_URI is set — unless given), and where that store is.
+// What the store scripts share: the command line of `npm run export` and `npm run import` (a file, the
+// store kind — the one the app would use, MongoDB when MONGODB_URI is set, unless given — and where that
+// store is), and how a script runs its main.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.ts';
 import type { SideSpec } from '../server/store/transfer.ts';
@@ -30,4 +31,16 @@ export function sideArgs(fileFlag: 'in' | 'out', kindFlag: 'from' | 'to', usage:
     file,
     spec: { kind, dataDir: (values['data-dir'] as string | undefined) ?? config.dataDir, uri: uri ?? config.mongodbUri ?? undefined, dbName: values.db as string | undefined },
   };
+}
+
+/** Runs a script's main and exits with its status; an error is printed as one line, prefixed with
+ * the script's name (status 1). */
+export function runMain(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
 }
