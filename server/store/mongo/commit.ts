@@ -36,7 +36,7 @@ import type { mongo } from 'mongoose';
 import { Duplicate, VersionConflict } from '../../engine/errors.ts';
 import { checkCommit, timerGone } from '../commit-rules.ts';
 import type { CaseRecord, Commit } from '../port.ts';
-import { type Doc, caseDoc, eventDoc, nextPos, outboxDoc, timerDoc } from './codec.ts';
+import { type Doc, caseDoc, eventDoc, nextPos, outboxDoc, sourceKey, timerDoc } from './codec.ts';
 import {
   caseRestore,
   caseUncreate,
@@ -92,12 +92,31 @@ export interface CommitContext {
   repairAfterMs: number;
   /** commits of different cases in one batch run this many at a time */
   lanes: number;
+  features: ServerFeatures;
 }
+
+/** What the server can do beyond the commands every MongoDB-compatible server answers, found out once
+ * at start (index.ts). MongoDB ≥ 6 has all of it; FerretDB 1.x neither (docs/deploy.md). */
+export interface ServerFeatures {
+  /** the $facet aggregation stage: all oversight facets in one read */
+  facet: boolean;
+  /** TTL indexes (expireAfterSeconds): without them the adapter deletes expired idempotency keys itself */
+  ttl: boolean;
+  /** single-document updates are atomic (MongoDB). FerretDB 1.x reads and writes a findAndModify in two
+   * steps, so two concurrent $inc may return the same value: docket numbers are then taken one at a
+   * time in this process. Only unique indexes (the commit point) are atomic there. */
+  atomicUpdates: boolean;
+}
+
+export const ALL_FEATURES: ServerFeatures = { facet: true, ttl: true, atomicUpdates: true };
 
 // ── errors ───────────────────────────────────────────────────────────────────────────────────────
 
 export function isDuplicateKey(e: unknown): boolean {
-  return (e as { code?: unknown })?.code === 11000;
+  if ((e as { code?: unknown })?.code === 11000) return true;
+  // FerretDB 1.x answers an update that breaks a unique index with InternalError (code 1) carrying
+  // PostgreSQL's unique_violation (SQLSTATE 23505) instead of E11000
+  return (e as { code?: unknown })?.code === 1 && /SQLSTATE 23505/.test(String((e as Error)?.message));
 }
 
 /** The fields of the unique index a duplicate-key error names. */
@@ -125,9 +144,18 @@ function encode(c: Commit) {
   };
 }
 
-/** A duplicate key on a case write: its number, or its reference in another system, is taken. */
-function caseDuplicate(e: unknown, c: Commit): Duplicate | null {
-  const fields = duplicateFields(e);
+/** A duplicate key on a case write: its number, or its reference in another system, is taken. A
+ * server that does not name the index (FerretDB) is asked which of the case's unique keys is held by
+ * another case. */
+async function caseDuplicate(colls: Colls, e: unknown, c: Commit): Promise<Duplicate | null> {
+  let fields = duplicateFields(e);
+  if (fields.length === 0) {
+    const other = { _id: { $ne: c.caseId } };
+    const source = c.record.oversight?.source;
+    if (await colls.cases.findOne({ ...other, caseNo: c.record.caseNo }, { projection: { _id: 1 } })) fields = ['caseNo'];
+    else if (source && (await colls.cases.findOne({ ...other, '_f.source': sourceKey(source.system, source.ref) }, { projection: { _id: 1 } })))
+      fields = ['_f.source'];
+  }
   if (fields.includes('_f.source') && c.record.oversight?.source) {
     const source = c.record.oversight.source;
     return new Duplicate(`a case from ${source.system} with reference ${source.ref} is registered already`, { source });
@@ -141,7 +169,7 @@ async function insertCase(colls: Colls, c: Commit, doc: Doc, session?: Session):
     await colls.cases.insertOne(doc, { session });
   } catch (e) {
     if (!isDuplicateKey(e)) throw e;
-    throw caseDuplicate(e, c) ?? new Stale();
+    throw (await caseDuplicate(colls, e, c)) ?? new Stale();
   }
 }
 
@@ -150,7 +178,7 @@ async function replaceCase(colls: Colls, c: Commit, doc: Doc, session?: Session)
   try {
     return await colls.cases.findOneAndReplace(filter, replacement, { returnDocument: 'before', session });
   } catch (e) {
-    if (isDuplicateKey(e)) throw caseDuplicate(e, c) ?? e;
+    if (isDuplicateKey(e)) throw (await caseDuplicate(colls, e, c)) ?? e;
     throw e;
   }
 }

@@ -10,7 +10,7 @@ import { shanghaiIso } from '../../../workflows/calendar/calendar.ts';
 import { oversightGroup } from '../commit-rules.ts';
 import type { CompanyCaseRow, FactsRow, LedgerEntry, OversightGroup, OversightStore, RelatedCaseRef } from '../port.ts';
 import { type Doc, factsOf, plain, sourceKey } from './codec.ts';
-import { type Colls, stampFacts } from './commit.ts';
+import { type Colls, type ServerFeatures, stampFacts } from './commit.ts';
 import {
   companyCases,
   factsSince,
@@ -18,6 +18,8 @@ import {
   ledgerByCaseNos,
   ledgerPage,
   oversightFacets,
+  oversightFacetsApart,
+  mergeUndimensioned,
   projectFacts,
   recurrenceCandidates,
   staleFacts,
@@ -58,7 +60,7 @@ function factsRowOf(d: Doc): FactsRow {
   };
 }
 
-export function mongoOversight(colls: () => Colls): OversightStore {
+export function mongoOversight(colls: () => Colls, features: () => ServerFeatures): OversightStore {
   const cases = () => colls().cases;
 
   /** Ledger entries for these case documents, with the case numbers of later cases linked back. */
@@ -84,10 +86,16 @@ export function mongoOversight(colls: () => Colls): OversightStore {
   return {
     async facets(q, facets) {
       if (Object.keys(facets).length === 0) return {};
-      const [row] = await cases().aggregate(oversightFacets(q, facets)).toArray();
+      let row: Doc | undefined;
+      if (features().facet) [row] = await cases().aggregate(oversightFacets(q, facets)).toArray();
+      else {
+        row = {};
+        for (const [name, pipeline] of oversightFacetsApart(q, facets)) row[name] = await cases().aggregate(pipeline).toArray();
+      }
       const out: Record<string, OversightGroup[]> = {};
       for (const [name, dims] of Object.entries(facets)) {
-        out[name] = ((row?.[name] ?? []) as Doc[]).filter((g) => Number(g.cases) > 0).map((g) => oversightGroup(dims, (g._id ?? {}) as Doc, g));
+        const rows = (row?.[name] ?? []) as Doc[];
+        out[name] = (dims.length ? rows : mergeUndimensioned(rows)).filter((g) => Number(g.cases) > 0).map((g) => oversightGroup(dims, (g._id ?? {}) as Doc, g));
       }
       return out;
     },

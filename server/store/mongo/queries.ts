@@ -244,15 +244,32 @@ export const OVERSIGHT_SUMS: Doc = {
   ),
 };
 
+/** The groups of a facet without dimensions (one per facts version) summed into one. */
+export function mergeUndimensioned(rows: Doc[]): Doc[] {
+  if (rows.length <= 1) return rows.map((r) => ({ ...r, _id: {} }));
+  const total: Doc = { _id: {} };
+  for (const r of rows) for (const k of Object.keys(OVERSIGHT_SUMS)) total[k] = Number(total[k] ?? 0) + Number(r[k] ?? 0);
+  return [total];
+}
+
 /** Every facet in one aggregation ($facet): one snapshot of the data for all of them. */
 export function oversightFacets(q: OversightQuery, facets: Record<string, OversightDimension[]>): Doc[] {
   const out: Doc = {};
   for (const [name, dims] of Object.entries(facets)) {
     for (const d of dims) if (!(d in DIMENSION_PATH)) throw new Error(`unknown oversight dimension ${d}`);
-    const id = dims.length ? Object.fromEntries(dims.map((d, i) => [`d${i}`, `$${DIMENSION_PATH[d]}`])) : null;
+    // no dimension: grouped by the facts version and summed again by the caller (mergeUndimensioned),
+    // as FerretDB 1.x sums nothing under a constant _id (null or {})
+    const id = dims.length ? Object.fromEntries(dims.map((d, i) => [`d${i}`, `$${DIMENSION_PATH[d]}`])) : { v: '$_f.v' };
     out[name] = [{ $group: { _id: id, ...OVERSIGHT_SUMS } }];
   }
   return [{ $match: oversightScope(q) }, { $facet: out }];
+}
+
+/** The same facets as one aggregation each, for a server without $facet (FerretDB 1.x): each is its
+ * own read, so facets computed while cases are being committed may differ by those commits. */
+export function oversightFacetsApart(q: OversightQuery, facets: Record<string, OversightDimension[]>): Array<[string, Doc[]]> {
+  const [match, { $facet }] = oversightFacets(q, facets) as [Doc, { $facet: Record<string, Doc[]> }];
+  return Object.entries($facet).map(([name, stages]) => [name, [match, ...stages]]);
 }
 
 const LEDGER_FIELDS = { caseNo: 1, bodyId: 1, '_f.registeredAt': 1, 'oversight.ledger': 1 } as Record<string, 0 | 1>;

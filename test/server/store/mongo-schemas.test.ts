@@ -108,7 +108,7 @@ describe('mongo adapter without a server', () => {
         { fields: { compoundId: 1 }, name: 'compound' },
         { fields: { experts: 1 }, name: 'experts' },
         { fields: { searchText: 1 }, name: 'search_text' },
-        { fields: { '_f.source': 1 }, name: 'source_unique', unique: true, partialFilterExpression: { '_f.source': { $type: 'string' } } },
+        { fields: { '_f.source': 1 }, name: 'source_unique', unique: true, sparse: true },
         { fields: { '_f.registeredAt': 1, _id: 1 }, name: 'registered', sparse: true },
         { fields: { bodyId: 1, '_f.registeredAt': 1 }, name: 'body_registered' },
         { fields: { compoundId: 1, 'oversight.keys': 1, '_f.registeredAt': -1 }, name: 'recurrence_keys' },
@@ -423,7 +423,7 @@ describe('mongo adapter without a server', () => {
         { $match: { bodyId: { $in: ['b1'] }, '_f.registeredAt': { $exists: true, $gte: new Date('2026-02-28T16:00:00.000Z') }, compoundId: 'k1' } },
         {
           $facet: {
-            all: [{ $group: { _id: null, cases: { $sum: 1 }, ...sums } }],
+            all: [{ $group: { _id: { v: '$_f.v' }, cases: { $sum: 1 }, ...sums } }],
             byMonth: [{ $group: { _id: { d0: '$_f.month', d1: '$status' }, cases: { $sum: 1 }, ...sums } }],
           },
         },
