@@ -98,7 +98,8 @@ export interface CommitContext {
 /** What the server can do beyond the commands every MongoDB-compatible server answers, found out once
  * at start (index.ts). MongoDB ≥ 6 has all of it; FerretDB 1.x neither (docs/deploy.md). */
 export interface ServerFeatures {
-  /** the $facet aggregation stage: all oversight facets in one read */
+  /** the $facet stage and $group with several accumulators: the oversight facets summed by the server
+   * in one aggregation. Without (FerretDB 1.x) they are summed in this process from one read. */
   facet: boolean;
   /** TTL indexes (expireAfterSeconds): without them the adapter deletes expired idempotency keys itself */
   ttl: boolean;

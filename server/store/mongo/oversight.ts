@@ -18,8 +18,7 @@ import {
   ledgerByCaseNos,
   ledgerPage,
   oversightFacets,
-  oversightFacetsApart,
-  mergeUndimensioned,
+  oversightFacetsInProcess,
   projectFacts,
   recurrenceCandidates,
   staleFacts,
@@ -89,13 +88,12 @@ export function mongoOversight(colls: () => Colls, features: () => ServerFeature
       let row: Doc | undefined;
       if (features().facet) [row] = await cases().aggregate(oversightFacets(q, facets)).toArray();
       else {
-        row = {};
-        for (const [name, pipeline] of oversightFacetsApart(q, facets)) row[name] = await cases().aggregate(pipeline).toArray();
+        const p = oversightFacetsInProcess(q, facets);
+        row = p.groups(await cases().find(p.filter, { projection: p.projection }).toArray());
       }
       const out: Record<string, OversightGroup[]> = {};
       for (const [name, dims] of Object.entries(facets)) {
-        const rows = (row?.[name] ?? []) as Doc[];
-        out[name] = (dims.length ? rows : mergeUndimensioned(rows)).filter((g) => Number(g.cases) > 0).map((g) => oversightGroup(dims, (g._id ?? {}) as Doc, g));
+        out[name] = ((row?.[name] ?? []) as Doc[]).filter((g) => Number(g.cases) > 0).map((g) => oversightGroup(dims, (g._id ?? {}) as Doc, g));
       }
       return out;
     },

@@ -244,32 +244,47 @@ export const OVERSIGHT_SUMS: Doc = {
   ),
 };
 
-/** The groups of a facet without dimensions (one per facts version) summed into one. */
-export function mergeUndimensioned(rows: Doc[]): Doc[] {
-  if (rows.length <= 1) return rows.map((r) => ({ ...r, _id: {} }));
-  const total: Doc = { _id: {} };
-  for (const r of rows) for (const k of Object.keys(OVERSIGHT_SUMS)) total[k] = Number(total[k] ?? 0) + Number(r[k] ?? 0);
-  return [total];
-}
-
 /** Every facet in one aggregation ($facet): one snapshot of the data for all of them. */
 export function oversightFacets(q: OversightQuery, facets: Record<string, OversightDimension[]>): Doc[] {
   const out: Doc = {};
   for (const [name, dims] of Object.entries(facets)) {
     for (const d of dims) if (!(d in DIMENSION_PATH)) throw new Error(`unknown oversight dimension ${d}`);
-    // no dimension: grouped by the facts version and summed again by the caller (mergeUndimensioned),
-    // as FerretDB 1.x sums nothing under a constant _id (null or {})
-    const id = dims.length ? Object.fromEntries(dims.map((d, i) => [`d${i}`, `$${DIMENSION_PATH[d]}`])) : { v: '$_f.v' };
+    const id = dims.length ? Object.fromEntries(dims.map((d, i) => [`d${i}`, `$${DIMENSION_PATH[d]}`])) : null;
     out[name] = [{ $group: { _id: id, ...OVERSIGHT_SUMS } }];
   }
   return [{ $match: oversightScope(q) }, { $facet: out }];
 }
 
-/** The same facets as one aggregation each, for a server without $facet (FerretDB 1.x): each is its
- * own read, so facets computed while cases are being committed may differ by those commits. */
-export function oversightFacetsApart(q: OversightQuery, facets: Record<string, OversightDimension[]>): Array<[string, Doc[]]> {
-  const [match, { $facet }] = oversightFacets(q, facets) as [Doc, { $facet: Record<string, Doc[]> }];
-  return Object.entries($facet).map(([name, stages]) => [name, [match, ...stages]]);
+/** The same facets summed in this process from one read of the cases in scope, for a server whose
+ * $group cannot (FerretDB 1.x: no $facet, and every accumulator after the first of a $group sums to 0).
+ * The read is `find(filter, { projection })`; `groups` sums its documents like the $group stages would,
+ * with the dimension values under d0, d1… of `_id`. */
+export function oversightFacetsInProcess(q: OversightQuery, facets: Record<string, OversightDimension[]>) {
+  oversightFacets(q, facets); // the same checks of the dimensions
+  const paths = [...new Set(Object.values(facets).flatMap((dims) => dims.map((d) => DIMENSION_PATH[d])))];
+  const projection = Object.fromEntries([...paths.filter((p) => !p.startsWith('_f.')), '_f'].map((p) => [p, 1])) as Record<string, 1>;
+  const at = (doc: Doc, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v == null ? undefined : (v as Doc)[k]), doc) ?? null;
+  const sums = Object.keys(OVERSIGHT_SUMS).filter((k) => k !== 'cases');
+  return {
+    filter: oversightScope(q),
+    projection,
+    groups(docs: Doc[]): Doc {
+      const out: Doc = {};
+      for (const [name, dims] of Object.entries(facets)) {
+        const byKey = new Map<string, Doc>();
+        for (const doc of docs) {
+          const values = dims.map((d) => at(doc, DIMENSION_PATH[d]));
+          const k = JSON.stringify(values);
+          let g = byKey.get(k);
+          if (!g) byKey.set(k, (g = { _id: Object.fromEntries(values.map((v, i) => [`d${i}`, v])), cases: 0, ...Object.fromEntries(sums.map((s) => [s, 0])) }));
+          g.cases = Number(g.cases) + 1;
+          for (const s of sums) g[s] = Number(g[s]) + Number(at(doc, `_f.${s}`) ?? 0);
+        }
+        out[name] = [...byKey.values()];
+      }
+      return out;
+    },
+  };
 }
 
 const LEDGER_FIELDS = { caseNo: 1, bodyId: 1, '_f.registeredAt': 1, 'oversight.ledger': 1 } as Record<string, 0 | 1>;

@@ -423,7 +423,7 @@ describe('mongo adapter without a server', () => {
         { $match: { bodyId: { $in: ['b1'] }, '_f.registeredAt': { $exists: true, $gte: new Date('2026-02-28T16:00:00.000Z') }, compoundId: 'k1' } },
         {
           $facet: {
-            all: [{ $group: { _id: { v: '$_f.v' }, cases: { $sum: 1 }, ...sums } }],
+            all: [{ $group: { _id: null, cases: { $sum: 1 }, ...sums } }],
             byMonth: [{ $group: { _id: { d0: '$_f.month', d1: '$status' }, cases: { $sum: 1 }, ...sums } }],
           },
         },
