@@ -3,6 +3,7 @@
 # tests, issue 18. No MongoDB server can be installed on our machines; FerretDB can, with Go.
 #
 #   scripts/ferretdb.sh build          build .tools/bin/ferretdb unless it is there and answers --version
+#   scripts/ferretdb.sh available      build, and check that PostgreSQL answers (status 3 if either cannot)
 #   scripts/ferretdb.sh run CMD...     build, create a fresh PostgreSQL database, start FerretDB on a free
 #                                      local port, wait until it answers `hello`, run CMD with
 #                                      MONGODB_URI and FERRETDB_VERSION set, stop it; exits with CMD's status
@@ -48,12 +49,17 @@ free_port() {
 
 psql_do() { psql "$PGURL_BASE/postgres" -v ON_ERROR_STOP=1 -qAt -c "$1" >/dev/null; }
 
-run() {
+available() {
   build || return $?
+  command -v psql >/dev/null 2>&1 || { echo "ferretdb: psql is not installed" >&2; return 3; }
   if ! psql_do 'select 1' 2>/dev/null; then
     echo "ferretdb: PostgreSQL does not answer at $PGURL_BASE" >&2
     return 3
   fi
+}
+
+run() {
+  available || return $?
   # A fresh database per run, so that runs are independent of each other.
   # Globals, not locals: the EXIT trap runs after this function has returned.
   db="ferretdb_$$_$(date +%s)"
@@ -103,6 +109,7 @@ run() {
 
 case "${1:-}" in
   build) build ;;
+  available) available ;;
   run) shift; run "$@" ;;
-  *) echo "usage: scripts/ferretdb.sh build | run CMD..." >&2; exit 2 ;;
+  *) echo "usage: scripts/ferretdb.sh build | available | run CMD..." >&2; exit 2 ;;
 esac
