@@ -11,7 +11,9 @@ import { ManualClock } from '../../server/engine/clock.ts';
 import type { Directory } from '../../server/engine/directory.ts';
 import type { Engine, IntakeRequest } from '../../server/engine/engine.ts';
 import type { Scheduler } from '../../server/engine/scheduler.ts';
+import { createMongoStore } from '../../server/store/mongo/index.ts';
 import { createSqliteStore } from '../../server/store/sqlite/index.ts';
+import { testMongoUri } from './mongo-target.ts';
 import { seedDemo } from '../../server/seed/demo.ts';
 import type { Store, UserRecord } from '../../server/store/port.ts';
 
@@ -38,7 +40,8 @@ export async function makeHarness(
 ): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mediation-test-'));
   const file = opts.file ?? path.join(dir, 'mediation.db');
-  const store = createSqliteStore({ file });
+  const mongoUri = opts.file ? null : testMongoUri('harness');
+  const store = mongoUri ? createMongoStore({ uri: mongoUri }) : createSqliteStore({ file });
   await store.init();
   const clock = new ManualClock(opts.start ?? '2026-11-23T09:00:00+08:00');
   await seedDemo(store, { password: DEMO_PASSWORD, now: clock.now().toISOString() });
