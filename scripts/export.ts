@@ -5,32 +5,17 @@
 // The source is the store the app would use (MongoDB when MONGODB_URI is set) unless --from says.
 // The embedded store is read in one snapshot, so it may be exported while the app runs; MongoDB is
 // not: stop the app first for a consistent backup.
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../server/config.ts';
 import { PORTABLE_COLLECTIONS, exportJsonl, openSide } from '../server/store/transfer.ts';
+import { runMain, sideArgs } from './cli.ts';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      out: { type: 'string' },
-      from: { type: 'string' },
-      'data-dir': { type: 'string' },
-      uri: { type: 'string' },
-      db: { type: 'string' },
-    },
-    strict: true,
-  });
-  if (!values.out || (values.from && !['sqlite', 'mongo'].includes(values.from))) {
-    console.error('usage: npm run export -- --out FILE.jsonl [--from sqlite|mongo] [--data-dir DIR] [--uri URI] [--db NAME]');
-    return 2;
-  }
-  const config = loadConfig(process.env);
-  const kind = (values.from ?? (values.uri || config.mongodbUri ? 'mongo' : 'sqlite')) as 'sqlite' | 'mongo';
-  const side = await openSide({ kind, dataDir: values['data-dir'] ?? config.dataDir, uri: values.uri ?? config.mongodbUri ?? undefined, dbName: values.db });
+  const args = sideArgs('out', 'from', 'usage: npm run export -- --out FILE.jsonl [--from sqlite|mongo] [--data-dir DIR] [--uri URI] [--db NAME]');
+  if (!args) return 2;
+  const side = await openSide(args.spec);
   try {
-    const summary = await exportJsonl(side, values.out);
+    const summary = await exportJsonl(side, args.file);
     const total = PORTABLE_COLLECTIONS.reduce((n, c) => n + summary[c].count, 0);
-    console.log(`export: ${total} records from ${side.describe} written to ${values.out} at ${new Date().toISOString()}`);
+    console.log(`export: ${total} records from ${side.describe} written to ${args.file} at ${new Date().toISOString()}`);
     for (const c of PORTABLE_COLLECTIONS) console.log(`  ${c.padEnd(12)} ${String(summary[c].count).padStart(9)}  ${summary[c].sha256}`);
     return 0;
   } finally {
@@ -38,10 +23,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`export: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain('export', main);

@@ -5,41 +5,21 @@
 // before the app first starts on that store: outside production the app seeds demo data into an empty
 // store, and import refuses a store that holds anything.
 // Exit status: 0 restored and verified, 1 a mismatch or an error, 2 bad usage.
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../server/config.ts';
-import { importJsonl, openSide, verifyChains } from '../server/store/transfer.ts';
+import { importJsonl, openSide } from '../server/store/transfer.ts';
+import { describeBreak, verifyStore } from '../server/engine/verify.ts';
+import { runMain, sideArgs } from './cli.ts';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      in: { type: 'string' },
-      to: { type: 'string' },
-      'data-dir': { type: 'string' },
-      uri: { type: 'string' },
-      db: { type: 'string' },
-    },
-    strict: true,
-  });
-  if (!values.in || (values.to && !['sqlite', 'mongo'].includes(values.to))) {
-    console.error('usage: npm run import -- --in FILE.jsonl [--to sqlite|mongo] [--data-dir DIR] [--uri URI] [--db NAME]');
-    return 2;
-  }
-  const config = loadConfig(process.env);
-  const kind = (values.to ?? (values.uri || config.mongodbUri ? 'mongo' : 'sqlite')) as 'sqlite' | 'mongo';
-  const side = await openSide({
-    kind,
-    dataDir: values['data-dir'] ?? config.dataDir,
-    uri: values.uri ?? config.mongodbUri ?? undefined,
-    dbName: values.db,
-    create: true,
-  });
+  const args = sideArgs('in', 'to', 'usage: npm run import -- --in FILE.jsonl [--to sqlite|mongo] [--data-dir DIR] [--uri URI] [--db NAME]');
+  if (!args) return 2;
+  const side = await openSide({ ...args.spec, create: true });
   try {
-    const report = await importJsonl(side, values.in);
-    const chains = await verifyChains(side.store);
+    const report = await importJsonl(side, args.file);
+    const chains = await verifyStore(side.store);
     const total = Object.values(report.target).reduce((n, s) => n + s.count, 0);
-    console.log(`import: ${total} records from ${values.in} into ${side.describe}`);
+    console.log(`import: ${total} records from ${args.file} into ${side.describe}`);
     console.log(`  hash chains: ${chains.cases} cases, ${chains.events} events, ${chains.broken.length} broken`);
-    const problems = [...report.mismatches, ...chains.broken];
+    const problems = [...report.mismatches, ...chains.broken.map(describeBreak)];
     for (const p of problems.slice(0, 20)) console.error(`  ${p}`);
     if (problems.length) {
       console.error(`import: NOT verified: ${problems.length} problem(s)`);
@@ -52,10 +32,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`import: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain('import', main);

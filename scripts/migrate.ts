@@ -6,8 +6,10 @@
 // Stop the app first (the copy is not a live replication). The target database must be empty.
 // Exit status: 0 all verified, 1 a mismatch or an error, 2 bad usage.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../server/config.ts';
-import { PORTABLE_COLLECTIONS, copyStore, openSide, verifyChains } from '../server/store/transfer.ts';
+import { loadConfig } from '../server/config.ts';
+import { runMain } from './cli.ts';
+import { PORTABLE_COLLECTIONS, copyStore, openSide } from '../server/store/transfer.ts';
+import { describeBreak, verifyStore } from '../server/engine/verify.ts';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -56,9 +58,9 @@ async function main(): Promise<number> {
       const ok = s.count === t.count && s.sha256 === t.sha256;
       console.log(`  ${name.padEnd(12)} ${String(s.count).padStart(9)} ${String(t.count).padStart(9)}  ${s.sha256.slice(0, 16)} ${ok ? '=' : '≠'} ${t.sha256.slice(0, 16)}`);
     }
-    const chains = await verifyChains(to.store);
+    const chains = await verifyStore(to.store);
     console.log(`\n  hash chains in MongoDB: ${chains.cases} cases, ${chains.events} events, ${chains.broken.length} broken`);
-    for (const b of chains.broken.slice(0, 20)) console.log(`    ${b}`);
+    for (const b of chains.broken.slice(0, 20)) console.log(`    ${describeBreak(b)}`);
     console.log(`  ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (report.mismatches.length || chains.broken.length) {
       console.error(`\nmigrate: NOT verified: ${[...report.mismatches, ...chains.broken].length} problem(s). The MongoDB database holds a partial copy: drop it before trying again.`);
@@ -72,10 +74,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`migrate: ${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain('migrate', main);

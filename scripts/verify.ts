@@ -3,7 +3,7 @@
 // agree with its last event. Prints the first broken link of each case; exits 1 if any is broken.
 // Reads the same configuration as the server (DATA_DIR or MONGODB_URI); writes nothing.
 import { ConfigError, loadConfig, type Config } from '../server/config.ts';
-import { verifyStore } from '../server/http/admin.routes.ts';
+import { describeBreak, verifyStore } from '../server/engine/verify.ts';
 import { openStore } from '../server/store/open.ts';
 
 async function run(): Promise<number> {
@@ -22,7 +22,7 @@ async function run(): Promise<number> {
   try {
     const where = config.mongodbUri ? 'MongoDB' : `${config.dataDir}`;
     const report = await verifyStore(store);
-    for (const b of report.broken) console.log(`BROKEN ${b.caseNo} (${b.caseId}): seq ${b.seq}: ${b.problem}`);
+    for (const b of report.broken) console.log(`BROKEN ${describeBreak(b)}`);
     console.log(
       report.ok
         ? `ok: ${report.cases} cases, ${report.events} events checked in ${where}; every chain is intact`

@@ -20,7 +20,7 @@ export interface Config {
   /** POST /api/admin/clock may move the engine's clock (never in production) */
   testClock: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** server-side secret: key for HMACs of short secrets (access codes) and signed cookies */
+  /** server-side secret: signs cookies (cookie-parser, server/app.ts). Access codes are salted scrypt hashes and do not use it. */
   appSecret: string;
   sessionTtlHours: number;
   /** origins allowed to call the API from a browser; empty = none (CORS closed) */

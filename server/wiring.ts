@@ -6,11 +6,9 @@ import { createServer, type Server } from 'node:http';
 import type { Application } from 'express';
 import { createApp } from './app.ts';
 import { createMemoryAccessCodeLimiter, loginAddressLimiter } from './auth/throttle.ts';
+import { buildCore } from './core.ts';
 import type { Config } from './config.ts';
 import { ManualClock, systemClock, type Clock } from './engine/clock.ts';
-import { Directory } from './engine/directory.ts';
-import { Engine } from './engine/engine.ts';
-import { Scheduler } from './engine/scheduler.ts';
 import { routers } from './http/routes.ts';
 import { liveFactory } from './live/wire.ts';
 import { loggerFor, type Logger } from './log.ts';
@@ -19,7 +17,6 @@ import { seedDemo } from './seed/demo.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
 import type { Services } from './services.ts';
-import { Settings } from './settings.ts';
 
 export interface Running {
   app: Application;
@@ -42,24 +39,12 @@ export async function startServer(
   if (!config.isProduction) {
     await seedDemo(store, { password: config.demoPassword, now: clock.now().toISOString() });
   }
-  const settings = await Settings.load(store);
-  const directory = await new Directory(store).refresh();
   let kick = () => {};
-  const engine = new Engine({
-    store,
-    clock,
-    directory,
-    calendar: () => settings.calendar(),
-    deadlines: settings.deadlines,
-    routing: settings.routing,
-    recurrenceDays: settings.recurrenceDays,
+  const { settings, directory, engine, scheduler } = await buildCore(store, clock, {
     onCommitted: () => kick(),
+    scheduler: { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs },
   });
-  settings.onChange(async (s, { calendarChanged }) => {
-    engine.updateSettings({ deadlines: s.deadlines, routing: s.routing, recurrenceDays: s.recurrenceDays });
-    if (calendarChanged) await engine.recalculateProvisional();
-  });
-  const scheduler = new Scheduler(engine, store, clock, { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs });
+
 
   const services: Services = {
     config,

@@ -2,8 +2,8 @@
 // (`event.at`, the engine's clock); everything the outside world must do leaves as emitted commands
 // that the engine carries out with the commit. State names are the ones a mediator uses; the
 // stable API status of each state is in STATUS_BY_STATE (one mapping, one place).
-import { and, assign, emit, enqueueActions, setup } from 'xstate';
-import type { CaseContext, CaseEvent, Clause, Command, IntakeInput } from './case.types.ts';
+import { and, assertEvent, assign, emit, enqueueActions, setup } from 'xstate';
+import type { CaseContext, CaseEvent, Clause, Command, EventData, IntakeInput } from './case.types.ts';
 import { nextTier } from './routing.ts';
 import type { DeadlineKind, MediationTier, Status } from './vocabulary.ts';
 
@@ -23,14 +23,11 @@ const fact = (test: (a: GuardArgs) => boolean) => (a: GuardArgs) => a.event.prob
 /** a condition on the event's data: skipped whenever probing */
 const given = (test: (a: GuardArgs) => boolean) => (a: GuardArgs) => a.event.probe !== undefined || test(a);
 
-const d = (e: CaseEvent) => e.data ?? {};
 /** the moment of the event; on entry at intake (xstate.init) the registration time */
 const at = (e: { at?: string }, context: CaseContext) => e.at ?? context.registeredAt;
 
-function clausesFrom(data: Record<string, any>): Clause[] {
-  const terms: Array<string | { text: string; obligor?: string; performBy?: string; manner?: string; amount?: number }> =
-    data.terms ?? [];
-  return terms.map((t, i) => {
+function clausesFrom(data: EventData['REACH_AGREEMENT']): Clause[] {
+  return (data.terms ?? []).map((t, i) => {
     const term = typeof t === 'string' ? { text: t } : t;
     return {
       no: i + 1,
@@ -43,6 +40,10 @@ function clausesFrom(data: Record<string, any>): Clause[] {
     };
   });
 }
+
+/** EXTEND_DEADLINE without a kind extends the running mediation deadline, or the court's for a delegated case. */
+export const extensionKind = (data: EventData['EXTEND_DEADLINE'], context: Pick<CaseContext, 'delegation'>): DeadlineKind =>
+  data.kind ?? (context.delegation ? 'delegation' : 'mediation');
 
 /** 撤回 / 终止: the case ends here; the parties are told their other remedies. */
 const closeAs = (outcome: 'withdrawn' | 'unresolved') => ({
@@ -90,17 +91,24 @@ export function createCaseMachine(options: MachineOptions) {
       // ── conditions on the event's data ──
       mediatorsValid: given(({ event }) => event.facts?.mediatorsValid !== false),
       conflictsOverridden: given(({ event }) => {
-        const overrides: Array<{ mediatorId: string; reason: string }> = d(event).overrides ?? [];
+        assertEvent(event, 'ASSIGN');
+        const overrides = event.data.overrides ?? [];
         return (event.facts?.conflicts ?? []).every((c) =>
           overrides.some((o) => o.mediatorId === c.mediatorId && o.reason?.trim()),
         );
       }),
-      namesAnAssignee: ({ context, event }) =>
-        event.probe === 'actor' ||
-        (event.probe === 'data' ? context.assignees.length > 0 : context.assignees.includes(d(event).mediatorId)),
+      namesAnAssignee: ({ context, event }) => {
+        if (event.probe === 'actor') return true;
+        if (event.probe === 'data') return context.assignees.length > 0;
+        assertEvent(event, 'REQUEST_RECUSAL');
+        return context.assignees.includes(event.data.mediatorId);
+      },
       expertValid: given(({ event }) => event.facts?.expertExists === true),
+      // EXTEND_DEADLINE extends a running deadline: the engine looks up whether one of that kind runs
+      extendsRunningDeadline: given(({ event }) => event.facts?.extension?.running !== false),
       everyPartySigned: given(({ context, event }) => {
-        const signedBy: string[] = d(event).signedBy ?? [];
+        assertEvent(event, 'SIGN_AGREEMENT');
+        const signedBy = event.data.signedBy ?? [];
         return context.parties.every(
           (p) =>
             signedBy.includes(p.id) ||
@@ -134,11 +142,10 @@ export function createCaseMachine(options: MachineOptions) {
         type: 'followUp.schedule' as const,
         performBy: context.agreement?.performBy ?? '',
       })),
-      extendDeadline: emit(({ context, event }) => ({
-        type: 'deadline.extend' as const,
-        kind: (d(event).kind ?? (context.delegation ? 'delegation' : 'mediation')) as DeadlineKind,
-        days: Number(d(event).days),
-      })),
+      extendDeadline: emit(({ context, event }) => {
+        assertEvent(event, 'EXTEND_DEADLINE');
+        return { type: 'deadline.extend' as const, kind: extensionKind(event.data, context), days: Number(event.data.days) };
+      }),
       recomputeDeadlines: emit({ type: 'deadline.recompute' as const }),
       notifyHoldingBody: emit(({ context, event }) => ({
         type: 'notify.inbox' as const,
@@ -163,11 +170,17 @@ export function createCaseMachine(options: MachineOptions) {
       }),
       // ── facts ──
       recordAcceptance: assign({ acceptedAt: ({ event }) => event.at, failure: null }),
-      recordReason: assign({ lastReason: ({ event }) => d(event).reason ?? null }),
+      recordReason: assign({
+        lastReason: ({ event }) => {
+          assertEvent(event, ['DECLINE', 'WITHDRAW', 'TERMINATE', 'ESCALATE', 'REFER_TO_COURT', 'COURT_RETURN']);
+          return event.data.reason ?? null;
+        },
+      }),
       recordDeclined: assign({ outcome: 'declined' as const }),
       assignMediators: assign(({ context, event }) => {
-        const ids: string[] = d(event).mediatorIds ?? [];
-        const overrides: Array<{ mediatorId: string; reason: string }> = d(event).overrides ?? [];
+        assertEvent(event, 'ASSIGN');
+        const ids = event.data.mediatorIds ?? [];
+        const overrides = event.data.overrides ?? [];
         const conflictOverrides = (event.facts?.conflicts ?? []).map((c) => ({
           mediatorId: c.mediatorId,
           reason: c.reason,
@@ -179,64 +192,84 @@ export function createCaseMachine(options: MachineOptions) {
           conflictOverrides: [...context.conflictOverrides, ...conflictOverrides],
         };
       }),
-      recuseMediator: assign(({ context, event }) => ({
-        assignees: context.assignees.filter((id) => id !== d(event).mediatorId),
-        recusals: [...context.recusals, { mediatorId: d(event).mediatorId, reason: d(event).reason, at: event.at }],
-      })),
-      inviteExpert: assign(({ context, event }) => ({
-        experts: [...new Set([...context.experts, d(event).expertId as string])],
-      })),
-      addOpinion: assign(({ context, event }) => ({
-        opinions: [...context.opinions, { expertId: event.actor.id, text: d(event).text, at: event.at }],
-      })),
-      scheduleSession: assign(({ context, event }) => ({
-        sessions: [
-          ...context.sessions,
-          { no: context.sessions.length + 1, at: d(event).at, place: d(event).place, scheduledAt: event.at },
-        ],
-      })),
+      recuseMediator: assign(({ context, event }) => {
+        assertEvent(event, 'REQUEST_RECUSAL');
+        const { mediatorId, reason } = event.data;
+        return {
+          assignees: context.assignees.filter((id) => id !== mediatorId),
+          recusals: [...context.recusals, { mediatorId, reason, at: event.at }],
+        };
+      }),
+      inviteExpert: assign(({ context, event }) => {
+        assertEvent(event, 'INVITE_EXPERT');
+        return { experts: [...new Set([...context.experts, event.data.expertId])] };
+      }),
+      addOpinion: assign(({ context, event }) => {
+        assertEvent(event, 'ADD_OPINION');
+        return { opinions: [...context.opinions, { expertId: event.actor.id, text: event.data.text, at: event.at }] };
+      }),
+      scheduleSession: assign(({ context, event }) => {
+        assertEvent(event, 'SCHEDULE_SESSION');
+        return {
+          sessions: [
+            ...context.sessions,
+            { no: context.sessions.length + 1, at: event.data.at, place: event.data.place, scheduledAt: event.at },
+          ],
+        };
+      }),
       recordSession: assign(({ context, event }) => {
+        assertEvent(event, 'RECORD_SESSION');
+        const { summary } = event.data;
         const sessions = [...context.sessions];
         const open = sessions.findIndex((s) => s.recordedAt === undefined);
-        if (open >= 0) sessions[open] = { ...sessions[open], summary: d(event).summary, recordedAt: event.at };
-        else sessions.push({ no: sessions.length + 1, at: event.at, place: '', scheduledAt: event.at, summary: d(event).summary, recordedAt: event.at });
+        if (open >= 0) sessions[open] = { ...sessions[open], summary, recordedAt: event.at };
+        else sessions.push({ no: sessions.length + 1, at: event.at, place: '', scheduledAt: event.at, summary, recordedAt: event.at });
         return { sessions };
       }),
-      recordExtension: assign(({ context, event }) => ({
-        extensions: [
-          ...context.extensions,
-          {
-            kind: (d(event).kind ?? (context.delegation ? 'delegation' : 'mediation')) as DeadlineKind,
-            days: Number(d(event).days),
-            reason: d(event).reason,
-            at: event.at,
+      recordExtension: assign(({ context, event }) => {
+        assertEvent(event, 'EXTEND_DEADLINE');
+        return {
+          extensions: [
+            ...context.extensions,
+            { kind: extensionKind(event.data, context), days: Number(event.data.days), reason: event.data.reason, at: event.at },
+          ],
+        };
+      }),
+      draftAgreement: assign(({ context, event }) => {
+        assertEvent(event, 'REACH_AGREEMENT');
+        const data = event.data;
+        return {
+          agreement: {
+            draftNo: (context.agreement?.draftNo ?? 0) + 1,
+            draftedAt: event.at,
+            clauses: clausesFrom(data),
+            performBy: data.performBy,
+            decidesOwnership: Boolean(data.decidesOwnership),
+            facts: data.facts,
+            disputePoints: data.disputePoints,
+            responsibilities: data.responsibilities,
+            amount: data.amount,
+            signedBy: [],
+            effectiveAt: null,
           },
-        ],
-      })),
-      draftAgreement: assign(({ context, event }) => ({
-        agreement: {
-          draftNo: (context.agreement?.draftNo ?? 0) + 1,
-          draftedAt: event.at,
-          clauses: clausesFrom(d(event)),
-          performBy: d(event).performBy,
-          decidesOwnership: Boolean(d(event).decidesOwnership),
-          facts: d(event).facts,
-          disputePoints: d(event).disputePoints,
-          responsibilities: d(event).responsibilities,
-          amount: d(event).amount,
-          signedBy: [],
-          effectiveAt: null,
-        },
-      })),
-      signAgreement: assign(({ context, event }) => ({
+        };
+      }),
+      signAgreement: assign(({ context, event }) => {
+        assertEvent(event, 'SIGN_AGREEMENT');
         // one event records every party's and the mediator's signature and the body's seal
-        agreement: context.agreement && { ...context.agreement, signedBy: d(event).signedBy, effectiveAt: event.at },
-      })),
-      recordFailure: assign({ failure: ({ event }) => ({ at: event.at, reason: d(event).reason }) }),
+        return { agreement: context.agreement && { ...context.agreement, signedBy: event.data.signedBy, effectiveAt: event.at } };
+      }),
+      recordFailure: assign({
+        failure: ({ event }) => {
+          assertEvent(event, 'MEDIATION_FAILED');
+          return { at: event.at, reason: event.data.reason };
+        },
+      }),
       escalate: assign(({ context, event }) => {
+        assertEvent(event, 'ESCALATE');
         const to = nextTier(context.tier) as MediationTier;
         return {
-          escalations: [...context.escalations, { from: context.tier, to, at: event.at, reason: d(event).reason }],
+          escalations: [...context.escalations, { from: context.tier, to, at: event.at, reason: event.data.reason }],
           tier: to,
           bodyId: context.bodies[to],
           assignees: [],
@@ -244,19 +277,25 @@ export function createCaseMachine(options: MachineOptions) {
           failure: null,
         };
       }),
-      referToCourt: assign(({ context, event }) => ({
-        referral: {
-          fromTier: context.tier as MediationTier,
-          fromBodyId: context.bodyId,
-          at: event.at,
-          reason: d(event).reason ?? context.failure?.reason ?? '',
-        },
-      })),
-      recordCourtAcceptance: assign(({ context, event }) => ({
-        referral: context.referral && { ...context.referral, courtCaseNo: d(event).courtCaseNo },
-        outcome: 'referred' as const,
-        closedAt: event.at,
-      })),
+      referToCourt: assign(({ context, event }) => {
+        assertEvent(event, ['MEDIATION_FAILED', 'REFER_TO_COURT']);
+        return {
+          referral: {
+            fromTier: context.tier as MediationTier,
+            fromBodyId: context.bodyId,
+            at: event.at,
+            reason: event.data.reason ?? context.failure?.reason ?? '',
+          },
+        };
+      }),
+      recordCourtAcceptance: assign(({ context, event }) => {
+        assertEvent(event, 'COURT_ACCEPT');
+        return {
+          referral: context.referral && { ...context.referral, courtCaseNo: event.data.courtCaseNo },
+          outcome: 'referred' as const,
+          closedAt: event.at,
+        };
+      }),
       returnFromCourt: assign(({ context }) => ({
         tier: context.referral?.fromTier ?? context.tier,
         bodyId: context.referral?.fromBodyId ?? context.bodyId,
@@ -264,17 +303,21 @@ export function createCaseMachine(options: MachineOptions) {
         acceptedAt: null,
       })),
       requestConfirmation: assign({ confirmation: ({ event }) => ({ requestedAt: event.at }) }),
-      recordConfirmation: assign(({ context, event }) => ({
-        confirmation: {
-          requestedAt: context.confirmation?.requestedAt ?? event.at,
-          confirmed: Boolean(d(event).confirmed),
-          ruling: d(event).ruling,
-          decidedAt: event.at,
-        },
-      })),
+      recordConfirmation: assign(({ context, event }) => {
+        assertEvent(event, 'CONFIRMATION_RESULT');
+        return {
+          confirmation: {
+            requestedAt: context.confirmation?.requestedAt ?? event.at,
+            confirmed: Boolean(event.data.confirmed),
+            ruling: event.data.ruling,
+            decidedAt: event.at,
+          },
+        };
+      }),
       recordFollowUp: assign(({ context, event }) => {
-        const data = d(event);
-        const perClause: Array<{ clause: number; performance: Clause['performance'] }> = data.clauses ?? [];
+        assertEvent(event, 'RECORD_FOLLOW_UP');
+        const data = event.data;
+        const perClause = data.clauses ?? [];
         const agreement = context.agreement && {
           ...context.agreement,
           clauses: context.agreement.clauses.map((c) => {
@@ -301,16 +344,14 @@ export function createCaseMachine(options: MachineOptions) {
       close: assign(({ context, event }) => ({ closedAt: event.at, outcome: context.outcome ?? 'resolved' })),
       closeAs: assign((_, params: { outcome: CaseContext['outcome'] }) => ({ outcome: params.outcome })),
       stampClosed: assign({ closedAt: ({ event }) => event.at }),
-      reopen: assign(({ context, event }) => ({
-        reopenCount: context.reopenCount + 1,
-        outcome: null,
-        closedAt: null,
-        failure: null,
-        lastReason: d(event).reason ?? null,
-      })),
-      noteWarning: assign(({ context, event }) => ({
-        warnings: { ...context.warnings, [d(event).kind]: event.type === 'DEADLINE_EXPIRED' ? 'red' : d(event).level },
-      })),
+      reopen: assign(({ context, event }) => {
+        assertEvent(event, 'REOPEN');
+        return { reopenCount: context.reopenCount + 1, outcome: null, closedAt: null, failure: null, lastReason: event.data.reason ?? null };
+      }),
+      noteWarning: assign(({ context, event }) => {
+        assertEvent(event, ['DEADLINE_WARNING', 'DEADLINE_EXPIRED']);
+        return { warnings: { ...context.warnings, [event.data.kind]: event.type === 'DEADLINE_EXPIRED' ? 'red' : event.data.level } };
+      }),
     },
   }).createMachine({
     id: 'case',
@@ -413,7 +454,7 @@ export function createCaseMachine(options: MachineOptions) {
           INVITE_EXPERT: { guard: and(['fromHoldingMediator', 'expertValid']), actions: 'inviteExpert' },
           SCHEDULE_SESSION: { guard: 'fromHoldingMediator', actions: 'scheduleSession' },
           RECORD_SESSION: { guard: 'fromHoldingMediator', actions: 'recordSession' },
-          EXTEND_DEADLINE: { guard: 'fromHoldingMediator', actions: ['recordExtension', 'extendDeadline'] },
+          EXTEND_DEADLINE: { guard: and(['fromHoldingMediator', 'extendsRunningDeadline']), actions: ['recordExtension', 'extendDeadline'] },
           REACH_AGREEMENT: { guard: 'fromHoldingMediator', target: 'agreementPending', actions: 'draftAgreement' },
           MEDIATION_FAILED: [
             // a court-delegated case whose mediation fails goes back to the court
@@ -454,7 +495,7 @@ export function createCaseMachine(options: MachineOptions) {
           },
           REQUEST_RECUSAL: { guard: and(['fromHoldingMediator', 'namesAnAssignee']), actions: 'recuseMediator' },
           RECORD_SESSION: { guard: 'fromHoldingMediator', actions: 'recordSession' },
-          EXTEND_DEADLINE: { guard: 'fromHoldingMediator', actions: ['recordExtension', 'extendDeadline'] },
+          EXTEND_DEADLINE: { guard: and(['fromHoldingMediator', 'extendsRunningDeadline']), actions: ['recordExtension', 'extendDeadline'] },
           MEDIATION_FAILED: [
             {
               guard: and(['fromHoldingMediator', 'isDelegated']),

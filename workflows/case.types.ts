@@ -151,16 +151,102 @@ export interface EventFacts {
   expertExists?: boolean;
   /** ASSIGN: the named users are mediators of the holding body. */
   mediatorsValid?: boolean;
+  /** EXTEND_DEADLINE: the deadline it would extend, and whether one of that kind is running. */
+  extension?: { kind: DeadlineKind; running: boolean };
 }
 
-/** What the machine receives: the event plus who sent it and when (the engine's clock). */
-export interface CaseEvent {
-  type: EventType;
-  data: Record<string, any>;
-  actor: Actor;
-  at: string; // ISO-8601
-  facts?: EventFacts;
+/** A term of an agreement as sent: a sentence, or the sentence with who performs it, how and by when. */
+export type Term = string | { text: string; obligor?: string; performBy?: string; manner?: string; amount?: number };
+export type Performance = FollowUp['performance'];
+type Reason = { reason: string };
+type Nothing = Record<never, never>;
+
+/** REGISTER: what intake recorded (server/engine/engine.ts intake). The machine starts from IntakeInput instead. */
+export interface RegisterData {
+  channel: Channel;
+  compoundId: string;
+  category: Category;
+  summary: string;
+  parties: Party[];
+  householdsInvolved: number;
+  claims?: string[];
+  disputedAmount?: number;
+  escalationRisk?: boolean;
+  delegation?: { courtRef: string; dueAt?: string; mode?: Delegation['mode'] };
+  /** where the case came from in another system (12345, grid): its reference */
+  source?: { system: string; ref: string };
+  tier: MediationTier;
+  bodyId: string;
+  flags: CaseContext['flags'];
+  workflowVersion: string;
+  /** 回访倒查: earlier cases linked at intake (server/oversight/recurrence.ts) */
+  relatedCases?: Array<{ id: string; caseNo: string; registeredAt: string; reasons: Array<'category' | 'party'> }>;
 }
+
+/**
+ * The payload (`data`) of every event type: the one definition. The API's schemas
+ * (server/http/schemas.ts EVENT_DATA) are typed against it, the page forms produce it and the machine
+ * reads it, so a field added here and missing there is a type error.
+ */
+export interface EventData {
+  REGISTER: RegisterData;
+  ACCEPT: Nothing;
+  DECLINE: Reason;
+  ASSIGN: {
+    mediatorIds: string[];
+    /** conflicts of interest knowingly overridden, each with a reason */
+    overrides?: Array<{ mediatorId: string; reason: string }>;
+  };
+  REQUEST_RECUSAL: { mediatorId: string; reason: string };
+  INVITE_EXPERT: { expertId: string };
+  ADD_OPINION: { text: string };
+  SCHEDULE_SESSION: { at: string; place: string };
+  RECORD_SESSION: { summary: string };
+  /** `kind` defaults to the running mediation deadline, or the court's for a delegated case */
+  EXTEND_DEADLINE: { days: number; reason: string; kind?: 'mediation' | 'delegation' };
+  REACH_AGREEMENT: {
+    terms: Term[];
+    performBy: string;
+    decidesOwnership?: boolean;
+    facts?: string;
+    disputePoints?: string;
+    responsibilities?: string;
+    amount?: number;
+  };
+  SIGN_AGREEMENT: { signedBy: string[] };
+  MEDIATION_FAILED: Reason;
+  ESCALATE: Reason;
+  REFER_TO_COURT: Reason;
+  TERMINATE: Reason;
+  WITHDRAW: Reason;
+  COURT_ACCEPT: { courtCaseNo: string };
+  COURT_RETURN: Reason;
+  REQUEST_CONFIRMATION: Nothing;
+  CONFIRMATION_RESULT: { confirmed: boolean; ruling?: string };
+  RECORD_FOLLOW_UP: {
+    performance: Performance;
+    satisfaction: number;
+    note?: string;
+    clauses?: Array<{ clause: number; performance: Performance }>;
+  };
+  CLOSE: Nothing;
+  REOPEN: Reason;
+  DEADLINE_WARNING: { kind: DeadlineKind; level: WarningLevel; dueAt: string };
+  DEADLINE_EXPIRED: { kind: DeadlineKind; dueAt: string };
+  DEADLINES_RECALCULATED: Nothing;
+}
+
+/** What the machine receives: the event plus who sent it and when (the engine's clock). One member
+ * per event type, so that narrowing on `type` gives the payload's own type. */
+export type CaseEvent<K extends EventType = EventType> = {
+  [T in K]: {
+    type: T;
+    data: EventData[T];
+    actor: Actor;
+    at: string; // ISO-8601
+    facts?: EventFacts;
+  };
+}[K];
 
 /** What the machine asks the outside world to do; carried out by the engine with the commit. */
 export type Command =

@@ -55,12 +55,6 @@ export async function verifyPassword(password: string, encoded: string): Promise
   return timingSafeEqual(key, decoded.key);
 }
 
-/** The hash was made with weaker parameters than the current ones: re-hash on the next good login. */
-export function needsRehash(encoded: string, params: ScryptParams = DEFAULT_SCRYPT): boolean {
-  const decoded = decode(encoded);
-  return !decoded || decoded.logN < params.logN || decoded.r < params.r || decoded.p < params.p;
-}
-
 let dummy: Promise<string> | null = null;
 /** Spends the same time as a real check, so a missing account is not told apart by timing. */
 export async function verifyAgainstDummy(password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<false> {

@@ -1,7 +1,7 @@
 // Sign-in sessions. The token handed to the client (Bearer header or httpOnly cookie) is 32 random
 // bytes; the store keeps only its sha256, so a leaked database does not leak live sessions, and
 // sessions survive a restart. Sessions expire and are revoked on logout.
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { SessionRecord, Store, UserRecord } from '../store/port.ts';
 
 /** The httpOnly cookie the pages' session token travels in (set by POST /api/auth/login, read by the
@@ -21,11 +21,6 @@ export function newToken(): string {
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** HMAC-SHA256 keyed with the server secret: for short secrets such as resident access codes. */
-export function keyedHash(secret: string, value: string): string {
-  return createHmac('sha256', secret).update(value, 'utf8').digest('hex');
 }
 
 export interface IssuedSession {

@@ -16,6 +16,7 @@ import {
   type Outcome,
   type Status,
 } from '../../workflows/vocabulary.ts';
+import type { CaseUpdated } from '../engine/case-updated.ts';
 import type { CaseRecord, EventRecord } from '../store/port.ts';
 
 type Label = { zh: string; en: string };
@@ -118,35 +119,9 @@ export function residentView(record: CaseRecord, events: EventRecord[], now: str
 
 // ── the `case:updated` message (API.md "Live updates") ──────────────────────────────────────────
 
-/** The current state: the ack of `subscribe`/`resume` and a resident's `case:state` on connect. */
-export function caseState(record: Pick<CaseRecord, 'id' | 'caseNo' | 'status' | 'phase' | 'tier' | 'version'>) {
-  return { id: record.id, caseNo: record.caseNo, status: record.status, phase: record.phase, tier: record.tier, version: record.version };
-}
-
-/** `case:updated` as the engine's outbox writes it and as `resume` replays it. It carries no personal
- * data: residents are sent it too (through forResident). */
-export interface CaseUpdated {
-  id: string;
-  caseNo: string;
-  status: Status;
-  phase: string;
-  tier: string;
-  version: number;
-  event: { type: string; at: string };
-  /** set on messages sent in answer to `resume` */
-  replay?: true;
-}
-
 export interface ResidentCaseUpdated extends CaseUpdated {
   /** the status in plain words (API.md "Residents") */
   statusLabel: { zh: string; en: string } | null;
-}
-
-/** The message for one event of a case: version and event are the event's; status, phase and tier
- * are the record's (after a commit, the event's own; on a replay, the case's current ones — the
- * port keeps no status per event). */
-export function caseUpdated(record: Parameters<typeof caseState>[0], event: Pick<EventRecord, 'seq' | 'type' | 'at'>): CaseUpdated {
-  return { ...caseState(record), version: event.seq, event: { type: event.type, at: event.at } };
 }
 
 /** Only these fields, rebuilt one by one: nothing else from the staff payload reaches a resident. */

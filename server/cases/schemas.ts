@@ -13,6 +13,7 @@ import {
   WARNING_LEVELS,
   type UserEventType,
 } from '../../workflows/vocabulary.ts';
+import type { EventData } from '../../workflows/case.types.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
@@ -120,35 +121,38 @@ export const delegationBody = Joi.object({
 // ── events ─────────────────────────────────────────────────────────────────────────────────────
 
 const reason = () => text(2000);
-const none = Joi.object({}).default({});
+/** events that carry no data (ACCEPT, REQUEST_CONFIRMATION, CLOSE) */
+const none: Joi.ObjectSchema<EventData['ACCEPT']> = Joi.object<EventData['ACCEPT'], true>({}).default({});
 const term = Joi.alternatives().try(
   text(2000),
   Joi.object({ text: text(2000).required(), obligor: text(100), performBy: isoDay() }),
 );
 const performance = () => Joi.string().valid('full', 'partial', 'none');
 
-/** The `data` each event type accepts (API.md "Events": the minimum, plus what the workflow uses). */
-export const EVENT_DATA: Record<UserEventType, Joi.Schema> = {
+/** The `data` each event type accepts (API.md "Events": the minimum, plus what the workflow uses). Each
+ * schema is typed against the workflow's payload (workflows/case.types.ts EventData): a field missing
+ * on either side, or of another kind, is a type error. */
+export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> } = {
   ACCEPT: none,
-  DECLINE: Joi.object({ reason: reason().required() }),
-  ASSIGN: Joi.object({
+  DECLINE: Joi.object<EventData['DECLINE'], true>({ reason: reason().required() }),
+  ASSIGN: Joi.object<EventData['ASSIGN'], true>({
     mediatorIds: Joi.array().items(id()).min(1).max(10).unique().required(),
     overrides: Joi.array()
       .items(Joi.object({ mediatorId: id().required(), reason: reason().required() }))
       .max(10)
       .description('conflicts of interest knowingly overridden, each with a reason'),
   }),
-  REQUEST_RECUSAL: Joi.object({ mediatorId: id().required(), reason: reason().required() }),
-  INVITE_EXPERT: Joi.object({ expertId: id().required() }),
-  ADD_OPINION: Joi.object({ text: text(10_000).required() }),
-  SCHEDULE_SESSION: Joi.object({ at: isoInstant().required(), place: text(200).required() }),
-  RECORD_SESSION: Joi.object({ summary: text(10_000).required() }),
-  EXTEND_DEADLINE: Joi.object({
+  REQUEST_RECUSAL: Joi.object<EventData['REQUEST_RECUSAL'], true>({ mediatorId: id().required(), reason: reason().required() }),
+  INVITE_EXPERT: Joi.object<EventData['INVITE_EXPERT'], true>({ expertId: id().required() }),
+  ADD_OPINION: Joi.object<EventData['ADD_OPINION'], true>({ text: text(10_000).required() }),
+  SCHEDULE_SESSION: Joi.object<EventData['SCHEDULE_SESSION'], true>({ at: isoInstant().required(), place: text(200).required() }),
+  RECORD_SESSION: Joi.object<EventData['RECORD_SESSION'], true>({ summary: text(10_000).required() }),
+  EXTEND_DEADLINE: Joi.object<EventData['EXTEND_DEADLINE'], true>({
     days: Joi.number().integer().min(1).max(365).required(),
     reason: reason().required(),
     kind: Joi.string().valid('mediation', 'delegation').description('default: the running mediation or court deadline'),
   }),
-  REACH_AGREEMENT: Joi.object({
+  REACH_AGREEMENT: Joi.object<EventData['REACH_AGREEMENT'], true>({
     terms: Joi.array().items(term).min(1).max(100).required(),
     performBy: isoDay().required(),
     decidesOwnership: Joi.boolean().description('物权确权: such agreements cannot be judicially confirmed'),
@@ -157,17 +161,17 @@ export const EVENT_DATA: Record<UserEventType, Joi.Schema> = {
     responsibilities: text(10_000),
     amount: Joi.number().min(0).max(1e12),
   }),
-  SIGN_AGREEMENT: Joi.object({ signedBy: Joi.array().items(text(100)).min(1).max(200).required() }),
-  MEDIATION_FAILED: Joi.object({ reason: reason().required() }),
-  ESCALATE: Joi.object({ reason: reason().required() }),
-  REFER_TO_COURT: Joi.object({ reason: reason().required() }),
-  TERMINATE: Joi.object({ reason: reason().required() }),
-  WITHDRAW: Joi.object({ reason: reason().required() }),
-  COURT_ACCEPT: Joi.object({ courtCaseNo: text(100).required() }),
-  COURT_RETURN: Joi.object({ reason: reason().required() }),
+  SIGN_AGREEMENT: Joi.object<EventData['SIGN_AGREEMENT'], true>({ signedBy: Joi.array().items(text(100)).min(1).max(200).required() }),
+  MEDIATION_FAILED: Joi.object<EventData['MEDIATION_FAILED'], true>({ reason: reason().required() }),
+  ESCALATE: Joi.object<EventData['ESCALATE'], true>({ reason: reason().required() }),
+  REFER_TO_COURT: Joi.object<EventData['REFER_TO_COURT'], true>({ reason: reason().required() }),
+  TERMINATE: Joi.object<EventData['TERMINATE'], true>({ reason: reason().required() }),
+  WITHDRAW: Joi.object<EventData['WITHDRAW'], true>({ reason: reason().required() }),
+  COURT_ACCEPT: Joi.object<EventData['COURT_ACCEPT'], true>({ courtCaseNo: text(100).required() }),
+  COURT_RETURN: Joi.object<EventData['COURT_RETURN'], true>({ reason: reason().required() }),
   REQUEST_CONFIRMATION: none,
-  CONFIRMATION_RESULT: Joi.object({ confirmed: Joi.boolean().required(), ruling: text(5000) }),
-  RECORD_FOLLOW_UP: Joi.object({
+  CONFIRMATION_RESULT: Joi.object<EventData['CONFIRMATION_RESULT'], true>({ confirmed: Joi.boolean().required(), ruling: text(5000) }),
+  RECORD_FOLLOW_UP: Joi.object<EventData['RECORD_FOLLOW_UP'], true>({
     performance: performance().required(),
     satisfaction: Joi.number().integer().min(1).max(5).required(),
     note: Joi.string().max(5000).allow('').default(''),
@@ -177,7 +181,7 @@ export const EVENT_DATA: Record<UserEventType, Joi.Schema> = {
       .unique('clause'),
   }),
   CLOSE: none,
-  REOPEN: Joi.object({ reason: reason().required() }),
+  REOPEN: Joi.object<EventData['REOPEN'], true>({ reason: reason().required() }),
 };
 
 export const eventBody = Joi.object({

@@ -4,22 +4,20 @@
 // not grow with the number of cases.
 import { randomUUID } from 'node:crypto';
 import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
-import type { Actor, CaseEvent, Command, Delegation, EventFacts, Party } from '../../workflows/case.types.ts';
+import type { Actor, CaseEvent, Command, Delegation, EventData, EventFacts, Party } from '../../workflows/case.types.ts';
+import { extensionKind } from '../../workflows/case.machine.ts';
 import { availableEvents, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
 import { findConflicts, route, type RoutingRules } from '../../workflows/routing.ts';
-import type { Category, Channel, DeadlineKind, EventType, WarningLevel } from '../../workflows/vocabulary.ts';
+import type { Category, Channel, EventType, UserEventType } from '../../workflows/vocabulary.ts';
 import { hashAccessCode, newAccessCode } from '../auth/access-codes.ts';
-import { caseUpdated } from '../cases/resident-view.ts';
-import type { CaseRecord, Commit, EventRecord, OutboxEntry, Store, TimerRecord } from '../store/port.ts';
+import { caseUpdated } from './case-updated.ts';
+import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightFacts, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
 import { isoShanghai, type Clock } from './clock.ts';
 import { planDeadlines, noteWarning, worstWarning, type DeadlineSettings } from './deadlines.ts';
 import type { Directory } from './directory.ts';
 import { EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from './errors.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { hashEvent } from './hash-chain.ts';
-import { projectOversight } from '../oversight/facts.ts';
-import { findRelatedCases } from '../oversight/recurrence.ts';
-import { DEFAULT_RECURRENCE_DAYS } from '../settings.ts';
 
 export interface IntakeRequest {
   channel: Channel;
@@ -37,11 +35,11 @@ export interface IntakeRequest {
   source?: { system: string; ref: string };
 }
 
-export interface EventRequest {
-  type: EventType;
-  data?: Record<string, unknown>;
-  expectedVersion?: number;
-}
+/** An event from a person or another system; its `data` has passed the edge's schema (server/http/schemas.ts
+ * EVENT_DATA, typed against EventData). */
+export type EventRequest<K extends UserEventType = UserEventType> = {
+  [T in K]: { type: T; data?: EventData[T]; expectedVersion?: number };
+}[K];
 
 export interface RequestMeta {
   clientIp?: string | null;
@@ -54,12 +52,23 @@ export interface EngineOptions {
   calendar: () => WorkingCalendar;
   deadlines: DeadlineSettings;
   routing: RoutingRules;
-  /** 倒查 look-back window in days (run-time setting; default DEFAULT_RECURRENCE_DAYS) */
-  recurrenceDays?: number;
+  /** 倒查 look-back window in days (the run-time setting, server/settings.ts) */
+  recurrenceDays: number;
   /** scrypt cost for access codes; tests may lower it */
   accessCodeCost?: number;
   /** told after each group commit lands (the live relay sends what was committed) */
   onCommitted?: () => void;
+  /** the oversight read model committed with every event; given by the wiring (server/oversight/projection.ts)
+   * so that the engine does not depend on the oversight layer built on top of it */
+  oversight: OversightProjection;
+}
+
+/** What the engine needs from the oversight layer: the per-case projection and the 回访倒查 look-up at intake. */
+export interface OversightProjection {
+  /** the case's oversight facts after `event`; `prev` is the projection before it (undefined at intake) */
+  project(record: CaseRecord, event: CaseEvent, prev: OversightFacts | undefined, calendar: WorkingCalendar): OversightFacts;
+  /** earlier cases of the compound with the same category or a party in common, recorded on REGISTER */
+  relatedCases(store: Store, probe: { compoundId: string; category: Category; parties: Party[]; at: string; windowDays: number }): Promise<RelatedCaseRef[]>;
 }
 
 const SYSTEM: Actor = { id: 'system', username: 'system', role: 'system', name: '系统' };
@@ -68,9 +77,9 @@ const RETRIES = 5;
 export class Engine {
   private readonly committer: GroupCommitter;
   private readonly queues = new Map<string, Promise<void>>();
-  readonly store: Store;
-  readonly clock: Clock;
-  readonly directory: Directory;
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly directory: Directory;
 
   constructor(private opts: EngineOptions) {
     this.store = opts.store;
@@ -161,7 +170,13 @@ export class Engine {
       closedAt: null,
     };
     // 回访倒查 (server/oversight/recurrence.ts): earlier cases of this compound, same category or a party in common
-    const relatedCases = await findRelatedCases(this.store, { compoundId: req.compoundId, category: req.category, parties, at: now, windowDays: this.opts.recurrenceDays ?? DEFAULT_RECURRENCE_DAYS });
+    const relatedCases = await this.opts.oversight.relatedCases(this.store, {
+      compoundId: req.compoundId,
+      category: req.category,
+      parties,
+      at: now,
+      windowDays: this.opts.recurrenceDays,
+    });
     const data = {
       ...req,
       parties,
@@ -200,22 +215,18 @@ export class Engine {
     return mine;
   }
 
-  private async dispatchNow(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta): Promise<CaseRecord> {
-    for (let attempt = 0; ; attempt++) {
+  private dispatchNow(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta): Promise<CaseRecord> {
+    // a client that names the version it read is told of a concurrent change instead (409)
+    return retryOnConflict(req.expectedVersion === undefined, async () => {
       const record = await this.store.cases.get(caseId);
       if (!record) throw new NotFound('case');
       if (req.expectedVersion !== undefined && req.expectedVersion !== record.version) {
         throw new VersionConflict(caseId, req.expectedVersion, record.version);
       }
-      const event: CaseEvent = { type: req.type, data: req.data ?? {}, actor, at: this.now(), facts: this.factsFor(record, req) };
-      const commit = this.decideCommit(record, event, meta);
-      try {
-        return await this.committer.submit(commit);
-      } catch (err) {
-        if (err instanceof VersionConflict && req.expectedVersion === undefined && attempt < RETRIES) continue;
-        throw err;
-      }
-    }
+      // `type` and `data` travel together unchanged (TypeScript cannot follow the pair through the spread)
+      const event = { type: req.type, data: req.data ?? {}, actor, at: this.now(), facts: this.factsFor(record, req) } as CaseEvent;
+      return this.committer.submit(this.decideCommit(record, event, meta));
+    });
   }
 
   /** A durable timer came due: its warning or expiry becomes an event in the case's history. */
@@ -223,8 +234,8 @@ export class Engine {
     return this.serially(timer.caseId, () => this.fireTimerNow(timer));
   }
 
-  private async fireTimerNow(timer: TimerRecord): Promise<CaseRecord | null> {
-    for (let attempt = 0; ; attempt++) {
+  private fireTimerNow(timer: TimerRecord): Promise<CaseRecord | null> {
+    return retryOnConflict(true, async () => {
       const record = await this.store.cases.get(timer.caseId);
       const deadline = record?.deadlines.find((d) => d.kind === timer.kind && d.dueAt === timer.deadlineDueAt);
       if (!record || !deadline) {
@@ -232,21 +243,14 @@ export class Engine {
         return null;
       }
       const expired = timer.level === 'red';
-      const event: CaseEvent = {
-        type: expired ? 'DEADLINE_EXPIRED' : 'DEADLINE_WARNING',
-        data: expired ? { kind: timer.kind, dueAt: timer.deadlineDueAt } : { kind: timer.kind, level: timer.level, dueAt: timer.deadlineDueAt },
-        actor: SYSTEM,
-        at: this.now(),
-      };
+      const at = this.now();
+      const event: CaseEvent = expired
+        ? { type: 'DEADLINE_EXPIRED', data: { kind: timer.kind, dueAt: timer.deadlineDueAt }, actor: SYSTEM, at }
+        : { type: 'DEADLINE_WARNING', data: { kind: timer.kind, level: timer.level, dueAt: timer.deadlineDueAt }, actor: SYSTEM, at };
       const commit = this.decideCommit(record, event, {});
       commit.firedTimerId = timer.id;
-      try {
-        return await this.committer.submit(commit);
-      } catch (err) {
-        if (err instanceof VersionConflict && attempt < RETRIES) continue;
-        throw err;
-      }
-    }
+      return this.committer.submit(commit);
+    });
   }
 
   /** A year's holiday schedule arrived: every open case with a provisional deadline gets it
@@ -260,24 +264,18 @@ export class Engine {
       after = page[page.length - 1].id;
       for (const record of page) {
         if (!record.deadlines.some((d) => d.provisional)) continue;
-        for (let attempt = 0; ; attempt++) {
+        await retryOnConflict(true, async () => {
           const current = (await this.store.cases.get(record.id))!;
           const event: CaseEvent = { type: 'DEADLINES_RECALCULATED', data: {}, actor: SYSTEM, at: this.now() };
-          try {
-            await this.committer.submit(this.decideCommit(current, event, {}));
-            changed++;
-            break;
-          } catch (err) {
-            if (err instanceof VersionConflict && attempt < RETRIES) continue;
-            throw err;
-          }
-        }
+          await this.committer.submit(this.decideCommit(current, event, {}));
+        });
+        changed++;
       }
     }
   }
 
   availableEvents(record: CaseRecord, actor: Actor): EventType[] {
-    return availableEvents(record.workflowVersion, record.snapshot as PersistedSnapshot, actor, this.now());
+    return availableEvents(record.workflowVersion, record.snapshot, actor, this.now());
   }
 
   async history(caseId: string): Promise<EventRecord[]> {
@@ -288,7 +286,7 @@ export class Engine {
   private factsFor(record: CaseRecord, req: EventRequest): EventFacts | undefined {
     const ctx = record.snapshot.context;
     if (req.type === 'ASSIGN') {
-      const ids = (req.data?.mediatorIds as string[] | undefined) ?? [];
+      const ids = req.data?.mediatorIds ?? [];
       const users = ids.map((id) => this.directory.user(id));
       const mediatorsValid = ids.length > 0 && users.every((u) => u?.role === 'mediator' && u.active && u.bodyId === ctx.bodyId);
       const profiles = ids.map((id) => this.directory.mediatorProfile(id)).filter((p) => p !== null);
@@ -298,11 +296,15 @@ export class Engine {
       const u = this.directory.user(String(req.data?.expertId ?? ''));
       return { expertExists: u?.role === 'expert' && u.active };
     }
+    if (req.type === 'EXTEND_DEADLINE') {
+      const kind = extensionKind(req.data ?? { days: 0, reason: '' }, ctx);
+      return { extension: { kind, running: record.deadlines.some((d) => d.kind === kind) } };
+    }
     return undefined;
   }
 
   private decideCommit(record: CaseRecord, event: CaseEvent, meta: RequestMeta): Commit {
-    const decision = decide(record.workflowVersion, record.snapshot as PersistedSnapshot, event);
+    const decision = decide(record.workflowVersion, record.snapshot, event);
     if (!decision.ok) {
       const why = {
         state: `it does not apply while the case is ${decision.status}`,
@@ -312,6 +314,10 @@ export class Engine {
       const details: Record<string, unknown> = { status: decision.status, reason: decision.why };
       if (event.facts?.conflicts?.length) details.conflicts = event.facts.conflicts;
       if (event.facts?.mediatorsValid === false) details.mediators = 'every mediator must be an active mediator of the body holding the case';
+      if (decision.why === 'condition' && event.facts?.extension?.running === false) {
+        const { kind } = event.facts.extension;
+        throw new EventNotAllowed(event.type, `there is no running ${kind} deadline to extend`, { ...details, kind });
+      }
       throw new EventNotAllowed(event.type, why, details);
     }
     return this.buildCommit(record, decision.snapshot, decision.commands, event, meta);
@@ -330,8 +336,7 @@ export class Engine {
     });
     let deadlines = plan.deadlines;
     if (event.type === 'DEADLINE_WARNING' || event.type === 'DEADLINE_EXPIRED') {
-      const level: WarningLevel = event.type === 'DEADLINE_EXPIRED' ? 'red' : (event.data.level as WarningLevel);
-      deadlines = noteWarning(deadlines, event.data.kind as DeadlineKind, level);
+      deadlines = noteWarning(deadlines, event.data.kind, event.type === 'DEADLINE_EXPIRED' ? 'red' : event.data.level);
     }
     const status = statusOf(snapshot);
     const seq = prev.version + 1;
@@ -367,7 +372,7 @@ export class Engine {
       closedAt: status === 'closed' ? (ctx.closedAt ?? event.at) : null,
     };
     // the oversight projection (server/oversight/facts.ts): recomputed from this event, committed with it
-    record.oversight = projectOversight(record, event, prev.oversight, this.opts.calendar());
+    record.oversight = this.opts.oversight.project(record, event, prev.oversight, this.opts.calendar());
     return {
       caseId: prev.id,
       expectedVersion: prev.version,
@@ -377,6 +382,21 @@ export class Engine {
       armTimers: plan.armTimers,
       cancelTimerKinds: plan.cancelTimerKinds,
     };
+  }
+}
+
+/**
+ * Runs `attempt` (which reads the case afresh each time) again when another writer committed first,
+ * at most RETRIES more times. With `retry` false a VersionConflict goes straight to the caller.
+ */
+async function retryOnConflict<T>(retry: boolean, attempt: () => Promise<T>): Promise<T> {
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (retry && err instanceof VersionConflict && n < RETRIES) continue;
+      throw err;
+    }
   }
 }
 

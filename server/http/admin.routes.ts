@@ -6,49 +6,14 @@ import Joi from 'joi';
 import { CURRENT_VERSION, migrationReport, WORKFLOWS, type PersistedSnapshot } from '../../workflows/registry.ts';
 import { createUser, newUserBody, type NewUser } from '../auth/users.ts';
 import { isoShanghai } from '../engine/clock.ts';
-import { verifyChain } from '../engine/hash-chain.ts';
+import { verifyStore } from '../engine/verify.ts';
 import type { Services } from '../services.ts';
 import { yearScheduleSchema, type RuntimeSettings, type SettingsPatch } from '../settings.ts';
 import { changeRuntimeSettings, runtimeSettingsBody } from '../admin.ts';
 import { rolesFor } from '../policy.ts';
-import type { Store, UserRecord } from '../store/port.ts';
+import type { UserRecord } from '../store/port.ts';
 import { publicUser } from './auth.routes.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
-
-// ── the chain check (also `npm run verify`) ────────────────────────────────────────────────────
-
-export interface ChainReport {
-  ok: boolean;
-  cases: number;
-  events: number;
-  broken: Array<{ caseId: string; caseNo: string; seq: number; problem: string }>;
-}
-
-/** Walks every case and checks its hash chain, and that the case record agrees with its last event;
- * names the first broken link of each case. */
-export async function verifyStore(store: Store, opts: { pageSize?: number } = {}): Promise<ChainReport> {
-  const report: ChainReport = { ok: true, cases: 0, events: 0, broken: [] };
-  let after: string | null = null;
-  for (;;) {
-    const page = await store.cases.scan(after, opts.pageSize ?? 200);
-    if (page.length === 0) break;
-    for (const record of page) {
-      report.cases++;
-      const events = await store.events.list(record.id);
-      report.events += events.length;
-      const check = verifyChain(events);
-      const last = events[events.length - 1];
-      let broken: { seq: number; problem: string } | null = null;
-      if (!check.ok) broken = { seq: check.seq, problem: check.problem };
-      else if (events.length !== record.version) broken = { seq: Math.min(events.length, record.version) + 1, problem: `the case is at version ${record.version} but has ${events.length} events` };
-      else if ((last?.hash ?? '') !== record.lastHash) broken = { seq: last?.seq ?? 0, problem: "the case record's lastHash does not match its last event" };
-      if (broken) report.broken.push({ caseId: record.id, caseNo: record.caseNo, ...broken });
-    }
-    after = page[page.length - 1].id;
-  }
-  report.ok = report.broken.length === 0;
-  return report;
-}
 
 // ── settings ───────────────────────────────────────────────────────────────────────────────────
 

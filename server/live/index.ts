@@ -30,7 +30,8 @@ import {
   type TokenCheck,
 } from './handshake.ts';
 import { OutboxRelay, type RelayLogger } from './relay.ts';
-import { caseState, forResident } from '../cases/resident-view.ts';
+import { forResident } from '../cases/resident-view.ts';
+import { caseState } from '../engine/case-updated.ts';
 import {
   bodyRoom,
   caseRoom,

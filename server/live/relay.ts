@@ -186,7 +186,7 @@ export class OutboxRelay {
         if (this.stopping) return;
         let entries: OutboxEntry[];
         try {
-          entries = await this.outbox.claim(this.batch, this.owner, this.leaseMs);
+          entries = await this.outbox.claim(new Date().toISOString(), this.batch, this.owner, this.leaseMs);
         } catch (err) {
           this.stats.storeErrors++;
           this.log.error({ err }, 'live relay: claiming outbox entries failed; retrying at the next poll');

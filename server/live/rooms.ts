@@ -7,7 +7,7 @@
 // whitelist (server/cases/resident-view.ts forResident), so a field added to the staff payload never
 // reaches a resident by accident.
 import type { Status } from '../../workflows/vocabulary.ts';
-import { caseUpdated, type CaseUpdated } from '../cases/resident-view.ts';
+import { caseUpdated, type CaseUpdated } from '../engine/case-updated.ts';
 import type { CaseRecord, EventRecord, OutboxEntry } from '../store/port.ts';
 
 export const caseRoom = (caseId: string) => `case:${caseId}`;

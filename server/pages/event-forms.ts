@@ -2,8 +2,8 @@
 // HTML form's strings become the event's `data`. The data is then validated by the API's own schema
 // (server/cases/schemas.ts EVENT_DATA, through readEvent in server/cases/events.ts), so a page and an
 // API client are held to the same shapes.
-import type { Party } from '../../workflows/case.types.ts';
-import type { EventType } from '../../workflows/vocabulary.ts';
+import type { EventData, Party } from '../../workflows/case.types.ts';
+import type { EventType, UserEventType } from '../../workflows/vocabulary.ts';
 import { t, type Lang } from './i18n.ts';
 import { fromLocalInput } from './render.ts';
 
@@ -64,10 +64,16 @@ export interface FieldView {
 export type FormValues = Record<string, string | string[]>;
 export type FieldErrors = Record<string, string>;
 
-const reason: FieldDef = { name: 'reason', kind: 'textarea', label: 'f_reason', required: true };
+/** An event's payload as its form gives it: the payload's own fields (EventData), values not yet judged
+ * by the API's schema (a number field may still hold the text typed). */
+export type FormPayload<K extends EventType> = { [F in keyof EventData[K]]?: unknown };
+/** each field of an event's form is a field of that event's payload */
+type FormDef<K extends UserEventType> = { fields: Array<FieldDef & { name: keyof EventData[K] & string }> };
+
+const reason: FieldDef & { name: 'reason' } = { name: 'reason', kind: 'textarea', label: 'f_reason', required: true };
 const satisfactionChoices = (): Choice[] => ['5', '4', '3', '2', '1'].map((v) => ({ value: v, label: v }));
 
-const FORMS: Partial<Record<EventType, { fields: FieldDef[] }>> = {
+const FORMS: { [K in UserEventType]?: FormDef<K> } = {
   ACCEPT: { fields: [] },
   DECLINE: { fields: [reason] },
   ASSIGN: {
@@ -157,22 +163,24 @@ export function hasForm(type: string): type is EventType {
   return Object.hasOwn(FORMS, type);
 }
 
+const fieldsOf = (type: EventType): FieldDef[] => FORMS[type as UserEventType]?.fields ?? [];
+
 const one = (v: unknown): string => (Array.isArray(v) ? String(v[v.length - 1] ?? '') : typeof v === 'string' ? v : '');
 const many = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v !== '' ? [v] : []);
 
 /** The submitted values of a form, as they are shown again when it has errors. */
 export function formValues(type: EventType, body: Record<string, unknown>): FormValues {
   const values: FormValues = {};
-  for (const f of FORMS[type]?.fields ?? []) {
+  for (const f of fieldsOf(type)) {
     values[f.name] = f.kind === 'checkboxes' ? many(body[f.name]) : one(body[f.name]).slice(0, 8000);
   }
   return values;
 }
 
 /** A plain form's strings → the event's data (typed as the API takes it). Empty optional fields are left out. */
-function toData(type: EventType, values: FormValues): Record<string, unknown> {
+function toData<K extends EventType>(type: K, values: FormValues): FormPayload<K> {
   const data: Record<string, unknown> = {};
-  for (const f of FORMS[type]?.fields ?? []) {
+  for (const f of fieldsOf(type)) {
     const raw = values[f.name];
     if (f.kind === 'checkboxes') {
       const list = (raw as string[]).filter(Boolean);
@@ -206,18 +214,18 @@ function toData(type: EventType, values: FormValues): Record<string, unknown> {
   if (type === 'CONFIRMATION_RESULT' && typeof data.confirmed === 'string') {
     data.confirmed = data.confirmed === 'yes' ? true : data.confirmed === 'no' ? false : data.confirmed;
   }
-  return data;
+  return data as FormPayload<K>;
 }
 
 /** A submitted event form: the event's data (for the API's schema to judge) and the values as typed. */
-export function eventFromForm(type: EventType, body: Record<string, unknown>): { data: Record<string, unknown>; values: FormValues } {
+export function eventFromForm<K extends EventType>(type: K, body: Record<string, unknown>): { data: FormPayload<K>; values: FormValues } {
   const values = formValues(type, body);
   return { data: toData(type, values), values };
 }
 
 /** The fields of an event's form, ready for the template (with values and errors when shown again). */
 export function fieldViews(type: EventType, ctx: FormContext, values?: FormValues, errors?: FieldErrors): FieldView[] {
-  return (FORMS[type]?.fields ?? []).map((f) => {
+  return fieldsOf(type).map((f) => {
     const v = values?.[f.name];
     const choices = (f.choices?.(ctx) ?? []).map((c) => ({
       ...c,

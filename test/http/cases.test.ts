@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { COMPOUND, intakeBody, startProduct, type Product } from './support.ts';
+import { embeddedOnly } from '../support/mongo-target.ts';
 
 describe('HTTP cases: intake, list, detail, history and events', () => {
   let p: Product;
@@ -379,7 +380,8 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
       expect(red.body.items.every((i: any) => i.warning === 'red')).to.equal(true);
     });
 
-    it('checks every chain and names the first broken link (API and npm run verify)', async () => {
+    it('checks every chain and names the first broken link (API and npm run verify)', async function () {
+      embeddedOnly(this);
       const ok = await p.get('/api/admin/verify').expect(200);
       expect(ok.body).to.include({ ok: true });
       expect(ok.body.cases).to.be.greaterThan(5);

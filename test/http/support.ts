@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '../../server/config.ts';
+import { testMongoUri } from '../support/mongo-target.ts';
 import { startServer, type Running } from '../../server/wiring.ts';
 
 export const PASSWORD = 'demo-pass-2026';
@@ -51,6 +52,7 @@ export function intakeBody(compoundId: string = COMPOUND.c1, overrides: Record<s
 
 export async function startProduct(opts: { dir?: string; env?: Record<string, string>; signIn?: boolean } = {}): Promise<Product> {
   const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), 'wuye-http-'));
+  const mongoUri = testMongoUri('http', dir); // npm run test:mongo
   const config = loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: dir,
@@ -58,6 +60,7 @@ export async function startProduct(opts: { dir?: string; env?: Record<string, st
     LOG_LEVEL: 'silent',
     PASSWORD_SCRYPT_LOG_N: '12',
     LOGIN_IP_MAX_FAILURES: '1000',
+    ...(mongoUri ? { MONGODB_URI: mongoUri } : {}),
     ...opts.env,
   });
   const running = await startServer(config, { listen: false, clockStart: START });

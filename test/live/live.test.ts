@@ -439,7 +439,7 @@ describe('live updates (socket.io)', function () {
       // the "crashed" process committed these, and even claimed some before it died
       const { record } = await h.intake();
       await h.engine.dispatch(record.id, { type: 'ACCEPT' }, med());
-      const dead = await h.store.outbox.claim(1, 'crashed-instance', -60_000); // its lease has run out
+      const dead = await h.store.outbox.claim(new Date(Date.now() - 120_000).toISOString(), 1, 'crashed-instance', 60_000); // its lease has run out
       expect(dead).to.have.length(1);
       await h.engine.dispatch(record.id, { type: 'ASSIGN', data: { mediatorIds: [h.user('med.c1').id] } }, med());
       expect(await h.store.outbox.pendingCount()).to.equal(4);

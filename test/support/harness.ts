@@ -3,16 +3,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createCalendar, type WorkingCalendar } from '../../workflows/calendar/calendar.ts';
-import { DEFAULT_FOLLOW_UP_OFFSETS, DEFAULT_LIMITS, DEFAULT_WARNING_FRACTIONS } from '../../workflows/deadlines.ts';
-import { DEFAULT_ROUTING } from '../../workflows/routing.ts';
+import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import type { Actor } from '../../workflows/case.types.ts';
+import { buildCore } from '../../server/core.ts';
 import { actorOf } from '../../server/cases/access.ts';
 import { ManualClock } from '../../server/engine/clock.ts';
-import { Directory } from '../../server/engine/directory.ts';
-import { Engine, type IntakeRequest } from '../../server/engine/engine.ts';
-import { Scheduler } from '../../server/engine/scheduler.ts';
+import type { Directory } from '../../server/engine/directory.ts';
+import type { Engine, IntakeRequest } from '../../server/engine/engine.ts';
+import type { Scheduler } from '../../server/engine/scheduler.ts';
+import { createMongoStore } from '../../server/store/mongo/index.ts';
 import { createSqliteStore } from '../../server/store/sqlite/index.ts';
+import { testMongoUri } from './mongo-target.ts';
 import { seedDemo } from '../../server/seed/demo.ts';
 import type { Store, UserRecord } from '../../server/store/port.ts';
 
@@ -39,21 +40,18 @@ export async function makeHarness(
 ): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mediation-test-'));
   const file = opts.file ?? path.join(dir, 'mediation.db');
-  const store = createSqliteStore({ file });
+  const mongoUri = opts.file ? null : testMongoUri('harness');
+  const store = mongoUri ? createMongoStore({ uri: mongoUri }) : createSqliteStore({ file });
   await store.init();
   const clock = new ManualClock(opts.start ?? '2026-11-23T09:00:00+08:00');
   await seedDemo(store, { password: DEMO_PASSWORD, now: clock.now().toISOString() });
-  const directory = await new Directory(store).refresh();
-  const engine = new Engine({
-    store,
-    clock,
-    directory,
-    calendar: opts.calendar ?? ((calendar) => () => calendar)(createCalendar()),
-    deadlines: { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
-    routing: DEFAULT_ROUTING,
+  // the product's own core (server/core.ts), as `npm start` builds it
+  const { directory, engine, scheduler } = await buildCore(store, clock, {
     accessCodeCost: 1024,
+    scheduler: { owner: 'test' },
+    ...(opts.calendar ? { calendar: opts.calendar } : {}),
   });
-  const scheduler = new Scheduler(engine, store, clock, { owner: 'test' });
+
   const users = await store.users.list();
   const byName = new Map(users.map((u) => [u.username, u]));
   const user = (username: string) => {

@@ -17,11 +17,12 @@ const workingDaysIn = (cal: ReturnType<typeof createCalendar>, year: number): nu
   return n;
 };
 
-// A made-up 2027 schedule for tests only (not the State Council's notice, which is not published).
-const FAKE_2027: YearSchedule = {
-  year: 2027,
-  holidays: ['2027-10-01', '2027-10-02', '2027-10-03', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07'],
-  workdays: ['2027-09-26', '2027-10-09'],
+// A made-up schedule for tests only. 2099: a year the package will not ship a notice for while this
+// code lives, so the tests of uncovered-year behaviour do not break when it adds next year's.
+const FAKE_2099: YearSchedule = {
+  year: 2099,
+  holidays: ['2099-10-01', '2099-10-02', '2099-10-03', '2099-10-04', '2099-10-05', '2099-10-06', '2099-10-07'],
+  workdays: ['2099-09-27', '2099-10-10'],
   source: 'test fixture',
 };
 
@@ -29,11 +30,14 @@ describe('working-day calendar', () => {
   const cal = createCalendar();
 
   describe('coverage of the packaged holiday notices', () => {
-    it('covers exactly the years whose notice chinese-days ships: 2004 to 2026', () => {
-      // If this fails after upgrading chinese-days, check the new years and update the tests below.
-      expect(cal.coveredYears()).to.deep.equal(Array.from({ length: 23 }, (_, i) => 2004 + i));
-      expect(cal.covers(2027)).to.equal(false);
+    it('covers an unbroken run of years from 2004 through at least 2026, and no year without a notice', () => {
+      // no upper bound: the package adds each year when the State Council publishes its notice
+      const years = cal.coveredYears();
+      expect(years[0]).to.equal(2004);
+      expect(years).to.deep.equal(Array.from({ length: years.length }, (_, i) => 2004 + i));
+      expect(years[years.length - 1]).to.be.at.least(2026);
       expect(cal.covers(2003)).to.equal(false);
+      expect(cal.covers(2099)).to.equal(false);
     });
 
     it('counts 248 working days in 2025 and in 2026', () => {
@@ -53,9 +57,8 @@ describe('working-day calendar', () => {
       }
     });
 
-    it('does not repeat the package answering an uncovered year as if it had no holidays', () => {
-      expect(chineseDays.isWorkday('2027-10-01')).to.equal(true); // the trap
-      expect(cal.isWorkingDay('2027-10-01')).to.equal(false);
+    it('does not answer an uncovered year as if it had no holidays (the package, read naively, would)', () => {
+      expect(cal.isWorkingDay('2099-10-01')).to.equal(false); // 国庆, a Thursday
     });
   });
 
@@ -98,43 +101,45 @@ describe('working-day calendar', () => {
     });
   });
 
-  describe('a year the package does not cover (2027)', () => {
+  describe('a year the package does not cover (2099)', () => {
     it('treats weekends and the fixed-date holidays as rest days and other weekdays as working', () => {
-      expect(cal.isWorkingDay('2027-01-01')).to.equal(false); // 元旦, a Friday
-      expect(cal.isWorkingDay('2027-05-03')).to.equal(true); // Monday after 劳动节 (May 1-2)
-      expect(cal.isWorkingDay('2027-10-01')).to.equal(false); // 国庆, a Friday
-      expect(cal.isWorkingDay('2027-10-04')).to.equal(true); // Monday: the extended week is unknown
-      expect(cal.isWorkingDay('2027-03-06')).to.equal(false); // Saturday
+      expect(cal.isWorkingDay('2099-01-01')).to.equal(false); // 元旦, a Thursday
+      expect(cal.isWorkingDay('2099-01-02')).to.equal(true); // Friday
+      expect(cal.isWorkingDay('2099-05-01')).to.equal(false); // 劳动节, a Friday
+      expect(cal.isWorkingDay('2099-05-04')).to.equal(true); // Monday after 劳动节 (May 1-2)
+      expect(cal.isWorkingDay('2099-10-01')).to.equal(false); // 国庆, a Thursday
+      expect(cal.isWorkingDay('2099-10-05')).to.equal(true); // Monday: the extended week is unknown
+      expect(cal.isWorkingDay('2099-03-07')).to.equal(false); // Saturday
     });
 
     it('reports a span reaching into it as uncovered', () => {
-      expect(spansUncoveredYear(cal, '2026-12-20', '2027-01-04')).to.equal(true);
+      expect(spansUncoveredYear(cal, '2098-12-20', '2099-01-04')).to.equal(true);
       expect(spansUncoveredYear(cal, '2026-01-01', '2026-12-31')).to.equal(false);
     });
   });
 
   describe('withYear', () => {
     it('returns a calendar that covers the year from the supplied schedule, leaving the original alone', () => {
-      const with2027 = cal.withYear(FAKE_2027);
-      expect(with2027.covers(2027)).to.equal(true);
-      expect(with2027.sourceOf(2027)).to.equal('test fixture');
-      expect(with2027.isWorkingDay('2027-10-04')).to.equal(false);
-      expect(with2027.isWorkingDay('2027-10-09')).to.equal(true); // a make-up Saturday
-      expect(cal.covers(2027)).to.equal(false);
-      expect(cal.isWorkingDay('2027-10-04')).to.equal(true);
+      const with2099 = cal.withYear(FAKE_2099);
+      expect(with2099.covers(2099)).to.equal(true);
+      expect(with2099.sourceOf(2099)).to.equal('test fixture');
+      expect(with2099.isWorkingDay('2099-10-05')).to.equal(false);
+      expect(with2099.isWorkingDay('2099-10-10')).to.equal(true); // a make-up Saturday
+      expect(cal.covers(2099)).to.equal(false);
+      expect(cal.isWorkingDay('2099-10-05')).to.equal(true);
     });
 
     it('replaces the packaged data for a year it already covers', () => {
       const corrected = cal.withYear({ year: 2026, holidays: ['2026-03-02'], workdays: [] });
       expect(corrected.isWorkingDay('2026-03-02')).to.equal(false);
       expect(corrected.isWorkingDay('2026-10-01')).to.equal(true); // no longer listed
-      expect(createCalendar([FAKE_2027]).covers(2027)).to.equal(true);
+      expect(createCalendar([FAKE_2099]).covers(2099)).to.equal(true);
     });
 
     it('rejects a schedule with a date outside its year or a malformed date', () => {
-      expect(() => cal.withYear({ year: 2027, holidays: ['2028-01-01'], workdays: [] })).to.throw(RangeError);
-      expect(() => cal.withYear({ year: 2027, holidays: ['2027-02-30'], workdays: [] })).to.throw(RangeError);
-      expect(() => cal.withYear({ year: 2027, holidays: ['2027-10-01'], workdays: ['2027-10-01'] })).to.throw(
+      expect(() => cal.withYear({ year: 2099, holidays: ['2098-01-01'], workdays: [] })).to.throw(RangeError);
+      expect(() => cal.withYear({ year: 2099, holidays: ['2099-02-30'], workdays: [] })).to.throw(RangeError);
+      expect(() => cal.withYear({ year: 2099, holidays: ['2099-10-01'], workdays: ['2099-10-01'] })).to.throw(
         RangeError,
       );
     });

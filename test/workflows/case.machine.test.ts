@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Actor, CaseEvent, Command, IntakeInput } from '../../workflows/case.types.ts';
+import type { Actor, CaseEvent, Command } from '../../workflows/case.types.ts';
 import {
   availableEvents,
   CURRENT_VERSION,
@@ -10,37 +10,14 @@ import {
   statusOf,
   type PersistedSnapshot,
 } from '../../workflows/registry.ts';
+import { intake } from '../support/workflow.ts';
 import { USER_EVENT_TYPES, type EventType, type Status } from '../../workflows/vocabulary.ts';
 
-const bodies = { community: 'b-room', subdistrict: 'b-centre', district: 'b-committee', court: 'b-court' };
 const med = (bodyId = 'b-room', id = 'm1'): Actor => ({ id, username: id, role: 'mediator', bodyId });
 const court: Actor = { id: 'cl', username: 'court.liaison', role: 'court_liaison', bodyId: 'b-court' };
 const expert: Actor = { id: 'ex', username: 'expert.law', role: 'expert', bodyId: null };
 const admin: Actor = { id: 'ad', username: 'admin', role: 'admin', bodyId: null };
 const system: Actor = { id: 'system', username: 'system', role: 'system' };
-
-function intake(over: Partial<IntakeInput> = {}): IntakeInput {
-  return {
-    caseId: 'c1',
-    caseNo: '（2026）示范物调字第00001号',
-    channel: 'walk_in',
-    category: 'leakage',
-    compoundId: 'k1',
-    summary: '漏水',
-    claims: [],
-    householdsInvolved: 1,
-    parties: [
-      { id: 'p1', role: 'applicant', kind: 'person', name: '张三' },
-      { id: 'p2', role: 'respondent', kind: 'organisation', name: '示范物业公司' },
-    ],
-    bodies,
-    tier: 'community',
-    flags: { major: false, specialised: false, escalationRisk: false, majorReasons: [] },
-    delegation: null,
-    at: '2026-11-23T09:00:00+08:00',
-    ...over,
-  };
-}
 
 /** A small driver: sends events, remembering the snapshot and the commands of the last step. */
 class Case {
@@ -61,7 +38,8 @@ class Case {
     return this.snapshot.context;
   }
   try(type: EventType, data: Record<string, unknown> = {}, actor: Actor = med(), facts?: CaseEvent['facts']) {
-    return decide(this.version, this.snapshot, { type, data, actor, at: '2026-11-24T10:00:00+08:00', facts });
+    // the driver sends any data, as a client might before validation; the machine must still decide
+    return decide(this.version, this.snapshot, { type, data, actor, at: '2026-11-24T10:00:00+08:00', facts } as CaseEvent);
   }
   send(type: EventType, data: Record<string, unknown> = {}, actor: Actor = med(), facts?: CaseEvent['facts']): this {
     const r = this.try(type, data, actor, facts);
@@ -176,6 +154,15 @@ describe('the case workflow', () => {
       const c = new Case().send('ACCEPT').send('EXTEND_DEADLINE', { days: 15, reason: '双方同意延期' });
       expect(c.commands).to.deep.equal([{ type: 'deadline.extend', kind: 'mediation', days: 15 }]);
       expect(c.ctx.extensions[0]).to.include({ days: 15, kind: 'mediation' });
+    });
+    it('refuses to extend a deadline the engine finds not running, as a condition, and records nothing', () => {
+      const c = new Case().send('ACCEPT');
+      const none = { extension: { kind: 'delegation' as const, running: false } };
+      expect(c.refuses('EXTEND_DEADLINE', { days: 5, reason: '同意', kind: 'delegation' }, med(), none)).to.equal('condition');
+      expect(c.refuses('EXTEND_DEADLINE', { days: 5, reason: '同意', kind: 'delegation' }, med('b-other'), none)).to.equal('refused');
+      expect(c.ctx.extensions).to.deep.equal([]);
+      c.send('EXTEND_DEADLINE', { days: 5, reason: '同意' }, med(), { extension: { kind: 'mediation', running: true } });
+      expect(c.ctx.extensions).to.have.length(1);
     });
   });
 

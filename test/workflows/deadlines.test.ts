@@ -15,11 +15,11 @@ import {
 const cal = createCalendar();
 const days = (amount: number): LimitRule => ({ amount, unit: 'days', source: 'test' });
 
-// A made-up 2027 schedule for tests only (not the State Council's notice, which is not published).
-const FAKE_2027: YearSchedule = {
-  year: 2027,
-  holidays: ['2027-10-01', '2027-10-02', '2027-10-03', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07'],
-  workdays: ['2027-09-26', '2027-10-09'],
+// A made-up schedule for tests only, for 2099: a year the package will not cover while this code lives.
+const FAKE_2099: YearSchedule = {
+  year: 2099,
+  holidays: ['2099-10-01', '2099-10-02', '2099-10-03', '2099-10-04', '2099-10-05', '2099-10-06', '2099-10-07'],
+  workdays: ['2099-09-27', '2099-10-10'],
 };
 
 describe('deadlines', () => {
@@ -90,9 +90,9 @@ describe('deadlines', () => {
     });
 
     it('is provisional in an uncovered year and treats its weekends and fixed holidays as rest days', () => {
-      // 2027-10-01 (Friday, 国庆) then a weekend: the period ends on Monday 4 October.
-      const due = computeDue(cal, '2027-09-24T10:00:00+08:00', days(7));
-      expect(due).to.include({ dueDate: '2027-10-04', provisional: true });
+      // 2099-10-01 (Thursday, 国庆), 10-02 (fixed holiday) then a weekend: the period ends on Monday 5 October.
+      const due = computeDue(cal, '2099-09-24T10:00:00+08:00', days(7));
+      expect(due).to.include({ dueDate: '2099-10-05', provisional: true });
       // 2028-01-31 + 1 month = 29 Feb 2028 (leap year, a Tuesday).
       expect(computeDue(cal, '2028-01-31T10:00:00+08:00', DEFAULT_LIMITS.mediation)).to.include({
         dueDate: '2028-02-29',
@@ -101,8 +101,8 @@ describe('deadlines', () => {
     });
 
     it('is no longer provisional once the year is supplied, and follows the supplied holidays', () => {
-      const due = computeDue(cal.withYear(FAKE_2027), '2027-09-24T10:00:00+08:00', days(7));
-      expect(due).to.include({ dueDate: '2027-10-08', provisional: false });
+      const due = computeDue(cal.withYear(FAKE_2099), '2099-09-24T10:00:00+08:00', days(7));
+      expect(due).to.include({ dueDate: '2099-10-08', provisional: false });
     });
 
     it('rejects a negative or fractional amount', () => {

@@ -85,7 +85,7 @@ export const sourceKey = (system: string, ref: string): string => JSON.stringify
 
 /** What oversight queries filter, group and sum, derived from the record's oversight facts (absent
  * when the record has none): flat numbers and codes, every field present (null, not missing, so
- * that $group keys them alike), registeredAt a date. The commit adds `seq` (factsSince's change
+ * that $group keys them alike) but `source`, registeredAt a date. The commit adds `seq` (factsSince's change
  * number) once it has taken one. */
 export function factsOf(r: CaseRecord): Doc | null {
   const f = r.oversight;
@@ -113,8 +113,9 @@ export function factsOf(r: CaseRecord): Doc | null {
     red: b(r.warning === 'red'),
     rec: b((f.relatedCases?.length ?? 0) > 0),
     links: f.relatedCases?.length ?? 0,
-    source: f.source ? sourceKey(f.source.system, f.source.ref) : null,
     v: f.v,
+    // absent, not null, without a source: the unique index (schemas.ts) skips it
+    ...(f.source ? { source: sourceKey(f.source.system, f.source.ref) } : {}),
   };
 }
 export const caseOf = (doc: Doc): CaseRecord => recordOf<CaseRecord>(doc, 'id', CASE_DATES);

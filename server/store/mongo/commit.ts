@@ -33,9 +33,10 @@
 //      no longer applies when it fires). Production should run a replica set.
 import { randomUUID } from 'node:crypto';
 import type { mongo } from 'mongoose';
-import { DomainError, Duplicate, ValidationFailed, VersionConflict } from '../../engine/errors.ts';
+import { Duplicate, VersionConflict } from '../../engine/errors.ts';
+import { checkCommit, timerGone } from '../commit-rules.ts';
 import type { CaseRecord, Commit } from '../port.ts';
-import { type Doc, caseDoc, eventDoc, nextPos, outboxDoc, timerDoc } from './codec.ts';
+import { type Doc, caseDoc, eventDoc, nextPos, outboxDoc, sourceKey, timerDoc } from './codec.ts';
 import {
   caseRestore,
   caseUncreate,
@@ -91,12 +92,32 @@ export interface CommitContext {
   repairAfterMs: number;
   /** commits of different cases in one batch run this many at a time */
   lanes: number;
+  features: ServerFeatures;
 }
+
+/** What the server can do beyond the commands every MongoDB-compatible server answers, found out once
+ * at start (index.ts). MongoDB ≥ 6 has all of it; FerretDB 1.x neither (docs/deploy.md). */
+export interface ServerFeatures {
+  /** the $facet stage and $group with several accumulators: the oversight facets summed by the server
+   * in one aggregation. Without (FerretDB 1.x) they are summed in this process from one read. */
+  facet: boolean;
+  /** TTL indexes (expireAfterSeconds): without them the adapter deletes expired idempotency keys itself */
+  ttl: boolean;
+  /** single-document updates are atomic (MongoDB). FerretDB 1.x reads and writes a findAndModify in two
+   * steps, so two concurrent $inc may return the same value: docket numbers are then taken one at a
+   * time in this process. Only unique indexes (the commit point) are atomic there. */
+  atomicUpdates: boolean;
+}
+
+export const ALL_FEATURES: ServerFeatures = { facet: true, ttl: true, atomicUpdates: true };
 
 // ── errors ───────────────────────────────────────────────────────────────────────────────────────
 
 export function isDuplicateKey(e: unknown): boolean {
-  return (e as { code?: unknown })?.code === 11000;
+  if ((e as { code?: unknown })?.code === 11000) return true;
+  // FerretDB 1.x answers an update that breaks a unique index with InternalError (code 1) carrying
+  // PostgreSQL's unique_violation (SQLSTATE 23505) instead of E11000
+  return (e as { code?: unknown })?.code === 1 && /SQLSTATE 23505/.test(String((e as Error)?.message));
 }
 
 /** The fields of the unique index a duplicate-key error names. */
@@ -114,23 +135,6 @@ export function duplicateFields(e: unknown): string[] {
  * version read after the commit is undone. */
 class Stale extends Error {}
 
-const TIMER_GONE = (c: Commit) =>
-  new DomainError('TIMER_GONE', `timer ${c.firedTimerId} of case ${c.caseId} is no longer pending`, {
-    timerId: c.firedTimerId,
-  });
-
-/** What makes seqs gap-free and records agree with their events; a failure is a caller's bug. */
-export function checkCommit(c: Commit): void {
-  const fail = (why: string) => {
-    throw new ValidationFailed(why, { caseId: c?.caseId });
-  };
-  if (!c || !c.event || !c.record) fail('a commit needs an event and a record');
-  if (!Number.isInteger(c.expectedVersion) || c.expectedVersion < 0) fail(`expectedVersion ${c.expectedVersion} is not a version`);
-  if (c.event.caseId !== c.caseId || c.record.id !== c.caseId) fail(`event and record must belong to case ${c.caseId}`);
-  if (c.event.seq !== c.expectedVersion + 1) fail(`event seq ${c.event.seq} must follow version ${c.expectedVersion}`);
-  if (c.record.version !== c.event.seq) fail(`record version ${c.record.version} must equal event seq ${c.event.seq}`);
-}
-
 /** The documents of a commit, encoded once (a retried transaction writes the same ones). */
 function encode(c: Commit) {
   return {
@@ -141,9 +145,18 @@ function encode(c: Commit) {
   };
 }
 
-/** A duplicate key on a case write: its number, or its reference in another system, is taken. */
-function caseDuplicate(e: unknown, c: Commit): Duplicate | null {
-  const fields = duplicateFields(e);
+/** A duplicate key on a case write: its number, or its reference in another system, is taken. A
+ * server that does not name the index (FerretDB) is asked which of the case's unique keys is held by
+ * another case. */
+async function caseDuplicate(colls: Colls, e: unknown, c: Commit): Promise<Duplicate | null> {
+  let fields = duplicateFields(e);
+  if (fields.length === 0) {
+    const other = { _id: { $ne: c.caseId } };
+    const source = c.record.oversight?.source;
+    if (await colls.cases.findOne({ ...other, caseNo: c.record.caseNo }, { projection: { _id: 1 } })) fields = ['caseNo'];
+    else if (source && (await colls.cases.findOne({ ...other, '_f.source': sourceKey(source.system, source.ref) }, { projection: { _id: 1 } })))
+      fields = ['_f.source'];
+  }
   if (fields.includes('_f.source') && c.record.oversight?.source) {
     const source = c.record.oversight.source;
     return new Duplicate(`a case from ${source.system} with reference ${source.ref} is registered already`, { source });
@@ -157,7 +170,7 @@ async function insertCase(colls: Colls, c: Commit, doc: Doc, session?: Session):
     await colls.cases.insertOne(doc, { session });
   } catch (e) {
     if (!isDuplicateKey(e)) throw e;
-    throw caseDuplicate(e, c) ?? new Stale();
+    throw (await caseDuplicate(colls, e, c)) ?? new Stale();
   }
 }
 
@@ -166,7 +179,7 @@ async function replaceCase(colls: Colls, c: Commit, doc: Doc, session?: Session)
   try {
     return await colls.cases.findOneAndReplace(filter, replacement, { returnDocument: 'before', session });
   } catch (e) {
-    if (isDuplicateKey(e)) throw caseDuplicate(e, c) ?? e;
+    if (isDuplicateKey(e)) throw (await caseDuplicate(colls, e, c)) ?? e;
     throw e;
   }
 }
@@ -222,7 +235,7 @@ async function inTransaction(ctx: CommitContext, c: Commit, session: Session): P
         // fire before cancelling: the fired timer is often of a kind this same event cancels
         if (c.firedTimerId !== undefined) {
           const f = timerFire(c.firedTimerId, c.caseId, c.event.at);
-          if ((await colls.timers.updateOne(f.filter, f.update, { session })).matchedCount !== 1) throw TIMER_GONE(c);
+          if ((await colls.timers.updateOne(f.filter, f.update, { session })).matchedCount !== 1) throw timerGone(c);
         }
         if (c.cancelTimerKinds?.length) {
           const k = timerCancelKinds(c.caseId, c.cancelTimerKinds);
@@ -294,7 +307,7 @@ async function standalone(ctx: CommitContext, c: Commit, retried = false): Promi
       inTime();
       const f = timerFire(c.firedTimerId, c.caseId, c.event.at);
       const before = await colls.timers.findOneAndUpdate(f.filter, f.update, { returnDocument: 'before' });
-      if (!before) throw TIMER_GONE(c);
+      if (!before) throw timerGone(c);
       undo.push(() =>
         colls.timers.updateOne(
           { _id: before._id, state: 'fired', firedAt: c.event.at },

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import type { Store } from '../port.ts';
-import { type Coll, type CommitContext, type Colls, type Session, repairPending } from './commit.ts';
+import { ALL_FEATURES, type Coll, type CommitContext, type Colls, type ServerFeatures, type Session, repairPending } from './commit.ts';
 import { COLLECTION_NAMES, type Models, collectionOf, modelsOn } from './schemas.ts';
 import { mongoAreas } from './store.ts';
 
@@ -45,6 +45,8 @@ export interface MongoStore extends Store {
 export interface MongoBackend {
   colls: Colls;
   transactions: boolean;
+  /** what the server lacks (FerretDB); every feature when not given */
+  features?: ServerFeatures;
   startSession(): Session;
   newId(): unknown;
   close(): Promise<void>;
@@ -81,6 +83,7 @@ export function createMongoStoreOn(open: () => Promise<MongoBackend>, tuning: Mo
         startSession: b.transactions ? () => b.startSession() : null,
         repairAfterMs: tuning.repairAfterMs ?? 120_000,
         lanes: Math.max(1, tuning.lanes ?? 16),
+        features: b.features ?? ALL_FEATURES,
       };
       try {
         await repairPending(c); // commits a previous run left half-way (standalone only; cheap otherwise)
@@ -104,14 +107,40 @@ export function createMongoStoreOn(open: () => Promise<MongoBackend>, tuning: Mo
   };
 }
 
-/** Registers the models on `conn` and builds their collections and indexes. */
-export async function ensureSchema(conn: Connection): Promise<Models> {
+/** The server answered that it does not implement this (FerretDB: code 238 NotImplemented). */
+const notImplemented = (e: unknown): boolean => (e as { code?: unknown })?.code === 238 || /not implemented/i.test(String((e as Error)?.message));
+
+/** Registers the models on `conn` and builds their collections and indexes. A TTL index the server
+ * refuses (FerretDB 1.x) is built without its expiry, and `ttl` says so. */
+export async function ensureSchema(conn: Connection): Promise<{ models: Models; ttl: boolean }> {
   const models = modelsOn(conn);
+  let ttl = true;
   for (const name of COLLECTION_NAMES) {
     await models[name].createCollection(); // exists already: fine; transactions need it to exist first
-    await models[name].createIndexes();
+    for (const [fields, opts] of models[name].schema.indexes()) {
+      const options = (opts ?? {}) as mongoose.mongo.CreateIndexesOptions; // our schemas use plain options only
+      try {
+        await models[name].collection.createIndex(fields as Record<string, 1 | -1>, options);
+      } catch (e) {
+        if (options.expireAfterSeconds === undefined || !notImplemented(e)) throw e;
+        const { expireAfterSeconds: _ignored, ...rest } = options;
+        await models[name].collection.createIndex(fields as Record<string, 1 | -1>, rest);
+        ttl = false;
+      }
+    }
   }
-  return models;
+  return { models, ttl };
+}
+
+/** Can this server run the $facet stage? Asked once at start, on an empty pipeline of a collection. */
+async function canFacet(db: NonNullable<Connection['db']>): Promise<boolean> {
+  try {
+    await db.collection(collectionOf('settings')).aggregate([{ $limit: 1 }, { $facet: { probe: [{ $count: 'n' }] } }]).toArray();
+    return true;
+  } catch (e) {
+    if (notImplemented(e)) return false;
+    throw e;
+  }
 }
 
 export function createMongoStore(opts: MongoStoreOptions): MongoStore {
@@ -131,9 +160,13 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
       });
     try {
       await conn.asPromise();
-      if (opts.ensureIndexes !== false) await ensureSchema(conn);
+      let ttl = true;
+      if (opts.ensureIndexes !== false) ({ ttl } = await ensureSchema(conn));
       else modelsOn(conn);
       const db = conn.db!;
+      // FerretDB says so in buildInfo; its updates are not atomic (ServerFeatures.atomicUpdates)
+      const build = (await db.command({ buildInfo: 1 })) as { ferretdbVersion?: string };
+      const features: ServerFeatures = { facet: await canFacet(db), ttl, atomicUpdates: build.ferretdbVersion === undefined };
       const hello = (await db.command({ hello: 1 })) as { setName?: string; msg?: string };
       const mode = opts.transactions ?? 'auto';
       const transactions = mode === 'on' || (mode === 'auto' && supportsTransactions(hello));
@@ -143,6 +176,7 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
       return {
         colls,
         transactions,
+        features,
         startSession: () => client.startSession(),
         newId: () => new mongoose.mongo.ObjectId(),
         close: async () => {

@@ -7,9 +7,10 @@
 // factsSince: on a replica set they become visible in commit order; on a standalone server (no
 // transactions) a reader may see a later number before an earlier one lands.
 import { shanghaiIso } from '../../../workflows/calendar/calendar.ts';
+import { oversightGroup } from '../commit-rules.ts';
 import type { CompanyCaseRow, FactsRow, LedgerEntry, OversightGroup, OversightStore, RelatedCaseRef } from '../port.ts';
 import { type Doc, factsOf, plain, sourceKey } from './codec.ts';
-import { type Colls, stampFacts } from './commit.ts';
+import { type Colls, type ServerFeatures, stampFacts } from './commit.ts';
 import {
   companyCases,
   factsSince,
@@ -17,6 +18,7 @@ import {
   ledgerByCaseNos,
   ledgerPage,
   oversightFacets,
+  oversightFacetsInProcess,
   projectFacts,
   recurrenceCandidates,
   staleFacts,
@@ -24,27 +26,6 @@ import {
 
 /** Times leave the projection as ISO instants in Shanghai time, like every time the engine writes. */
 const iso = (d: unknown): string => shanghaiIso((d as Date).getTime());
-
-function group(row: Doc, dims: string[]): OversightGroup {
-  const n = (k: string) => Number(row[k] ?? 0);
-  const id = (row._id ?? {}) as Doc;
-  return {
-    key: Object.fromEntries(dims.map((d, i) => [d, id[`d${i}`] ?? null])),
-    cases: n('cases'),
-    settled: n('settled'),
-    settledWithinSubdistrict: n('within'),
-    failed: n('failed'),
-    clausesChecked: n('cc'),
-    clausesFull: n('cf'),
-    clausesPartial: n('cp'),
-    clausesNone: n('cn'),
-    visits: n('visits'),
-    satisfaction: [n('s1'), n('s2'), n('s3'), n('s4'), n('s5')],
-    overdue: n('overdue'),
-    red: n('red'),
-    recurrences: n('rec'),
-  };
-}
 
 function factsRowOf(d: Doc): FactsRow {
   const f = d._f as Doc;
@@ -78,7 +59,7 @@ function factsRowOf(d: Doc): FactsRow {
   };
 }
 
-export function mongoOversight(colls: () => Colls): OversightStore {
+export function mongoOversight(colls: () => Colls, features: () => ServerFeatures): OversightStore {
   const cases = () => colls().cases;
 
   /** Ledger entries for these case documents, with the case numbers of later cases linked back. */
@@ -104,10 +85,15 @@ export function mongoOversight(colls: () => Colls): OversightStore {
   return {
     async facets(q, facets) {
       if (Object.keys(facets).length === 0) return {};
-      const [row] = await cases().aggregate(oversightFacets(q, facets)).toArray();
+      let row: Doc | undefined;
+      if (features().facet) [row] = await cases().aggregate(oversightFacets(q, facets)).toArray();
+      else {
+        const p = oversightFacetsInProcess(q, facets);
+        row = p.groups(await cases().find(p.filter, { projection: p.projection }).toArray());
+      }
       const out: Record<string, OversightGroup[]> = {};
       for (const [name, dims] of Object.entries(facets)) {
-        out[name] = ((row?.[name] ?? []) as Doc[]).filter((g) => Number(g.cases) > 0).map((g) => group(g, dims));
+        out[name] = ((row?.[name] ?? []) as Doc[]).filter((g) => Number(g.cases) > 0).map((g) => oversightGroup(dims, (g._id ?? {}) as Doc, g));
       }
       return out;
     },

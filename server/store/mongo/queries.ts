@@ -255,6 +255,38 @@ export function oversightFacets(q: OversightQuery, facets: Record<string, Oversi
   return [{ $match: oversightScope(q) }, { $facet: out }];
 }
 
+/** The same facets summed in this process from one read of the cases in scope, for a server whose
+ * $group cannot (FerretDB 1.x: no $facet, and every accumulator after the first of a $group sums to 0).
+ * The read is `find(filter, { projection })`; `groups` sums its documents like the $group stages would,
+ * with the dimension values under d0, d1… of `_id`. */
+export function oversightFacetsInProcess(q: OversightQuery, facets: Record<string, OversightDimension[]>) {
+  oversightFacets(q, facets); // the same checks of the dimensions
+  const paths = [...new Set(Object.values(facets).flatMap((dims) => dims.map((d) => DIMENSION_PATH[d])))];
+  const projection = Object.fromEntries([...paths.filter((p) => !p.startsWith('_f.')), '_f'].map((p) => [p, 1])) as Record<string, 1>;
+  const at = (doc: Doc, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v == null ? undefined : (v as Doc)[k]), doc) ?? null;
+  const sums = Object.keys(OVERSIGHT_SUMS).filter((k) => k !== 'cases');
+  return {
+    filter: oversightScope(q),
+    projection,
+    groups(docs: Doc[]): Doc {
+      const out: Doc = {};
+      for (const [name, dims] of Object.entries(facets)) {
+        const byKey = new Map<string, Doc>();
+        for (const doc of docs) {
+          const values = dims.map((d) => at(doc, DIMENSION_PATH[d]));
+          const k = JSON.stringify(values);
+          let g = byKey.get(k);
+          if (!g) byKey.set(k, (g = { _id: Object.fromEntries(values.map((v, i) => [`d${i}`, v])), cases: 0, ...Object.fromEntries(sums.map((s) => [s, 0])) }));
+          g.cases = Number(g.cases) + 1;
+          for (const s of sums) g[s] = Number(g[s]) + Number(at(doc, `_f.${s}`) ?? 0);
+        }
+        out[name] = [...byKey.values()];
+      }
+      return out;
+    },
+  };
+}
+
 const LEDGER_FIELDS = { caseNo: 1, bodyId: 1, '_f.registeredAt': 1, 'oversight.ledger': 1 } as Record<string, 0 | 1>;
 
 /** A page of the ledger in (registeredAt, id) order, after the given entry. */

@@ -85,10 +85,11 @@ caseSchema.index({ experts: 1 }, { name: 'experts' }); // multikey: one entry pe
 // q is a non-anchored regex: it cannot seek, but it scans this index instead of the documents
 caseSchema.index({ searchText: 1 }, { name: 'search_text' });
 // oversight (statistics, ledger, 倒查, company warnings): cases without facts are in none of these
-caseSchema.index(
-  { '_f.source': 1 },
-  { name: 'source_unique', unique: true, partialFilterExpression: { '_f.source': { $type: 'string' } } },
-);
+// A case without a source reference has no `_f.source` at all (codec.ts factsOf). Sparse and unique:
+// MongoDB leaves such cases out of the index; FerretDB ignores `sparse` but keeps the index in a
+// PostgreSQL unique index over the field, where a missing field is SQL NULL and NULLs never collide.
+// (A partial index, the obvious alternative, is refused by FerretDB 1.x: docs/deploy.md.)
+caseSchema.index({ '_f.source': 1 }, { name: 'source_unique', unique: true, sparse: true });
 caseSchema.index({ '_f.registeredAt': 1, _id: 1 }, { name: 'registered', sparse: true });
 caseSchema.index({ bodyId: 1, '_f.registeredAt': 1 }, { name: 'body_registered' });
 caseSchema.index({ compoundId: 1, 'oversight.keys': 1, '_f.registeredAt': -1 }, { name: 'recurrence_keys' });
@@ -335,12 +336,15 @@ export function offlineModels(): Models {
 }
 
 /** The unique indexes of a collection (with `_id`): the fields whose values together must not
- * repeat, among the documents the index covers (partialFilterExpression, when it has one). */
+ * repeat, among the documents the index covers (partialFilterExpression or sparse, when it has one). */
 export function uniqueIndexes(name: CollectionName): Array<{ fields: string[]; partial?: Record<string, unknown> }> {
   const keys: Array<{ fields: string[]; partial?: Record<string, unknown> }> = [{ fields: ['_id'] }];
   for (const [fields, options] of SCHEMAS[name].indexes()) {
     if (!options?.unique) continue;
-    const partial = options.partialFilterExpression as Record<string, unknown> | undefined;
+    // a sparse index covers the documents that have its fields
+    const partial =
+      (options.partialFilterExpression as Record<string, unknown> | undefined) ??
+      (options.sparse ? Object.fromEntries(Object.keys(fields).map((f) => [f, { $exists: true }])) : undefined);
     keys.push(partial ? { fields: Object.keys(fields), partial } : { fields: Object.keys(fields) });
   }
   return keys;

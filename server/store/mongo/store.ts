@@ -28,6 +28,7 @@ import {
 } from './codec.ts';
 import { type CommitContext, commitMany, isDuplicateKey, newLeaseToken, repairPending } from './commit.ts';
 import { mongoOversight } from './oversight.ts';
+import { IDEMPOTENCY_TTL_SECONDS } from './schemas.ts';
 import {
   AUDIT_SORT,
   BODIES_SORT,
@@ -60,6 +61,8 @@ const count = (n: number): number => Math.max(0, Math.floor(n));
 export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit<Store, 'kind' | 'init' | 'close'> & { oversight: OversightStore } {
   const c = () => ctx().colls;
   let lastRepair = 0;
+  let lastSweep = 0;
+  let numbering: Promise<unknown> = Promise.resolve();
 
   const cases: Store['cases'] = {
     commitMany: (commits: Commit[]) => (commits.length ? commitMany(ctx(), commits) : Promise.resolve([])),
@@ -100,18 +103,28 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
     count: () => c().cases.countDocuments({}),
 
     async nextNumber(bodyId, year) {
-      const q = counterInc(bodyId, year);
-      // two first upserts of one counter can race on its _id: the loser retries and increments
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const doc = await c().counters.findOneAndUpdate(q.filter, q.update, q.options);
-          return doc!.n as number;
-        } catch (e) {
-          if (!isDuplicateKey(e) || attempt >= 3) throw e;
-        }
+      if (!ctx().features.atomicUpdates) {
+        // one at a time in this process (ServerFeatures.atomicUpdates); the unique case number stays the guard between instances
+        const turn = numbering.then(() => incrementCounter(bodyId, year));
+        numbering = turn.catch(() => {});
+        return turn;
       }
+      return incrementCounter(bodyId, year);
     },
   };
+
+  async function incrementCounter(bodyId: string, year: number): Promise<number> {
+    const q = counterInc(bodyId, year);
+    // two first upserts of one counter can race on its _id: the loser retries and increments
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const doc = await c().counters.findOneAndUpdate(q.filter, q.update, q.options);
+        return doc!.n as number;
+      } catch (e) {
+        if (!isDuplicateKey(e) || attempt >= 3) throw e;
+      }
+    }
+  }
 
   const events: Store['events'] = {
     async list(caseId, afterSeq = 0, limit?: number): Promise<EventRecord[]> {
@@ -166,9 +179,9 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
   };
 
   const outbox: Store['outbox'] = {
-    async claim(limit, owner, leaseMs): Promise<OutboxEntry[]> {
+    async claim(at, limit, owner, leaseMs): Promise<OutboxEntry[]> {
+      const now = toDate(at, 'now');
       if (count(limit) === 0) return [];
-      const now = new Date();
       const cand = outboxCandidates(now, count(limit));
       const ids = (await c().outbox.find(cand.filter, { sort: cand.sort, limit: cand.limit, projection: cand.projection }).toArray()).map(
         (d) => d._id as string,
@@ -202,7 +215,7 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
     events,
     timers,
     outbox,
-    oversight: mongoOversight(c),
+    oversight: mongoOversight(c, () => ctx().features),
 
     users: {
       async insert(u) {
@@ -294,6 +307,11 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
         return doc ? idempotencyOf(doc) : null;
       },
       async put(rec) {
+        // without a TTL index (FerretDB) expired keys are deleted here, at most once an hour
+        if (!ctx().features.ttl && Date.now() - lastSweep > 3_600_000) {
+          lastSweep = Date.now();
+          await c().idempotency.deleteMany({ createdAt: { $lt: new Date(Date.now() - IDEMPOTENCY_TTL_SECONDS * 1000) } });
+        }
         try {
           await c().idempotency.insertOne(idempotencyDoc(rec));
           return true;

@@ -1,5 +1,6 @@
 // Cases and their events: the group commit, lookups and the filtered list.
-import { DomainError, ValidationFailed, VersionConflict } from '../../engine/errors.ts';
+import { VersionConflict } from '../../engine/errors.ts';
+import { checkCommit, timerGone } from '../commit-rules.ts';
 import type { CaseFilter, CaseRecord, Commit, EventRecord, Store } from '../port.ts';
 import { type DB, type Handle, type Stmt, isConstraint, isFatalSqliteError, json, orDuplicate, parse, toMs } from './db.ts';
 import { prepareProjection } from './oversight.ts';
@@ -95,7 +96,7 @@ function prepare(db: DB) {
 
   /** One commit, all or nothing (runs inside its own SAVEPOINT when nested in `many`). */
   const one = db.transaction((c: Commit): CaseRecord => {
-    check(c);
+    checkCommit(c);
     const { caseId, event, record } = c;
     const row = caseRow(record);
 
@@ -128,9 +129,7 @@ function prepare(db: DB) {
     // fire before cancelling: the fired timer is often of a kind this same event cancels
     if (c.firedTimerId !== undefined) {
       if (st.fireTimer.run(event.at, c.firedTimerId, caseId).changes !== 1) {
-        throw new DomainError('TIMER_GONE', `timer ${c.firedTimerId} of case ${caseId} is no longer pending`, {
-          timerId: c.firedTimerId,
-        });
+        throw timerGone(c);
       }
     }
     if (c.cancelTimerKinds?.length) st.cancelKinds.run(caseId, json(c.cancelTimerKinds));
@@ -178,18 +177,6 @@ function prepare(db: DB) {
   const read = db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T;
 
   return { st, many, read };
-}
-
-/** What makes seqs gap-free and records agree with their events; a failure is a caller's bug. */
-function check(c: Commit): void {
-  const fail = (why: string) => {
-    throw new ValidationFailed(why, { caseId: c?.caseId });
-  };
-  if (!c || !c.event || !c.record) fail('a commit needs an event and a record');
-  if (!Number.isInteger(c.expectedVersion) || c.expectedVersion < 0) fail(`expectedVersion ${c.expectedVersion} is not a version`);
-  if (c.event.caseId !== c.caseId || c.record.id !== c.caseId) fail(`event and record must belong to case ${c.caseId}`);
-  if (c.event.seq !== c.expectedVersion + 1) fail(`event seq ${c.event.seq} must follow version ${c.expectedVersion}`);
-  if (c.record.version !== c.event.seq) fail(`record version ${c.record.version} must equal event seq ${c.event.seq}`);
 }
 
 /** The WHERE clause for a list filter. Values are bound, never spliced; arrays travel as one JSON

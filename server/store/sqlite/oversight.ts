@@ -18,6 +18,7 @@ import type {
   RelatedCaseRef,
 } from '../port.ts';
 import { shanghaiIso } from '../../../workflows/calendar/calendar.ts';
+import { oversightGroup } from '../commit-rules.ts';
 import { type DB, type Handle, type Stmt, isConstraint, json, parse, toMs } from './db.ts';
 
 /** Times leave the projection as ISO instants in Shanghai time, like every time the engine writes. */
@@ -324,26 +325,6 @@ const SUMS = `COUNT(*) AS cases, SUM(f.settled) AS settled, SUM(f.within_subdist
 
 type SumRow = Record<string, number | string | null>;
 
-function group(row: SumRow, dims: OversightDimension[]): OversightGroup {
-  const n = (k: string) => Number(row[k] ?? 0);
-  return {
-    key: Object.fromEntries(dims.map((d, i) => [d, row[`d${i}`] ?? null])),
-    cases: n('cases'),
-    settled: n('settled'),
-    settledWithinSubdistrict: n('within'),
-    failed: n('failed'),
-    clausesChecked: n('cc'),
-    clausesFull: n('cf'),
-    clausesPartial: n('cp'),
-    clausesNone: n('cn'),
-    visits: n('visits'),
-    satisfaction: [n('s1'), n('s2'), n('s3'), n('s4'), n('s5')],
-    overdue: n('overdue'),
-    red: n('red'),
-    recurrences: n('rec'),
-  };
-}
-
 const FACTS_ROW_COLUMNS = `seq, case_id, body_id, compound_id, community_id, subdistrict_id, registered_at, month, status, tier,
   category, channel, outcome, settled, settled_tier, days_to_settle, failed, clauses_checked, clauses_full, clauses_partial,
   clauses_none, visits, sat1, sat2, sat3, sat4, sat5, ever_overdue, red, recurrence`;
@@ -445,7 +426,7 @@ export function sqliteOversight(h: Handle): { oversight: OversightStore; warm():
       return s().read(() => {
         const out: Record<string, OversightGroup[]> = {};
         for (const p of plans) {
-          out[p.name] = (p.stmt.all(...params) as SumRow[]).filter((r) => Number(r.cases) > 0).map((r) => group(r, p.dims));
+          out[p.name] = (p.stmt.all(...params) as SumRow[]).filter((r) => Number(r.cases) > 0).map((r) => oversightGroup(p.dims, r, r));
         }
         return out;
       });

@@ -119,10 +119,10 @@ export function sqliteQueues(h: Handle): { timers: Store['timers']; outbox: Stor
   };
 
   const outbox: Store['outbox'] = {
-    async claim(limit: number, owner: string, leaseMs: number): Promise<OutboxEntry[]> {
+    async claim(now: string, limit: number, owner: string, leaseMs: number): Promise<OutboxEntry[]> {
+      const at = toMs(now, 'now');
       if (count(limit) === 0) return [];
-      const now = Date.now();
-      return s().claimOutbox.immediate(now, count(limit), owner, now + leaseMs);
+      return s().claimOutbox.immediate(at, count(limit), owner, at + leaseMs);
     },
     async markDone(ids: string[]): Promise<void> {
       if (ids.length) s().st.doneOutbox.run(Date.now(), json(ids));

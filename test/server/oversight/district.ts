@@ -7,13 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { addDays, createCalendar, type WorkingCalendar } from '../../../workflows/calendar/calendar.ts';
 import type { Actor } from '../../../workflows/case.types.ts';
-import { DEFAULT_FOLLOW_UP_OFFSETS, DEFAULT_LIMITS, DEFAULT_WARNING_FRACTIONS } from '../../../workflows/deadlines.ts';
-import { DEFAULT_ROUTING } from '../../../workflows/routing.ts';
 import type { Category, Channel, Outcome, Status, Tier } from '../../../workflows/vocabulary.ts';
 import { ManualClock } from '../../../server/engine/clock.ts';
-import { Directory } from '../../../server/engine/directory.ts';
-import { Engine, type IntakeRequest } from '../../../server/engine/engine.ts';
-import { Scheduler } from '../../../server/engine/scheduler.ts';
+import type { Directory } from '../../../server/engine/directory.ts';
+import { buildCore } from '../../../server/core.ts';
+import type { Engine, IntakeRequest } from '../../../server/engine/engine.ts';
+import type { Scheduler } from '../../../server/engine/scheduler.ts';
 import { seedDemo } from '../../../server/seed/demo.ts';
 import type { Store } from '../../../server/store/port.ts';
 import { createSqliteStore } from '../../../server/store/sqlite/index.ts';
@@ -497,18 +496,9 @@ export async function makeDistrictHarness(opts: { file?: string; synchronous?: '
   await store.init();
   const clock = new ManualClock(opts.start ?? '2025-01-01T09:00:00+08:00');
   await seedDemo(store, { password: 'demo-pass-2026', now: clock.now().toISOString() });
-  const directory = await new Directory(store).refresh();
   const calendar = createCalendar();
-  const engine = new Engine({
-    store,
-    clock,
-    directory,
-    calendar: () => calendar,
-    deadlines: { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
-    routing: DEFAULT_ROUTING,
-    accessCodeCost: 2,
-  });
-  const scheduler = new Scheduler(engine, store, clock, { owner: 'district' });
+  const { directory, engine, scheduler } = await buildCore(store, clock, { accessCodeCost: 2, calendar: () => calendar, scheduler: { owner: 'district' } });
+
   return {
     store,
     file,

@@ -514,32 +514,34 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       it('is written with the commit and claimed in commit order', async () => {
         const ids = await fill();
         expect(await store.outbox.pendingCount()).to.equal(6);
-        const first = await store.outbox.claim(2, 'A', 60_000);
+        const first = await store.outbox.claim(T0, 2, 'A', 60_000);
         expect(first.map((o) => o.id)).to.deep.equal(ids.slice(0, 2));
         const [e] = first;
         const [caseId] = ids[0].split(':');
         expect(e).to.deep.equal({ ...makeOutbox(caseId, 1), id: ids[0] });
-        const rest = await store.outbox.claim(10, 'B', 60_000);
+        const rest = await store.outbox.claim(T0, 10, 'B', 60_000);
         expect(rest.map((o) => o.id)).to.deep.equal(ids.slice(2));
         expect(rest[3].topic).to.equal('inbox:updated');
-        expect(await store.outbox.claim(10, 'C', 60_000)).to.deep.equal([]);
+        expect(await store.outbox.claim(at(0.5), 10, 'C', 60_000)).to.deep.equal([]); // the leases run to T0 + 60 s
         expect(await store.outbox.pendingCount()).to.equal(6); // claimed is not done
       });
 
       it('markDone removes entries for good; an expired lease frees the others', async () => {
         const ids = await fill();
-        const claimed = await store.outbox.claim(3, 'A', 1);
+        const claimed = await store.outbox.claim(T0, 3, 'A', 60_000);
         await store.outbox.markDone(claimed.slice(0, 2).map((o) => o.id));
         await store.outbox.markDone([]);
         await store.outbox.markDone(['no-such-entry']);
         expect(await store.outbox.pendingCount()).to.equal(4);
-        await new Promise((r) => setTimeout(r, 20));
-        const again = await store.outbox.claim(10, 'B', 60_000);
-        expect(again.map((o) => o.id)).to.deep.equal(ids.slice(2));
-        await store.outbox.markDone(again.map((o) => o.id));
+        // while A's lease (to T0 + 60 s) holds, B gets only what nobody claimed
+        const unclaimed = await store.outbox.claim(at(0.5), 10, 'B', 600_000);
+        expect(unclaimed.map((o) => o.id)).to.deep.equal(ids.slice(3));
+        // once it has run out, the entry A did not finish is free again
+        const again = await store.outbox.claim(at(2), 10, 'C', 60_000);
+        expect(again.map((o) => o.id)).to.deep.equal([ids[2]]);
+        await store.outbox.markDone([...unclaimed, ...again].map((o) => o.id));
         expect(await store.outbox.pendingCount()).to.equal(0);
-        await new Promise((r) => setTimeout(r, 5));
-        expect(await store.outbox.claim(10, 'C', 1)).to.deep.equal([]);
+        expect(await store.outbox.claim(at(10), 10, 'C', 1)).to.deep.equal([]); // done is done, whatever the time
       });
     });
 

@@ -29,7 +29,8 @@ import {
   userDoc,
   userOf,
 } from '../../../server/store/mongo/codec.ts';
-import { checkCommit, duplicateFields, isDuplicateKey } from '../../../server/store/mongo/commit.ts';
+import { checkCommit } from '../../../server/store/commit-rules.ts';
+import { duplicateFields, isDuplicateKey } from '../../../server/store/mongo/commit.ts';
 import { createMongoStore, supportsTransactions } from '../../../server/store/mongo/index.ts';
 import {
   CASE_LIST_SORT,
@@ -107,7 +108,7 @@ describe('mongo adapter without a server', () => {
         { fields: { compoundId: 1 }, name: 'compound' },
         { fields: { experts: 1 }, name: 'experts' },
         { fields: { searchText: 1 }, name: 'search_text' },
-        { fields: { '_f.source': 1 }, name: 'source_unique', unique: true, partialFilterExpression: { '_f.source': { $type: 'string' } } },
+        { fields: { '_f.source': 1 }, name: 'source_unique', unique: true, sparse: true },
         { fields: { '_f.registeredAt': 1, _id: 1 }, name: 'registered', sparse: true },
         { fields: { bodyId: 1, '_f.registeredAt': 1 }, name: 'body_registered' },
         { fields: { compoundId: 1, 'oversight.keys': 1, '_f.registeredAt': -1 }, name: 'recurrence_keys' },

@@ -1,5 +1,5 @@
-// The MongoDB adapter's own logic on the in-memory stand-in of the driver (server/store/mongo/
-// standin.ts): the shared store contract on both commit paths, then what only this adapter has —
+// The MongoDB adapter's own logic on the in-memory stand-in of the driver (test/support/mongo-standin.ts):
+// the shared store contract on both commit paths, then what only this adapter has —
 // undoing a standalone commit that fails half-way, repairing one that died half-way, transactions that
 // carry their session on every write, leases taken by findOneAndUpdate across instances.
 // NOT a test of MongoDB itself: that is contract.mongo.test.ts, with MONGODB_URI set.
@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { verifyChain } from '../../../server/engine/hash-chain.ts';
 import { VersionConflict } from '../../../server/engine/errors.ts';
 import type { MongoStore } from '../../../server/store/mongo/index.ts';
-import { StandinMongo, createStandinStore, type Fault } from '../../../server/store/mongo/standin.ts';
+import { StandinMongo, createStandinStore, type Fault } from '../../support/mongo-standin.ts';
 import type { CaseRecord, OversightFacts, Store } from '../../../server/store/port.ts';
 import { at, intake, makeCase, makeTimer, next } from '../../fixtures/store.ts';
 import { storeContract } from './contract.ts';

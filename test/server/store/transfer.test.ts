@@ -8,23 +8,19 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCalendar } from '../../../workflows/calendar/calendar.ts';
-import { DEFAULT_FOLLOW_UP_OFFSETS, DEFAULT_LIMITS, DEFAULT_WARNING_FRACTIONS } from '../../../workflows/deadlines.ts';
-import { DEFAULT_ROUTING } from '../../../workflows/routing.ts';
-import { Directory } from '../../../server/engine/directory.ts';
-import { Engine } from '../../../server/engine/engine.ts';
 import { Scheduler } from '../../../server/engine/scheduler.ts';
+import { buildCore } from '../../../server/core.ts';
+import { verifyStore } from '../../../server/engine/verify.ts';
 import { mongoSide } from '../../../server/store/mongo/transfer.ts';
-import { StandinMongo, createStandinStore } from '../../../server/store/mongo/standin.ts';
+import { sqliteSide } from '../../../server/store/sqlite/transfer.ts';
+import { StandinMongo, createStandinStore } from '../../support/mongo-standin.ts';
 import {
   PORTABLE_COLLECTIONS,
   compareSummaries,
   copyStore,
   exportJsonl,
   importJsonl,
-  sqliteSide,
   summarize,
-  verifyChains,
 } from '../../../server/store/transfer.ts';
 import { makeHarness, type Harness } from '../../support/harness.ts';
 
@@ -62,7 +58,7 @@ describe('moving whole stores', function () {
     await h.store.audit.append({ at: '2026-11-25T12:00:00+08:00', actor: med.id, action: 'login', ip: '10.0.0.1', detail: { ok: true } });
     await h.store.audit.append({ at: '2026-11-25T12:00:00+08:00', actor: null, action: 'login.failed', ip: '10.0.0.2', detail: null });
     await h.store.settings.put('runtime', { recurrenceDays: 180 });
-    const delivered = await h.store.outbox.claim(3, 'relay', 60_000);
+    const delivered = await h.store.outbox.claim(new Date().toISOString(), 3, 'relay', 60_000);
     await h.store.outbox.markDone(delivered.map((o) => o.id));
     await h.close(); // the store file stays: it is in our folder, not the harness's
   });
@@ -74,7 +70,7 @@ describe('moving whole stores', function () {
     it('exports, imports into a fresh store and exports again to the same bytes, every chain verified', async () => {
       const a = await source();
       const summary = await exportJsonl(a, file('a.jsonl'));
-      const chainsBefore = await verifyChains(a.store);
+      const chainsBefore = await verifyStore(a.store);
       await a.close();
       expect(summary.cases.count).to.equal(6);
       expect(summary.events.count).to.be.greaterThan(6);
@@ -86,7 +82,7 @@ describe('moving whole stores', function () {
       const report = await importJsonl(b, file('a.jsonl'), { batch: 7 });
       expect(report.mismatches).to.deep.equal([]);
       expect(report.target).to.deep.equal(summary);
-      const chains = await verifyChains(b.store);
+      const chains = await verifyStore(b.store);
       expect(chains).to.deep.equal(chainsBefore);
       await exportJsonl(b, file('b.jsonl'));
       await b.close();
@@ -110,7 +106,7 @@ describe('moving whole stores', function () {
       const undelivered: string[] = [];
       for await (const o of a.read('outbox')) if (o.doneAt === null) undelivered.push(o.id);
       expect(undelivered).to.have.length.greaterThan(0);
-      expect((await y.outbox.claim(100, 'r', 1000)).map((o) => o.id)).to.deep.equal(undelivered);
+      expect((await y.outbox.claim(new Date().toISOString(), 100, 'r', 1000)).map((o) => o.id)).to.deep.equal(undelivered);
       expect(await y.audit.list(10)).to.deep.equal(await x.audit.list(10));
       expect(await y.users.list()).to.deep.equal(await x.users.list());
       // the oversight projection (derived from the records) is rebuilt on import
@@ -197,7 +193,7 @@ describe('moving whole stores', function () {
       expect(report.target).to.deep.equal(await summarize(from));
       expect(compareSummaries(report.source, report.target)).to.deep.equal([]);
       for (const c of PORTABLE_COLLECTIONS) expect(report.target[c].count, c).to.equal(await from.count(c));
-      expect((await verifyChains(mongo)).broken).to.deep.equal([]);
+      expect((await verifyStore(mongo)).broken).to.deep.equal([]);
 
       // the MongoDB copy exports the very records the embedded store did
       await exportJsonl(to, file('from-mongo.jsonl'));
@@ -223,16 +219,7 @@ describe('moving whole stores', function () {
       expect((await copyStore(from, mongoSide(mongo))).mismatches).to.deep.equal([]);
       await from.close();
 
-      const directory = await new Directory(mongo).refresh();
-      const engine = new Engine({
-        store: mongo,
-        clock: h.clock,
-        directory,
-        calendar: () => createCalendar(),
-        deadlines: { limits: DEFAULT_LIMITS, fractions: DEFAULT_WARNING_FRACTIONS, followUpOffsets: DEFAULT_FOLLOW_UP_OFFSETS },
-        routing: DEFAULT_ROUTING,
-        accessCodeCost: 1024,
-      });
+      const { engine } = await buildCore(mongo, h.clock, { accessCodeCost: 1024 });
       const before = await mongo.cases.count();
       const med = h.actor('med.c1');
       const { record } = await engine.intake(
@@ -247,7 +234,7 @@ describe('moving whole stores', function () {
       h.clock.set('2026-12-31T12:00:00+08:00');
       expect(await scheduler.runDue()).to.be.greaterThan(0);
       expect(await scheduler.runDue()).to.equal(0); // each timer fires once
-      const chains = await verifyChains(mongo);
+      const chains = await verifyStore(mongo);
       expect(chains.broken).to.deep.equal([]);
       expect(chains.cases).to.equal(before + 1);
       await mongo.close();

@@ -14,10 +14,10 @@
 // collations, no network.
 import { createRequire } from 'node:module';
 import mongoose from 'mongoose';
-import type { Doc } from './codec.ts';
-import type { Coll, Colls, Opts, Session } from './commit.ts';
-import { type MongoBackend, type MongoStore, type MongoStoreTuning, createMongoStoreOn } from './index.ts';
-import { COLLECTION_NAMES, type CollectionName, uniqueIndexes } from './schemas.ts';
+import type { Doc } from '../../server/store/mongo/codec.ts';
+import type { Coll, Colls, Opts, Session } from '../../server/store/mongo/commit.ts';
+import { type MongoBackend, type MongoStore, type MongoStoreTuning, createMongoStoreOn } from '../../server/store/mongo/index.ts';
+import { COLLECTION_NAMES, type CollectionName, uniqueIndexes } from '../../server/store/mongo/schemas.ts';
 
 type Matcher = (doc: unknown) => boolean;
 // sift is a dependency of mongoose, resolved from mongoose's own folder

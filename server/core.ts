@@ -1,0 +1,55 @@
+// The core every entry point runs on a store: the run-time settings, the organisation, the engine
+// (with the oversight projection) and the deadline scheduler, wired to each other. `npm start`
+// (server/wiring.ts), the test harnesses and the benchmarks all build it here, so a test runs the
+// engine exactly as the product does.
+import type { WorkingCalendar } from '../workflows/calendar/calendar.ts';
+import type { Clock } from './engine/clock.ts';
+import { Directory } from './engine/directory.ts';
+import { Engine } from './engine/engine.ts';
+import { Scheduler, type SchedulerOptions } from './engine/scheduler.ts';
+import { oversightProjection } from './oversight/projection.ts';
+import { Settings } from './settings.ts';
+import type { Store } from './store/port.ts';
+
+export interface Core {
+  settings: Settings;
+  directory: Directory;
+  engine: Engine;
+  scheduler: Scheduler;
+}
+
+export interface CoreOptions {
+  /** told after each group commit lands (the live relay) */
+  onCommitted?: () => void;
+  /** scrypt cost for access codes; tests lower it */
+  accessCodeCost?: number;
+  /** a calendar other than the settings' (tests that pin one) */
+  calendar?: () => WorkingCalendar;
+  scheduler?: SchedulerOptions;
+}
+
+/** Loads the settings and the organisation from an initialised store and builds the engine on them. */
+export async function buildCore(store: Store, clock: Clock, opts: CoreOptions = {}): Promise<Core> {
+  const settings = await Settings.load(store);
+  const directory = await new Directory(store).refresh();
+  const engine = new Engine({
+    store,
+    clock,
+    directory,
+    calendar: opts.calendar ?? (() => settings.calendar()),
+    deadlines: settings.deadlines,
+    routing: settings.routing,
+    recurrenceDays: settings.recurrenceDays,
+    oversight: oversightProjection,
+    ...(opts.accessCodeCost !== undefined ? { accessCodeCost: opts.accessCodeCost } : {}),
+    ...(opts.onCommitted ? { onCommitted: opts.onCommitted } : {}),
+  });
+  // a change an administrator saves is in force for the next event; a new holiday year moves the
+  // provisional deadlines
+  settings.onChange(async (s, { calendarChanged }) => {
+    engine.updateSettings({ deadlines: s.deadlines, routing: s.routing, recurrenceDays: s.recurrenceDays });
+    if (calendarChanged) await engine.recalculateProvisional();
+  });
+  const scheduler = new Scheduler(engine, store, clock, opts.scheduler ?? {});
+  return { settings, directory, engine, scheduler };
+}

@@ -1,0 +1,10 @@
+// The oversight layer as the engine sees it (server/engine/engine.ts OversightProjection): given to the
+// engine by the wiring, so that the engine, below this layer, never imports it.
+import type { OversightProjection } from '../engine/engine.ts';
+import { projectOversight } from './facts.ts';
+import { findRelatedCases } from './recurrence.ts';
+
+export const oversightProjection: OversightProjection = {
+  project: projectOversight,
+  relatedCases: findRelatedCases,
+};
