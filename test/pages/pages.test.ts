@@ -453,3 +453,25 @@ describe('pages', function () {
     });
   });
 });
+
+describe('pages: the per-address sign-in limit', function () {
+  this.timeout(30_000);
+  let product: Product;
+  before(async () => {
+    product = await startProduct({ env: { LOGIN_IP_MAX_FAILURES: '2' } });
+  });
+  after(async () => {
+    await product.close();
+  });
+
+  it('is one count for the /login form and POST /api/auth/login', async () => {
+    await pageClient(product).post('/login', { username: 'ghost-1', password: 'x' }, { csrf: false }).then((r) => expect(r.status).to.equal(401));
+    await request(product.running.app).post('/api/auth/login').send({ username: 'ghost-2', password: 'x' }).expect(401);
+    // two failures in all, one through each door: both doors are now closed to this address
+    const api = await request(product.running.app).post('/api/auth/login').send({ username: 'med.c1', password: 'demo-pass-2026' }).expect(429);
+    expect(api.body.error.code).to.equal('RATE_LIMITED');
+    const form = await pageClient(product).post('/login', { username: 'med.c1', password: 'demo-pass-2026' }, { csrf: false });
+    expect(form.status).to.equal(429);
+    expect(form.headers['set-cookie'] ?? []).to.satisfy((c: string[]) => !c.some((x) => x.startsWith('wuye_session=')));
+  });
+});
