@@ -5,8 +5,8 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { actorOf } from '../../server/cases/access.ts';
-import { COMPOUND, PASSWORD, startProduct, type Product } from '../pages/support.ts';
-import { openSession, requireChromium, screenshot, type Session } from './chromium.ts';
+import { COMPOUND, PASSWORD, startProduct, type Product } from '../support/pages.ts';
+import { openSession, requireChromium, screenshot, type Session } from '../support/chromium.ts';
 
 async function signInAs(page: Page, url: string, username: string): Promise<void> {
   await page.goto(`${url}/login`);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import request from 'supertest';
-import { intakeForm, pageClient, signIn, startProduct, textOf, type PageClient, type Product } from './support.ts';
+import { intakeForm, pageClient, signIn, startProduct, textOf, type PageClient, type Product } from '../support/pages.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ACCESS = /data-access-code>([A-Z0-9]+)</;
