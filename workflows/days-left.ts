@@ -23,7 +23,11 @@ export function daysLeft(calendar: WorkingCalendar, nowIso: string, dueAtIso: st
   const counted = unit === 'working_days' ? 'working_days' : 'days'; // a period in months ends on a day: count days
   const working = counted === 'working_days';
   if (today <= due) return { state: 'left', days: countDays(calendar, today, due, working), unit: counted };
-  return { state: 'overdue', days: countDays(calendar, due, today, working), unit: counted };
+  const past = countDays(calendar, due, today, working);
+  // a working-day deadline missed on Friday is overdue on Saturday though no working day has passed
+  // yet: "已超期0个工作日" would read as on time, so the calendar days are given until one has
+  if (working && past === 0) return { state: 'overdue', days: countDays(calendar, due, today, false), unit: 'days' };
+  return { state: 'overdue', days: past, unit: counted };
 }
 
 /**
