@@ -273,8 +273,8 @@ export const STRINGS = {
   track_due_today: { zh: '今天届满', en: 'Ends today' },
   track_overdue_working_days: { zh: '已超期{n}个工作日', en: '{n} working days overdue' },
   track_overdue_days: { zh: '已超期{n}天', en: '{n} days overdue' },
-  track_contact: { zh: '如有疑问，请联系', en: 'Questions? Contact' },
-  track_phone: { zh: '电话', en: 'phone' },
+  track_contact: { zh: '如有疑问，请联系{name}', en: 'Questions? Contact {name}' },
+  track_phone: { zh: '，电话：', en: ', phone: ' },
 
   // next steps in plain words (residents)
   next_registered: { zh: '调解组织将在期限内决定是否受理，并与您联系。', en: 'The mediation body will decide whether to take the case and contact you.' },
