@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import type { Actor, CaseEvent, Command } from '../../workflows/case.types.ts';
 import {
   availableEvents,
-  CURRENT_VERSION,
   decide,
   migrationReport,
   phaseOf,
@@ -25,7 +24,9 @@ class Case {
   commands: Command[];
   constructor(
     input = intake(),
-    readonly version = CURRENT_VERSION,
+    // these tests describe workflow 2026.2, which keeps running for the cases started on it;
+    // 2026.3 has its own tests (test/workflows/legal-paths.test.ts)
+    readonly version = '2026.2',
   ) {
     const s = start(input, version);
     this.snapshot = s.snapshot;
