@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { actorOf } from '../../server/cases/access.ts';
 import { COMPOUND, PASSWORD, startProduct, type Product } from '../pages/support.ts';
 import { openSession, requireChromium, screenshot, type Session } from './chromium.ts';
+import { acceptData } from '../support/workflow.ts';
 
 async function signInAs(page: Page, url: string, username: string): Promise<void> {
   await page.goto(`${url}/login`);
@@ -192,7 +193,7 @@ describe('in the browser (headless Chromium)', function () {
       },
       actor,
     );
-    const accepted = await services.engine.dispatch(record.id, { type: 'ACCEPT' }, actor);
+    const accepted = await services.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, actor);
     expect(accepted.status).to.equal('in_mediation');
     const referred = await services.engine.dispatch(record.id, { type: 'REFER_TO_COURT', data: { reason: '物业拒绝参加调解，申请人要求诉讼' } }, actor);
     expect(referred.status).to.equal('referred_to_court');

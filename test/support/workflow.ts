@@ -72,3 +72,17 @@ export class CaseDriver {
     return r.ok ? null : r.why;
   }
 }
+
+/** ACCEPT's data on workflow 2026.3 (人民调解法 arts. 3, 17; 若干规定 art. 30): a consent from every
+ * party and the rights notice given. Default: the two parties (p1, p2) the test harnesses register. */
+export function acceptData(parties: ReadonlyArray<{ id: string }> = [{ id: 'p1' }, { id: 'p2' }]) {
+  return { consents: parties.map((p) => ({ partyId: p.id, how: 'written' as const })), rightsNotified: true as const };
+}
+
+/** What a written agreement states besides its terms (人民调解法 art. 29): signing one without them
+ * is refused on 2026.3 (AGREEMENT_INCOMPLETE). */
+export const PARTICULARS = {
+  facts: '楼上卫生间漏水，渗至楼下天花板',
+  disputes: '漏水原因与维修、赔偿责任',
+  responsibilities: '楼上住户承担维修及赔偿责任',
+} as const;
