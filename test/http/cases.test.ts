@@ -410,8 +410,8 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
     });
 
     it('reports which running cases could move to another workflow version (dry run)', async () => {
-      const res = await p.get('/api/admin/workflows/migration-report?from=2026.2&to=2026.1').expect(200);
-      expect(res.body).to.include({ from: '2026.2', to: '2026.1' });
+      const res = await p.get('/api/admin/workflows/migration-report?from=2026.3&to=2026.2').expect(200);
+      expect(res.body).to.include({ from: '2026.3', to: '2026.2' });
       expect(res.body.movable.length + res.body.blocked.length).to.be.greaterThan(0);
       await p.get('/api/admin/workflows/migration-report?from=1999.1').expect(400);
     });

@@ -331,7 +331,7 @@ export function planDistrict(directory: Directory, opts: PlanOptions): DistrictP
         expect = { ...base, status: 'in_mediation', tier: 'community', bodyTier: 'community', everOverdue: true, red: true };
         break;
       case 'lateClosed':
-        step(addDays(mid, 1), 'ACCEPT');
+        step(addDays(mid, 1), 'ACCEPT', consented);
         step(addDays(mid, 3), 'TERMINATE', { reason: '逾期后终止' });
         expect = { ...base, status: 'closed', tier: 'community', bodyTier: 'community', outcome: 'unresolved', failed: true, everOverdue: true };
         break;
