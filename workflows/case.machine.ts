@@ -332,7 +332,7 @@ export function createCaseMachine(options: MachineOptions) {
         },
       }),
       recordDeclined: assign({ outcome: 'declined' as const }),
-      recordConsents: assign(({ context, event }) => {
+      recordConsents: assign(({ event }) => {
         assertEvent(event, 'ACCEPT');
         const { consents = [], mediatorIds } = event.data;
         return {
@@ -350,11 +350,11 @@ export function createCaseMachine(options: MachineOptions) {
         assertEvent(event, 'WITHDRAW');
         return { withdrawnBy: event.data.byPartyId ?? null };
       }),
-      recordUndisputedFacts: assign(({ context, event }) => {
+      recordUndisputedFacts: assign(({ event }) => {
         assertEvent(event, ['MEDIATION_FAILED', 'TERMINATE']);
         const { undisputedFacts, consentOf = [] } = event.data;
         if (undisputedFacts === undefined) return {};
-        return { undisputedFacts: { text: undisputedFacts, consentOf: [...consentOf], at: event.at }, lastReason: context.lastReason };
+        return { undisputedFacts: { text: undisputedFacts, consentOf: [...consentOf], at: event.at } };
       }),
       transfer: assign(({ context, event }) => {
         assertEvent(event, 'TRANSFER');
