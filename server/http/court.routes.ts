@@ -16,7 +16,8 @@ type InboxGroup = 'referral' | 'confirmation' | 'delegation' | 'done';
 export function inboxGroup(record: CaseRecord): InboxGroup {
   const ctx = record.snapshot.context;
   if (record.status === 'referred_to_court') return 'referral';
-  if (record.status === 'confirmation_pending') return 'confirmation';
+  // 2026.3: an entrusted case's agreement waits for the court's review like a confirmation request
+  if (record.status === 'confirmation_pending' || record.status === 'submitted_to_court') return 'confirmation';
   if (ctx.delegation && record.status !== 'closed' && record.status !== 'declined') return 'delegation';
   return 'done';
 }
