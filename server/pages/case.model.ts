@@ -206,6 +206,8 @@ export function buildCaseModel(m: CaseModelInput) {
     status: record.status,
     statusLabel: vocab(lang, 'status', record.status),
     phase: record.phase,
+    // workflow 2026.3: what to offer after non-performance or a refused confirmation (人民调解法 arts. 32–33)
+    advice: record.snapshot.context.nextStep ? t(lang, `advice_${record.snapshot.context.nextStep}`) : '',
     tier: record.tier,
     tierLabel: vocab(lang, 'tier', record.tier),
     outcome: record.outcome,

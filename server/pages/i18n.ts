@@ -239,6 +239,18 @@ export const STRINGS = {
   f_result: { zh: '法院处理结果', en: 'The court’s decision' },
   result_mediation_statement: { zh: '出具调解书', en: 'Mediation statement issued' },
   result_withdrawal: { zh: '裁定准许撤诉', en: 'Withdrawal allowed' },
+  advice_apply_for_enforcement: {
+    zh: '协议已经司法确认而未履行：告知当事人可向人民法院申请强制执行（人民调解法第33条）',
+    en: 'The confirmed agreement is not performed: tell the parties they may apply to the court for enforcement',
+  },
+  advice_urge_performance_or_sue: {
+    zh: '协议未履行：督促履行，或告知当事人可就协议向人民法院起诉（人民调解法第32条）',
+    en: 'The agreement is not performed: urge performance, or tell the parties they may sue on it',
+  },
+  advice_amend_new_agreement_or_sue: {
+    zh: '司法确认被驳回：当事人可通过调解变更原协议、达成新协议，或向人民法院起诉（民诉法第206条）',
+    en: 'Confirmation refused: the parties may change the agreement by mediation, make a new one, or sue',
+  },
 
   // validation messages
   v_required: { zh: '必填', en: 'Required' },
