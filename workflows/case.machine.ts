@@ -99,6 +99,13 @@ const closeAs = (outcome: 'withdrawn' | 'unresolved') => ({
 });
 
 const CANCEL_ALL = { type: 'cancelDeadlines' as const, params: { kinds: ['all' as const] } };
+/** a signed agreement in effect: the mediation and court periods end, the confirmation window and follow-ups begin */
+const SIGNED_IN_EFFECT = [
+  'signAgreement' as const,
+  { type: 'cancelDeadlines' as const, params: { kinds: ['mediation' as const, 'delegation' as const] } },
+  'armConfirmationUnlessOwnership' as const,
+  'scheduleFollowUps' as const,
+];
 /** 2026.3: a delegated or entrusted case that ends without agreement goes back to the court, which
  * records it (COURT_ACCEPT) or returns it (特邀调解规定 2016; 委派调解指导意见 2020) */
 const backToCourt = <A extends string>(condition: 'withdrawerIsParty' | 'undisputedFactsConsented' | 'declineGroundGiven', record: A) => ({
@@ -778,27 +785,9 @@ export function createCaseMachine(options: MachineOptions) {
                   target: 'submittedToCourt',
                   actions: ['signAgreement', { type: 'cancelDeadlines', params: { kinds: ['mediation', 'delegation'] } }, 'notifyCourt'],
                 },
-                {
-                  guard: and(['fromHoldingMediator', 'everyPartySigned', 'agreementComplete']),
-                  target: 'performing',
-                  actions: [
-                    'signAgreement',
-                    { type: 'cancelDeadlines', params: { kinds: ['mediation', 'delegation'] } },
-                    'armConfirmationUnlessOwnership',
-                    'scheduleFollowUps',
-                  ],
-                },
+                { guard: and(['fromHoldingMediator', 'everyPartySigned', 'agreementComplete']), target: 'performing', actions: SIGNED_IN_EFFECT },
               ]
-            : {
-                guard: and(['fromHoldingMediator', 'everyPartySigned']),
-                target: 'performing',
-                actions: [
-                  'signAgreement',
-                  { type: 'cancelDeadlines', params: { kinds: ['mediation', 'delegation'] } },
-                  'armConfirmationUnlessOwnership',
-                  'scheduleFollowUps',
-                ],
-              },
+            : { guard: and(['fromHoldingMediator', 'everyPartySigned']), target: 'performing', actions: SIGNED_IN_EFFECT },
           REQUEST_RECUSAL: { guard: and(['fromHoldingMediator', 'namesAnAssignee']), actions: 'recuseMediator' },
           RECORD_SESSION: { guard: 'fromHoldingMediator', actions: 'recordSession' },
           EXTEND_DEADLINE: extend,
