@@ -88,6 +88,22 @@ describe('HTTP: workflow 2026.3 (issue 12)', () => {
     expect(res.body.error.code).to.equal('AGREEMENT_INCOMPLETE');
   });
 
+  it('若干规定 art. 33: an extension needs every party’s consent and stays within deadlines.maxExtensionDays (a setting)', async () => {
+    const { case: c } = await p.intake('med.c1');
+    await p.event('med.c1', c.id, 'ACCEPT', acceptData());
+    const send = (data: Record<string, unknown>) => p.post(`/api/cases/${c.id}/events`, 'med.c1').send({ type: 'EXTEND_DEADLINE', data });
+    const noConsent = await send({ days: 10, reason: '双方同意' }).expect(422);
+    expect(noConsent.body.error.code).to.equal('CONSENT_REQUIRED');
+    await send({ days: 25, reason: '双方同意', consentOf: ['p1', 'p2'] }).expect(200);
+    const over = await send({ days: 6, reason: '再次延长', consentOf: ['p1', 'p2'] }).expect(422);
+    expect(over.body.error.code).to.equal('EVENT_NOT_ALLOWED');
+    const settings = await p.put('/api/admin/settings').send({ deadlines: { maxExtensionDays: 40 } }).expect(200);
+    expect(settings.body.deadlines.maxExtensionDays).to.equal(40);
+    await send({ days: 6, reason: '再次延长', consentOf: ['p1', 'p2'] }).expect(200);
+    await p.put('/api/admin/settings').send({ deadlines: { maxExtensionDays: 0 } }).expect(400);
+    await p.put('/api/admin/settings').send({ deadlines: { maxExtensionDays: 30 } }).expect(200);
+  });
+
   it('/api/openapi.json describes the new events and fields', async () => {
     const api = JSON.stringify((await p.get('/api/openapi.json').expect(200)).body);
     for (const name of ['TRANSFER', 'FLAG_RISK', 'COURT_SETTLEMENT', 'consents', 'rightsNotified', 'undisputedFacts', 'consentOf', 'byPartyId', 'party_refuses']) {
