@@ -237,6 +237,21 @@ describe('pages', function () {
       expect(page.text).to.include('调解期限');
     });
 
+    it('人民调解法 art. 17: accepts only with every party’s consent, shown inline; declines with a ground from the list', async () => {
+      const med = await signIn(product, 'med.c1');
+      const { id } = await registerCase(med);
+      const page = await med.get(`/cases/${id}`);
+      expect(page.text).to.include('value="p1:written"').and.include('value="p2:oral"').and.include('name="rightsNotified"');
+      expect(page.text).to.include('value="party_refuses"').and.include('当事人拒绝调解');
+      const partial = await sendEvent(med, id, 'ACCEPT', { consents: ['p1:written'], rightsNotified: 'on' });
+      expect(partial.status).to.equal(422);
+      expect(partial.text).to.match(/id="accept-consents-error">须每一方当事人同意/);
+      expect((await med.get(`/cases/${id}`)).text).to.include('已登记，待受理');
+      const declined = await sendEvent(med, id, 'DECLINE', { ground: 'party_refuses', reason: '被申请人明确拒绝调解' });
+      expect(declined.status).to.equal(303);
+      expect((await med.get(`/cases/${id}`)).text).to.include('不予受理');
+    });
+
     it('shows a missing reason inline and changes nothing', async () => {
       const med = await signIn(product, 'med.c1');
       const { id } = await registerCase(med);
