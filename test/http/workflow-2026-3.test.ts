@@ -66,6 +66,10 @@ describe('HTTP: workflow 2026.3 (issue 12)', () => {
     const { case: c } = await p.intake('med.c1');
     await toPerforming(p, c.id);
     await p.event('med.c1', c.id, 'REQUEST_CONFIRMATION');
+    const inbox = await p.get('/api/court/referrals', 'court.liaison').expect(200);
+    const pending = inbox.body.items.find((i: any) => i.id === c.id);
+    expect(pending.reminders, '法释〔2011〕5号 handling times').to.have.keys(['acceptBy', 'decideBy', 'decideByExtended', 'sources']);
+    expect(Date.parse(pending.reminders.acceptBy)).to.be.lessThan(Date.parse(pending.reminders.decideBy));
     await p.event('court.liaison', c.id, 'CONFIRMATION_RESULT', { confirmed: true });
     const visited = await p.event('med.c1', c.id, 'RECORD_FOLLOW_UP', { performance: 'none', satisfaction: 1 });
     expect(visited.case).to.include({ status: 'performing', phase: 'apply_for_enforcement' });

@@ -4,6 +4,8 @@ import { expect } from 'chai';
 import type { Command, IntakeInput } from '../../workflows/case.types.ts';
 import { CURRENT_VERSION, decide, migrationReport, phaseOf } from '../../workflows/registry.ts';
 import { CaseDriver, court, intake, med } from '../support/workflow.ts';
+import { createCalendar } from '../../workflows/calendar/calendar.ts';
+import { confirmationReminders } from '../../workflows/deadlines.ts';
 
 const V = '2026.3';
 const committee = med('b-committee', 'm7');
@@ -236,6 +238,16 @@ describe('workflow 2026.3', () => {
       expect(c.refuses('EXTEND_DEADLINE', { days: 11, reason: '再延', consentOf: ['p1', 'p2'] }, med(), facts)).to.equal('condition');
       c.send('EXTEND_DEADLINE', { days: 10, reason: '再延', consentOf: ['p1', 'p2'] }, med(), facts);
       expect(c.ctx.extensions.map((e) => e.days)).to.deep.equal([20, 10]);
+    });
+  });
+
+  describe('the court’s handling times for 司法确认 (reminders in the liaison’s inbox)', () => {
+    it('法释〔2011〕5号 arts. 4, 7: accept within 3 days; decide within 15 days of accepting, +10 with approval; a rest day moves the end on', () => {
+      const r = confirmationReminders(createCalendar(), '2026-11-24T10:00:00+08:00');
+      expect(r.acceptBy).to.equal('2026-11-27T23:59:59.999+08:00');
+      expect(r.decideBy, '12 December is a Saturday').to.equal('2026-12-14T23:59:59.999+08:00');
+      expect(r.decideByExtended).to.equal('2026-12-24T23:59:59.999+08:00');
+      expect(r.sources.every((x) => x.includes('法释〔2011〕5号'))).to.equal(true);
     });
   });
 
