@@ -141,6 +141,10 @@ export function createCaseMachine(options: MachineOptions) {
         actions: ['recordExtensionWithConsent' as const, 'extendDeadline' as const, 'notifyCourtOfCourtDeadline' as const],
       }
     : { guard: and(['fromHoldingMediator', 'extendsRunningDeadline']), actions: ['recordExtension' as const, 'extendDeadline' as const] };
+  // 2026.3: a session records who attended, the mediators and the recorder (人民调解法 art. 27: 调解笔录)
+  const recordSession = law
+    ? { guard: 'fromHoldingMediator' as const, actions: ['recordSession' as const, 'recordSessionParticipants' as const] }
+    : { guard: 'fromHoldingMediator' as const, actions: 'recordSession' as const };
   const flagRisk = law ? { FLAG_RISK: { guard: 'fromHoldingMediator' as const, actions: 'flagRisk' as const } } : {};
   /** MEDIATION_FAILED: a delegated case goes back to the court; otherwise `otherwise` (stay, or back to mediating) */
   const mediationFailed = (back: 'mediating' | undefined) => {
@@ -465,6 +469,21 @@ export function createCaseMachine(options: MachineOptions) {
         else sessions.push({ no: sessions.length + 1, at: event.at, place: '', scheduledAt: event.at, summary, recordedAt: event.at });
         return { sessions };
       }),
+      recordSessionParticipants: assign(({ context, event }) => {
+        assertEvent(event, 'RECORD_SESSION');
+        const { attendees, mediatorIds, recorder } = event.data;
+        const sessions = [...context.sessions];
+        // recordSession has just stamped this event's session: the last one recorded now
+        const i = sessions.findLastIndex((x) => x.recordedAt === event.at);
+        if (i < 0) return {};
+        sessions[i] = {
+          ...sessions[i],
+          ...(attendees ? { attendees: attendees.map((a) => ({ ...a })) } : {}),
+          mediatorIds: mediatorIds?.length ? [...mediatorIds] : [...context.assignees],
+          ...(recorder ? { recorder } : {}),
+        };
+        return { sessions };
+      }),
       recordExtension: assign(({ context, event }) => {
         assertEvent(event, 'EXTEND_DEADLINE');
         return {
@@ -738,7 +757,7 @@ export function createCaseMachine(options: MachineOptions) {
           REQUEST_RECUSAL: { guard: and(['fromHoldingMediator', 'namesAnAssignee']), actions: 'recuseMediator' },
           INVITE_EXPERT: { guard: and(['fromHoldingMediator', 'expertValid']), actions: 'inviteExpert' },
           SCHEDULE_SESSION: { guard: 'fromHoldingMediator', actions: 'scheduleSession' },
-          RECORD_SESSION: { guard: 'fromHoldingMediator', actions: 'recordSession' },
+          RECORD_SESSION: recordSession,
           EXTEND_DEADLINE: extend,
           REACH_AGREEMENT: law
             ? [
@@ -789,7 +808,7 @@ export function createCaseMachine(options: MachineOptions) {
               ]
             : { guard: and(['fromHoldingMediator', 'everyPartySigned']), target: 'performing', actions: SIGNED_IN_EFFECT },
           REQUEST_RECUSAL: { guard: and(['fromHoldingMediator', 'namesAnAssignee']), actions: 'recuseMediator' },
-          RECORD_SESSION: { guard: 'fromHoldingMediator', actions: 'recordSession' },
+          RECORD_SESSION: recordSession,
           EXTEND_DEADLINE: extend,
           MEDIATION_FAILED: mediationFailed('mediating'),
           TERMINATE: terminate,

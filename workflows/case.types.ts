@@ -85,6 +85,10 @@ export interface Session {
   scheduledAt: string;
   summary?: string;
   recordedAt?: string;
+  /** 2026.3 (人民调解法 art. 27): who attended (a party by id, and the person), the mediators, the recorder */
+  attendees?: Array<{ partyId?: string; name: string }>;
+  mediatorIds?: string[];
+  recorder?: string;
 }
 
 export interface FollowUp {
@@ -245,7 +249,7 @@ export interface EventData {
   INVITE_EXPERT: { expertId: string };
   ADD_OPINION: { text: string };
   SCHEDULE_SESSION: { at: string; place: string };
-  RECORD_SESSION: { summary: string };
+  RECORD_SESSION: { summary: string; attendees?: Array<{ partyId?: string; name: string }>; mediatorIds?: string[]; recorder?: string };
   /** `kind` defaults to the running mediation deadline, or the court's for a delegated case */
   EXTEND_DEADLINE: { days: number; reason: string; kind?: 'mediation' | 'delegation'; consentOf?: string[] };
   REACH_AGREEMENT: {

@@ -168,7 +168,15 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
   INVITE_EXPERT: Joi.object<EventData['INVITE_EXPERT'], true>({ expertId: id().required() }),
   ADD_OPINION: Joi.object<EventData['ADD_OPINION'], true>({ text: text(10_000).required() }),
   SCHEDULE_SESSION: Joi.object<EventData['SCHEDULE_SESSION'], true>({ at: isoInstant().required(), place: text(200).required() }),
-  RECORD_SESSION: Joi.object<EventData['RECORD_SESSION'], true>({ summary: text(10_000).required() }),
+  RECORD_SESSION: Joi.object<EventData['RECORD_SESSION'], true>({
+    summary: text(10_000).required(),
+    attendees: Joi.array()
+      .items(Joi.object({ partyId: id(), name: text(100).required() }))
+      .max(200)
+      .description('2026.3: who attended, by party and person (调解笔录)'),
+    mediatorIds: Joi.array().items(id()).max(10).unique().description('2026.3: the mediators present (default: those assigned)'),
+    recorder: text(100).description('2026.3: who kept the record (记录人)'),
+  }),
   EXTEND_DEADLINE: Joi.object<EventData['EXTEND_DEADLINE'], true>({
     days: Joi.number().integer().min(1).max(365).required(),
     reason: reason().required(),

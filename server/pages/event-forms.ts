@@ -111,7 +111,14 @@ const FORMS: { [K in UserEventType]?: FormDef<K> } = {
       { name: 'place', kind: 'text', label: 'f_place', required: true },
     ],
   },
-  RECORD_SESSION: { fields: [{ name: 'summary', kind: 'textarea', label: 'f_summary', required: true }] },
+  RECORD_SESSION: {
+    fields: [
+      { name: 'summary', kind: 'textarea', label: 'f_summary', required: true },
+      // each box is "partyId:name": the party attended in person (人民调解法 art. 27, 调解笔录)
+      { name: 'attendees', kind: 'checkboxes', label: 'f_attendees', choices: (c) => c.parties.map((p) => ({ value: `${p.id}:${p.name}`, label: p.name })) },
+      { name: 'recorder', kind: 'text', label: 'f_recorder' },
+    ],
+  },
   EXTEND_DEADLINE: {
     fields: [{ name: 'days', kind: 'number', label: 'f_days', required: true, min: 1, max: 365 }, reason, consentOf],
   },
@@ -256,6 +263,12 @@ function toData<K extends EventType>(type: K, values: FormValues): FormPayload<K
     data.consents = data.consents.map((v: string) => {
       const [partyId, how] = String(v).split(':');
       return { partyId, how };
+    });
+  }
+  if (type === 'RECORD_SESSION' && Array.isArray(data.attendees)) {
+    data.attendees = data.attendees.map((v: string) => {
+      const at = String(v).indexOf(':');
+      return at > 0 ? { partyId: String(v).slice(0, at), name: String(v).slice(at + 1) } : { name: String(v) };
     });
   }
   if (type === 'RECORD_FOLLOW_UP') data.note ??= '';

@@ -237,6 +237,8 @@ export const STRINGS = {
   level_high: { zh: '高', en: 'High' },
   f_reported_to: { zh: '已报告的单位（可选）', en: 'Reported to (optional)' },
   f_result: { zh: '法院处理结果', en: 'The court’s decision' },
+  f_attendees: { zh: '到场当事人', en: 'Parties present' },
+  f_recorder: { zh: '记录人', en: 'Recorder' },
   result_mediation_statement: { zh: '出具调解书', en: 'Mediation statement issued' },
   result_withdrawal: { zh: '裁定准许撤诉', en: 'Withdrawal allowed' },
   advice_apply_for_enforcement: {

@@ -60,7 +60,12 @@ const EVENT_CASES: Array<{ type: string; data: (c: Ctx) => Record<string, unknow
   { type: 'INVITE_EXPERT', data: (c) => ({ expertId: c.userIds['expert.law'] }), fields: { expertId: 'id' }, required: ['expertId'] },
   { type: 'ADD_OPINION', data: () => ({ text: '建议' }), fields: { text: 'text' }, required: ['text'] },
   { type: 'SCHEDULE_SESSION', data: () => ({ at: '2026-11-30T09:30:00+08:00', place: '调解室' }), fields: { at: 'instant', place: 'text' }, required: ['at', 'place'] },
-  { type: 'RECORD_SESSION', data: () => ({ summary: '记录' }), fields: { summary: 'text' }, required: ['summary'] },
+  {
+    type: 'RECORD_SESSION',
+    data: () => ({ summary: '记录', attendees: [{ partyId: 'p1', name: '张三' }], recorder: '记录员' }),
+    fields: { summary: 'text', attendees: 'array', 'attendees.0': 'object', 'attendees.0.name': 'text', 'attendees.0.partyId': 'id', recorder: 'text' },
+    required: ['summary'],
+  },
   {
     type: 'EXTEND_DEADLINE',
     data: () => ({ days: 10, reason: '双方同意', kind: 'mediation', consentOf: ['p1', 'p2'] }),

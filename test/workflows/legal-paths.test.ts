@@ -149,6 +149,15 @@ describe('workflow 2026.3', () => {
     });
   });
 
+  it('人民调解法 art. 27: a session records who attended, the mediators (default: those assigned) and the recorder', () => {
+    const c = accepted().send('SCHEDULE_SESSION', { at: '2026-11-25T14:00:00+08:00', place: '调解室' });
+    c.send('RECORD_SESSION', { summary: '双方陈述', attendees: [{ partyId: 'p1', name: '张三' }, { partyId: 'p2', name: '物业经理王某' }], recorder: '李书记员' });
+    expect(c.ctx.sessions[0]).to.deep.include({ mediatorIds: ['m1'], recorder: '李书记员' });
+    expect(c.ctx.sessions[0].attendees).to.deep.equal([{ partyId: 'p1', name: '张三' }, { partyId: 'p2', name: '物业经理王某' }]);
+    const old = new CaseDriver(intake(), '2026.2').send('ACCEPT').send('RECORD_SESSION', { summary: 'x', recorder: 'y' });
+    expect(old.ctx.sessions[0], '2026.2 unchanged').not.to.have.property('recorder');
+  });
+
   describe('transfer, risk and reopening', () => {
     it('上报/移交: TRANSFER moves an unaccepted case to a higher tier’s body; status stays registered', () => {
       const c = new Case().send('TRANSFER', { toTier: 'subdistrict', reason: '涉及多个小区' });
