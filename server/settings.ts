@@ -58,6 +58,9 @@ const fractions = Joi.object({
 
 const followUpOffsets = Joi.array().items(Joi.number().integer().min(0).max(3650)).min(1).max(10).unique().description('回访: days after the performance date');
 
+/** workflow 2026.3: the most days a deadline may be extended while the case is at one tier (default 30: one further month) */
+const maxExtensionDays = Joi.number().integer().min(1).max(366).description('cap on extensions per deadline and tier, in days (default 30)');
+
 const categories = () => Joi.array().items(Joi.string().valid(...CATEGORIES)).unique().max(CATEGORIES.length);
 
 const colourRule = Joi.object({
@@ -82,6 +85,7 @@ export const SETTING_SCHEMAS = {
     limits: Joi.object(Object.fromEntries(LIMIT_KINDS.map((k) => [k, limitRule.required()]))).required(),
     fractions: fractions.required(),
     followUpOffsets: followUpOffsets.required(),
+    maxExtensionDays,
   }),
   routing: Joi.object({
     majorHouseholds: Joi.number().integer().min(1).max(100_000).required(),
@@ -101,6 +105,7 @@ const PATCH_SCHEMAS = {
     limits: Joi.object(Object.fromEntries(LIMIT_KINDS.map((k) => [k, limitRule]))),
     fractions,
     followUpOffsets,
+    maxExtensionDays,
   }),
   routing: Joi.object({
     majorHouseholds: Joi.number().integer().min(1).max(100_000),
@@ -116,7 +121,12 @@ const PATCH_SCHEMAS = {
 export type PatchableSetting = keyof typeof PATCH_SCHEMAS;
 
 export interface SettingsPatch {
-  deadlines?: { limits?: Partial<DeadlineSettings['limits']>; fractions?: DeadlineSettings['fractions']; followUpOffsets?: number[] };
+  deadlines?: {
+    limits?: Partial<DeadlineSettings['limits']>;
+    fractions?: DeadlineSettings['fractions'];
+    followUpOffsets?: number[];
+    maxExtensionDays?: number;
+  };
   routing?: Partial<RoutingRules>;
   recurrenceDays?: number;
   companyRules?: Partial<CompanyRules>;
@@ -226,6 +236,9 @@ export class Settings {
         limits: { ...cur.deadlines.limits, ...(patch.deadlines.limits ?? {}) },
         fractions: patch.deadlines.fractions ?? cur.deadlines.fractions,
         followUpOffsets: patch.deadlines.followUpOffsets ?? cur.deadlines.followUpOffsets,
+        ...((patch.deadlines.maxExtensionDays ?? cur.deadlines.maxExtensionDays) !== undefined
+          ? { maxExtensionDays: patch.deadlines.maxExtensionDays ?? cur.deadlines.maxExtensionDays }
+          : {}),
       });
     }
     if (patch.routing) next.routing = validated('routing', { ...cur.routing, ...patch.routing });

@@ -2,16 +2,19 @@
 // (`event.at`, the engine's clock); everything the outside world must do leaves as emitted commands
 // that the engine carries out with the commit. State names are the ones a mediator uses; the
 // stable API status of each state is in STATUS_BY_STATE (one mapping, one place).
-import { and, assertEvent, assign, emit, enqueueActions, setup } from 'xstate';
-import type { CaseContext, CaseEvent, Clause, Command, EventData, IntakeInput } from './case.types.ts';
+import { and, assertEvent, assign, emit, enqueueActions, or, setup } from 'xstate';
+import { DECLINE_GROUNDS, type CaseContext, type CaseEvent, type Clause, type Command, type EventData, type IntakeInput } from './case.types.ts';
 import { nextTier } from './routing.ts';
-import type { DeadlineKind, MediationTier, Status } from './vocabulary.ts';
+import { MEDIATION_TIERS, type DeadlineKind, type MediationTier, type Status } from './vocabulary.ts';
 
 export interface MachineOptions {
   /** the workflow version this definition is published as */
   version: string;
   /** 2026.1 had a separate investigation stage (调查核实) between acceptance and the first session */
   investigationStage: boolean;
+  /** 2026.3 (issue 12): the paths 人民调解法 and the court's rules require — court returns, consent at
+   * acceptance, decline grounds, transfer, risk, oral agreements, capped extensions with consent */
+  legalPaths?: boolean;
 }
 
 /** An event may be probed: 'data' checks availability without the event's data (data guards pass);
@@ -45,6 +48,44 @@ function clausesFrom(data: EventData['REACH_AGREEMENT']): Clause[] {
 export const extensionKind = (data: EventData['EXTEND_DEADLINE'], context: Pick<CaseContext, 'delegation'>): DeadlineKind =>
   data.kind ?? (context.delegation ? 'delegation' : 'mediation');
 
+// ── 2026.3 conditions on the event's data: shared by the guards and by refusalCode ──
+type Parties = Pick<CaseContext, 'parties'>;
+/** every party named in `ids` (by id): consent is per party (人民调解法 arts. 3, 17) */
+const coversEveryParty = (context: Parties, ids: readonly string[] | undefined) => context.parties.every((p) => (ids ?? []).includes(p.id));
+/** 人民调解法 arts. 3, 17 and 若干规定 art. 30: every party consents, and the rights notice was given */
+export const consentsComplete = (context: Parties, data: Partial<EventData['ACCEPT']>) =>
+  data.rightsNotified === true && coversEveryParty(context, (data.consents ?? []).map((c) => c.partyId));
+/** 无争议事实记载 is signed by the parties: recorded only with every party's consent */
+const undisputedFactsConsented = (context: Parties, data: { undisputedFacts?: string; consentOf?: string[] }) =>
+  data.undisputedFacts === undefined || coversEveryParty(context, data.consentOf);
+/** 若干规定 art. 33, 特邀调解规定: an extension needs every party's consent */
+const extensionConsented = (context: Parties, data: Partial<EventData['EXTEND_DEADLINE']>) => coversEveryParty(context, data.consentOf);
+/** 人民调解法 art. 29: a written agreement states the facts, the points in dispute and the responsibilities */
+const agreementComplete = (context: Pick<CaseContext, 'agreement'>) => {
+  const a = context.agreement;
+  return a === null || a.form === 'oral' || Boolean(a.facts?.trim() && a.disputePoints?.trim() && a.responsibilities?.trim());
+};
+/** days already added to deadlines of `kind` while the case is at its current tier */
+const extendedDaysAtTier = (context: Pick<CaseContext, 'extensions' | 'tier'>, kind: DeadlineKind) =>
+  context.extensions.filter((e) => e.kind === kind && (e.tier ?? context.tier) === context.tier).reduce((n, e) => n + e.days, 0);
+
+/** A 2026.3 refusal that has an error code of its own (server/engine/errors.ts STATUS_BY_CODE). */
+export function refusalCode(context: CaseContext, event: CaseEvent): 'CONSENT_REQUIRED' | 'AGREEMENT_INCOMPLETE' | undefined {
+  switch (event.type) {
+    case 'ACCEPT':
+      return consentsComplete(context, event.data ?? {}) ? undefined : 'CONSENT_REQUIRED';
+    case 'EXTEND_DEADLINE':
+      return extensionConsented(context, event.data ?? {}) ? undefined : 'CONSENT_REQUIRED';
+    case 'MEDIATION_FAILED':
+    case 'TERMINATE':
+      return undisputedFactsConsented(context, event.data ?? {}) ? undefined : 'CONSENT_REQUIRED';
+    case 'SIGN_AGREEMENT':
+      return agreementComplete(context) ? undefined : 'AGREEMENT_INCOMPLETE';
+    default:
+      return undefined;
+  }
+}
+
 /** 撤回 / 终止: the case ends here; the parties are told their other remedies. */
 const closeAs = (outcome: 'withdrawn' | 'unresolved') => ({
   guard: 'fromHoldingMediator' as const,
@@ -57,8 +98,76 @@ const closeAs = (outcome: 'withdrawn' | 'unresolved') => ({
   ],
 });
 
+const CANCEL_ALL = { type: 'cancelDeadlines' as const, params: { kinds: ['all' as const] } };
+/** a signed agreement in effect: the mediation and court periods end, the confirmation window and follow-ups begin */
+const SIGNED_IN_EFFECT = [
+  'signAgreement' as const,
+  { type: 'cancelDeadlines' as const, params: { kinds: ['mediation' as const, 'delegation' as const] } },
+  'armConfirmationUnlessOwnership' as const,
+  'scheduleFollowUps' as const,
+];
+/** 2026.3: a delegated or entrusted case that ends without agreement goes back to the court, which
+ * records it (COURT_ACCEPT) or returns it (特邀调解规定 2016; 委派调解指导意见 2020) */
+const backToCourt = <A extends string>(condition: 'withdrawerIsParty' | 'undisputedFactsConsented' | 'declineGroundGiven', record: A) => ({
+  guard: and(['fromHoldingMediator', 'isDelegated', condition]),
+  target: 'referredToCourt' as const,
+  actions: [CANCEL_ALL, 'recordReason' as const, record, 'referToCourt' as const, 'notifyCourt' as const],
+});
+
 export function createCaseMachine(options: MachineOptions) {
   const afterAcceptance = options.investigationStage ? 'investigating' : 'mediating';
+  const law = options.legalPaths === true;
+  // 2026.3: WITHDRAW by a party is recorded as theirs; a delegated case goes back to the court
+  const withdraw = law
+    ? [
+        backToCourt('withdrawerIsParty', 'recordWithdrawer'),
+        { ...closeAs('withdrawn'), guard: and(['fromHoldingMediator', 'withdrawerIsParty']), actions: [...closeAs('withdrawn').actions, 'recordWithdrawer' as const] },
+      ]
+    : closeAs('withdrawn');
+  // 2026.3: termination may record the facts not in dispute; a delegated case goes back to the court
+  const terminate = law
+    ? [
+        backToCourt('undisputedFactsConsented', 'recordUndisputedFacts'),
+        {
+          ...closeAs('unresolved'),
+          guard: and(['fromHoldingMediator', 'undisputedFactsConsented']),
+          actions: [...closeAs('unresolved').actions, 'recordUndisputedFacts' as const],
+        },
+      ]
+    : closeAs('unresolved');
+  const extend = law
+    ? {
+        guard: and(['fromHoldingMediator', 'extendsRunningDeadline', 'extensionConsented', 'extensionWithinCap']),
+        actions: ['recordExtensionWithConsent' as const, 'extendDeadline' as const, 'notifyCourtOfCourtDeadline' as const],
+      }
+    : { guard: and(['fromHoldingMediator', 'extendsRunningDeadline']), actions: ['recordExtension' as const, 'extendDeadline' as const] };
+  // 2026.3: a session records who attended, the mediators and the recorder (人民调解法 art. 27: 调解笔录)
+  const recordSession = law
+    ? { guard: 'fromHoldingMediator' as const, actions: ['recordSession' as const, 'recordSessionParticipants' as const] }
+    : { guard: 'fromHoldingMediator' as const, actions: 'recordSession' as const };
+  const flagRisk = law ? { FLAG_RISK: { guard: 'fromHoldingMediator' as const, actions: 'flagRisk' as const } } : {};
+  /** MEDIATION_FAILED: a delegated case goes back to the court; otherwise `otherwise` (stay, or back to mediating) */
+  const mediationFailed = (back: 'mediating' | undefined) => {
+    const failedHere = back ? { target: back } : {};
+    return law
+      ? [
+          {
+            guard: and(['fromHoldingMediator', 'isDelegated', 'undisputedFactsConsented']),
+            target: 'referredToCourt' as const,
+            actions: ['recordFailure' as const, 'recordUndisputedFacts' as const, 'referToCourt' as const, CANCEL_ALL, 'notifyCourt' as const],
+          },
+          { guard: and(['fromHoldingMediator', 'undisputedFactsConsented']), ...failedHere, actions: ['recordFailure' as const, 'recordUndisputedFacts' as const] },
+        ]
+      : [
+          // a court-delegated case whose mediation fails goes back to the court
+          {
+            guard: and(['fromHoldingMediator', 'isDelegated']),
+            target: 'referredToCourt' as const,
+            actions: ['recordFailure' as const, 'referToCourt' as const, CANCEL_ALL, 'notifyCourt' as const],
+          },
+          { guard: 'fromHoldingMediator' as const, ...failedHere, actions: 'recordFailure' as const },
+        ];
+  };
 
   return setup({
     types: {
@@ -106,6 +215,52 @@ export function createCaseMachine(options: MachineOptions) {
       expertValid: given(({ event }) => event.facts?.expertExists === true),
       // EXTEND_DEADLINE extends a running deadline: the engine looks up whether one of that kind runs
       extendsRunningDeadline: given(({ event }) => event.facts?.extension?.running !== false),
+      // ── 2026.3 (issue 12) ──
+      isEntrusted: fact(({ context }) => context.delegation?.mode === 'entrusted'),
+      notEntrusted: fact(({ context }) => context.delegation?.mode !== 'entrusted'),
+      agreementComplete: fact(({ context }) => agreementComplete(context)),
+      notOral: fact(({ context }) => context.agreement?.form !== 'oral'),
+      confirmationRefused: fact(({ context }) => context.confirmation?.confirmed === false),
+      confirmationNotRefused: fact(({ context }) => context.confirmation?.confirmed !== false),
+      // 若干规定 art. 22(二): a case the court has registered (立案) is the court's; it never comes back
+      notCourtRegistered: fact(({ context }) => context.outcome !== 'referred' && !context.courtSettlement),
+      endedWithoutAgreement: fact(({ context }) => ['declined', 'withdrawn', 'unresolved'].includes(context.outcome ?? '')),
+      notAtDistrict: fact(({ context }) => context.tier !== 'district'),
+      consentsGiven: given(({ context, event }) => {
+        assertEvent(event, 'ACCEPT');
+        return consentsComplete(context, event.data ?? {});
+      }),
+      declineGroundGiven: given(({ event }) => {
+        assertEvent(event, 'DECLINE');
+        return (DECLINE_GROUNDS as readonly string[]).includes(event.data.ground ?? '');
+      }),
+      withdrawerIsParty: given(({ context, event }) => {
+        assertEvent(event, 'WITHDRAW');
+        const by = event.data.byPartyId;
+        return by === undefined || context.parties.some((p) => p.id === by);
+      }),
+      undisputedFactsConsented: given(({ context, event }) => {
+        assertEvent(event, ['MEDIATION_FAILED', 'TERMINATE']);
+        return undisputedFactsConsented(context, event.data);
+      }),
+      extensionConsented: given(({ context, event }) => {
+        assertEvent(event, 'EXTEND_DEADLINE');
+        return extensionConsented(context, event.data);
+      }),
+      // the cap (server/settings.ts deadlines.maxExtensionDays) arrives as a fact from the engine
+      extensionWithinCap: given(({ context, event }) => {
+        assertEvent(event, 'EXTEND_DEADLINE');
+        const max = event.facts?.extension?.maxDays;
+        return max === undefined || extendedDaysAtTier(context, extensionKind(event.data, context)) + Number(event.data.days) <= max;
+      }),
+      oralAgreement: given(({ event }) => {
+        assertEvent(event, 'REACH_AGREEMENT');
+        return event.data.form === 'oral';
+      }),
+      transfersUpward: given(({ context, event }) => {
+        assertEvent(event, 'TRANSFER');
+        return MEDIATION_TIERS.indexOf(event.data.toTier) > MEDIATION_TIERS.indexOf(context.tier as MediationTier);
+      }),
       everyPartySigned: given(({ context, event }) => {
         assertEvent(event, 'SIGN_AGREEMENT');
         const signedBy = event.data.signedBy ?? [];
@@ -136,6 +291,17 @@ export function createCaseMachine(options: MachineOptions) {
       armCourtDeadline: enqueueActions(({ context, event, enqueue }) => {
         if (context.delegation) {
           enqueue.emit({ type: 'deadline.arm', kind: 'delegation', from: at(event, context), dueAt: context.delegation.dueAt });
+        }
+      }),
+      // 2026.3: the court's deadline runs afresh when a case it returned is accepted again
+      rearmCourtDeadlineAfterReturn: enqueueActions(({ context, event, enqueue }) => {
+        if (context.delegation && context.referral) enqueue.emit({ type: 'deadline.arm', kind: 'delegation', from: event.at });
+      }),
+      // 2026.3: the court is told when its own deadline is extended
+      notifyCourtOfCourtDeadline: enqueueActions(({ context, event, enqueue }) => {
+        assertEvent(event, 'EXTEND_DEADLINE');
+        if (extensionKind(event.data, context) === 'delegation') {
+          enqueue.emit({ type: 'notify.inbox', audience: 'court', bodyId: context.bodies.court, reason: event.type });
         }
       }),
       scheduleFollowUps: emit(({ context }) => ({
@@ -172,11 +338,88 @@ export function createCaseMachine(options: MachineOptions) {
       recordAcceptance: assign({ acceptedAt: ({ event }) => event.at, failure: null }),
       recordReason: assign({
         lastReason: ({ event }) => {
-          assertEvent(event, ['DECLINE', 'WITHDRAW', 'TERMINATE', 'ESCALATE', 'REFER_TO_COURT', 'COURT_RETURN']);
+          assertEvent(event, ['DECLINE', 'WITHDRAW', 'TERMINATE', 'ESCALATE', 'REFER_TO_COURT', 'COURT_RETURN', 'TRANSFER']);
           return event.data.reason ?? null;
         },
       }),
       recordDeclined: assign({ outcome: 'declined' as const }),
+      recordConsents: assign(({ event }) => {
+        assertEvent(event, 'ACCEPT');
+        const { consents = [], mediatorIds } = event.data;
+        return {
+          consents: consents.map((c) => ({ partyId: c.partyId, how: c.how, at: event.at })),
+          rightsNotifiedAt: event.at,
+          // 人民调解法 art. 19: the accepting mediator presides unless others are named (the first presides)
+          assignees: mediatorIds?.length ? [...mediatorIds] : [event.actor.id],
+        };
+      }),
+      recordDeclineGround: assign(({ event }) => {
+        assertEvent(event, 'DECLINE');
+        return { declineGround: event.data.ground ?? null };
+      }),
+      recordWithdrawer: assign(({ event }) => {
+        assertEvent(event, 'WITHDRAW');
+        return { withdrawnBy: event.data.byPartyId ?? null };
+      }),
+      recordUndisputedFacts: assign(({ event }) => {
+        assertEvent(event, ['MEDIATION_FAILED', 'TERMINATE']);
+        const { undisputedFacts, consentOf = [] } = event.data;
+        if (undisputedFacts === undefined) return {};
+        return { undisputedFacts: { text: undisputedFacts, consentOf: [...consentOf], at: event.at } };
+      }),
+      transfer: assign(({ context, event }) => {
+        assertEvent(event, 'TRANSFER');
+        const to = event.data.toTier;
+        return {
+          transfers: [...(context.transfers ?? []), { from: context.tier, to, at: event.at, reason: event.data.reason }],
+          tier: to,
+          bodyId: context.bodies[to],
+          assignees: [],
+        };
+      }),
+      flagRisk: assign(({ context, event }) => {
+        assertEvent(event, 'FLAG_RISK');
+        const { level, reason, reportedTo } = event.data;
+        const majorReasons = context.flags.majorReasons.includes('有矛盾激化风险') ? context.flags.majorReasons : [...context.flags.majorReasons, '有矛盾激化风险'];
+        return {
+          risks: [...(context.risks ?? []), { level, reason, ...(reportedTo ? { reportedTo } : {}), at: event.at }],
+          flags: { ...context.flags, escalationRisk: true, major: true, majorReasons },
+        };
+      }),
+      // the major-dispute rule (workflows/routing.ts): a major dispute not yet accepted goes to the district
+      moveToDistrict: assign(({ context, event }) => ({
+        transfers: [...(context.transfers ?? []), { from: context.tier, to: 'district' as const, at: event.at, reason: '有矛盾激化风险' }],
+        tier: 'district' as const,
+        bodyId: context.bodies.district,
+        assignees: [],
+      })),
+      recordCourtSettlement: assign(({ event }) => {
+        assertEvent(event, 'COURT_SETTLEMENT');
+        return { courtSettlement: { result: event.data.result, at: event.at }, outcome: 'resolved' as const, closedAt: event.at };
+      }),
+      // 人民调解法 arts. 28, 30: an oral agreement is effective when reached; nobody signs a paper
+      takeEffectOrally: assign(({ context, event }) => ({ agreement: context.agreement && { ...context.agreement, effectiveAt: event.at } })),
+      // a new agreement may be submitted for confirmation again (民诉法 art. 206)
+      clearRefusedConfirmation: assign(({ context }) => (context.confirmation?.confirmed === false ? { confirmation: null, nextStep: null } : {})),
+      adviseAfterConfirmation: assign(({ context }) => ({
+        nextStep: context.confirmation?.confirmed === false ? ('amend_new_agreement_or_sue' as const) : null,
+      })),
+      // 人民调解法 arts. 32–33: a confirmed agreement not performed → enforcement; an unconfirmed one → urge or sue
+      adviseAfterFollowUp: assign(({ context }) => {
+        const last = context.followUps[context.followUps.length - 1];
+        if (!last || last.performance === 'full') return { nextStep: null };
+        return { nextStep: context.confirmation?.confirmed === true ? ('apply_for_enforcement' as const) : ('urge_performance_or_sue' as const) };
+      }),
+      recordExtensionWithConsent: assign(({ context, event }) => {
+        assertEvent(event, 'EXTEND_DEADLINE');
+        const { days, reason, consentOf = [] } = event.data;
+        return {
+          extensions: [
+            ...context.extensions,
+            { kind: extensionKind(event.data, context), days: Number(days), reason, at: event.at, tier: context.tier, consentOf: [...consentOf] },
+          ],
+        };
+      }),
       assignMediators: assign(({ context, event }) => {
         assertEvent(event, 'ASSIGN');
         const ids = event.data.mediatorIds ?? [];
@@ -226,6 +469,21 @@ export function createCaseMachine(options: MachineOptions) {
         else sessions.push({ no: sessions.length + 1, at: event.at, place: '', scheduledAt: event.at, summary, recordedAt: event.at });
         return { sessions };
       }),
+      recordSessionParticipants: assign(({ context, event }) => {
+        assertEvent(event, 'RECORD_SESSION');
+        const { attendees, mediatorIds, recorder } = event.data;
+        const sessions = [...context.sessions];
+        // recordSession has just stamped this event's session: the last one recorded now
+        const i = sessions.findLastIndex((x) => x.recordedAt === event.at);
+        if (i < 0) return {};
+        sessions[i] = {
+          ...sessions[i],
+          ...(attendees ? { attendees: attendees.map((a) => ({ ...a })) } : {}),
+          mediatorIds: mediatorIds?.length ? [...mediatorIds] : [...context.assignees],
+          ...(recorder ? { recorder } : {}),
+        };
+        return { sessions };
+      }),
       recordExtension: assign(({ context, event }) => {
         assertEvent(event, 'EXTEND_DEADLINE');
         return {
@@ -245,8 +503,9 @@ export function createCaseMachine(options: MachineOptions) {
             clauses: clausesFrom(data),
             performBy: data.performBy,
             decidesOwnership: Boolean(data.decidesOwnership),
+            ...(data.form !== undefined ? { form: data.form } : {}),
             facts: data.facts,
-            disputePoints: data.disputePoints,
+            disputePoints: data.disputePoints ?? data.disputes,
             responsibilities: data.responsibilities,
             amount: data.amount,
             signedBy: [],
@@ -278,7 +537,7 @@ export function createCaseMachine(options: MachineOptions) {
         };
       }),
       referToCourt: assign(({ context, event }) => {
-        assertEvent(event, ['MEDIATION_FAILED', 'REFER_TO_COURT']);
+        assertEvent(event, ['MEDIATION_FAILED', 'REFER_TO_COURT', 'TERMINATE', 'WITHDRAW', 'DECLINE']);
         return {
           referral: {
             fromTier: context.tier as MediationTier,
@@ -404,28 +663,73 @@ export function createCaseMachine(options: MachineOptions) {
       awaitingAcceptance: {
         entry: ['armAcceptanceDeadline', 'notifyHoldingBody'],
         on: {
-          ACCEPT: {
-            guard: 'fromHoldingMediator',
-            target: afterAcceptance,
-            actions: [
-              { type: 'cancelDeadlines', params: { kinds: ['acceptance'] } },
-              'recordAcceptance',
-              'armMediationUnlessDelegated',
-            ],
-          },
-          DECLINE: {
-            guard: 'fromHoldingMediator',
-            target: 'declined',
-            actions: [{ type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'recordReason', 'recordDeclined'],
-          },
+          ACCEPT: law
+            ? {
+                // 人民调解法 arts. 3, 17; 若干规定 art. 30: every party consents, the rights notice is given
+                guard: and(['fromHoldingMediator', 'mediatorsValid', 'consentsGiven']),
+                target: afterAcceptance,
+                actions: [
+                  { type: 'cancelDeadlines', params: { kinds: ['acceptance'] } },
+                  'recordAcceptance',
+                  'recordConsents',
+                  'armMediationUnlessDelegated',
+                  'rearmCourtDeadlineAfterReturn',
+                ],
+              }
+            : {
+                guard: 'fromHoldingMediator',
+                target: afterAcceptance,
+                actions: [
+                  { type: 'cancelDeadlines', params: { kinds: ['acceptance'] } },
+                  'recordAcceptance',
+                  'armMediationUnlessDelegated',
+                ],
+              },
+          DECLINE: law
+            ? [
+                backToCourt('declineGroundGiven', 'recordDeclineGround'),
+                {
+                  guard: and(['fromHoldingMediator', 'declineGroundGiven']),
+                  target: 'declined',
+                  actions: [CANCEL_ALL, 'recordReason', 'recordDeclineGround', 'recordDeclined'],
+                },
+              ]
+            : {
+                guard: 'fromHoldingMediator',
+                target: 'declined',
+                actions: [{ type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'recordReason', 'recordDeclined'],
+              },
           INVITE_EXPERT: { guard: and(['fromHoldingMediator', 'expertValid']), actions: 'inviteExpert' },
-          WITHDRAW: closeAs('withdrawn'),
+          WITHDRAW: withdraw,
+          ...(law
+            ? {
+                // 上报/移交: the case moves unaccepted to a higher tier's body, which decides on acceptance
+                TRANSFER: {
+                  guard: and(['fromHoldingMediator', 'notDelegated', 'transfersUpward']),
+                  target: 'awaitingAcceptance',
+                  reenter: true,
+                  actions: [{ type: 'cancelDeadlines', params: { kinds: ['acceptance'] } }, 'recordReason', 'transfer'],
+                },
+                // 人民调解法 art. 25; the major-dispute rule: an unaccepted major dispute goes to the district
+                FLAG_RISK: [
+                  {
+                    guard: and(['fromHoldingMediator', 'notDelegated', 'notAtDistrict']),
+                    target: 'awaitingAcceptance',
+                    reenter: true,
+                    actions: [{ type: 'cancelDeadlines', params: { kinds: ['acceptance'] } }, 'flagRisk', 'moveToDistrict'],
+                  },
+                  { guard: 'fromHoldingMediator', actions: 'flagRisk' },
+                ],
+              }
+            : {}),
         },
       },
       // 不予受理: stays visible until the office files it away
       declined: {
         on: {
           CLOSE: { guard: 'fromHoldingMediator', target: 'closed', actions: 'stampClosed' },
+          // 2026.3: a declined case reopens into acceptance again (new consent), never into mediation
+          ...(law ? { REOPEN: { guard: 'fromHoldingMediator', target: 'awaitingAcceptance', actions: [CANCEL_ALL, 'reopen'] } } : {}),
         },
       },
       ...(options.investigationStage
@@ -438,7 +742,7 @@ export function createCaseMachine(options: MachineOptions) {
                   actions: 'assignMediators',
                 },
                 SCHEDULE_SESSION: { guard: 'fromHoldingMediator', target: 'mediating', actions: 'scheduleSession' },
-                WITHDRAW: closeAs('withdrawn'),
+                WITHDRAW: withdraw,
               },
             },
           }
@@ -453,18 +757,27 @@ export function createCaseMachine(options: MachineOptions) {
           REQUEST_RECUSAL: { guard: and(['fromHoldingMediator', 'namesAnAssignee']), actions: 'recuseMediator' },
           INVITE_EXPERT: { guard: and(['fromHoldingMediator', 'expertValid']), actions: 'inviteExpert' },
           SCHEDULE_SESSION: { guard: 'fromHoldingMediator', actions: 'scheduleSession' },
-          RECORD_SESSION: { guard: 'fromHoldingMediator', actions: 'recordSession' },
-          EXTEND_DEADLINE: { guard: and(['fromHoldingMediator', 'extendsRunningDeadline']), actions: ['recordExtension', 'extendDeadline'] },
-          REACH_AGREEMENT: { guard: 'fromHoldingMediator', target: 'agreementPending', actions: 'draftAgreement' },
-          MEDIATION_FAILED: [
-            // a court-delegated case whose mediation fails goes back to the court
-            {
-              guard: and(['fromHoldingMediator', 'isDelegated']),
-              target: 'referredToCourt',
-              actions: ['recordFailure', 'referToCourt', { type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'notifyCourt'],
-            },
-            { guard: 'fromHoldingMediator', actions: 'recordFailure' },
-          ],
+          RECORD_SESSION: recordSession,
+          EXTEND_DEADLINE: extend,
+          REACH_AGREEMENT: law
+            ? [
+                // 人民调解法 arts. 28, 30: an oral agreement takes effect at once; no signature, no 司法确认
+                {
+                  guard: and(['fromHoldingMediator', 'oralAgreement', 'notEntrusted']),
+                  target: 'performing',
+                  actions: [
+                    'draftAgreement',
+                    'clearRefusedConfirmation',
+                    'takeEffectOrally',
+                    { type: 'cancelDeadlines', params: { kinds: ['mediation', 'delegation'] } },
+                    'scheduleFollowUps',
+                  ],
+                },
+                { guard: 'fromHoldingMediator', target: 'agreementPending', actions: ['draftAgreement', 'clearRefusedConfirmation'] },
+              ]
+            : { guard: 'fromHoldingMediator', target: 'agreementPending', actions: 'draftAgreement' },
+          MEDIATION_FAILED: mediationFailed(undefined),
+          ...flagRisk,
           ESCALATE: {
             guard: and(['fromHoldingMediator', 'hasHigherTier', 'notDelegated']),
             target: 'awaitingAcceptance',
@@ -475,46 +788,47 @@ export function createCaseMachine(options: MachineOptions) {
             target: 'referredToCourt',
             actions: ['recordReason', 'referToCourt', { type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'notifyCourt'],
           },
-          TERMINATE: closeAs('unresolved'),
-          WITHDRAW: closeAs('withdrawn'),
+          TERMINATE: terminate,
+          WITHDRAW: withdraw,
         },
       },
       // 协议待签: the written agreement waits for every party's signature and the body's seal
       agreementPending: {
         on: {
           REACH_AGREEMENT: { guard: 'fromHoldingMediator', actions: 'draftAgreement' },
-          SIGN_AGREEMENT: {
-            guard: and(['fromHoldingMediator', 'everyPartySigned']),
-            target: 'performing',
-            actions: [
-              'signAgreement',
-              { type: 'cancelDeadlines', params: { kinds: ['mediation', 'delegation'] } },
-              'armConfirmationUnlessOwnership',
-              'scheduleFollowUps',
-            ],
-          },
+          SIGN_AGREEMENT: law
+            ? [
+                // 委托调解: the signed agreement goes to the court, which issues a 调解书 or rules on 撤诉
+                {
+                  guard: and(['fromHoldingMediator', 'everyPartySigned', 'agreementComplete', 'isEntrusted']),
+                  target: 'submittedToCourt',
+                  actions: ['signAgreement', { type: 'cancelDeadlines', params: { kinds: ['mediation', 'delegation'] } }, 'notifyCourt'],
+                },
+                { guard: and(['fromHoldingMediator', 'everyPartySigned', 'agreementComplete']), target: 'performing', actions: SIGNED_IN_EFFECT },
+              ]
+            : { guard: and(['fromHoldingMediator', 'everyPartySigned']), target: 'performing', actions: SIGNED_IN_EFFECT },
           REQUEST_RECUSAL: { guard: and(['fromHoldingMediator', 'namesAnAssignee']), actions: 'recuseMediator' },
-          RECORD_SESSION: { guard: 'fromHoldingMediator', actions: 'recordSession' },
-          EXTEND_DEADLINE: { guard: and(['fromHoldingMediator', 'extendsRunningDeadline']), actions: ['recordExtension', 'extendDeadline'] },
-          MEDIATION_FAILED: [
-            {
-              guard: and(['fromHoldingMediator', 'isDelegated']),
-              target: 'referredToCourt',
-              actions: ['recordFailure', 'referToCourt', { type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'notifyCourt'],
-            },
-            { guard: 'fromHoldingMediator', target: 'mediating', actions: 'recordFailure' },
-          ],
-          TERMINATE: closeAs('unresolved'),
-          WITHDRAW: closeAs('withdrawn'),
+          RECORD_SESSION: recordSession,
+          EXTEND_DEADLINE: extend,
+          MEDIATION_FAILED: mediationFailed('mediating'),
+          TERMINATE: terminate,
+          WITHDRAW: withdraw,
+          ...flagRisk,
         },
       },
       // 履行: the agreement is in effect; follow-up visits check it clause by clause (回访)
       performing: {
         on: {
-          RECORD_FOLLOW_UP: { guard: 'fromHoldingMediator', actions: ['recordFollowUp', { type: 'cancelDeadlines', params: { kinds: ['follow_up'] } }] },
-          // 人民调解法 art. 33: jointly, within 30 days of effect; ownership (物权确权) cannot be confirmed
+          RECORD_FOLLOW_UP: {
+            guard: 'fromHoldingMediator',
+            actions: ['recordFollowUp', { type: 'cancelDeadlines', params: { kinds: ['follow_up'] } }, ...(law ? (['adviseAfterFollowUp'] as const) : [])],
+          },
+          // 人民调解法 art. 33: jointly, within 30 days of effect; ownership (物权确权) cannot be confirmed.
+          // 2026.3: never for an oral agreement, nor again for the agreement the court refused (民诉法 art. 206)
           REQUEST_CONFIRMATION: {
-            guard: and(['fromHoldingMediator', 'confirmationWindowOpen', 'notOwnership', 'notYetConfirmed']),
+            guard: law
+              ? and(['fromHoldingMediator', 'confirmationWindowOpen', 'notOwnership', 'notYetConfirmed', 'notOral', 'confirmationNotRefused'])
+              : and(['fromHoldingMediator', 'confirmationWindowOpen', 'notOwnership', 'notYetConfirmed']),
             target: 'confirmationPending',
             actions: ['requestConfirmation', { type: 'cancelDeadlines', params: { kinds: ['confirmation'] } }, 'notifyCourt'],
           },
@@ -523,21 +837,39 @@ export function createCaseMachine(options: MachineOptions) {
             target: 'closed',
             actions: [{ type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'close'],
           },
-          // non-performance found on a visit reopens the matter
+          // non-performance found on a visit reopens the matter; 2026.3: so does a refused confirmation
+          // (the parties may change the agreement by mediation, 人民调解法 art. 33)
           REOPEN: {
-            guard: and(['fromHoldingMediator', 'lastFollowUpShortOfFull']),
+            guard: law
+              ? and(['fromHoldingMediator', or(['lastFollowUpShortOfFull', 'confirmationRefused'])])
+              : and(['fromHoldingMediator', 'lastFollowUpShortOfFull']),
             target: 'mediating',
             actions: [{ type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'reopen', 'armMediationUnlessDelegated'],
           },
+          ...flagRisk,
         },
       },
       // 司法确认: the court decides (accept within 3 days, decide within 15 — shown, not enforced)
       confirmationPending: {
         on: {
-          CONFIRMATION_RESULT: { guard: 'fromCourtLiaison', target: 'performing', actions: 'recordConfirmation' },
+          CONFIRMATION_RESULT: {
+            guard: 'fromCourtLiaison',
+            target: 'performing',
+            actions: ['recordConfirmation', ...(law ? (['adviseAfterConfirmation'] as const) : [])],
+          },
           RECORD_FOLLOW_UP: { guard: 'fromHoldingMediator', actions: ['recordFollowUp', { type: 'cancelDeadlines', params: { kinds: ['follow_up'] } }] },
         },
       },
+      ...(law
+        ? {
+            // 委托调解 (2026.3): the court reviews the agreement; a 调解书 or a ruling on 撤诉 closes the case
+            submittedToCourt: {
+              on: {
+                COURT_SETTLEMENT: { guard: 'fromCourtLiaison', target: 'closed', actions: [CANCEL_ALL, 'recordCourtSettlement'] },
+              },
+            },
+          }
+        : {}),
       // 诉调对接: the court liaison accepts with a 案号 or returns the case to the tier that sent it
       referredToCourt: {
         on: {
@@ -555,11 +887,22 @@ export function createCaseMachine(options: MachineOptions) {
       },
       closed: {
         on: {
-          REOPEN: {
-            guard: 'fromHoldingMediator',
-            target: 'mediating',
-            actions: [{ type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'reopen', 'armMediationUnlessDelegated'],
-          },
+          REOPEN: law
+            ? [
+                // 2026.3: declined, withdrawn or terminated → acceptance again, with new consent
+                { guard: and(['fromHoldingMediator', 'notCourtRegistered', 'endedWithoutAgreement']), target: 'awaitingAcceptance', actions: [CANCEL_ALL, 'reopen'] },
+                // 若干规定 art. 22(二): never a case the court registered
+                {
+                  guard: and(['fromHoldingMediator', 'notCourtRegistered']),
+                  target: 'mediating',
+                  actions: [CANCEL_ALL, 'reopen', 'armMediationUnlessDelegated'],
+                },
+              ]
+            : {
+                guard: 'fromHoldingMediator',
+                target: 'mediating',
+                actions: [{ type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'reopen', 'armMediationUnlessDelegated'],
+              },
         },
       },
     },
@@ -578,5 +921,6 @@ export const STATUS_BY_STATE: Record<string, Status> = {
   performing: 'performing',
   confirmationPending: 'confirmation_pending',
   referredToCourt: 'referred_to_court',
+  submittedToCourt: 'submitted_to_court',
   closed: 'closed',
 };

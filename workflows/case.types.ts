@@ -64,6 +64,8 @@ export interface Agreement {
   draftedAt: string;
   clauses: Clause[];
   performBy: string;
+  /** 人民调解法 art. 28: an oral agreement (口头协议) takes effect when reached; absent = written */
+  form?: 'written' | 'oral';
   /** 物权确权: agreements that decide ownership cannot be judicially confirmed. */
   decidesOwnership: boolean;
   /** 人民调解法 art. 29: the main facts, the points in dispute and each party's responsibility */
@@ -83,6 +85,10 @@ export interface Session {
   scheduledAt: string;
   summary?: string;
   recordedAt?: string;
+  /** 2026.3 (人民调解法 art. 27): who attended (a party by id, and the person), the mediators, the recorder */
+  attendees?: Array<{ partyId?: string; name: string }>;
+  mediatorIds?: string[];
+  recorder?: string;
 }
 
 export interface FollowUp {
@@ -99,7 +105,27 @@ export interface Delegation {
   dueAt: string;
   /** 委派 before filing (30 days) or 委托 after filing (15/7 days). */
   mode: 'delegated' | 'entrusted';
+  /** 委托 only: 普通程序 (15 days) or 简易程序 (7 days); ordinary when not given */
+  procedure?: 'ordinary' | 'summary';
+  /** the court's own case number (案号), 案由 and 标的额 (yuan): plain data for the court */
+  courtCaseNo?: string;
+  causeOfAction?: string;
+  claimAmount?: number;
 }
+
+/** 不予受理 grounds (issue 12 §3): 人民调解法 art. 17; 若干规定 art. 22 (一)(二); not civil; outside the area */
+export const DECLINE_GROUNDS = ['party_refuses', 'before_court', 'before_agency', 'specialised_organ', 'not_civil', 'out_of_area'] as const;
+export type DeclineGround = (typeof DECLINE_GROUNDS)[number];
+
+/** 人民调解法 arts. 3, 17: each party's consent to mediation, and how it was given */
+export interface Consent {
+  partyId: string;
+  how: 'written' | 'oral';
+}
+
+/** What to do next when a follow-up finds the agreement not performed, or the court refused to
+ * confirm it (人民调解法 arts. 32–33; 民诉法 arts. 205–206); shown to the mediator. */
+export type NextStep = 'apply_for_enforcement' | 'urge_performance_or_sue' | 'amend_new_agreement_or_sue';
 
 export interface Conflict {
   mediatorId: string;
@@ -133,7 +159,7 @@ export interface CaseContext {
   delegation: Delegation | null;
   referral: { fromTier: MediationTier; fromBodyId: string; at: string; reason: string; courtCaseNo?: string } | null;
   escalations: Array<{ from: Tier; to: Tier; at: string; reason: string }>;
-  extensions: Array<{ kind: DeadlineKind; days: number; reason: string; at: string }>;
+  extensions: Array<{ kind: DeadlineKind; days: number; reason: string; at: string; tier?: Tier; consentOf?: string[] }>;
   warnings: Partial<Record<DeadlineKind, WarningLevel>>;
   failure: { at: string; reason: string } | null;
   outcome: Outcome | null;
@@ -141,6 +167,24 @@ export interface CaseContext {
   closedAt: string | null;
   reopenCount: number;
   lastReason: string | null;
+  // ── workflow 2026.3 (issue 12); absent on snapshots of cases started earlier ──
+  /** ACCEPT: each party's consent and when the rights notice was given (若干规定 art. 30) */
+  consents?: Array<Consent & { at: string }>;
+  rightsNotifiedAt?: string | null;
+  /** DECLINE: the ground from the fixed list */
+  declineGround?: DeclineGround | null;
+  /** WITHDRAW by one party: recorded as theirs */
+  withdrawnBy?: string | null;
+  /** 无争议事实记载 (特邀调解规定 2016): facts not in dispute, with the parties who consented; they travel back to the court */
+  undisputedFacts?: { text: string; consentOf: string[]; at: string } | null;
+  /** 委托: the court's handling of the agreement submitted to it */
+  courtSettlement?: { result: 'mediation_statement' | 'withdrawal'; at: string } | null;
+  /** TRANSFER (上报/移交) of a case not yet accepted */
+  transfers?: Array<{ from: Tier; to: Tier; at: string; reason: string }>;
+  /** FLAG_RISK (人民调解法 art. 25) */
+  risks?: Array<{ level: 'elevated' | 'high'; reason: string; reportedTo?: string; at: string }>;
+  /** what the mediator should offer next (shown by the presenter and in `phase`) */
+  nextStep?: NextStep | null;
 }
 
 /** Facts the engine looks up before the machine decides (the machine itself does no I/O). */
@@ -152,7 +196,7 @@ export interface EventFacts {
   /** ASSIGN: the named users are mediators of the holding body. */
   mediatorsValid?: boolean;
   /** EXTEND_DEADLINE: the deadline it would extend, and whether one of that kind is running. */
-  extension?: { kind: DeadlineKind; running: boolean };
+  extension?: { kind: DeadlineKind; running: boolean; maxDays?: number };
 }
 
 /** A term of an agreement as sent: a sentence, or the sentence with who performs it, how and by when. */
@@ -160,6 +204,8 @@ export type Term = string | { text: string; obligor?: string; performBy?: string
 export type Performance = FollowUp['performance'];
 type Reason = { reason: string };
 type Nothing = Record<never, never>;
+/** 无争议事实记载 on a failed delegated/entrusted mediation, with every party's consent */
+type UndisputedFacts = { undisputedFacts?: string; consentOf?: string[] };
 
 /** REGISTER: what intake recorded (server/engine/engine.ts intake). The machine starts from IntakeInput instead. */
 export interface RegisterData {
@@ -190,8 +236,10 @@ export interface RegisterData {
  */
 export interface EventData {
   REGISTER: RegisterData;
-  ACCEPT: Nothing;
-  DECLINE: Reason;
+  /** 2026.3: every party's consent and the rights notice are required (422 CONSENT_REQUIRED) */
+  ACCEPT: { consents?: Consent[]; rightsNotified?: boolean; mediatorIds?: string[] };
+  /** 2026.3: `ground` is required by the API */
+  DECLINE: Reason & { ground?: DeclineGround };
   ASSIGN: {
     mediatorIds: string[];
     /** conflicts of interest knowingly overridden, each with a reason */
@@ -201,24 +249,27 @@ export interface EventData {
   INVITE_EXPERT: { expertId: string };
   ADD_OPINION: { text: string };
   SCHEDULE_SESSION: { at: string; place: string };
-  RECORD_SESSION: { summary: string };
+  RECORD_SESSION: { summary: string; attendees?: Array<{ partyId?: string; name: string }>; mediatorIds?: string[]; recorder?: string };
   /** `kind` defaults to the running mediation deadline, or the court's for a delegated case */
-  EXTEND_DEADLINE: { days: number; reason: string; kind?: 'mediation' | 'delegation' };
+  EXTEND_DEADLINE: { days: number; reason: string; kind?: 'mediation' | 'delegation'; consentOf?: string[] };
   REACH_AGREEMENT: {
+    form?: 'written' | 'oral';
     terms: Term[];
     performBy: string;
     decidesOwnership?: boolean;
     facts?: string;
     disputePoints?: string;
+    /** API.md 2026.3 name for disputePoints (争议事项) */
+    disputes?: string;
     responsibilities?: string;
     amount?: number;
   };
   SIGN_AGREEMENT: { signedBy: string[] };
-  MEDIATION_FAILED: Reason;
+  MEDIATION_FAILED: Reason & UndisputedFacts;
   ESCALATE: Reason;
   REFER_TO_COURT: Reason;
-  TERMINATE: Reason;
-  WITHDRAW: Reason;
+  TERMINATE: Reason & UndisputedFacts;
+  WITHDRAW: Reason & { byPartyId?: string };
   COURT_ACCEPT: { courtCaseNo: string };
   COURT_RETURN: Reason;
   REQUEST_CONFIRMATION: Nothing;
@@ -231,6 +282,9 @@ export interface EventData {
   };
   CLOSE: Nothing;
   REOPEN: Reason;
+  TRANSFER: Reason & { toTier: 'subdistrict' | 'district' };
+  FLAG_RISK: Reason & { level: 'elevated' | 'high'; reportedTo?: string };
+  COURT_SETTLEMENT: { result: 'mediation_statement' | 'withdrawal' };
   DEADLINE_WARNING: { kind: DeadlineKind; level: WarningLevel; dueAt: string };
   DEADLINE_EXPIRED: { kind: DeadlineKind; dueAt: string };
   DEADLINES_RECALCULATED: Nothing;

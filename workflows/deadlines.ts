@@ -167,3 +167,27 @@ export function followUpDates(
     return { date, provisional: spansUncoveredYear(calendar, raw, date) };
   });
 }
+
+/**
+ * The court's own handling times for a 司法确认 application (法释〔2011〕5号 arts. 4 and 7): it decides
+ * within 3 days of receiving it whether to accept it, and within 15 days of accepting it whether to
+ * confirm (+10 with the president's approval). Shown as reminders in the liaison's inbox, not enforced;
+ * the acceptance itself is not recorded, so the decision is reckoned from the last day for accepting.
+ */
+export const COURT_HANDLING = Object.freeze({
+  accept: Object.freeze({ amount: 3, unit: 'days' as const, source: '法释〔2011〕5号第4条：收到申请后三日内决定是否受理' }),
+  decide: Object.freeze({ amount: 15, unit: 'days' as const, source: '法释〔2011〕5号第7条：受理之日起十五日内作出是否确认的决定' }),
+  extended: Object.freeze({ amount: 10, unit: 'days' as const, source: '法释〔2011〕5号第7条：经院长批准可延长十日' }),
+});
+
+export function confirmationReminders(calendar: WorkingCalendar, requestedAt: string) {
+  const acceptBy = computeDue(calendar, requestedAt, COURT_HANDLING.accept);
+  const decideBy = extendDue(calendar, acceptBy.dueAt, COURT_HANDLING.decide.amount);
+  const decideByExtended = extendDue(calendar, decideBy.dueAt, COURT_HANDLING.extended.amount);
+  return {
+    acceptBy: acceptBy.dueAt,
+    decideBy: decideBy.dueAt,
+    decideByExtended: decideByExtended.dueAt,
+    sources: [COURT_HANDLING.accept.source, COURT_HANDLING.decide.source, COURT_HANDLING.extended.source],
+  };
+}

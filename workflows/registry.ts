@@ -2,7 +2,7 @@
 // new cases start on CURRENT_VERSION. `migrationReport` tells, before anything changes, which
 // running cases could move to a newer version.
 import { createActor, initialTransition, type AnyActorScope } from 'xstate';
-import { createCaseMachine, STATUS_BY_STATE, type CaseMachine } from './case.machine.ts';
+import { createCaseMachine, refusalCode, STATUS_BY_STATE, type CaseMachine } from './case.machine.ts';
 import type { Actor, CaseContext, CaseEvent, Command, IntakeInput } from './case.types.ts';
 import { USER_EVENT_TYPES, type EventType, type Status } from './vocabulary.ts';
 
@@ -11,8 +11,13 @@ export const WORKFLOWS: Readonly<Record<string, CaseMachine>> = Object.freeze({
   '2026.1': createCaseMachine({ version: '2026.1', investigationStage: true }),
   // 2026.2: investigation happens inside mediation (offices work that way, API.md "Preconditions").
   '2026.2': createCaseMachine({ version: '2026.2', investigationStage: false }),
+  // 2026.3 (issue 12): court returns, consent at acceptance, decline grounds, transfer and risk,
+  // oral agreements, 委托 cases submitted to the court, extensions with consent and a cap.
+  '2026.3': createCaseMachine({ version: '2026.3', investigationStage: false, legalPaths: true }),
 });
-export const CURRENT_VERSION = '2026.2';
+export const CURRENT_VERSION = '2026.3';
+/** versions whose refusals may carry an error code of their own (CONSENT_REQUIRED, AGREEMENT_INCOMPLETE) */
+const LEGAL_PATHS = new Set(['2026.3']);
 
 export interface PersistedSnapshot {
   value: unknown;
@@ -102,7 +107,7 @@ export function start(input: IntakeInput, version = CURRENT_VERSION) {
 
 export type Decision =
   | { ok: true; snapshot: PersistedSnapshot; commands: Command[] }
-  | { ok: false; why: 'state' | 'refused' | 'condition'; status: Status };
+  | { ok: false; why: 'state' | 'refused' | 'condition'; status: Status; code?: 'CONSENT_REQUIRED' | 'AGREEMENT_INCOMPLETE' };
 
 /** Applies one event to a persisted snapshot: the whole of the workflow's decision, without I/O. */
 export function decide(version: string, persisted: PersistedSnapshot, event: CaseEvent): Decision {
@@ -115,7 +120,9 @@ export function decide(version: string, persisted: PersistedSnapshot, event: Cas
   const status = statusOf(persisted);
   if (!eventsHandledIn(snapshot).has(event.type)) return { ok: false, why: 'state', status };
   const senderMay = snapshot.can({ ...event, probe: 'actor' } as never);
-  return { ok: false, why: senderMay ? 'condition' : 'refused', status };
+  if (!senderMay) return { ok: false, why: 'refused', status };
+  const code = LEGAL_PATHS.has(version) ? refusalCode(persisted.context, event) : undefined;
+  return { ok: false, why: 'condition', status, ...(code ? { code } : {}) };
 }
 
 function eventsHandledIn(snapshot: Snapshot): Set<string> {
@@ -149,6 +156,8 @@ export function phaseOf(persisted: PersistedSnapshot): string {
     if (c.sessions.length > 0) return 'in_session';
     return c.assignees.length > 0 ? 'investigating' : 'awaiting_assignment';
   }
+  // 2026.3: what the mediator offers next after non-performance or a refused confirmation
+  if (state === 'performing' && c.nextStep) return c.nextStep;
   if (state === 'performing') return c.followUps.length > 0 ? 'followed_up' : 'awaiting_follow_up';
   if (state === 'closed') return `closed_${c.outcome ?? 'resolved'}`;
   return state.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
@@ -180,8 +189,26 @@ export function migrationReport(
     } catch {
       exists = false;
     }
-    if (exists) report.movable.push({ caseId: c.id, caseNo: c.caseNo, state });
-    else report.blocked.push({ caseId: c.id, caseNo: c.caseNo, state, reason: `state "${state}" does not exist in ${to}` });
+    const why = exists ? cannotMove(c.snapshot.context, state, to) : `state "${state}" does not exist in ${to}`;
+    if (why === null) report.movable.push({ caseId: c.id, caseNo: c.caseNo, state });
+    else report.blocked.push({ caseId: c.id, caseNo: c.caseNo, state, reason: why });
   }
   return report;
+}
+
+/**
+ * Why a running case whose state exists in `to` still cannot move there, or null. Moving to 2026.3
+ * from an earlier version: an entrusted (委托) case past its signature is on the confirmation path
+ * that 2026.3 replaces with the court's review, so it finishes where it is; so does a delegated case
+ * in the court's hands whose return would re-arm the court's deadline under other rules.
+ */
+function cannotMove(context: CaseContext, state: string, to: string): string | null {
+  if (!LEGAL_PATHS.has(to)) return null;
+  if (context.delegation?.mode === 'entrusted' && ['performing', 'confirmationPending'].includes(state)) {
+    return `an entrusted (委托) case past signing follows the confirmation path; in ${to} its agreement goes to the court instead`;
+  }
+  if (context.delegation && state === 'referredToCourt') {
+    return `a delegated case in the court's hands: a return would re-arm the court's deadline in ${to}; let the court decide first`;
+  }
+  return null;
 }

@@ -10,6 +10,8 @@ export const STATUSES = [
   'confirmation_pending',
   'referred_to_court',
   'closed',
+  // workflow 2026.3: an entrusted (委托) case's agreement waits for the court's 调解书 or 撤诉
+  'submitted_to_court',
 ] as const;
 export type Status = (typeof STATUSES)[number];
 
@@ -79,6 +81,10 @@ export const USER_EVENT_TYPES = [
   'RECORD_FOLLOW_UP',
   'CLOSE',
   'REOPEN',
+  // workflow 2026.3
+  'TRANSFER',
+  'FLAG_RISK',
+  'COURT_SETTLEMENT',
 ] as const;
 export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 
@@ -105,6 +111,7 @@ export const STATUS_LABELS: Record<Status, { zh: string; en: string }> = {
   confirmation_pending: { zh: '司法确认中', en: 'Awaiting judicial confirmation' },
   referred_to_court: { zh: '已移送法院', en: 'Referred to court' },
   closed: { zh: '已结案', en: 'Closed' },
+  submitted_to_court: { zh: '已提交法院审查', en: 'Submitted to the court' },
 };
 
 export const TIER_LABELS: Record<Tier, { zh: string; en: string }> = {
@@ -185,6 +192,9 @@ export const EVENT_LABELS: Record<EventType, { zh: string; en: string }> = {
   RECORD_FOLLOW_UP: { zh: '回访', en: 'Follow-up visit' },
   CLOSE: { zh: '结案', en: 'Close' },
   REOPEN: { zh: '重新启动', en: 'Reopen' },
+  TRANSFER: { zh: '移交', en: 'Transfer' },
+  FLAG_RISK: { zh: '激化风险报告', en: 'Flag a risk' },
+  COURT_SETTLEMENT: { zh: '法院审查结果', en: "Court's handling of the agreement" },
   DEADLINE_WARNING: { zh: '期限预警', en: 'Deadline warning' },
   DEADLINE_EXPIRED: { zh: '期限届满', en: 'Deadline expired' },
   DEADLINES_RECALCULATED: { zh: '期限按新节假日安排重算', en: 'Deadlines recalculated for a new holiday schedule' },

@@ -74,6 +74,8 @@ export function nextStep(record: CaseRecord): Label {
       return { zh: '已向人民法院申请司法确认，等待法院决定。', en: 'Judicial confirmation has been applied for; the court will decide.' };
     case 'referred_to_court':
       return { zh: '案件已移送人民法院，等待法院处理。', en: 'The case has been sent to the court, which will decide how to proceed.' };
+    case 'submitted_to_court':
+      return { zh: '调解协议已提交人民法院审查，等待法院出具调解书或裁定。', en: 'The agreement has been submitted to the court, which will issue its decision.' };
     case 'closed':
       return OUTCOME_NEXT[record.outcome ?? 'resolved'];
   }

@@ -13,7 +13,7 @@ import {
   WARNING_LEVELS,
   type UserEventType,
 } from '../../workflows/vocabulary.ts';
-import type { EventData } from '../../workflows/case.types.ts';
+import { DECLINE_GROUNDS, type EventData } from '../../workflows/case.types.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
@@ -121,8 +121,15 @@ export const delegationBody = Joi.object({
 // ── events ─────────────────────────────────────────────────────────────────────────────────────
 
 const reason = () => text(2000);
-/** events that carry no data (ACCEPT, REQUEST_CONFIRMATION, CLOSE) */
-const none: Joi.ObjectSchema<EventData['ACCEPT']> = Joi.object<EventData['ACCEPT'], true>({}).default({});
+/** events that carry no data (REQUEST_CONFIRMATION, CLOSE) */
+const none: Joi.ObjectSchema<EventData['CLOSE']> = Joi.object<EventData['CLOSE'], true>({}).default({});
+/** parties named by their id in the case (p1, p2…) */
+const partyIds = () => Joi.array().items(id()).max(200).unique();
+/** 无争议事实记载 (特邀调解规定 2016): with every party's consent (workflow 2026.3) */
+const undisputed = {
+  undisputedFacts: text(10_000).description('facts not in dispute (无争议事实记载), delegated/entrusted cases'),
+  consentOf: partyIds().description("the parties who consented to the record: every party's id"),
+};
 const term = Joi.alternatives().try(
   text(2000),
   Joi.object({ text: text(2000).required(), obligor: text(100), performBy: isoDay() }),
@@ -133,8 +140,23 @@ const performance = () => Joi.string().valid('full', 'partial', 'none');
  * schema is typed against the workflow's payload (workflows/case.types.ts EventData): a field missing
  * on either side, or of another kind, is a type error. */
 export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> } = {
-  ACCEPT: none,
-  DECLINE: Joi.object<EventData['DECLINE'], true>({ reason: reason().required() }),
+  // an ACCEPT without data stays valid for cases on 2026.1/2026.2; on 2026.3 → 422 CONSENT_REQUIRED
+  ACCEPT: Joi.object<EventData['ACCEPT'], true>({
+    consents: Joi.array()
+      .items(Joi.object({ partyId: id().required(), how: Joi.string().valid('written', 'oral').required() }))
+      .max(200)
+      .unique('partyId')
+      .description("one per party (人民调解法 arts. 3, 17): the party's id and how consent was given"),
+    rightsNotified: Joi.boolean().valid(true).description('the rights notice was given (若干规定 art. 30)'),
+    mediatorIds: Joi.array().items(id()).min(1).max(10).unique().description('default: the accepting mediator presides'),
+  }).default({}),
+  DECLINE: Joi.object<EventData['DECLINE'], true>({
+    ground: Joi.string()
+      .valid(...DECLINE_GROUNDS)
+      .required()
+      .description('不予受理 ground: 人民调解法 art. 17; 若干规定 art. 22'),
+    reason: reason().required(),
+  }),
   ASSIGN: Joi.object<EventData['ASSIGN'], true>({
     mediatorIds: Joi.array().items(id()).min(1).max(10).unique().required(),
     overrides: Joi.array()
@@ -146,27 +168,38 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
   INVITE_EXPERT: Joi.object<EventData['INVITE_EXPERT'], true>({ expertId: id().required() }),
   ADD_OPINION: Joi.object<EventData['ADD_OPINION'], true>({ text: text(10_000).required() }),
   SCHEDULE_SESSION: Joi.object<EventData['SCHEDULE_SESSION'], true>({ at: isoInstant().required(), place: text(200).required() }),
-  RECORD_SESSION: Joi.object<EventData['RECORD_SESSION'], true>({ summary: text(10_000).required() }),
+  RECORD_SESSION: Joi.object<EventData['RECORD_SESSION'], true>({
+    summary: text(10_000).required(),
+    attendees: Joi.array()
+      .items(Joi.object({ partyId: id(), name: text(100).required() }))
+      .max(200)
+      .description('2026.3: who attended, by party and person (调解笔录)'),
+    mediatorIds: Joi.array().items(id()).max(10).unique().description('2026.3: the mediators present (default: those assigned)'),
+    recorder: text(100).description('2026.3: who kept the record (记录人)'),
+  }),
   EXTEND_DEADLINE: Joi.object<EventData['EXTEND_DEADLINE'], true>({
     days: Joi.number().integer().min(1).max(365).required(),
     reason: reason().required(),
     kind: Joi.string().valid('mediation', 'delegation').description('default: the running mediation or court deadline'),
+    consentOf: partyIds().description("2026.3: every party's id (their consent to the extension)"),
   }),
   REACH_AGREEMENT: Joi.object<EventData['REACH_AGREEMENT'], true>({
+    form: Joi.string().valid('written', 'oral').description('2026.3: an oral agreement (人民调解法 art. 28) takes effect at once'),
     terms: Joi.array().items(term).min(1).max(100).required(),
     performBy: isoDay().required(),
     decidesOwnership: Joi.boolean().description('物权确权: such agreements cannot be judicially confirmed'),
     facts: text(10_000),
     disputePoints: text(10_000),
+    disputes: text(10_000).description('the points in dispute (same as disputePoints)'),
     responsibilities: text(10_000),
     amount: Joi.number().min(0).max(1e12),
   }),
   SIGN_AGREEMENT: Joi.object<EventData['SIGN_AGREEMENT'], true>({ signedBy: Joi.array().items(text(100)).min(1).max(200).required() }),
-  MEDIATION_FAILED: Joi.object<EventData['MEDIATION_FAILED'], true>({ reason: reason().required() }),
+  MEDIATION_FAILED: Joi.object<EventData['MEDIATION_FAILED'], true>({ reason: reason().required(), ...undisputed }),
   ESCALATE: Joi.object<EventData['ESCALATE'], true>({ reason: reason().required() }),
   REFER_TO_COURT: Joi.object<EventData['REFER_TO_COURT'], true>({ reason: reason().required() }),
-  TERMINATE: Joi.object<EventData['TERMINATE'], true>({ reason: reason().required() }),
-  WITHDRAW: Joi.object<EventData['WITHDRAW'], true>({ reason: reason().required() }),
+  TERMINATE: Joi.object<EventData['TERMINATE'], true>({ reason: reason().required(), ...undisputed }),
+  WITHDRAW: Joi.object<EventData['WITHDRAW'], true>({ reason: reason().required(), byPartyId: id().description('the party who withdraws') }),
   COURT_ACCEPT: Joi.object<EventData['COURT_ACCEPT'], true>({ courtCaseNo: text(100).required() }),
   COURT_RETURN: Joi.object<EventData['COURT_RETURN'], true>({ reason: reason().required() }),
   REQUEST_CONFIRMATION: none,
@@ -182,6 +215,13 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
   }),
   CLOSE: none,
   REOPEN: Joi.object<EventData['REOPEN'], true>({ reason: reason().required() }),
+  TRANSFER: Joi.object<EventData['TRANSFER'], true>({ toTier: Joi.string().valid('subdistrict', 'district').required(), reason: reason().required() }),
+  FLAG_RISK: Joi.object<EventData['FLAG_RISK'], true>({
+    level: Joi.string().valid('elevated', 'high').required(),
+    reason: reason().required(),
+    reportedTo: text(200).description('人民调解法 art. 25: the police or department told'),
+  }),
+  COURT_SETTLEMENT: Joi.object<EventData['COURT_SETTLEMENT'], true>({ result: Joi.string().valid('mediation_statement', 'withdrawal').required() }),
 };
 
 export const eventBody = Joi.object({
@@ -190,7 +230,8 @@ export const eventBody = Joi.object({
     .required(),
   data: Joi.when('type', {
     // data may be left out only for events that carry none
-    switch: USER_EVENT_TYPES.map((t) => ({ is: t, then: EVENT_DATA[t] === none ? none : EVENT_DATA[t].required() })),
+    // (and ACCEPT, whose data only cases on workflow 2026.3 require: the workflow answers 422 CONSENT_REQUIRED)
+    switch: USER_EVENT_TYPES.map((t) => ({ is: t, then: EVENT_DATA[t] === none || t === 'ACCEPT' ? EVENT_DATA[t] : EVENT_DATA[t].required() })),
     otherwise: Joi.object(),
   }).description('depends on type (API.md "Events")'),
   expectedVersion: Joi.number().integer().min(1).max(1e9).description('the version you read; stale → 409 VERSION_CONFLICT'),

@@ -67,6 +67,10 @@ export function whyNot(kind: DocumentKind, input: IssueInput): EventNotAllowed |
     case 'follow_up_record':
       return ctx.followUps.length ? null : refuse('no follow-up visit has been recorded');
     case 'confirmation_application': {
+      // workflow 2026.3: an entrusted (委托) case's agreement goes to the court for its 调解书, and an
+      // oral agreement is never confirmed (人民调解法 art. 28): neither has a 司法确认申请书
+      if (ctx.delegation?.mode === 'entrusted') return refuse('an entrusted (委托) case is submitted to the court for review, not for judicial confirmation');
+      if (ctx.agreement?.form === 'oral') return refuse('an oral agreement is not judicially confirmed');
       const readiness = readinessFor(input);
       return readiness.ready
         ? null

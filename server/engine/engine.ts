@@ -13,9 +13,9 @@ import { hashAccessCode, newAccessCode } from '../auth/access-codes.ts';
 import { caseUpdated } from './case-updated.ts';
 import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightFacts, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
 import { isoShanghai, type Clock } from './clock.ts';
-import { planDeadlines, noteWarning, worstWarning, type DeadlineSettings } from './deadlines.ts';
+import { DEFAULT_MAX_EXTENSION_DAYS, planDeadlines, noteWarning, worstWarning, type DeadlineSettings } from './deadlines.ts';
 import type { Directory } from './directory.ts';
-import { EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from './errors.ts';
+import { DomainError, EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from './errors.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { hashEvent } from './hash-chain.ts';
 
@@ -292,13 +292,19 @@ export class Engine {
       const profiles = ids.map((id) => this.directory.mediatorProfile(id)).filter((p) => p !== null);
       return { mediatorsValid, conflicts: findConflicts(profiles, { compoundId: ctx.compoundId, parties: ctx.parties }) };
     }
+    // 2026.3: ACCEPT may name the mediators (the first presides); they must be mediators of the body
+    if (req.type === 'ACCEPT' && req.data?.mediatorIds?.length) {
+      const users = req.data.mediatorIds.map((id) => this.directory.user(id));
+      return { mediatorsValid: users.every((u) => u?.role === 'mediator' && u.active && u.bodyId === ctx.bodyId) };
+    }
     if (req.type === 'INVITE_EXPERT') {
       const u = this.directory.user(String(req.data?.expertId ?? ''));
       return { expertExists: u?.role === 'expert' && u.active };
     }
     if (req.type === 'EXTEND_DEADLINE') {
       const kind = extensionKind(req.data ?? { days: 0, reason: '' }, ctx);
-      return { extension: { kind, running: record.deadlines.some((d) => d.kind === kind) } };
+      const maxDays = this.opts.deadlines.maxExtensionDays ?? DEFAULT_MAX_EXTENSION_DAYS;
+      return { extension: { kind, running: record.deadlines.some((d) => d.kind === kind), maxDays } };
     }
     return undefined;
   }
@@ -318,6 +324,12 @@ export class Engine {
         const { kind } = event.facts.extension;
         throw new EventNotAllowed(event.type, `there is no running ${kind} deadline to extend`, { ...details, kind });
       }
+      if (decision.code === 'CONSENT_REQUIRED') {
+        throw new DomainError(decision.code, `${event.type} needs the consent of every party (人民调解法 arts. 3, 17)`, details);
+      }
+      if (decision.code === 'AGREEMENT_INCOMPLETE') {
+        throw new DomainError(decision.code, 'a written agreement states the facts, the points in dispute and the responsibilities (人民调解法 art. 29)', details);
+      }
       throw new EventNotAllowed(event.type, why, details);
     }
     return this.buildCommit(record, decision.snapshot, decision.commands, event, meta);
@@ -333,6 +345,7 @@ export class Engine {
       calendar: this.opts.calendar(),
       settings: this.opts.deadlines,
       delegationMode: ctx.delegation?.mode,
+      delegationProcedure: ctx.delegation?.procedure,
     });
     let deadlines = plan.deadlines;
     if (event.type === 'DEADLINE_WARNING' || event.type === 'DEADLINE_EXPIRED') {

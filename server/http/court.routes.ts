@@ -9,6 +9,7 @@ import { caseView } from '../cases/presenter.ts';
 import { documentMeta } from './documents.routes.ts';
 import { delegationBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
+import { confirmationReminders } from '../../workflows/deadlines.ts';
 
 type InboxGroup = 'referral' | 'confirmation' | 'delegation' | 'done';
 
@@ -16,7 +17,8 @@ type InboxGroup = 'referral' | 'confirmation' | 'delegation' | 'done';
 export function inboxGroup(record: CaseRecord): InboxGroup {
   const ctx = record.snapshot.context;
   if (record.status === 'referred_to_court') return 'referral';
-  if (record.status === 'confirmation_pending') return 'confirmation';
+  // 2026.3: an entrusted case's agreement waits for the court's review like a confirmation request
+  if (record.status === 'confirmation_pending' || record.status === 'submitted_to_court') return 'confirmation';
   if (ctx.delegation && record.status !== 'closed' && record.status !== 'declined') return 'delegation';
   return 'done';
 }
@@ -25,6 +27,11 @@ const INBOX_SCAN_LIMIT = 5000;
 
 export function courtRoutes(services: Services): RouteDef[] {
   const { store, directory } = services;
+  // 法释〔2011〕5号: the court's own handling times while a confirmation is pending, as reminders
+  const confirmationRemindersOf = (record: CaseRecord) => {
+    const requestedAt = record.snapshot.context.confirmation?.requestedAt;
+    return record.status === 'confirmation_pending' && requestedAt ? { reminders: confirmationReminders(services.settings.calendar(), requestedAt) } : {};
+  };
 
   const courtsOf = (user: UserRecord): string[] =>
     user.role === 'court_liaison' ? (user.bodyId ? [user.bodyId] : []) : directory.allBodies().filter((b) => b.tier === 'court').map((b) => b.id);
@@ -74,6 +81,7 @@ export function courtRoutes(services: Services): RouteDef[] {
               inbox: inboxGroup(record),
               ...caseView(services, record, user!),
               documents: docs.filter((d) => ['court_referral', 'confirmation_application', 'agreement', 'dossier'].includes(d.kind)).map(documentMeta),
+              ...confirmationRemindersOf(record),
             };
           }),
         );

@@ -146,7 +146,9 @@ export function projectOversight(
   const outcome = record.outcome ?? null;
 
   const settled =
-    inEffect && (status === 'performing' || status === 'confirmation_pending' || (status === 'closed' && outcome === 'resolved'));
+    inEffect &&
+    // submitted_to_court (2026.3): an entrusted case's signed agreement, with the court for its 调解书
+    (status === 'performing' || status === 'confirmation_pending' || status === 'submitted_to_court' || (status === 'closed' && outcome === 'resolved'));
   const settledAt = settled ? agreement!.effectiveAt! : null;
   const settledTier: Tier | null = settled ? (ctx.tier ?? record.tier) : null;
   let daysToSettle: number | null = null;

@@ -204,6 +204,8 @@ export function buildCaseModel(m: CaseModelInput) {
     ...v,
     caseId: v.id,
     statusLabel: vocab(lang, 'status', v.status),
+    // workflow 2026.3: what to offer after non-performance or a refused confirmation (人民调解法 arts. 32–33)
+    advice: ctx.nextStep ? t(lang, `advice_${ctx.nextStep}`) : '',
     tierLabel: vocab(lang, 'tier', v.tier),
     outcomeLabel: v.outcome ? vocab(lang, 'outcome', v.outcome) : '',
     warningLabel: t(lang, `warn_${v.warning}`),

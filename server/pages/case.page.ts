@@ -98,6 +98,12 @@ export function casePages(services: Services) {
         if (err instanceof ValidationFailed) {
           return showCase(req, res, services, org, record, { type, values, errors: formErrors(err, lang, fieldOfData) }, 400);
         }
+        // workflow 2026.3: a missing consent or an incomplete agreement is shown on the form's field
+        if (err instanceof DomainError && (err.code === 'CONSENT_REQUIRED' || err.code === 'AGREEMENT_INCOMPLETE')) {
+          const field = err.code === 'AGREEMENT_INCOMPLETE' ? 'signedBy' : type === 'ACCEPT' ? 'consents' : 'consentOf';
+          const errors = { [field]: t(lang, err.code === 'AGREEMENT_INCOMPLETE' ? 'v_agreement_incomplete' : 'v_consent_required') };
+          return showCase(req, res, services, org, record, { type, values, errors, message: t(lang, 'form_has_errors') }, 422);
+        }
         if (err instanceof EventNotAllowed) {
           const errors = errorsForRefusal(type, err, lang);
           const message = Object.keys(errors).length ? t(lang, 'form_has_errors') : `${t(lang, 'event_not_allowed', { event: label })}`;

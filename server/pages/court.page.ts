@@ -32,9 +32,9 @@ export async function courtInbox(req: Request, res: Response, services: Services
     };
   };
   const referrals = items.filter((r) => r.status === 'referred_to_court').map(row);
-  const confirmations = items.filter((r) => r.status === 'confirmation_pending').map(row);
+  const confirmations = items.filter((r) => r.status === 'confirmation_pending' || r.status === 'submitted_to_court').map(row);
   const delegations = items
-    .filter((r) => r.snapshot.context.delegation && !['referred_to_court', 'confirmation_pending', 'closed', 'declined'].includes(r.status))
+    .filter((r) => r.snapshot.context.delegation && !['referred_to_court', 'confirmation_pending', 'submitted_to_court', 'closed', 'declined'].includes(r.status))
     .map(row);
   const page = base(req, res, t(lang, 'inbox_title'));
   render(res, 'court-inbox', {

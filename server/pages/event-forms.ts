@@ -2,8 +2,8 @@
 // HTML form's strings become the event's `data`. The data is then validated by the API's own schema
 // (server/cases/schemas.ts EVENT_DATA, through readEvent in server/cases/events.ts), so a page and an
 // API client are held to the same shapes.
-import type { EventData, Party } from '../../workflows/case.types.ts';
-import type { EventType, UserEventType } from '../../workflows/vocabulary.ts';
+import { DECLINE_GROUNDS, type EventData, type Party } from '../../workflows/case.types.ts';
+import { TIER_LABELS, type EventType, type UserEventType } from '../../workflows/vocabulary.ts';
 import { t, type Lang } from './i18n.ts';
 import { fromLocalInput } from './render.ts';
 
@@ -71,11 +71,30 @@ export type FormPayload<K extends EventType> = { [F in keyof EventData[K]]?: unk
 type FormDef<K extends UserEventType> = { fields: Array<FieldDef & { name: keyof EventData[K] & string }> };
 
 const reason: FieldDef & { name: 'reason' } = { name: 'reason', kind: 'textarea', label: 'f_reason', required: true };
+/** the parties of the case, by id (consents, extensions, withdrawal) */
+const partyChoices = (c: FormContext): Choice[] => c.parties.map((p) => ({ value: p.id, label: `${p.name}（${t(c.lang, p.role)}）` }));
+const consentOf: FieldDef & { name: 'consentOf' } = { name: 'consentOf', kind: 'checkboxes', label: 'f_consent_of', choices: partyChoices };
+const labelled = (prefix: string, values: readonly string[]) => (c: FormContext): Choice[] => values.map((v) => ({ value: v, label: t(c.lang, `${prefix}${v}`) }));
 const satisfactionChoices = (): Choice[] => ['5', '4', '3', '2', '1'].map((v) => ({ value: v, label: v }));
 
 const FORMS: { [K in UserEventType]?: FormDef<K> } = {
-  ACCEPT: { fields: [] },
-  DECLINE: { fields: [reason] },
+  // 人民调解法 arts. 3, 17; 若干规定 art. 30: one consent per party (how it was given) and the rights notice
+  ACCEPT: {
+    fields: [
+      {
+        name: 'consents',
+        kind: 'checkboxes',
+        label: 'f_consents',
+        hint: 'f_consents_hint',
+        choices: (c) =>
+          c.parties.flatMap((p) =>
+            (['written', 'oral'] as const).map((how) => ({ value: `${p.id}:${how}`, label: `${p.name}（${t(c.lang, p.role)}）${t(c.lang, `consent_${how}`)}` })),
+          ),
+      },
+      { name: 'rightsNotified', kind: 'checkbox', label: 'f_rights_notified' },
+    ],
+  },
+  DECLINE: { fields: [{ name: 'ground', kind: 'select', label: 'f_ground', required: true, choices: labelled('ground_', DECLINE_GROUNDS) }, reason] },
   ASSIGN: {
     fields: [{ name: 'mediatorIds', kind: 'checkboxes', label: 'f_mediators', required: true, choices: (c) => c.mediators }],
   },
@@ -92,15 +111,25 @@ const FORMS: { [K in UserEventType]?: FormDef<K> } = {
       { name: 'place', kind: 'text', label: 'f_place', required: true },
     ],
   },
-  RECORD_SESSION: { fields: [{ name: 'summary', kind: 'textarea', label: 'f_summary', required: true }] },
+  RECORD_SESSION: {
+    fields: [
+      { name: 'summary', kind: 'textarea', label: 'f_summary', required: true },
+      // each box is "partyId:name": the party attended in person (人民调解法 art. 27, 调解笔录)
+      { name: 'attendees', kind: 'checkboxes', label: 'f_attendees', choices: (c) => c.parties.map((p) => ({ value: `${p.id}:${p.name}`, label: p.name })) },
+      { name: 'recorder', kind: 'text', label: 'f_recorder' },
+    ],
+  },
   EXTEND_DEADLINE: {
-    fields: [{ name: 'days', kind: 'number', label: 'f_days', required: true, min: 1, max: 365 }, reason],
+    fields: [{ name: 'days', kind: 'number', label: 'f_days', required: true, min: 1, max: 365 }, reason, consentOf],
   },
   REACH_AGREEMENT: {
     fields: [
       { name: 'terms', kind: 'textarea', label: 'f_terms', hint: 'f_terms_hint', required: true },
       { name: 'performBy', kind: 'date', label: 'f_perform_by', required: true },
       { name: 'facts', kind: 'textarea', label: 'f_facts' },
+      { name: 'disputes', kind: 'textarea', label: 'f_disputes' },
+      { name: 'responsibilities', kind: 'textarea', label: 'f_responsibilities' },
+      { name: 'form', kind: 'select', label: 'f_form', choices: labelled('form_', ['written', 'oral']) },
       { name: 'decidesOwnership', kind: 'checkbox', label: 'f_decides_ownership' },
     ],
   },
@@ -117,11 +146,33 @@ const FORMS: { [K in UserEventType]?: FormDef<K> } = {
       },
     ],
   },
-  MEDIATION_FAILED: { fields: [reason] },
+  MEDIATION_FAILED: { fields: [reason, { name: 'undisputedFacts', kind: 'textarea', label: 'f_undisputed_facts' }, consentOf] },
   ESCALATE: { fields: [reason] },
   REFER_TO_COURT: { fields: [reason] },
-  TERMINATE: { fields: [reason] },
-  WITHDRAW: { fields: [reason] },
+  TERMINATE: { fields: [reason, { name: 'undisputedFacts', kind: 'textarea', label: 'f_undisputed_facts' }, consentOf] },
+  WITHDRAW: { fields: [reason, { name: 'byPartyId', kind: 'select', label: 'f_by_party', choices: partyChoices }] },
+  TRANSFER: {
+    fields: [
+      {
+        name: 'toTier',
+        kind: 'select',
+        label: 'f_to_tier',
+        required: true,
+        choices: (c) => (['subdistrict', 'district'] as const).map((v) => ({ value: v, label: TIER_LABELS[v][c.lang] })),
+      },
+      reason,
+    ],
+  },
+  FLAG_RISK: {
+    fields: [
+      { name: 'level', kind: 'select', label: 'f_level', required: true, choices: labelled('level_', ['elevated', 'high']) },
+      reason,
+      { name: 'reportedTo', kind: 'text', label: 'f_reported_to' },
+    ],
+  },
+  COURT_SETTLEMENT: {
+    fields: [{ name: 'result', kind: 'radios', label: 'f_result', required: true, choices: labelled('result_', ['mediation_statement', 'withdrawal']) }],
+  },
   COURT_ACCEPT: {
     fields: [{ name: 'courtCaseNo', kind: 'text', label: 'f_court_case_no', required: true }],
   },
@@ -206,6 +257,19 @@ function toData<K extends EventType>(type: K, values: FormValues): FormPayload<K
   }
   if (type === 'REACH_AGREEMENT' && typeof data.terms === 'string') {
     data.terms = data.terms.split(/\r?\n/).map((l) => l.replace(/^\s*(第[一二三四五六七八九十百]+条|\d+[.、)）])\s*/, '').trim()).filter(Boolean);
+  }
+  if (type === 'ACCEPT' && Array.isArray(data.consents)) {
+    // each checked box is "partyId:how"; a party ticked twice is left for the schema to refuse (unique)
+    data.consents = data.consents.map((v: string) => {
+      const [partyId, how] = String(v).split(':');
+      return { partyId, how };
+    });
+  }
+  if (type === 'RECORD_SESSION' && Array.isArray(data.attendees)) {
+    data.attendees = data.attendees.map((v: string) => {
+      const at = String(v).indexOf(':');
+      return at > 0 ? { partyId: String(v).slice(0, at), name: String(v).slice(at + 1) } : { name: String(v) };
+    });
   }
   if (type === 'RECORD_FOLLOW_UP') data.note ??= '';
   if (type === 'RECORD_FOLLOW_UP' && typeof data.satisfaction === 'string' && /^\d$/.test(data.satisfaction)) {

@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { actorOf } from '../../server/cases/access.ts';
 import { COMPOUND, PASSWORD, startProduct, type Product } from '../support/pages.ts';
 import { look, openSession, requireChromium, type Session } from '../support/chromium.ts';
+import { acceptData } from '../support/workflow.ts';
 
 async function signInAs(page: Page, url: string, username: string): Promise<void> {
   await page.goto(`${url}/login`);
@@ -102,7 +103,11 @@ describe('in the browser (headless Chromium)', function () {
     await page.click('[data-open-case]');
     await page.locator('.case-no', { hasText: caseNo }).waitFor();
     await look(page, '07-case-registered');
-    await act(page, 'ACCEPT', '受理');
+    // 人民调解法 arts. 3, 17: every party's consent, and the rights notice (workflow 2026.3)
+    await act(page, 'ACCEPT', '受理', async (p) => {
+      for (const box of await p.locator('#action-accept input[name="consents"][value$=":written"]').all()) await box.check();
+      await p.locator('#action-accept input[name="rightsNotified"]').check();
+    });
 
     // … and the resident's page changes by itself, without a reload
     await rpage.locator('[data-status-label]', { hasText: '调解中' }).waitFor({ timeout: 10_000 });
@@ -136,6 +141,9 @@ describe('in the browser (headless Chromium)', function () {
     await act(page, 'REACH_AGREEMENT', '达成协议', async (p) => {
       await p.fill('#reach_agreement-terms', '三日内修复卫生间防水\n赔偿张三损失300元');
       await p.fill('#reach_agreement-performBy', '2026-12-10');
+      await p.fill('#reach_agreement-facts', '楼上卫生间防水失效，渗水至张三家天花板');
+      await p.fill('#reach_agreement-disputes', '维修责任与赔偿数额');
+      await p.fill('#reach_agreement-responsibilities', '楼上住户负责修复并赔偿');
     });
     await rpage.locator('[data-status-label]', { hasText: '协议待签署' }).waitFor({ timeout: 10_000 });
     await page.locator('#action-sign_agreement summary').click();
@@ -192,7 +200,7 @@ describe('in the browser (headless Chromium)', function () {
       },
       actor,
     );
-    const accepted = await services.engine.dispatch(record.id, { type: 'ACCEPT' }, actor);
+    const accepted = await services.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, actor);
     expect(accepted.status).to.equal('in_mediation');
     const referred = await services.engine.dispatch(record.id, { type: 'REFER_TO_COURT', data: { reason: '物业拒绝参加调解，申请人要求诉讼' } }, actor);
     expect(referred.status).to.equal('referred_to_court');

@@ -4,6 +4,7 @@
 // answers 422; an endpoint the role may never use answers 403; no session, 401.
 import { expect } from 'chai';
 import { COMPOUND, intakeBody, startProduct, type DemoUser, type Product } from '../support/http.ts';
+import { acceptData } from '../support/workflow.ts';
 
 type Who = DemoUser | 'anonymous';
 type Scope = 'inside' | 'outside';
@@ -145,7 +146,7 @@ describe('HTTP access matrix: every role × every endpoint × inside and outside
     p = await startProduct();
     const register = async (key: CaseKey, who: DemoUser, compoundId: string, accept = true) => {
       const res = await p.post('/api/cases', who).send(intakeBody(compoundId)).expect(201);
-      if (accept) await p.event(who, res.body.case.id, 'ACCEPT');
+      if (accept) await p.event(who, res.body.case.id, 'ACCEPT', acceptData());
       cases[key] = { id: res.body.case.id, caseNo: res.body.case.caseNo, accessCode: res.body.accessCode, docId: '' };
     };
     await register('C1', 'med.c1', COMPOUND.c1);

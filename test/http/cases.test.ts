@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { COMPOUND, intakeBody, startProduct, type Product } from '../support/http.ts';
 import { embeddedOnly } from '../support/mongo-target.ts';
+import { acceptData, PARTICULARS } from '../support/workflow.ts';
 
 describe('HTTP cases: intake, list, detail, history and events', () => {
   let p: Product;
@@ -100,7 +101,7 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
     });
 
     it('shows an invited expert the case with phone and address masked', async () => {
-      await p.event('med.c1', caseId, 'ACCEPT');
+      await p.event('med.c1', caseId, 'ACCEPT', acceptData());
       await p.event('med.c1', caseId, 'INVITE_EXPERT', { expertId: p.userIds['expert.law'] });
       const res = await p.get(`/api/cases/${caseId}`, 'expert.law').expect(200);
       expect(res.body.parties[0]).to.include({ phone: '137****1111', address: '示范区长宁路****' });
@@ -161,11 +162,11 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
   describe('events', () => {
     it('takes a case from intake to close (resolved) over HTTP', async () => {
       const { case: c } = await p.intake('med.c1');
-      await p.event('med.c1', c.id, 'ACCEPT', {}, { expectedVersion: 1 });
+      await p.event('med.c1', c.id, 'ACCEPT', acceptData(), { expectedVersion: 1 });
       await p.event('med.c1', c.id, 'ASSIGN', { mediatorIds: [p.userIds['med.c1']] }, { expectedVersion: 2 });
       await p.event('med.c1', c.id, 'SCHEDULE_SESSION', { at: '2026-11-25T14:00:00+08:00', place: '华阳居委调解室' });
       await p.event('med.c1', c.id, 'RECORD_SESSION', { summary: '双方同意由李四修复' });
-      const drafted = await p.event('med.c1', c.id, 'REACH_AGREEMENT', { terms: ['李四修复漏水', { text: '李四赔偿2000元', obligor: '李四', performBy: '2026-12-05' }], performBy: '2026-12-10' });
+      const drafted = await p.event('med.c1', c.id, 'REACH_AGREEMENT', { terms: ['李四修复漏水', { text: '李四赔偿2000元', obligor: '李四', performBy: '2026-12-05' }], performBy: '2026-12-10', ...PARTICULARS });
       expect(drafted.case).to.include({ status: 'agreement_pending' });
       expect(drafted.case.agreement.clauses.map((x: any) => x.no)).to.deep.equal([1, 2]);
       const signed = await p.event('med.c1', c.id, 'SIGN_AGREEMENT', { signedBy: ['张三', '李四'] });
@@ -206,7 +207,7 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
 
     it('answers 400 naming the field when data is invalid for the type', async () => {
       const { case: c } = await p.intake('med.c1');
-      await p.event('med.c1', c.id, 'ACCEPT');
+      await p.event('med.c1', c.id, 'ACCEPT', acceptData());
       const cases: Array<[Record<string, unknown>, string]> = [
         [{ type: 'DECLINE', data: {} }, 'data.reason'],
         [{ type: 'ASSIGN', data: { mediatorIds: [] } }, 'data.mediatorIds'],
@@ -231,8 +232,8 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
 
     it('signs an agreement recorded after its performance date, with the follow-up visit due at once (not a 5xx)', async () => {
       const { case: c } = await p.intake('med.c1');
-      await p.event('med.c1', c.id, 'ACCEPT');
-      await p.event('med.c1', c.id, 'REACH_AGREEMENT', { terms: ['修复'], performBy: '2026-11-24' });
+      await p.event('med.c1', c.id, 'ACCEPT', acceptData());
+      await p.event('med.c1', c.id, 'REACH_AGREEMENT', { terms: ['修复'], performBy: '2026-11-24', ...PARTICULARS });
       await p.post('/api/admin/clock').send({ advanceMinutes: 60 * 24 * 60 }).expect(200);
       const signed = await p.event('med.c1', c.id, 'SIGN_AGREEMENT', { signedBy: ['张三', '李四'] });
       expect(signed.case.status).to.equal('performing');
@@ -243,9 +244,9 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
 
     it('extends the running mediation deadline with the parties’ consent; refuses a kind that is not running', async () => {
       const { case: c } = await p.intake('med.c1');
-      const accepted = await p.event('med.c1', c.id, 'ACCEPT');
+      const accepted = await p.event('med.c1', c.id, 'ACCEPT', acceptData());
       const due = accepted.case.deadlines.find((d: any) => d.kind === 'mediation').dueAt;
-      const extended = await p.event('med.c1', c.id, 'EXTEND_DEADLINE', { days: 15, reason: '双方同意延长' });
+      const extended = await p.event('med.c1', c.id, 'EXTEND_DEADLINE', { days: 15, reason: '双方同意延长', consentOf: ['p1', 'p2'] });
       const after = extended.case.deadlines.find((d: any) => d.kind === 'mediation').dueAt;
       expect(Date.parse(after)).to.be.greaterThan(Date.parse(due) + 14 * 86_400_000);
       expect(extended.case.extensions).to.have.length(1);
@@ -255,18 +256,18 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
 
     it('escalates to the sub-district centre, which then holds the case', async () => {
       const { case: c } = await p.intake('med.c1');
-      await p.event('med.c1', c.id, 'ACCEPT');
+      await p.event('med.c1', c.id, 'ACCEPT', acceptData());
       const up = await p.event('med.c1', c.id, 'ESCALATE', { reason: '社区层面调解不成' });
       expect(up.case).to.include({ status: 'registered', tier: 'subdistrict' });
       expect(up.case.availableEvents).to.deep.equal([]);
       await p.get(`/api/cases/${c.id}`, 'med.c1').expect(404);
-      const accepted = await p.event('med.s1', c.id, 'ACCEPT');
+      const accepted = await p.event('med.s1', c.id, 'ACCEPT', acceptData());
       expect(accepted.case).to.include({ status: 'in_mediation', tier: 'subdistrict' });
     });
 
     it('lets exactly one of 20 concurrent writers with the same expectedVersion win; the rest get 409', async () => {
       const { case: c } = await p.intake('med.c1');
-      await p.event('med.c1', c.id, 'ACCEPT');
+      await p.event('med.c1', c.id, 'ACCEPT', acceptData());
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           p.post(`/api/cases/${c.id}/events`, 'med.c1').send({ type: 'RECORD_SESSION', data: { summary: `第${i}次记录` }, expectedVersion: 2 }),
@@ -281,7 +282,7 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
 
     it('without expectedVersion, 20 concurrent writers all land, each as its own event', async () => {
       const { case: c } = await p.intake('med.c1');
-      await p.event('med.c1', c.id, 'ACCEPT');
+      await p.event('med.c1', c.id, 'ACCEPT', acceptData());
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) => p.post(`/api/cases/${c.id}/events`, 'med.c1').send({ type: 'RECORD_SESSION', data: { summary: `记录${i}` } })),
       );
@@ -291,7 +292,7 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
 
     it('records one event for retries with one Idempotency-Key, sequential or concurrent', async () => {
       const { case: c } = await p.intake('med.c1');
-      await p.event('med.c1', c.id, 'ACCEPT');
+      await p.event('med.c1', c.id, 'ACCEPT', acceptData());
       const send = (key: string, summary = '同一次调解') =>
         p.post(`/api/cases/${c.id}/events`, 'med.c1').set('Idempotency-Key', key).send({ type: 'RECORD_SESSION', data: { summary } });
       const first = await send('retry-1').expect(200);
@@ -343,7 +344,7 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
 
     it('issues a draft agreement marked draft', async () => {
       const { case: c } = await p.intake('med.c1');
-      await p.event('med.c1', c.id, 'ACCEPT');
+      await p.event('med.c1', c.id, 'ACCEPT', acceptData());
       await p.event('med.c1', c.id, 'REACH_AGREEMENT', { terms: ['<b>修复</b>漏水'], performBy: '2026-12-31' });
       const res = await p.post(`/api/cases/${c.id}/documents`, 'med.c1').send({ kind: 'agreement' }).expect(201);
       expect(res.body.document.draft).to.equal(true);
@@ -388,7 +389,7 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
       await p.get('/api/admin/verify', 'med.d').expect(403);
 
       const { case: c } = await p.intake('med.c1');
-      await p.event('med.c1', c.id, 'ACCEPT');
+      await p.event('med.c1', c.id, 'ACCEPT', acceptData());
       await p.event('med.c1', c.id, 'RECORD_SESSION', { summary: '原始记录' });
       const db = new Database(path.join(p.dir, 'mediation.db'));
       db.prepare("UPDATE events SET doc = json_set(doc, '$.data.summary', '篡改的记录') WHERE case_id = ? AND seq = 3").run(c.id);
@@ -409,8 +410,8 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
     });
 
     it('reports which running cases could move to another workflow version (dry run)', async () => {
-      const res = await p.get('/api/admin/workflows/migration-report?from=2026.2&to=2026.1').expect(200);
-      expect(res.body).to.include({ from: '2026.2', to: '2026.1' });
+      const res = await p.get('/api/admin/workflows/migration-report?from=2026.3&to=2026.2').expect(200);
+      expect(res.body).to.include({ from: '2026.3', to: '2026.2' });
       expect(res.body.movable.length + res.body.blocked.length).to.be.greaterThan(0);
       await p.get('/api/admin/workflows/migration-report?from=1999.1').expect(400);
     });
@@ -422,7 +423,7 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
       const token = await p.login('med.c1b', 'a-long-password-1');
       expect(token).to.be.a('string');
       const { case: c } = await p.intake('med.c1');
-      await p.event('med.c1', c.id, 'ACCEPT');
+      await p.event('med.c1', c.id, 'ACCEPT', acceptData());
       // the directory knows the new mediator at once: they can be assigned
       await p.event('med.c1', c.id, 'ASSIGN', { mediatorIds: [res.body.user.id] });
       const dup = await p.post('/api/admin/users').send({ username: 'med.c1b', name: '另一人', role: 'expert', password: 'a-long-password-2' }).expect(409);
@@ -497,7 +498,7 @@ describe('HTTP: the product without a test clock, and across restarts', () => {
         expect(me.body.user.username).to.equal('med.c1');
         const again = await second.get(`/api/cases/${c.id}`, 'med.c1').expect(200);
         expect(again.body.caseNo).to.equal(c.caseNo);
-        await second.event('med.c1', c.id, 'ACCEPT');
+        await second.event('med.c1', c.id, 'ACCEPT', acceptData());
       } finally {
         await second.close();
       }

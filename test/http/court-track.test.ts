@@ -2,6 +2,7 @@
 // code, over HTTP against the real product.
 import { expect } from 'chai';
 import { COMPOUND, intakeBody, startProduct, toPerforming, type Product } from '../support/http.ts';
+import { acceptData } from '../support/workflow.ts';
 
 const delegation = (overrides: Record<string, unknown> = {}) => ({
   ...intakeBody(COMPOUND.c2, { channel: undefined }),
@@ -47,7 +48,7 @@ describe('HTTP court: delegations and the liaison’s inbox', () => {
     const delegated = (await p.post('/api/court/delegations', 'court.liaison').send(delegation()).expect(201)).body.case;
 
     const referred = (await p.intake('med.c1')).case;
-    await p.event('med.c1', referred.id, 'ACCEPT');
+    await p.event('med.c1', referred.id, 'ACCEPT', acceptData());
     await p.event('med.c1', referred.id, 'REFER_TO_COURT', { reason: '涉及产权争议，建议诉讼' });
 
     const confirming = (await p.intake('med.c1')).case;
@@ -83,7 +84,7 @@ describe('HTTP court: delegations and the liaison’s inbox', () => {
 
   it('accepts a referral with a court case number (closed, referred) or returns it to the tier that sent it', async () => {
     const a = (await p.intake('med.c1')).case;
-    await p.event('med.c1', a.id, 'ACCEPT');
+    await p.event('med.c1', a.id, 'ACCEPT', acceptData());
     await p.event('med.c1', a.id, 'REFER_TO_COURT', { reason: '调解不成' });
     await p.post(`/api/cases/${a.id}/events`, 'med.c1').send({ type: 'COURT_ACCEPT', data: { courtCaseNo: 'x' } }).expect(422);
     const accepted = await p.event('court.liaison', a.id, 'COURT_ACCEPT', { courtCaseNo: '（2026）沪0105民初888号' });
@@ -91,11 +92,11 @@ describe('HTTP court: delegations and the liaison’s inbox', () => {
     expect(accepted.case.referral.courtCaseNo).to.equal('（2026）沪0105民初888号');
 
     const b = (await p.intake('med.c1')).case;
-    await p.event('med.c1', b.id, 'ACCEPT');
+    await p.event('med.c1', b.id, 'ACCEPT', acceptData());
     await p.event('med.c1', b.id, 'REFER_TO_COURT', { reason: '调解不成' });
     const returned = await p.event('court.liaison', b.id, 'COURT_RETURN', { reason: '材料不全，请补充后继续调解' });
     expect(returned.case).to.include({ status: 'registered', tier: 'community' });
-    await p.event('med.c1', b.id, 'ACCEPT');
+    await p.event('med.c1', b.id, 'ACCEPT', acceptData());
     const done = await p.get('/api/court/referrals?limit=100', 'court.liaison').expect(200);
     expect(done.body.items.find((i: any) => i.id === a.id)).to.include({ inbox: 'done' });
   });
@@ -111,7 +112,7 @@ describe('HTTP court: delegations and the liaison’s inbox', () => {
 
   it('sends a failed court-delegated mediation back to the court', async () => {
     const c = (await p.post('/api/court/delegations', 'court.liaison').send(delegation()).expect(201)).body.case;
-    await p.event('med.d', c.id, 'ACCEPT');
+    await p.event('med.d', c.id, 'ACCEPT', acceptData());
     const failed = await p.event('med.d', c.id, 'MEDIATION_FAILED', { reason: '被申请人拒绝调解' });
     expect(failed.case).to.include({ status: 'referred_to_court' });
     const inbox = await p.get('/api/court/referrals', 'court.liaison');
@@ -137,7 +138,7 @@ describe('HTTP residents: tracking with the access code', () => {
     ).expect(201);
     caseNo = res.body.case.caseNo;
     code = res.body.accessCode;
-    await p.event('med.c1', res.body.case.id, 'ACCEPT');
+    await p.event('med.c1', res.body.case.id, 'ACCEPT', acceptData());
     await p.event('med.c1', res.body.case.id, 'INVITE_EXPERT', { expertId: p.userIds['expert.law'] });
     await p.event('med.c1', res.body.case.id, 'SCHEDULE_SESSION', { at: '2026-11-26T14:00:00+08:00', place: '华阳居委调解室' });
   });
@@ -221,7 +222,7 @@ describe('HTTP residents: tracking with the access code', () => {
     try {
       fresh.tokens['med.c1'] = await fresh.login('med.c1');
       const { case: c, accessCode } = await fresh.intake('med.c1');
-      await fresh.event('med.c1', c.id, 'ACCEPT');
+      await fresh.event('med.c1', c.id, 'ACCEPT', acceptData());
       await fresh.event('med.c1', c.id, 'TERMINATE', { reason: '被申请人拒绝调解，联系电话13987654321' });
       const res = await fresh.get(`/api/track/${encodeURIComponent(c.caseNo)}`, null).set('X-Access-Code', accessCode).expect(200);
       expect(res.body).to.include({ status: 'closed', outcome: 'unresolved' });

@@ -40,7 +40,16 @@ interface Ctx {
 }
 
 const EVENT_CASES: Array<{ type: string; data: (c: Ctx) => Record<string, unknown>; fields: Record<string, Kind>; required: string[] }> = [
-  { type: 'DECLINE', data: () => ({ reason: '不属于民间纠纷' }), fields: { reason: 'text' }, required: ['reason'] },
+  {
+    type: 'ACCEPT',
+    data: (c) => ({ consents: [{ partyId: 'p1', how: 'written' }, { partyId: 'p2', how: 'oral' }], rightsNotified: true, mediatorIds: [c.userIds['med.c1']] }),
+    fields: { consents: 'array', 'consents.0': 'object', 'consents.0.partyId': 'id', 'consents.0.how': 'enum', rightsNotified: 'boolean', mediatorIds: 'array', 'mediatorIds.0': 'id' },
+    required: [],
+  },
+  { type: 'DECLINE', data: () => ({ ground: 'not_civil', reason: '不属于民间纠纷' }), fields: { ground: 'enum', reason: 'text' }, required: ['ground', 'reason'] },
+  { type: 'TRANSFER', data: () => ({ toTier: 'district', reason: '重大纠纷' }), fields: { toTier: 'enum', reason: 'text' }, required: ['toTier', 'reason'] },
+  { type: 'FLAG_RISK', data: () => ({ level: 'high', reason: '扬言堵门', reportedTo: '派出所' }), fields: { level: 'enum', reason: 'text', reportedTo: 'text' }, required: ['level', 'reason'] },
+  { type: 'COURT_SETTLEMENT', data: () => ({ result: 'withdrawal' }), fields: { result: 'enum' }, required: ['result'] },
   {
     type: 'ASSIGN',
     data: (c) => ({ mediatorIds: [c.userIds['med.c1']], overrides: [{ mediatorId: c.userIds['med.c1'], reason: '无利害关系' }] }),
@@ -51,8 +60,18 @@ const EVENT_CASES: Array<{ type: string; data: (c: Ctx) => Record<string, unknow
   { type: 'INVITE_EXPERT', data: (c) => ({ expertId: c.userIds['expert.law'] }), fields: { expertId: 'id' }, required: ['expertId'] },
   { type: 'ADD_OPINION', data: () => ({ text: '建议' }), fields: { text: 'text' }, required: ['text'] },
   { type: 'SCHEDULE_SESSION', data: () => ({ at: '2026-11-30T09:30:00+08:00', place: '调解室' }), fields: { at: 'instant', place: 'text' }, required: ['at', 'place'] },
-  { type: 'RECORD_SESSION', data: () => ({ summary: '记录' }), fields: { summary: 'text' }, required: ['summary'] },
-  { type: 'EXTEND_DEADLINE', data: () => ({ days: 10, reason: '双方同意', kind: 'mediation' }), fields: { days: 'integer', reason: 'text', kind: 'enum' }, required: ['days', 'reason'] },
+  {
+    type: 'RECORD_SESSION',
+    data: () => ({ summary: '记录', attendees: [{ partyId: 'p1', name: '张三' }], recorder: '记录员' }),
+    fields: { summary: 'text', attendees: 'array', 'attendees.0': 'object', 'attendees.0.name': 'text', 'attendees.0.partyId': 'id', recorder: 'text' },
+    required: ['summary'],
+  },
+  {
+    type: 'EXTEND_DEADLINE',
+    data: () => ({ days: 10, reason: '双方同意', kind: 'mediation', consentOf: ['p1', 'p2'] }),
+    fields: { days: 'integer', reason: 'text', kind: 'enum', consentOf: 'array', 'consentOf.0': 'id' },
+    required: ['days', 'reason'],
+  },
   {
     type: 'REACH_AGREEMENT',
     data: () => ({ terms: ['修复', { text: '赔偿', obligor: '李四', performBy: '2026-12-05' }], performBy: '2026-12-10', decidesOwnership: false, amount: 2000 }),
@@ -63,8 +82,13 @@ const EVENT_CASES: Array<{ type: string; data: (c: Ctx) => Record<string, unknow
   { type: 'MEDIATION_FAILED', data: () => ({ reason: '分歧较大' }), fields: { reason: 'text' }, required: ['reason'] },
   { type: 'ESCALATE', data: () => ({ reason: '上报' }), fields: { reason: 'text' }, required: ['reason'] },
   { type: 'REFER_TO_COURT', data: () => ({ reason: '移送' }), fields: { reason: 'text' }, required: ['reason'] },
-  { type: 'TERMINATE', data: () => ({ reason: '终止' }), fields: { reason: 'text' }, required: ['reason'] },
-  { type: 'WITHDRAW', data: () => ({ reason: '撤回' }), fields: { reason: 'text' }, required: ['reason'] },
+  {
+    type: 'TERMINATE',
+    data: () => ({ reason: '终止', undisputedFacts: '漏水属实', consentOf: ['p1', 'p2'] }),
+    fields: { reason: 'text', undisputedFacts: 'text', consentOf: 'array', 'consentOf.0': 'id' },
+    required: ['reason'],
+  },
+  { type: 'WITHDRAW', data: () => ({ reason: '撤回', byPartyId: 'p1' }), fields: { reason: 'text', byPartyId: 'id' }, required: ['reason'] },
   { type: 'COURT_ACCEPT', data: () => ({ courtCaseNo: '（2026）沪0105民初1号' }), fields: { courtCaseNo: 'text' }, required: ['courtCaseNo'] },
   { type: 'COURT_RETURN', data: () => ({ reason: '退回' }), fields: { reason: 'text' }, required: ['reason'] },
   { type: 'CONFIRMATION_RESULT', data: () => ({ confirmed: true, ruling: '裁定' }), fields: { confirmed: 'boolean', ruling: 'text' }, required: ['confirmed'] },

@@ -6,6 +6,7 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import type request from 'supertest';
 import { COMPOUND, intakeBody, startProduct, toPerforming, type Product } from '../support/http.ts';
+import { acceptData, PARTICULARS } from '../support/workflow.ts';
 
 const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -25,8 +26,8 @@ describe('HTTP oversight: statistics, ledger, reconciliation, companies, bulk in
     const a = await p.intake('med.c1', { parties: [...intakeBody().parties.slice(0, 1), { role: 'respondent', kind: 'organisation', name: '华阳物业管理有限公司' }] });
     ids.a = a.case.id;
     caseNos.a = a.case.caseNo;
-    await p.event('med.c1', ids.a, 'ACCEPT');
-    await p.event('med.c1', ids.a, 'REACH_AGREEMENT', { terms: ['修复漏水', '赔偿损失'], performBy: '2026-12-10' });
+    await p.event('med.c1', ids.a, 'ACCEPT', acceptData());
+    await p.event('med.c1', ids.a, 'REACH_AGREEMENT', { terms: ['修复漏水', '赔偿损失'], performBy: '2026-12-10', ...PARTICULARS });
     await p.event('med.c1', ids.a, 'SIGN_AGREEMENT', { signedBy: ['张三', '华阳物业管理有限公司'] });
     await p.event('med.c1', ids.a, 'RECORD_FOLLOW_UP', { performance: 'partial', satisfaction: 4, note: '', clauses: [{ clause: 1, performance: 'full' }, { clause: 2, performance: 'none' }] });
     const b = await p.intake('med.c1', { category: 'noise' }); // same compound and party as a: linked

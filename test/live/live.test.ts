@@ -12,6 +12,7 @@ import { hashToken, issueSession, lookupSession, revokeSession } from '../../ser
 import { EventNotAllowed } from '../../server/engine/errors.ts';
 import type { CaseRecord } from '../../server/store/port.ts';
 import { makeHarness, type Harness } from '../support/harness.ts';
+import { acceptData } from '../support/workflow.ts';
 
 interface Server {
   http: HttpServer;
@@ -147,7 +148,7 @@ describe('live updates (socket.io)', function () {
       expect(ack.case).to.include({ id: record.id, version: 1, status: 'registered' });
 
       const got = next(socket, 'case:updated');
-      await dispatch(record, 'ACCEPT');
+      await dispatch(record, 'ACCEPT', acceptData());
       const msg = await got;
       expect(msg).to.deep.include({ id: record.id, caseNo: record.caseNo, status: 'in_mediation', tier: 'community', version: 2 });
       expect(msg.event.type).to.equal('ACCEPT');
@@ -179,7 +180,7 @@ describe('live updates (socket.io)', function () {
 
     it('sends inbox:updated to the court liaison on REFER_TO_COURT', async function () {
       const { record } = await ctx.h.intake();
-      await dispatch(record, 'ACCEPT');
+      await dispatch(record, 'ACCEPT', acceptData());
       await relayed();
       const court = await staff(ctx, server, 'court.liaison');
       const got = next(court, 'inbox:updated');
@@ -208,14 +209,14 @@ describe('live updates (socket.io)', function () {
       const above = await staff(ctx, server, 'med.s1');
       expect(await request(above, 'subscribe', { caseId: record.id })).to.deep.include({ ok: true });
       const got = next(above, 'case:updated');
-      await dispatch(record, 'ACCEPT');
+      await dispatch(record, 'ACCEPT', acceptData());
       await got;
       expect(seen).to.deep.equal([]);
     });
 
     it('stops following a case that moved out of the jurisdiction (ESCALATE)', async function () {
       const { record } = await ctx.h.intake();
-      await dispatch(record, 'ACCEPT');
+      await dispatch(record, 'ACCEPT', acceptData());
       const socket = await staff(ctx, server, 'med.c1');
       expect(await request(socket, 'subscribe', { caseId: record.id })).to.deep.include({ ok: true });
       const dropped = next(socket, 'live:unsubscribed');
@@ -330,10 +331,10 @@ describe('live updates (socket.io)', function () {
 
       // the other case changes first, then ours; ours arriving means theirs would have arrived before it
       const otherGot = next(other, 'case:updated');
-      await dispatch(theirs.record, 'ACCEPT');
+      await dispatch(theirs.record, 'ACCEPT', acceptData());
       await otherGot;
       const got = next(resident, 'case:updated');
-      await dispatch(mine.record, 'ACCEPT');
+      await dispatch(mine.record, 'ACCEPT', acceptData());
       const msg = await got;
 
       expect(seen.map((m) => m.id)).to.deep.equal([mine.record.id]);
@@ -392,7 +393,7 @@ describe('live updates (socket.io)', function () {
   describe('delivery from the outbox', function () {
     it('sends nothing for a refused event', async function () {
       const { record } = await ctx.h.intake();
-      await dispatch(record, 'ACCEPT');
+      await dispatch(record, 'ACCEPT', acceptData());
       await relayed();
       const socket = await staff(ctx, server, 'med.c1');
       await request(socket, 'subscribe', { caseId: record.id });
@@ -401,7 +402,7 @@ describe('live updates (socket.io)', function () {
 
       let refused: unknown;
       try {
-        await dispatch(record, 'ACCEPT'); // already accepted
+        await dispatch(record, 'ACCEPT', acceptData()); // already accepted
       } catch (err) {
         refused = err;
       }
@@ -428,7 +429,7 @@ describe('live updates (socket.io)', function () {
       const socket = await staff(ctx, server, 'med.c1');
       await request(socket, 'subscribe', { caseId: record.id });
       const got = next(socket, 'case:updated');
-      await dispatch(record, 'ACCEPT'); // kicks
+      await dispatch(record, 'ACCEPT', acceptData()); // kicks
       expect((await got).version).to.equal(2);
     });
 
@@ -439,7 +440,7 @@ describe('live updates (socket.io)', function () {
       ctx.servers = [];
       // the "crashed" process committed these, and even claimed some before it died
       const { record } = await h.intake();
-      await h.engine.dispatch(record.id, { type: 'ACCEPT' }, med());
+      await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, med());
       const dead = await h.store.outbox.claim(new Date(Date.now() - 120_000).toISOString(), 1, 'crashed-instance', 60_000); // its lease has run out
       expect(dead).to.have.length(1);
       await h.engine.dispatch(record.id, { type: 'ASSIGN', data: { mediatorIds: [h.user('med.c1').id] } }, med());
@@ -463,7 +464,7 @@ describe('live updates (socket.io)', function () {
 
     it('resumes after a dropped connection with exactly the missed versions, in order', async function () {
       const { record } = await ctx.h.intake();
-      await dispatch(record, 'ACCEPT');
+      await dispatch(record, 'ACCEPT', acceptData());
       const token = await staffToken(ctx.h, 'med.c1');
       const first = await connect(ctx, server, { token });
       await request(first, 'subscribe', { caseId: record.id });
@@ -474,7 +475,7 @@ describe('live updates (socket.io)', function () {
 
       // missed while away
       await dispatch(record, 'RECORD_SESSION', { summary: '双方陈述意见' });
-      await dispatch(record, 'EXTEND_DEADLINE', { days: 10, reason: '双方同意延期' });
+      await dispatch(record, 'EXTEND_DEADLINE', { days: 10, reason: '双方同意延期', consentOf: ['p1', 'p2'] });
       await dispatch(record, 'RECORD_SESSION', { summary: '第二次调解' });
       await relayed();
 
@@ -499,7 +500,7 @@ describe('live updates (socket.io)', function () {
 
     it('lets a resident resume its own case without naming it', async function () {
       const { record, accessCode } = await ctx.h.intake();
-      await dispatch(record, 'ACCEPT');
+      await dispatch(record, 'ACCEPT', acceptData());
       await dispatch(record, 'SCHEDULE_SESSION', { at: '2026-11-25T14:00:00+08:00', place: '社区调解室' });
       await relayed();
       const resident = await connect(ctx, server, { caseNo: record.caseNo, accessCode });
@@ -568,7 +569,7 @@ describe('live updates (socket.io)', function () {
       const seenA = collect(onA, 'case:updated');
       const seenB = collect(onB, 'case:updated');
 
-      await ctx.h.engine.dispatch(record.id, { type: 'ACCEPT' }, med());
+      await ctx.h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, med());
       await ctx.h.engine.dispatch(record.id, { type: 'ASSIGN', data: { mediatorIds: [ctx.h.user('med.c1').id] } }, med());
       const gotA = next(onA, 'case:updated', (m) => m.version === 3);
       const gotB = next(onB, 'case:updated', (m) => m.version === 3);

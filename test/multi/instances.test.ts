@@ -9,6 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { makeHarness } from '../support/harness.ts';
+import { acceptData } from '../support/workflow.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -190,7 +191,7 @@ describe('two instances on one embedded store', function () {
       const posted = await fetch(`${b.url}/api/cases/${c.id}/events`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ type: 'ACCEPT', expectedVersion: 1 }),
+        body: JSON.stringify({ type: 'ACCEPT', data: acceptData(), expectedVersion: 1 }),
       });
       expect(posted.status).to.equal(200);
       const update = await received;

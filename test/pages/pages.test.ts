@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import request from 'supertest';
 import { intakeForm, pageClient, signIn, startProduct, textOf, type PageClient, type Product } from '../support/pages.ts';
+import { PARTICULARS } from '../support/workflow.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ACCESS = /data-access-code>([A-Z0-9]+)</;
@@ -22,6 +23,9 @@ async function registerCase(client: PageClient, overrides: Record<string, string
   expect(code, 'access code on the slip').to.be.a('string');
   return { code: code!, caseNo: caseNo!, id: id!, html: res.text };
 }
+
+/** the ACCEPT form filled in (workflow 2026.3): both parties consent, the rights notice given */
+const ACCEPT_FORM = { consents: ['p1:written', 'p2:oral'], rightsNotified: 'on' };
 
 async function sendEvent(client: PageClient, id: string, type: string, fields: Record<string, string | string[]> = {}) {
   const page = await client.get(`/cases/${id}`);
@@ -224,13 +228,28 @@ describe('pages', function () {
     it('accepts a case with a form post, then shows the new status and the event in the timeline', async () => {
       const med = await signIn(product, 'med.c1');
       const { id } = await registerCase(med);
-      const res = await sendEvent(med, id, 'ACCEPT');
+      const res = await sendEvent(med, id, 'ACCEPT', ACCEPT_FORM);
       expect(res.status).to.equal(303);
       expect(res.headers.location).to.equal(`/cases/${id}`);
       const page = await med.get(`/cases/${id}`);
       expect(page.text).to.include('调解中').and.include('已办理：受理');
       expect(page.text).to.match(/tl-ACCEPT/);
       expect(page.text).to.include('调解期限');
+    });
+
+    it('人民调解法 art. 17: accepts only with every party’s consent, shown inline; declines with a ground from the list', async () => {
+      const med = await signIn(product, 'med.c1');
+      const { id } = await registerCase(med);
+      const page = await med.get(`/cases/${id}`);
+      expect(page.text).to.include('value="p1:written"').and.include('value="p2:oral"').and.include('name="rightsNotified"');
+      expect(page.text).to.include('value="party_refuses"').and.include('当事人拒绝调解');
+      const partial = await sendEvent(med, id, 'ACCEPT', { consents: ['p1:written'], rightsNotified: 'on' });
+      expect(partial.status).to.equal(422);
+      expect(partial.text).to.match(/id="accept-consents-error">须每一方当事人同意/);
+      expect((await med.get(`/cases/${id}`)).text).to.include('已登记，待受理');
+      const declined = await sendEvent(med, id, 'DECLINE', { ground: 'party_refuses', reason: '被申请人明确拒绝调解' });
+      expect(declined.status).to.equal(303);
+      expect((await med.get(`/cases/${id}`)).text).to.include('不予受理');
     });
 
     it('shows a missing reason inline and changes nothing', async () => {
@@ -246,7 +265,7 @@ describe('pages', function () {
     it('refuses an agreement whose date is not a date, inline', async () => {
       const med = await signIn(product, 'med.c1');
       const { id } = await registerCase(med);
-      await sendEvent(med, id, 'ACCEPT');
+      await sendEvent(med, id, 'ACCEPT', ACCEPT_FORM);
       const res = await sendEvent(med, id, 'REACH_AGREEMENT', { terms: '修复漏水', performBy: '2026-13-45' });
       expect(res.status).to.equal(400);
       expect(res.text).to.match(/id="reach_agreement-performBy-error">请输入有效的日期</);
@@ -255,8 +274,8 @@ describe('pages', function () {
     it('refuses a signature that misses a party, inline (422)', async () => {
       const med = await signIn(product, 'med.c1');
       const { id } = await registerCase(med);
-      await sendEvent(med, id, 'ACCEPT');
-      expect((await sendEvent(med, id, 'REACH_AGREEMENT', { terms: '三日内修复漏水\n赔偿500元', performBy: '2026-12-10' })).status).to.equal(303);
+      await sendEvent(med, id, 'ACCEPT', ACCEPT_FORM);
+      expect((await sendEvent(med, id, 'REACH_AGREEMENT', { terms: '三日内修复漏水\n赔偿500元', performBy: '2026-12-10', ...PARTICULARS })).status).to.equal(303);
       const res = await sendEvent(med, id, 'SIGN_AGREEMENT', { signedBy: ['张三'] });
       expect(res.status).to.equal(422);
       expect(res.text).to.include('须由全部当事人签名');
@@ -286,11 +305,11 @@ describe('pages', function () {
     it('takes a case to a signed agreement and a document, with forms only', async () => {
       const med = await signIn(product, 'med.c1');
       const { id } = await registerCase(med);
-      expect((await sendEvent(med, id, 'ACCEPT')).status).to.equal(303);
+      expect((await sendEvent(med, id, 'ACCEPT', ACCEPT_FORM)).status).to.equal(303);
       expect((await sendEvent(med, id, 'ASSIGN', { mediatorIds: 'u-med-c1' })).status).to.equal(303);
       expect((await sendEvent(med, id, 'SCHEDULE_SESSION', { at: '2026-11-25T14:30', place: '华阳居委会调解室' })).status).to.equal(303);
       expect((await sendEvent(med, id, 'RECORD_SESSION', { summary: '双方同意修复' })).status).to.equal(303);
-      expect((await sendEvent(med, id, 'REACH_AGREEMENT', { terms: '三日内修复漏水\n赔偿500元', performBy: '2026-12-10' })).status).to.equal(303);
+      expect((await sendEvent(med, id, 'REACH_AGREEMENT', { terms: '三日内修复漏水\n赔偿500元', performBy: '2026-12-10', ...PARTICULARS })).status).to.equal(303);
       expect((await sendEvent(med, id, 'SIGN_AGREEMENT', { signedBy: ['张三', '李四'] })).status).to.equal(303);
       const page = await med.get(`/cases/${id}`);
       expect(page.text).to.include('协议履行中').and.include('2026-11-25 14:30').and.include('华阳居委会调解室').and.include('三日内修复漏水');
@@ -325,7 +344,7 @@ describe('pages', function () {
       const med = await signIn(product, 'med.c1');
       const { id } = await registerCase(med);
       expect((await med.get(`/cases/${id}`)).text).to.include('13812345678').and.include('310101199001011234');
-      await sendEvent(med, id, 'ACCEPT');
+      await sendEvent(med, id, 'ACCEPT', ACCEPT_FORM);
       expect((await sendEvent(med, id, 'INVITE_EXPERT', { expertId: 'u-expert-law' })).status).to.equal(303);
       const expert = await signIn(product, 'expert.law');
       const page = await expert.get(`/cases/${id}`);
@@ -339,7 +358,7 @@ describe('pages', function () {
     it('tracks a case with the number and code, in plain words and without personal data', async () => {
       const med = await signIn(product, 'med.c1');
       const { id, code, caseNo } = await registerCase(med);
-      await sendEvent(med, id, 'ACCEPT');
+      await sendEvent(med, id, 'ACCEPT', ACCEPT_FORM);
       const resident = pageClient(product);
       const res = await resident.post('/track', { caseNo, accessCode: code.toLowerCase() }, { csrf: false });
       expect(res.status).to.equal(200);
@@ -361,7 +380,7 @@ describe('pages', function () {
     it('accepts a referral from the inbox with a court case number', async () => {
       const med = await signIn(product, 'med.c1');
       const { id, caseNo } = await registerCase(med);
-      await sendEvent(med, id, 'ACCEPT');
+      await sendEvent(med, id, 'ACCEPT', ACCEPT_FORM);
       expect((await sendEvent(med, id, 'REFER_TO_COURT', { reason: '一方拒绝调解' })).status).to.equal(303);
       const court = await signIn(product, 'court.liaison');
       const inbox = await court.get('/');

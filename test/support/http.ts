@@ -9,6 +9,7 @@ import { loadConfig } from '../../server/config.ts';
 import { testMongoUri } from '../support/mongo-target.ts';
 import { startServer, type Running } from '../../server/wiring.ts';
 import { leakIntake } from './intake.ts';
+import { acceptData, PARTICULARS } from './workflow.ts';
 
 export const PASSWORD = 'demo-pass-2026';
 export const DEMO = ['admin', 'med.c1', 'med.c2', 'med.s1', 'med.d', 'court.liaison', 'expert.law'] as const;
@@ -98,7 +99,7 @@ export async function startProduct(opts: { dir?: string; env?: Record<string, st
 
 /** Takes a case registered by med.c1 through acceptance to an agreement in effect. */
 export async function toPerforming(p: Product, caseId: string, performBy = '2026-12-10'): Promise<any> {
-  await p.event('med.c1', caseId, 'ACCEPT');
-  await p.event('med.c1', caseId, 'REACH_AGREEMENT', { terms: ['李四于12月10日前修复漏水', { text: '李四赔偿张三损失人民币2000元', obligor: '李四' }], performBy });
+  await p.event('med.c1', caseId, 'ACCEPT', acceptData());
+  await p.event('med.c1', caseId, 'REACH_AGREEMENT', { terms: ['李四于12月10日前修复漏水', { text: '李四赔偿张三损失人民币2000元', obligor: '李四' }], performBy, ...PARTICULARS });
   return p.event('med.c1', caseId, 'SIGN_AGREEMENT', { signedBy: ['张三', '李四'] });
 }

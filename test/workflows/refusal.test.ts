@@ -36,16 +36,16 @@ const DATA: { [K in EventType]: EventData[K] } = {
     flags: intake.flags,
     workflowVersion: '2026.2',
   },
-  ACCEPT: {},
-  DECLINE: { reason: '已起诉' },
+  ACCEPT: { consents: [{ partyId: 'p1', how: 'written' }, { partyId: 'p2', how: 'oral' }], rightsNotified: true },
+  DECLINE: { ground: 'before_court', reason: '已起诉' },
   ASSIGN: { mediatorIds: ['m1'] },
   REQUEST_RECUSAL: { mediatorId: 'm1', reason: '亲属' },
   INVITE_EXPERT: { expertId: 'ex' },
   ADD_OPINION: { text: '意见' },
   SCHEDULE_SESSION: { at: '2026-11-30T09:30:00+08:00', place: '调解室' },
   RECORD_SESSION: { summary: '双方陈述' },
-  EXTEND_DEADLINE: { days: 15, reason: '双方同意' },
-  REACH_AGREEMENT: { terms: ['修复漏水'], performBy: '2026-12-10' },
+  EXTEND_DEADLINE: { days: 15, reason: '双方同意', consentOf: ['p1', 'p2'] },
+  REACH_AGREEMENT: { terms: ['修复漏水'], performBy: '2026-12-10', facts: '漏水', disputes: '责任', responsibilities: '物业' },
   SIGN_AGREEMENT: { signedBy: ['p1', 'p2'] },
   MEDIATION_FAILED: { reason: '分歧大' },
   ESCALATE: { reason: '上报' },
@@ -59,6 +59,9 @@ const DATA: { [K in EventType]: EventData[K] } = {
   RECORD_FOLLOW_UP: { performance: 'partial', satisfaction: 3 },
   CLOSE: {},
   REOPEN: { reason: '未履行' },
+  TRANSFER: { toTier: 'district', reason: '重大' },
+  FLAG_RISK: { level: 'high', reason: '可能激化', reportedTo: '派出所' },
+  COURT_SETTLEMENT: { result: 'mediation_statement' },
   DEADLINE_WARNING: { kind: 'mediation', level: 'yellow', dueAt: '2026-12-24T23:59:59.999+08:00' },
   DEADLINE_EXPIRED: { kind: 'mediation', dueAt: '2026-12-24T23:59:59.999+08:00' },
   DEADLINES_RECALCULATED: {},
@@ -66,7 +69,7 @@ const DATA: { [K in EventType]: EventData[K] } = {
 
 /** facts the engine would supply, both ways: conditions met, and conditions not met */
 const FACTS: EventFacts[] = [
-  { mediatorsValid: true, conflicts: [], expertExists: true, extension: { kind: 'mediation', running: true } },
+  { mediatorsValid: true, conflicts: [], expertExists: true, extension: { kind: 'mediation', running: true, maxDays: 30 } },
   { mediatorsValid: false, conflicts: [{ mediatorId: 'm1', reason: '调解员居住在本小区' }], expertExists: false, extension: { kind: 'mediation', running: false } },
 ];
 
@@ -91,6 +94,12 @@ function snapshots(): Array<{ version: string; label: string; snapshot: Persiste
   walk('resolved', '2026.2', intake, [['ACCEPT'], ['REACH_AGREEMENT'], ['SIGN_AGREEMENT'], ['RECORD_FOLLOW_UP'], ['CLOSE']]);
   walk('court-delegated', '2026.2', { ...intake, tier: 'district', delegation: { courtRef: '委派1号', dueAt: '2026-12-20', mode: 'delegated' } }, [['ACCEPT'], ['MEDIATION_FAILED'], ['COURT_ACCEPT', court]], { ...holder, bodyId: 'b-committee' });
   walk('with investigation', '2026.1', intake, [['ACCEPT'], ['ASSIGN'], ['SCHEDULE_SESSION']]);
+  const entrusted = { ...intake, tier: 'district' as const, delegation: { courtRef: '委托1号', dueAt: '', mode: 'entrusted' as const } };
+  walk('2026.3 the long way', '2026.3', intake, [['FLAG_RISK'], ['ACCEPT', { ...holder, bodyId: 'b-committee' }]]);
+  walk('2026.3 in mediation', '2026.3', intake, [['ACCEPT'], ['EXTEND_DEADLINE'], ['REACH_AGREEMENT'], ['SIGN_AGREEMENT'], ['RECORD_FOLLOW_UP'], ['REQUEST_CONFIRMATION'], ['CONFIRMATION_RESULT', court], ['REOPEN'], ['TERMINATE'], ['REOPEN']]);
+  walk('2026.3 declined', '2026.3', intake, [['DECLINE'], ['REOPEN'], ['TRANSFER']]);
+  walk('2026.3 entrusted', '2026.3', entrusted, [['ACCEPT'], ['REACH_AGREEMENT'], ['SIGN_AGREEMENT'], ['COURT_SETTLEMENT', court]], { ...holder, bodyId: 'b-committee' });
+  walk('2026.3 delegated, withdrawn', '2026.3', { ...entrusted, delegation: { ...entrusted.delegation, mode: 'delegated' } }, [['WITHDRAW'], ['COURT_RETURN', court]], { ...holder, bodyId: 'b-committee' });
   return out;
 }
 
@@ -100,7 +109,7 @@ describe('decide(): refuses exactly what the machine has no transition for, and 
   it('covers every state of the machine', () => {
     const states = new Set(cases.map((c) => stateName(c.snapshot.value)));
     expect([...states].sort()).to.deep.equal(
-      ['agreementPending', 'awaitingAcceptance', 'closed', 'confirmationPending', 'declined', 'investigating', 'mediating', 'performing', 'referredToCourt'],
+      ['agreementPending', 'awaitingAcceptance', 'closed', 'confirmationPending', 'declined', 'investigating', 'mediating', 'performing', 'referredToCourt', 'submittedToCourt'],
     );
   });
 

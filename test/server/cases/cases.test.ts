@@ -15,6 +15,7 @@ import { EventNotAllowed, NotFound, OutOfJurisdiction, STATUS_BY_CODE, Validatio
 import type { Services } from '../../../server/services.ts';
 import type { UserRecord } from '../../../server/store/port.ts';
 import { COMPOUND, intakeBody, startProduct, type Product } from '../../support/http.ts';
+import { acceptData } from '../../support/workflow.ts';
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -85,7 +86,7 @@ describe('use cases (server/cases)', function () {
   describe('sendEvent', () => {
     it('commits an event for a reader of the case and refuses a stale expectedVersion', async () => {
       const { record } = await registerCase(services, users['med.c1'], readIntake(intakeBody(COMPOUND.c1)));
-      const accepted = await sendEvent(services, users['med.c1'], record.id, readEvent({ type: 'ACCEPT', data: {} }), meta);
+      const accepted = await sendEvent(services, users['med.c1'], record.id, readEvent({ type: 'ACCEPT', data: acceptData() }), meta);
       expect(accepted.status).to.equal('in_mediation');
       expect(accepted.version).to.equal(record.version + 1);
       const stale = await rejection(sendEvent(services, users['med.c1'], record.id, readEvent({ type: 'EXTEND_DEADLINE', data: { days: 5, reason: '当事人出差' }, expectedVersion: record.version })));
@@ -94,14 +95,14 @@ describe('use cases (server/cases)', function () {
 
     it('answers a case outside the caller’s jurisdiction as not found', async () => {
       const { record } = await registerCase(services, users['med.c1'], readIntake(intakeBody(COMPOUND.c1)));
-      const err = await rejection(sendEvent(services, users['med.c2'], record.id, { type: 'ACCEPT', data: {} }));
+      const err = await rejection(sendEvent(services, users['med.c2'], record.id, { type: 'ACCEPT', data: acceptData() }));
       expect(err).to.be.instanceOf(NotFound);
       expect((await services.store.cases.get(record.id))!.version).to.equal(record.version);
     });
 
     it('refuses to extend a deadline the case does not run', async () => {
       const { record } = await registerCase(services, users['med.c1'], readIntake(intakeBody(COMPOUND.c1)));
-      await sendEvent(services, users['med.c1'], record.id, { type: 'ACCEPT', data: {} });
+      await sendEvent(services, users['med.c1'], record.id, { type: 'ACCEPT', data: acceptData() });
       const err = await rejection(sendEvent(services, users['med.c1'], record.id, readEvent({ type: 'EXTEND_DEADLINE', data: { kind: 'delegation', days: 5, reason: '当事人出差' } })));
       expect(err).to.be.instanceOf(EventNotAllowed);
       expect((err as EventNotAllowed).details).to.deep.include({ reason: 'condition', kind: 'delegation' });

@@ -3,6 +3,7 @@ import { checkAccessCode } from '../../../server/auth/access-codes.ts';
 import { EventNotAllowed, NotFound, VersionConflict } from '../../../server/engine/errors.ts';
 import { verifyChain } from '../../../server/engine/hash-chain.ts';
 import { makeHarness, type Harness } from '../../support/harness.ts';
+import { acceptData, PARTICULARS } from '../../support/workflow.ts';
 
 describe('the engine', () => {
   let h: Harness;
@@ -65,9 +66,9 @@ describe('the engine', () => {
     it('takes a case from intake to close, every step an event with its actor, in a hash chain', async () => {
       const { record } = await h.intake();
       const med = h.actor('med.c1');
-      let r = await h.engine.dispatch(record.id, { type: 'ACCEPT', expectedVersion: 1 }, med);
+      let r = await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData(), expectedVersion: 1 }, med);
       r = await h.engine.dispatch(r.id, { type: 'ASSIGN', data: { mediatorIds: [med.id] }, expectedVersion: r.version }, med);
-      r = await h.engine.dispatch(r.id, { type: 'REACH_AGREEMENT', data: { terms: ['修复漏水'], performBy: '2026-12-10' } }, med);
+      r = await h.engine.dispatch(r.id, { type: 'REACH_AGREEMENT', data: { terms: ['修复漏水'], performBy: '2026-12-10', ...PARTICULARS } }, med);
       r = await h.engine.dispatch(r.id, { type: 'SIGN_AGREEMENT', data: { signedBy: ['张三', '李四'] } }, med);
       expect(r.status).to.equal('performing');
       expect(r.deadlines.map((d) => d.kind).sort()).to.deep.equal(['confirmation', 'follow_up']);
@@ -87,9 +88,9 @@ describe('the engine', () => {
 
     it('refuses a stale expectedVersion and writes nothing', async () => {
       const { record } = await h.intake();
-      await h.engine.dispatch(record.id, { type: 'ACCEPT', expectedVersion: 1 }, h.actor('med.c1'));
+      await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData(), expectedVersion: 1 }, h.actor('med.c1'));
       try {
-        await h.engine.dispatch(record.id, { type: 'DECLINE', data: { reason: 'x' }, expectedVersion: 1 }, h.actor('med.c1'));
+        await h.engine.dispatch(record.id, { type: 'DECLINE', data: { ground: 'not_civil', reason: 'x' }, expectedVersion: 1 }, h.actor('med.c1'));
         expect.fail('should conflict');
       } catch (err) {
         expect(err).to.be.instanceOf(VersionConflict);
@@ -100,7 +101,7 @@ describe('the engine', () => {
     it('lets exactly one of 20 concurrent writers on one expectedVersion win', async () => {
       const { record } = await h.intake();
       const med = h.actor('med.c1');
-      await h.engine.dispatch(record.id, { type: 'ACCEPT' }, med);
+      await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, med);
       const results = await Promise.allSettled(
         Array.from({ length: 20 }, (_, i) =>
           h.engine.dispatch(record.id, { type: 'RECORD_SESSION', data: { summary: `第${i}次` }, expectedVersion: 2 }, med),
@@ -133,7 +134,7 @@ describe('the engine', () => {
     it('refuses assigning a mediator of another body and reports conflicts of interest', async () => {
       const { record } = await h.intake();
       const med = h.actor('med.c1');
-      await h.engine.dispatch(record.id, { type: 'ACCEPT' }, med);
+      await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, med);
       try {
         await h.engine.dispatch(record.id, { type: 'ASSIGN', data: { mediatorIds: [h.user('med.c2').id] } }, med);
         expect.fail('should refuse');
@@ -159,7 +160,7 @@ describe('the engine', () => {
 
     it('answers NotFound for an unknown case', async () => {
       try {
-        await h.engine.dispatch('nope', { type: 'ACCEPT' }, h.actor('med.c1'));
+        await h.engine.dispatch('nope', { type: 'ACCEPT', data: acceptData() }, h.actor('med.c1'));
         expect.fail('should refuse');
       } catch (err) {
         expect(err).to.be.instanceOf(NotFound);
@@ -168,7 +169,7 @@ describe('the engine', () => {
 
     it('moves the case to the next body on escalation, which then sees it in its inbox', async () => {
       const { record } = await h.intake();
-      await h.engine.dispatch(record.id, { type: 'ACCEPT' }, h.actor('med.c1'));
+      await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, h.actor('med.c1'));
       const r = await h.engine.dispatch(record.id, { type: 'ESCALATE', data: { reason: '涉及多户' } }, h.actor('med.c1'));
       expect(r.tier).to.equal('subdistrict');
       expect(r.bodyId).to.equal(h.user('med.s1').bodyId);
@@ -198,7 +199,7 @@ describe('the engine', () => {
 
     it('does not fire a deadline that was cancelled by the case moving on', async () => {
       const { record } = await h.intake();
-      await h.engine.dispatch(record.id, { type: 'ACCEPT' }, h.actor('med.c1'));
+      await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, h.actor('med.c1'));
       h.clock.set('2026-11-30T09:00:00+08:00'); // acceptance would have expired; mediation month not yet half
       expect(await h.scheduler.runDue()).to.equal(0);
       const r = (await h.store.cases.get(record.id))!;
@@ -209,8 +210,8 @@ describe('the engine', () => {
 
     it('extends the mediation deadline with consent and re-arms its warnings', async () => {
       const { record } = await h.intake();
-      await h.engine.dispatch(record.id, { type: 'ACCEPT' }, h.actor('med.c1'));
-      const r = await h.engine.dispatch(record.id, { type: 'EXTEND_DEADLINE', data: { days: 15, reason: '双方同意' } }, h.actor('med.c1'));
+      await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, h.actor('med.c1'));
+      const r = await h.engine.dispatch(record.id, { type: 'EXTEND_DEADLINE', data: { days: 15, reason: '双方同意', consentOf: ['p1', 'p2'] } }, h.actor('med.c1'));
       expect(r.deadlines[0].dueAt).to.equal('2027-01-07T23:59:59.999+08:00');
       const pending = (await h.store.timers.forCase(record.id)).filter((t) => t.state === 'pending');
       expect(pending.map((t) => t.deadlineDueAt)).to.deep.equal(Array(4).fill('2027-01-07T23:59:59.999+08:00'));
@@ -261,7 +262,7 @@ describe('provisional deadlines (a year the holiday data does not cover)', () =>
     const h = await makeHarness({ start: '2026-12-20T10:00:00+08:00', calendar: () => calendar });
     try {
       const { record } = await h.intake();
-      const r1 = await h.engine.dispatch(record.id, { type: 'ACCEPT' }, h.actor('med.c1'));
+      const r1 = await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, h.actor('med.c1'));
       const mediation = r1.deadlines.find((d) => d.kind === 'mediation')!;
       // one month from 2026-12-20 → 2027-01-20, a Wednesday; 2027 is not in the packaged data
       expect(mediation.dueAt).to.equal('2027-01-20T23:59:59.999+08:00');

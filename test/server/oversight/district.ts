@@ -16,6 +16,7 @@ import type { Scheduler } from '../../../server/engine/scheduler.ts';
 import { seedDemo } from '../../../server/seed/demo.ts';
 import type { Store } from '../../../server/store/port.ts';
 import { createSqliteStore } from '../../../server/store/sqlite/index.ts';
+import { acceptData, PARTICULARS } from '../../support/workflow.ts';
 
 export type Scenario =
   | 'community'
@@ -219,6 +220,8 @@ export function planDistrict(directory: Directory, opts: PlanOptions): DistrictP
 
     const d = (k: number) => addDays(regDay, k);
     const names = parties.map((p) => p.name);
+    // every party consents (workflow 2026.3; the engine numbers parties p1, p2… in order)
+    const consented = acceptData(parties.map((_, i) => ({ id: `p${i + 1}` })));
     const steps: Step[] = [];
     const visits: PlannedVisit[] = [];
     const step = (k: number | string, type: string, data: Record<string, unknown> = {}, by: Step['by'] = 'holding') =>
@@ -233,6 +236,7 @@ export function planDistrict(directory: Directory, opts: PlanOptions): DistrictP
       step(k, 'REACH_AGREEMENT', {
         terms: [{ text: '被申请人于履行期限内修复并赔偿', obligor: 'p2' }, '双方今后友好相处'],
         performBy: d(k + 3),
+        ...PARTICULARS,
       });
     const followUps = (k: number, close: boolean) => {
       const v1 = visit();
@@ -251,7 +255,7 @@ export function planDistrict(directory: Directory, opts: PlanOptions): DistrictP
     switch (scenario) {
       case 'community':
       case 'performing': {
-        step(1, 'ACCEPT');
+        step(1, 'ACCEPT', consented);
         agree(3);
         step(5, 'SIGN_AGREEMENT', { signedBy: names });
         followUps(9, scenario === 'community');
@@ -272,33 +276,33 @@ export function planDistrict(directory: Directory, opts: PlanOptions): DistrictP
         break;
       }
       case 'subdistrict':
-        step(1, 'ACCEPT');
+        step(1, 'ACCEPT', consented);
         step(2, 'ESCALATE', { reason: '社区调解未果，上报街镇' });
-        step(3, 'ACCEPT');
+        step(3, 'ACCEPT', consented);
         agree(5);
         step(6, 'SIGN_AGREEMENT', { signedBy: names });
         followUps(10, true);
         expect = { ...base, status: 'closed', tier: 'subdistrict', bodyTier: 'subdistrict', outcome: 'resolved', settled: true, settledTier: 'subdistrict', signDay: d(6), clauses: 2 };
         break;
       case 'district':
-        step(1, 'ACCEPT');
+        step(1, 'ACCEPT', consented);
         step(2, 'ESCALATE', { reason: '上报街镇' });
-        step(3, 'ACCEPT');
+        step(3, 'ACCEPT', consented);
         step(4, 'ESCALATE', { reason: '上报区调委会' });
-        step(5, 'ACCEPT');
+        step(5, 'ACCEPT', consented);
         agree(7);
         step(8, 'SIGN_AGREEMENT', { signedBy: names });
         followUps(12, true);
         expect = { ...base, status: 'closed', tier: 'district', bodyTier: 'district', outcome: 'resolved', settled: true, settledTier: 'district', signDay: d(8), clauses: 2 };
         break;
       case 'terminated':
-        step(1, 'ACCEPT');
+        step(1, 'ACCEPT', consented);
         step(4, 'TERMINATE', { reason: '一方拒绝继续调解' });
         expect = { ...base, status: 'closed', tier: 'community', bodyTier: 'community', outcome: 'unresolved', failed: true };
         break;
       case 'referred':
       case 'referredPending':
-        step(1, 'ACCEPT');
+        step(1, 'ACCEPT', consented);
         step(3, 'REFER_TO_COURT', { reason: '调解不成，移送法院' });
         if (scenario === 'referred') step(6, 'COURT_ACCEPT', { courtCaseNo: `（2026）示0101民初${n}号` }, 'court');
         expect = {
@@ -311,11 +315,11 @@ export function planDistrict(directory: Directory, opts: PlanOptions): DistrictP
         };
         break;
       case 'declined':
-        step(1, 'DECLINE', { reason: '已进入诉讼程序' });
+        step(1, 'DECLINE', { ground: 'before_court', reason: '已进入诉讼程序' });
         expect = { ...base, status: 'declined', tier: 'community', bodyTier: 'community', outcome: 'declined' };
         break;
       case 'withdrawn':
-        step(1, 'ACCEPT');
+        step(1, 'ACCEPT', consented);
         step(2, 'WITHDRAW', { reason: '申请人撤回' });
         expect = { ...base, status: 'closed', tier: 'community', bodyTier: 'community', outcome: 'withdrawn' };
         break;
@@ -323,11 +327,11 @@ export function planDistrict(directory: Directory, opts: PlanOptions): DistrictP
         expect = { ...base, status: 'registered', tier: 'community', bodyTier: 'community', everOverdue: true, red: true };
         break;
       case 'idleMediation':
-        step(1, 'ACCEPT');
+        step(1, 'ACCEPT', consented);
         expect = { ...base, status: 'in_mediation', tier: 'community', bodyTier: 'community', everOverdue: true, red: true };
         break;
       case 'lateClosed':
-        step(addDays(mid, 1), 'ACCEPT');
+        step(addDays(mid, 1), 'ACCEPT', consented);
         step(addDays(mid, 3), 'TERMINATE', { reason: '逾期后终止' });
         expect = { ...base, status: 'closed', tier: 'community', bodyTier: 'community', outcome: 'unresolved', failed: true, everOverdue: true };
         break;

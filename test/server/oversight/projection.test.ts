@@ -12,6 +12,7 @@ import { computeStats } from '../../../server/oversight/stats.ts';
 import { ledgerPages } from '../../../server/oversight/ledger.ts';
 import type { CaseRecord } from '../../../server/store/port.ts';
 import { makeHarness, type Harness } from '../../support/harness.ts';
+import { acceptData, PARTICULARS } from '../../support/workflow.ts';
 
 const DAY = 86_400_000;
 type P = Omit<Party, 'id'>;
@@ -113,7 +114,7 @@ describe('oversight: the projection through the engine', function () {
       h.clock.advance(10 * DAY);
       expect(await h.scheduler.runDue()).to.be.greaterThan(0);
       expect(await stats()).to.deep.include({ overdue: 1, red: 1 });
-      await h.engine.dispatch(record.id, { type: 'ACCEPT' }, h.actor('med.c1'));
+      await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, h.actor('med.c1'));
       expect(await stats()).to.deep.include({ overdue: 1, red: 0 });
       expect((await h.store.cases.get(record.id))!.oversight!.ledger).to.include({ overdue: true, warning: 'none' });
     });
@@ -121,7 +122,7 @@ describe('oversight: the projection through the engine', function () {
     it('follows the court: a referral is a failure, the court’s acceptance closes it as referred', async () => {
       const med = h.actor('med.c1');
       const { record } = await h.intake();
-      await h.engine.dispatch(record.id, { type: 'ACCEPT' }, med);
+      await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, med);
       await h.engine.dispatch(record.id, { type: 'REFER_TO_COURT', data: { reason: '调解不成' } }, med);
       let s = await stats();
       expect(s.byStatus.referred_to_court).to.equal(1);
@@ -136,8 +137,8 @@ describe('oversight: the projection through the engine', function () {
       const med = h.actor('med.c1');
       const court = h.actor('court.liaison');
       const { record } = await h.intake();
-      await h.engine.dispatch(record.id, { type: 'ACCEPT' }, med);
-      await h.engine.dispatch(record.id, { type: 'REACH_AGREEMENT', data: { terms: ['修复漏水'], performBy: '2026-03-20' } }, med);
+      await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, med);
+      await h.engine.dispatch(record.id, { type: 'REACH_AGREEMENT', data: { terms: ['修复漏水'], performBy: '2026-03-20', ...PARTICULARS } }, med);
       h.clock.advance(2 * DAY);
       await h.engine.dispatch(record.id, { type: 'SIGN_AGREEMENT', data: { signedBy: ['张三', '李四'] } }, med);
       await h.engine.dispatch(record.id, { type: 'REQUEST_CONFIRMATION' }, med);
@@ -148,7 +149,7 @@ describe('oversight: the projection through the engine', function () {
       expect([s.settled, s.byStatus.performing]).to.deep.equal([1, 1]);
 
       const other = (await h.intake()).record;
-      await h.engine.dispatch(other.id, { type: 'ACCEPT' }, med);
+      await h.engine.dispatch(other.id, { type: 'ACCEPT', data: acceptData() }, med);
       await h.engine.dispatch(other.id, { type: 'REFER_TO_COURT', data: { reason: '移送' } }, med);
       expect((await stats()).failed).to.equal(1);
       await h.engine.dispatch(other.id, { type: 'COURT_RETURN', data: { reason: '退回补正' } }, court);
@@ -164,10 +165,10 @@ describe('oversight: the projection through the engine', function () {
         const a = (await h.intake({ channel: 'hotline_12345', source: { system: '12345', ref: 'GD-1' } })).record;
         h.clock.advance(10 * DAY);
         await h.scheduler.runDue(); // a expires
-        await h.engine.dispatch(a.id, { type: 'ACCEPT' }, med);
+        await h.engine.dispatch(a.id, { type: 'ACCEPT', data: acceptData() }, med);
         const b = (await h.intake({ category: 'leakage' })).record; // linked to a
-        await h.engine.dispatch(b.id, { type: 'ACCEPT' }, med);
-        await h.engine.dispatch(b.id, { type: 'REACH_AGREEMENT', data: { terms: ['修复'], performBy: '2026-03-30' } }, med);
+        await h.engine.dispatch(b.id, { type: 'ACCEPT', data: acceptData() }, med);
+        await h.engine.dispatch(b.id, { type: 'REACH_AGREEMENT', data: { terms: ['修复'], performBy: '2026-03-30', ...PARTICULARS } }, med);
         await h.engine.dispatch(b.id, { type: 'SIGN_AGREEMENT', data: { signedBy: ['张三', '李四'] } }, med);
         await h.engine.dispatch(b.id, { type: 'RECORD_FOLLOW_UP', data: { performance: 'full', satisfaction: 5, note: '' } }, med);
 

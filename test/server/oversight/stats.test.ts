@@ -181,7 +181,7 @@ describe('oversight: statistics over a generated district', function () {
     // a case committed now (by any process) is in the next answer
     const open = plan.cases.find((c) => c.expect.status === 'registered' && c.scenario === 'fresh')!;
     const med = { id: 'gen-x', username: 'gen.x', role: 'mediator' as const, bodyId: (await h.store.cases.get(open.id!))!.bodyId, tier: 'community' as const };
-    const r = await h.engine.dispatch(open.id!, { type: 'DECLINE', data: { reason: '不属于民间纠纷' } }, med);
+    const r = await h.engine.dispatch(open.id!, { type: 'DECLINE', data: { ground: 'not_civil', reason: '不属于民间纠纷' } }, med);
     expect(r.status).to.equal('declined');
     const after = await computeStats(index, {}, opts);
     expect([after.byStatus.registered, after.byStatus.declined]).to.deep.equal([before.byStatus.registered - 1, before.byStatus.declined + 1]);

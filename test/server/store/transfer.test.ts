@@ -23,6 +23,7 @@ import {
   summarize,
 } from '../../../server/store/transfer.ts';
 import { makeHarness, type Harness } from '../../support/harness.ts';
+import { acceptData } from '../../support/workflow.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -44,8 +45,8 @@ describe('moving whole stores', function () {
       const { record } = await h.intake({ summary: `第${i}号 楼上漏水，渗至楼下天花板 (100%_测试)` });
       ids.push(record.id);
     }
-    await h.engine.dispatch(ids[0], { type: 'ACCEPT' }, med);
-    await h.engine.dispatch(ids[1], { type: 'ACCEPT' }, med);
+    await h.engine.dispatch(ids[0], { type: 'ACCEPT', data: acceptData() }, med);
+    await h.engine.dispatch(ids[1], { type: 'ACCEPT', data: acceptData() }, med);
     await h.engine.dispatch(ids[1], { type: 'ESCALATE', data: { reason: '涉及多户' } }, med);
     h.clock.set('2026-11-25T12:00:00+08:00');
     expect(await h.scheduler.runDue()).to.be.greaterThan(0); // blue warnings fired
@@ -229,7 +230,7 @@ describe('moving whole stores', function () {
       expect(await mongo.cases.count()).to.equal(before + 1);
       const numbers = (await mongo.cases.list({ page: 1, limit: 100 })).items.map((c) => c.caseNo);
       expect(new Set(numbers).size).to.equal(numbers.length); // the docket counter carried over: no number reused
-      await engine.dispatch(record.id, { type: 'ACCEPT' }, med);
+      await engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, med);
       const scheduler = new Scheduler(engine, mongo, h.clock, { owner: 'after-migration' });
       h.clock.set('2026-12-31T12:00:00+08:00');
       expect(await scheduler.runDue()).to.be.greaterThan(0);
