@@ -4,19 +4,23 @@
 #   else Go and PostgreSQL against FerretDB, built and started by scripts/ferretdb.sh (a fresh database)
 #   else                   says plainly that it SKIPPED (the suite reports itself pending, never passing)
 # Runs the store contract suite, then the HTTP and live-updates suites with the app on MongoDB
-# (TEST_MONGODB_URI: test/http/support.ts and test/support/harness.ts give each product its own database).
+# (TEST_MONGODB_URI: test/http/support.ts and test/support/harness.ts give each product its own database),
+# then the kill -9 crash test of the commit path (test/server/store/crash.mongo.test.ts).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 SUITES=(test/server/store/contract.mongo.test.ts)
 APP_SUITES=(test/http/*.test.ts test/live/live.test.ts)
+CRASH_SUITES=(test/server/store/crash.mongo.test.ts)
 mocha() { npx mocha --no-config --import=tsx --timeout 60000 --exit "$@"; }
 
 suites() {
   echo "test:mongo: server: $1"
   mocha "${SUITES[@]}" || return $?
   echo "test:mongo: the HTTP and live-updates suites with the app on $1"
-  TEST_MONGODB_URI="$MONGODB_URI" mocha "${APP_SUITES[@]}"
+  TEST_MONGODB_URI="$MONGODB_URI" mocha "${APP_SUITES[@]}" || return $?
+  echo "test:mongo: kill -9 during 200 concurrent commits on $1"
+  TEST_MONGODB_URI="$MONGODB_URI" mocha "${CRASH_SUITES[@]}"
 }
 
 if [ -n "${MONGODB_URI:-}" ]; then
@@ -36,5 +40,5 @@ case $? in
 esac
 
 export -f suites mocha
-export SUITES_LIST="${SUITES[*]}" APP_SUITES_LIST="${APP_SUITES[*]}"
-scripts/ferretdb.sh run bash -c 'SUITES=($SUITES_LIST); APP_SUITES=($APP_SUITES_LIST); suites "FerretDB $FERRETDB_VERSION (PostgreSQL handler)"'
+export SUITES_LIST="${SUITES[*]}" APP_SUITES_LIST="${APP_SUITES[*]}" CRASH_SUITES_LIST="${CRASH_SUITES[*]}"
+scripts/ferretdb.sh run bash -c 'SUITES=($SUITES_LIST); APP_SUITES=($APP_SUITES_LIST); CRASH_SUITES=($CRASH_SUITES_LIST); suites "FerretDB $FERRETDB_VERSION (PostgreSQL handler)"'
