@@ -5,13 +5,14 @@
 #   else                   says plainly that it SKIPPED (the suite reports itself pending, never passing)
 # Runs the store contract suite, then the HTTP and live-updates suites with the app on MongoDB
 # (TEST_MONGODB_URI: test/http/support.ts and test/support/harness.ts give each product its own database),
-# then the kill -9 crash test of the commit path (test/server/store/crash.mongo.test.ts).
+# then timer claims racing between two connections and the kill -9 crash test of the commit path
+# (test/server/store/{claims,crash}.mongo.test.ts).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 SUITES=(test/server/store/contract.mongo.test.ts)
 APP_SUITES=(test/http/*.test.ts test/live/live.test.ts)
-CRASH_SUITES=(test/server/store/crash.mongo.test.ts)
+CRASH_SUITES=(test/server/store/claims.mongo.test.ts test/server/store/crash.mongo.test.ts)
 mocha() { npx mocha --no-config --import=tsx --timeout 60000 --exit "$@"; }
 
 suites() {
@@ -19,7 +20,7 @@ suites() {
   mocha "${SUITES[@]}" || return $?
   echo "test:mongo: the HTTP and live-updates suites with the app on $1"
   TEST_MONGODB_URI="$MONGODB_URI" mocha "${APP_SUITES[@]}" || return $?
-  echo "test:mongo: kill -9 during 200 concurrent commits on $1"
+  echo "test:mongo: timer claims between two connections, and kill -9 during 200 concurrent commits, on $1"
   TEST_MONGODB_URI="$MONGODB_URI" mocha "${CRASH_SUITES[@]}"
 }
 

@@ -93,6 +93,9 @@ export interface CommitContext {
   /** commits of different cases in one batch run this many at a time */
   lanes: number;
   features: ServerFeatures;
+  /** where timer claims are taken by a unique insert, on a server without atomic updates (queries.ts
+   * timerClaimDoc); not one of the schemas' collections: nothing is migrated or exported from it */
+  claims?: Coll;
 }
 
 /** What the server can do beyond the commands every MongoDB-compatible server answers, found out once
