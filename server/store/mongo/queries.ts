@@ -142,6 +142,12 @@ export const timerClaimEnd = (claimId: unknown, owner: string) => ({
   update: { $set: { until: new Date(0) } },
 });
 
+/** A repair's roll-back of a standalone commit that fired the timer but never wrote its record. */
+export const timerUnfire = (id: string, caseId: string, at: string) => ({
+  filter: { _id: id, caseId, state: 'fired', firedAt: at },
+  update: { $set: { state: 'pending', firedAt: null, leaseOwner: null, leaseUntil: null } },
+});
+
 export const timerRelease = (id: string, owner: string) => ({
   filter: { _id: id, leaseOwner: owner, state: 'pending' },
   update: { $set: { leaseOwner: null, leaseUntil: null } },
