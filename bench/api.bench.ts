@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { acceptData } from '../test/support/workflow.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CASES = Number(process.env.BENCH_CASES ?? 200);
@@ -126,7 +127,7 @@ async function drive(): Promise<void> {
           ],
         },
       });
-      await json(`${urls.product}/api/cases/${c.id}/events`, { token, body: { type: 'ACCEPT' } });
+      await json(`${urls.product}/api/cases/${c.id}/events`, { token, body: { type: 'ACCEPT', data: acceptData(c.parties) } });
       ids.push(c.id);
     }
     console.log(`set-up: ${CASES} cases registered and accepted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -1,4 +1,5 @@
-// npm run bench — the engine's numbers on the embedded store (not a test: nothing here asserts).
+// npm run bench — the engine's numbers on the embedded store (not a test: nothing here asserts);
+// `npm run bench -- --store mongo`: the durable transitions on MongoDB (FerretDB here), mainMongo below.
 // Prints medians over several runs, and ratios against raw SQLite measured in the same run.
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
@@ -11,6 +12,7 @@ import { ManualClock, systemClock, isoShanghai } from '../server/engine/clock.ts
 import { Scheduler } from '../server/engine/scheduler.ts';
 import type { Commit } from '../server/store/port.ts';
 import { makeHarness } from '../test/support/harness.ts';
+import { acceptData } from '../test/support/workflow.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -43,7 +45,7 @@ async function durableTransitions(concurrency: number, total: number, caseCount 
   const ids: string[] = [];
   for (let i = 0; i < caseCount; i++) {
     const { record } = await h.intake();
-    await h.engine.dispatch(record.id, { type: 'ACCEPT' }, med);
+    await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData(record.snapshot.context.parties) }, med);
     ids.push(record.id);
   }
   // each event lands on a case of ordinary size: `total / caseCount` events per case, in turn
@@ -229,4 +231,32 @@ async function main() {
   void ManualClock;
 }
 
-await main();
+/** `npm run bench -- --store mongo`: the durable-transition figure on MongoDB (FerretDB, started by
+ * scripts/ferretdb.sh, unless MONGODB_URI names a server), each run on a database of its own (the
+ * harness's, as under `npm run test:mongo`). Fewer cases and events than on the embedded store: each
+ * FerretDB commit is about a dozen round trips (docs/deploy.md). One JSON line at the end. */
+async function mainMongo(): Promise<void> {
+  if (!process.env.MONGODB_URI) {
+    const child = spawn('scripts/ferretdb.sh', ['run', process.execPath, '--import', 'tsx', 'bench/engine.bench.ts', '--store', 'mongo'], { stdio: 'inherit' });
+    process.exitCode = await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+    return;
+  }
+  process.env.TEST_MONGODB_URI = process.env.MONGODB_URI;
+  const cases = Number(process.env.BENCH_MONGO_CASES ?? 200);
+  const total = Number(process.env.BENCH_MONGO_EVENTS ?? 1000);
+  console.log(`engine bench on MongoDB (${process.env.FERRETDB_VERSION ? `FerretDB ${process.env.FERRETDB_VERSION}` : 'MONGODB_URI'}) — node ${process.version}, ${RUNS} runs, medians`);
+  const dur = [], p50 = [], p99 = [];
+  for (let r = 0; r < RUNS; r++) {
+    const d = await durableTransitions(200, total, cases);
+    dur.push(d.perSec);
+    p50.push(d.p50);
+    p99.push(d.p99);
+  }
+  console.log(`durable transitions (load, decide, commit; group commit, 200 in flight, ${cases} cases, ${total} events): ${fmt(median(dur), 1)} /s`);
+  console.log(`   commit latency p50 ${fmt(median(p50), 0)} ms, p99 ${fmt(median(p99), 0)} ms`);
+  console.log(JSON.stringify({ store: 'mongo', server: process.env.FERRETDB_VERSION ? `FerretDB ${process.env.FERRETDB_VERSION}` : 'mongodb', cases, events: total, perSec: median(dur), p50Ms: median(p50), p99Ms: median(p99), runs: RUNS }));
+}
+
+const storeArg = process.argv.indexOf('--store');
+if (storeArg >= 0 && process.argv[storeArg + 1] === 'mongo') await mainMongo();
+else await main();

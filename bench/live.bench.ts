@@ -23,6 +23,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { acceptData } from '../test/support/workflow.ts';
 
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms, monotonic, shared by all processes
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -147,7 +148,7 @@ async function serverMain(): Promise<void> {
   const cases: Array<{ id: string; caseNo: string; accessCode: string }> = [];
   for (let i = 0; i < caseCount; i += 50) {
     const batch = await Promise.all(Array.from({ length: Math.min(50, caseCount - i) }, () => h.intake()));
-    await Promise.all(batch.map((b) => h.engine.dispatch(b.record.id, { type: 'ACCEPT' }, med)));
+    await Promise.all(batch.map((b) => h.engine.dispatch(b.record.id, { type: 'ACCEPT', data: acceptData(b.record.snapshot.context.parties) }, med)));
     for (const b of batch) cases.push({ id: b.record.id, caseNo: b.record.caseNo, accessCode: b.accessCode });
   }
   const tokens: string[] = [];

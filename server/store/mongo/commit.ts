@@ -14,15 +14,16 @@
 //    - The event insert is the commit point: the unique {caseId, seq} index lets one writer per
 //      version through, so two events can never claim the same seq.
 //    - The event is written with `_pending` (hidden from readers) holding what the commit will write,
-//      then the record (conditional on the version, the previous record kept), the fired timer, the
-//      cancelled timers, the armed timers and the outbox, and finally `_pending` is removed.
+//      then the fired timer, the record (conditional on the version, the previous record kept), the
+//      cancelled timers, the armed timers and the outbox, and finally `_pending` is removed. The
+//      timer is fired before the record is written, so no reader of the record can fire it again.
 //    - A failure at any step (stale version, taken case number, timer gone, duplicate id) undoes the
 //      steps before it in reverse, the event last, so the commit leaves nothing, as with a
 //      transaction. A commit that runs past half the repair delay undoes itself rather than race a
 //      repair.
 //    - Residual risk, and its repair: if the process dies between the event insert and the end, the
 //      case is half-written. `repairPending` finds events still pending after `repairAfterMs`
-//      (default 2 minutes) and rolls them back (the record was not written: the event is deleted) or
+//      (default 2 minutes) and rolls them back (the record was not written: the timer it fired is put back, the event deleted) or
 //      forward (the record was written: the timers and outbox are inserted if absent, the fired timer
 //      marked, the kinds cancelled, the event shown). It runs at init, on the scheduler's polls
 //      (timers.claimDue), and when a commit finds a stale pending event in its way. Until then the
@@ -48,6 +49,7 @@ import {
   timerCancel,
   timerCancelKinds,
   timerFire,
+  timerUnfire,
 } from './queries.ts';
 import type { CollectionName } from './schemas.ts';
 
@@ -93,6 +95,9 @@ export interface CommitContext {
   /** commits of different cases in one batch run this many at a time */
   lanes: number;
   features: ServerFeatures;
+  /** where timer claims are taken by a unique insert, on a server without atomic updates (queries.ts
+   * timerClaimDoc); not one of the schemas' collections: nothing is migrated or exported from it */
+  claims?: Coll;
 }
 
 /** What the server can do beyond the commands every MongoDB-compatible server answers, found out once
@@ -289,20 +294,10 @@ async function standalone(ctx: CommitContext, c: Commit, retried = false): Promi
     if (Date.now() > deadline) throw new Error(`commit of case ${c.caseId} v${c.event.seq} took too long; undone`);
   };
   try {
-    // 2. the record, only at the expected version; the one it replaces is kept to put back
-    inTime();
-    if (c.expectedVersion === 0) {
-      await insertCase(colls, c, docs.record);
-      const u = caseUncreate(c.caseId, c.record.lastHash);
-      undo.push(() => colls.cases.deleteOne(u.filter));
-    } else {
-      const before = await replaceCase(colls, c, docs.record);
-      if (!before) throw new Stale();
-      const r = caseRestore(c.caseId, c.record.version, c.record.lastHash, before);
-      undo.push(() => colls.cases.replaceOne(r.filter, r.replacement));
-    }
-
-    // 3. the fired timer (its lease kept to put back)
+    // 2. the fired timer (its lease kept to put back), before the record: a case whose record shows
+    //    this event has its timer fired already, so another instance that took the timer's lease
+    //    meanwhile (it ended, or its holder was killed half-way) finds the timer gone instead of
+    //    firing it a second time; if the record write fails, the undo (or the repair) puts it back
     if (c.firedTimerId !== undefined) {
       inTime();
       const f = timerFire(c.firedTimerId, c.caseId, c.event.at);
@@ -314,6 +309,19 @@ async function standalone(ctx: CommitContext, c: Commit, retried = false): Promi
           { $set: { state: 'pending', firedAt: before.firedAt ?? null, leaseOwner: before.leaseOwner ?? null, leaseUntil: before.leaseUntil ?? null } },
         ),
       );
+    }
+
+    // 3. the record, only at the expected version; the one it replaces is kept to put back
+    inTime();
+    if (c.expectedVersion === 0) {
+      await insertCase(colls, c, docs.record);
+      const u = caseUncreate(c.caseId, c.record.lastHash);
+      undo.push(() => colls.cases.deleteOne(u.filter));
+    } else {
+      const before = await replaceCase(colls, c, docs.record);
+      if (!before) throw new Stale();
+      const r = caseRestore(c.caseId, c.record.version, c.record.lastHash, before);
+      undo.push(() => colls.cases.replaceOne(r.filter, r.replacement));
     }
 
     // 4. cancelled kinds, one timer at a time so exactly the ones this commit cancelled go back
@@ -399,13 +407,17 @@ async function repairOne(ctx: CommitContext, ev: Doc): Promise<void> {
   const { colls } = ctx;
   const mine = { _id: ev._id, '_pending.since': ev._pending.since };
   const rec = await colls.cases.findOne({ _id: ev.caseId }, { projection: { version: 1, '_f.seq': 1, '_f.v': 1 } });
+  const intent = ev._pending.intent ?? {};
   if (!rec || (rec.version as number) < ev.seq) {
-    // the record never took this event: nothing but the event was written
+    // the record never took this event: nothing but the event, and the timer it fired, was written
+    if (intent.firedTimerId) {
+      const back = timerUnfire(intent.firedTimerId, ev.caseId, ev.at);
+      await colls.timers.updateOne(back.filter, back.update);
+    }
     await colls.events.deleteOne(mine);
     return;
   }
   // the record took it: write what the commit meant to, where still absent, then show the event
-  const intent = ev._pending.intent ?? {};
   if (intent.firedTimerId) {
     const f = timerFire(intent.firedTimerId, ev.caseId, ev.at);
     await colls.timers.updateOne(f.filter, f.update);

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import type { Store } from '../port.ts';
 import { ALL_FEATURES, type Coll, type CommitContext, type Colls, type ServerFeatures, type Session, repairPending } from './commit.ts';
-import { COLLECTION_NAMES, type Models, collectionOf, modelsOn } from './schemas.ts';
+import { COLLECTION_NAMES, type Models, TIMER_CLAIMS, collectionOf, modelsOn } from './schemas.ts';
 import { mongoAreas } from './store.ts';
 
 export interface MongoStoreOptions {
@@ -47,6 +47,8 @@ export interface MongoBackend {
   transactions: boolean;
   /** what the server lacks (FerretDB); every feature when not given */
   features?: ServerFeatures;
+  /** the timer claims (CommitContext.claims), where updates are not atomic */
+  claims?: Coll;
   startSession(): Session;
   newId(): unknown;
   close(): Promise<void>;
@@ -84,6 +86,7 @@ export function createMongoStoreOn(open: () => Promise<MongoBackend>, tuning: Mo
         repairAfterMs: tuning.repairAfterMs ?? 120_000,
         lanes: Math.max(1, tuning.lanes ?? 16),
         features: b.features ?? ALL_FEATURES,
+        ...(b.claims ? { claims: b.claims } : {}),
       };
       try {
         await repairPending(c); // commits a previous run left half-way (standalone only; cheap otherwise)
@@ -177,6 +180,7 @@ export function createMongoStore(opts: MongoStoreOptions): MongoStore {
         colls,
         transactions,
         features,
+        ...(features.atomicUpdates ? {} : { claims: db.collection(TIMER_CLAIMS) as unknown as Coll }),
         startSession: () => client.startSession(),
         newId: () => new mongoose.mongo.ObjectId(),
         close: async () => {

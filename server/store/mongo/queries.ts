@@ -116,6 +116,38 @@ export function timerClaim(now: Date, owner: string, leaseMs: number) {
   };
 }
 
+/** Where updates are not atomic (FerretDB 1.x reads a document and writes it back whole, so the lease
+ * condition in timerClaim's filter is checked on a read that another instance may be acting on too):
+ * a timer's claims are numbered, and claim n is the insert of `<timer>#<n>`, which the unique `_id`
+ * lets through once. A claimer reads the latest claim, and takes the next number only if that one's
+ * lease has ended; two claimers who read the same one race for the same `_id`, and one loses. The
+ * numbers are never reused (claims are not deleted), so a claimer who read late loses too. */
+export const timerLatestClaim = (timerId: string) => ({
+  filter: { timer: timerId },
+  sort: { gen: -1 } as Sort,
+  limit: 1,
+});
+
+export const timerClaimDoc = (timerId: string, gen: number, owner: string, until: Date): Doc => ({
+  _id: `${timerId}#${gen}`,
+  timer: timerId,
+  gen,
+  owner,
+  until,
+});
+
+/** Gives a claim back (its owner only): the lease ends at once. */
+export const timerClaimEnd = (claimId: unknown, owner: string) => ({
+  filter: { _id: claimId, owner },
+  update: { $set: { until: new Date(0) } },
+});
+
+/** A repair's roll-back of a standalone commit that fired the timer but never wrote its record. */
+export const timerUnfire = (id: string, caseId: string, at: string) => ({
+  filter: { _id: id, caseId, state: 'fired', firedAt: at },
+  update: { $set: { state: 'pending', firedAt: null, leaseOwner: null, leaseUntil: null } },
+});
+
 export const timerRelease = (id: string, owner: string) => ({
   filter: { _id: id, leaseOwner: owner, state: 'pending' },
   update: { $set: { leaseOwner: null, leaseUntil: null } },

@@ -312,6 +312,11 @@ export const SCHEMAS = {
 } as const;
 
 export type CollectionName = keyof typeof SCHEMAS;
+/** Timer claims on a server whose updates are not atomic (FerretDB 1.x; store.ts claimDue): one small
+ * document per claim, `_id` `<timer id>#<generation>`. Outside the schemas above on purpose: it is not
+ * part of the data (not migrated, exported nor checked), and only `_id` needs to be unique. */
+export const TIMER_CLAIMS = 'timer_claims';
+
 export const COLLECTION_NAMES = Object.keys(SCHEMAS) as CollectionName[];
 
 /** The collection a schema lives in (the `collection` option above). */

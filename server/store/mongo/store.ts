@@ -26,7 +26,7 @@ import {
   userDoc,
   userOf,
 } from './codec.ts';
-import { type CommitContext, commitMany, isDuplicateKey, newLeaseToken, repairPending } from './commit.ts';
+import { type Coll, type CommitContext, commitMany, isDuplicateKey, newLeaseToken, repairPending } from './commit.ts';
 import { mongoOversight } from './oversight.ts';
 import { IDEMPOTENCY_TTL_SECONDS } from './schemas.ts';
 import {
@@ -50,6 +50,9 @@ import {
   sessionRevoke,
   timerCancel,
   timerClaim,
+  timerClaimDoc,
+  timerClaimEnd,
+  timerLatestClaim,
   timerRelease,
   timersOfCase,
   userPatch,
@@ -126,6 +129,36 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
     }
   }
 
+  /** claimDue where updates are not atomic (queries.ts timerLatestClaim): the timers' lease fields
+   * pick the candidates (they look free), the claim's unique insert decides who has each, and the
+   * winner then writes its lease on the timer, where nextDueAt, release and readers see it. */
+  async function claimByInsert(
+    claims: Coll,
+    q: ReturnType<typeof timerClaim>,
+    at: Date,
+    limit: number,
+    owner: string,
+  ): Promise<TimerRecord[]> {
+    if (limit === 0) return [];
+    const until = q.update.$set.leaseUntil;
+    const candidates = await c().timers.find(q.filter, { sort: q.options.sort, limit }).toArray();
+    const out: TimerRecord[] = [];
+    for (const t of candidates) {
+      const l = timerLatestClaim(t._id as string);
+      const [latest] = await claims.find(l.filter, { sort: l.sort, limit: l.limit }).toArray();
+      if (latest && (latest.until as Date).getTime() >= at.getTime()) continue; // still held: its lease on the timer was lost
+      try {
+        await claims.insertOne(timerClaimDoc(t._id as string, ((latest?.gen as number | undefined) ?? 0) + 1, owner, until));
+      } catch (e) {
+        if (isDuplicateKey(e)) continue; // another instance claimed it first
+        throw e;
+      }
+      await c().timers.updateOne({ _id: t._id, state: 'pending' }, q.update);
+      out.push(timerOf({ ...t, ...q.update.$set }));
+    }
+    return out;
+  }
+
   const events: Store['events'] = {
     async list(caseId, afterSeq = 0, limit?: number): Promise<EventRecord[]> {
       const q = eventList(caseId, afterSeq, limit);
@@ -144,6 +177,7 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
         await repairPending(ctxNow);
       }
       const q = timerClaim(at, owner, leaseMs);
+      if (ctxNow.claims) return claimByInsert(ctxNow.claims, q, at, count(limit), owner);
       const out: TimerRecord[] = [];
       while (out.length < count(limit)) {
         const doc = await c().timers.findOneAndUpdate(q.filter, q.update, q.options);
@@ -153,6 +187,14 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
       return out;
     },
     async release(id, owner) {
+      const claims = ctx().claims;
+      if (claims) {
+        const l = timerLatestClaim(id);
+        const [latest] = await claims.find(l.filter, { sort: l.sort, limit: l.limit }).toArray();
+        if (latest?.owner !== owner) return; // not this owner's lease (any more)
+        const end = timerClaimEnd(latest._id, owner);
+        await claims.updateOne(end.filter, end.update);
+      }
       const q = timerRelease(id, owner);
       await c().timers.updateOne(q.filter, q.update);
     },
