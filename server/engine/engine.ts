@@ -7,7 +7,7 @@ import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import type { Actor, CaseEvent, Command, Delegation, EventData, EventFacts, Party } from '../../workflows/case.types.ts';
 import { extensionKind } from '../../workflows/case.machine.ts';
 import { availableEvents, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
-import { findConflicts, route, type RoutingRules } from '../../workflows/routing.ts';
+import { findConflicts, householdsOf, route, type RoutingRules } from '../../workflows/routing.ts';
 import type { Category, Channel, EventType, UserEventType } from '../../workflows/vocabulary.ts';
 import { hashAccessCode, newAccessCode } from '../auth/access-codes.ts';
 import { caseUpdated } from './case-updated.ts';
@@ -104,7 +104,7 @@ export class Engine {
     const chain = this.directory.compoundChain(req.compoundId);
     if (!chain) throw new ValidationFailed('unknown compound', [{ field: 'compoundId', message: 'no such compound in the organisation tree' }]);
     const now = this.now();
-    const householdsInvolved = req.householdsInvolved ?? req.parties.reduce((n, p) => n + (p.households ?? 1), 0);
+    const householdsInvolved = req.householdsInvolved ?? householdsOf(req.parties);
     const decision = route(
       { channel: req.channel, category: req.category, householdsInvolved, disputedAmount: req.disputedAmount, escalationRisk: req.escalationRisk },
       this.opts.routing,
