@@ -22,7 +22,7 @@ import { defineRoute, type RouteDef } from './validate.ts';
 
 /** What GET /api/admin/settings shows and PUT changes (the company rules are /api/oversight/settings'). */
 function settingsView(s: Readonly<RuntimeSettings>) {
-  return { deadlines: s.deadlines, routing: s.routing, recurrenceDays: s.recurrenceDays, calendarYears: s.calendarYears };
+  return { deadlines: s.deadlines, routing: s.routing, recurrenceDays: s.recurrenceDays, caseNoDigits: s.caseNoDigits, calendarYears: s.calendarYears };
 }
 
 // ── users ──────────────────────────────────────────────────────────────────────────────────────
@@ -191,7 +191,7 @@ export function adminRoutes(services: Services): RouteDef[] {
       {
         method: 'get',
         path: '/api/admin/settings',
-        summary: 'Run-time settings: deadline limits, warning fractions, follow-up offsets, routing rules, recurrence window, calendar years',
+        summary: 'Run-time settings: deadline limits, warning fractions, follow-up offsets, routing rules, recurrence window, case-number padding (caseNoDigits), calendar years',
         tags: ['admin'],
         auth: admin,
         responses: { 200: { description: 'the settings in force', schema: Joi.object().unknown() } },
@@ -206,7 +206,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         summary: 'Change run-time settings (any part may be left out); validated, saved, in force at once for new events',
         tags: ['admin'],
         auth: admin,
-        body: patchSchema(['deadlines', 'routing', 'recurrenceDays']),
+        body: patchSchema(['deadlines', 'routing', 'recurrenceDays', 'caseNoDigits']),
         responses: { 200: { description: 'the settings now in force', schema: Joi.object().unknown() } },
       },
       async ({ body, user, req }) => {

@@ -19,7 +19,7 @@ describe('the engine', () => {
       expect(record.status).to.equal('registered');
       expect(record.tier).to.equal('community');
       expect(record.bodyId).to.equal(h.user('med.c1').bodyId);
-      expect(record.caseNo).to.match(/^（2026）\S+物调字第00001号$/);
+      expect(record.caseNo).to.match(/^（2026）\S+物调字第1号$/); // no zero-padding by default (issue 12 §6)
       expect(record.version).to.equal(1);
       expect(record.deadlines.map((d) => d.kind)).to.deep.equal(['acceptance']);
       // 3 working days from Monday 2026-11-23, the start day not counted → Thursday 26th
