@@ -99,6 +99,12 @@ export interface Delegation {
   dueAt: string;
   /** 委派 before filing (30 days) or 委托 after filing (15/7 days). */
   mode: 'delegated' | 'entrusted';
+  /** 委托 only: 普通程序 (15 days) or 简易程序 (7 days) */
+  procedure?: 'ordinary' | 'summary';
+  /** 案由 as the court filed it */
+  causeOfAction?: string;
+  /** 标的额, yuan */
+  claimAmount?: number;
 }
 
 export interface Conflict {

@@ -64,6 +64,8 @@ export function planDeadlines(input: {
   calendar: WorkingCalendar;
   settings: DeadlineSettings;
   delegationMode?: 'delegated' | 'entrusted';
+  /** 委托 cases: the court's procedure (普通 15 days, 简易 7 days) */
+  delegationProcedure?: 'ordinary' | 'summary';
 }): DeadlinePlan {
   const { caseId, now, calendar, settings } = input;
   let deadlines = [...input.current];
@@ -89,7 +91,7 @@ export function planDeadlines(input: {
         const date = calendar.nextWorkingDay(cmd.dueAt.slice(0, 10));
         view = { kind: cmd.kind, startAt: from, dueAt: endOfShanghaiDay(date), warning: 'none', provisional: !calendar.covers(Number(date.slice(0, 4))), basis: 'court' };
       } else {
-        const rule = settings.limits[limitKindFor(cmd.kind, input.delegationMode)];
+        const rule = settings.limits[limitKindFor(cmd.kind, input.delegationMode, input.delegationProcedure)];
         const due = computeDue(calendar, from, rule);
         view = { kind: cmd.kind, startAt: from, dueAt: due.dueAt, warning: 'none', provisional: due.provisional, basis: 'rule' };
       }
@@ -131,7 +133,7 @@ export function planDeadlines(input: {
     } else if (cmd.type === 'deadline.recompute') {
       // a year's holiday notice arrived: provisional due dates are computed again on it
       for (const old of deadlines.filter((d) => d.provisional)) {
-        const due = recomputeDue(old, calendar, settings, input.delegationMode);
+        const due = recomputeDue(old, calendar, settings, input.delegationMode, input.delegationProcedure);
         if (!due) continue;
         const view: DeadlineView = {
           ...old,
@@ -155,13 +157,14 @@ function recomputeDue(
   calendar: WorkingCalendar,
   settings: DeadlineSettings,
   mode?: 'delegated' | 'entrusted',
+  procedure?: 'ordinary' | 'summary',
 ): { dueAt: string; provisional: boolean } | null {
   if (d.basis === 'court' || d.basis === 'schedule') {
     // a given date: only the rest-day rule depends on the calendar
     const date = calendar.nextWorkingDay(shanghaiDate(d.dueAt));
     return { dueAt: endOfShanghaiDay(date), provisional: !calendar.covers(Number(date.slice(0, 4))) };
   }
-  let due = computeDue(calendar, d.startAt, settings.limits[limitKindFor(d.kind, mode)]);
+  let due = computeDue(calendar, d.startAt, settings.limits[limitKindFor(d.kind, mode, procedure)]);
   if (d.extendedDays) {
     const extended = extendDue(calendar, due.dueAt, d.extendedDays);
     due = { ...extended, provisional: extended.provisional || due.provisional };
@@ -169,8 +172,9 @@ function recomputeDue(
   return due;
 }
 
-function limitKindFor(kind: DeadlineKind, mode?: 'delegated' | 'entrusted'): LimitKind {
-  if (kind === 'delegation') return mode === 'entrusted' ? 'entrusted_ordinary' : 'delegation';
+/** 特邀调解规定: 委派 30 days; 委托 15 days under 普通程序, 7 under 简易程序 (the settings' limits). */
+function limitKindFor(kind: DeadlineKind, mode?: 'delegated' | 'entrusted', procedure?: 'ordinary' | 'summary'): LimitKind {
+  if (kind === 'delegation') return mode !== 'entrusted' ? 'delegation' : procedure === 'summary' ? 'entrusted_summary' : 'entrusted_ordinary';
   if (kind === 'follow_up') return 'acceptance'; // never armed by rule: follow-ups come from the schedule
   return kind;
 }

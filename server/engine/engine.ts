@@ -31,7 +31,7 @@ export interface IntakeRequest {
   disputedAmount?: number;
   escalationRisk?: boolean;
   /** 委派/委托调解 from the court */
-  delegation?: { courtRef: string; dueAt?: string; mode?: Delegation['mode'] };
+  delegation?: { courtRef: string; dueAt?: string; mode?: Delegation['mode'] } & Partial<Pick<Delegation, 'procedure' | 'causeOfAction' | 'claimAmount'>>;
   /** where a case came from in another system (12345, grid): its reference */
   source?: { system: string; ref: string };
 }
@@ -124,7 +124,13 @@ export class Engine {
     const caseId = `c${randomUUID().replace(/-/g, '').slice(0, 20)}`;
     const parties: Party[] = req.parties.map((p, i) => ({ ...p, id: `p${i + 1}` }) as Party);
     const delegation: Delegation | null = req.delegation
-      ? { courtRef: req.delegation.courtRef, dueAt: req.delegation.dueAt ?? '', mode: req.delegation.mode ?? 'delegated' }
+      ? {
+          ...req.delegation,
+          courtRef: req.delegation.courtRef,
+          // '' : no date from the court, the limit of the mode applies (planDeadlines)
+          dueAt: req.delegation.dueAt ?? '',
+          mode: req.delegation.mode ?? 'delegated',
+        }
       : null;
 
     const started = start({
@@ -372,6 +378,7 @@ export class Engine {
       calendar: this.opts.calendar(),
       settings: this.opts.deadlines,
       delegationMode: ctx.delegation?.mode,
+      delegationProcedure: ctx.delegation?.procedure,
     });
     let deadlines = plan.deadlines;
     if (event.type === 'DEADLINE_WARNING' || event.type === 'DEADLINE_EXPIRED') {
