@@ -75,6 +75,16 @@ describe('HTTP court: delegations and the liaison’s inbox', () => {
     expect(negative.body.error.details[0].field).to.equal('claimAmount');
   });
 
+  it('describes the delegation fields and the tracking by any number in /api/openapi.json', async () => {
+    const doc = (await p.get('/api/openapi.json', null).expect(200)).body;
+    const body = doc.paths['/api/court/delegations'].post.requestBody.content['application/json'].schema;
+    expect(body.properties).to.include.keys('mode', 'procedure', 'causeOfAction', 'claimAmount', 'dueAt', 'courtRef');
+    expect(body.required).to.include('courtRef').and.not.include('dueAt');
+    expect(body.properties.procedure.enum).to.deep.equal(['ordinary', 'summary']);
+    expect(body.properties.procedure.description).to.include('委托');
+    expect(doc.paths['/api/track/{caseNo}'].get.description).to.include('former');
+  });
+
   it('puts referrals and confirmation requests first in the inbox, then delegated cases in progress', async () => {
     const delegated = (await p.post('/api/court/delegations', 'court.liaison').send(delegation()).expect(201)).body.case;
 
