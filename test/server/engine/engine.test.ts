@@ -32,6 +32,15 @@ describe('the engine', () => {
       expect(timers.map((t) => t.level)).to.deep.equal(['blue', 'yellow', 'orange', 'red']);
     });
 
+    it('counts households from people and groups only: nine owners against their property company and 业委会 stay at the community room', async () => {
+      const owners = Array.from({ length: 9 }, (_, i) => ({ role: 'applicant' as const, kind: 'person' as const, name: `业主${i + 1}` }));
+      const { record } = await h.intake({
+        parties: [...owners, { role: 'respondent', kind: 'organisation', name: '安居物业公司' }, { role: 'respondent', kind: 'organisation', orgType: 'owners_committee', name: '业主委员会' }],
+      });
+      expect(record.snapshot.context.householdsInvolved).to.equal(9);
+      expect(record.tier).to.equal('community');
+    });
+
     it('routes a major dispute (≥ 10 households) straight to the district committee', async () => {
       const { record } = await h.intake({ householdsInvolved: 40, category: 'service_quality' });
       expect(record.tier).to.equal('district');
