@@ -47,6 +47,9 @@ describe('HTTP case numbers: each body its own docket, former numbers still trac
     expect(numbers[2]).to.match(new RegExp(`^（2026）${district.shortName}物调字第\\d+号$`));
     expect(view).to.include({ caseNo: numbers[2], tier: 'district', status: 'in_mediation' });
     expect(view.formerCaseNos).to.deep.equal(numbers.slice(0, 2));
+    // staff find it by an old number too (the list's q searches every number of the case)
+    const found = await p.get(`/api/cases?q=${encodeURIComponent(numbers[0])}`, 'med.d').expect(200);
+    expect(found.body.items.map((i: any) => i.id)).to.deep.equal([view.id]);
   });
 
   it('keeps the number when the body that numbered the case accepts it (a major dispute registered at the district)', async () => {
