@@ -19,7 +19,8 @@ BIN="$PWD/.tools/bin/ferretdb"
 PGURL_BASE="${FERRETDB_POSTGRES:-postgres://postgres@127.0.0.1:5432}"
 export DO_NOT_TRACK=1
 
-built() { [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep -q "version: $VERSION"; }
+# (the output is captured first: `grep -q` closing the pipe early would fail the pipeline under pipefail)
+built() { [ -x "$BIN" ] && [[ "$("$BIN" --version 2>/dev/null)" == *"version: $VERSION"* ]]; }
 
 build() {
   built && return 0

@@ -4,7 +4,7 @@
 #   else Go and PostgreSQL against FerretDB, built and started by scripts/ferretdb.sh (a fresh database)
 #   else                   says plainly that it SKIPPED (the suite reports itself pending, never passing)
 # Runs the store contract suite, then the HTTP and live-updates suites with the app on MongoDB
-# (TEST_MONGODB_URI: test/http/support.ts and test/support/harness.ts give each product its own database).
+# (TEST_MONGODB_URI: test/support/http.ts and test/support/harness.ts give each product its own database).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 

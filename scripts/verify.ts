@@ -2,21 +2,12 @@
 // must carry the hash of the one before it and hash to what it says, and each case record must
 // agree with its last event. Prints the first broken link of each case; exits 1 if any is broken.
 // Reads the same configuration as the server (DATA_DIR or MONGODB_URI); writes nothing.
-import { ConfigError, loadConfig, type Config } from '../server/config.ts';
+import { loadConfigOrExit } from '../server/config.ts';
 import { describeBreak, verifyStore } from '../server/engine/verify.ts';
 import { openStore } from '../server/store/open.ts';
 
 async function run(): Promise<number> {
-  let config: Readonly<Config>;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`configuration error: ${err.message}`);
-      return 2;
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env, 2);
   const store = await openStore(config);
   await store.init();
   try {

@@ -233,3 +233,17 @@ function oneLine(value: string): string {
   const flat = value.replace(/[\r\n]+/g, ' ');
   return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
 }
+
+/** For command-line entry points (`npm start`, the scripts): the configuration, or one clear line on
+ * stderr and the exit status given when it is wrong — never a stack trace. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv, exitCode: number): Readonly<Config> {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`configuration error: ${err.message}`);
+      process.exit(exitCode);
+    }
+    throw err;
+  }
+}

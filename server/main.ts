@@ -1,19 +1,10 @@
 // `npm start`: read the configuration, start the product (server/wiring.ts), stop on a signal.
 // Nothing imports this module.
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { startServer } from './wiring.ts';
 
 async function main(): Promise<void> {
-  let config: Readonly<Config>;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`configuration error: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit(process.env, 1);
   const running = await startServer(config);
   const { logger } = running.services;
   logger.info({ port: config.port, store: running.services.store.kind, testClock: config.testClock }, `物业纠纷调解 listening on http://localhost:${config.port}`);

@@ -1,6 +1,7 @@
 // What the wiring (server/wiring.ts) provides to the layers it wires: routers, pages and the live
 // layer take a `Services` and nothing else. Types only; nothing here builds anything.
 import type { Server } from 'node:http';
+import type { RequestHandler } from 'express';
 import type { MountHook } from './app.ts';
 import type { AccessCodeLimiter } from './auth/throttle.ts';
 import type { Config } from './config.ts';
@@ -26,6 +27,8 @@ export interface Services {
   scheduler: Scheduler;
   /** wrong residents' access codes, one count for GET /api/track, /track and the live handshake */
   accessCodeLimiter: AccessCodeLimiter;
+  /** failed sign-ins per client address, one count for POST /api/auth/login and the /login form */
+  loginLimiter: RequestHandler;
   /** run-time settings and the working-day calendar: their one owner */
   settings: Settings;
   /** called after every commit so live updates go out at once (the poll is the safety net) */

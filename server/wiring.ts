@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Application } from 'express';
 import { createApp } from './app.ts';
-import { createMemoryAccessCodeLimiter } from './auth/throttle.ts';
+import { createMemoryAccessCodeLimiter, loginAddressLimiter } from './auth/throttle.ts';
 import { buildCore } from './core.ts';
 import type { Config } from './config.ts';
 import { ManualClock, systemClock, type Clock } from './engine/clock.ts';
@@ -56,6 +56,7 @@ export async function startServer(
     engine,
     scheduler,
     accessCodeLimiter: createMemoryAccessCodeLimiter({ max: 10, windowMs: 15 * 60_000 }),
+    loginLimiter: loginAddressLimiter(config),
     settings,
     afterCommit: () => kick(),
   };
@@ -64,6 +65,7 @@ export async function startServer(
     config,
     store,
     logger,
+    loginLimiter: services.loginLimiter,
     routers: routers.map((f) => f(services)),
     mountEarly: pageMountEarly.map((f) => f(services)),
     mount: pageMount.map((f) => f(services)),

@@ -2,20 +2,17 @@
 // migration dry run, users, the audit log, run-time settings, the holiday calendar, and — only
 // when started with TEST_CLOCK=1, never in production — the test clock. Every change is written to
 // the audit log with its actor, time and client address.
-import { randomUUID } from 'node:crypto';
 import Joi from 'joi';
 import { CURRENT_VERSION, migrationReport, WORKFLOWS, type PersistedSnapshot } from '../../workflows/registry.ts';
-import { ROLES, type Role } from '../../workflows/vocabulary.ts';
-import { hashPassword, MAX_PASSWORD_LENGTH, scryptParamsFor } from '../auth/passwords.ts';
+import { createUser, newUserBody, type NewUser } from '../auth/users.ts';
 import { isoShanghai } from '../engine/clock.ts';
-import { Duplicate, ValidationFailed } from '../engine/errors.ts';
 import { verifyStore } from '../engine/verify.ts';
 import type { Services } from '../services.ts';
-import { patchSchema, yearScheduleSchema, type RuntimeSettings, type SettingsPatch } from '../settings.ts';
+import { yearScheduleSchema, type RuntimeSettings, type SettingsPatch } from '../settings.ts';
+import { changeRuntimeSettings, runtimeSettingsBody } from '../admin.ts';
 import { rolesFor } from '../policy.ts';
 import type { UserRecord } from '../store/port.ts';
 import { publicUser } from './auth.routes.ts';
-import { id, text } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
 // ── settings ───────────────────────────────────────────────────────────────────────────────────
@@ -27,33 +24,6 @@ function settingsView(s: Readonly<RuntimeSettings>) {
 
 // ── users ──────────────────────────────────────────────────────────────────────────────────────
 
-const newUserBody = Joi.object({
-  username: Joi.string()
-    .pattern(/^[a-z0-9][a-z0-9._-]{1,49}$/, 'username')
-    .required()
-    .messages({ 'string.pattern.name': '{{#label}} must be 2–50 lower-case letters, digits, dots, dashes or underscores' }),
-  name: text(100).required(),
-  role: Joi.string()
-    .valid(...ROLES)
-    .required(),
-  bodyId: id().allow(null).description('mediators: their mediation body; court liaisons: their court; administrators: none'),
-  password: Joi.string().min(12).max(MAX_PASSWORD_LENGTH).required(),
-  profile: Joi.object({
-    homeCompoundId: id(),
-    employer: text(100),
-    relatives: Joi.array().items(text(100)).max(50),
-  }).description('conflict-of-interest facts (回避)'),
-});
-
-interface NewUser {
-  username: string;
-  name: string;
-  role: Role;
-  bodyId?: string | null;
-  password: string;
-  profile?: UserRecord['profile'];
-}
-
 function adminUserView(u: UserRecord, services: Services) {
   return { ...publicUser(u, services.directory.allBodies()), active: u.active, createdAt: u.createdAt, profile: u.profile };
 }
@@ -63,7 +33,7 @@ function adminUserView(u: UserRecord, services: Services) {
 // ── the routes ─────────────────────────────────────────────────────────────────────────────────
 
 export function adminRoutes(services: Services): RouteDef[] {
-  const { store, directory, config } = services;
+  const { store } = services;
   const admin = rolesFor('admin');
   const audit = (action: string, actor: string, ip: string | undefined, detail: unknown) =>
     store.audit.append({ at: isoShanghai(new Date()), actor, action, ip: ip ?? null, detail });
@@ -143,35 +113,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         status: 201,
         responses: { 201: { description: 'created', schema: Joi.object({ user: Joi.object().unknown() }) }, 409: { description: 'DUPLICATE: the username is taken' } },
       },
-      async ({ body, user, req }) => {
-        const body_ = body.bodyId ? directory.body(body.bodyId) : undefined;
-        const bodyProblem = ((): string | null => {
-          if (body.bodyId && !body_) return 'is not a body of the organisation';
-          if (body.role === 'admin') return body.bodyId ? 'must be left out for administrators' : null;
-          if (body.role === 'mediator') return !body_ ? 'is required for mediators' : body_.tier === 'court' ? 'must be a mediation body, not a court' : null;
-          if (body.role === 'court_liaison') return !body_ || body_.tier !== 'court' ? 'must be a court for court liaisons' : null;
-          return body_?.tier === 'court' ? 'must be a mediation body' : null;
-        })();
-        if (bodyProblem) throw new ValidationFailed(`invalid body: "bodyId" ${bodyProblem}`, [{ field: 'bodyId', in: 'body', message: `"bodyId" ${bodyProblem}` }]);
-        if (await store.users.getByUsername(body.username)) throw new Duplicate(`username ${body.username} is taken`, { field: 'username' });
-        const record: UserRecord = {
-          id: `u-${randomUUID().replace(/-/g, '').slice(0, 16)}`,
-          username: body.username,
-          name: body.name,
-          role: body.role,
-          bodyId: body.bodyId ?? null,
-          passwordHash: await hashPassword(body.password, scryptParamsFor(config)),
-          profile: body.profile ?? {},
-          failedLogins: 0,
-          lockedUntil: null,
-          active: true,
-          createdAt: isoShanghai(new Date()),
-        };
-        await store.users.insert(record);
-        await directory.refresh();
-        await audit('user.created', user!.id, req.ip, { userId: record.id, username: record.username, role: record.role, bodyId: record.bodyId });
-        return { user: adminUserView(record, services) };
-      },
+      async ({ body, user, req }) => ({ user: adminUserView(await createUser(services, user!, body, req.ip), services) }),
     ),
 
     defineRoute(
@@ -199,21 +141,17 @@ export function adminRoutes(services: Services): RouteDef[] {
       () => settingsView(services.settings.all),
     ),
 
-    defineRoute(
+    defineRoute<SettingsPatch>(
       {
         method: 'put',
         path: '/api/admin/settings',
         summary: 'Change run-time settings (any part may be left out); validated, saved, in force at once for new events',
         tags: ['admin'],
         auth: admin,
-        body: patchSchema(['deadlines', 'routing', 'recurrenceDays', 'caseNoDigits']),
+        body: runtimeSettingsBody,
         responses: { 200: { description: 'the settings now in force', schema: Joi.object().unknown() } },
       },
-      async ({ body, user, req }) => {
-        const next = await services.settings.change(body as SettingsPatch);
-        await audit('settings.changed', user!.id, req.ip, { changed: body });
-        return settingsView(next);
-      },
+      async ({ body, user, req }) => settingsView(await changeRuntimeSettings(services, user!, body, req.ip)),
     ),
 
     defineRoute<{ year: number; holidays: string[]; workdays: string[]; source?: string }>(

@@ -1,14 +1,13 @@
 // Signing in and out, who am I, the organisation tree, health. Also the `authenticate` middleware:
 // a Bearer token (API clients) or the httpOnly session cookie (browser pages) → req.auth.
-import type { CookieOptions, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import Joi from 'joi';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { DomainError, NotFound, RateLimited } from '../engine/errors.ts';
-import { MAX_PASSWORD_LENGTH, scryptParamsFor, verifyAgainstDummy, verifyPassword } from '../auth/passwords.ts';
-import { issueSession, lookupSession, revokeSession, SESSION_COOKIE } from '../auth/sessions.ts';
-import { lockedForSeconds, lockoutSettings, loginAddressLimiter, recordFailedLogin, recordSuccessfulLogin } from '../auth/throttle.ts';
-import { maskedText } from '../privacy/mask.ts';
+import { NotFound } from '../engine/errors.ts';
+import { MAX_PASSWORD_LENGTH } from '../auth/passwords.ts';
+import { lookupSession, SESSION_COOKIE } from '../auth/sessions.ts';
+import { sessionCookie, signIn, signOut } from '../auth/sign-in.ts';
 import { Org } from '../org.ts';
 import type { Body, Store, UserRecord } from '../store/port.ts';
 import type { Role, Tier } from '../../workflows/vocabulary.ts';
@@ -20,6 +19,8 @@ export interface AuthDeps {
   logger: Logger;
   /** wall-clock time for sessions and lockouts (not the engine's test clock) */
   now: () => Date;
+  /** the per-address sign-in limit, one per server: the /login form counts against it too */
+  loginLimiter: RequestHandler;
 }
 
 export interface PublicUser {
@@ -74,12 +75,6 @@ export function authenticate(deps: Pick<AuthDeps, 'store' | 'now'>): RequestHand
   };
 }
 
-class InvalidCredentials extends DomainError {
-  constructor() {
-    super('INVALID_CREDENTIALS', 'wrong username or password');
-  }
-}
-
 const loginBody = Joi.object({
   username: Joi.string().min(1).max(100).required().description('e.g. med.c1'),
   password: Joi.string().min(1).max(MAX_PASSWORD_LENGTH).required(),
@@ -106,17 +101,6 @@ const orgNode: Joi.ObjectSchema = Joi.object({
 
 export function authRoutes(deps: AuthDeps): RouteDef[] {
   const { config, store, now } = deps;
-  const scrypt = scryptParamsFor(config);
-  const lockout = lockoutSettings(config);
-  const cookieOptions = (expires: Date): CookieOptions => ({
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: config.cookieSecure,
-    path: '/',
-    expires,
-  });
-  const audit = (action: string, actor: string | null, ip: string | undefined, detail: unknown) =>
-    store.audit.append({ at: now().toISOString(), actor, action, ip: ip ?? null, detail });
 
   return [
     defineRoute<{ username: string; password: string }>(
@@ -128,7 +112,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         auth: 'public',
         body: loginBody,
         idempotent: false,
-        before: [loginAddressLimiter(config)],
+        before: [deps.loginLimiter],
         responses: {
           200: {
             description: 'signed in',
@@ -137,34 +121,13 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         },
       },
       async ({ body, req, res }) => {
-        const at = now();
-        const attempted = maskedText(body.username.slice(0, 100));
-        const user = await store.users.getByUsername(body.username);
-        if (!user || !user.active) {
-          await verifyAgainstDummy(body.password, scrypt);
-          await audit('login.failed', null, req.ip, { username: attempted, reason: user ? 'inactive' : 'unknown_user' });
-          throw new InvalidCredentials();
-        }
-        const lockedFor = lockedForSeconds(user, at);
-        if (lockedFor > 0) {
-          await audit('login.failed', user.id, req.ip, { username: user.username, reason: 'locked' });
-          throw new RateLimited('too many failed sign-ins: this account is locked for a while', lockedFor);
-        }
-        if (!(await verifyPassword(body.password, user.passwordHash))) {
-          const { locked } = await recordFailedLogin(store, user, at, lockout);
-          await audit('login.failed', user.id, req.ip, { username: user.username, reason: 'wrong_password', locked });
-          throw new InvalidCredentials();
-        }
-        await recordSuccessfulLogin(store, user);
-        const issued = await issueSession(store, user.id, { now: at, ttlHours: config.sessionTtlHours });
-        await audit('login.succeeded', user.id, req.ip, { username: user.username });
-        res.cookie(SESSION_COOKIE, issued.token, cookieOptions(new Date(issued.session.expiresAt)));
-        res.set('Cache-Control', 'no-store');
+        const signedIn = await signIn(deps, { username: body.username, password: body.password, ip: req.ip });
+        sessionCookie.set(res, config, signedIn);
         return {
-          token: issued.token,
-          user: publicUser(user, await store.org.bodies()),
-          csrfToken: issued.csrfToken,
-          expiresAt: issued.session.expiresAt,
+          token: signedIn.token,
+          user: publicUser(signedIn.user, await store.org.bodies()),
+          csrfToken: signedIn.csrfToken,
+          expiresAt: signedIn.session.expiresAt,
         };
       },
     ),
@@ -180,9 +143,8 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         responses: { 200: { description: 'signed out', schema: Joi.object({ ok: Joi.boolean() }) } },
       },
       async ({ auth, req, res }) => {
-        await revokeSession(store, auth!.session.tokenHash, now());
-        await audit('logout', auth!.user.id, req.ip, { username: auth!.user.username });
-        res.clearCookie(SESSION_COOKIE, { ...cookieOptions(new Date(0)), expires: undefined });
+        await signOut(deps, auth!, req.ip);
+        sessionCookie.clear(res, config);
         return { ok: true };
       },
     ),

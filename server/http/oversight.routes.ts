@@ -9,7 +9,8 @@ import { DomainError, ValidationFailed } from '../engine/errors.ts';
 import { rolesFor } from '../policy.ts';
 import { ledgerLinePages, ledgerPages, writeLedgerCsv, writeLedgerJson, writeLedgerXlsx } from '../oversight/ledger.ts';
 import { relatedCasesFor } from '../cases/presenter.ts';
-import { patchSchema, type RuntimeSettings, type SettingsPatch } from '../settings.ts';
+import type { RuntimeSettings, SettingsPatch } from '../settings.ts';
+import { changeOversightSettings, oversightSettingsBody } from '../admin.ts';
 import { GROUPINGS } from '../oversight/stats.ts';
 import { readTable, type Table } from '../oversight/tables.ts';
 import { acceptUpload, type Upload, XLSX_TYPE } from './upload.ts';
@@ -234,7 +235,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
       () => oversightView(services.settings.all),
     ),
 
-    defineRoute(
+    defineRoute<SettingsPatch>(
       {
         method: 'put',
         path: '/api/oversight/settings',
@@ -242,13 +243,9 @@ export function oversightRoutes(services: Services): RouteDef[] {
         description: 'A colour applies when any listed count reaches its threshold; the most severe colour wins; otherwise green.',
         tags: ['oversight', 'admin'],
         auth: rolesFor('admin'),
-        body: patchSchema(['companyRules', 'satisfiedAtLeast', 'recurrenceDays']),
+        body: oversightSettingsBody,
       },
-      async ({ body, user, req }) => {
-        const next = await services.settings.change(body as SettingsPatch);
-        void audit(user!, 'oversight.settings', body, req.ip);
-        return oversightView(next);
-      },
+      async ({ body, user, req }) => oversightView(await changeOversightSettings(services, user!, body, req.ip)),
     ),
   ];
 }

@@ -1,15 +1,18 @@
 // /admin: the organisation tree, users and roles (add an account), and the run-time settings — time
 // limits with their sources, warning points, follow-up visits, routing rules, the 倒查 window. Every
-// change goes through the API's admin routes (PUT /api/admin/settings, POST /api/admin/users), so the
-// page and the API validate, save and audit alike.
+// change goes through the use cases the API's routes use (server/admin.ts for settings, server/auth/users.ts
+// for accounts), validated with the API's own schemas, so the page and the API validate, save and audit alike.
 import type { Application, Request, Response } from 'express';
 import { CATEGORIES, ROLES } from '../../workflows/vocabulary.ts';
 import { DomainError, ValidationFailed } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import type { OrgNode } from '../org.ts';
-import { apiCaller, type ApiCall } from './api-call.ts';
+import { changeOversightSettings, changeRuntimeSettings, oversightSettingsBody, runtimeSettingsBody } from '../admin.ts';
+import { createUser, newUserBody, type NewUser } from '../auth/users.ts';
+import type { RuntimeSettings, SettingsPatch } from '../settings.ts';
+import { validateInput } from '../validation.ts';
 import { formErrors } from './forms.ts';
-import { base, langFor, render, requireRole, setFlash } from './context.ts';
+import { base, langFor, render, requireRole, setFlash, userOf } from './context.ts';
 import type { FieldErrors } from './event-forms.ts';
 import { t, type Lang } from './i18n.ts';
 import { vocab } from './render.ts';
@@ -25,16 +28,6 @@ const LIMIT_LABELS: Record<string, { zh: string; en: string }> = {
 };
 const UNITS = ['days', 'working_days', 'months'] as const;
 
-interface Settings {
-  deadlines: {
-    limits: Record<string, { amount: number; unit: string; source: string }>;
-    fractions: { blue: number; yellow: number; orange: number };
-    followUpOffsets: number[];
-  };
-  routing: { majorHouseholds: number; majorAmount: number; majorCategories: string[]; specialisedCategories: string[] };
-  recurrenceDays: number;
-}
-
 type Values = Record<string, string | string[]>;
 
 function treeView(lang: Lang, node: OrgNode, services: Services): unknown {
@@ -46,7 +39,7 @@ function treeView(lang: Lang, node: OrgNode, services: Services): unknown {
   };
 }
 
-function valuesOf(s: Settings): Values {
+function valuesOf(s: Readonly<RuntimeSettings>): Values {
   const v: Values = {};
   for (const k of LIMIT_KINDS) {
     const rule = s.deadlines.limits[k];
@@ -68,7 +61,7 @@ const str = (v: unknown) => (typeof v === 'string' ? v.trim().slice(0, 500) : ''
 const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : []);
 const numberOr = (s: string): number | string => (/^-?\d+(\.\d+)?$/.test(s) ? Number(s) : s);
 
-/** The settings form → the API's settings body (PUT /api/admin/settings). */
+/** The settings form → the settings body of PUT /api/admin/settings (runtimeSettingsBody). */
 function settingsFromForm(body: Record<string, unknown>): { patch: Record<string, unknown>; values: Values } {
   const values: Values = {};
   const limits: Record<string, unknown> = {};
@@ -118,18 +111,13 @@ function settingsField(field: string): string | null {
 const COLOURS = ['red', 'orange', 'yellow'] as const;
 const METRICS = ['disputes', 'recurrences', 'nonPerformance'] as const;
 
-interface OversightSettings {
-  companyRules: Record<string, Partial<Record<(typeof METRICS)[number], number>>>;
-  satisfiedAtLeast: number;
-}
-
-function oversightValues(s: OversightSettings): Values {
+function oversightValues(s: Readonly<RuntimeSettings>): Values {
   const v: Values = { satisfiedAtLeast: String(s.satisfiedAtLeast) };
   for (const c of COLOURS) for (const m of METRICS) v[`${c}.${m}`] = s.companyRules[c]?.[m] === undefined ? '' : String(s.companyRules[c][m]);
   return v;
 }
 
-/** The company-rule form → PUT /api/oversight/settings (an empty threshold is not used). */
+/** The company-rule form → the body of PUT /api/oversight/settings (oversightSettingsBody; an empty threshold is not used). */
 function oversightFromForm(body: Record<string, unknown>): { patch: Record<string, unknown>; values: Values } {
   const values: Values = {};
   const companyRules: Record<string, Record<string, unknown>> = {};
@@ -148,7 +136,6 @@ async function adminPage(
   req: Request,
   res: Response,
   services: Services,
-  api: ApiCall,
   state: {
     settings?: { values: Values; errors: FieldErrors };
     user?: { values: Values; errors: FieldErrors };
@@ -158,12 +145,9 @@ async function adminPage(
 ) {
   const lang = langFor(req, res);
   const org = services.directory;
-  const [settings, users, oversight] = await Promise.all([
-    api<Settings>('get', '/api/admin/settings', {}, req, res),
-    services.store.users.list(),
-    api<OversightSettings>('get', '/api/oversight/settings', {}, req, res),
-  ]);
-  const ov = state.oversight?.values ?? (oversight ? oversightValues(oversight) : null);
+  const settings = services.settings.all;
+  const users = await services.store.users.list();
+  const ov = state.oversight?.values ?? oversightValues(settings);
   const oe = state.oversight?.errors ?? {};
   const sv = state.settings?.values ?? valuesOf(settings);
   const se = state.settings?.errors ?? {};
@@ -222,17 +206,17 @@ async function adminPage(
 export function adminPages(services: Services) {
   const admin = requireRole(services, ['admin']);
   return (app: Application) => {
-    const api = apiCaller(app);
-    app.get('/admin', admin, (req, res) => adminPage(req, res, services, api));
+    app.get('/admin', admin, (req, res) => adminPage(req, res, services));
 
     app.post('/admin/settings', admin, async (req, res) => {
       const lang = langFor(req, res);
       const { patch, values } = settingsFromForm((req.body ?? {}) as Record<string, unknown>);
       try {
-        await api('put', '/api/admin/settings', { body: patch }, req, res);
+        const body = validateInput<SettingsPatch>(runtimeSettingsBody, patch, 'body', false);
+        await changeRuntimeSettings(services, userOf(req)!, body, req.ip);
       } catch (err) {
         if (err instanceof ValidationFailed) {
-          return adminPage(req, res, services, api, { settings: { values, errors: formErrors(err, lang, settingsField) } }, 400);
+          return adminPage(req, res, services, { settings: { values, errors: formErrors(err, lang, settingsField) } }, 400);
         }
         throw err;
       }
@@ -244,14 +228,15 @@ export function adminPages(services: Services) {
       const lang = langFor(req, res);
       const { patch, values } = oversightFromForm((req.body ?? {}) as Record<string, unknown>);
       try {
-        await api('put', '/api/oversight/settings', { body: patch }, req, res);
+        const body = validateInput<SettingsPatch>(oversightSettingsBody, patch, 'body', false);
+        await changeOversightSettings(services, userOf(req)!, body, req.ip);
       } catch (err) {
         if (err instanceof ValidationFailed) {
           const rename = (f: string) => {
             const m = /^companyRules\.(\w+)\.(\w+)/.exec(f);
             return m ? `${m[1]}.${m[2]}` : f.startsWith('satisfiedAtLeast') ? 'satisfiedAtLeast' : null;
           };
-          return adminPage(req, res, services, api, { oversight: { values, errors: formErrors(err, lang, rename) } }, 400);
+          return adminPage(req, res, services, { oversight: { values, errors: formErrors(err, lang, rename) } }, 400);
         }
         throw err;
       }
@@ -267,10 +252,10 @@ export function adminPages(services: Services) {
       if (values.bodyId) body.bodyId = values.bodyId;
       for (const k of ['username', 'name', 'role']) if (!body[k]) delete body[k];
       try {
-        await api('post', '/api/admin/users', { body }, req, res);
+        await createUser(services, userOf(req)!, validateInput<NewUser>(newUserBody, body, 'body', false), req.ip);
       } catch (err) {
-        if (err instanceof ValidationFailed) return adminPage(req, res, services, api, { user: { values, errors: formErrors(err, lang, (f) => f.split('.')[0] || null) } }, 400);
-        if (err instanceof DomainError && err.code === 'DUPLICATE') return adminPage(req, res, services, api, { user: { values, errors: { username: t(lang, 'username_taken') } } }, 409);
+        if (err instanceof ValidationFailed) return adminPage(req, res, services, { user: { values, errors: formErrors(err, lang, (f) => f.split('.')[0] || null) } }, 400);
+        if (err instanceof DomainError && err.code === 'DUPLICATE') return adminPage(req, res, services, { user: { values, errors: { username: t(lang, 'username_taken') } } }, 409);
         throw err;
       }
       setFlash(res, { kind: 'ok', text: t(lang, 'user_added') });

@@ -1,13 +1,14 @@
-// The case page's view: status and tier at a glance, deadlines with their warning colour, parties
-// (masked unless the viewer may see personal data), sessions, agreement, follow-ups, the timeline of
-// every event, the forms of the events available now, and the documents.
-import type { Actor, CaseContext } from '../../workflows/case.types.ts';
+// The case page's view, built on the API's staff view (server/cases/presenter.ts caseView: masking,
+// parties, deadlines, sessions, agreement, the events available now): it adds labels in the page's
+// language, the timeline of every event, the forms of the available events, and the documents.
+import type { CaseContext } from '../../workflows/case.types.ts';
+import { caseView } from '../cases/presenter.ts';
 import type { EventType } from '../../workflows/vocabulary.ts';
 import { whyNot, type IssueInput } from '../documents/issue.ts';
 import { DOCUMENT_KINDS } from '../documents/templates.ts';
 import { DOCUMENT_TITLES } from '../documents/view.ts';
 import type { Services } from '../services.ts';
-import { canSeePersonalData, mayUse, viewParties } from '../policy.ts';
+import { canSeePersonalData, mayUse } from '../policy.ts';
 import { maskedText } from '../privacy/mask.ts';
 import type { Org } from '../org.ts';
 import type { CaseRecord, DocumentRecord, EventRecord, UserRecord } from '../store/port.ts';
@@ -31,7 +32,6 @@ export interface CaseModelInput {
   events: EventRecord[];
   documents: DocumentRecord[];
   user: UserRecord;
-  actor: Actor;
   users: UserRecord[];
   lang: Lang;
   form?: FormState;
@@ -136,30 +136,32 @@ export function issuableKinds(m: CaseModelInput): string[] {
 
 export function buildCaseModel(m: CaseModelInput) {
   const { record, lang, services, org } = m;
+  // the API's staff view: what is masked for this viewer, the parties, deadlines, agreement and
+  // the events the viewer may send are decided there, once; the page adds its language and forms
+  const v = caseView(services, record, m.user);
   const ctx: CaseContext = record.snapshot.context;
   const visible = canSeePersonalData(m.user, record, org);
   const safe = (s: string) => (visible ? s : maskedText(s));
   const userById = new Map(m.users.map((u) => [u.id, u]));
   const names = (id: string) => userById.get(id)?.name ?? id;
-  const body = services.directory.body(record.bodyId);
   const compound = org.unit(record.compoundId);
   const community = compound?.parentId ? org.unit(compound.parentId) : undefined;
 
-  const parties = viewParties(ctx.parties, visible).map((p) => ({
+  const parties = v.parties.map((p) => ({
     ...p,
     roleLabel: t(lang, p.role),
     kindLabel: t(lang, `kind_${p.kind}`),
     orgTypeLabel: p.kind === 'organisation' ? t(lang, `org_${p.orgType ?? 'property_company'}`) : '',
   }));
 
-  const available = services.engine.availableEvents(record, m.actor).filter((type) => hasForm(type));
+  const available = v.availableEvents.filter((type) => hasForm(type));
   const formCtx: FormContext = {
     lang,
     parties: ctx.parties,
     mediators: m.users
       .filter((u) => u.role === 'mediator' && u.active && u.bodyId === record.bodyId)
       .map((u) => ({ value: u.id, label: u.name })),
-    assignees: ctx.assignees.map((id) => ({ value: id, label: names(id) })),
+    assignees: v.assignees.map((a) => ({ value: a.id, label: a.name })),
     experts: m.users.filter((u) => u.role === 'expert' && u.active).map((u) => ({ value: u.id, label: u.name })),
   };
   const actions = available.map((type: EventType) => {
@@ -187,7 +189,6 @@ export function buildCaseModel(m: CaseModelInput) {
     system: e.actor.role === 'system',
   })).reverse();
 
-  const nextSession = ctx.sessions.find((s) => s.recordedAt === undefined) ?? null;
   const kinds = issuableKinds(m);
   const documents = (visible ? m.documents : []).map((d) => ({
     id: d.id,
@@ -200,52 +201,31 @@ export function buildCaseModel(m: CaseModelInput) {
   }));
 
   return {
-    caseId: record.id,
-    caseNo: record.caseNo,
-    version: record.version,
-    status: record.status,
-    statusLabel: vocab(lang, 'status', record.status),
-    phase: record.phase,
-    tier: record.tier,
-    tierLabel: vocab(lang, 'tier', record.tier),
-    outcome: record.outcome,
-    outcomeLabel: record.outcome ? vocab(lang, 'outcome', record.outcome) : '',
-    warning: record.warning,
-    warningLabel: t(lang, `warn_${record.warning}`),
-    bodyName: body?.name ?? '',
-    category: vocab(lang, 'category', record.category),
-    channel: vocab(lang, 'channel', record.channel),
-    compoundName: compound?.name ?? '',
+    ...v,
+    caseId: v.id,
+    statusLabel: vocab(lang, 'status', v.status),
+    tierLabel: vocab(lang, 'tier', v.tier),
+    outcomeLabel: v.outcome ? vocab(lang, 'outcome', v.outcome) : '',
+    warningLabel: t(lang, `warn_${v.warning}`),
+    bodyName: v.body.name,
+    category: vocab(lang, 'category', v.category),
+    channel: vocab(lang, 'channel', v.channel),
+    compoundName: v.compound.name,
     communityName: community?.name ?? '',
-    registeredAt: record.createdAt,
-    households: ctx.householdsInvolved,
-    summary: safe(ctx.summary),
-    claims: ctx.claims.map(safe),
-    flags: ctx.flags,
-    majorReasons: ctx.flags.majorReasons.join('；'),
-    deadlines: deadlineRows(lang, record.deadlines),
+    registeredAt: v.createdAt,
+    households: v.householdsInvolved,
+    majorReasons: v.flags.majorReasons.join('；'),
+    deadlines: deadlineRows(lang, v.deadlines),
     parties,
     masked: !visible,
-    assignees: ctx.assignees.map(names),
-    experts: ctx.experts.map(names),
-    sessions: ctx.sessions.map((s) => ({ ...s, summary: s.summary ? safe(s.summary) : '', noText: t(lang, 'session_no', { n: s.no }) })),
-    nextSession,
-    agreement: ctx.agreement && {
-      ...ctx.agreement,
-      effective: ctx.agreement.effectiveAt !== null,
-      clauses: ctx.agreement.clauses.map((c) => ({ ...c, text: safe(c.text), performanceLabel: t(lang, `perf_${c.performance}`) })),
+    sessions: v.sessions.map((s) => ({ ...s, noText: t(lang, 'session_no', { n: s.no }) })),
+    agreement: v.agreement && {
+      ...v.agreement,
+      effective: v.agreement.effectiveAt !== null,
+      clauses: v.agreement.clauses.map((c) => ({ ...c, performanceLabel: t(lang, `perf_${c.performance}`) })),
     },
-    followUps: ctx.followUps.map((f) => ({ ...f, note: safe(f.note), performanceLabel: t(lang, `perf_${f.performance}`), byName: names(f.by) })),
-    opinions: ctx.opinions.map((o) => ({ ...o, text: safe(o.text), byName: names(o.expertId) })),
-    referral: ctx.referral && {
-      ...ctx.referral,
-      reason: safe(ctx.referral.reason),
-      fromBody: services.directory.body(ctx.referral.fromBodyId)?.name ?? '',
-      fromTierLabel: vocab(lang, 'tier', ctx.referral.fromTier),
-    },
-    delegation: ctx.delegation,
-    confirmation: ctx.confirmation,
-    failure: ctx.failure && { ...ctx.failure, reason: safe(ctx.failure.reason) },
+    followUps: v.followUps.map((f) => ({ ...f, performanceLabel: t(lang, `perf_${f.performance}`) })),
+    referral: v.referral && { ...v.referral, fromTierLabel: vocab(lang, 'tier', v.referral.fromTier) },
     timeline,
     actions,
     backTo: m.back ?? '',

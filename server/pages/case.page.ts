@@ -7,7 +7,7 @@ import { DOCUMENT_TITLES } from '../documents/view.ts';
 import { DomainError, EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from '../engine/errors.ts';
 import { issueCaseDocument, readDocumentKind } from '../cases/documents.ts';
 import { readEvent, sendEvent } from '../cases/events.ts';
-import { actorOf, readableCase } from '../cases/access.ts';
+import { readableCase } from '../cases/access.ts';
 import { relatedCasesFor } from '../cases/presenter.ts';
 import type { Services } from '../services.ts';
 import { canReadCase, canSeePersonalData } from '../policy.ts';
@@ -37,7 +37,6 @@ async function showCase(req: Request, res: Response, services: Services, org: Or
     events,
     documents,
     user,
-    actor: actorOf(user, services.directory),
     users,
     lang,
     form,

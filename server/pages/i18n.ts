@@ -267,6 +267,14 @@ export const STRINGS = {
   track_live: { zh: '本页会自动更新，无需刷新', en: 'This page updates by itself' },
   track_again: { zh: '查询其他案件', en: 'Look up another case' },
   steps_title: { zh: '办理进度', en: 'Progress' },
+  // deadlines in days for residents (workflows/days-left.ts), instead of the staff warning names
+  track_left_working_days: { zh: '还剩{n}个工作日', en: '{n} working days left' },
+  track_left_days: { zh: '还剩{n}天', en: '{n} days left' },
+  track_due_today: { zh: '今天届满', en: 'Ends today' },
+  track_overdue_working_days: { zh: '已超期{n}个工作日', en: '{n} working days overdue' },
+  track_overdue_days: { zh: '已超期{n}天', en: '{n} days overdue' },
+  track_contact: { zh: '如有疑问，请联系{name}', en: 'Questions? Contact {name}' },
+  track_phone: { zh: '，电话：', en: ', phone: ' },
 
   // next steps in plain words (residents)
   next_registered: { zh: '调解组织将在期限内决定是否受理，并与您联系。', en: 'The mediation body will decide whether to take the case and contact you.' },

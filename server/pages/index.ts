@@ -47,7 +47,7 @@ const pageRoutes: MountFactory = (services: Services): MountHook => {
   pageTemplates(); // precompile every template now, at start, never on a request
   const hooks = [loginPages, workbenchPages, casePages, intakePages, trackPages, courtPages, dashboardPages, adminPages].map((f) => f(services));
   return (app, ctx) => {
-    for (const hook of hooks) hook(app);
+    for (const hook of hooks) hook(app, ctx);
 
     // a missing page is a page too (the API keeps its JSON 404)
     app.use((req, res, next) => {

@@ -1,19 +1,28 @@
-// /login and /logout as plain forms. Signing in goes through the very route the API uses
-// (POST /api/auth/login: its address limiter, account lockout, audit and session cookie), found in
-// the app's route registry, so a browser form and an API client are held to the same rules.
-import type { Application, Request, Response } from 'express';
+// /login and /logout as plain forms. Signing in is the API's own use case (server/auth/sign-in.ts:
+// account lockout and audit) behind the server's one per-address limiter (Services.loginLimiter),
+// so a browser form and an API client are held to the same rules and share one count.
+import type { Application, Request, RequestHandler, Response } from 'express';
+import type { MountContext } from '../app.ts';
 import { DomainError, RateLimited } from '../engine/errors.ts';
-import { findRoute, runBefore } from './api-call.ts';
+import { sessionCookie, signIn, signOut } from '../auth/sign-in.ts';
 import type { Services } from '../services.ts';
 import { base, langFor, render, safeNext, setFlash, userOf } from './context.ts';
 import { t } from './i18n.ts';
 
 const field = (v: unknown) => (typeof v === 'string' ? v : '');
 
-export function loginPages(_services: Services) {
-  return (app: Application) => {
-    const loginRoute = () => findRoute(app, 'post', '/api/auth/login');
-    const logoutRoute = () => findRoute(app, 'post', '/api/auth/logout');
+/** Runs a middleware (the rate limiter) inside a handler: rejects with what it passes to next(). */
+function run(mw: RequestHandler, req: Request, res: Response): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const out = mw(req, res, (err?: unknown) => (err ? reject(err) : resolve())) as unknown;
+    if (out instanceof Promise) out.catch(reject);
+  });
+}
+
+export function loginPages(services: Services) {
+  const { store, config, loginLimiter } = services;
+  return (app: Application, ctx: Pick<MountContext, 'now'>) => {
+    const deps = { store, config, now: ctx.now };
 
     const showLogin = (req: Request, res: Response, opts: { error?: string; username?: string; status?: number } = {}) => {
       const lang = langFor(req, res);
@@ -32,10 +41,9 @@ export function loginPages(_services: Services) {
       const password = field(req.body?.password).slice(0, 200);
       const next = safeNext(req.body?.next, '/');
       if (!username || !password) return showLogin(req, res, { error: t(lang, 'login_failed'), username, status: 400 });
-      const def = loginRoute();
       try {
-        await runBefore(def.before ?? [], req, res);
-        await def.handler({ body: { username, password }, query: {}, params: {}, user: null, auth: null, req, res });
+        await run(loginLimiter, req, res);
+        sessionCookie.set(res, config, await signIn(deps, { username, password, ip: req.ip }));
       } catch (err) {
         if (err instanceof RateLimited) {
           if (err.retryAfterSeconds) res.set('Retry-After', String(err.retryAfterSeconds));
@@ -50,7 +58,8 @@ export function loginPages(_services: Services) {
     app.post('/logout', async (req, res) => {
       const lang = langFor(req, res);
       if (req.auth) {
-        await logoutRoute().handler({ body: {}, query: {}, params: {}, user: req.auth.user, auth: req.auth, req, res });
+        await signOut(deps, req.auth, req.ip);
+        sessionCookie.clear(res, config);
       }
       setFlash(res, { kind: 'info', text: t(lang, 'signed_out') });
       res.redirect(303, '/login');

@@ -7,11 +7,24 @@ import type { Application, Request, Response } from 'express';
 import { residentView } from '../cases/resident-view.ts';
 import { openWithAccessCode } from '../cases/track.ts';
 import type { Services } from '../services.ts';
-import type { CaseRecord, EventRecord } from '../store/port.ts';
+import type { Body, CaseRecord, EventRecord } from '../store/port.ts';
+import { countingUnit, daysLeft } from '../../workflows/days-left.ts';
 import { base, langFor, render } from './context.ts';
 import { t, type Lang } from './i18n.ts';
 
 type Label = { zh: string; en: string };
+
+/** A deadline in the days its rule counts, in words: 还剩3个工作日, 今天届满, 已超期2天. */
+function inDays(lang: Lang, d: ReturnType<typeof daysLeft>): string {
+  const working = d.unit === 'working_days';
+  if (d.state === 'left') return d.days === 0 ? t(lang, 'track_due_today') : t(lang, working ? 'track_left_working_days' : 'track_left_days', { n: d.days });
+  return t(lang, working ? 'track_overdue_working_days' : 'track_overdue_days', { n: d.days });
+}
+
+/** Whom a resident calls: the body that has the case, with its phone when the organisation keeps one. */
+function contactOf(body: (Body & { phone?: string }) | undefined) {
+  return body ? { name: body.name, phone: typeof body.phone === 'string' && body.phone.trim() ? body.phone.trim() : '' } : null;
+}
 
 /** The API's tracking view (server/cases/resident-view.ts residentView: a whitelist, nothing personal)
  * in the page's language. */
@@ -29,9 +42,13 @@ export function trackView(lang: Lang, record: CaseRecord, events: EventRecord[],
     nextStep: say(v.nextStep),
     nextSession: v.nextSession,
     deadlines: v.deadlines.map((d) => {
-      const warning = current.find((c) => c.kind === d.kind && c.dueAt === d.dueAt)?.warning ?? 'none';
-      return { kindLabel: say(d.label), dueAt: d.dueAt, warning, warningLabel: t(lang, `warn_${warning}`) };
+      const running = current.find((c) => c.kind === d.kind && c.dueAt === d.dueAt);
+      const warning = running?.warning ?? 'none';
+      const unit = countingUnit(running ?? d, services.settings.deadlines.limits);
+      // the warning's colour stays (with the border), its staff name gives way to days in words
+      return { kindLabel: say(d.label), dueAt: d.dueAt, warning, inDays: inDays(lang, daysLeft(services.settings.calendar(), services.engine.now(), d.dueAt, unit)) };
     }),
+    contact: contactOf(services.directory.body(record.bodyId)),
     version: record.version,
     timeline: v.history.map((h) => ({ label: say(h.label), at: h.at, by: say(h.by) })).reverse(),
   };
@@ -69,6 +86,16 @@ export function trackPages(services: Services) {
       const page = base(req, res, `${t(lang, 'track_title')} · ${record.caseNo}`);
       render(res, 'track-case', {
         ...page,
+        // Switching language re-posts the lookup (POST /track?lang=…) so the result stays on the
+        // screen: the access code travels in the form body as it did for the lookup itself, never in
+        // an address (history, logs, Referer) and never in a cookie left on a shared computer.
+        switchForm: {
+          action: `/track?lang=${page.switchLang}`,
+          fields: [
+            { name: 'caseNo', value: record.caseNo },
+            { name: 'accessCode', value: code },
+          ],
+        },
         scripts: ['live-track.js'],
         socket: true,
         heading: t(lang, 'track_title'),

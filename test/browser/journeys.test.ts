@@ -5,8 +5,8 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { actorOf } from '../../server/cases/access.ts';
-import { COMPOUND, PASSWORD, startProduct, type Product } from '../pages/support.ts';
-import { openSession, requireChromium, screenshot, type Session } from './chromium.ts';
+import { COMPOUND, PASSWORD, startProduct, type Product } from '../support/pages.ts';
+import { look, openSession, requireChromium, type Session } from '../support/chromium.ts';
 
 async function signInAs(page: Page, url: string, username: string): Promise<void> {
   await page.goto(`${url}/login`);
@@ -52,10 +52,10 @@ describe('in the browser (headless Chromium)', function () {
     const page = await med.page();
     await page.goto(`${url}/`);
     expect(page.url()).to.include('/login?next=');
-    await screenshot(page, '01-login');
+    await look(page, '01-login');
     await signInAs(page, url, 'med.c1');
     await page.locator('h1', { hasText: '调解工作台' }).waitFor();
-    await screenshot(page, '02-workbench-empty');
+    await look(page, '02-workbench-empty');
 
     // intake, with a third party added by the page's script
     await page.click('nav a[href="/intake"]');
@@ -75,7 +75,7 @@ describe('in the browser (headless Chromium)', function () {
     expect(await page.locator('#p2-orgType').isVisible()).to.equal(true);
     expect(await page.locator('#p2-households').isVisible()).to.equal(false);
     await page.fill('#p2-name', '华阳物业管理有限公司');
-    await screenshot(page, '03-intake-form');
+    await look(page, '03-intake-form');
     await page.click('button[name="op"][value="register"]');
     await page.locator('[data-access-code]').waitFor();
     accessCode = (await page.locator('[data-access-code]').textContent())!.trim();
@@ -83,32 +83,32 @@ describe('in the browser (headless Chromium)', function () {
     expect(accessCode).to.match(/^[A-Z0-9]{6,}$/);
     // print.js reveals the button once it has run: wait for that, not for a fixed time
     await page.locator('[data-print]').waitFor({ state: 'visible' });
-    await screenshot(page, '04-intake-slip');
+    await look(page, '04-intake-slip');
 
     // the resident, on a phone, looks the case up
     const resident = await open({ viewport: { width: 390, height: 844 } });
     const rpage = await resident.page();
     await rpage.goto(`${url}/track`);
-    await screenshot(rpage, '05-track-form-mobile');
+    await look(rpage, '05-track-form-mobile');
     await rpage.fill('#caseNo', caseNo);
     await rpage.fill('#accessCode', accessCode);
     await rpage.click('form[action="/track"] button[type="submit"]');
     await rpage.locator('[data-status-label]', { hasText: '已登记，待受理' }).waitFor();
     await rpage.locator('[data-live-state].on').waitFor();
     await rpage.evaluate(() => ((window as unknown as { __stay: number }).__stay = 1));
-    await screenshot(rpage, '06-track-registered-mobile');
+    await look(rpage, '06-track-registered-mobile');
 
     // the mediator works the case
     await page.click('[data-open-case]');
     await page.locator('.case-no', { hasText: caseNo }).waitFor();
-    await screenshot(page, '07-case-registered');
+    await look(page, '07-case-registered');
     await act(page, 'ACCEPT', '受理');
 
     // … and the resident's page changes by itself, without a reload
     await rpage.locator('[data-status-label]', { hasText: '调解中' }).waitFor({ timeout: 10_000 });
     expect(await rpage.evaluate(() => (window as unknown as { __stay?: number }).__stay)).to.equal(1);
     await rpage.locator('.tl-label', { hasText: '受理' }).waitFor();
-    await screenshot(rpage, '08-track-live-in-mediation-mobile');
+    await look(rpage, '08-track-live-in-mediation-mobile');
 
     await act(page, 'ASSIGN', '指派调解员', async (p) => {
       await p.locator('#action-assign label', { hasText: '王丽华' }).locator('input').check();
@@ -117,7 +117,7 @@ describe('in the browser (headless Chromium)', function () {
       await p.fill('#schedule_session-at', '2026-11-25T14:30');
       await p.fill('#schedule_session-place', '华阳居委会调解室');
     });
-    await screenshot(page, '09-case-session-scheduled');
+    await look(page, '09-case-session-scheduled');
 
     // a second tab records the session: the first tab follows live
     const other = await med.context.newPage();
@@ -142,7 +142,7 @@ describe('in the browser (headless Chromium)', function () {
     await page.locator('#action-sign_agreement label', { hasText: '张三' }).locator('input').check();
     await page.locator('#action-sign_agreement button[data-action="SIGN_AGREEMENT"]').click();
     await page.locator('#sign_agreement-signedBy-error', { hasText: '须由全部当事人签名' }).waitFor();
-    await screenshot(page, '10-case-inline-error');
+    await look(page, '10-case-inline-error');
 
     await act(page, 'SIGN_AGREEMENT', '签署协议', async (p) => {
       for (const box of await p.locator('#action-sign_agreement input[name="signedBy"]').all()) await box.check();
@@ -150,7 +150,7 @@ describe('in the browser (headless Chromium)', function () {
     await page.locator('.status-pill', { hasText: '协议履行中' }).waitFor();
     await rpage.locator('[data-status-label]', { hasText: '协议履行中' }).waitFor({ timeout: 10_000 });
     expect(await rpage.evaluate(() => (window as unknown as { __stay?: number }).__stay)).to.equal(1);
-    await screenshot(rpage, '11-track-live-performing-mobile');
+    await look(rpage, '11-track-live-performing-mobile');
 
     // the signed agreement as a document, printable
     await page.selectOption('#doc-kind', 'agreement');
@@ -159,9 +159,9 @@ describe('in the browser (headless Chromium)', function () {
     const [doc] = await Promise.all([med.context.waitForEvent('page'), page.locator('#documents a', { hasText: '人民调解协议书' }).first().click()]);
     await doc.waitForLoadState();
     expect(await doc.textContent('body')).to.include('人民调解协议书');
-    await screenshot(doc, '13-document-agreement');
+    await look(doc, '13-document-agreement');
     await doc.close();
-    await screenshot(page, '12-case-performing');
+    await look(page, '12-case-performing');
 
     // the resident never saw anyone's phone, ID number or address
     const residentText = (await rpage.textContent('body')) ?? '';
@@ -203,12 +203,12 @@ describe('in the browser (headless Chromium)', function () {
     await signInAs(page, url, 'court.liaison');
     const item = page.locator('.inbox-item', { hasText: referred.caseNo });
     await item.waitFor();
-    await screenshot(page, '14-court-inbox');
+    await look(page, '14-court-inbox');
     await item.locator('a', { hasText: '查看移送材料' }).click();
     await page.locator('#referral h2', { hasText: '移送材料' }).waitFor();
     expect(await page.textContent('#referral')).to.include('物业拒绝参加调解');
     expect(await page.textContent('#parties')).to.include('13900001111'); // the court is addressed: in full
-    await screenshot(page, '15-court-referral-package');
+    await look(page, '15-court-referral-package');
     await page.goBack();
     await item.locator(`#accept-${record.id}`).fill('（2026）沪0105民初2345号');
     await item.locator('button[data-action="COURT_ACCEPT"]').click();
@@ -217,7 +217,7 @@ describe('in the browser (headless Chromium)', function () {
     const closed = await services.store.cases.get(record.id);
     expect(closed?.status).to.equal('closed');
     expect(closed?.outcome).to.equal('referred');
-    await screenshot(page, '16-court-inbox-after-accept');
+    await look(page, '16-court-inbox-after-accept');
     expect(court.problems, court.problems.join('\n')).to.deep.equal([]);
   });
 
@@ -250,16 +250,16 @@ describe('in the browser (headless Chromium)', function () {
     await services.scheduler.runDue();
     await page.reload();
     await page.locator('#queue .badge.warn-red').first().waitFor();
-    await screenshot(page, '17-workbench-warnings');
+    await look(page, '17-workbench-warnings');
     await page.setViewportSize({ width: 390, height: 844 });
-    await screenshot(page, '17b-workbench-mobile');
+    await look(page, '17b-workbench-mobile');
     await page.click(`#queue a:has-text("${record.caseNo}")`);
     await page.locator('.case-no', { hasText: record.caseNo }).waitFor();
-    await screenshot(page, '17c-case-mobile');
+    await look(page, '17c-case-mobile');
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(`${url}/?lang=en`);
     await page.locator('h1', { hasText: 'Mediation workbench' }).waitFor();
-    await screenshot(page, '18-workbench-english');
+    await look(page, '18-workbench-english');
     expect(med.problems, med.problems.join('\n')).to.deep.equal([]);
   });
 
@@ -276,16 +276,16 @@ describe('in the browser (headless Chromium)', function () {
       return !!c && !!chart && !!chart.getChart(c);
     });
     expect(await page.locator('[data-no-js]').isVisible()).to.equal(false);
-    await screenshot(page, '19-dashboard');
+    await look(page, '19-dashboard');
     await page.goto(`${url}/admin`);
     await page.locator('#org-title').waitFor();
-    await screenshot(page, '20-admin');
+    await look(page, '20-admin');
     await page.goto(`${url}/intake`);
-    await screenshot(page, '21-intake-admin');
+    await look(page, '21-intake-admin');
     const res = await page.goto(`${url}/no-such-page`);
     expect(res?.status()).to.equal(404);
     await page.locator('h1', { hasText: '页面不存在' }).waitFor();
-    await screenshot(page, '22-not-found');
+    await look(page, '22-not-found');
     // Chromium reports the 404 status of the page itself as a console error; nothing else may appear
     const problems = admin.problems.filter((p) => !/no-such-page: console error: Failed to load resource: .*404/.test(p));
     expect(problems, problems.join('\n')).to.deep.equal([]);

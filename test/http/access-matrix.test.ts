@@ -3,7 +3,7 @@
 // (no existence leak); a readable case whose event is not the caller's to send, or not valid now,
 // answers 422; an endpoint the role may never use answers 403; no session, 401.
 import { expect } from 'chai';
-import { COMPOUND, intakeBody, startProduct, type DemoUser, type Product } from './support.ts';
+import { COMPOUND, intakeBody, startProduct, type DemoUser, type Product } from '../support/http.ts';
 
 type Who = DemoUser | 'anonymous';
 type Scope = 'inside' | 'outside';

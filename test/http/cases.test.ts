@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { COMPOUND, intakeBody, startProduct, type Product } from './support.ts';
+import { COMPOUND, intakeBody, startProduct, type Product } from '../support/http.ts';
 import { embeddedOnly } from '../support/mongo-target.ts';
 
 describe('HTTP cases: intake, list, detail, history and events', () => {

@@ -1,7 +1,7 @@
 // The court liaison's inbox and delegations, and residents tracking their case with the access
 // code, over HTTP against the real product.
 import { expect } from 'chai';
-import { COMPOUND, intakeBody, startProduct, toPerforming, type Product } from './support.ts';
+import { COMPOUND, intakeBody, startProduct, toPerforming, type Product } from '../support/http.ts';
 
 const delegation = (overrides: Record<string, unknown> = {}) => ({
   ...intakeBody(COMPOUND.c2, { channel: undefined }),

@@ -3,7 +3,7 @@
 // required fields left out, unknown keys added, non-object bodies; and malformed queries and path
 // parameters. Every one must be answered 4xx — never 2xx, never 5xx — and nothing may be written.
 import { expect } from 'chai';
-import { COMPOUND, intakeBody, startProduct, type DemoUser, type Product } from './support.ts';
+import { COMPOUND, intakeBody, startProduct, type DemoUser, type Product } from '../support/http.ts';
 
 type Kind = 'string' | 'text' | 'id' | 'number' | 'integer' | 'boolean' | 'array' | 'object' | 'date' | 'instant' | 'enum' | 'term';
 

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import type request from 'supertest';
-import { COMPOUND, intakeBody, startProduct, toPerforming, type Product } from './support.ts';
+import { COMPOUND, intakeBody, startProduct, toPerforming, type Product } from '../support/http.ts';
 
 const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];

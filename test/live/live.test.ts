@@ -434,7 +434,8 @@ describe('live updates (socket.io)', function () {
       server = await startServer(ctx.h, { pollMs: 3_600_000 });
       ctx.servers.push(server);
       const { record } = await ctx.h.intake();
-      server.live.relay.kick();
+      // the registration's own message goes out first, so that the one awaited below is ACCEPT's
+      await server.live.relay.drain();
       const socket = await staff(ctx, server, 'med.c1');
       await request(socket, 'subscribe', { caseId: record.id });
       const got = next(socket, 'case:updated');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import request from 'supertest';
-import { intakeForm, pageClient, signIn, startProduct, textOf, type PageClient, type Product } from './support.ts';
+import { intakeForm, pageClient, signIn, startProduct, textOf, type PageClient, type Product } from '../support/pages.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ACCESS = /data-access-code>([A-Z0-9]+)</;
@@ -465,5 +465,27 @@ describe('pages', function () {
         }
       }
     });
+  });
+});
+
+describe('pages: the per-address sign-in limit', function () {
+  this.timeout(30_000);
+  let product: Product;
+  before(async () => {
+    product = await startProduct({ env: { LOGIN_IP_MAX_FAILURES: '2' } });
+  });
+  after(async () => {
+    await product.close();
+  });
+
+  it('is one count for the /login form and POST /api/auth/login', async () => {
+    await pageClient(product).post('/login', { username: 'ghost-1', password: 'x' }, { csrf: false }).then((r) => expect(r.status).to.equal(401));
+    await request(product.running.app).post('/api/auth/login').send({ username: 'ghost-2', password: 'x' }).expect(401);
+    // two failures in all, one through each door: both doors are now closed to this address
+    const api = await request(product.running.app).post('/api/auth/login').send({ username: 'med.c1', password: 'demo-pass-2026' }).expect(429);
+    expect(api.body.error.code).to.equal('RATE_LIMITED');
+    const form = await pageClient(product).post('/login', { username: 'med.c1', password: 'demo-pass-2026' }, { csrf: false });
+    expect(form.status).to.equal(429);
+    expect(form.headers['set-cookie'] ?? []).to.satisfy((c: string[]) => !c.some((x) => x.startsWith('wuye_session=')));
   });
 });

@@ -16,6 +16,7 @@ import { createSqliteStore } from '../../server/store/sqlite/index.ts';
 import { testMongoUri } from './mongo-target.ts';
 import { seedDemo } from '../../server/seed/demo.ts';
 import type { Store, UserRecord } from '../../server/store/port.ts';
+import { leakIntake } from './intake.ts';
 
 export interface Harness {
   dir: string;
@@ -67,18 +68,7 @@ export async function makeHarness(
     .sort((a, b) => a.order - b.order)[0];
   const intake = (overrides: Partial<IntakeRequest> = {}, by = 'med.c1') =>
     engine.intake(
-      {
-        channel: 'walk_in',
-        compoundId: compound.id,
-        category: 'leakage',
-        summary: '楼上卫生间漏水，渗至楼下天花板',
-        parties: [
-          { role: 'applicant', kind: 'person', name: '张三', phone: '13812345678', idNumber: '310101199001011234', address: '示范路1号3室' },
-          { role: 'respondent', kind: 'person', name: '李四', phone: '13987654321' },
-        ],
-        claims: ['修复漏水', '赔偿损失'],
-        ...overrides,
-      },
+      { ...leakIntake(), compoundId: compound.id, ...overrides },
       actor(by),
     );
   return {

@@ -14,7 +14,7 @@ import { mayDelegateIn, mayRegisterIn } from '../../../server/policy.ts';
 import { EventNotAllowed, NotFound, OutOfJurisdiction, STATUS_BY_CODE, ValidationFailed, VersionConflict } from '../../../server/engine/errors.ts';
 import type { Services } from '../../../server/services.ts';
 import type { UserRecord } from '../../../server/store/port.ts';
-import { COMPOUND, intakeBody, startProduct, type Product } from '../../http/support.ts';
+import { COMPOUND, intakeBody, startProduct, type Product } from '../../support/http.ts';
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {

@@ -12,7 +12,7 @@ import { medianOf } from '../../../server/oversight/stats.ts';
 import { decodeText, readCsv } from '../../../server/oversight/tables.ts';
 import { multipartFile } from '../../../server/http/upload.ts';
 import type { CaseRecord } from '../../../server/store/port.ts';
-import { makeCase } from '../../fixtures/store.ts';
+import { makeCase } from '../../support/records.ts';
 
 describe('oversight: pure parts', () => {
   const calendar = createCalendar();

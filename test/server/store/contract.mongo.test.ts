@@ -8,7 +8,7 @@ import { COLLECTION_NAMES, collectionOf } from '../../../server/store/mongo/sche
 import { storeContract } from './contract.ts';
 
 const uri = process.env.MONGODB_URI;
-const SKIPPED = 'MongoDB contract suite SKIPPED: MONGODB_URI is not set (no MongoDB server on this machine)';
+const SKIPPED = 'MongoDB contract suite SKIPPED here: MONGODB_URI is not set (npm run test:mongo runs it on FerretDB or the server MONGODB_URI names)';
 
 if (!uri) {
   describe('Store contract: mongo (real MongoDB server)', function () {

@@ -17,7 +17,7 @@ import {
   makeTimer,
   makeUser,
   next,
-} from '../../fixtures/store.ts';
+} from '../../support/records.ts';
 
 export function storeContract(name: string, makeStore: () => Promise<Store>): void {
   describe(`Store contract: ${name}`, function () {

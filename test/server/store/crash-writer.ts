@@ -4,7 +4,7 @@
 //   node --import tsx test/server/store/crash-writer.ts <file>
 import type { CaseRecord, Commit } from '../../../server/store/port.ts';
 import { createSqliteStore } from '../../../server/store/sqlite/index.ts';
-import { at, intake, makeCase, makeTimer, next } from '../../fixtures/store.ts';
+import { at, intake, makeCase, makeTimer, next } from '../../support/records.ts';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: crash-writer.ts <file>');

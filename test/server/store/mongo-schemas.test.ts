@@ -67,7 +67,7 @@ import {
   uniqueKeys,
 } from '../../../server/store/mongo/schemas.ts';
 import type { CaseFilter } from '../../../server/store/port.ts';
-import { T0, at, intake, makeCase, makeEvent, makeOutbox, makeSession, makeTimer, makeUser, next } from '../../fixtures/store.ts';
+import { T0, at, intake, makeCase, makeEvent, makeOutbox, makeSession, makeTimer, makeUser, next } from '../../support/records.ts';
 
 type Matcher = (doc: unknown) => boolean;
 const siftModule = createRequire(createRequire(import.meta.url).resolve('mongoose'))('sift') as { default?: (q: unknown) => Matcher };

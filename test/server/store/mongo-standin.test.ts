@@ -9,7 +9,7 @@ import { VersionConflict } from '../../../server/engine/errors.ts';
 import type { MongoStore } from '../../../server/store/mongo/index.ts';
 import { StandinMongo, createStandinStore, type Fault } from '../../support/mongo-standin.ts';
 import type { CaseRecord, OversightFacts, Store } from '../../../server/store/port.ts';
-import { at, intake, makeCase, makeTimer, next } from '../../fixtures/store.ts';
+import { at, intake, makeCase, makeTimer, next } from '../../support/records.ts';
 import { storeContract } from './contract.ts';
 
 describe('mongo adapter on the in-memory stand-in (not MongoDB)', () => {

@@ -3,7 +3,7 @@
 //   node --import tsx test/server/store/multi-writer.ts <file> <name> <rounds>
 import { VersionConflict } from '../../../server/engine/errors.ts';
 import { createSqliteStore } from '../../../server/store/sqlite/index.ts';
-import { intake, makeCase, next } from '../../fixtures/store.ts';
+import { intake, makeCase, next } from '../../support/records.ts';
 
 const [file, name, roundsArg] = process.argv.slice(2);
 const rounds = Number(roundsArg);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS, SCHEMA_VERSION, createSqliteStore } from '../../../server/store/sqlite/index.ts';
 import { migrate } from '../../../server/store/sqlite/schema.ts';
-import { at, intake, makeCase, makeTimer, next } from '../../fixtures/store.ts';
+import { at, intake, makeCase, makeTimer, next } from '../../support/records.ts';
 import { closed, collectStderr, onLines, spawnScript } from './child.ts';
 import { storeContract } from './contract.ts';
 

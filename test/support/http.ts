@@ -8,6 +8,7 @@ import request from 'supertest';
 import { loadConfig } from '../../server/config.ts';
 import { testMongoUri } from '../support/mongo-target.ts';
 import { startServer, type Running } from '../../server/wiring.ts';
+import { leakIntake } from './intake.ts';
 
 export const PASSWORD = 'demo-pass-2026';
 export const DEMO = ['admin', 'med.c1', 'med.c2', 'med.s1', 'med.d', 'court.liaison', 'expert.law'] as const;
@@ -36,18 +37,7 @@ export interface Product {
 }
 
 export function intakeBody(compoundId: string = COMPOUND.c1, overrides: Record<string, unknown> = {}) {
-  return {
-    channel: 'walk_in',
-    compoundId,
-    category: 'leakage',
-    summary: '楼上卫生间漏水，渗至楼下天花板',
-    parties: [
-      { role: 'applicant', kind: 'person', name: '张三', phone: '13812345678', idNumber: '310101199001011234', address: '示范路1号3室' },
-      { role: 'respondent', kind: 'person', name: '李四', phone: '13987654321' },
-    ],
-    claims: ['修复漏水', '赔偿损失'],
-    ...overrides,
-  };
+  return { ...leakIntake(), compoundId, ...overrides };
 }
 
 export async function startProduct(opts: { dir?: string; env?: Record<string, string>; signIn?: boolean } = {}): Promise<Product> {

@@ -1,0 +1,88 @@
+// Signing in and out: the one use case behind POST /api/auth/login and /logout (server/http/auth.routes.ts)
+// and the /login and /logout forms (server/pages/login.page.ts), so an API client and a browser form
+// are held to the same account lockout and leave the same audit entries. The per-address limit
+// (loginAddressLimiter, one instance per server) runs in front of both, in the HTTP layer; so does
+// the session cookie (sessionCookie below).
+import type { CookieOptions, Response } from 'express';
+import type { Config } from '../config.ts';
+import { DomainError, RateLimited } from '../engine/errors.ts';
+import { maskedText } from '../privacy/mask.ts';
+import type { SessionRecord, Store, UserRecord } from '../store/port.ts';
+import { scryptParamsFor, verifyAgainstDummy, verifyPassword } from './passwords.ts';
+import { issueSession, revokeSession, SESSION_COOKIE, type AuthContext } from './sessions.ts';
+import { lockedForSeconds, lockoutSettings, recordFailedLogin, recordSuccessfulLogin } from './throttle.ts';
+
+export class InvalidCredentials extends DomainError {
+  constructor() {
+    super('INVALID_CREDENTIALS', 'wrong username or password');
+  }
+}
+
+export interface SignInDeps {
+  store: Store;
+  config: Readonly<Config>;
+  /** wall-clock time for sessions and lockouts (not the engine's test clock) */
+  now: () => Date;
+}
+
+export interface SignedIn {
+  token: string;
+  csrfToken: string;
+  session: SessionRecord;
+  user: UserRecord;
+}
+
+const audit = (deps: SignInDeps, action: string, actor: string | null, ip: string | undefined, detail: unknown) =>
+  deps.store.audit.append({ at: deps.now().toISOString(), actor, action, ip: ip ?? null, detail });
+
+/** Checks the password and opens a session; throws InvalidCredentials (unknown, inactive or wrong)
+ * or RateLimited (the account is locked). Every attempt is audited, never with the password. */
+export async function signIn(deps: SignInDeps, input: { username: string; password: string; ip: string | undefined }): Promise<SignedIn> {
+  const { store, config } = deps;
+  const at = deps.now();
+  const attempted = maskedText(input.username.slice(0, 100));
+  const user = await store.users.getByUsername(input.username);
+  if (!user || !user.active) {
+    // the same work as a real check, so the answer's timing does not tell which usernames exist
+    await verifyAgainstDummy(input.password, scryptParamsFor(config));
+    await audit(deps, 'login.failed', null, input.ip, { username: attempted, reason: user ? 'inactive' : 'unknown_user' });
+    throw new InvalidCredentials();
+  }
+  const lockedFor = lockedForSeconds(user, at);
+  if (lockedFor > 0) {
+    await audit(deps, 'login.failed', user.id, input.ip, { username: user.username, reason: 'locked' });
+    throw new RateLimited('too many failed sign-ins: this account is locked for a while', lockedFor);
+  }
+  if (!(await verifyPassword(input.password, user.passwordHash))) {
+    const { locked } = await recordFailedLogin(store, user, at, lockoutSettings(config));
+    await audit(deps, 'login.failed', user.id, input.ip, { username: user.username, reason: 'wrong_password', locked });
+    throw new InvalidCredentials();
+  }
+  await recordSuccessfulLogin(store, user);
+  const issued = await issueSession(store, user.id, { now: at, ttlHours: config.sessionTtlHours });
+  await audit(deps, 'login.succeeded', user.id, input.ip, { username: user.username });
+  return { ...issued, user };
+}
+
+/** Revokes the caller's session (its token and cookie stop working at once); audited. */
+export async function signOut(deps: SignInDeps, auth: AuthContext, ip: string | undefined): Promise<void> {
+  await revokeSession(deps.store, auth.session.tokenHash, deps.now());
+  await audit(deps, 'logout', auth.user.id, ip, { username: auth.user.username });
+}
+
+// ── the session cookie (HTTP layer: the API's routes and the pages set it alike) ────────────────
+
+function cookieOptions(config: Pick<Config, 'cookieSecure'>, expires: Date): CookieOptions {
+  return { httpOnly: true, sameSite: 'lax', secure: config.cookieSecure, path: '/', expires };
+}
+
+export const sessionCookie = {
+  /** sets the httpOnly session cookie of a fresh sign-in; the answer is not to be cached */
+  set(res: Response, config: Pick<Config, 'cookieSecure'>, signedIn: Pick<SignedIn, 'token' | 'session'>): void {
+    res.cookie(SESSION_COOKIE, signedIn.token, cookieOptions(config, new Date(signedIn.session.expiresAt)));
+    res.set('Cache-Control', 'no-store');
+  },
+  clear(res: Response, config: Pick<Config, 'cookieSecure'>): void {
+    res.clearCookie(SESSION_COOKIE, { ...cookieOptions(config, new Date(0)), expires: undefined });
+  },
+};
