@@ -3,7 +3,7 @@
 // number on acceptance and keeps the earlier ones as formerCaseNos (原编号), by which residents still
 // find it. Padding is a run-time setting (default none: 第12号). Over HTTP against the real product.
 import { expect } from 'chai';
-import { startProduct, type DemoUser, type Product } from './support.ts';
+import { startProduct, type DemoUser, type Product } from '../support/http.ts';
 
 /** 受理 by `who` (one place to change when ACCEPT carries the parties' consent, API.md 2026.3). */
 const accept = (p: Product, who: DemoUser, caseId: string) => p.event(who, caseId, 'ACCEPT');
