@@ -10,8 +10,8 @@ interface Deps {
   settings: Settings;
 }
 
-/** Deadlines, routing and the recurrence window (PUT /api/admin/settings). */
-export const RUNTIME_SETTINGS: readonly PatchableSetting[] = ['deadlines', 'routing', 'recurrenceDays'];
+/** Deadlines, routing, the recurrence window and case-number padding (PUT /api/admin/settings). */
+export const RUNTIME_SETTINGS: readonly PatchableSetting[] = ['deadlines', 'routing', 'recurrenceDays', 'caseNoDigits'];
 export const runtimeSettingsBody = patchSchema(RUNTIME_SETTINGS);
 
 /** The company warning rules, the satisfied score and the recurrence window (PUT /api/oversight/settings). */

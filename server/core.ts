@@ -40,6 +40,7 @@ export async function buildCore(store: Store, clock: Clock, opts: CoreOptions = 
     deadlines: settings.deadlines,
     routing: settings.routing,
     recurrenceDays: settings.recurrenceDays,
+    caseNoDigits: settings.caseNoDigits,
     oversight: oversightProjection,
     ...(opts.accessCodeCost !== undefined ? { accessCodeCost: opts.accessCodeCost } : {}),
     ...(opts.onCommitted ? { onCommitted: opts.onCommitted } : {}),
@@ -47,7 +48,7 @@ export async function buildCore(store: Store, clock: Clock, opts: CoreOptions = 
   // a change an administrator saves is in force for the next event; a new holiday year moves the
   // provisional deadlines
   settings.onChange(async (s, { calendarChanged }) => {
-    engine.updateSettings({ deadlines: s.deadlines, routing: s.routing, recurrenceDays: s.recurrenceDays });
+    engine.updateSettings({ deadlines: s.deadlines, routing: s.routing, recurrenceDays: s.recurrenceDays, caseNoDigits: s.caseNoDigits });
     if (calendarChanged) await engine.recalculateProvisional();
   });
   const scheduler = new Scheduler(engine, store, clock, opts.scheduler ?? {});

@@ -5,7 +5,7 @@
 // changes a setting gets the same rules and every reader sees the same value.
 //
 // Stored under two keys (kept as they were, so existing stores load unchanged): 'runtime' (deadlines,
-// routing, calendarYears, recurrenceDays) and 'oversight' (companyRules, satisfiedAtLeast).
+// routing, calendarYears, recurrenceDays, caseNoDigits) and 'oversight' (companyRules, satisfiedAtLeast).
 import Joi from 'joi';
 import { createCalendar, type WorkingCalendar, type YearSchedule } from '../workflows/calendar/calendar.ts';
 import { DEFAULT_FOLLOW_UP_OFFSETS, DEFAULT_LIMITS, DEFAULT_WARNING_FRACTIONS } from '../workflows/deadlines.ts';
@@ -27,9 +27,13 @@ export interface RuntimeSettings {
   companyRules: CompanyRules;
   /** a follow-up visit scoring at least this (1–5) counts as satisfied */
   satisfiedAtLeast: number;
+  /** digits the serial of a case number is padded to with zeros; 0: none (第12号) — issue 12 §6 */
+  caseNoDigits: number;
 }
 
 export const DEFAULT_RECURRENCE_DAYS = 365;
+/** 第12号, not 第00012号: the serial as counted (issue 12 §6); an administrator may set a width */
+export const DEFAULT_CASE_NO_DIGITS = 0;
 
 const RUNTIME_KEY = 'runtime';
 const OVERSIGHT_KEY = 'oversight';
@@ -97,6 +101,7 @@ export const SETTING_SCHEMAS = {
   companyRules: Joi.object({ red: colourRule.required(), orange: colourRule.required(), yellow: colourRule.required() }),
   satisfiedAtLeast: Joi.number().integer().min(1).max(5),
   calendarYears: Joi.array().items(yearScheduleSchema).unique('year'),
+  caseNoDigits: Joi.number().integer().min(0).max(8).description('pad the serial of new case numbers to this many digits with zeros (0: none, 第12号; 5: 第00012号)'),
 } as const satisfies Record<keyof RuntimeSettings, Joi.Schema>;
 
 /** What a change may carry for each setting: objects may be partial (the rest keeps its value). */
@@ -116,6 +121,7 @@ const PATCH_SCHEMAS = {
   recurrenceDays: SETTING_SCHEMAS.recurrenceDays,
   companyRules: Joi.object({ red: colourRule, orange: colourRule, yellow: colourRule }),
   satisfiedAtLeast: SETTING_SCHEMAS.satisfiedAtLeast,
+  caseNoDigits: SETTING_SCHEMAS.caseNoDigits,
 } as const;
 
 export type PatchableSetting = keyof typeof PATCH_SCHEMAS;
@@ -131,6 +137,7 @@ export interface SettingsPatch {
   recurrenceDays?: number;
   companyRules?: Partial<CompanyRules>;
   satisfiedAtLeast?: number;
+  caseNoDigits?: number;
 }
 
 /** The request body that changes some of `keys` (at least one): for the routers that expose them. */
@@ -193,6 +200,7 @@ export class Settings {
       recurrenceDays: typeof runtime.recurrenceDays === 'number' && runtime.recurrenceDays > 0 ? runtime.recurrenceDays : DEFAULT_RECURRENCE_DAYS,
       companyRules: { ...DEFAULT_OVERSIGHT_SETTINGS.companyRules, ...(oversight.companyRules ?? {}) },
       satisfiedAtLeast: oversight.satisfiedAtLeast ?? DEFAULT_OVERSIGHT_SETTINGS.satisfiedAtLeast,
+      caseNoDigits: typeof runtime.caseNoDigits === 'number' ? runtime.caseNoDigits : DEFAULT_CASE_NO_DIGITS,
     });
   }
 
@@ -218,6 +226,9 @@ export class Settings {
   }
   get satisfiedAtLeast(): number {
     return this.current.satisfiedAtLeast;
+  }
+  get caseNoDigits(): number {
+    return this.current.caseNoDigits;
   }
   get calendarYears(): readonly YearSchedule[] {
     return this.current.calendarYears;
@@ -245,6 +256,7 @@ export class Settings {
     if (patch.recurrenceDays !== undefined) next.recurrenceDays = validated('recurrenceDays', patch.recurrenceDays);
     if (patch.companyRules) next.companyRules = validated('companyRules', { ...cur.companyRules, ...patch.companyRules });
     if (patch.satisfiedAtLeast !== undefined) next.satisfiedAtLeast = validated('satisfiedAtLeast', patch.satisfiedAtLeast);
+    if (patch.caseNoDigits !== undefined) next.caseNoDigits = validated('caseNoDigits', patch.caseNoDigits);
     await this.save(next);
     return this.current;
   }

@@ -110,6 +110,7 @@ export interface Delegation {
   /** the court's own case number (案号), 案由 and 标的额 (yuan): plain data for the court */
   courtCaseNo?: string;
   causeOfAction?: string;
+  /** 标的额, yuan */
   claimAmount?: number;
 }
 

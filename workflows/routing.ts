@@ -52,6 +52,16 @@ export function route(input: RoutingInput, rules: RoutingRules = DEFAULT_ROUTING
   return { tier, flags: { major, specialised, escalationRisk: Boolean(input.escalationRisk), majorReasons } };
 }
 
+/**
+ * The households a dispute involves, when intake does not state them: one per person, a group party's
+ * own count (or one). An organisation — the property company, the 业主委员会 — is not a household: it
+ * stands for others, and counting it would tip a dispute between nine owners and their property company
+ * over the ≥ 10-household rule of 重大纠纷 (issue 12 §3; the rule: seed 000 §四(三)1, DEFAULT_ROUTING).
+ */
+export function householdsOf(parties: ReadonlyArray<Pick<Party, 'kind' | 'households'>>): number {
+  return parties.reduce((n, p) => n + (p.kind === 'organisation' ? 0 : p.kind === 'group' ? (p.households ?? 1) : 1), 0);
+}
+
 const NEXT_TIER: Record<MediationTier, MediationTier | null> = {
   community: 'subdistrict',
   subdistrict: 'district',

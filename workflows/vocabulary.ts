@@ -53,6 +53,11 @@ export const CATEGORIES = [
   'property_handover',
   'elevator',
   'other',
+  // added with workflow 2026.3 (issue 12 §3), appended so that existing codes keep their place
+  'fee_arrears',
+  'common_parts',
+  'housing_quality',
+  'facilities',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
@@ -154,6 +159,10 @@ export const CATEGORY_LABELS: Record<Category, { zh: string; en: string }> = {
   property_handover: { zh: '物业交接/撤离', en: 'Property handover' },
   elevator: { zh: '加装电梯', en: 'Elevator retrofitting' },
   other: { zh: '其他', en: 'Other' },
+  fee_arrears: { zh: '物业费收缴/欠费', en: 'Service fee arrears' },
+  common_parts: { zh: '共有部分占用及收益', en: 'Common parts: use and income' },
+  housing_quality: { zh: '房屋质量与保修', en: 'Housing quality and warranty' },
+  facilities: { zh: '设施设备（二次供水、电梯运行）', en: 'Facilities (secondary water supply, lift operation)' },
 };
 
 export const CHANNEL_LABELS: Record<Channel, { zh: string; en: string }> = {
@@ -199,3 +208,41 @@ export const EVENT_LABELS: Record<EventType, { zh: string; en: string }> = {
   DEADLINE_EXPIRED: { zh: '期限届满', en: 'Deadline expired' },
   DEADLINES_RECALCULATED: { zh: '期限按新节假日安排重算', en: 'Deadlines recalculated for a new holiday schedule' },
 };
+
+/**
+ * The 案由 (cause of action) each category is filed under, for documents and the court: the
+ * third-level causes of 最高人民法院《民事案件案由规定》(法〔2020〕347号 revision, in force 2021-01-01),
+ * 物权纠纷 → 所有权纠纷 / 物权保护纠纷 / 相邻关系纠纷, and 合同纠纷 → 物业服务合同纠纷. A category whose
+ * disputes may fall under several causes names the commonest; the court decides the cause it files.
+ */
+export const CAUSE_OF_ACTION_LABELS: Record<Category, { zh: string; en: string }> = {
+  parking: { zh: '建筑物区分所有权纠纷', en: 'Dispute over separate ownership of a building' },
+  fee_adjustment: { zh: '物业服务合同纠纷', en: 'Property service contract dispute' },
+  service_quality: { zh: '物业服务合同纠纷', en: 'Property service contract dispute' },
+  leakage: { zh: '相邻关系纠纷', en: 'Neighbouring relations dispute' },
+  renovation: { zh: '相邻关系纠纷', en: 'Neighbouring relations dispute' },
+  noise: { zh: '相邻关系纠纷', en: 'Neighbouring relations dispute' },
+  garbage: { zh: '相邻关系纠纷', en: 'Neighbouring relations dispute' },
+  pets: { zh: '相邻关系纠纷', en: 'Neighbouring relations dispute' },
+  group_renting: { zh: '建筑物区分所有权纠纷', en: 'Dispute over separate ownership of a building' },
+  illegal_construction: { zh: '排除妨害纠纷', en: 'Dispute over removal of obstruction' },
+  fire_safety: { zh: '排除妨害纠纷', en: 'Dispute over removal of obstruction' },
+  maintenance_fund: { zh: '建筑物区分所有权纠纷', en: 'Dispute over separate ownership of a building' },
+  owners_committee: { zh: '业主撤销权纠纷', en: "Dispute over owners' right of revocation" },
+  property_handover: { zh: '物业服务合同纠纷', en: 'Property service contract dispute' },
+  elevator: { zh: '建筑物区分所有权纠纷', en: 'Dispute over separate ownership of a building' },
+  other: { zh: '物业服务合同纠纷', en: 'Property service contract dispute' },
+  fee_arrears: { zh: '物业服务合同纠纷', en: 'Property service contract dispute' },
+  common_parts: { zh: '建筑物区分所有权纠纷', en: 'Dispute over separate ownership of a building' },
+  housing_quality: { zh: '财产损害赔偿纠纷', en: 'Dispute over compensation for property damage' },
+  facilities: { zh: '物业服务合同纠纷', en: 'Property service contract dispute' },
+};
+
+/**
+ * Matters 民法典 art. 278 reserves to the owners jointly (业主共同决定, the 业主大会): 选聘和解聘物业服务企业
+ * (278(四), with the fees agreed in that contract: fee_adjustment, owners_committee), 使用/筹集维修资金
+ * (278(五)(六): maintenance_fund), 改建、重建建筑物及其附属设施 (278(七): 加装电梯, elevator). An agreement on
+ * these signed by an 业委会 or a group binds the owners only with the assembly's decision. Data only:
+ * the workflow reads it to warn.
+ */
+export const ASSEMBLY_MATTERS: readonly Category[] = Object.freeze(['fee_adjustment', 'maintenance_fund', 'elevator', 'owners_committee'] as const);

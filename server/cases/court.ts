@@ -1,7 +1,8 @@
 // A court-delegated case (委派调解, POST /api/court/delegations and the /court/delegations form): the
-// intake fields plus the court's reference and due date. Registered with channel court_delegation
+// intake fields plus the court's case number (案号), the mode (委派 before the court registers the case,
+// 委托 after, with its procedure), 案由, 标的额 and due date. Registered with channel court_delegation
 // at the district committee, which docks with the court; the court's due date is the case's
-// deadline. A liaison delegates cases in their court's district only (policy.ts mayDelegateIn).
+// deadline, or without one the limit of the mode (委派 30 days; 委托 15 普通程序 / 7 简易程序). A liaison delegates cases in their court's district only (policy.ts mayDelegateIn).
 import type { IntakeRequest, RequestMeta } from '../engine/engine.ts';
 import { isoShanghai } from '../engine/clock.ts';
 import { OutOfJurisdiction, ValidationFailed } from '../engine/errors.ts';
@@ -16,9 +17,14 @@ import { delegationBody } from './schemas.ts';
 
 export interface DelegationRequest extends Omit<IntakeRequest, 'delegation' | 'channel'> {
   channel?: 'court_delegation';
+  /** the court's own case number (案号) */
   courtRef: string;
-  dueAt: string;
+  /** the court's date; absent: the limit for the mode (and procedure) from the settings */
+  dueAt?: string;
   mode?: 'delegated' | 'entrusted';
+  procedure?: 'ordinary' | 'summary';
+  causeOfAction?: string;
+  claimAmount?: number;
 }
 
 export function readDelegation(input: unknown): DelegationRequest {
@@ -41,11 +47,19 @@ export async function delegateFromCourt(services: Services, user: UserRecord, bo
   if (!mayDelegateIn(user, chain.bodies)) {
     throw new OutOfJurisdiction(`compound ${chain.compound.name} is outside your court's district`, { compoundId: body.compoundId, field: 'compoundId' });
   }
-  const { courtRef, dueAt, mode, channel: _channel, ...fields } = body;
+  const { courtRef, dueAt, mode, procedure, causeOfAction, claimAmount, channel: _channel, ...fields } = body;
   const request: IntakeRequest = {
     ...fields,
     channel: 'court_delegation',
-    delegation: { courtRef, dueAt: dueAtFor(services, dueAt), mode: mode ?? 'delegated' },
+    delegation: {
+      courtRef,
+      // no date from the court: the case's deadline runs by the limit of its mode (server/engine/deadlines.ts)
+      ...(dueAt ? { dueAt: dueAtFor(services, dueAt) } : {}),
+      mode: mode ?? 'delegated',
+      ...(procedure ? { procedure } : {}),
+      ...(causeOfAction ? { causeOfAction } : {}),
+      ...(claimAmount !== undefined ? { claimAmount } : {}),
+    },
   };
   return services.engine.intake(request, actorOf(user, services.directory), meta);
 }

@@ -98,6 +98,8 @@ export function caseListItem(services: Services, record: CaseRecord, viewer: Vie
   return {
     id: record.id,
     caseNo: record.caseNo,
+    /** 原编号: the numbers of the bodies that held the case before the one that accepted it last */
+    formerCaseNos: record.formerCaseNos ?? [],
     status: record.status,
     phase: record.phase,
     tier: record.tier,

@@ -16,6 +16,7 @@ import {
   type Outcome,
   type Status,
 } from '../../workflows/vocabulary.ts';
+import type { LimitRule } from '../../workflows/deadlines.ts';
 import type { CaseUpdated } from '../engine/case-updated.ts';
 import type { CaseRecord, EventRecord } from '../store/port.ts';
 
@@ -52,13 +53,29 @@ const OUTCOME_NEXT: Record<Outcome, Label> = {
   },
 };
 
-/** What happens next, in plain words. */
-export function nextStep(record: CaseRecord): Label {
+/** A limit in words: 3个工作日 / 3 working days. */
+function limitWords(rule: Pick<LimitRule, 'amount' | 'unit'>): Label {
+  const n = rule.amount;
+  switch (rule.unit) {
+    case 'working_days':
+      return { zh: `${n}个工作日`, en: `${n} working day${n === 1 ? '' : 's'}` };
+    case 'months':
+      return { zh: `${n}个月`, en: `${n} month${n === 1 ? '' : 's'}` };
+    case 'days':
+      return { zh: `${n}日`, en: `${n} day${n === 1 ? '' : 's'}` };
+  }
+}
+
+/** What happens next, in plain words. `acceptance` is the acceptance limit in force (the run-time
+ * setting deadlines.limits.acceptance, server/settings.ts): residents are told the period that applies. */
+export function nextStep(record: CaseRecord, acceptance: Pick<LimitRule, 'amount' | 'unit'>): Label {
   const ctx = record.snapshot.context;
   const status: Status = record.status;
   switch (status) {
-    case 'registered':
-      return { zh: '调解组织正在审查是否受理，通常在3个工作日内作出决定。', en: 'The mediation office is deciding whether to accept the case, usually within 3 working days.' };
+    case 'registered': {
+      const within = limitWords(acceptance);
+      return { zh: `调解组织正在审查是否受理，通常在${within.zh}内作出决定。`, en: `The mediation office is deciding whether to accept the case, usually within ${within.en}.` };
+    }
     case 'declined':
       return OUTCOME_NEXT.declined;
     case 'in_mediation':
@@ -86,7 +103,7 @@ export function nextStep(record: CaseRecord): Label {
  * next step, the upcoming session, deadlines and the public history. No party's phone, identity
  * number or address (not even the applicant's own), no staff names, no event data.
  */
-export function residentView(record: CaseRecord, events: EventRecord[], now: string) {
+export function residentView(record: CaseRecord, events: EventRecord[], now: string, acceptance: Pick<LimitRule, 'amount' | 'unit'>) {
   const ctx = record.snapshot.context;
   const upcoming = ctx.sessions
     .filter((s) => s.recordedAt === undefined && Date.parse(s.at) >= Date.parse(now))
@@ -101,7 +118,7 @@ export function residentView(record: CaseRecord, events: EventRecord[], now: str
     outcomeLabel: record.outcome ? { ...OUTCOME_LABELS[record.outcome] } : null,
     category: record.category,
     categoryLabel: CATEGORY_LABELS[record.category as Category] ? { ...CATEGORY_LABELS[record.category as Category] } : null,
-    nextStep: nextStep(record),
+    nextStep: nextStep(record, acceptance),
     nextSession: upcoming ? { at: upcoming.at, place: upcoming.place } : null,
     deadlines: record.deadlines
       .filter((d) => d.kind !== 'follow_up')

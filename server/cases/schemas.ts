@@ -113,9 +113,15 @@ export const intakeBody = Joi.object({
 export const delegationBody = Joi.object({
   channel: Joi.string().valid('court_delegation'),
   ...intakeFields,
-  courtRef: text(100).required().description("the court's reference (案号 or 委派 number)"),
-  dueAt: isoDay().required().description("the court's deadline for the mediation"),
-  mode: Joi.string().valid('delegated', 'entrusted').description('委派 before filing (default) or 委托 after filing'),
+  courtRef: text(100).required().description("the court's own case number (案号; for 委派 its 诉前调 number)"),
+  dueAt: isoDay().description("the court's deadline for the mediation; without it: 委派 30 days, 委托 15 days (普通程序) or 7 days (简易程序), the limits in the settings"),
+  mode: Joi.string().valid('delegated', 'entrusted').description('委派 before the court registers the case (default) or 委托 after (特邀调解规定)'),
+  procedure: Joi.string()
+    .valid('ordinary', 'summary')
+    .when('mode', { is: 'entrusted', then: Joi.required(), otherwise: Joi.forbidden() })
+    .description('委托 only, and required then: the procedure the court tries the case under, 普通程序 (ordinary) or 简易程序 (summary)'),
+  causeOfAction: text(100).description('案由 as the court filed it, e.g. 物业服务合同纠纷 (《民事案件案由规定》)'),
+  claimAmount: Joi.number().min(0).max(1e12).description('标的额 in yuan'),
 }).label('delegation');
 
 // ── events ─────────────────────────────────────────────────────────────────────────────────────

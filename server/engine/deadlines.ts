@@ -69,7 +69,7 @@ export function planDeadlines(input: {
   calendar: WorkingCalendar;
   settings: DeadlineSettings;
   delegationMode?: 'delegated' | 'entrusted';
-  /** 委托: 普通程序 15 days, 简易程序 7 days */
+  /** 委托 cases: the court's procedure (普通 15 days, 简易 7 days) */
   delegationProcedure?: 'ordinary' | 'summary';
 }): DeadlinePlan {
   const { caseId, now, calendar, settings } = input;
@@ -177,9 +177,9 @@ function recomputeDue(
   return due;
 }
 
+/** 特邀调解规定: 委派 30 days; 委托 15 days under 普通程序, 7 under 简易程序 (the settings' limits). */
 function limitKindFor(kind: DeadlineKind, mode?: 'delegated' | 'entrusted', procedure?: 'ordinary' | 'summary'): LimitKind {
-  if (kind === 'delegation' && mode === 'entrusted') return procedure === 'summary' ? 'entrusted_summary' : 'entrusted_ordinary';
-  if (kind === 'delegation') return 'delegation';
+  if (kind === 'delegation') return mode !== 'entrusted' ? 'delegation' : procedure === 'summary' ? 'entrusted_summary' : 'entrusted_ordinary';
   if (kind === 'follow_up') return 'acceptance'; // never armed by rule: follow-ups come from the schedule
   return kind;
 }

@@ -7,9 +7,10 @@ import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import type { Actor, CaseEvent, Command, Delegation, EventData, EventFacts, Party } from '../../workflows/case.types.ts';
 import { extensionKind } from '../../workflows/case.machine.ts';
 import { availableEvents, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
-import { findConflicts, route, type RoutingRules } from '../../workflows/routing.ts';
+import { findConflicts, householdsOf, route, type RoutingRules } from '../../workflows/routing.ts';
 import type { Category, Channel, EventType, UserEventType } from '../../workflows/vocabulary.ts';
 import { hashAccessCode, newAccessCode } from '../auth/access-codes.ts';
+import { formatCaseNo } from './case-numbers.ts';
 import { caseUpdated } from './case-updated.ts';
 import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightFacts, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
 import { isoShanghai, type Clock } from './clock.ts';
@@ -30,7 +31,7 @@ export interface IntakeRequest {
   disputedAmount?: number;
   escalationRisk?: boolean;
   /** 委派/委托调解 from the court */
-  delegation?: { courtRef: string; dueAt?: string; mode?: Delegation['mode'] };
+  delegation?: { courtRef: string; dueAt?: string; mode?: Delegation['mode'] } & Partial<Pick<Delegation, 'procedure' | 'causeOfAction' | 'claimAmount'>>;
   /** where a case came from in another system (12345, grid): its reference */
   source?: { system: string; ref: string };
 }
@@ -54,6 +55,8 @@ export interface EngineOptions {
   routing: RoutingRules;
   /** 倒查 look-back window in days (the run-time setting, server/settings.ts) */
   recurrenceDays: number;
+  /** pad case-number serials to this many digits (the run-time setting; 0 or absent: none, 第12号) */
+  caseNoDigits?: number;
   /** scrypt cost for access codes; tests may lower it */
   accessCodeCost?: number;
   /** told after each group commit lands (the live relay sends what was committed) */
@@ -69,6 +72,12 @@ export interface OversightProjection {
   project(record: CaseRecord, event: CaseEvent, prev: OversightFacts | undefined, calendar: WorkingCalendar): OversightFacts;
   /** earlier cases of the compound with the same category or a party in common, recorded on REGISTER */
   relatedCases(store: Store, probe: { compoundId: string; category: Category; parties: Party[]; at: string; windowDays: number }): Promise<RelatedCaseRef[]>;
+}
+
+/** A new number for the case from the accepting body's docket. */
+interface Docket {
+  caseNo: string;
+  bodyId: string;
 }
 
 const SYSTEM: Actor = { id: 'system', username: 'system', role: 'system', name: '系统' };
@@ -89,7 +98,8 @@ export class Engine {
   }
 
   /** An administrator changed the limits or routing rules: they apply from the next event on. */
-  updateSettings(settings: { deadlines?: DeadlineSettings; routing?: RoutingRules; recurrenceDays?: number }): void {
+  updateSettings(settings: { deadlines?: DeadlineSettings; routing?: RoutingRules; recurrenceDays?: number; caseNoDigits?: number }): void {
+    if (settings.caseNoDigits !== undefined) this.opts.caseNoDigits = settings.caseNoDigits;
     if (settings.deadlines) this.opts.deadlines = settings.deadlines;
     if (settings.routing) this.opts.routing = settings.routing;
     if (settings.recurrenceDays) this.opts.recurrenceDays = settings.recurrenceDays;
@@ -104,20 +114,23 @@ export class Engine {
     const chain = this.directory.compoundChain(req.compoundId);
     if (!chain) throw new ValidationFailed('unknown compound', [{ field: 'compoundId', message: 'no such compound in the organisation tree' }]);
     const now = this.now();
-    const householdsInvolved = req.householdsInvolved ?? req.parties.reduce((n, p) => n + (p.households ?? 1), 0);
+    const householdsInvolved = req.householdsInvolved ?? householdsOf(req.parties);
     const decision = route(
       { channel: req.channel, category: req.category, householdsInvolved, disputedAmount: req.disputedAmount, escalationRisk: req.escalationRisk },
       this.opts.routing,
     );
     const bodyId = chain.bodies[decision.tier];
-    const body = this.directory.body(bodyId);
-    const year = Number(now.slice(0, 4));
-    const n = await this.store.cases.nextNumber(bodyId, year);
-    const caseNo = `（${year}）${body?.shortName ?? ''}物调字第${String(n).padStart(5, '0')}号`;
+    const caseNo = await this.takeNumber(bodyId, now);
     const caseId = `c${randomUUID().replace(/-/g, '').slice(0, 20)}`;
     const parties: Party[] = req.parties.map((p, i) => ({ ...p, id: `p${i + 1}` }) as Party);
     const delegation: Delegation | null = req.delegation
-      ? { courtRef: req.delegation.courtRef, dueAt: req.delegation.dueAt ?? '', mode: req.delegation.mode ?? 'delegated' }
+      ? {
+          ...req.delegation,
+          courtRef: req.delegation.courtRef,
+          // '' : no date from the court, the limit of the mode applies (planDeadlines)
+          dueAt: req.delegation.dueAt ?? '',
+          mode: req.delegation.mode ?? 'delegated',
+        }
       : null;
 
     const started = start({
@@ -141,6 +154,7 @@ export class Engine {
     const base: CaseRecord = {
       id: caseId,
       caseNo,
+      docketBodyId: bodyId,
       workflowVersion: CURRENT_VERSION,
       status: 'registered',
       phase: '',
@@ -225,7 +239,9 @@ export class Engine {
       }
       // `type` and `data` travel together unchanged (TypeScript cannot follow the pair through the spread)
       const event = { type: req.type, data: req.data ?? {}, actor, at: this.now(), facts: this.factsFor(record, req) } as CaseEvent;
-      return this.committer.submit(this.decideCommit(record, event, meta));
+      const decision = this.decided(record, event);
+      const docket = event.type === 'ACCEPT' ? await this.docketOnAcceptance(record, decision.snapshot.context.bodyId, event.at) : undefined;
+      return this.committer.submit(this.buildCommit(record, decision.snapshot, decision.commands, event, meta, docket));
     });
   }
 
@@ -309,7 +325,30 @@ export class Engine {
     return undefined;
   }
 
-  private decideCommit(record: CaseRecord, event: CaseEvent, meta: RequestMeta): Commit {
+  /** A number of `bodyId`'s docket for the year of `at`, formatted as the settings say. */
+  private async takeNumber(bodyId: string, at: string): Promise<string> {
+    const year = Number(at.slice(0, 4));
+    const n = await this.store.cases.nextNumber(bodyId, year);
+    return formatCaseNo({ year, shortName: this.directory.body(bodyId)?.shortName ?? '', n, digits: this.opts.caseNoDigits ?? 0 });
+  }
+
+  /**
+   * Each body numbers the cases it accepts in its own docket (issue 12 §6): a case accepted by a body
+   * other than the one whose docket numbered it (escalated, transferred, sent back by the court to
+   * another tier) takes the accepting body's next number; the old one becomes a former number (原编号).
+   * Taken only once the workflow has allowed the ACCEPT, so a refused event uses up no number. (A
+   * commit lost to a concurrent writer leaves a gap in that docket; the engine runs a case's events
+   * one after another, so it takes two processes on one case.)
+   */
+  private async docketOnAcceptance(record: CaseRecord, acceptingBodyId: string, at: string): Promise<Docket | undefined> {
+    // records written before docketBodyId existed: the body that registered the case numbered it
+    const numberedBy = record.docketBodyId ?? String(((await this.store.events.list(record.id, 0, 1))[0]?.data as { bodyId?: string } | undefined)?.bodyId ?? acceptingBodyId);
+    if (numberedBy === acceptingBodyId) return undefined;
+    return { caseNo: await this.takeNumber(acceptingBodyId, at), bodyId: acceptingBodyId };
+  }
+
+  /** The workflow's decision on an event, or the refusal as an EventNotAllowed. */
+  private decided(record: CaseRecord, event: CaseEvent): Extract<ReturnType<typeof decide>, { ok: true }> {
     const decision = decide(record.workflowVersion, record.snapshot, event);
     if (!decision.ok) {
       const why = {
@@ -332,10 +371,16 @@ export class Engine {
       }
       throw new EventNotAllowed(event.type, why, details);
     }
+    return decision;
+  }
+
+  private decideCommit(record: CaseRecord, event: CaseEvent, meta: RequestMeta): Commit {
+    const decision = this.decided(record, event);
     return this.buildCommit(record, decision.snapshot, decision.commands, event, meta);
   }
 
-  private buildCommit(prev: CaseRecord, snapshot: PersistedSnapshot, commands: Command[], event: CaseEvent, meta: RequestMeta): Commit {
+  /** `docket`: the case takes a new number with this event (docketOnAcceptance). */
+  private buildCommit(prev: CaseRecord, snapshot: PersistedSnapshot, commands: Command[], event: CaseEvent, meta: RequestMeta, docket?: Docket): Commit {
     const ctx = snapshot.context;
     const plan = planDeadlines({
       caseId: prev.id,
@@ -364,8 +409,12 @@ export class Engine {
       prevHash: prev.lastHash,
     };
     const eventRecord: EventRecord = { ...unsigned, hash: hashEvent(unsigned) };
+    const numbering = docket
+      ? { caseNo: docket.caseNo, formerCaseNos: [...(prev.formerCaseNos ?? []), prev.caseNo], docketBodyId: docket.bodyId }
+      : {};
     const record: CaseRecord = {
       ...prev,
+      ...numbering,
       status,
       phase: phaseOf(snapshot),
       tier: ctx.tier,
@@ -374,7 +423,7 @@ export class Engine {
       assignees: ctx.assignees,
       experts: ctx.experts,
       courtInbox: Boolean(ctx.delegation || ctx.referral || ctx.confirmation),
-      searchText: searchTextOf(prev.caseNo, ctx),
+      searchText: searchTextOf([docket?.caseNo ?? prev.caseNo, ...(numbering.formerCaseNos ?? prev.formerCaseNos ?? [])], ctx),
       deadlines,
       warning: worstWarning(deadlines),
       overdue: deadlines.some((d) => d.warning === 'red'),
@@ -413,8 +462,9 @@ async function retryOnConflict<T>(retry: boolean, attempt: () => Promise<T>): Pr
   }
 }
 
-function searchTextOf(caseNo: string, ctx: PersistedSnapshot['context']): string {
-  return [caseNo, ctx.summary, ...ctx.claims, ...ctx.parties.map((p) => p.name)].join(' ').toLowerCase();
+/** What `q` searches: every number of the case (current and former), the summary, claims and party names. */
+function searchTextOf(caseNos: string[], ctx: PersistedSnapshot['context']): string {
+  return [...caseNos, ctx.summary, ...ctx.claims, ...ctx.parties.map((p) => p.name)].join(' ').toLowerCase();
 }
 
 /** What live clients are told. `case:updated` carries no personal data: it goes to residents too

@@ -19,7 +19,7 @@ import { defineRoute, type RouteDef } from './validate.ts';
 
 /** What GET /api/admin/settings shows and PUT changes (the company rules are /api/oversight/settings'). */
 function settingsView(s: Readonly<RuntimeSettings>) {
-  return { deadlines: s.deadlines, routing: s.routing, recurrenceDays: s.recurrenceDays, calendarYears: s.calendarYears };
+  return { deadlines: s.deadlines, routing: s.routing, recurrenceDays: s.recurrenceDays, caseNoDigits: s.caseNoDigits, calendarYears: s.calendarYears };
 }
 
 // ── users ──────────────────────────────────────────────────────────────────────────────────────
@@ -133,7 +133,7 @@ export function adminRoutes(services: Services): RouteDef[] {
       {
         method: 'get',
         path: '/api/admin/settings',
-        summary: 'Run-time settings: deadline limits, warning fractions, follow-up offsets, routing rules, recurrence window, calendar years',
+        summary: 'Run-time settings: deadline limits, warning fractions, follow-up offsets, routing rules, recurrence window, case-number padding (caseNoDigits), calendar years',
         tags: ['admin'],
         auth: admin,
         responses: { 200: { description: 'the settings in force', schema: Joi.object().unknown() } },

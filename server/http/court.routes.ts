@@ -59,7 +59,7 @@ export function courtRoutes(services: Services): RouteDef[] {
         path: '/api/court/referrals',
         summary: "The court liaison's inbox: referrals and confirmation requests first, then delegated cases in progress",
         description:
-          'Each item is the case (parties in full: the court is addressed) with `inbox` (referral | confirmation | delegation | done), the events the liaison may send, and the referral package documents. Referrals and confirmation requests come first (longest waiting first), then delegated cases in progress, then finished ones (view=pending leaves those out). `pending` counts what is open.',
+          'Each item is the case (parties in full: the court is addressed) with `inbox` (referral | confirmation | delegation | done), `courtRef` (the court\'s own 案号, beside our `caseNo`; null before the court gave one), `mode` (delegated | entrusted for cases the court sent; null for referrals), the events the liaison may send, and the referral package documents. Referrals and confirmation requests come first (longest waiting first), then delegated cases in progress, then finished ones (view=pending leaves those out). `pending` counts what is open.',
         tags: ['court'],
         auth: rolesFor('court:inbox'),
         query: Joi.object({
@@ -77,9 +77,13 @@ export function courtRoutes(services: Services): RouteDef[] {
         const items = await Promise.all(
           slice.map(async (record) => {
             const docs = await store.documents.list(record.id);
+            const ctx = record.snapshot.context;
             return {
               inbox: inboxGroup(record),
               ...caseView(services, record, user!),
+              // the court's own 案号 beside ours (caseNo), and how the court sent the case (issue 12 §1)
+              courtRef: ctx.delegation?.courtRef ?? ctx.referral?.courtCaseNo ?? null,
+              mode: ctx.delegation?.mode ?? null,
               documents: docs.filter((d) => ['court_referral', 'confirmation_application', 'agreement', 'dossier'].includes(d.kind)).map(documentMeta),
               ...confirmationRemindersOf(record),
             };
@@ -93,9 +97,9 @@ export function courtRoutes(services: Services): RouteDef[] {
       {
         method: 'post',
         path: '/api/court/delegations',
-        summary: 'A court-delegated case (委派调解): intake fields plus courtRef and dueAt',
+        summary: 'A court-delegated (委派) or entrusted (委托) case: intake fields plus courtRef, mode, procedure, causeOfAction, claimAmount, dueAt',
         description:
-          "Registered with channel court_delegation at the district committee, which docks with the court; the court's due date is the case's deadline. A liaison delegates cases in their court's district only (else 422 OUT_OF_JURISDICTION).",
+          "Registered with channel court_delegation at the district committee, which docks with the court. `mode`: delegated (委派, before the court registers the case; default) or entrusted (委托, after; then `procedure` ordinary|summary is required, and it is refused otherwise). The court's `dueAt` is the case's deadline; without one the limit of the mode runs from registration: delegated 30 days, entrusted 15 days (ordinary) or 7 (summary) — the settings' limits. `courtRef` is the court's own 案号; `causeOfAction` (案由) and `claimAmount` (标的额, yuan) are recorded on the case's `delegation`. A liaison delegates cases in their court's district only (else 422 OUT_OF_JURISDICTION).",
         tags: ['court'],
         auth: rolesFor('court:delegate'),
         body: delegationBody,

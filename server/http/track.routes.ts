@@ -5,17 +5,13 @@
 // shared with the /track page and the live layer's resident handshake, so the doors cannot be used
 // to multiply the guesses.
 import Joi from 'joi';
-import { checkAccessCode } from '../auth/access-codes.ts';
 import { residentView } from '../cases/resident-view.ts';
+import { openWithAccessCode } from '../cases/track.ts';
 import { NotFound, RateLimited, ValidationFailed } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
 export const ACCESS_CODE_HEADER = 'X-Access-Code';
-
-// an unknown case number costs the same scrypt work as a wrong code: timing does not tell them apart
-// (the hash never matches; only its cost, the engine's default, matters)
-const NO_SUCH_CASE = { id: 'no-such-case', accessCodeHash: 'scrypt$16384$-' };
 
 const trackSchema = Joi.object({
   caseNo: Joi.string(),
@@ -39,10 +35,11 @@ export function trackRoutes(services: Services): RouteDef[] {
         path: '/api/track/:caseNo',
         summary: 'A party tracks their case: case number in the path, access code in the X-Access-Code header',
         description:
+          'Any of the case\'s numbers opens it: the current one or a former one (formerCaseNos: the numbers of the bodies that held it before), typed with ASCII or full-width brackets, full-width digits and any spacing; the access code in either case, spaces allowed. ' +
           "Status with a plain-words label (zh, en), tier, next step, the upcoming session, deadlines and the public history. No party's phone, ID number or address; staff appear only as a role word. Wrong codes: 404, counted; after 10 per case or per client in 15 minutes, 429.",
         tags: ['residents'],
         auth: 'public',
-        params: Joi.object({ caseNo: Joi.string().min(1).max(64).required().description('e.g. （2026）示范华阳物调字第00001号 (URL-encoded)') }),
+        params: Joi.object({ caseNo: Joi.string().min(1).max(64).required().description('the current or a former case number, e.g. （2026）示范华阳物调字第1号 or (2026)示范华阳物调字第1号 (URL-encoded)') }),
         responses: {
           200: { description: 'the tracking view', schema: trackSchema },
           404: { description: 'no such case, or the access code is wrong (the same answer for both)' },
@@ -57,19 +54,12 @@ export function trackRoutes(services: Services): RouteDef[] {
             { field: ACCESS_CODE_HEADER, in: 'header', message: `"${ACCESS_CODE_HEADER}" must hold the access code given at intake` },
           ]);
         }
-        const caseNo = params.caseNo.trim();
-        const keys = [`case:${caseNo}`, `ip:${req.ip ?? 'unknown'}`];
-        const wait = await limiter.blockedFor(keys);
-        if (wait > 0) throw new RateLimited('too many wrong access codes: try again later', wait);
-
-        const record = await store.cases.getByNo(caseNo);
-        const ok = (await checkAccessCode(record ?? NO_SUCH_CASE, code.trim())) && record !== null;
-        if (!record || !ok) {
-          await limiter.fail(keys);
-          throw new NotFound('case');
-        }
+        const opened = await openWithAccessCode({ store, limiter }, { caseNo: params.caseNo, accessCode: code, clientAddress: req.ip ?? 'unknown' });
+        if (!opened.ok && opened.why === 'limited') throw new RateLimited('too many wrong access codes: try again later', opened.retryAfterSeconds);
+        if (!opened.ok) throw new NotFound('case');
+        const { record } = opened;
         const events = await engine.history(record.id);
-        return residentView(record, events, engine.now());
+        return residentView(record, events, engine.now(), services.settings.deadlines.limits.acceptance);
       },
     ),
   ];

@@ -8,8 +8,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'socket.io';
 import type { Actor } from '../../workflows/case.types.ts';
-import { checkAccessCode } from '../auth/access-codes.ts';
 import type { AccessCodeLimiter } from '../auth/throttle.ts';
+import { openWithAccessCode } from '../cases/track.ts';
+import { canonicalCaseNo } from '../engine/case-numbers.ts';
 import type { Store } from '../store/port.ts';
 
 export type TokenCheck = Actor | null | { failure: string };
@@ -81,10 +82,9 @@ const FAILURE_TEXT: Record<string, string> = {
   unknown: 'unknown session token: sign in first',
 };
 
-/** Case numbers are printed with full-width brackets, （2026）…; people type (2026)… */
-export function normaliseCaseNo(input: string): string {
-  return input.trim().replace(/\s+/g, '').replace(/\(/g, '（').replace(/\)/g, '）');
-}
+/** Case numbers are printed with full-width brackets, （2026）…; people type (2026)… (one normal form
+ * for every door: server/engine/case-numbers.ts) */
+export const normaliseCaseNo = canonicalCaseNo;
 
 /** Who the socket is, and for staff the token to check the session with again later. */
 export async function identify(socket: Socket, deps: HandshakeDeps): Promise<{ who: SocketIdentity; token?: string }> {
@@ -112,15 +112,10 @@ export async function identify(socket: Socket, deps: HandshakeDeps): Promise<{ w
   if (!caseNo || !code) throw new HandshakeError('VALIDATION_FAILED', 'auth.caseNo and auth.accessCode must both be non-empty strings');
 
   const address = deps.clientAddress ? deps.clientAddress(socket.request) : socket.handshake.address;
-  const keys = [`case:${caseNo}`, `ip:${address}`];
-  const wait = await deps.limiter.blockedFor(keys);
-  if (wait > 0) throw new HandshakeError('RATE_LIMITED', 'too many wrong access codes: try again later', wait);
-
-  const record = await deps.store.cases.getByNo(caseNo);
+  const opened = await openWithAccessCode({ store: deps.store, limiter: deps.limiter }, { caseNo, accessCode: code, clientAddress: address });
+  if (!opened.ok && opened.why === 'limited') throw new HandshakeError('RATE_LIMITED', 'too many wrong access codes: try again later', opened.retryAfterSeconds);
   // an unknown case number and a wrong code get the same answer: case numbers are not probed
-  if (!record || !(await checkAccessCode(record, code))) {
-    await deps.limiter.fail(keys);
-    throw new HandshakeError('INVALID_ACCESS_CODE', 'the case number or access code is not right');
-  }
+  if (!opened.ok) throw new HandshakeError('INVALID_ACCESS_CODE', 'the case number or access code is not right');
+  const { record } = opened;
   return { who: { kind: 'resident', caseId: record.id, caseNo: record.caseNo } };
 }

@@ -51,11 +51,5 @@ export function isPropertyCompany(p: Partial<Party>): boolean {
 }
 
 /** Our case numbers use full-width brackets: '(2026)示范物调字第00012号' and '（2026） 示范物调字第00012号'
- * both become '（2026）示范物调字第00012号'. */
-export function canonicalCaseNo(caseNo: unknown): string {
-  return String(caseNo ?? '')
-    .normalize('NFKC')
-    .replace(/\s+/g, '')
-    .replace(/\(/g, '（')
-    .replace(/\)/g, '）');
-}
+ * both become '（2026）示范物调字第00012号' (the one normal form of every door, server/engine/case-numbers.ts). */
+export { canonicalCaseNo } from '../engine/case-numbers.ts';

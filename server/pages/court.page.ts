@@ -27,6 +27,9 @@ export async function courtInbox(req: Request, res: Response, services: Services
         fromBody: services.directory.body(ctx.referral.fromBodyId)?.name ?? '',
       },
       delegation: ctx.delegation,
+      // the court's own 案号 beside ours (issue 12 §1), and for its delegations the mode
+      courtRef: ctx.delegation?.courtRef ?? ctx.referral?.courtCaseNo ?? '',
+      modeLabel: ctx.delegation ? t(lang, ctx.delegation.mode === 'entrusted' ? 'mode_entrusted' : 'mode_delegated') : '',
       confirmation: ctx.confirmation,
       bodyName: services.directory.body(r.bodyId)?.name ?? '',
     };

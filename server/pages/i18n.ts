@@ -344,6 +344,15 @@ export const STRINGS = {
   delegate_title: { zh: '委派调解', en: 'Delegate a case to mediation' },
   delegate_intro: { zh: '诉前委派调解：案件分派至区调解委员会，按法院期限办理。', en: 'Pre-filing delegation: the district committee mediates within the court’s deadline.' },
   court_due: { zh: '法院要求的完成日期', en: 'Court’s due date' },
+  court_due_hint: { zh: '不填：委派30日，委托普通程序15日、简易程序7日', en: 'Leave empty: 30 days delegated; entrusted 15 days (ordinary) or 7 (summary)' },
+  delegation_mode: { zh: '调解方式', en: 'Mode' },
+  mode_delegated: { zh: '委派调解（立案前）', en: 'Delegated (before filing)' },
+  mode_entrusted: { zh: '委托调解（立案后）', en: 'Entrusted (after filing)' },
+  delegation_procedure: { zh: '审理程序（委托调解）', en: 'Procedure (entrusted)' },
+  procedure_ordinary: { zh: '普通程序', en: 'Ordinary procedure' },
+  procedure_summary: { zh: '简易程序', en: 'Summary procedure' },
+  cause_of_action: { zh: '案由', en: 'Cause of action' },
+  claim_amount: { zh: '标的额（元）', en: 'Amount in dispute (yuan)' },
 
   // expert
   expert_title: { zh: '邀请我参与的案件', en: 'Cases I was invited to' },

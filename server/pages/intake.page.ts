@@ -12,7 +12,7 @@ import { claimKey } from '../idempotency.ts';
 import type { Services } from '../services.ts';
 import { canReadCase } from '../policy.ts';
 import type { Org } from '../org.ts';
-import { CATEGORIES, CHANNELS } from '../../workflows/vocabulary.ts';
+import { CATEGORIES, CAUSE_OF_ACTION_LABELS, CHANNELS } from '../../workflows/vocabulary.ts';
 import { formErrors } from './forms.ts';
 import { base, langFor, render, requireRole, setFlash, userOf } from './context.ts';
 import type { FieldErrors } from './event-forms.ts';
@@ -143,6 +143,9 @@ export function showIntakeForm(
       intro: t(lang, mode === 'delegation' ? 'delegate_intro' : 'intake_intro'),
       action: mode === 'delegation' ? '/court/delegations' : '/intake',
       delegation: mode === 'delegation',
+      modeOptions: (['delegated', 'entrusted'] as const).map((m) => ({ value: m, label: t(lang, `mode_${m}`), selected: m === (values.mode || 'delegated') })),
+      procedureOptions: (['ordinary', 'summary'] as const).map((p) => ({ value: p, label: t(lang, `procedure_${p}`), selected: p === values.procedure })),
+      causeOptions: [...new Set(Object.values(CAUSE_OF_ACTION_LABELS).map((l) => l.zh))],
       nonce: opts.nonce ?? randomBytes(16).toString('base64url'),
       values,
       errors,
@@ -159,6 +162,9 @@ export function showIntakeForm(
 }
 
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** The court's fields of the delegation form (POST /api/court/delegations). */
+const DELEGATION_FIELDS = ['courtRef', 'dueAt', 'mode', 'procedure', 'causeOfAction', 'claimAmount'] as const;
 
 /**
  * POST of the intake form (and of the court's delegation form, mode 'delegation'): "add/remove a
@@ -177,7 +183,7 @@ export async function submitIntake(req: Request, res: Response, services: Servic
   // "add a party" / "remove" without JavaScript: the same form again, one party more or less
   if (op === 'add-party' || op.startsWith('remove-party-')) {
     const { values } = intakeFromForm(body, count);
-    for (const k of ['courtRef', 'dueAt']) values[k] = str(body[k]);
+    for (const k of DELEGATION_FIELDS) values[k] = str(body[k]);
     if (op === 'add-party') count = Math.min(MAX_PARTIES, count + 1);
     else {
       const gone = Number.parseInt(op.slice('remove-party-'.length), 10);
@@ -221,11 +227,13 @@ async function register(
   const user = userOf(req)!;
   const { request, values, cardOf } = intakeFromForm(body, count);
   if (mode === 'delegation') {
-    values.courtRef = str(body.courtRef).trim();
-    values.dueAt = str(body.dueAt).trim();
+    for (const k of DELEGATION_FIELDS) values[k] = str(body[k]).trim();
     delete request.channel;
-    if (values.courtRef) request.courtRef = values.courtRef;
-    if (values.dueAt) request.dueAt = values.dueAt;
+    // what is filled in goes to the API's schema as typed (claimAmount as a number): it says what is wrong
+    for (const k of DELEGATION_FIELDS) {
+      if (!values[k]) continue;
+      request[k] = k === 'claimAmount' && /^\d+(\.\d+)?$/.test(values[k]) ? Number(values[k]) : values[k];
+    }
   }
   const rename = (field: string): string | null => {
     const m = /^parties\.(\d+)\.(\w+)/.exec(field);

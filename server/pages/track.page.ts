@@ -4,8 +4,8 @@
 // Wrong codes are counted per case number and per client address, as for the API and the resident
 // socket; the page updates itself live (public/js/live-track.js).
 import type { Application, Request, Response } from 'express';
-import { checkAccessCode } from '../auth/access-codes.ts';
 import { residentView } from '../cases/resident-view.ts';
+import { openWithAccessCode } from '../cases/track.ts';
 import type { Services } from '../services.ts';
 import type { Body, CaseRecord, EventRecord } from '../store/port.ts';
 import { countingUnit, daysLeft } from '../../workflows/days-left.ts';
@@ -29,7 +29,7 @@ function contactOf(body: (Body & { phone?: string }) | undefined) {
 /** The API's tracking view (server/cases/resident-view.ts residentView: a whitelist, nothing personal)
  * in the page's language. */
 export function trackView(lang: Lang, record: CaseRecord, events: EventRecord[], services: Services) {
-  const v = residentView(record, events, services.engine.now());
+  const v = residentView(record, events, services.engine.now(), services.settings.deadlines.limits.acceptance);
   const say = (l: Label | null | undefined) => (l ? l[lang] : '');
   const current = record.deadlines.filter((d) => d.kind !== 'follow_up');
   return {
@@ -71,19 +71,17 @@ export function trackPages(services: Services) {
       const caseNo = str(req.body?.caseNo, 64);
       const code = str(req.body?.accessCode, 64);
       if (!caseNo || !code) return form(req, res, { error: t(lang, 'track_wrong'), caseNo, status: 400 });
-      const limiter = services.accessCodeLimiter;
-      const keys = [`case:${caseNo}`, `ip:${req.ip ?? 'unknown'}`];
-      const wait = await limiter.blockedFor(keys);
-      if (wait > 0) {
-        res.set('Retry-After', String(wait));
+      const opened = await openWithAccessCode(
+        { store: services.store, limiter: services.accessCodeLimiter },
+        { caseNo, accessCode: code, clientAddress: req.ip ?? 'unknown' },
+      );
+      if (!opened.ok && opened.why === 'limited') {
+        res.set('Retry-After', String(opened.retryAfterSeconds));
         return form(req, res, { error: t(lang, 'track_limited'), caseNo, status: 429 });
       }
-      const record = await services.store.cases.getByNo(caseNo);
       // an unknown case number and a wrong code get the same answer: case numbers are not probed
-      if (!record || !(await checkAccessCode(record, code))) {
-        await limiter.fail(keys);
-        return form(req, res, { error: t(lang, 'track_wrong'), caseNo, status: 404 });
-      }
+      if (!opened.ok) return form(req, res, { error: t(lang, 'track_wrong'), caseNo, status: 404 });
+      const { record } = opened;
       const events = await services.engine.history(record.id);
       const page = base(req, res, `${t(lang, 'track_title')} · ${record.caseNo}`);
       render(res, 'track-case', {

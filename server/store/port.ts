@@ -30,7 +30,14 @@ export interface DeadlineView {
 /** The current record of a case: the persisted workflow snapshot plus the fields lists need. */
 export interface CaseRecord {
   id: string;
+  /** the current number: of the docket of the body that accepted the case last (or registered it) */
   caseNo: string;
+  /** the numbers the case had before (原编号), oldest first: each body numbers the cases it accepts in
+   * its own docket (issue 12 §6). Absent on records that never changed number. */
+  formerCaseNos?: string[];
+  /** the body whose docket issued caseNo; absent on records written before it existed (their REGISTER
+   * event's bodyId) */
+  docketBodyId?: string;
   workflowVersion: string;
   status: Status;
   phase: string;
@@ -227,6 +234,8 @@ export interface CaseRepository {
   commit(commit: Commit): Promise<CaseRecord>;
   get(id: string): Promise<CaseRecord | null>;
   getByNo(caseNo: string): Promise<CaseRecord | null>;
+  /** the case that had this number before (CaseRecord.formerCaseNos); an exact match, as getByNo */
+  getByFormerNo(caseNo: string): Promise<CaseRecord | null>;
   list(filter: CaseFilter): Promise<{ items: CaseRecord[]; total: number }>;
   /** every case, in id order, a page at a time (verification, migrations, statistics) */
   scan(afterId: string | null, limit: number): Promise<CaseRecord[]>;

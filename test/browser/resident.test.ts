@@ -76,7 +76,7 @@ describe('a resident follows the case on a phone (headless Chromium)', function 
     const section = page.locator('[data-live-section="track"]');
     await page.locator(`[data-live-section="track"][data-version="${record.version}"]`).waitFor({ timeout: 10_000 });
     expect((await page.locator('[data-status]').getAttribute('data-status'))!).to.equal(record.status);
-    expect((await page.locator('[data-next-step]').innerText()).trim()).to.equal(nextStep(record).zh);
+    expect((await page.locator('[data-next-step]').innerText()).trim()).to.equal(nextStep(record, product.running.services.settings.deadlines.limits.acceptance).zh);
     const fresh = await resident.context.newPage();
     await lookUp(fresh, record.caseNo, accessCode);
     expect(await section.innerText()).to.equal(await fresh.locator('[data-live-section="track"]').innerText());

@@ -27,7 +27,7 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
       const { case: c, accessCode } = res.body;
       expect(accessCode).to.be.a('string').with.length.of.at.least(6);
       expect(c).to.include({ status: 'registered', tier: 'community', category: 'leakage', version: 1 });
-      expect(c.caseNo).to.match(/^（2026）示范华阳物调字第\d{5}号$/);
+      expect(c.caseNo).to.match(/^（2026）示范华阳物调字第[1-9]\d*号$/);
       expect(c.statusLabel).to.deep.equal({ zh: '已登记，待受理', en: 'Registered, awaiting acceptance' });
       expect(c.compound).to.deep.equal({ id: COMPOUND.c1, name: '华阳花园' });
       expect(c.parties[0]).to.include({ name: '张三', phone: '13812345678', idNumber: '310101199001011234' });

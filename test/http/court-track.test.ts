@@ -44,6 +44,48 @@ describe('HTTP court: delegations and the liaison’s inbox', () => {
     expect(channel.body.error.details[0].field).to.equal('channel');
   });
 
+  it('records an entrusted case (委托) with its procedure, 案由 and 标的额; the court’s 案号 and the mode show in the inbox', async () => {
+    const body = delegation({ courtRef: '（2026）沪0105民初77号', mode: 'entrusted', procedure: 'ordinary', causeOfAction: '物业服务合同纠纷', claimAmount: 5200 });
+    const c = (await p.post('/api/court/delegations', 'court.liaison').send(body).expect(201)).body.case;
+    expect(c.delegation).to.deep.equal({ courtRef: '（2026）沪0105民初77号', dueAt: '2026-12-20', mode: 'entrusted', procedure: 'ordinary', causeOfAction: '物业服务合同纠纷', claimAmount: 5200 });
+    const inbox = await p.get('/api/court/referrals?limit=100', 'court.liaison').expect(200);
+    const item = inbox.body.items.find((i: any) => i.id === c.id);
+    expect(item).to.include({ caseNo: c.caseNo, courtRef: '（2026）沪0105民初77号', mode: 'entrusted', inbox: 'delegation' });
+    const page = await p.get('/', 'court.liaison').expect(200);
+    expect(page.text).to.include('（2026）沪0105民初77号').and.include('委托调解');
+  });
+
+  it('without the court’s date runs the limit of the mode: 委派 30 days, 委托 15 (普通程序) or 7 (简易程序) days', async () => {
+    const dueOf = async (extra: Record<string, unknown>) => {
+      const c = (await p.post('/api/court/delegations', 'court.liaison').send(delegation({ dueAt: undefined, ...extra })).expect(201)).body.case;
+      expect(c.delegation.dueAt, 'no date from the court').to.equal('');
+      return c.deadlines.find((x: any) => x.kind === 'delegation').dueAt.slice(0, 10);
+    };
+    // registered Monday 2026-11-23
+    expect(await dueOf({})).to.equal('2026-12-23');
+    expect(await dueOf({ mode: 'entrusted', procedure: 'ordinary' })).to.equal('2026-12-08');
+    expect(await dueOf({ mode: 'entrusted', procedure: 'summary' })).to.equal('2026-11-30');
+  });
+
+  it('requires the procedure of an entrusted case and refuses one on a delegated case (400)', async () => {
+    const missing = await p.post('/api/court/delegations', 'court.liaison').send(delegation({ mode: 'entrusted' })).expect(400);
+    expect(missing.body.error.details[0].field).to.equal('procedure');
+    const stray = await p.post('/api/court/delegations', 'court.liaison').send(delegation({ procedure: 'summary' })).expect(400);
+    expect(stray.body.error.details[0].field).to.equal('procedure');
+    const negative = await p.post('/api/court/delegations', 'court.liaison').send(delegation({ claimAmount: -1 })).expect(400);
+    expect(negative.body.error.details[0].field).to.equal('claimAmount');
+  });
+
+  it('describes the delegation fields and the tracking by any number in /api/openapi.json', async () => {
+    const doc = (await p.get('/api/openapi.json', null).expect(200)).body;
+    const body = doc.paths['/api/court/delegations'].post.requestBody.content['application/json'].schema;
+    expect(body.properties).to.include.keys('mode', 'procedure', 'causeOfAction', 'claimAmount', 'dueAt', 'courtRef');
+    expect(body.required).to.include('courtRef').and.not.include('dueAt');
+    expect(body.properties.procedure.enum).to.deep.equal(['ordinary', 'summary']);
+    expect(body.properties.procedure.description).to.include('委托');
+    expect(doc.paths['/api/track/{caseNo}'].get.description).to.include('former');
+  });
+
   it('puts referrals and confirmation requests first in the inbox, then delegated cases in progress', async () => {
     const delegated = (await p.post('/api/court/delegations', 'court.liaison').send(delegation()).expect(201)).body.case;
 

@@ -358,6 +358,17 @@ describe('live updates (socket.io)', function () {
       expect(socket.connected).to.equal(true);
     });
 
+    it('accepts a former number (原编号) of a case escalated and accepted elsewhere, typed loosely', async function () {
+      const { record, accessCode } = await ctx.h.intake();
+      await dispatch(record, 'ACCEPT');
+      await dispatch(record, 'ESCALATE', { reason: '社区层面调解不成' });
+      const renumbered = await dispatch(record, 'ACCEPT', {}, 'med.s1');
+      expect(renumbered.formerCaseNos).to.deep.equal([record.caseNo]);
+      const typed = record.caseNo.replace('（', '(').replace('）', ') ');
+      const socket = await connect(ctx, server, { caseNo: typed, accessCode: `${accessCode.slice(0, 4)} ${accessCode.slice(4)}` });
+      expect(socket.connected).to.equal(true);
+    });
+
     it('refuses a wrong access code and an unknown case number alike', async function () {
       const { record } = await ctx.h.intake();
       const err = await refusal(ctx, server, { caseNo: record.caseNo, accessCode: 'WRONG123' });

@@ -403,6 +403,20 @@ describe('pages', function () {
       expect(res.text).to.match(ACCESS);
       expect((await court.get('/')).text).to.include('（2026）沪0105民诉前调1号'.slice(0, 6));
     });
+
+    it('delegates an entrusted case (委托) with its procedure, 案由 and 标的额, and asks for the procedure when it is missing', async () => {
+      const court = await signIn(product, 'court.liaison');
+      const form = await court.get('/court/delegations');
+      expect(form.text).to.include('name="mode"').and.include('name="procedure"').and.include('name="causeOfAction"').and.include('name="claimAmount"');
+      const fields = { ...intakeForm(), courtRef: '（2026）沪0105民初55号', mode: 'entrusted', causeOfAction: '物业服务合同纠纷', claimAmount: '4800' };
+      const missing = await court.post('/court/delegations', fields);
+      expect(missing.status).to.equal(400);
+      expect(missing.text).to.include('id="procedure-error"');
+      const res = await court.post('/court/delegations', { ...fields, procedure: 'summary' });
+      expect(res.status, res.text.slice(0, 500)).to.equal(201);
+      const inbox = (await court.get('/')).text;
+      expect(inbox).to.include('（2026）沪0105民初55号').and.include('委托调解');
+    });
   });
 
   describe('oversight and administration', () => {

@@ -2,7 +2,7 @@
 // tier at a time, and the conflicts of interest (回避) that keep a mediator off a case.
 import { expect } from 'chai';
 import type { Party } from '../../workflows/case.types.ts';
-import { DEFAULT_ROUTING, findConflicts, nextTier, route, type RoutingInput, type RoutingRules } from '../../workflows/routing.ts';
+import { DEFAULT_ROUTING, findConflicts, householdsOf, nextTier, route, type RoutingInput, type RoutingRules } from '../../workflows/routing.ts';
 
 const ordinary: RoutingInput = { channel: 'walk_in', category: 'leakage', householdsInvolved: 1 };
 
@@ -66,6 +66,27 @@ describe('routing a new case', () => {
     expect(route({ ...ordinary, disputedAmount: 1_000 }, rules).tier).to.equal('district');
     expect(route({ ...ordinary, category: 'parking' }, rules).tier).to.equal('district');
     expect(route({ ...ordinary, category: 'property_handover' }, rules).flags.major).to.equal(false);
+  });
+});
+
+describe('counting households (issue 12 §3: people and group parties only)', () => {
+  const person = (n: number): Pick<Party, 'kind' | 'households'> => ({ kind: 'person', households: n });
+  const company: Pick<Party, 'kind' | 'households'> = { kind: 'organisation' };
+
+  it('counts one per person and a group party by its own count', () => {
+    expect(householdsOf([{ kind: 'person' }, { kind: 'group', households: 7 }, { kind: 'group' }])).to.equal(9);
+    // a person is one household whatever is written beside them
+    expect(householdsOf([person(5)])).to.equal(1);
+  });
+
+  it('does not count a property company or an 业主委员会: nine owners against their company stay ordinary (≥ 10 rule, seed 000 §四(三)1)', () => {
+    const nineOwners = Array.from({ length: 9 }, () => ({ kind: 'person' as const }));
+    const committee: Pick<Party, 'kind' | 'households'> = { kind: 'organisation', households: 3 };
+    const households = householdsOf([...nineOwners, company, committee]);
+    expect(households).to.equal(9);
+    expect(route({ ...ordinary, householdsInvolved: households }).tier).to.equal('community');
+    // the tenth owner makes it major
+    expect(route({ ...ordinary, householdsInvolved: householdsOf([...nineOwners, { kind: 'person' }, company]) }).tier).to.equal('district');
   });
 });
 

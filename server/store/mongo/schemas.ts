@@ -38,6 +38,10 @@ export const caseSchema = new Schema(
   {
     _id: str, // the case id
     caseNo: str,
+    /** the case's earlier numbers (原编号), found by getByFormerNo through the former_case_nos index */
+    formerCaseNos: { type: [String], default: undefined },
+    /** the body whose docket issued caseNo */
+    docketBodyId: { type: String, default: undefined },
     workflowVersion: str,
     status: str,
     phase: str,
@@ -76,6 +80,10 @@ export const caseSchema = new Schema(
   { ...OPTIONS, collection: 'cases' },
 );
 caseSchema.index({ caseNo: 1 }, { unique: true, name: 'caseNo_unique' });
+// multikey, one entry per former number; not unique: MongoDB's unique multikey indexes also refuse one
+// document listing a value twice, and numbers are never issued twice anyway (the docket counter);
+// sparse: most cases never change number
+caseSchema.index({ formerCaseNos: 1 }, { name: 'former_case_nos', sparse: true });
 caseSchema.index({ updatedAt: -1, _id: 1 }, { name: 'updated' });
 caseSchema.index({ bodyId: 1, updatedAt: -1 }, { name: 'body_updated' });
 caseSchema.index({ courtId: 1, courtInbox: 1, updatedAt: -1 }, { name: 'court_inbox' });

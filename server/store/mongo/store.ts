@@ -86,6 +86,11 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
       return doc ? caseOf(doc) : null;
     },
 
+    async getByFormerNo(caseNo) {
+      const doc = await c().cases.findOne({ formerCaseNos: caseNo });
+      return doc ? caseOf(doc) : null;
+    },
+
     async list(f) {
       const filter = caseListFilter(f);
       const { skip, limit } = caseListPage(f);

@@ -54,6 +54,8 @@ function prepare(db: DB) {
   const st = {
     get: db.prepare('SELECT doc FROM cases WHERE id = ?').pluck(),
     getByNo: db.prepare('SELECT doc FROM cases WHERE case_no = ?').pluck(),
+    getByFormerNo: db.prepare('SELECT c.doc FROM case_former_nos f JOIN cases c ON c.id = f.case_id WHERE f.case_no = ?').pluck(),
+    addFormerNo: db.prepare('INSERT OR IGNORE INTO case_former_nos (case_no, case_id) VALUES (?, ?)'),
     versionOf: db.prepare('SELECT version FROM cases WHERE id = ?').pluck(),
     insert: db.prepare(
       `INSERT INTO cases (${CASE_COLUMNS.join(', ')}) VALUES (${CASE_COLUMNS.map((c) => '@' + c).join(', ')})`,
@@ -115,6 +117,8 @@ function prepare(db: DB) {
 
     st.clearExperts.run(caseId);
     for (const e of new Set(record.experts ?? [])) st.addExpert.run(e, caseId);
+    // former numbers only ever grow (a number is never given back): adding the list again is a no-op
+    for (const no of record.formerCaseNos ?? []) st.addFormerNo.run(no, caseId);
     projection.write(record, c.expectedVersion === 0); // the oversight projection (statistics, ledger, 倒查), if any
 
     try {
@@ -249,6 +253,11 @@ export function sqliteCases(h: Handle): { cases: Store['cases']; events: Store['
 
     async getByNo(caseNo: string): Promise<CaseRecord | null> {
       const doc = s().st.getByNo.get(caseNo) as string | undefined;
+      return doc === undefined ? null : parse<CaseRecord>(doc);
+    },
+
+    async getByFormerNo(caseNo: string): Promise<CaseRecord | null> {
+      const doc = s().st.getByFormerNo.get(caseNo) as string | undefined;
       return doc === undefined ? null : parse<CaseRecord>(doc);
     },
 

@@ -80,9 +80,9 @@ const FACT_COLUMNS = [
 
 /** Columns a case's events never change: left out of the update, so their indexes are not rewritten
  * on every commit. (A backfill deletes and re-inserts instead.) */
+// (not case_no: a case accepted at another body takes that body's number, issue 12 §6)
 const FIXED_AT_INTAKE = new Set<string>([
   'case_id',
-  'case_no',
   'compound_id',
   'community_id',
   'subdistrict_id',
@@ -196,7 +196,7 @@ export function prepareProjection(db: DB) {
     ledger: db.prepare(
       `INSERT INTO case_ledger (case_id, case_no, registered_at, body_id, compound_id, community_id, subdistrict_id, row, line)
        VALUES (@case_id, @case_no, @registered_at, @body_id, @compound_id, @community_id, @subdistrict_id, @row, @line)
-       ON CONFLICT (case_id) DO UPDATE SET body_id = excluded.body_id, row = excluded.row, line = excluded.line`,
+       ON CONFLICT (case_id) DO UPDATE SET case_no = excluded.case_no, body_id = excluded.body_id, row = excluded.row, line = excluded.line`,
     ),
     // the later cases linked back to a case, in registration order (then case number): set on the
     // earlier case when a later one links to it, and on a case projected whole
@@ -215,6 +215,9 @@ export function prepareProjection(db: DB) {
     forget: ['case_facts', 'case_keys', 'case_companies'].map((t) => db.prepare(`DELETE FROM ${t} WHERE case_id = ?`)),
     digest: db.prepare('SELECT digest FROM case_facts WHERE case_id = ?').pluck(),
     forgetLinks: db.prepare('DELETE FROM case_links WHERE later_id = ?'),
+    numberOf: db.prepare('SELECT case_no FROM case_facts WHERE case_id = ?').pluck(),
+    // a case that took a new number (accepted at another body): the earlier cases list it by that number
+    renumberLinks: db.prepare('UPDATE case_links SET later_no = ? WHERE later_id = ? RETURNING earlier_id').pluck(),
   };
 
   return {
@@ -231,6 +234,8 @@ export function prepareProjection(db: DB) {
         for (const del of st.forget) del.run(r.id);
         st.forgetLinks.run(r.id);
       }
+      const storedNo = full ? undefined : (st.numberOf.get(r.id) as string | undefined);
+      if (storedNo !== undefined && storedNo !== r.caseNo) for (const earlier of st.renumberLinks.all(r.caseNo, r.id) as string[]) st.laterOf.run({ id: earlier });
       const row = factsRow(r);
       const line = encodeRow(f.ledger);
       const companies = f.companies.map((c) => `${c.key}\u0001${c.name}\u0001${c.nonPerformance ? 1 : 0}${c.recurrence ? 1 : 0}`).join('\u0002');

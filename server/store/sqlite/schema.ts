@@ -263,6 +263,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX case_companies_company ON case_companies(company_key);
     `,
   },
+  {
+    version: 3,
+    name: 'former case numbers (原编号): a case accepted at another body takes its number',
+    // Written with each commit from CaseRecord.formerCaseNos (server/store/sqlite/cases.ts). A number is
+    // never issued twice, so a former number names one case. Records of earlier versions have none.
+    up: `
+      CREATE TABLE case_former_nos (
+        case_no TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX case_former_nos_case ON case_former_nos(case_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -19,8 +19,9 @@ const toMs = (s: string | null | undefined, what: string): number | null => {
 const json = (v: unknown) => JSON.stringify(v ?? null);
 
 /** The SQLite schema versions whose tables this file writes: 1 (the tables below); 2 adds the oversight
- * projection, derived from CaseRecord.oversight and rebuilt through the port after cases are written. */
-const KNOWN_SQLITE_SCHEMAS = [1, 2];
+ * projection, derived from CaseRecord.oversight and rebuilt through the port after cases are written;
+ * 3 the former case numbers (case_former_nos), written below from CaseRecord.formerCaseNos. */
+const KNOWN_SQLITE_SCHEMAS = [1, 2, 3];
 
 /** The SQLite store in `file` as a transfer side. It knows the SQLite schema version it was written
  * for (the columns beside each `doc`), and refuses any other. `create` makes an empty store first. */
@@ -106,6 +107,7 @@ export async function sqliteSide(file: string, opts: { create?: boolean } = {}):
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       expert: st('INSERT OR IGNORE INTO case_experts (expert_id, case_id) VALUES (?, ?)'),
+      formerNo: st('INSERT OR IGNORE INTO case_former_nos (case_no, case_id) VALUES (?, ?)'),
       events: st('INSERT INTO events (case_id, seq, type, at, doc) VALUES (?, ?, ?, ?, ?)'),
       timers: st(
         `INSERT INTO timers (id, case_id, kind, level, due_at, state, lease_owner, lease_until, fired_at, doc)
@@ -149,6 +151,7 @@ export async function sqliteSide(file: string, opts: { create?: boolean } = {}):
           json(r),
         );
         for (const e of new Set(r.experts ?? [])) s.expert.run(e, r.id);
+        for (const no of r.formerCaseNos ?? []) s.formerNo.run(no, r.id);
       },
       events: (e) => s.events.run(e.caseId, e.seq, e.type, e.at, json(e)),
       timers: (t) => {

@@ -20,7 +20,7 @@ describe('the engine', () => {
       expect(record.status).to.equal('registered');
       expect(record.tier).to.equal('community');
       expect(record.bodyId).to.equal(h.user('med.c1').bodyId);
-      expect(record.caseNo).to.match(/^（2026）\S+物调字第00001号$/);
+      expect(record.caseNo).to.match(/^（2026）\S+物调字第1号$/); // no zero-padding by default (issue 12 §6)
       expect(record.version).to.equal(1);
       expect(record.deadlines.map((d) => d.kind)).to.deep.equal(['acceptance']);
       // 3 working days from Monday 2026-11-23, the start day not counted → Thursday 26th
@@ -31,6 +31,15 @@ describe('the engine', () => {
       expect(await checkAccessCode(record, 'WRONG222')).to.equal(false);
       const timers = await h.store.timers.forCase(record.id);
       expect(timers.map((t) => t.level)).to.deep.equal(['blue', 'yellow', 'orange', 'red']);
+    });
+
+    it('counts households from people and groups only: nine owners against their property company and 业委会 stay at the community room', async () => {
+      const owners = Array.from({ length: 9 }, (_, i) => ({ role: 'applicant' as const, kind: 'person' as const, name: `业主${i + 1}` }));
+      const { record } = await h.intake({
+        parties: [...owners, { role: 'respondent', kind: 'organisation', name: '安居物业公司' }, { role: 'respondent', kind: 'organisation', orgType: 'owners_committee', name: '业主委员会' }],
+      });
+      expect(record.snapshot.context.householdsInvolved).to.equal(9);
+      expect(record.tier).to.equal('community');
     });
 
     it('routes a major dispute (≥ 10 households) straight to the district committee', async () => {

@@ -77,6 +77,8 @@ export interface PlannedCase {
   // filled in when run
   id?: string;
   caseNo?: string;
+  /** the numbers the case had before caseNo (accepted at another body after an escalation) */
+  formerCaseNos?: string[];
   expect: {
     status: Status;
     tier: Tier;
@@ -407,6 +409,9 @@ export async function runDistrict(plan: DistrictPlan, deps: RunDeps, opts: { con
         const actor = s.by === 'court' ? liaison : mediatorOf(holding);
         const r = await deps.engine.dispatch(c.id!, { type: s.type as never, data: s.data }, actor);
         holding = r.bodyId;
+        // accepted after an escalation: the accepting body's number (issue 12 §6)
+        if (r.caseNo !== c.caseNo) c.formerCaseNos = [...(c.formerCaseNos ?? []), c.caseNo!];
+        c.caseNo = r.caseNo;
       });
     }
   }

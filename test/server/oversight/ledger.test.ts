@@ -81,6 +81,7 @@ describe('oversight: the ledger of a generated district', function () {
     expect(items.map((i) => i.registeredAt)).to.deep.equal(ordered.map((c) => c.regDay));
     const byNo = new Map(items.map((i) => [i.caseNo, i]));
     const caseNoOf = new Map(plan.cases.map((c) => [c.n, c.caseNo!]));
+    const caseOfNo = new Map(plan.cases.flatMap((c) => [c.caseNo!, ...(c.formerCaseNos ?? [])].map((no) => [no, c.n] as const)));
     const links = expectedLinks(plan);
     // the later cases linked back to each, in registration order
     const when = (n: number) => `${plan.cases[n].regDay}${String(plan.cases[n].regMinute).padStart(4, '0')}`;
@@ -107,7 +108,9 @@ describe('oversight: the ledger of a generated district', function () {
           performance: i.performance,
           followUps: i.followUps,
           overdue: i.overdue,
-          relatedCases: i.relatedCases,
+          // the earlier cases by the number each had when this one was registered (a later renumbering
+          // at another body leaves that record alone): compared as which cases they are
+          relatedCases: i.relatedCases.map((no) => caseOfNo.get(no)),
           laterCases: i.laterCases,
         },
         `${c.scenario} #${c.n}`,
@@ -124,7 +127,7 @@ describe('oversight: the ledger of a generated district', function () {
         performance: perf,
         followUps: x.visits.length,
         overdue: x.everOverdue,
-        relatedCases: (links.get(c.n) ?? []).map((l) => caseNoOf.get(l.n)),
+        relatedCases: (links.get(c.n) ?? []).map((l) => l.n),
         laterCases: later.get(c.n) ?? [],
       });
       const path = { community: ['community'], subdistrict: ['community', 'subdistrict'], district: ['community', 'subdistrict', 'district'] }[x.bodyTier];

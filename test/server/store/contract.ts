@@ -101,6 +101,22 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.cases.getByNo('NO-1')).to.deep.equal(first);
       });
 
+      it('finds a case by a former number after it changed number, and by its new one (原编号, issue 12 §6)', async () => {
+        const first = await create({ caseNo: 'C-1', docketBodyId: 'body-c1' });
+        await create({ caseNo: 'C-2', id: 'case-bystander' });
+        expect(await store.cases.getByFormerNo('C-1')).to.equal(null); // a current number is not a former one
+        const renumbered = await advance(first, { caseNo: 'D-1', formerCaseNos: ['C-1'], docketBodyId: 'body-d1' });
+        expect(await store.cases.getByNo('D-1')).to.deep.equal(renumbered);
+        expect(await store.cases.getByNo('C-1')).to.equal(null);
+        expect(await store.cases.getByFormerNo('C-1')).to.deep.equal(renumbered);
+        // later commits carry the list again: still one case behind each former number
+        const again = await advance(renumbered, { caseNo: 'E-1', formerCaseNos: ['C-1', 'D-1'] });
+        expect(await store.cases.getByFormerNo('C-1')).to.deep.equal(again);
+        expect(await store.cases.getByFormerNo('D-1')).to.deep.equal(again);
+        expect(await store.cases.getByFormerNo('C-2')).to.equal(null);
+        expect(await store.cases.getByFormerNo('nope')).to.equal(null);
+      });
+
       it('scans every case in id order, a page at a time', async () => {
         for (const id of ['c-3', 'c-1', 'c-5', 'c-2', 'c-4']) await create({ id });
         const page1 = await store.cases.scan(null, 2);

@@ -101,6 +101,7 @@ describe('mongo adapter without a server', () => {
     it('indexes cases for each list, with the case number unique and experts multikey', () => {
       expect(indexes('cases')).to.deep.equal([
         { fields: { caseNo: 1 }, unique: true, name: 'caseNo_unique' },
+        { fields: { formerCaseNos: 1 }, name: 'former_case_nos', sparse: true },
         { fields: { updatedAt: -1, _id: 1 }, name: 'updated' },
         { fields: { bodyId: 1, updatedAt: -1 }, name: 'body_updated' },
         { fields: { courtId: 1, courtInbox: 1, updatedAt: -1 }, name: 'court_inbox' },

@@ -48,6 +48,7 @@ describe('moving whole stores', function () {
     await h.engine.dispatch(ids[0], { type: 'ACCEPT', data: acceptData() }, med);
     await h.engine.dispatch(ids[1], { type: 'ACCEPT', data: acceptData() }, med);
     await h.engine.dispatch(ids[1], { type: 'ESCALATE', data: { reason: '涉及多户' } }, med);
+    await h.engine.dispatch(ids[1], { type: 'ACCEPT' }, h.actor('med.s1')); // the centre's number; the first is a former one
     h.clock.set('2026-11-25T12:00:00+08:00');
     expect(await h.scheduler.runDue()).to.be.greaterThan(0); // blue warnings fired
     await h.store.documents.insert({
@@ -110,6 +111,9 @@ describe('moving whole stores', function () {
       expect((await y.outbox.claim(new Date().toISOString(), 100, 'r', 1000)).map((o) => o.id)).to.deep.equal(undelivered);
       expect(await y.audit.list(10)).to.deep.equal(await x.audit.list(10));
       expect(await y.users.list()).to.deep.equal(await x.users.list());
+      // a former case number (原编号) still finds its case
+      const renumbered = (await x.cases.scan(null, 100)).find((r) => r.formerCaseNos?.length)!;
+      expect(await y.cases.getByFormerNo(renumbered.formerCaseNos![0])).to.deep.equal(renumbered);
       // the oversight projection (derived from the records) is rebuilt on import
       if (x.oversight && y.oversight) {
         const ledger = await x.oversight.ledger({}, null, 100);
@@ -200,6 +204,8 @@ describe('moving whole stores', function () {
       await exportJsonl(to, file('from-mongo.jsonl'));
       const body = (f: string) => readFileSync(file(f), 'utf8').split('\n').slice(1).join('\n');
       expect(body('from-mongo.jsonl')).to.equal(body('a.jsonl'));
+      const renumbered = (await from.store.cases.scan(null, 100)).find((r) => r.formerCaseNos?.length)!;
+      expect(await mongo.cases.getByFormerNo(renumbered.formerCaseNos![0])).to.deep.equal(renumbered);
 
       // a second copy into the same database is refused
       let err: unknown;
