@@ -19,6 +19,7 @@ import type { EventRequest } from '../../server/engine/engine.ts';
 import type { Actor } from '../../workflows/case.types.ts';
 import { COMPOUND, startProduct, type Product } from '../support/pages.ts';
 import { look, openSession, requireChromium, type Session } from '../support/chromium.ts';
+import { acceptData, PARTICULARS } from '../support/workflow.ts';
 
 const PHONE = { width: 390, height: 844 };
 const DAY = 86_400_000;
@@ -97,13 +98,13 @@ describe('a resident follows the case on a phone (headless Chromium)', function 
     await look(page, 'resident-01-registered');
 
     // the mediator accepts: status, next step, deadlines and timeline change together
-    let r = await dispatch(registered, { type: 'ACCEPT' });
+    let r = await dispatch(registered, { type: 'ACCEPT', data: acceptData(registered.snapshot.context.parties) });
     await shows(page, r, accessCode);
     expect(await page.locator('.deadlines').innerText()).not.to.include('受理审查期限');
     expect(await page.locator('.timeline').innerText()).to.include('受理');
     await look(page, 'resident-02-in-mediation');
 
-    r = await dispatch(r, { type: 'REACH_AGREEMENT', data: { terms: ['三日内修复卫生间防水'], performBy: '2026-12-10' } });
+    r = await dispatch(r, { type: 'REACH_AGREEMENT', data: { terms: ['三日内修复卫生间防水'], performBy: '2026-12-10', ...PARTICULARS } });
     await shows(page, r, accessCode);
     await look(page, 'resident-03-agreement-pending');
 
@@ -138,7 +139,7 @@ describe('a resident follows the case on a phone (headless Chromium)', function 
     expect(await page.locator('.deadlines').innerText()).to.include('已超期1个工作日');
     await look(page, 'resident-07-acceptance-overdue');
 
-    const r = await dispatch(registered, { type: 'DECLINE', data: { reason: '不属于物业纠纷' } });
+    const r = await dispatch(registered, { type: 'DECLINE', data: { ground: 'not_civil', reason: '不属于物业纠纷' } });
     await shows(page, r, accessCode);
     await look(page, 'resident-08-declined');
     expect(resident.problems, resident.problems.join('\n')).to.deep.equal([]);
@@ -148,7 +149,7 @@ describe('a resident follows the case on a phone (headless Chromium)', function 
     const { record: registered, accessCode } = await intake('物业拒绝维修外墙');
     const page = await resident.page();
     await lookUp(page, registered.caseNo, accessCode);
-    let r = await dispatch(registered, { type: 'ACCEPT' });
+    let r = await dispatch(registered, { type: 'ACCEPT', data: acceptData(registered.snapshot.context.parties) });
     await shows(page, r, accessCode);
     r = await dispatch(r, { type: 'REFER_TO_COURT', data: { reason: '物业拒绝参加调解' } });
     await shows(page, r, accessCode);

@@ -4,9 +4,10 @@
 // find it. Padding is a run-time setting (default none: 第12号). Over HTTP against the real product.
 import { expect } from 'chai';
 import { startProduct, type DemoUser, type Product } from '../support/http.ts';
+import { acceptData } from '../support/workflow.ts';
 
 /** 受理 by `who` (one place to change when ACCEPT carries the parties' consent, API.md 2026.3). */
-const accept = (p: Product, who: DemoUser, caseId: string) => p.event(who, caseId, 'ACCEPT');
+const accept = (p: Product, who: DemoUser, caseId: string) => p.event(who, caseId, 'ACCEPT', acceptData());
 
 describe('HTTP case numbers: each body its own docket, former numbers still track', () => {
   let p: Product;

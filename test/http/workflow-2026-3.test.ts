@@ -9,6 +9,7 @@ const delegation = (mode: 'delegated' | 'entrusted') => ({
   courtRef: '（2026）沪0105民诉前调77号',
   dueAt: '2026-12-20',
   mode,
+  ...(mode === 'entrusted' ? { procedure: 'ordinary' } : {}),
 });
 
 describe('HTTP: workflow 2026.3 (issue 12)', () => {

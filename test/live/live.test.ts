@@ -360,9 +360,9 @@ describe('live updates (socket.io)', function () {
 
     it('accepts a former number (原编号) of a case escalated and accepted elsewhere, typed loosely', async function () {
       const { record, accessCode } = await ctx.h.intake();
-      await dispatch(record, 'ACCEPT');
+      await dispatch(record, 'ACCEPT', acceptData());
       await dispatch(record, 'ESCALATE', { reason: '社区层面调解不成' });
-      const renumbered = await dispatch(record, 'ACCEPT', {}, 'med.s1');
+      const renumbered = await dispatch(record, 'ACCEPT', acceptData(), 'med.s1');
       expect(renumbered.formerCaseNos).to.deep.equal([record.caseNo]);
       const typed = record.caseNo.replace('（', '(').replace('）', ') ');
       const socket = await connect(ctx, server, { caseNo: typed, accessCode: `${accessCode.slice(0, 4)} ${accessCode.slice(4)}` });

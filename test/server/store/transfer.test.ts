@@ -48,7 +48,7 @@ describe('moving whole stores', function () {
     await h.engine.dispatch(ids[0], { type: 'ACCEPT', data: acceptData() }, med);
     await h.engine.dispatch(ids[1], { type: 'ACCEPT', data: acceptData() }, med);
     await h.engine.dispatch(ids[1], { type: 'ESCALATE', data: { reason: '涉及多户' } }, med);
-    await h.engine.dispatch(ids[1], { type: 'ACCEPT' }, h.actor('med.s1')); // the centre's number; the first is a former one
+    await h.engine.dispatch(ids[1], { type: 'ACCEPT', data: acceptData() }, h.actor('med.s1')); // the centre's number; the first is a former one
     h.clock.set('2026-11-25T12:00:00+08:00');
     expect(await h.scheduler.runDue()).to.be.greaterThan(0); // blue warnings fired
     await h.store.documents.insert({
