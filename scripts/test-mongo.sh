@@ -5,15 +5,15 @@
 #   else                   says plainly that it SKIPPED (the suite reports itself pending, never passing)
 # Runs the store contract suite, then the HTTP and live-updates suites with the app on MongoDB
 # (TEST_MONGODB_URI: test/support/http.ts and test/support/harness.ts give each product its own database),
-# then timer claims racing between two connections, the kill -9 crash test of the commit path and two
-# app instances on one database with the local Redis (test/server/store/{claims,crash}.mongo.test.ts,
+# then npm run migrate and the export/import round trip on the server, timer claims racing between two connections, the kill -9 crash test of the commit path and two
+# app instances on one database with the local Redis (test/server/store/{migrate,claims,crash}.mongo.test.ts,
 # test/multi/instances.mongo.test.ts).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 SUITES=(test/server/store/contract.mongo.test.ts)
 APP_SUITES=(test/http/*.test.ts test/live/live.test.ts)
-PROCESS_SUITES=(test/server/store/claims.mongo.test.ts test/server/store/crash.mongo.test.ts test/multi/instances.mongo.test.ts)
+PROCESS_SUITES=(test/server/store/migrate.mongo.test.ts test/server/store/claims.mongo.test.ts test/server/store/crash.mongo.test.ts test/multi/instances.mongo.test.ts)
 mocha() { npx mocha --no-config --import=tsx --timeout 60000 --exit "$@"; }
 
 suites() {
@@ -21,7 +21,7 @@ suites() {
   mocha "${SUITES[@]}" || return $?
   echo "test:mongo: the HTTP and live-updates suites with the app on $1"
   TEST_MONGODB_URI="$MONGODB_URI" mocha "${APP_SUITES[@]}" || return $?
-  echo "test:mongo: timer claims between two connections, kill -9 during 200 concurrent commits, two app instances (Redis), on $1"
+  echo "test:mongo: migrate and export/import round trip, timer claims between two connections, kill -9 during 200 concurrent commits, two app instances (Redis), on $1"
   TEST_MONGODB_URI="$MONGODB_URI" mocha "${PROCESS_SUITES[@]}"
 }
 
