@@ -9,6 +9,8 @@
 //   (c) the event POST at a steady 1,000 requests/s (autocannon overallRate): p99 and non-2xx/5xx.
 // Environment: BENCH_SECONDS (10), BENCH_CASES (200), BENCH_CONNECTIONS (50), BENCH_RATE (1000),
 // BENCH_LOG_LEVEL (silent: set `info` to include the cost of request logging), BENCH_CPU_PROF.
+// `npm run bench:api -- --store mongo`: the same on MongoDB — MONGODB_URI's server, or else FerretDB
+// started for the run by scripts/ferretdb.sh (the product then serves from a fresh database there).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -29,7 +31,16 @@ async function serve(): Promise<void> {
   const { loadConfig } = await import('../server/config.ts');
   const { startServer } = await import('../server/wiring.ts');
   const express = (await import('express')).default;
-  const config = loadConfig({ NODE_ENV: 'development', DATA_DIR: dir, TEST_CLOCK: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent', DEMO_PASSWORD: PASSWORD, PASSWORD_SCRYPT_LOG_N: '12' });
+  const mongo = process.env.BENCH_MONGODB_URI;
+  const config = loadConfig({
+    NODE_ENV: 'development',
+    DATA_DIR: dir,
+    TEST_CLOCK: '0',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+    DEMO_PASSWORD: PASSWORD,
+    PASSWORD_SCRYPT_LOG_N: '12',
+    ...(mongo ? { MONGODB_URI: mongo } : {}),
+  });
   const running = await startServer(config, { listen: false });
   await new Promise<void>((resolve) => running.server.listen(0, '127.0.0.1', resolve));
 
@@ -109,7 +120,8 @@ async function drive(): Promise<void> {
   const cannon = ((await import('autocannon' as string)) as { default: Cannon }).default;
   const { child, urls } = await startChild();
   try {
-    console.log(`API benchmark: ${CONNECTIONS} connections, ${SECONDS} s per run, ${CASES} cases, loopback`);
+    const store = process.env.BENCH_MONGODB_URI ? `MongoDB (${process.env.FERRETDB_VERSION ? `FerretDB ${process.env.FERRETDB_VERSION}` : 'MONGODB_URI'})` : 'embedded SQLite';
+    console.log(`API benchmark on ${store}: ${CONNECTIONS} connections, ${SECONDS} s per run, ${CASES} cases, loopback`);
     const { token } = await json(`${urls.product}/api/auth/login`, { body: { username: 'med.c1', password: PASSWORD } });
     const ids: string[] = [];
     const t0 = Date.now();
@@ -179,5 +191,20 @@ async function drive(): Promise<void> {
   }
 }
 
+/** `--store mongo`: the product on MongoDB; without MONGODB_URI, inside a FerretDB started for the run. */
+async function driveOnMongo(): Promise<void> {
+  if (!process.env.MONGODB_URI) {
+    const child = spawn('scripts/ferretdb.sh', ['run', process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), '--store', 'mongo'], { stdio: 'inherit' });
+    process.exitCode = await new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+    return;
+  }
+  const url = new URL(process.env.MONGODB_URI);
+  url.pathname = `/bench_api_${Date.now().toString(36)}`; // a fresh database for the run
+  process.env.BENCH_MONGODB_URI = url.toString();
+  await drive();
+}
+
+const storeArg = process.argv.indexOf('--store');
 if (process.argv.includes('--serve')) await serve();
+else if (storeArg >= 0 && process.argv[storeArg + 1] === 'mongo') await driveOnMongo();
 else await drive();
