@@ -10,7 +10,7 @@ import { maskedText } from '../privacy/mask.ts';
 import type { SessionRecord, Store, UserRecord } from '../store/port.ts';
 import { scryptParamsFor, verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { issueSession, revokeSession, SESSION_COOKIE, type AuthContext } from './sessions.ts';
-import { lockedForSeconds, lockoutSettings, recordFailedLogin, recordSuccessfulLogin } from './throttle.ts';
+import { lockedForSeconds, lockoutSettings, oneSignInAtATime, recordFailedLogin, recordSuccessfulLogin } from './throttle.ts';
 
 export class InvalidCredentials extends DomainError {
   constructor() {
@@ -39,7 +39,6 @@ const audit = (deps: SignInDeps, action: string, actor: string | null, ip: strin
  * or RateLimited (the account is locked). Every attempt is audited, never with the password. */
 export async function signIn(deps: SignInDeps, input: { username: string; password: string; ip: string | undefined }): Promise<SignedIn> {
   const { store, config } = deps;
-  const at = deps.now();
   const attempted = maskedText(input.username.slice(0, 100));
   const user = await store.users.getByUsername(input.username);
   if (!user || !user.active) {
@@ -48,6 +47,20 @@ export async function signIn(deps: SignInDeps, input: { username: string; passwo
     await audit(deps, 'login.failed', null, input.ip, { username: attempted, reason: user ? 'inactive' : 'unknown_user' });
     throw new InvalidCredentials();
   }
+  // one at a time per account, each on the stored count the previous attempt left (issue 15 §2)
+  return oneSignInAtATime(store, user.id, async () => {
+    const current = (await store.users.get(user.id)) ?? user;
+    return checkPasswordAndOpen(deps, input, current);
+  });
+}
+
+async function checkPasswordAndOpen(
+  deps: SignInDeps,
+  input: { password: string; ip: string | undefined },
+  user: UserRecord,
+): Promise<SignedIn> {
+  const { store, config } = deps;
+  const at = deps.now();
   const lockedFor = lockedForSeconds(user, at);
   if (lockedFor > 0) {
     await audit(deps, 'login.failed', user.id, input.ip, { username: user.username, reason: 'locked' });

@@ -44,6 +44,32 @@ export async function recordFailedLogin(
   return { locked: false, lockedUntil: null };
 }
 
+// Sign-ins to one account run one after the other in this process: each reads the failure count the
+// previous one wrote, so 100 parallel wrong passwords lock the account after 5 like 100 in a row
+// would, instead of all reading `failedLogins: 0` and writing 1 (issue 15 §2). Once locked, the queued
+// attempts are refused without a password check, so the queue drains fast. Keyed by the store (one
+// queue per server's store; tests run several in one process) and the user id. Several instances
+// sharing one database are not covered (that needs an atomic increment in the store, or Redis).
+const signInQueues = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+/** Runs `work` after every earlier call for the same store and user id has settled. */
+export function oneSignInAtATime<T>(store: object, userId: string, work: () => Promise<T>): Promise<T> {
+  let queues = signInQueues.get(store);
+  if (!queues) signInQueues.set(store, (queues = new Map()));
+  const previous = queues.get(userId) ?? Promise.resolve();
+  const run = previous.then(work, work);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(userId, settled);
+  // the last one out removes the queue, so memory stays bounded by the accounts being tried now
+  void settled.then(() => {
+    if (queues.get(userId) === settled) queues.delete(userId);
+  });
+  return run;
+}
+
 export async function recordSuccessfulLogin(store: Store, user: UserRecord): Promise<void> {
   if (user.failedLogins !== 0 || user.lockedUntil !== null) {
     await store.users.update(user.id, { failedLogins: 0, lockedUntil: null });
@@ -75,6 +101,11 @@ export interface AccessCodeLimiter {
   /** seconds until every key is below the limit again; 0 when none is limited */
   blockedFor(keys: string[]): Promise<number>;
   fail(keys: string[]): Promise<void>;
+  /** Counts the attempt as a wrong code BEFORE the code is checked, in one step with the limit check,
+   * so a burst of parallel guesses cannot all pass the check before any failure is counted (issue 15
+   * §2). Refused: `retryAfterSeconds`. Taken: `release()` once the code proved right (a right code is
+   * not a failure); a wrong code keeps the reservation as its failure. */
+  reserve(keys: string[]): Promise<{ ok: false; retryAfterSeconds: number } | { ok: true; release(): void }>;
 }
 
 export function createMemoryAccessCodeLimiter(
@@ -94,27 +125,49 @@ export function createMemoryAccessCodeLimiter(
     return times;
   };
 
+  const waitFor = (keys: string[], t: number): number => {
+    let wait = 0;
+    for (const key of keys) {
+      const times = recent(key, t);
+      if (times.length >= max) wait = Math.max(wait, Math.ceil((times[times.length - max] + windowMs - t) / 1000));
+    }
+    return wait;
+  };
+  const count = (keys: string[], t: number): void => {
+    for (const key of keys) {
+      const times = recent(key, t);
+      if (!failures.has(key)) {
+        // bounded memory: someone spraying made-up case numbers pushes out the oldest keys
+        if (failures.size >= maxKeys) failures.delete(failures.keys().next().value as string);
+        failures.set(key, times);
+      }
+      times.push(t);
+    }
+  };
+
   return {
     async blockedFor(keys) {
-      const t = now();
-      let wait = 0;
-      for (const key of keys) {
-        const times = recent(key, t);
-        if (times.length >= max) wait = Math.max(wait, Math.ceil((times[times.length - max] + windowMs - t) / 1000));
-      }
-      return wait;
+      return waitFor(keys, now());
     },
     async fail(keys) {
+      count(keys, now());
+    },
+    // no await between the check and the count: one turn of the event loop, so atomic in this process
+    async reserve(keys) {
       const t = now();
-      for (const key of keys) {
-        const times = recent(key, t);
-        if (!failures.has(key)) {
-          // bounded memory: someone spraying made-up case numbers pushes out the oldest keys
-          if (failures.size >= maxKeys) failures.delete(failures.keys().next().value as string);
-          failures.set(key, times);
-        }
-        times.push(t);
-      }
+      const wait = waitFor(keys, t);
+      if (wait > 0) return { ok: false, retryAfterSeconds: wait };
+      count(keys, t);
+      return {
+        ok: true,
+        release() {
+          for (const key of keys) {
+            const times = failures.get(key);
+            const at = times ? times.lastIndexOf(t) : -1;
+            if (times && at >= 0) times.splice(at, 1);
+          }
+        },
+      };
     },
   };
 }

@@ -36,12 +36,11 @@ export async function openWithAccessCode(
 ): Promise<TrackOpening> {
   const record = await findByAnyCaseNo(deps.store, typed.caseNo);
   const keys = [`case:${record?.caseNo ?? canonicalCaseNo(typed.caseNo)}`, `ip:${typed.clientAddress}`];
-  const wait = await deps.limiter.blockedFor(keys);
-  if (wait > 0) return { ok: false, why: 'limited', retryAfterSeconds: wait };
+  // reserved before the (slow, scrypt) check, so parallel guesses cannot outrun the count (issue 15 §2)
+  const attempt = await deps.limiter.reserve(keys);
+  if (!attempt.ok) return { ok: false, why: 'limited', retryAfterSeconds: attempt.retryAfterSeconds };
   const matches = await checkAccessCode(record ?? NO_SUCH_CASE, canonicalAccessCode(typed.accessCode));
-  if (!record || !matches) {
-    await deps.limiter.fail(keys);
-    return { ok: false, why: 'wrong' };
-  }
+  if (!record || !matches) return { ok: false, why: 'wrong' }; // the reservation stays as the failure
+  attempt.release();
   return { ok: true, record };
 }
