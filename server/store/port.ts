@@ -273,7 +273,8 @@ export interface OutboxRepository {
   /** Claims up to `limit` pending entries of a lane, in delivery order, whose lease is free or expired at `now`. */
   claim(now: string, limit: number, owner: string, leaseMs: number, lane?: OutboxLane): Promise<OutboxEntry[]>;
   markDone(ids: string[]): Promise<void>;
-  pendingCount(): Promise<number>;
+  /** undelivered entries of a lane (default live) */
+  pendingCount(lane?: OutboxLane): Promise<number>;
   /** Gives a claimed entry back, claimable again from `until` (a retry after backoff). */
   defer(id: string, until: string): Promise<void>;
   /** Appends entries outside a case commit (webhook fan-out, manual redelivery); an id already present

@@ -310,7 +310,7 @@ export const webhookAttemptSchema = new Schema(
     pos: { type: Number, required: true },
     doc: { type: Mixed, required: true },
   },
-  { ...OPTIONS, collection: 'webhook_attempts' },
+  { ...OPTIONS, collection: 'webhookAttempts' },
 );
 webhookAttemptSchema.index({ deliveryId: 1 }, { name: 'delivery' });
 webhookAttemptSchema.index({ subscriptionId: 1, pos: -1 }, { name: 'subscription_newest' });

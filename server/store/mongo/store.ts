@@ -2,7 +2,7 @@
 // mongoose connection; tests may hand in others). Every filter and update comes from queries.ts, every
 // document from codec.ts.
 import { NotFound, Duplicate } from '../../engine/errors.ts';
-import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightStore, Store, TimerRecord, WebhookAttempt } from '../port.ts';
+import { type CaseRecord, type Commit, type EventRecord, type OutboxEntry, type OversightStore, type Store, type TimerRecord, type WebhookAttempt, WEBHOOK_TOPIC_PREFIX } from '../port.ts';
 import {
   type Doc,
   auditDoc,
@@ -263,7 +263,8 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
       const q = outboxDone(ids, new Date());
       await c().outbox.updateMany(q.filter, q.update);
     },
-    pendingCount: () => c().outbox.countDocuments(OUTBOX_PENDING),
+    pendingCount: (lane = 'live') =>
+      c().outbox.countDocuments({ ...OUTBOX_PENDING, topic: lane === 'webhook' ? { $regex: `^${WEBHOOK_TOPIC_PREFIX}` } : { $not: { $regex: `^${WEBHOOK_TOPIC_PREFIX}` } } }),
     async defer(id, until) {
       const q = outboxDefer(id, toDate(until, 'until'));
       await c().outbox.updateOne(q.filter, q.update);

@@ -99,7 +99,8 @@ function prepare(db: DB) {
       `UPDATE outbox SET done_at = ?, lease_owner = NULL, lease_until = NULL
        WHERE done_at IS NULL AND id IN (SELECT value FROM json_each(?))`,
     ),
-    pendingCount: db.prepare('SELECT COUNT(*) FROM outbox WHERE done_at IS NULL').pluck(),
+    pendingCount: db.prepare(`SELECT COUNT(*) FROM outbox WHERE done_at IS NULL AND topic NOT LIKE '${WEBHOOK_TOPIC_PREFIX}%'`).pluck(),
+    pendingWebhookCount: db.prepare(`SELECT COUNT(*) FROM outbox WHERE done_at IS NULL AND topic LIKE '${WEBHOOK_TOPIC_PREFIX}%'`).pluck(),
   };
 
   const claimTimers = db.transaction((now: number, limit: number, owner: string, until: number) => {
@@ -164,8 +165,8 @@ export function sqliteQueues(h: Handle): { timers: Store['timers']; outbox: Stor
     async markDone(ids: string[]): Promise<void> {
       if (ids.length) s().st.doneOutbox.run(Date.now(), json(ids));
     },
-    async pendingCount(): Promise<number> {
-      return s().st.pendingCount.get() as number;
+    async pendingCount(lane: OutboxLane = 'live'): Promise<number> {
+      return (lane === 'webhook' ? s().st.pendingWebhookCount : s().st.pendingCount).get() as number;
     },
   };
 
