@@ -47,6 +47,15 @@ export class Receiver {
     this.plan.push(...plan);
   }
 
+  /** resolves once `n` requests have arrived (answered or not) */
+  async untilRequests(n: number, ms = 60_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (this.requests.length < n) {
+      if (Date.now() > end) throw new Error(`only ${this.requests.length} of ${n} webhook requests after ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   /** resolves once `n` effects have been applied (or rejects after `ms`) */
   untilApplied(n: number, ms = 30_000): Promise<void> {
     if (this.applied.length >= n) return Promise.resolve();
