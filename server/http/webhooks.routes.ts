@@ -1,8 +1,6 @@
 // Webhook subscriptions and their delivery log (administrators only; issue 16 §3). Every change is
 // audited. A subscription's secret is shown once: in the answer that creates it or rotates it.
 import Joi from 'joi';
-import { isoShanghai } from '../engine/clock.ts';
-import { NotFound } from '../engine/errors.ts';
 import { rolesFor } from '../policy.ts';
 import type { Services } from '../services.ts';
 import {
@@ -50,8 +48,6 @@ export function webhooksRoutes(services: Services): RouteDef[] {
   const { store } = services;
   const { subscriptions, dispatcher } = services.webhooks;
   const admin = rolesFor('admin');
-  const audit = (action: string, actor: string, ip: string | undefined, detail: unknown) =>
-    store.audit.append({ at: isoShanghai(new Date()), actor, action, ip: ip ?? null, detail });
 
   return [
     defineRoute(
@@ -82,8 +78,7 @@ export function webhooksRoutes(services: Services): RouteDef[] {
         },
       },
       async ({ body, user, req }) => {
-        const sub = await subscriptions.create(body);
-        await audit('webhook.created', user!.id, req.ip, { id: sub.id, url: sub.url, types: sub.types, scope: sub.scope, sourceSystem: sub.sourceSystem });
+        const sub = await subscriptions.create(body, { actorId: user!.id, ip: req.ip });
         return { subscription: viewOf(sub), secret: sub.secret };
       },
     ),
@@ -103,10 +98,8 @@ export function webhooksRoutes(services: Services): RouteDef[] {
         },
       },
       async ({ body, params, user, req }) => {
-        const sub = await subscriptions.change(params.id, body);
-        const { rotateSecret, ...changed } = body;
-        await audit('webhook.changed', user!.id, req.ip, { id: sub.id, changed, ...(rotateSecret ? { secretRotated: true } : {}) });
-        return { subscription: viewOf(sub), ...(rotateSecret ? { secret: sub.secret } : {}) };
+        const sub = await subscriptions.change(params.id, body, { actorId: user!.id, ip: req.ip });
+        return { subscription: viewOf(sub), ...(body.rotateSecret ? { secret: sub.secret } : {}) };
       },
     ),
 
@@ -122,8 +115,7 @@ export function webhooksRoutes(services: Services): RouteDef[] {
         responses: { 204: { description: 'removed' }, 404: { description: 'NOT_FOUND' } },
       },
       async ({ params, user, req, res }) => {
-        await subscriptions.remove(params.id);
-        await audit('webhook.removed', user!.id, req.ip, { id: params.id });
+        await subscriptions.remove(params.id, { actorId: user!.id, ip: req.ip });
         res.status(204).end();
         return undefined;
       },
@@ -158,10 +150,7 @@ export function webhooksRoutes(services: Services): RouteDef[] {
         responses: { 202: { description: 'queued', schema: Joi.object({ deliveryId: Joi.string().required() }) }, 404: { description: 'NOT_FOUND' } },
       },
       async ({ params, user, req }) => {
-        const deliveryId = await dispatcher.redeliver(params.id);
-        if (!deliveryId) throw new NotFound(`no webhook delivery ${params.id}`);
-        await audit('webhook.redelivered', user!.id, req.ip, { deliveryId: params.id, newDeliveryId: deliveryId });
-        return { deliveryId };
+        return { deliveryId: await dispatcher.redeliver(params.id, { actorId: user!.id, ip: req.ip }) };
       },
     ),
   ];

@@ -16,12 +16,13 @@
 // receiver that remembers the ids it has handled gets each effect exactly once.
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { Clock } from '../engine/clock.ts';
+import { type Clock, isoShanghai } from '../engine/clock.ts';
+import { NotFound } from '../engine/errors.ts';
 import type { Logger } from '../log.ts';
 import type { Org } from '../org.ts';
 import type { OutboxEntry, Store, WebhookAttempt } from '../store/port.ts';
 import { SOURCE_TOPIC, deliveryTopic, messageOf, typesOf, type WebhookMessage, type WebhookSource } from './messages.ts';
-import { inScope, type Subscription, type Subscriptions } from './subscriptions.ts';
+import { inScope, type ChangedBy, type Subscription, type Subscriptions } from './subscriptions.ts';
 
 export interface DispatcherOptions {
   owner?: string;
@@ -217,12 +218,14 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Manual redelivery of a delivery (any outcome): a new entry with the same message and webhook id. */
-  async redeliver(deliveryId: string): Promise<string> {
+  /** Manual redelivery of a delivery (any outcome): a new entry with the same message and webhook
+   * id, queued after anything pending for the same case; audited. */
+  async redeliver(deliveryId: string, by: ChangedBy): Promise<string> {
     const entry = await this.store.outbox.get(deliveryId);
-    if (!entry || entry.topic === SOURCE_TOPIC || !entry.topic.startsWith('webhook:')) return '';
+    if (!entry || entry.topic === SOURCE_TOPIC || !entry.topic.startsWith('webhook:')) throw new NotFound(`no webhook delivery ${deliveryId}`);
     const id = `${deliveryId.split('~')[0]}~${randomUUID().slice(0, 8)}`;
     await this.store.outbox.enqueue([{ id, caseId: entry.caseId, seq: entry.seq, topic: entry.topic, payload: entry.payload, createdAt: this.clock.now().toISOString() }]);
+    await this.store.audit.append({ at: isoShanghai(new Date()), actor: by.actorId, action: 'webhook.redelivered', ip: by.ip ?? null, detail: { deliveryId, newDeliveryId: id } });
     this.kick();
     return id;
   }

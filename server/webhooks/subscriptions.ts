@@ -103,7 +103,14 @@ export const subscriptionPatchBody = Joi.object<SubscriptionPatch, true>({
   rotateSecret: Joi.boolean().valid(true),
 }).min(1);
 
-/** The subscriptions in the store. Every change is audited by the caller's actor. */
+/** Who changes a subscription (the audit log's actor and client address). */
+export interface ChangedBy {
+  actorId: string;
+  ip?: string | undefined;
+}
+
+/** The subscriptions in the store: the one place that changes them, for the API and /admin/webhooks
+ * alike; every change is audited. */
 export class Subscriptions {
   constructor(
     private readonly store: Store,
@@ -127,7 +134,11 @@ export class Subscriptions {
     if (scope.orgUnitId && !org.unit(scope.orgUnitId)) throw new NotFound(`no organisation unit ${scope.orgUnitId}`);
   }
 
-  async create(input: NewSubscription, now = new Date()): Promise<Subscription> {
+  private audit(by: ChangedBy, action: string, detail: unknown): Promise<void> {
+    return this.store.audit.append({ at: isoShanghai(new Date()), actor: by.actorId, action, ip: by.ip ?? null, detail });
+  }
+
+  async create(input: NewSubscription, by: ChangedBy, now = new Date()): Promise<Subscription> {
     this.checkScope(input.scope);
     const at = isoShanghai(now);
     const sub: Subscription = {
@@ -143,10 +154,11 @@ export class Subscriptions {
       updatedAt: at,
     };
     await this.store.settings.put(KEY, [...(await this.list()), sub]);
+    await this.audit(by, 'webhook.created', { id: sub.id, url: sub.url, types: sub.types, scope: sub.scope, sourceSystem: sub.sourceSystem });
     return sub;
   }
 
-  async change(id: string, patch: SubscriptionPatch, now = new Date()): Promise<Subscription> {
+  async change(id: string, patch: SubscriptionPatch, by: ChangedBy, now = new Date()): Promise<Subscription> {
     this.checkScope(patch.scope);
     const all = await this.list();
     const i = all.findIndex((x) => x.id === id);
@@ -156,16 +168,18 @@ export class Subscriptions {
     if (rotateSecret) next.secret = newSecret();
     all[i] = next;
     await this.store.settings.put(KEY, all);
+    await this.audit(by, 'webhook.changed', { id, changed: fields, ...(rotateSecret ? { secretRotated: true } : {}) });
     return next;
   }
 
-  async remove(id: string): Promise<void> {
+  async remove(id: string, by: ChangedBy): Promise<void> {
     const all = await this.list();
     if (!all.some((x) => x.id === id)) throw new NotFound(`no webhook subscription ${id}`);
     await this.store.settings.put(
       KEY,
       all.filter((x) => x.id !== id),
     );
+    await this.audit(by, 'webhook.removed', { id });
   }
 }
 
