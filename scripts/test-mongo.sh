@@ -3,7 +3,7 @@
 #   MONGODB_URI set        against that server
 #   else Go and PostgreSQL against FerretDB, built and started by scripts/ferretdb.sh (a fresh database)
 #   else                   says plainly that it SKIPPED (the suite reports itself pending, never passing)
-# Runs the store contract suite, then the HTTP and live-updates suites with the app on MongoDB
+# Runs the store contract suite, then the HTTP, live-updates and webhook suites with the app on MongoDB
 # (TEST_MONGODB_URI: test/support/http.ts and test/support/harness.ts give each product its own database),
 # then npm run migrate and the export/import round trip on the server, timer claims racing between two connections, the kill -9 crash test of the commit path and two
 # app instances on one database with the local Redis (test/server/store/{migrate,claims,crash}.mongo.test.ts,
@@ -12,7 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 SUITES=(test/server/store/contract.mongo.test.ts)
-APP_SUITES=(test/http/*.test.ts test/live/live.test.ts)
+APP_SUITES=(test/http/*.test.ts test/live/live.test.ts test/webhooks/webhooks.test.ts)
 PROCESS_SUITES=(test/server/store/migrate.mongo.test.ts test/server/store/claims.mongo.test.ts test/server/store/crash.mongo.test.ts test/multi/instances.mongo.test.ts)
 mocha() { npx mocha --no-config --import=tsx --timeout 60000 --exit "$@"; }
 

@@ -43,6 +43,10 @@ export interface Config {
   schedulerLeaseMs: number;
   /** the longest the scheduler sleeps before looking for due timers armed by other instances */
   schedulerPollMs: number;
+  /** a webhook receiver that has not answered by then counts as a failed attempt (retried later) */
+  webhookTimeoutMs: number;
+  /** how long an instance holds a claimed webhook delivery before another instance may take it (after a crash) */
+  webhookLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -150,6 +154,16 @@ const VARIABLES: Record<string, VariableSpec> = {
     must: 'a whole number of milliseconds between 10 and 600000',
     fallback: '1000',
   },
+  WEBHOOK_TIMEOUT_MS: {
+    schema: Joi.number().integer().min(100).max(60_000),
+    must: 'a whole number of milliseconds between 100 and 60000',
+    fallback: '10000',
+  },
+  WEBHOOK_LEASE_MS: {
+    schema: Joi.number().integer().min(1000).max(3_600_000),
+    must: 'a whole number of milliseconds between 1000 and 3600000',
+    fallback: '60000',
+  },
   PASSWORD_SCRYPT_LOG_N: {
     schema: Joi.number().integer().min(10).max(20),
     must: 'a whole number between 10 and 20',
@@ -217,6 +231,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     passwordScryptLogN: Number(raw.PASSWORD_SCRYPT_LOG_N),
     schedulerLeaseMs: Number(raw.SCHEDULER_LEASE_MS),
     schedulerPollMs: Number(raw.SCHEDULER_POLL_MS),
+    webhookTimeoutMs: Number(raw.WEBHOOK_TIMEOUT_MS),
+    webhookLeaseMs: Number(raw.WEBHOOK_LEASE_MS),
   };
   config.corsOrigins = Object.freeze(config.corsOrigins) as string[];
   return Object.freeze(config);

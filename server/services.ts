@@ -13,6 +13,8 @@ import type { RouteDef } from './http/validate.ts';
 import type { Logger } from './log.ts';
 import type { Settings } from './settings.ts';
 import type { Store } from './store/port.ts';
+import type { WebhookDispatcher } from './webhooks/dispatcher.ts';
+import type { Subscriptions } from './webhooks/subscriptions.ts';
 
 /** Everything a router, a page or the live layer may use. */
 export interface Services {
@@ -33,6 +35,8 @@ export interface Services {
   settings: Settings;
   /** called after every commit so live updates go out at once (the poll is the safety net) */
   afterCommit: () => void;
+  /** webhook subscriptions and their dispatcher (server/webhooks/) */
+  webhooks: { subscriptions: Subscriptions; dispatcher: WebhookDispatcher };
 }
 
 export type RouterFactory = (services: Services) => readonly RouteDef[];

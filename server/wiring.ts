@@ -17,6 +17,8 @@ import { seedDemo } from './seed/demo.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
 import type { Services } from './services.ts';
+import { WebhookDispatcher } from './webhooks/dispatcher.ts';
+import { Subscriptions } from './webhooks/subscriptions.ts';
 
 export interface Running {
   app: Application;
@@ -41,10 +43,17 @@ export async function startServer(
   }
   let kick = () => {};
   const { settings, directory, engine, scheduler } = await buildCore(store, clock, {
-    onCommitted: () => kick(),
+    onCommitted: () => {
+      kick();
+      dispatcher.kick();
+    },
     scheduler: { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs },
   });
 
+  const subscriptions = new Subscriptions(store, () => directory);
+  const dispatcher = new WebhookDispatcher(store, subscriptions, () => directory, clock, logger, {
+    ...(config.webhookTimeoutMs ? { timeoutMs: config.webhookTimeoutMs } : {}),
+  });
 
   const services: Services = {
     config,
@@ -59,6 +68,7 @@ export async function startServer(
     loginLimiter: loginAddressLimiter(config),
     settings,
     afterCommit: () => kick(),
+    webhooks: { subscriptions, dispatcher },
   };
 
   const app = createApp({
@@ -75,6 +85,7 @@ export async function startServer(
   kick = () => live.kick();
 
   if (!testClock) scheduler.start(); // with a test clock, timers fire when the clock is moved
+  dispatcher.start();
   if (opts.listen !== false) {
     await new Promise<void>((resolve) => server.listen(config.port, resolve));
   }
@@ -87,6 +98,7 @@ export async function startServer(
     url,
     async close() {
       await scheduler.stop();
+      await dispatcher.stop();
       await live.close();
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
       await store.close();

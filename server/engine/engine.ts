@@ -19,6 +19,7 @@ import type { Directory } from './directory.ts';
 import { DomainError, EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from './errors.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { hashEvent } from './hash-chain.ts';
+import { SOURCE_TOPIC, webhookSource } from '../webhooks/messages.ts';
 
 export interface IntakeRequest {
   channel: Channel;
@@ -172,6 +173,7 @@ export class Engine {
       experts: [],
       courtId: chain.bodies.court,
       courtInbox: false,
+      ...(req.source ? { source: { system: req.source.system, ref: req.source.ref } } : {}),
       deadlines: [],
       warning: 'none',
       overdue: false,
@@ -440,7 +442,7 @@ export class Engine {
       expectedVersion: prev.version,
       event: eventRecord,
       record,
-      outbox: outboxFor(record, eventRecord, commands),
+      outbox: outboxFor(prev, record, eventRecord, commands),
       armTimers: plan.armTimers,
       cancelTimerKinds: plan.cancelTimerKinds,
     };
@@ -469,7 +471,7 @@ function searchTextOf(caseNos: string[], ctx: PersistedSnapshot['context']): str
 
 /** What live clients are told. `case:updated` carries no personal data: it goes to residents too
  * (server/cases/resident-view.ts). */
-function outboxFor(record: CaseRecord, event: EventRecord, commands: Command[]): OutboxEntry[] {
+function outboxFor(prev: CaseRecord | null, record: CaseRecord, event: EventRecord, commands: Command[]): OutboxEntry[] {
   const entries: OutboxEntry[] = [
     {
       id: randomUUID(),
@@ -479,6 +481,8 @@ function outboxFor(record: CaseRecord, event: EventRecord, commands: Command[]):
       payload: caseUpdated(record, event),
       createdAt: event.at,
     },
+    // the webhooks' source (server/webhooks/): committed with the event, fanned out by the dispatcher
+    { id: randomUUID(), caseId: record.id, seq: event.seq, topic: SOURCE_TOPIC, payload: webhookSource(event.type === 'REGISTER' ? null : prev, record, event), createdAt: event.at },
   ];
   for (const cmd of commands) {
     if (cmd.type !== 'notify.inbox') continue;

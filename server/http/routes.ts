@@ -8,5 +8,6 @@ import { courtRoutes } from './court.routes.ts';
 import { documentsRoutes } from './documents.routes.ts';
 import { oversightRoutes } from './oversight.routes.ts';
 import { trackRoutes } from './track.routes.ts';
+import { webhooksRoutes } from './webhooks.routes.ts';
 
-export const routers: RouterFactory[] = [casesRoutes, bulkRoutes, documentsRoutes, courtRoutes, trackRoutes, oversightRoutes, adminRoutes];
+export const routers: RouterFactory[] = [casesRoutes, bulkRoutes, documentsRoutes, courtRoutes, trackRoutes, oversightRoutes, adminRoutes, webhooksRoutes];

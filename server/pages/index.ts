@@ -21,6 +21,7 @@ import { intakePages } from './intake.page.ts';
 import { loginPages } from './login.page.ts';
 import { pageTemplates } from './render.ts';
 import { trackPages } from './track.page.ts';
+import { webhooksPages } from './webhooks.page.ts';
 import { workbenchPages } from './workbench.page.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -45,7 +46,7 @@ const staticFiles: MountFactory = () => (app: Application) => {
 
 const pageRoutes: MountFactory = (services: Services): MountHook => {
   pageTemplates(); // precompile every template now, at start, never on a request
-  const hooks = [loginPages, workbenchPages, casePages, intakePages, trackPages, courtPages, dashboardPages, adminPages].map((f) => f(services));
+  const hooks = [loginPages, workbenchPages, casePages, intakePages, trackPages, courtPages, dashboardPages, adminPages, webhooksPages].map((f) => f(services));
   return (app, ctx) => {
     for (const hook of hooks) hook(app, ctx);
 

@@ -63,6 +63,9 @@ export interface CaseRecord {
   overdue: boolean;
   snapshot: PersistedSnapshot;
   accessCodeHash: string;
+  /** the case in another system that sent it (12345, grid): its work-order reference, for the
+   * closing report (server/webhooks/). Absent on cases without one or written before it existed. */
+  source?: { system: string; ref: string };
   /** = seq of the last event; 1 after intake */
   version: number;
   lastHash: string;
@@ -259,11 +262,51 @@ export interface TimerRepository {
   nextDueAt(): Promise<string | null>;
 }
 
+/** The outbox has two lanes. `live` (the default): `case:updated` and `inbox:updated`, for the socket
+ * relay. `webhook`: topics starting `webhook:` (server/webhooks/), claimed strictly in order per
+ * (topic, case): an entry is not claimable while an earlier entry of the same topic and case is
+ * undelivered (leased, or deferred for a retry), so a subscriber sees a case's events in order. */
+export type OutboxLane = 'live' | 'webhook';
+export const WEBHOOK_TOPIC_PREFIX = 'webhook:';
+
 export interface OutboxRepository {
-  /** Claims up to `limit` pending entries, in delivery order, whose lease is free or expired at `now`. */
-  claim(now: string, limit: number, owner: string, leaseMs: number): Promise<OutboxEntry[]>;
+  /** Claims up to `limit` pending entries of a lane, in delivery order, whose lease is free or expired at `now`. */
+  claim(now: string, limit: number, owner: string, leaseMs: number, lane?: OutboxLane): Promise<OutboxEntry[]>;
   markDone(ids: string[]): Promise<void>;
-  pendingCount(): Promise<number>;
+  /** undelivered entries of a lane (default live) */
+  pendingCount(lane?: OutboxLane): Promise<number>;
+  /** Gives a claimed entry back, claimable again from `until` (a retry after backoff). */
+  defer(id: string, until: string): Promise<void>;
+  /** Appends entries outside a case commit (webhook fan-out, manual redelivery); an id already present
+   * is skipped, so a fan-out repeated after a crash adds nothing. Order = delivery order. */
+  enqueue(entries: OutboxEntry[]): Promise<void>;
+  get(id: string): Promise<(OutboxEntry & { doneAt: string | null }) | null>;
+}
+
+/** One attempt to deliver a webhook (the delivery log). */
+export interface WebhookAttempt {
+  id: string;
+  /** the outbox entry of the delivery (one per subscription and event) */
+  deliveryId: string;
+  /** the Standard Webhooks `webhook-id`: the same on every attempt and redelivery of a message */
+  webhookId: string;
+  subscriptionId: string;
+  caseId: string;
+  type: string;
+  attempt: number;
+  at: string;
+  outcome: 'delivered' | 'failed' | 'gave_up' | 'dropped';
+  httpStatus: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface WebhookLogRepository {
+  append(a: WebhookAttempt): Promise<void>;
+  /** newest first */
+  list(filter: { subscriptionId?: string; deliveryId?: string }, limit: number): Promise<WebhookAttempt[]>;
+  /** attempts made so far for a delivery (the retry counter survives a restart) */
+  attempts(deliveryId: string): Promise<number>;
 }
 
 export interface UserRepository {
@@ -325,6 +368,8 @@ export interface Store {
   audit: AuditRepository;
   idempotency: IdempotencyRepository;
   settings: SettingsRepository;
+  /** the webhook delivery log */
+  webhookLog: WebhookLogRepository;
   /** the oversight projection */
   oversight: OversightStore;
 }

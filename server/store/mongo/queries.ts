@@ -1,7 +1,7 @@
 // Every filter, update and sort the MongoDB adapter sends, built by pure functions, so tests can read
 // the exact documents without a server (test/server/store/mongo-schemas.test.ts). The adapter sends
 // them to the driver collections as they are: nothing casts or rewrites them on the way.
-import type { CaseFilter, OversightDimension, OversightQuery } from '../port.ts';
+import { type CaseFilter, type OutboxLane, type OversightDimension, type OversightQuery, WEBHOOK_TOPIC_PREFIX } from '../port.ts';
 import { type Doc, toDate } from './codec.ts';
 
 type Sort = Record<string, 1 | -1>;
@@ -180,11 +180,26 @@ export const nextDue = {
 // ── outbox ───────────────────────────────────────────────────────────────────────────────────────
 
 /** Claim, step 1: the first `limit` undelivered entries with a free lease, in delivery order. */
-export const outboxCandidates = (now: Date, limit: number) => ({
-  filter: { doneAt: null, ...leaseFree(now) },
+export const outboxCandidates = (now: Date, limit: number, lane: OutboxLane = 'live') => ({
+  filter: {
+    doneAt: null,
+    ...leaseFree(now),
+    topic: lane === 'webhook' ? { $regex: `^${WEBHOOK_TOPIC_PREFIX}` } : { $not: { $regex: `^${WEBHOOK_TOPIC_PREFIX}` } },
+  },
   sort: { pos: 1 } as Sort,
   limit,
+  projection: { _id: 1, topic: 1, caseId: 1, pos: 1 } as Record<string, 0 | 1>,
+});
+
+/** The webhook lane's order rule: an entry waits while an earlier one of its (topic, case) is undelivered. */
+export const outboxEarlier = (d: { topic: string; caseId: string; pos: number }) => ({
+  filter: { doneAt: null, topic: d.topic, caseId: d.caseId, pos: { $lt: d.pos } },
   projection: { _id: 1 } as Record<string, 0 | 1>,
+});
+
+export const outboxDefer = (id: string, until: Date) => ({
+  filter: { _id: id, doneAt: null },
+  update: { $set: { leaseOwner: null, leaseUntil: until, leaseToken: null } },
 });
 
 /** Claim, step 2: lease those still free (the condition is re-checked per document, atomically), under

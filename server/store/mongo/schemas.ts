@@ -301,6 +301,20 @@ export const settingSchema = new Schema(
   { ...OPTIONS, collection: 'settings' },
 );
 
+/** The webhook delivery log (server/webhooks/): one document per attempt. */
+export const webhookAttemptSchema = new Schema(
+  {
+    _id: str,
+    deliveryId: str,
+    subscriptionId: str,
+    pos: { type: Number, required: true },
+    doc: { type: Mixed, required: true },
+  },
+  { ...OPTIONS, collection: 'webhookAttempts' },
+);
+webhookAttemptSchema.index({ deliveryId: 1 }, { name: 'delivery' });
+webhookAttemptSchema.index({ subscriptionId: 1, pos: -1 }, { name: 'subscription_newest' });
+
 // ── the models ───────────────────────────────────────────────────────────────────────────────────
 
 export const SCHEMAS = {
@@ -317,6 +331,7 @@ export const SCHEMAS = {
   audit: auditSchema,
   idempotency: idempotencySchema,
   settings: settingSchema,
+  webhookAttempts: webhookAttemptSchema,
 } as const;
 
 export type CollectionName = keyof typeof SCHEMAS;

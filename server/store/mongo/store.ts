@@ -2,8 +2,9 @@
 // mongoose connection; tests may hand in others). Every filter and update comes from queries.ts, every
 // document from codec.ts.
 import { NotFound, Duplicate } from '../../engine/errors.ts';
-import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightStore, Store, TimerRecord } from '../port.ts';
+import { type CaseRecord, type Commit, type EventRecord, type OutboxEntry, type OversightStore, type Store, type TimerRecord, type WebhookAttempt, WEBHOOK_TOPIC_PREFIX } from '../port.ts';
 import {
+  type Doc,
   auditDoc,
   auditOf,
   bodyDoc,
@@ -14,10 +15,13 @@ import {
   eventOf,
   idempotencyDoc,
   idempotencyOf,
+  isoOf,
   nextPos,
   orgUnitDoc,
   orgUnitOf,
+  outboxDoc,
   outboxOf,
+  plain,
   sessionDoc,
   sessionOf,
   settingDoc,
@@ -43,7 +47,9 @@ import {
   eventList,
   nextDue,
   outboxCandidates,
+  outboxDefer,
   outboxDone,
+  outboxEarlier,
   outboxLease,
   outboxWon,
   replaceById,
@@ -226,13 +232,25 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
   };
 
   const outbox: Store['outbox'] = {
-    async claim(at, limit, owner, leaseMs): Promise<OutboxEntry[]> {
+    async claim(at, limit, owner, leaseMs, lane = 'live'): Promise<OutboxEntry[]> {
       const now = toDate(at, 'now');
       if (count(limit) === 0) return [];
-      const cand = outboxCandidates(now, count(limit));
-      const ids = (await c().outbox.find(cand.filter, { sort: cand.sort, limit: cand.limit, projection: cand.projection }).toArray()).map(
-        (d) => d._id as string,
-      );
+      const cand = outboxCandidates(now, count(limit), lane);
+      let found = await c().outbox.find(cand.filter, { sort: cand.sort, limit: cand.limit, projection: cand.projection }).toArray();
+      if (lane === 'webhook') {
+        // in order per (topic, case): skip an entry while an earlier one of its pair is undelivered
+        const free: typeof found = [];
+        const seen = new Set<string>();
+        for (const d of found) {
+          const pair = `${d.topic}\u0000${d.caseId}`;
+          if (seen.has(pair)) continue;
+          seen.add(pair);
+          const q = outboxEarlier(d as { topic: string; caseId: string; pos: number });
+          if (!(await c().outbox.findOne(q.filter, { projection: q.projection }))) free.push(d);
+        }
+        found = free;
+      }
+      const ids = found.map((d) => d._id as string);
       if (ids.length === 0) return [];
       const token = newLeaseToken();
       const lease = outboxLease(ids, now, owner, token, leaseMs);
@@ -245,7 +263,41 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
       const q = outboxDone(ids, new Date());
       await c().outbox.updateMany(q.filter, q.update);
     },
-    pendingCount: () => c().outbox.countDocuments(OUTBOX_PENDING),
+    pendingCount: (lane = 'live') =>
+      c().outbox.countDocuments({ ...OUTBOX_PENDING, topic: lane === 'webhook' ? { $regex: `^${WEBHOOK_TOPIC_PREFIX}` } : { $not: { $regex: `^${WEBHOOK_TOPIC_PREFIX}` } } }),
+    async defer(id, until) {
+      const q = outboxDefer(id, toDate(until, 'until'));
+      await c().outbox.updateOne(q.filter, q.update);
+    },
+    async enqueue(entries) {
+      for (const o of entries) {
+        try {
+          await c().outbox.insertOne(outboxDoc(o, o.caseId, nextPos()));
+        } catch (e) {
+          if (!isDuplicateKey(e)) throw e; // already there: a repeated fan-out adds nothing
+        }
+      }
+    },
+    async get(id) {
+      const d = await c().outbox.findOne({ _id: id });
+      return d ? { ...outboxOf(d), doneAt: isoOf(d.doneAt) ?? null } : null;
+    },
+  };
+
+  const webhookLog: Store['webhookLog'] = {
+    async append(a) {
+      await c().webhookAttempts.insertOne({ _id: a.id, deliveryId: a.deliveryId, subscriptionId: a.subscriptionId, pos: nextPos(), doc: plain(a) });
+    },
+    async list(filter, limit) {
+      const q: Doc = {};
+      if (filter.deliveryId) q.deliveryId = filter.deliveryId;
+      if (filter.subscriptionId) q.subscriptionId = filter.subscriptionId;
+      const docs = await c().webhookAttempts.find(q, { sort: { pos: -1 }, limit: count(limit) }).toArray();
+      return docs.map((d) => d.doc as WebhookAttempt);
+    },
+    async attempts(deliveryId) {
+      return c().webhookAttempts.countDocuments({ deliveryId, 'doc.outcome': { $in: ['delivered', 'failed', 'gave_up'] } });
+    },
   };
 
   const orDuplicate = async <T>(p: Promise<T>, message: string, details?: unknown): Promise<T> => {
@@ -258,6 +310,7 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
   };
 
   return {
+    webhookLog,
     cases,
     events,
     timers,

@@ -34,7 +34,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
   const h = new Handle();
   const { cases, events, warm: warmCases } = sqliteCases(h);
-  const { timers, outbox, warm: warmQueues } = sqliteQueues(h);
+  const { timers, outbox, webhookLog, warm: warmQueues } = sqliteQueues(h);
   const { warm: warmRecords, ...records } = sqliteRecords(h);
   const { oversight, warm: warmOversight } = sqliteOversight(h);
 
@@ -75,6 +75,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     events,
     timers,
     outbox,
+    webhookLog,
     ...records,
     oversight,
   };

@@ -1,7 +1,7 @@
 // The two leased queues: durable deadline timers and the outbox. A claim is one IMMEDIATE
 // transaction (select + lease), so two processes never both hold the same item; a lease that
 // expires (its holder died) makes the item claimable again.
-import type { OutboxEntry, Store, TimerRecord, TimerState } from '../port.ts';
+import { type OutboxEntry, type OutboxLane, type Store, type TimerRecord, type TimerState, type WebhookAttempt, WEBHOOK_TOPIC_PREFIX } from '../port.ts';
 import { type DB, type Handle, json, parse, toIso, toMs } from './db.ts';
 
 interface TimerRow {
@@ -68,14 +68,39 @@ function prepare(db: DB) {
     pendingOutbox: db.prepare(
       `SELECT id, case_id, seq, topic, created_at, payload FROM outbox
        WHERE done_at IS NULL AND (lease_until IS NULL OR lease_until < @now)
+         AND topic NOT LIKE '${WEBHOOK_TOPIC_PREFIX}%'
        ORDER BY pos LIMIT @limit`,
     ),
+    // the webhook lane: in order per (topic, case) — nothing after an undelivered entry of the same pair
+    pendingWebhooks: db.prepare(
+      `SELECT o.id, o.case_id, o.seq, o.topic, o.created_at, o.payload FROM outbox o
+       WHERE o.done_at IS NULL AND (o.lease_until IS NULL OR o.lease_until < @now)
+         AND o.topic LIKE '${WEBHOOK_TOPIC_PREFIX}%'
+         AND NOT EXISTS (SELECT 1 FROM outbox p
+                         WHERE p.topic = o.topic AND p.case_id = o.case_id AND p.pos < o.pos AND p.done_at IS NULL)
+       ORDER BY o.pos LIMIT @limit`,
+    ),
+    deferOutbox: db.prepare('UPDATE outbox SET lease_owner = NULL, lease_until = ? WHERE id = ? AND done_at IS NULL'),
+    enqueueOutbox: db.prepare(
+      'INSERT OR IGNORE INTO outbox (id, case_id, seq, topic, created_at, payload) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    getOutbox: db.prepare('SELECT id, case_id, seq, topic, created_at, payload, done_at FROM outbox WHERE id = ?'),
+
+    attemptInsert: db.prepare('INSERT INTO webhook_attempts (id, delivery_id, subscription_id, doc) VALUES (?, ?, ?, ?)'),
+    attemptsBySubscription: db.prepare('SELECT doc FROM webhook_attempts WHERE subscription_id = ? ORDER BY pos DESC LIMIT ?').pluck(),
+    attemptsByDelivery: db.prepare('SELECT doc FROM webhook_attempts WHERE delivery_id = ? ORDER BY pos DESC LIMIT ?').pluck(),
+    attemptsAll: db.prepare('SELECT doc FROM webhook_attempts ORDER BY pos DESC LIMIT ?').pluck(),
+    attemptCount: db.prepare(
+      `SELECT COUNT(*) FROM webhook_attempts WHERE delivery_id = ?
+         AND json_extract(doc, '$.outcome') IN ('delivered', 'failed', 'gave_up')`,
+    ).pluck(),
     leaseOutbox: db.prepare('UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id = ?'),
     doneOutbox: db.prepare(
       `UPDATE outbox SET done_at = ?, lease_owner = NULL, lease_until = NULL
        WHERE done_at IS NULL AND id IN (SELECT value FROM json_each(?))`,
     ),
-    pendingCount: db.prepare('SELECT COUNT(*) FROM outbox WHERE done_at IS NULL').pluck(),
+    pendingCount: db.prepare(`SELECT COUNT(*) FROM outbox WHERE done_at IS NULL AND topic NOT LIKE '${WEBHOOK_TOPIC_PREFIX}%'`).pluck(),
+    pendingWebhookCount: db.prepare(`SELECT COUNT(*) FROM outbox WHERE done_at IS NULL AND topic LIKE '${WEBHOOK_TOPIC_PREFIX}%'`).pluck(),
   };
 
   const claimTimers = db.transaction((now: number, limit: number, owner: string, until: number) => {
@@ -84,8 +109,8 @@ function prepare(db: DB) {
     return rows.map((r) => timerOf({ ...r, lease_owner: owner, lease_until: until }));
   });
 
-  const claimOutbox = db.transaction((now: number, limit: number, owner: string, until: number) => {
-    const rows = st.pendingOutbox.all({ now, limit }) as OutboxRow[];
+  const claimOutbox = db.transaction((now: number, limit: number, owner: string, until: number, lane: OutboxLane) => {
+    const rows = (lane === 'webhook' ? st.pendingWebhooks : st.pendingOutbox).all({ now, limit }) as OutboxRow[];
     for (const r of rows) st.leaseOutbox.run(owner, until, r.id);
     return rows.map(outboxOf);
   });
@@ -95,7 +120,7 @@ function prepare(db: DB) {
 
 const count = (n: number): number => Math.max(0, Math.floor(n));
 
-export function sqliteQueues(h: Handle): { timers: Store['timers']; outbox: Store['outbox']; warm(): void } {
+export function sqliteQueues(h: Handle): { timers: Store['timers']; outbox: Store['outbox']; webhookLog: Store['webhookLog']; warm(): void } {
   const s = () => h.prepared(prepare, prepare);
 
   const timers: Store['timers'] = {
@@ -119,18 +144,52 @@ export function sqliteQueues(h: Handle): { timers: Store['timers']; outbox: Stor
   };
 
   const outbox: Store['outbox'] = {
-    async claim(now: string, limit: number, owner: string, leaseMs: number): Promise<OutboxEntry[]> {
+    async claim(now: string, limit: number, owner: string, leaseMs: number, lane: OutboxLane = 'live'): Promise<OutboxEntry[]> {
       const at = toMs(now, 'now');
       if (count(limit) === 0) return [];
-      return s().claimOutbox.immediate(at, count(limit), owner, at + leaseMs);
+      return s().claimOutbox.immediate(at, count(limit), owner, at + leaseMs, lane);
+    },
+    async defer(id: string, until: string): Promise<void> {
+      s().st.deferOutbox.run(toMs(until, 'until'), id);
+    },
+    async enqueue(entries: OutboxEntry[]): Promise<void> {
+      const st = s().st;
+      h.db.transaction(() => {
+        for (const o of entries) st.enqueueOutbox.run(o.id, o.caseId, o.seq, o.topic, o.createdAt, json(o.payload));
+      }).immediate();
+    },
+    async get(id: string) {
+      const r = s().st.getOutbox.get(id) as (OutboxRow & { done_at: number | null }) | undefined;
+      return r ? { ...outboxOf(r), doneAt: toIso(r.done_at) } : null;
     },
     async markDone(ids: string[]): Promise<void> {
       if (ids.length) s().st.doneOutbox.run(Date.now(), json(ids));
     },
-    async pendingCount(): Promise<number> {
-      return s().st.pendingCount.get() as number;
+    async pendingCount(lane: OutboxLane = 'live'): Promise<number> {
+      return (lane === 'webhook' ? s().st.pendingWebhookCount : s().st.pendingCount).get() as number;
     },
   };
 
-  return { timers, outbox, warm: () => void s() };
+  const webhookLog: Store['webhookLog'] = {
+    async append(a: WebhookAttempt): Promise<void> {
+      s().st.attemptInsert.run(a.id, a.deliveryId, a.subscriptionId, json(a));
+    },
+    async list(filter, limit): Promise<WebhookAttempt[]> {
+      const st = s().st;
+      const n = count(limit);
+      const docs = (
+        filter.deliveryId
+          ? st.attemptsByDelivery.all(filter.deliveryId, n)
+          : filter.subscriptionId
+            ? st.attemptsBySubscription.all(filter.subscriptionId, n)
+            : st.attemptsAll.all(n)
+      ) as string[];
+      return docs.map((d) => parse<WebhookAttempt>(d)).filter((a) => !filter.subscriptionId || a.subscriptionId === filter.subscriptionId);
+    },
+    async attempts(deliveryId: string): Promise<number> {
+      return s().st.attemptCount.get(deliveryId) as number;
+    },
+  };
+
+  return { timers, outbox, webhookLog, warm: () => void s() };
 }

@@ -276,6 +276,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX case_former_nos_case ON case_former_nos(case_id);
     `,
   },
+  {
+    version: 4,
+    name: 'webhooks: the delivery log, and in-order claims per (topic, case) of the outbox',
+    // server/webhooks/: deliveries are outbox entries of the `webhook:` topics; each attempt is logged.
+    up: `
+      CREATE TABLE webhook_attempts (
+        pos             INTEGER PRIMARY KEY,
+        id              TEXT NOT NULL UNIQUE,
+        delivery_id     TEXT NOT NULL,
+        subscription_id TEXT NOT NULL,
+        doc             TEXT NOT NULL
+      );
+      CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id);
+      CREATE INDEX webhook_attempts_subscription ON webhook_attempts(subscription_id, pos);
+      CREATE INDEX outbox_topic_case ON outbox(topic, case_id, pos) WHERE done_at IS NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

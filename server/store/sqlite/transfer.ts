@@ -20,8 +20,10 @@ const json = (v: unknown) => JSON.stringify(v ?? null);
 
 /** The SQLite schema versions whose tables this file writes: 1 (the tables below); 2 adds the oversight
  * projection, derived from CaseRecord.oversight and rebuilt through the port after cases are written;
- * 3 the former case numbers (case_former_nos), written below from CaseRecord.formerCaseNos. */
-const KNOWN_SQLITE_SCHEMAS = [1, 2, 3];
+ * 3 the former case numbers (case_former_nos), written below from CaseRecord.formerCaseNos; 4 the
+ * webhook delivery log (webhook_attempts), which is operational history and not carried over: the
+ * outbox — the deliveries still to make — is. */
+const KNOWN_SQLITE_SCHEMAS = [1, 2, 3, 4];
 
 /** The SQLite store in `file` as a transfer side. It knows the SQLite schema version it was written
  * for (the columns beside each `doc`), and refuses any other. `create` makes an empty store first. */

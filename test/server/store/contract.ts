@@ -559,6 +559,59 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.outbox.pendingCount()).to.equal(0);
         expect(await store.outbox.claim(at(10), 10, 'C', 1)).to.deep.equal([]); // done is done, whatever the time
       });
+
+      it('keeps the webhook lane apart, in order per (topic, case), with deferral and idempotent enqueue', async () => {
+        const a = await create();
+        const b = await create();
+        await store.cases.commit(next((await store.cases.get(a.id))!, {}, { outbox: [makeOutbox(a.id, 2), makeOutbox(a.id, 2, 'webhook:source')] }));
+        // the live lane never sees webhook entries, and the webhook lane never sees live ones
+        expect((await store.outbox.claim(T0, 10, 'L', 60_000)).map((o) => o.topic)).to.not.include('webhook:source');
+        expect(await store.outbox.pendingCount('webhook')).to.equal(1);
+        const w = (t: string, caseId: string, seq: number) => ({ ...makeOutbox(caseId, seq, t), id: `${t}/${caseId}/${seq}` });
+        const entries = [w('webhook:s1', a.id, 1), w('webhook:s1', a.id, 2), w('webhook:s1', b.id, 1), w('webhook:s2', a.id, 1)];
+        await store.outbox.enqueue(entries);
+        await store.outbox.enqueue([entries[0], entries[1]]); // a repeated fan-out adds nothing
+        expect(await store.outbox.pendingCount('webhook')).to.equal(5);
+        // one entry per (topic, case) at a time: a:2 of s1 waits behind a:1
+        const first = await store.outbox.claim(T0, 10, 'W', 60_000, 'webhook');
+        expect(first.map((o) => o.id)).to.deep.equal([`${a.id}:2:webhook:source`, entries[0].id, entries[2].id, entries[3].id]);
+        // a:1 of s1 fails and is deferred: a:2 still waits, until a:1 is claimable again and done
+        await store.outbox.defer(entries[0].id, at(5));
+        await store.outbox.markDone([first[0].id, entries[2].id, entries[3].id]);
+        expect(await store.outbox.claim(at(1), 10, 'W', 60_000, 'webhook')).to.deep.equal([]);
+        const retry = await store.outbox.claim(at(6), 10, 'W', 60_000, 'webhook');
+        expect(retry.map((o) => o.id)).to.deep.equal([entries[0].id]);
+        await store.outbox.markDone([entries[0].id]);
+        expect((await store.outbox.claim(at(6), 10, 'W', 60_000, 'webhook')).map((o) => o.id)).to.deep.equal([entries[1].id]);
+        const got = await store.outbox.get(entries[0].id);
+        expect(got?.doneAt).to.be.a('string');
+        expect(got?.topic).to.equal('webhook:s1');
+        expect(await store.outbox.get('no-such')).to.equal(null);
+      });
+
+      it('keeps the webhook delivery log, newest first, counting the attempts of a delivery', async () => {
+        const attempt = (n: number, outcome: 'delivered' | 'failed' | 'dropped', sub = 's1', deliveryId = 'd1') => ({
+          id: `${deliveryId}-${n}-${outcome}`,
+          deliveryId,
+          webhookId: `msg_${deliveryId}`,
+          subscriptionId: sub,
+          caseId: 'c1',
+          type: 'case.event',
+          attempt: n,
+          at: at(n),
+          outcome,
+          httpStatus: outcome === 'delivered' ? 200 : null,
+          error: outcome === 'failed' ? 'HTTP 500' : null,
+          durationMs: 3,
+        });
+        await store.webhookLog.append(attempt(1, 'failed'));
+        await store.webhookLog.append(attempt(2, 'delivered'));
+        await store.webhookLog.append(attempt(1, 'dropped', 's2', 'd2'));
+        expect((await store.webhookLog.list({ subscriptionId: 's1' }, 10)).map((x) => x.attempt)).to.deep.equal([2, 1]);
+        expect(await store.webhookLog.list({ deliveryId: 'd1' }, 1)).to.deep.equal([attempt(2, 'delivered')]);
+        expect(await store.webhookLog.attempts('d1')).to.equal(2);
+        expect(await store.webhookLog.attempts('d2')).to.equal(0); // a dropped delivery was never sent
+      });
     });
 
     describe('nextNumber', () => {

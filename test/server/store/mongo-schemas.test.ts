@@ -45,6 +45,7 @@ import {
   leaseFree,
   nextDue,
   outboxCandidates,
+  outboxEarlier,
   oversightFacets,
   oversightScope,
   projectFacts,
@@ -94,6 +95,7 @@ describe('mongo adapter without a server', () => {
         'audit',
         'idempotency',
         'settings',
+        'webhookAttempts',
       ]);
       for (const name of COLLECTION_NAMES) expect(collectionOf(name)).to.equal(name);
     });
@@ -399,11 +401,18 @@ describe('mongo adapter without a server', () => {
     it('claims the outbox in delivery order under a token, re-checking each lease', () => {
       const now = new Date('2026-03-02T01:00:00.000Z');
       expect(outboxCandidates(now, 50)).to.deep.equal({
-        filter: { doneAt: null, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] },
+        filter: { doneAt: null, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }], topic: { $not: { $regex: '^webhook:' } } },
         sort: { pos: 1 },
         limit: 50,
-        projection: { _id: 1 },
+        projection: { _id: 1, topic: 1, caseId: 1, pos: 1 },
       });
+      // the webhook lane: its own topics, and (in store.ts) in order per (topic, case)
+      expect(outboxCandidates(now, 50, 'webhook').filter.topic).to.deep.equal({ $regex: '^webhook:' });
+      const live = { doneAt: null, leaseUntil: null, topic: 'case:updated' };
+      const hook = { doneAt: null, leaseUntil: null, topic: 'webhook:s1' };
+      expect([matches(outboxCandidates(now, 1).filter, live), matches(outboxCandidates(now, 1).filter, hook)]).to.deep.equal([true, false]);
+      expect([matches(outboxCandidates(now, 1, 'webhook').filter, live), matches(outboxCandidates(now, 1, 'webhook').filter, hook)]).to.deep.equal([false, true]);
+      expect(outboxEarlier({ topic: 'webhook:s1', caseId: 'c1', pos: 7 }).filter).to.deep.equal({ doneAt: null, topic: 'webhook:s1', caseId: 'c1', pos: { $lt: 7 } });
       expect(outboxLease(['o1', 'o2'], now, 'relay-A', 'tok', 5_000)).to.deep.equal({
         filter: { _id: { $in: ['o1', 'o2'] }, doneAt: null, $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }] },
         update: { $set: { leaseOwner: 'relay-A', leaseUntil: new Date('2026-03-02T01:00:05.000Z'), leaseToken: 'tok' } },

@@ -106,7 +106,7 @@ describe('moving whole stores', function () {
       expect(await y.outbox.pendingCount()).to.equal(await x.outbox.pendingCount());
       // the undelivered outbox, in delivery order (claimed from the copy only: a claim leases)
       const undelivered: string[] = [];
-      for await (const o of a.read('outbox')) if (o.doneAt === null) undelivered.push(o.id);
+      for await (const o of a.read('outbox')) if (o.doneAt === null && !String(o.topic).startsWith('webhook:')) undelivered.push(o.id);
       expect(undelivered).to.have.length.greaterThan(0);
       expect((await y.outbox.claim(new Date().toISOString(), 100, 'r', 1000)).map((o) => o.id)).to.deep.equal(undelivered);
       expect(await y.audit.list(10)).to.deep.equal(await x.audit.list(10));
