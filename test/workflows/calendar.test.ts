@@ -136,6 +136,16 @@ describe('working-day calendar', () => {
       expect(createCalendar([FAKE_2099]).covers(2099)).to.equal(true);
     });
 
+    it('can be pinned to the packaged notices up to a year (later years uncovered, their fixed holidays still rest days)', () => {
+      const pinned = createCalendar([], { packagedThrough: 2025 });
+      expect(pinned.coveredYears().at(-1)).to.equal(2025);
+      expect(pinned.covers(2026)).to.equal(false);
+      // 2026-02-17 (春节) is known only from the 2026 notice; 2026-10-01 is a fixed holiday
+      expect([pinned.isWorkingDay('2026-02-17'), pinned.isWorkingDay('2026-10-01')]).to.deep.equal([true, false]);
+      expect(cal.isWorkingDay('2026-02-17')).to.equal(false);
+      expect(pinned.withYear({ year: 2026, holidays: ['2026-02-17'], workdays: [] }).covers(2026)).to.equal(true);
+    });
+
     it('rejects a schedule with a date outside its year or a malformed date', () => {
       expect(() => cal.withYear({ year: 2099, holidays: ['2098-01-01'], workdays: [] })).to.throw(RangeError);
       expect(() => cal.withYear({ year: 2099, holidays: ['2099-02-30'], workdays: [] })).to.throw(RangeError);

@@ -202,9 +202,20 @@ function calendarFrom(state: State): WorkingCalendar {
 
 const PACKAGE_STATE = packageState(packageData as PackageData);
 
-/** A calendar from the packaged notices, with `extra` schedules taking precedence for their years. */
-export function createCalendar(extra: YearSchedule[] = []): WorkingCalendar {
-  return calendarFrom(extra.reduce(applySchedule, PACKAGE_STATE));
+/** The packaged notices of the years up to `year` only: what a calendar knew before later notices
+ * were packaged (tests of provisional deadlines pin it, so a newer chinese-days cannot change them). */
+function packagedThrough(state: State, year: number): State {
+  return {
+    days: new Map([...state.days].filter(([date]) => yearOf(date) <= year)),
+    years: new Map([...state.years].filter(([y]) => y <= year)),
+  };
+}
+
+/** A calendar from the packaged notices, with `extra` schedules taking precedence for their years.
+ * `packagedThrough`: use the packaged notices up to that year only. */
+export function createCalendar(extra: YearSchedule[] = [], opts: { packagedThrough?: number } = {}): WorkingCalendar {
+  const base = opts.packagedThrough === undefined ? PACKAGE_STATE : packagedThrough(PACKAGE_STATE, opts.packagedThrough);
+  return calendarFrom(extra.reduce(applySchedule, base));
 }
 
 /** True when any year from `from`'s to `to`'s is not covered: results over that span are provisional. */

@@ -267,13 +267,14 @@ describe('the engine', () => {
 describe('provisional deadlines (a year the holiday data does not cover)', () => {
   it('are marked provisional, and recomputed when that year’s schedule arrives', async () => {
     const { createCalendar } = await import('../../../workflows/calendar/calendar.ts');
-    let calendar = createCalendar();
+    // the packaged notices up to 2026, whatever later years a newer chinese-days brings
+    let calendar = createCalendar([], { packagedThrough: 2026 });
     const h = await makeHarness({ start: '2026-12-20T10:00:00+08:00', calendar: () => calendar });
     try {
       const { record } = await h.intake();
       const r1 = await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, h.actor('med.c1'));
       const mediation = r1.deadlines.find((d) => d.kind === 'mediation')!;
-      // one month from 2026-12-20 → 2027-01-20, a Wednesday; 2027 is not in the packaged data
+      // one month from 2026-12-20 → 2027-01-20, a Wednesday; 2027 is not in the calendar
       expect(mediation.dueAt).to.equal('2027-01-20T23:59:59.999+08:00');
       expect(mediation.provisional).to.equal(true);
       // the (made-up, for the test) 2027 notice makes 2027-01-20 a holiday
