@@ -2,8 +2,9 @@
 // new cases start on CURRENT_VERSION. `migrationReport` tells, before anything changes, which
 // running cases could move to a newer version.
 import { createActor, initialTransition, type AnyActorScope } from 'xstate';
-import { createCaseMachine, refusalCode, STATUS_BY_STATE, type CaseMachine } from './case.machine.ts';
-import type { Actor, CaseContext, CaseEvent, Command, IntakeInput } from './case.types.ts';
+import { blockingFindings, createCaseMachine, refusalCode, STATUS_BY_STATE, type CaseMachine } from './case.machine.ts';
+import type { Actor, CaseContext, CaseEvent, Command, Conflict, IntakeInput } from './case.types.ts';
+import { cautionsFor, type Caution, type CautionSettings } from './cautions.ts';
 import { USER_EVENT_TYPES, type EventType, type Status } from './vocabulary.ts';
 
 export const WORKFLOWS: Readonly<Record<string, CaseMachine>> = Object.freeze({
@@ -123,6 +124,18 @@ export function decide(version: string, persisted: PersistedSnapshot, event: Cas
   if (!senderMay) return { ok: false, why: 'refused', status };
   const code = LEGAL_PATHS.has(version) ? refusalCode(persisted.context, event) : undefined;
   return { ok: false, why: 'condition', status, ...(code ? { code } : {}) };
+}
+
+/** The mediators' findings that stop an ASSIGN (or, on 2026.3, an ACCEPT) until overridden: on 2026.3
+ * kinship, employment and an earlier recusal (a shared compound is a warning); before, every finding. */
+export function blockingConflicts(version: string, persisted: PersistedSnapshot, event: CaseEvent): Conflict[] {
+  if (!LEGAL_PATHS.has(version)) return event.type === 'ASSIGN' ? (event.facts?.conflicts ?? []) : [];
+  return event.type === 'ASSIGN' || event.type === 'ACCEPT' ? blockingFindings(persisted.context, event) : [];
+}
+
+/** Warnings shown on the case (workflows/cautions.ts): 2026.3 only; earlier versions show none. */
+export function cautionsOf(version: string, persisted: PersistedSnapshot, settings: CautionSettings = {}): Caution[] {
+  return LEGAL_PATHS.has(version) ? cautionsFor(persisted.context, settings) : [];
 }
 
 function eventsHandledIn(snapshot: Snapshot): Set<string> {

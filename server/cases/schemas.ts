@@ -13,7 +13,7 @@ import {
   WARNING_LEVELS,
   type UserEventType,
 } from '../../workflows/vocabulary.ts';
-import { DECLINE_GROUNDS, type EventData } from '../../workflows/case.types.ts';
+import { DECLINE_GROUNDS, PARTICIPANT_KINDS, type EventData } from '../../workflows/case.types.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
@@ -136,6 +136,8 @@ const undisputed = {
   undisputedFacts: text(10_000).description('facts not in dispute (无争议事实记载), delegated/entrusted cases'),
   consentOf: partyIds().description("the parties who consented to the record: every party's id"),
 };
+/** conflicts of interest knowingly overridden, each with a reason (ASSIGN; 2026.3 ACCEPT) */
+const overrides = () => Joi.array().items(Joi.object({ mediatorId: id().required(), reason: reason().required() })).max(10);
 const term = Joi.alternatives().try(
   text(2000),
   Joi.object({ text: text(2000).required(), obligor: text(100), performBy: isoDay() }),
@@ -155,6 +157,7 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
       .description("one per party (人民调解法 arts. 3, 17): the party's id and how consent was given"),
     rightsNotified: Joi.boolean().valid(true).description('the rights notice was given (若干规定 art. 30)'),
     mediatorIds: Joi.array().items(id()).min(1).max(10).unique().description('default: the accepting mediator presides'),
+    overrides: overrides().description('2026.3: conflicts of interest (kinship, employment, an earlier recusal) of the mediators named, knowingly overridden, each with a reason'),
   }).default({}),
   DECLINE: Joi.object<EventData['DECLINE'], true>({
     ground: Joi.string()
@@ -165,13 +168,18 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
   }),
   ASSIGN: Joi.object<EventData['ASSIGN'], true>({
     mediatorIds: Joi.array().items(id()).min(1).max(10).unique().required(),
-    overrides: Joi.array()
-      .items(Joi.object({ mediatorId: id().required(), reason: reason().required() }))
-      .max(10)
-      .description('conflicts of interest knowingly overridden, each with a reason'),
+    overrides: overrides().description('conflicts of interest knowingly overridden, each with a reason'),
   }),
-  REQUEST_RECUSAL: Joi.object<EventData['REQUEST_RECUSAL'], true>({ mediatorId: id().required(), reason: reason().required() }),
-  INVITE_EXPERT: Joi.object<EventData['INVITE_EXPERT'], true>({ expertId: id().required() }),
+  REQUEST_RECUSAL: Joi.object<EventData['REQUEST_RECUSAL'], true>({
+    mediatorId: id().required(),
+    reason: reason().required(),
+    requestedBy: id().description("2026.3 (人民调解法 art. 23): who asked — a party's id, or the mediator's own id"),
+    decidedBy: text(100).description('2026.3: who decided (default: the user sending the event)'),
+  }),
+  INVITE_EXPERT: Joi.object<EventData['INVITE_EXPERT'], true>({
+    expertId: id().required(),
+    consentOf: partyIds().description("2026.3 (人民调解法 art. 20): the parties' consent, every party's id"),
+  }),
   ADD_OPINION: Joi.object<EventData['ADD_OPINION'], true>({ text: text(10_000).required() }),
   SCHEDULE_SESSION: Joi.object<EventData['SCHEDULE_SESSION'], true>({ at: isoInstant().required(), place: text(200).required() }),
   RECORD_SESSION: Joi.object<EventData['RECORD_SESSION'], true>({
@@ -228,6 +236,24 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
     reportedTo: text(200).description('人民调解法 art. 25: the police or department told'),
   }),
   COURT_SETTLEMENT: Joi.object<EventData['COURT_SETTLEMENT'], true>({ result: Joi.string().valid('mediation_statement', 'withdrawal').required() }),
+  INVITE_PARTICIPANT: Joi.object<EventData['INVITE_PARTICIPANT'], true>({
+    kind: Joi.string()
+      .valid(...PARTICIPANT_KINDS)
+      .required()
+      .description('人民调解法 art. 20: a relative, neighbour or colleague of a party, an expert, or a unit (若干规定 art. 27: 房管办、城管、物业协会…)'),
+    name: text(100).when('kind', { is: 'unit', otherwise: Joi.required() }).description("the person's name (for a unit: who attends for it)"),
+    unit: text(100).when('kind', { is: 'unit', then: Joi.required() }).description("the unit's name; required for kind unit"),
+    consentOf: partyIds().min(1).required().description("the parties' consent: every party's id"),
+  }),
+  RECORD_INVESTIGATION: Joi.object<EventData['RECORD_INVESTIGATION'], true>({
+    whom: text(500).required().description('调查核实: whom (a person, a unit, a place)'),
+    what: text(2000).required().description('what was looked into'),
+    findings: text(10_000).required().description('what was found'),
+  }),
+  RECORD_ASSEMBLY_DECISION: Joi.object<EventData['RECORD_ASSEMBLY_DECISION'], true>({
+    date: isoDay().required().description('the day the 业主大会 decided (民法典 art. 278)'),
+    summary: text(5000).required().description('what it decided, with the vote'),
+  }),
 };
 
 export const eventBody = Joi.object({
