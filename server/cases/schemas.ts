@@ -68,16 +68,39 @@ export const id = () => Joi.string().pattern(/^[A-Za-z0-9._-]{1,80}$/, 'id').mes
 
 // ── intake ─────────────────────────────────────────────────────────────────────────────────────
 
+const phone = () => Joi.string().pattern(/^\+?[0-9][0-9\s()-]{2,29}$/, 'phone number').messages({ 'string.pattern.name': '{{#label}} must be a phone number' });
+
+/** 委托代理人 (issue 12 §2): who acts for a party, with 一般授权 or 特别授权 (whose powers are written out) */
+const agentSchema = Joi.object({
+  name: text(100).required(),
+  phone: phone(),
+  authority: Joi.string().valid('general', 'special').required().description('一般授权 (general) or 特别授权 (special)'),
+  scope: text(2000)
+    .when('authority', { is: 'special', then: Joi.required() })
+    .description('the authorisation as written; required for 特别授权, which must name the powers (承认、放弃、变更请求，达成调解协议…)'),
+}).label('agent');
+
 export const partySchema = Joi.object({
   role: Joi.string().valid('applicant', 'respondent').required(),
   kind: Joi.string().valid('person', 'organisation', 'group').required(),
   name: text(100).required(),
-  phone: Joi.string().pattern(/^\+?[0-9][0-9\s()-]{2,29}$/, 'phone number').messages({ 'string.pattern.name': '{{#label}} must be a phone number' }),
+  phone: phone(),
   idNumber: Joi.string().pattern(/^[0-9A-Za-z]{6,30}$/, 'identity number').messages({ 'string.pattern.name': '{{#label}} must be an identity or registration number' }),
   address: text(200),
   representative: text(100),
   households: Joi.number().integer().min(1).max(100_000),
   orgType: Joi.string().valid('property_company', 'owners_committee', 'other'),
+  // ── 2026.3 (issue 12 §2) ──
+  agent: agentSchema.description('委托代理人: name, phone, 一般授权/特别授权 and its text'),
+  householdList: Joi.array()
+    .items(Joi.object({ name: text(100).required(), address: text(200).description('address or unit (房号)') }))
+    .min(1)
+    .max(2000)
+    .when('kind', { is: 'group', otherwise: Joi.forbidden() })
+    .description('a group party: its households, one by one; the count of households then comes from this list'),
+  representativeChosenBy: text(500)
+    .when('kind', { is: 'group', otherwise: Joi.forbidden() })
+    .description('a group party: how its representative was chosen (推选、书面委托…)'),
 }).label('party');
 
 const INTAKE_CHANNELS = CHANNELS.filter((c) => c !== 'court_delegation');
