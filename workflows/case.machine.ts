@@ -355,7 +355,9 @@ export function createCaseMachine(options: MachineOptions) {
           (p) =>
             signedBy.includes(p.id) ||
             signedBy.includes(p.name) ||
-            (p.representative !== undefined && signedBy.includes(p.representative)),
+            (p.representative !== undefined && signedBy.includes(p.representative)) ||
+            // an agent signs only with 特别授权 (民事诉讼法 art. 62: 代为和解 needs special authority)
+            (p.agent?.authority === 'special' && signedBy.includes(p.agent.name)),
         );
       }),
     },

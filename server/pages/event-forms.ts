@@ -176,7 +176,12 @@ const FORMS: { [K in UserEventType]?: FormDef<K> } = {
         hint: 'f_signed_hint',
         required: true,
         preselectAll: false,
-        choices: (c) => c.parties.map((p) => ({ value: p.name, label: `${p.name}（${t(c.lang, p.role)}）` })),
+        // a party's agent with 特别授权 may sign for it (2026.3, issue 12 §2)
+        choices: (c) =>
+          c.parties.flatMap((p) => [
+            { value: p.name, label: `${p.name}（${t(c.lang, p.role)}）` },
+            ...(p.agent?.authority === 'special' ? [{ value: p.agent.name, label: t(c.lang, 'agent_for', { agent: p.agent.name, party: p.name }) }] : []),
+          ]),
       },
     ],
   },

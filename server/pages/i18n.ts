@@ -497,6 +497,7 @@ export const STRINGS = {
   household_list: { zh: '户别名单', en: 'Households' },
   household_list_hint: { zh: '每行一户：姓名 地址或房号（填写后按名单计算户数）', en: 'One household a line: name, then address or unit (the count then comes from the list)' },
   representative_chosen_by: { zh: '代表人产生方式', en: 'How the representative was chosen' },
+  agent_for: { zh: '{agent}（{party}的委托代理人，特别授权）', en: '{agent} (agent of {party}, special authority)' },
 } satisfies Dict;
 
 export type StringKey = keyof typeof STRINGS;

@@ -393,6 +393,14 @@ describe('workflow 2026.3', () => {
     });
   });
 
+  it('民事诉讼法 art. 62 (issue 12 §2): an agent signs for a party only with 特别授权', () => {
+    const agent = (authority: 'general' | 'special') => ({ name: '孙律师', authority, ...(authority === 'special' ? { scope: '代为签署调解协议' } : {}) });
+    const withAgent = (authority: 'general' | 'special') =>
+      accepted({ parties: [{ id: 'p1', role: 'applicant', kind: 'person', name: '张三', agent: agent(authority) }, { id: 'p2', role: 'respondent', kind: 'organisation', name: '示范物业公司' }] }).send('REACH_AGREEMENT', TERMS);
+    expect(withAgent('general').refuses('SIGN_AGREEMENT', { signedBy: ['孙律师', '示范物业公司'] })).to.equal('condition');
+    expect(withAgent('special').send('SIGN_AGREEMENT', { signedBy: ['孙律师', '示范物业公司'] }).status).to.equal('performing');
+  });
+
   it('调查核实 (issue 12 §5): an investigation record — whom, what, findings — is added while mediating', () => {
     const c = accepted().send('RECORD_INVESTIGATION', { whom: '物业工程部、楼上住户', what: '查看卫生间管道', findings: '楼上立管接口渗漏' });
     expect(c.status).to.equal('in_mediation');
