@@ -133,6 +133,13 @@ export function blockingConflicts(version: string, persisted: PersistedSnapshot,
   return event.type === 'ASSIGN' || event.type === 'ACCEPT' ? blockingFindings(persisted.context, event) : [];
 }
 
+/** 2026.3: the events that need a mediator on record (referral, termination, agreement, signature) */
+const NEED_A_MEDIATOR = new Set<string>(['REFER_TO_COURT', 'TERMINATE', 'MEDIATION_FAILED', 'REACH_AGREEMENT', 'SIGN_AGREEMENT']);
+/** Whether `type` may have been refused because no mediator is recorded on the case (issue 12 §4). */
+export function lacksMediatorFor(version: string, persisted: PersistedSnapshot, type: string): boolean {
+  return LEGAL_PATHS.has(version) && NEED_A_MEDIATOR.has(type) && persisted.context.assignees.length === 0;
+}
+
 /** Warnings shown on the case (workflows/cautions.ts): 2026.3 only; earlier versions show none. */
 export function cautionsOf(version: string, persisted: PersistedSnapshot, settings: CautionSettings = {}): Caution[] {
   return LEGAL_PATHS.has(version) ? cautionsFor(persisted.context, settings) : [];

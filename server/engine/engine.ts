@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import type { Actor, CaseEvent, Command, Delegation, EventData, EventFacts, Party } from '../../workflows/case.types.ts';
 import { extensionKind } from '../../workflows/case.machine.ts';
-import { availableEvents, blockingConflicts, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
+import { availableEvents, blockingConflicts, lacksMediatorFor, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
 import { findConflicts, groupHouseholds, householdsOf, route, type RoutingRules } from '../../workflows/routing.ts';
 import type { Category, Channel, EventType, UserEventType } from '../../workflows/vocabulary.ts';
 import { hashAccessCode, newAccessCode } from '../auth/access-codes.ts';
@@ -369,6 +369,9 @@ export class Engine {
       const conflicts = blockingConflicts(record.workflowVersion, record.snapshot, event);
       if (conflicts.length) details.conflicts = conflicts;
       if (event.facts?.mediatorsValid === false) details.mediators = 'every mediator must be an active mediator of the body holding the case';
+      if (decision.why === 'condition' && lacksMediatorFor(record.workflowVersion, record.snapshot, event.type)) {
+        details.mediators = 'no mediator is recorded on the case: assign one first (ASSIGN)';
+      }
       if (decision.why === 'condition' && event.facts?.extension?.running === false) {
         const { kind } = event.facts.extension;
         throw new EventNotAllowed(event.type, `there is no running ${kind} deadline to extend`, { ...details, kind });

@@ -71,7 +71,9 @@ describe('HTTP: workflow 2026.3 in practice (issue 12 §§2–5)', () => {
       expect(alone.case.assignees).to.deep.equal([]);
       expect(alone.case.availableEvents).not.to.include('TERMINATE');
       expect(alone.case.availableEvents).not.to.include('REFER_TO_COURT');
-      expect((await send('med.c1', c.id, 'TERMINATE', { reason: '终止' }).expect(422)).body.error.code).to.equal('EVENT_NOT_ALLOWED');
+      const refused = await send('med.c1', c.id, 'TERMINATE', { reason: '终止' }).expect(422);
+      expect(refused.body.error.code).to.equal('EVENT_NOT_ALLOWED');
+      expect(refused.body.error.details.mediators).to.contain('no mediator is recorded');
       await send('med.c1', c.id, 'REFER_TO_COURT', { reason: '起诉' }).expect(422);
     });
 
