@@ -109,8 +109,8 @@ describe('HTTP: workflow 2026.3 in practice (issue 12 §§2–5)', () => {
     });
   });
 
-  it('调查核实 (issue 12 §5): an investigation record is added while mediating and shown in the timeline', async () => {
-    const { case: c } = await p.intake('med.c1');
+  it('调查核实 (issue 12 §5): an investigation record is added while mediating and shown in the timeline (staff only)', async () => {
+    const { case: c, accessCode } = await p.intake('med.c1');
     await send('med.c1', c.id, 'RECORD_INVESTIGATION', { whom: '物业工程部', what: '查看管道', findings: '立管渗漏' }).expect(422);
     await p.event('med.c1', c.id, 'ACCEPT', acceptData());
     await send('med.c1', c.id, 'RECORD_INVESTIGATION', { whom: '物业工程部', what: '查看管道' }).expect(400);
@@ -118,6 +118,8 @@ describe('HTTP: workflow 2026.3 in practice (issue 12 §§2–5)', () => {
     expect(done.case.investigations[0]).to.include({ whom: '物业工程部、楼上住户', findings: '楼上立管接口渗漏', by: p.userIds['med.c1'] });
     const page = await p.get(`/cases/${c.id}`, 'med.c1').expect(200);
     expect(page.text).to.include('调查核实').and.to.include('楼上立管接口渗漏');
+    const tracked = await p.get(`/api/track/${encodeURIComponent(c.caseNo)}`, null).set('X-Access-Code', accessCode).expect(200);
+    expect(tracked.body.history.map((e: any) => e.type)).to.deep.equal(['REGISTER', 'ACCEPT']);
   });
 
   describe('parties: agents and group households (§2)', () => {
