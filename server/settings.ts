@@ -65,6 +65,9 @@ const followUpOffsets = Joi.array().items(Joi.number().integer().min(0).max(3650
 /** workflow 2026.3: the most days a deadline may be extended while the case is at one tier (default 30: one further month) */
 const maxExtensionDays = Joi.number().integer().min(1).max(366).description('cap on extensions per deadline and tier, in days (default 30)');
 
+/** workflow 2026.3: a major dispute with fewer mediators shows a warning (never refused; 人民调解法 art. 19) */
+const majorMinMediators = Joi.number().integer().min(1).max(10).description('mediators a major dispute should have; fewer shows a warning on the case (default 2)');
+
 const categories = () => Joi.array().items(Joi.string().valid(...CATEGORIES)).unique().max(CATEGORIES.length);
 
 const colourRule = Joi.object({
@@ -96,6 +99,7 @@ export const SETTING_SCHEMAS = {
     majorAmount: Joi.number().min(0).max(1e12).required(),
     majorCategories: categories().required(),
     specialisedCategories: categories().required(),
+    majorMinMediators,
   }),
   recurrenceDays: Joi.number().integer().min(1).max(3650).description('倒查 look-back window in days'),
   companyRules: Joi.object({ red: colourRule.required(), orange: colourRule.required(), yellow: colourRule.required() }),
@@ -117,6 +121,7 @@ const PATCH_SCHEMAS = {
     majorAmount: Joi.number().min(0).max(1e12),
     majorCategories: categories(),
     specialisedCategories: categories(),
+    majorMinMediators,
   }),
   recurrenceDays: SETTING_SCHEMAS.recurrenceDays,
   companyRules: Joi.object({ red: colourRule, orange: colourRule, yellow: colourRule }),

@@ -3,9 +3,9 @@
 // that the engine carries out with the commit. State names are the ones a mediator uses; the
 // stable API status of each state is in STATUS_BY_STATE (one mapping, one place).
 import { and, assertEvent, assign, emit, enqueueActions, or, setup } from 'xstate';
-import { DECLINE_GROUNDS, type CaseContext, type CaseEvent, type Clause, type Command, type EventData, type IntakeInput } from './case.types.ts';
+import { DECLINE_GROUNDS, PARTICIPANT_KINDS, type CaseContext, type CaseEvent, type Clause, type Command, type Conflict, type EventData, type EventFacts, type IntakeInput } from './case.types.ts';
 import { nextTier } from './routing.ts';
-import { MEDIATION_TIERS, type DeadlineKind, type MediationTier, type Status } from './vocabulary.ts';
+import { ASSEMBLY_MATTERS, MEDIATION_TIERS, type DeadlineKind, type MediationTier, type Status } from './vocabulary.ts';
 
 export interface MachineOptions {
   /** the workflow version this definition is published as */
@@ -65,6 +65,37 @@ const agreementComplete = (context: Pick<CaseContext, 'agreement'>) => {
   const a = context.agreement;
   return a === null || a.form === 'oral' || Boolean(a.facts?.trim() && a.disputePoints?.trim() && a.responsibilities?.trim());
 };
+/** 人民调解法 art. 20: others are invited with the parties' consent; INVITE_EXPERT may record it (then for every party) */
+const invitationConsented = (context: Parties, data: { consentOf?: string[] }, required: boolean) =>
+  (!required && data.consentOf === undefined) || coversEveryParty(context, data.consentOf);
+
+/** 人民调解法 art. 23: the basis recorded with every recusal on 2026.3 */
+export const RECUSAL_BASIS = '人民调解法第二十三条';
+/** the ties that are a warning only on 2026.3: a 居委会 committee's mediators live locally (issue 12 §4) */
+const isWarningOnly = (c: Conflict) => c.kind === 'same_compound';
+
+/**
+ * 2026.3: what stops the mediators an ASSIGN or ACCEPT names (ACCEPT without names: the accepting
+ * mediator) until overridden with a reason — kinship or employment by a party (workflows/routing.ts
+ * findConflicts), and an earlier recusal from this case (人民调解法 art. 23). Living in the compound
+ * is not among them: it is recorded as a warning.
+ */
+export function blockingFindings(context: Pick<CaseContext, 'recusals'>, event: { type: string; data: unknown; actor: { id: string }; facts?: EventFacts }): Conflict[] {
+  const data = (event.data ?? {}) as { mediatorIds?: string[] };
+  const named = data.mediatorIds?.length ? data.mediatorIds : event.type === 'ACCEPT' ? [event.actor.id] : [];
+  const recused = named
+    .filter((id) => context.recusals.some((r) => r.mediatorId === id))
+    .map((id) => ({ mediatorId: id, reason: `已回避（${RECUSAL_BASIS}）`, kind: 'recused' as const }));
+  return [...(event.facts?.conflicts ?? []).filter((c) => !isWarningOnly(c)), ...recused];
+}
+const overridden = (findings: Conflict[], overrides: ReadonlyArray<{ mediatorId: string; reason?: string }> | undefined) =>
+  findings.every((c) => (overrides ?? []).some((o) => o.mediatorId === c.mediatorId && o.reason?.trim()));
+
+/** 民法典 art. 278: a matter the owners decide jointly, and a party that signs for owners (an 业委会 or a group) */
+export const needsAssemblyDecision = (context: Pick<CaseContext, 'category' | 'parties'>) =>
+  ASSEMBLY_MATTERS.includes(context.category) &&
+  context.parties.some((p) => p.kind === 'group' || (p.kind === 'organisation' && p.orgType === 'owners_committee'));
+
 /** days already added to deadlines of `kind` while the case is at its current tier */
 const extendedDaysAtTier = (context: Pick<CaseContext, 'extensions' | 'tier'>, kind: DeadlineKind) =>
   context.extensions.filter((e) => e.kind === kind && (e.tier ?? context.tier) === context.tier).reduce((n, e) => n + e.days, 0);
@@ -72,6 +103,10 @@ const extendedDaysAtTier = (context: Pick<CaseContext, 'extensions' | 'tier'>, k
 /** A 2026.3 refusal that has an error code of its own (server/engine/errors.ts STATUS_BY_CODE). */
 export function refusalCode(context: CaseContext, event: CaseEvent): 'CONSENT_REQUIRED' | 'AGREEMENT_INCOMPLETE' | undefined {
   switch (event.type) {
+    case 'INVITE_EXPERT':
+      return invitationConsented(context, event.data ?? {}, false) ? undefined : 'CONSENT_REQUIRED';
+    case 'INVITE_PARTICIPANT':
+      return invitationConsented(context, event.data ?? {}, true) ? undefined : 'CONSENT_REQUIRED';
     case 'ACCEPT':
       return consentsComplete(context, event.data ?? {}) ? undefined : 'CONSENT_REQUIRED';
     case 'EXTEND_DEADLINE':
@@ -127,10 +162,11 @@ export function createCaseMachine(options: MachineOptions) {
   // 2026.3: termination may record the facts not in dispute; a delegated case goes back to the court
   const terminate = law
     ? [
-        backToCourt('undisputedFactsConsented', 'recordUndisputedFacts'),
+        // issue 12 §4: nothing is referred or terminated with no mediator recorded
+        { ...backToCourt('undisputedFactsConsented', 'recordUndisputedFacts'), guard: and(['fromHoldingMediator', 'isDelegated', 'undisputedFactsConsented', 'hasMediator']) },
         {
           ...closeAs('unresolved'),
-          guard: and(['fromHoldingMediator', 'undisputedFactsConsented']),
+          guard: and(['fromHoldingMediator', 'undisputedFactsConsented', 'hasMediator']),
           actions: [...closeAs('unresolved').actions, 'recordUndisputedFacts' as const],
         },
       ]
@@ -146,17 +182,42 @@ export function createCaseMachine(options: MachineOptions) {
     ? { guard: 'fromHoldingMediator' as const, actions: ['recordSession' as const, 'recordSessionParticipants' as const] }
     : { guard: 'fromHoldingMediator' as const, actions: 'recordSession' as const };
   const flagRisk = law ? { FLAG_RISK: { guard: 'fromHoldingMediator' as const, actions: 'flagRisk' as const } } : {};
+  // 2026.3 (issue 12 §4): kinship, employment and an earlier recusal block until overridden with a reason;
+  // living in the compound is recorded as a warning (人民调解法 arts. 19, 23)
+  const assignMediators = law
+    ? { guard: and(['fromHoldingMediator', 'mediatorsValid', 'findingsOverridden']), actions: ['addAssignees' as const, 'recordMediatorFindings' as const] }
+    : { guard: and(['fromHoldingMediator', 'mediatorsValid', 'conflictsOverridden']), actions: 'assignMediators' as const };
+  // 2026.3 (人民调解法 art. 23): who asked and who decided are recorded, with the basis
+  const recusal = law
+    ? { guard: and(['fromHoldingMediator', 'namesAnAssignee', 'recusalRequesterValid']), actions: 'recuseMediatorOnRecord' as const }
+    : { guard: and(['fromHoldingMediator', 'namesAnAssignee']), actions: 'recuseMediator' as const };
+  // 2026.3 (人民调解法 art. 20): an invited expert may come with the parties' consent recorded
+  const inviteExpert = law
+    ? { guard: and(['fromHoldingMediator', 'expertValid', 'expertInviteConsented']), actions: ['inviteExpert' as const, 'recordExpertConsent' as const] }
+    : { guard: and(['fromHoldingMediator', 'expertValid']), actions: 'inviteExpert' as const };
+  // 2026.3: inviting others (人民调解法 art. 20; 若干规定 art. 27), investigating (调查核实) while mediating,
+  // and the owners' assembly decision (民法典 art. 278)
+  const whileMediating = law
+    ? {
+        INVITE_PARTICIPANT: { guard: and(['fromHoldingMediator', 'participantConsented', 'participantNamed']), actions: 'inviteParticipant' as const },
+        RECORD_INVESTIGATION: { guard: 'fromHoldingMediator' as const, actions: 'recordInvestigation' as const },
+      }
+    : {};
+  const assemblyDecision = law
+    ? { RECORD_ASSEMBLY_DECISION: { guard: and(['fromHoldingMediator', 'isAssemblyMatter']), actions: 'recordAssemblyDecision' as const } }
+    : {};
   /** MEDIATION_FAILED: a delegated case goes back to the court; otherwise `otherwise` (stay, or back to mediating) */
   const mediationFailed = (back: 'mediating' | undefined) => {
     const failedHere = back ? { target: back } : {};
     return law
       ? [
           {
-            guard: and(['fromHoldingMediator', 'isDelegated', 'undisputedFactsConsented']),
+            guard: and(['fromHoldingMediator', 'isDelegated', 'undisputedFactsConsented', 'hasMediator']),
             target: 'referredToCourt' as const,
             actions: ['recordFailure' as const, 'recordUndisputedFacts' as const, 'referToCourt' as const, CANCEL_ALL, 'notifyCourt' as const],
           },
-          { guard: and(['fromHoldingMediator', 'undisputedFactsConsented']), ...failedHere, actions: ['recordFailure' as const, 'recordUndisputedFacts' as const] },
+          // a delegated case's failure goes back to the court, never stays here (issue 12 §1, §4)
+          { guard: and(['fromHoldingMediator', 'notDelegated', 'undisputedFactsConsented']), ...failedHere, actions: ['recordFailure' as const, 'recordUndisputedFacts' as const] },
         ]
       : [
           // a court-delegated case whose mediation fails goes back to the court
@@ -216,6 +277,32 @@ export function createCaseMachine(options: MachineOptions) {
       // EXTEND_DEADLINE extends a running deadline: the engine looks up whether one of that kind runs
       extendsRunningDeadline: given(({ event }) => event.facts?.extension?.running !== false),
       // ── 2026.3 (issue 12) ──
+      // issue 12 §4: a case is referred, terminated or its agreement signed only with a mediator on record
+      hasMediator: fact(({ context }) => context.assignees.length > 0),
+      isAssemblyMatter: fact(({ context }) => needsAssemblyDecision(context)),
+      findingsOverridden: given(({ context, event }) => {
+        assertEvent(event, ['ASSIGN', 'ACCEPT']);
+        return overridden(blockingFindings(context, event), event.data?.overrides);
+      }),
+      recusalRequesterValid: given(({ context, event }) => {
+        assertEvent(event, 'REQUEST_RECUSAL');
+        const by = event.data.requestedBy;
+        return by === undefined || by === event.data.mediatorId || context.parties.some((p) => p.id === by);
+      }),
+      expertInviteConsented: given(({ context, event }) => {
+        assertEvent(event, 'INVITE_EXPERT');
+        return invitationConsented(context, event.data, false);
+      }),
+      participantConsented: given(({ context, event }) => {
+        assertEvent(event, 'INVITE_PARTICIPANT');
+        return invitationConsented(context, event.data, true);
+      }),
+      // a unit is named by the unit; anyone else by their name
+      participantNamed: given(({ event }) => {
+        assertEvent(event, 'INVITE_PARTICIPANT');
+        const { kind, name, unit } = event.data;
+        return (PARTICIPANT_KINDS as readonly string[]).includes(kind) && Boolean((kind === 'unit' ? unit : name)?.trim());
+      }),
       isEntrusted: fact(({ context }) => context.delegation?.mode === 'entrusted'),
       notEntrusted: fact(({ context }) => context.delegation?.mode !== 'entrusted'),
       agreementComplete: fact(({ context }) => agreementComplete(context)),
@@ -268,7 +355,9 @@ export function createCaseMachine(options: MachineOptions) {
           (p) =>
             signedBy.includes(p.id) ||
             signedBy.includes(p.name) ||
-            (p.representative !== undefined && signedBy.includes(p.representative)),
+            (p.representative !== undefined && signedBy.includes(p.representative)) ||
+            // an agent signs only with 特别授权 (民事诉讼法 art. 62: 代为和解 needs special authority)
+            (p.agent?.authority === 'special' && signedBy.includes(p.agent.name)),
         );
       }),
     },
@@ -434,6 +523,60 @@ export function createCaseMachine(options: MachineOptions) {
           assignees: [...new Set([...context.assignees, ...ids])],
           conflictOverrides: [...context.conflictOverrides, ...conflictOverrides],
         };
+      }),
+      addAssignees: assign(({ context, event }) => {
+        assertEvent(event, 'ASSIGN');
+        return { assignees: [...new Set([...context.assignees, ...(event.data.mediatorIds ?? [])])] };
+      }),
+      // 2026.3: blocking findings are recorded with their override; a shared compound as a warning (localTies)
+      recordMediatorFindings: assign(({ context, event }) => {
+        assertEvent(event, ['ASSIGN', 'ACCEPT']);
+        const overrides = event.data?.overrides ?? [];
+        const blocking = blockingFindings(context, event);
+        const ties = (event.facts?.conflicts ?? []).filter(isWarningOnly);
+        return {
+          conflictOverrides: [
+            ...context.conflictOverrides,
+            ...blocking.map((c) => ({ mediatorId: c.mediatorId, reason: c.reason, override: overrides.find((o) => o.mediatorId === c.mediatorId)?.reason ?? '', at: event.at })),
+          ],
+          localTies: [...(context.localTies ?? []), ...ties.map((c) => ({ mediatorId: c.mediatorId, reason: c.reason, at: event.at }))],
+        };
+      }),
+      recuseMediatorOnRecord: assign(({ context, event }) => {
+        assertEvent(event, 'REQUEST_RECUSAL');
+        const { mediatorId, reason, requestedBy, decidedBy } = event.data;
+        return {
+          assignees: context.assignees.filter((id) => id !== mediatorId),
+          recusals: [
+            ...context.recusals,
+            { mediatorId, reason, at: event.at, ...(requestedBy ? { requestedBy } : {}), decidedBy: decidedBy ?? event.actor.id, basis: RECUSAL_BASIS },
+          ],
+        };
+      }),
+      recordExpertConsent: assign(({ context, event }) => {
+        assertEvent(event, 'INVITE_EXPERT');
+        const { expertId, consentOf } = event.data;
+        if (consentOf === undefined) return {};
+        return { participants: [...(context.participants ?? []), { kind: 'expert' as const, userId: expertId, consentOf: [...consentOf], at: event.at, by: event.actor.id }] };
+      }),
+      inviteParticipant: assign(({ context, event }) => {
+        assertEvent(event, 'INVITE_PARTICIPANT');
+        const { kind, name, unit, consentOf } = event.data;
+        return {
+          participants: [
+            ...(context.participants ?? []),
+            { kind, ...(name ? { name } : {}), ...(unit ? { unit } : {}), consentOf: [...consentOf], at: event.at, by: event.actor.id },
+          ],
+        };
+      }),
+      recordInvestigation: assign(({ context, event }) => {
+        assertEvent(event, 'RECORD_INVESTIGATION');
+        const { whom, what, findings } = event.data;
+        return { investigations: [...(context.investigations ?? []), { whom, what, findings, at: event.at, by: event.actor.id }] };
+      }),
+      recordAssemblyDecision: assign(({ event }) => {
+        assertEvent(event, 'RECORD_ASSEMBLY_DECISION');
+        return { assemblyDecision: { date: event.data.date, summary: event.data.summary, at: event.at } };
       }),
       recuseMediator: assign(({ context, event }) => {
         assertEvent(event, 'REQUEST_RECUSAL');
@@ -666,12 +809,14 @@ export function createCaseMachine(options: MachineOptions) {
           ACCEPT: law
             ? {
                 // 人民调解法 arts. 3, 17; 若干规定 art. 30: every party consents, the rights notice is given
-                guard: and(['fromHoldingMediator', 'mediatorsValid', 'consentsGiven']),
+                // 人民调解法 arts. 19, 23: the mediators it names are checked as ASSIGN's are
+                guard: and(['fromHoldingMediator', 'mediatorsValid', 'consentsGiven', 'findingsOverridden']),
                 target: afterAcceptance,
                 actions: [
                   { type: 'cancelDeadlines', params: { kinds: ['acceptance'] } },
                   'recordAcceptance',
                   'recordConsents',
+                  'recordMediatorFindings',
                   'armMediationUnlessDelegated',
                   'rearmCourtDeadlineAfterReturn',
                 ],
@@ -699,7 +844,7 @@ export function createCaseMachine(options: MachineOptions) {
                 target: 'declined',
                 actions: [{ type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'recordReason', 'recordDeclined'],
               },
-          INVITE_EXPERT: { guard: and(['fromHoldingMediator', 'expertValid']), actions: 'inviteExpert' },
+          INVITE_EXPERT: inviteExpert,
           WITHDRAW: withdraw,
           ...(law
             ? {
@@ -750,12 +895,11 @@ export function createCaseMachine(options: MachineOptions) {
       // 调解: assignment, investigation and sessions until an outcome
       mediating: {
         on: {
-          ASSIGN: {
-            guard: and(['fromHoldingMediator', 'mediatorsValid', 'conflictsOverridden']),
-            actions: 'assignMediators',
-          },
-          REQUEST_RECUSAL: { guard: and(['fromHoldingMediator', 'namesAnAssignee']), actions: 'recuseMediator' },
-          INVITE_EXPERT: { guard: and(['fromHoldingMediator', 'expertValid']), actions: 'inviteExpert' },
+          ASSIGN: assignMediators,
+          REQUEST_RECUSAL: recusal,
+          INVITE_EXPERT: inviteExpert,
+          ...whileMediating,
+          ...assemblyDecision,
           SCHEDULE_SESSION: { guard: 'fromHoldingMediator', actions: 'scheduleSession' },
           RECORD_SESSION: recordSession,
           EXTEND_DEADLINE: extend,
@@ -763,7 +907,7 @@ export function createCaseMachine(options: MachineOptions) {
             ? [
                 // 人民调解法 arts. 28, 30: an oral agreement takes effect at once; no signature, no 司法确认
                 {
-                  guard: and(['fromHoldingMediator', 'oralAgreement', 'notEntrusted']),
+                  guard: and(['fromHoldingMediator', 'oralAgreement', 'notEntrusted', 'hasMediator']),
                   target: 'performing',
                   actions: [
                     'draftAgreement',
@@ -773,7 +917,8 @@ export function createCaseMachine(options: MachineOptions) {
                     'scheduleFollowUps',
                   ],
                 },
-                { guard: 'fromHoldingMediator', target: 'agreementPending', actions: ['draftAgreement', 'clearRefusedConfirmation'] },
+                // an agreement is reached through a mediator on record (issue 12 §4)
+                { guard: and(['fromHoldingMediator', 'hasMediator']), target: 'agreementPending', actions: ['draftAgreement', 'clearRefusedConfirmation'] },
               ]
             : { guard: 'fromHoldingMediator', target: 'agreementPending', actions: 'draftAgreement' },
           MEDIATION_FAILED: mediationFailed(undefined),
@@ -784,7 +929,7 @@ export function createCaseMachine(options: MachineOptions) {
             actions: [{ type: 'cancelDeadlines', params: { kinds: ['mediation', 'acceptance'] } }, 'recordReason', 'escalate'],
           },
           REFER_TO_COURT: {
-            guard: 'fromHoldingMediator',
+            guard: law ? and(['fromHoldingMediator', 'hasMediator']) : 'fromHoldingMediator',
             target: 'referredToCourt',
             actions: ['recordReason', 'referToCourt', { type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'notifyCourt'],
           },
@@ -800,20 +945,24 @@ export function createCaseMachine(options: MachineOptions) {
             ? [
                 // 委托调解: the signed agreement goes to the court, which issues a 调解书 or rules on 撤诉
                 {
-                  guard: and(['fromHoldingMediator', 'everyPartySigned', 'agreementComplete', 'isEntrusted']),
+                  guard: and(['fromHoldingMediator', 'everyPartySigned', 'agreementComplete', 'hasMediator', 'isEntrusted']),
                   target: 'submittedToCourt',
                   actions: ['signAgreement', { type: 'cancelDeadlines', params: { kinds: ['mediation', 'delegation'] } }, 'notifyCourt'],
                 },
-                { guard: and(['fromHoldingMediator', 'everyPartySigned', 'agreementComplete']), target: 'performing', actions: SIGNED_IN_EFFECT },
+                { guard: and(['fromHoldingMediator', 'everyPartySigned', 'agreementComplete', 'hasMediator']), target: 'performing', actions: SIGNED_IN_EFFECT },
               ]
             : { guard: and(['fromHoldingMediator', 'everyPartySigned']), target: 'performing', actions: SIGNED_IN_EFFECT },
-          REQUEST_RECUSAL: { guard: and(['fromHoldingMediator', 'namesAnAssignee']), actions: 'recuseMediator' },
+          REQUEST_RECUSAL: recusal,
+          // 2026.3: a recused mediator is replaced before the agreement is signed
+          ...(law ? { ASSIGN: assignMediators } : {}),
           RECORD_SESSION: recordSession,
           EXTEND_DEADLINE: extend,
           MEDIATION_FAILED: mediationFailed('mediating'),
           TERMINATE: terminate,
           WITHDRAW: withdraw,
           ...flagRisk,
+          ...whileMediating,
+          ...assemblyDecision,
         },
       },
       // 履行: the agreement is in effect; follow-up visits check it clause by clause (回访)
@@ -847,6 +996,7 @@ export function createCaseMachine(options: MachineOptions) {
             actions: [{ type: 'cancelDeadlines', params: { kinds: ['all'] } }, 'reopen', 'armMediationUnlessDelegated'],
           },
           ...flagRisk,
+          ...assemblyDecision,
         },
       },
       // 司法确认: the court decides (accept within 3 days, decide within 15 — shown, not enforced)

@@ -37,6 +37,29 @@ export interface Party {
   /** groups of households: who speaks and signs for them. */
   representative?: string;
   households?: number;
+  // ── 2026.3 (issue 12 §2) ──
+  /** 委托代理人 (民事诉讼法 arts. 61–62 by analogy; 人民调解法 art. 23: the parties' rights) */
+  agent?: Agent;
+  /** a group party: its households, one by one (the count then comes from this list) */
+  householdList?: Household[];
+  /** a group party: how its representative was chosen (推选、委托…) */
+  representativeChosenBy?: string;
+}
+
+/** 委托代理人: who acts for a party, and with what authority (一般授权 / 特别授权 and its text). */
+export interface Agent {
+  name: string;
+  phone?: string;
+  /** general (一般授权) or special (特别授权: may admit, waive or change claims, settle) */
+  authority: 'general' | 'special';
+  /** the authorisation as written */
+  scope?: string;
+}
+
+/** One household of a group party: who, and where (address or unit, e.g. 3号楼1202室). */
+export interface Household {
+  name: string;
+  address?: string;
 }
 
 /** The bodies that can hold this case, fixed at intake from the compound's place in the tree. */
@@ -131,6 +154,25 @@ export type NextStep = 'apply_for_enforcement' | 'urge_performance_or_sue' | 'am
 export interface Conflict {
   mediatorId: string;
   reason: string; // why they are flagged: same compound, relative, company staff…
+  /** what ties them (workflows/routing.ts findConflicts); 2026.3 treats `same_compound` as a warning only */
+  kind?: 'same_compound' | 'employer' | 'relative' | 'recused';
+}
+
+/** 2026.3 (人民调解法 art. 20; 若干规定 art. 27): whom the mediator may invite, with the parties' consent */
+export const PARTICIPANT_KINDS = ['expert', 'relative', 'neighbour', 'colleague', 'unit'] as const;
+export type ParticipantKind = (typeof PARTICIPANT_KINDS)[number];
+
+/** Someone invited to take part in the mediation, and the parties who consented. */
+export interface Participant {
+  kind: ParticipantKind;
+  /** a person's name (for an invited expert user: absent, `userId` names them) */
+  name?: string;
+  userId?: string;
+  /** for a unit (房管办、城管、物业协会…): its name */
+  unit?: string;
+  consentOf: string[];
+  at: string;
+  by: string;
 }
 
 export interface CaseContext {
@@ -151,7 +193,8 @@ export interface CaseContext {
   assignees: string[];
   experts: string[];
   opinions: Array<{ expertId: string; text: string; at: string }>;
-  recusals: Array<{ mediatorId: string; reason: string; at: string }>;
+  /** 2026.3 adds who asked (a party id, or the mediator themself), who decided and the basis (人民调解法 art. 23) */
+  recusals: Array<{ mediatorId: string; reason: string; at: string; requestedBy?: string; decidedBy?: string; basis?: string }>;
   conflictOverrides: Array<{ mediatorId: string; reason: string; override: string; at: string }>;
   sessions: Session[];
   agreement: Agreement | null;
@@ -186,11 +229,19 @@ export interface CaseContext {
   risks?: Array<{ level: 'elevated' | 'high'; reason: string; reportedTo?: string; at: string }>;
   /** what the mediator should offer next (shown by the presenter and in `phase`) */
   nextStep?: NextStep | null;
+  /** mediators assigned although they live in the compound: a warning, not a conflict (issue 12 §4) */
+  localTies?: Array<{ mediatorId: string; reason: string; at: string }>;
+  /** INVITE_PARTICIPANT / INVITE_EXPERT with consent (人民调解法 art. 20) */
+  participants?: Participant[];
+  /** RECORD_INVESTIGATION (调查核实): whom, what, findings */
+  investigations?: Array<{ whom: string; what: string; findings: string; at: string; by: string }>;
+  /** RECORD_ASSEMBLY_DECISION (民法典 art. 278): the 业主大会 decision an agreement on these matters needs */
+  assemblyDecision?: { date: string; summary: string; at: string } | null;
 }
 
 /** Facts the engine looks up before the machine decides (the machine itself does no I/O). */
 export interface EventFacts {
-  /** ASSIGN: conflicts of interest found for the mediators named. */
+  /** ASSIGN (and ACCEPT naming mediators): conflicts of interest found for the mediators named. */
   conflicts?: Conflict[];
   /** INVITE_EXPERT: whether the invited user is an expert. */
   expertExists?: boolean;
@@ -238,7 +289,13 @@ export interface RegisterData {
 export interface EventData {
   REGISTER: RegisterData;
   /** 2026.3: every party's consent and the rights notice are required (422 CONSENT_REQUIRED) */
-  ACCEPT: { consents?: Consent[]; rightsNotified?: boolean; mediatorIds?: string[] };
+  ACCEPT: {
+    consents?: Consent[];
+    rightsNotified?: boolean;
+    mediatorIds?: string[];
+    /** 2026.3: conflicts of interest (or an earlier recusal) of a named mediator knowingly overridden, each with a reason */
+    overrides?: Array<{ mediatorId: string; reason: string }>;
+  };
   /** 2026.3: `ground` is required by the API */
   DECLINE: Reason & { ground?: DeclineGround };
   ASSIGN: {
@@ -246,8 +303,10 @@ export interface EventData {
     /** conflicts of interest knowingly overridden, each with a reason */
     overrides?: Array<{ mediatorId: string; reason: string }>;
   };
-  REQUEST_RECUSAL: { mediatorId: string; reason: string };
-  INVITE_EXPERT: { expertId: string };
+  /** 2026.3 (人民调解法 art. 23): who asked — a party's id, or the mediator themself — and who decided */
+  REQUEST_RECUSAL: { mediatorId: string; reason: string; requestedBy?: string; decidedBy?: string };
+  /** 2026.3: `consentOf` records the parties' consent (人民调解法 art. 20); when given it names every party */
+  INVITE_EXPERT: { expertId: string; consentOf?: string[] };
   ADD_OPINION: { text: string };
   SCHEDULE_SESSION: { at: string; place: string };
   RECORD_SESSION: { summary: string; attendees?: Array<{ partyId?: string; name: string }>; mediatorIds?: string[]; recorder?: string };
@@ -286,6 +345,12 @@ export interface EventData {
   TRANSFER: Reason & { toTier: 'subdistrict' | 'district' };
   FLAG_RISK: Reason & { level: 'elevated' | 'high'; reportedTo?: string };
   COURT_SETTLEMENT: { result: 'mediation_statement' | 'withdrawal' };
+  /** 2026.3 (人民调解法 art. 20; 若干规定 art. 27): relatives, neighbours, colleagues, experts or units, with every party's consent */
+  INVITE_PARTICIPANT: { kind: ParticipantKind; name?: string; unit?: string; consentOf: string[] };
+  /** 2026.3: 调查核实 while mediating — whom, what, the findings */
+  RECORD_INVESTIGATION: { whom: string; what: string; findings: string };
+  /** 2026.3 (民法典 art. 278): the owners' assembly decision an agreement on these matters needs */
+  RECORD_ASSEMBLY_DECISION: { date: string; summary: string };
   DEADLINE_WARNING: { kind: DeadlineKind; level: WarningLevel; dueAt: string };
   DEADLINE_EXPIRED: { kind: DeadlineKind; dueAt: string };
   DEADLINES_RECALCULATED: Nothing;

@@ -2,8 +2,9 @@
 // new cases start on CURRENT_VERSION. `migrationReport` tells, before anything changes, which
 // running cases could move to a newer version.
 import { createActor, initialTransition, type AnyActorScope } from 'xstate';
-import { createCaseMachine, refusalCode, STATUS_BY_STATE, type CaseMachine } from './case.machine.ts';
-import type { Actor, CaseContext, CaseEvent, Command, IntakeInput } from './case.types.ts';
+import { blockingFindings, createCaseMachine, refusalCode, STATUS_BY_STATE, type CaseMachine } from './case.machine.ts';
+import type { Actor, CaseContext, CaseEvent, Command, Conflict, IntakeInput } from './case.types.ts';
+import { cautionsFor, type Caution, type CautionSettings } from './cautions.ts';
 import { USER_EVENT_TYPES, type EventType, type Status } from './vocabulary.ts';
 
 export const WORKFLOWS: Readonly<Record<string, CaseMachine>> = Object.freeze({
@@ -123,6 +124,25 @@ export function decide(version: string, persisted: PersistedSnapshot, event: Cas
   if (!senderMay) return { ok: false, why: 'refused', status };
   const code = LEGAL_PATHS.has(version) ? refusalCode(persisted.context, event) : undefined;
   return { ok: false, why: 'condition', status, ...(code ? { code } : {}) };
+}
+
+/** The mediators' findings that stop an ASSIGN (or, on 2026.3, an ACCEPT) until overridden: on 2026.3
+ * kinship, employment and an earlier recusal (a shared compound is a warning); before, every finding. */
+export function blockingConflicts(version: string, persisted: PersistedSnapshot, event: CaseEvent): Conflict[] {
+  if (!LEGAL_PATHS.has(version)) return event.type === 'ASSIGN' ? (event.facts?.conflicts ?? []) : [];
+  return event.type === 'ASSIGN' || event.type === 'ACCEPT' ? blockingFindings(persisted.context, event) : [];
+}
+
+/** 2026.3: the events that need a mediator on record (referral, termination, agreement, signature) */
+const NEED_A_MEDIATOR = new Set<string>(['REFER_TO_COURT', 'TERMINATE', 'MEDIATION_FAILED', 'REACH_AGREEMENT', 'SIGN_AGREEMENT']);
+/** Whether `type` may have been refused because no mediator is recorded on the case (issue 12 §4). */
+export function lacksMediatorFor(version: string, persisted: PersistedSnapshot, type: string): boolean {
+  return LEGAL_PATHS.has(version) && NEED_A_MEDIATOR.has(type) && persisted.context.assignees.length === 0;
+}
+
+/** Warnings shown on the case (workflows/cautions.ts): 2026.3 only; earlier versions show none. */
+export function cautionsOf(version: string, persisted: PersistedSnapshot, settings: CautionSettings = {}): Caution[] {
+  return LEGAL_PATHS.has(version) ? cautionsFor(persisted.context, settings) : [];
 }
 
 function eventsHandledIn(snapshot: Snapshot): Set<string> {

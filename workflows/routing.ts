@@ -12,13 +12,20 @@ export interface RoutingRules {
   majorCategories: Category[];
   /** categories that need an expert (lawyer, accountant, cost engineer: 专家顾问团) */
   specialisedCategories: Category[];
+  /** workflow 2026.3: a major dispute with fewer mediators than this shows a warning (人民调解法 art. 19:
+   * one or several mediators — never refused); absent in settings saved before it: DEFAULT_MIN_MEDIATORS_MAJOR */
+  majorMinMediators?: number;
 }
+
+/** issue 12 §4: major disputes need at least two mediators (a 主持 mediator and an assistant) unless configured otherwise */
+export const DEFAULT_MIN_MEDIATORS_MAJOR = 2;
 
 export const DEFAULT_ROUTING: RoutingRules = {
   majorHouseholds: 10,
   majorAmount: 100_000,
   majorCategories: ['property_handover'],
   specialisedCategories: ['maintenance_fund', 'elevator', 'fee_adjustment', 'property_handover', 'owners_committee'],
+  majorMinMediators: DEFAULT_MIN_MEDIATORS_MAJOR,
 };
 
 export interface RoutingInput {
@@ -58,8 +65,13 @@ export function route(input: RoutingInput, rules: RoutingRules = DEFAULT_ROUTING
  * stands for others, and counting it would tip a dispute between nine owners and their property company
  * over the ≥ 10-household rule of 重大纠纷 (issue 12 §3; the rule: seed 000 §四(三)1, DEFAULT_ROUTING).
  */
-export function householdsOf(parties: ReadonlyArray<Pick<Party, 'kind' | 'households'>>): number {
-  return parties.reduce((n, p) => n + (p.kind === 'organisation' ? 0 : p.kind === 'group' ? (p.households ?? 1) : 1), 0);
+export function householdsOf(parties: ReadonlyArray<Pick<Party, 'kind' | 'households' | 'householdList'>>): number {
+  return parties.reduce((n, p) => n + (p.kind === 'organisation' ? 0 : p.kind === 'group' ? groupHouseholds(p) : 1), 0);
+}
+
+/** A group party's households: counted from its list when it lists them (issue 12 §2), else as stated, else one. */
+export function groupHouseholds(p: Pick<Party, 'households' | 'householdList'>): number {
+  return p.householdList?.length ? p.householdList.length : (p.households ?? 1);
 }
 
 const NEXT_TIER: Record<MediationTier, MediationTier | null> = {
@@ -82,7 +94,9 @@ export interface MediatorProfile {
 }
 
 /** 回避: a mediator living in the compound, related to a party, or working for a company involved
- * has an interest in the case (人民调解法 art. 20 / local practice). */
+ * has an interest in the case (人民调解法 art. 20 / local practice). Each finding says its `kind`: from
+ * workflow 2026.3 on, living in the compound is a warning, not a conflict (a 居委会 committee's local
+ * knowledge is the point of it — issue 12 §4); the machine decides which kinds block. */
 export function findConflicts(
   mediators: MediatorProfile[],
   subject: { compoundId: string; parties: Party[] },
@@ -92,13 +106,13 @@ export function findConflicts(
   const orgNames = subject.parties.filter((p) => p.kind === 'organisation').map((p) => p.name);
   for (const m of mediators) {
     if (m.homeCompoundId && m.homeCompoundId === subject.compoundId) {
-      conflicts.push({ mediatorId: m.id, reason: '调解员居住在本小区' });
+      conflicts.push({ mediatorId: m.id, reason: '调解员居住在本小区', kind: 'same_compound' });
     }
     if (m.employer && orgNames.includes(m.employer)) {
-      conflicts.push({ mediatorId: m.id, reason: `调解员受雇于当事企业（${m.employer}）` });
+      conflicts.push({ mediatorId: m.id, reason: `调解员受雇于当事企业（${m.employer}）`, kind: 'employer' });
     }
     for (const rel of m.relatives ?? []) {
-      if (partyNames.includes(rel)) conflicts.push({ mediatorId: m.id, reason: `调解员与当事人${rel}有亲属关系` });
+      if (partyNames.includes(rel)) conflicts.push({ mediatorId: m.id, reason: `调解员与当事人${rel}有亲属关系`, kind: 'relative' });
     }
   }
   return conflicts;

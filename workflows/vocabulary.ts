@@ -90,6 +90,10 @@ export const USER_EVENT_TYPES = [
   'TRANSFER',
   'FLAG_RISK',
   'COURT_SETTLEMENT',
+  // workflow 2026.3 (issue 12 §§3–5)
+  'INVITE_PARTICIPANT',
+  'RECORD_INVESTIGATION',
+  'RECORD_ASSEMBLY_DECISION',
 ] as const;
 export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 
@@ -204,6 +208,9 @@ export const EVENT_LABELS: Record<EventType, { zh: string; en: string }> = {
   TRANSFER: { zh: '移交', en: 'Transfer' },
   FLAG_RISK: { zh: '激化风险报告', en: 'Flag a risk' },
   COURT_SETTLEMENT: { zh: '法院审查结果', en: "Court's handling of the agreement" },
+  INVITE_PARTICIPANT: { zh: '邀请参与调解', en: 'Invite to take part' },
+  RECORD_INVESTIGATION: { zh: '调查核实', en: 'Record an investigation' },
+  RECORD_ASSEMBLY_DECISION: { zh: '业主大会决定', en: "Record the owners' assembly decision" },
   DEADLINE_WARNING: { zh: '期限预警', en: 'Deadline warning' },
   DEADLINE_EXPIRED: { zh: '期限届满', en: 'Deadline expired' },
   DEADLINES_RECALCULATED: { zh: '期限按新节假日安排重算', en: 'Deadlines recalculated for a new holiday schedule' },

@@ -4,6 +4,7 @@
 // may read a case, and whether they see personal data in full, is server/policy.ts's decision;
 // this file only applies it.
 import type { CaseContext } from '../../workflows/case.types.ts';
+import { cautionsOf } from '../../workflows/registry.ts';
 import {
   CATEGORY_LABELS,
   CHANNEL_LABELS,
@@ -160,7 +161,15 @@ export function caseView(services: Services, record: CaseRecord, viewer: UserRec
     court: record.courtId ? bodyRef(directory.body(record.courtId), record.courtId) : null,
     experts: ctx.experts.map((e) => nameRef(directory, e)),
     opinions: ctx.opinions.map((o) => ({ expert: nameRef(directory, o.expertId), text: text(o.text), at: o.at })),
-    recusals: ctx.recusals.map((r) => ({ mediator: nameRef(directory, r.mediatorId), reason: text(r.reason), at: r.at })),
+    recusals: ctx.recusals.map((r) => ({
+      mediator: nameRef(directory, r.mediatorId),
+      reason: text(r.reason),
+      at: r.at,
+      // 2026.3 (人民调解法 art. 23): who asked (a party's id, or the mediator's own) and who decided
+      ...(r.requestedBy ? { requestedBy: r.requestedBy } : {}),
+      ...(r.decidedBy ? { decidedBy: nameRef(directory, r.decidedBy) } : {}),
+      ...(r.basis ? { basis: r.basis } : {}),
+    })),
     conflictOverrides: ctx.conflictOverrides,
     sessions: ctx.sessions.map((s) => ({ ...s, summary: text(s.summary) })),
     agreement,
@@ -177,6 +186,15 @@ export function caseView(services: Services, record: CaseRecord, viewer: UserRec
     availableEvents: readable ? engine.availableEvents(record, actorOf(viewer, directory)) : [],
     /** 倒查: same compound and (same category or same party) within the window */
     relatedCases: opts.related ?? [],
+    // ── workflow 2026.3 (issue 12 §§3–5) ──
+    /** warnings that refuse nothing: a mediator living in the compound, too few mediators on a major
+     * dispute (setting routing.majorMinMediators), an agreement that needs the 业主大会 (民法典 art. 278) */
+    cautions: cautionsOf(record.workflowVersion, record.snapshot, { majorMinMediators: services.settings.routing.majorMinMediators }),
+    /** invited to take part (人民调解法 art. 20), with the parties who consented */
+    participants: (ctx.participants ?? []).map((x) => ({ ...x, ...(x.userId ? { user: nameRef(directory, x.userId) } : {}) })),
+    /** 调查核实 records */
+    investigations: (ctx.investigations ?? []).map((x) => ({ ...x, whom: text(x.whom), what: text(x.what), findings: text(x.findings) })),
+    assemblyDecision: ctx.assemblyDecision ? { ...ctx.assemblyDecision, summary: text(ctx.assemblyDecision.summary) } : null,
   };
 }
 

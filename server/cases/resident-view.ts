@@ -26,7 +26,7 @@ type Label = { zh: string; en: string };
 
 /** Events a party sees in the tracking view; internal steps (expert invitations, recusal requests,
  * timer warnings) stay with the staff. */
-const STAFF_ONLY_EVENTS: ReadonlySet<string> = new Set<EventType>(['REQUEST_RECUSAL', 'INVITE_EXPERT', 'ADD_OPINION']);
+const STAFF_ONLY_EVENTS: ReadonlySet<string> = new Set<EventType>(['REQUEST_RECUSAL', 'INVITE_EXPERT', 'ADD_OPINION', 'RECORD_INVESTIGATION']);
 export const PUBLIC_EVENTS: ReadonlySet<string> = new Set<string>(
   ['REGISTER', ...USER_EVENT_TYPES].filter((t) => !STAFF_ONLY_EVENTS.has(t)),
 );

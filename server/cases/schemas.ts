@@ -13,7 +13,7 @@ import {
   WARNING_LEVELS,
   type UserEventType,
 } from '../../workflows/vocabulary.ts';
-import { DECLINE_GROUNDS, type EventData } from '../../workflows/case.types.ts';
+import { DECLINE_GROUNDS, PARTICIPANT_KINDS, type EventData } from '../../workflows/case.types.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
@@ -68,16 +68,39 @@ export const id = () => Joi.string().pattern(/^[A-Za-z0-9._-]{1,80}$/, 'id').mes
 
 // ── intake ─────────────────────────────────────────────────────────────────────────────────────
 
+const phone = () => Joi.string().pattern(/^\+?[0-9][0-9\s()-]{2,29}$/, 'phone number').messages({ 'string.pattern.name': '{{#label}} must be a phone number' });
+
+/** 委托代理人 (issue 12 §2): who acts for a party, with 一般授权 or 特别授权 (whose powers are written out) */
+const agentSchema = Joi.object({
+  name: text(100).required(),
+  phone: phone(),
+  authority: Joi.string().valid('general', 'special').required().description('一般授权 (general) or 特别授权 (special)'),
+  scope: text(2000)
+    .when('authority', { is: 'special', then: Joi.required() })
+    .description('the authorisation as written; required for 特别授权, which must name the powers (承认、放弃、变更请求，达成调解协议…)'),
+}).label('agent');
+
 export const partySchema = Joi.object({
   role: Joi.string().valid('applicant', 'respondent').required(),
   kind: Joi.string().valid('person', 'organisation', 'group').required(),
   name: text(100).required(),
-  phone: Joi.string().pattern(/^\+?[0-9][0-9\s()-]{2,29}$/, 'phone number').messages({ 'string.pattern.name': '{{#label}} must be a phone number' }),
+  phone: phone(),
   idNumber: Joi.string().pattern(/^[0-9A-Za-z]{6,30}$/, 'identity number').messages({ 'string.pattern.name': '{{#label}} must be an identity or registration number' }),
   address: text(200),
   representative: text(100),
   households: Joi.number().integer().min(1).max(100_000),
   orgType: Joi.string().valid('property_company', 'owners_committee', 'other'),
+  // ── 2026.3 (issue 12 §2) ──
+  agent: agentSchema.description('委托代理人: name, phone, 一般授权/特别授权 and its text'),
+  householdList: Joi.array()
+    .items(Joi.object({ name: text(100).required(), address: text(200).description('address or unit (房号)') }))
+    .min(1)
+    .max(2000)
+    .when('kind', { is: 'group', otherwise: Joi.forbidden() })
+    .description('a group party: its households, one by one; the count of households then comes from this list'),
+  representativeChosenBy: text(500)
+    .when('kind', { is: 'group', otherwise: Joi.forbidden() })
+    .description('a group party: how its representative was chosen (推选、书面委托…)'),
 }).label('party');
 
 const INTAKE_CHANNELS = CHANNELS.filter((c) => c !== 'court_delegation');
@@ -136,6 +159,8 @@ const undisputed = {
   undisputedFacts: text(10_000).description('facts not in dispute (无争议事实记载), delegated/entrusted cases'),
   consentOf: partyIds().description("the parties who consented to the record: every party's id"),
 };
+/** conflicts of interest knowingly overridden, each with a reason (ASSIGN; 2026.3 ACCEPT) */
+const overrides = () => Joi.array().items(Joi.object({ mediatorId: id().required(), reason: reason().required() })).max(10);
 const term = Joi.alternatives().try(
   text(2000),
   Joi.object({ text: text(2000).required(), obligor: text(100), performBy: isoDay() }),
@@ -155,6 +180,7 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
       .description("one per party (人民调解法 arts. 3, 17): the party's id and how consent was given"),
     rightsNotified: Joi.boolean().valid(true).description('the rights notice was given (若干规定 art. 30)'),
     mediatorIds: Joi.array().items(id()).min(1).max(10).unique().description('default: the accepting mediator presides'),
+    overrides: overrides().description('2026.3: conflicts of interest (kinship, employment, an earlier recusal) of the mediators named, knowingly overridden, each with a reason'),
   }).default({}),
   DECLINE: Joi.object<EventData['DECLINE'], true>({
     ground: Joi.string()
@@ -165,13 +191,18 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
   }),
   ASSIGN: Joi.object<EventData['ASSIGN'], true>({
     mediatorIds: Joi.array().items(id()).min(1).max(10).unique().required(),
-    overrides: Joi.array()
-      .items(Joi.object({ mediatorId: id().required(), reason: reason().required() }))
-      .max(10)
-      .description('conflicts of interest knowingly overridden, each with a reason'),
+    overrides: overrides().description('conflicts of interest knowingly overridden, each with a reason'),
   }),
-  REQUEST_RECUSAL: Joi.object<EventData['REQUEST_RECUSAL'], true>({ mediatorId: id().required(), reason: reason().required() }),
-  INVITE_EXPERT: Joi.object<EventData['INVITE_EXPERT'], true>({ expertId: id().required() }),
+  REQUEST_RECUSAL: Joi.object<EventData['REQUEST_RECUSAL'], true>({
+    mediatorId: id().required(),
+    reason: reason().required(),
+    requestedBy: id().description("2026.3 (人民调解法 art. 23): who asked — a party's id, or the mediator's own id"),
+    decidedBy: text(100).description('2026.3: who decided (default: the user sending the event)'),
+  }),
+  INVITE_EXPERT: Joi.object<EventData['INVITE_EXPERT'], true>({
+    expertId: id().required(),
+    consentOf: partyIds().description("2026.3 (人民调解法 art. 20): the parties' consent, every party's id"),
+  }),
   ADD_OPINION: Joi.object<EventData['ADD_OPINION'], true>({ text: text(10_000).required() }),
   SCHEDULE_SESSION: Joi.object<EventData['SCHEDULE_SESSION'], true>({ at: isoInstant().required(), place: text(200).required() }),
   RECORD_SESSION: Joi.object<EventData['RECORD_SESSION'], true>({
@@ -228,6 +259,24 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
     reportedTo: text(200).description('人民调解法 art. 25: the police or department told'),
   }),
   COURT_SETTLEMENT: Joi.object<EventData['COURT_SETTLEMENT'], true>({ result: Joi.string().valid('mediation_statement', 'withdrawal').required() }),
+  INVITE_PARTICIPANT: Joi.object<EventData['INVITE_PARTICIPANT'], true>({
+    kind: Joi.string()
+      .valid(...PARTICIPANT_KINDS)
+      .required()
+      .description('人民调解法 art. 20: a relative, neighbour or colleague of a party, an expert, or a unit (若干规定 art. 27: 房管办、城管、物业协会…)'),
+    name: text(100).when('kind', { is: 'unit', otherwise: Joi.required() }).description("the person's name (for a unit: who attends for it)"),
+    unit: text(100).when('kind', { is: 'unit', then: Joi.required() }).description("the unit's name; required for kind unit"),
+    consentOf: partyIds().min(1).required().description("the parties' consent: every party's id"),
+  }),
+  RECORD_INVESTIGATION: Joi.object<EventData['RECORD_INVESTIGATION'], true>({
+    whom: text(500).required().description('调查核实: whom (a person, a unit, a place)'),
+    what: text(2000).required().description('what was looked into'),
+    findings: text(10_000).required().description('what was found'),
+  }),
+  RECORD_ASSEMBLY_DECISION: Joi.object<EventData['RECORD_ASSEMBLY_DECISION'], true>({
+    date: isoDay().required().description('the day the 业主大会 decided (民法典 art. 278)'),
+    summary: text(5000).required().description('what it decided, with the vote'),
+  }),
 };
 
 export const eventBody = Joi.object({

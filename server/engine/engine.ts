@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import type { Actor, CaseEvent, Command, Delegation, EventData, EventFacts, Party } from '../../workflows/case.types.ts';
 import { extensionKind } from '../../workflows/case.machine.ts';
-import { availableEvents, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
-import { findConflicts, householdsOf, route, type RoutingRules } from '../../workflows/routing.ts';
+import { availableEvents, blockingConflicts, lacksMediatorFor, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
+import { findConflicts, groupHouseholds, householdsOf, route, type RoutingRules } from '../../workflows/routing.ts';
 import type { Category, Channel, EventType, UserEventType } from '../../workflows/vocabulary.ts';
 import { hashAccessCode, newAccessCode } from '../auth/access-codes.ts';
 import { formatCaseNo } from './case-numbers.ts';
@@ -123,7 +123,10 @@ export class Engine {
     const bodyId = chain.bodies[decision.tier];
     const caseNo = await this.takeNumber(bodyId, now);
     const caseId = `c${randomUUID().replace(/-/g, '').slice(0, 20)}`;
-    const parties: Party[] = req.parties.map((p, i) => ({ ...p, id: `p${i + 1}` }) as Party);
+    // a group party that lists its households is counted from the list (issue 12 §2)
+    const parties: Party[] = req.parties.map(
+      (p, i) => ({ ...p, id: `p${i + 1}`, ...(p.kind === 'group' && p.householdList?.length ? { households: groupHouseholds(p) } : {}) }) as Party,
+    );
     const delegation: Delegation | null = req.delegation
       ? {
           ...req.delegation,
@@ -310,10 +313,15 @@ export class Engine {
       const profiles = ids.map((id) => this.directory.mediatorProfile(id)).filter((p) => p !== null);
       return { mediatorsValid, conflicts: findConflicts(profiles, { compoundId: ctx.compoundId, parties: ctx.parties }) };
     }
-    // 2026.3: ACCEPT may name the mediators (the first presides); they must be mediators of the body
+    // 2026.3: ACCEPT may name the mediators (the first presides); they must be mediators of the body,
+    // and are checked for conflicts of interest as ASSIGN's are (issue 12 §4)
     if (req.type === 'ACCEPT' && req.data?.mediatorIds?.length) {
       const users = req.data.mediatorIds.map((id) => this.directory.user(id));
-      return { mediatorsValid: users.every((u) => u?.role === 'mediator' && u.active && u.bodyId === ctx.bodyId) };
+      const profiles = req.data.mediatorIds.map((id) => this.directory.mediatorProfile(id)).filter((p) => p !== null);
+      return {
+        mediatorsValid: users.every((u) => u?.role === 'mediator' && u.active && u.bodyId === ctx.bodyId),
+        conflicts: findConflicts(profiles, { compoundId: ctx.compoundId, parties: ctx.parties }),
+      };
     }
     if (req.type === 'INVITE_EXPERT') {
       const u = this.directory.user(String(req.data?.expertId ?? ''));
@@ -359,8 +367,13 @@ export class Engine {
         condition: 'its conditions are not met',
       }[decision.why];
       const details: Record<string, unknown> = { status: decision.status, reason: decision.why };
-      if (event.facts?.conflicts?.length) details.conflicts = event.facts.conflicts;
+      // the findings that stop it until overridden (on 2026.3 a shared compound is only a warning)
+      const conflicts = blockingConflicts(record.workflowVersion, record.snapshot, event);
+      if (conflicts.length) details.conflicts = conflicts;
       if (event.facts?.mediatorsValid === false) details.mediators = 'every mediator must be an active mediator of the body holding the case';
+      if (decision.why === 'condition' && lacksMediatorFor(record.workflowVersion, record.snapshot, event.type)) {
+        details.mediators = 'no mediator is recorded on the case: assign one first (ASSIGN)';
+      }
       if (decision.why === 'condition' && event.facts?.extension?.running === false) {
         const { kind } = event.facts.extension;
         throw new EventNotAllowed(event.type, `there is no running ${kind} deadline to extend`, { ...details, kind });

@@ -25,8 +25,9 @@ import type { CaseRecord, CompanyFact, LedgerRow, OversightFacts, RelatedCaseRef
 import { isPropertyCompany, normName, recurrenceKeys } from './keys.ts';
 import { stripControls } from './ledger-format.ts';
 
-/** Bump when the facts' meaning or shape changes: older projections are recomputed (rebuild.ts). */
-export const FACTS_VERSION = 1;
+/** Bump when the facts' meaning or shape changes: older projections are recomputed (rebuild.ts).
+ * 2: the ledger's 协议形式 (agreementForm, issue 12 §5). */
+export const FACTS_VERSION = 2;
 
 /** The longest summary kept in the ledger. */
 const SUMMARY_CHARS = 200;
@@ -201,6 +202,8 @@ export function projectOversight(
     outcome,
     acceptedAt: firstAccepted,
     settledAt: day(settledAt),
+    // 人民调解法 art. 28: an oral agreement (口头协议) is counted as such; '' without an agreement in effect
+    agreementForm: inEffect ? (agreement!.form ?? 'written') : null,
     daysToSettle,
     closedAt: day(record.closedAt),
     clauses: clauses.total,

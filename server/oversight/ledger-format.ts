@@ -16,6 +16,8 @@ import type { LedgerEntry, LedgerRow } from '../store/port.ts';
 export const TIER_SHORT: Record<string, string> = { community: '社区', subdistrict: '街镇', district: '区', court: '法院' };
 export const PERFORMANCE_LABELS: Record<string, string> = { pending: '待回访', full: '全部履行', partial: '部分履行', none: '未履行' };
 export const WARNING_LABELS: Record<string, string> = { none: '无', blue: '蓝色', yellow: '黄色', orange: '橙色', red: '红色' };
+/** 协议形式 (人民调解法 arts. 28–29): 书面 or 口头 */
+export const AGREEMENT_FORM_LABELS: Record<string, string> = { written: '书面', oral: '口头' };
 
 /** Names of org units and bodies, resolved at export (a renamed compound shows its new name). */
 export interface Names {
@@ -49,6 +51,8 @@ export interface LedgerItem {
   outcome: string | null;
   acceptedAt: string | null;
   settledAt: string | null;
+  /** written | oral, for an agreement in effect (issue 12 §5); null otherwise */
+  agreementForm: string | null;
   daysToSettle: number | null;
   closedAt: string | null;
   clauses: number;
@@ -91,6 +95,7 @@ export function ledgerItem(e: LedgerEntry, names: Names): LedgerItem {
     outcome: r.outcome ?? null,
     acceptedAt: r.acceptedAt ?? null,
     settledAt: r.settledAt ?? null,
+    agreementForm: r.agreementForm ?? null,
     daysToSettle: r.daysToSettle ?? null,
     closedAt: r.closedAt ?? null,
     clauses: Number(r.clauses ?? 0),
@@ -144,6 +149,7 @@ export const LEDGER_COLUMNS: readonly LedgerColumn[] = [
   { key: 'outcome', header: '调解结果', width: 10, cell: (i) => (i.outcome ? (OUTCOME_LABELS[i.outcome as Outcome]?.zh ?? i.outcome) : '') },
   { key: 'acceptedAt', header: '受理日期', width: 12, cell: (i) => i.acceptedAt },
   { key: 'settledAt', header: '协议生效日期', width: 12, cell: (i) => i.settledAt },
+  { key: 'agreementForm', header: '协议形式', width: 9, cell: (i) => (i.agreementForm ? (AGREEMENT_FORM_LABELS[i.agreementForm] ?? i.agreementForm) : '') },
   { key: 'daysToSettle', header: '调结用时（工作日）', width: 10, cell: (i) => i.daysToSettle },
   { key: 'closedAt', header: '结案日期', width: 12, cell: (i) => i.closedAt },
   { key: 'clauses', header: '协议条款数', width: 9, cell: (i) => (i.clauses ? i.clauses : null) },

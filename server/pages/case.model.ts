@@ -42,7 +42,13 @@ export interface CaseModelInput {
 /** Events that deserve a red (destructive) button. */
 const GRAVE = new Set(['DECLINE', 'TERMINATE', 'WITHDRAW', 'MEDIATION_FAILED', 'REFER_TO_COURT', 'ESCALATE', 'COURT_RETURN']);
 
-function timelineDetails(lang: Lang, e: EventRecord, names: (id: string) => string, safe: (s: string) => string): Array<{ label: string; value: string }> {
+function timelineDetails(
+  lang: Lang,
+  e: EventRecord,
+  names: (id: string) => string,
+  safe: (s: string) => string,
+  party: (id: string) => string | undefined = () => undefined,
+): Array<{ label: string; value: string }> {
   const d = (e.data ?? {}) as Record<string, any>;
   const out: Array<{ label: string; value: string }> = [];
   const add = (labelKey: string, value: unknown) => {
@@ -61,9 +67,28 @@ function timelineDetails(lang: Lang, e: EventRecord, names: (id: string) => stri
     case 'REQUEST_RECUSAL':
       add('f_mediator', names(String(d.mediatorId ?? '')));
       add('f_reason', d.reason);
+      // 2026.3 (人民调解法 art. 23): who asked and who decided
+      if (d.requestedBy) add('f_requested_by', party(d.requestedBy) ?? names(String(d.requestedBy)));
+      if (d.decidedBy) add('f_decided_by', names(String(d.decidedBy)));
       break;
     case 'INVITE_EXPERT':
       add('f_expert', names(String(d.expertId ?? '')));
+      if (Array.isArray(d.consentOf)) add('f_consent_of', d.consentOf.map((id: string) => party(id) ?? id).join('、'));
+      break;
+    case 'INVITE_PARTICIPANT':
+      add('f_participant_kind', t(lang, `participant_${d.kind}`));
+      add('f_unit', d.unit);
+      add('f_participant_name', d.name);
+      if (Array.isArray(d.consentOf)) add('f_consent_of', d.consentOf.map((id: string) => party(id) ?? id).join('、'));
+      break;
+    case 'RECORD_INVESTIGATION':
+      add('f_whom', d.whom);
+      add('f_what', d.what);
+      add('f_findings', d.findings);
+      break;
+    case 'RECORD_ASSEMBLY_DECISION':
+      add('f_decision_date', d.date);
+      add('f_decision_summary', d.summary);
       break;
     case 'ADD_OPINION':
       add('f_text', d.text);
@@ -144,6 +169,7 @@ export function buildCaseModel(m: CaseModelInput) {
   const safe = (s: string) => (visible ? s : maskedText(s));
   const userById = new Map(m.users.map((u) => [u.id, u]));
   const names = (id: string) => userById.get(id)?.name ?? id;
+  const partyName = (id: string) => ctx.parties.find((p) => p.id === id)?.name;
   const compound = org.unit(record.compoundId);
   const community = compound?.parentId ? org.unit(compound.parentId) : undefined;
 
@@ -152,6 +178,8 @@ export function buildCaseModel(m: CaseModelInput) {
     roleLabel: t(lang, p.role),
     kindLabel: t(lang, `kind_${p.kind}`),
     orgTypeLabel: p.kind === 'organisation' ? t(lang, `org_${p.orgType ?? 'property_company'}`) : '',
+    // 2026.3 (issue 12 §2): the agent and the authority given
+    agentAuthorityLabel: p.agent ? t(lang, `authority_${p.agent.authority}`) : '',
   }));
 
   const available = v.availableEvents.filter((type) => hasForm(type));
@@ -185,7 +213,7 @@ export function buildCaseModel(m: CaseModelInput) {
     type: e.type,
     label: vocab(lang, 'event', e.type),
     actor: e.actor.role === 'system' ? t(lang, 'system') : (e.actor.name ?? e.actor.username),
-    details: timelineDetails(lang, e, names, safe),
+    details: timelineDetails(lang, e, names, safe, partyName),
     system: e.actor.role === 'system',
   })).reverse();
 
@@ -206,6 +234,18 @@ export function buildCaseModel(m: CaseModelInput) {
     statusLabel: vocab(lang, 'status', v.status),
     // workflow 2026.3: what to offer after non-performance or a refused confirmation (人民调解法 arts. 32–33)
     advice: ctx.nextStep ? t(lang, `advice_${ctx.nextStep}`) : '',
+    // workflow 2026.3: warnings that refuse nothing (workflows/cautions.ts), in the page's language
+    cautionItems: v.cautions.map((x) => ({ code: x.code, text: x[lang], basis: x.basis })),
+    recusalItems: v.recusals.map((r) => ({
+      ...r,
+      requestedByName: r.requestedBy ? (partyName(r.requestedBy) ?? names(r.requestedBy)) : '',
+    })),
+    participantItems: v.participants.map((x) => ({
+      kindLabel: t(lang, `participant_${x.kind}`),
+      who: [x.unit, x.name ?? (x.userId ? names(x.userId) : '')].filter(Boolean).join(' · '),
+      consent: x.consentOf.map((id) => partyName(id) ?? id).join('、'),
+      at: x.at,
+    })),
     tierLabel: vocab(lang, 'tier', v.tier),
     outcomeLabel: v.outcome ? vocab(lang, 'outcome', v.outcome) : '',
     warningLabel: t(lang, `warn_${v.warning}`),

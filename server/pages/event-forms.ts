@@ -2,7 +2,7 @@
 // HTML form's strings become the event's `data`. The data is then validated by the API's own schema
 // (server/cases/schemas.ts EVENT_DATA, through readEvent in server/cases/events.ts), so a page and an
 // API client are held to the same shapes.
-import { DECLINE_GROUNDS, type EventData, type Party } from '../../workflows/case.types.ts';
+import { DECLINE_GROUNDS, PARTICIPANT_KINDS, type EventData, type Party } from '../../workflows/case.types.ts';
 import { TIER_LABELS, type EventType, type UserEventType } from '../../workflows/vocabulary.ts';
 import { t, type Lang } from './i18n.ts';
 import { fromLocalInput } from './render.ts';
@@ -99,10 +99,44 @@ const FORMS: { [K in UserEventType]?: FormDef<K> } = {
     fields: [{ name: 'mediatorIds', kind: 'checkboxes', label: 'f_mediators', required: true, choices: (c) => c.mediators }],
   },
   REQUEST_RECUSAL: {
-    fields: [{ name: 'mediatorId', kind: 'select', label: 'f_mediator', required: true, choices: (c) => c.assignees }, reason],
+    fields: [
+      { name: 'mediatorId', kind: 'select', label: 'f_mediator', required: true, choices: (c) => c.assignees },
+      reason,
+      // 人民调解法 art. 23 (2026.3): who asked — a party, or the mediator themself — and who decided
+      {
+        name: 'requestedBy',
+        kind: 'select',
+        label: 'f_requested_by',
+        choices: (c) => [...partyChoices(c), ...c.assignees.map((a) => ({ value: a.value, label: t(c.lang, 'recusal_self', { name: a.label }) }))],
+      },
+      { name: 'decidedBy', kind: 'text', label: 'f_decided_by' },
+    ],
   },
   INVITE_EXPERT: {
-    fields: [{ name: 'expertId', kind: 'select', label: 'f_expert', required: true, choices: (c) => c.experts }],
+    fields: [{ name: 'expertId', kind: 'select', label: 'f_expert', required: true, choices: (c) => c.experts }, consentOf],
+  },
+  // 人民调解法 art. 20; 若干规定 art. 27: relatives, neighbours, colleagues, experts and units, with every party's consent
+  INVITE_PARTICIPANT: {
+    fields: [
+      { name: 'kind', kind: 'select', label: 'f_participant_kind', required: true, choices: labelled('participant_', PARTICIPANT_KINDS) },
+      { name: 'name', kind: 'text', label: 'f_participant_name' },
+      { name: 'unit', kind: 'text', label: 'f_unit', hint: 'f_unit_hint' },
+      { ...consentOf, required: true },
+    ],
+  },
+  RECORD_INVESTIGATION: {
+    fields: [
+      { name: 'whom', kind: 'text', label: 'f_whom', required: true },
+      { name: 'what', kind: 'textarea', label: 'f_what', required: true },
+      { name: 'findings', kind: 'textarea', label: 'f_findings', required: true },
+    ],
+  },
+  // 民法典 art. 278: the owners' assembly decision an agreement on these matters needs
+  RECORD_ASSEMBLY_DECISION: {
+    fields: [
+      { name: 'date', kind: 'date', label: 'f_decision_date', required: true },
+      { name: 'summary', kind: 'textarea', label: 'f_decision_summary', required: true },
+    ],
   },
   ADD_OPINION: { fields: [{ name: 'text', kind: 'textarea', label: 'f_text', required: true }] },
   SCHEDULE_SESSION: {
@@ -142,7 +176,12 @@ const FORMS: { [K in UserEventType]?: FormDef<K> } = {
         hint: 'f_signed_hint',
         required: true,
         preselectAll: false,
-        choices: (c) => c.parties.map((p) => ({ value: p.name, label: `${p.name}（${t(c.lang, p.role)}）` })),
+        // a party's agent with 特别授权 may sign for it (2026.3, issue 12 §2)
+        choices: (c) =>
+          c.parties.flatMap((p) => [
+            { value: p.name, label: `${p.name}（${t(c.lang, p.role)}）` },
+            ...(p.agent?.authority === 'special' ? [{ value: p.agent.name, label: t(c.lang, 'agent_for', { agent: p.agent.name, party: p.name }) }] : []),
+          ]),
       },
     ],
   },

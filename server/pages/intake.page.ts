@@ -23,7 +23,25 @@ export const MAX_PARTIES = 30;
 const ROLES = ['applicant', 'respondent'] as const;
 const KINDS = ['person', 'organisation', 'group'] as const;
 const ORG_TYPES = ['property_company', 'owners_committee', 'other'] as const;
-const PARTY_FIELDS = ['role', 'kind', 'name', 'phone', 'idNumber', 'address', 'representative', 'households', 'orgType'] as const;
+const PARTY_FIELDS = [
+  'role', 'kind', 'name', 'phone', 'idNumber', 'address', 'representative', 'households', 'orgType',
+  // 2026.3 (issue 12 §2): the agent (委托代理人), a group's households and how its representative was chosen
+  'agentName', 'agentPhone', 'agentAuthority', 'agentScope', 'householdList', 'representativeChosenBy',
+] as const;
+const AGENT_FIELDS = { agentName: 'name', agentPhone: 'phone', agentAuthority: 'authority', agentScope: 'scope' } as const;
+const AUTHORITIES = ['general', 'special'] as const;
+
+/** "王五 3号楼101室" a line → {name, address}: the name up to the first space (or comma), the rest its address or unit. */
+export function householdsFromText(text: string): Array<{ name: string; address?: string }> {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const m = /^(\S+?)[\s,，、]+(.+)$/.exec(l);
+      return m ? { name: m[1], address: m[2].trim() } : { name: l };
+    });
+}
 /** a party card with nothing typed but its role and kind is left out, not an error */
 const TYPED_FIELDS = PARTY_FIELDS.filter((f) => f !== 'role' && f !== 'kind');
 
@@ -52,6 +70,18 @@ export function intakeFromForm(body: Record<string, unknown>, count: number): { 
     }
     if (p.kind !== 'organisation') delete p.orgType;
     if (p.kind !== 'group') delete p.households;
+    // the agent's fields become one object; the household list one entry a line (group parties only)
+    const agent: Record<string, unknown> = {};
+    for (const [f, key] of Object.entries(AGENT_FIELDS)) {
+      if (p[f] !== undefined) agent[key] = p[f];
+      delete p[f];
+    }
+    if (Object.keys(agent).length) p.agent = agent;
+    if (typeof p.householdList === 'string') p.householdList = householdsFromText(p.householdList);
+    if (p.kind !== 'group') {
+      delete p.householdList;
+      delete p.representativeChosenBy;
+    }
     if (!TYPED_FIELDS.some((f) => values[`p${i}.${f}`])) continue;
     parties.push(p);
     cardOf.push(i);
@@ -99,6 +129,7 @@ export function partyViews(lang: Lang, count: number, values: Values, errors: Fi
       roleOptions: ROLES.map((r) => ({ value: r, label: t(lang, r), selected: r === role })),
       kindOptions: KINDS.map((k) => ({ value: k, label: t(lang, `kind_${k}`), selected: k === kind })),
       orgTypeOptions: ORG_TYPES.map((o) => ({ value: o, label: t(lang, `org_${o}`), selected: o === v('orgType') })),
+      authorityOptions: AUTHORITIES.map((a) => ({ value: a, label: t(lang, `authority_${a}`), selected: a === v('agentAuthority') })),
       role: field('role'),
       kind: field('kind'),
       name: field('name'),
@@ -108,6 +139,12 @@ export function partyViews(lang: Lang, count: number, values: Values, errors: Fi
       representative: field('representative'),
       households: field('households'),
       orgType: field('orgType'),
+      agentName: field('agentName'),
+      agentPhone: field('agentPhone'),
+      agentAuthority: field('agentAuthority'),
+      agentScope: field('agentScope'),
+      householdList: field('householdList'),
+      representativeChosenBy: field('representativeChosenBy'),
     };
   });
 }
@@ -236,8 +273,10 @@ async function register(
     }
   }
   const rename = (field: string): string | null => {
-    const m = /^parties\.(\d+)\.(\w+)/.exec(field);
-    if (m) return `p${cardOf[Number(m[1])] ?? m[1]}.${m[2]}`;
+    const m = /^parties\.(\d+)\.(\w+)(?:\.(\w+))?/.exec(field);
+    // parties.0.agent.phone → the card's agentPhone field
+    const sub = m?.[2] === 'agent' && m[3] ? `agent${m[3][0].toUpperCase()}${m[3].slice(1)}` : m?.[2];
+    if (m) return `p${cardOf[Number(m[1])] ?? m[1]}.${sub}`;
     const head = field.split('.')[0];
     return head === 'body' ? null : head;
   };

@@ -42,6 +42,9 @@ export function maskParty<P extends Partial<Party>>(party: P): P {
   if (typeof party.phone === 'string' && party.phone) out.phone = maskPhone(party.phone);
   if (typeof party.idNumber === 'string' && party.idNumber) out.idNumber = maskIdNumber(party.idNumber);
   if (typeof party.address === 'string' && party.address) out.address = maskAddress(party.address);
+  // 2026.3 (issue 12 §2): the agent's phone and each listed household's address, by the same rules
+  if (party.agent && typeof party.agent === 'object') out.agent = { ...party.agent, ...(party.agent.phone ? { phone: maskPhone(party.agent.phone) } : {}) };
+  if (Array.isArray(party.householdList)) out.householdList = party.householdList.map((h) => (h.address ? { ...h, address: maskAddress(h.address) } : { ...h }));
   return out;
 }
 

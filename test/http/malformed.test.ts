@@ -56,8 +56,22 @@ const EVENT_CASES: Array<{ type: string; data: (c: Ctx) => Record<string, unknow
     fields: { mediatorIds: 'array', 'mediatorIds.0': 'id', overrides: 'array', 'overrides.0': 'object', 'overrides.0.reason': 'text' },
     required: ['mediatorIds'],
   },
-  { type: 'REQUEST_RECUSAL', data: (c) => ({ mediatorId: c.userIds['med.c1'], reason: '申请人要求回避' }), fields: { mediatorId: 'id', reason: 'text' }, required: ['mediatorId', 'reason'] },
-  { type: 'INVITE_EXPERT', data: (c) => ({ expertId: c.userIds['expert.law'] }), fields: { expertId: 'id' }, required: ['expertId'] },
+  {
+    type: 'REQUEST_RECUSAL',
+    data: (c) => ({ mediatorId: c.userIds['med.c1'], reason: '申请人要求回避', requestedBy: 'p1', decidedBy: '调委会主任' }),
+    fields: { mediatorId: 'id', reason: 'text', requestedBy: 'id', decidedBy: 'text' },
+    required: ['mediatorId', 'reason'],
+  },
+  // workflow 2026.3 (issue 12 §§3–5)
+  {
+    type: 'INVITE_PARTICIPANT',
+    data: () => ({ kind: 'unit', unit: '街道房管办', name: '王科长', consentOf: ['p1', 'p2'] }),
+    fields: { kind: 'enum', unit: 'text', name: 'text', consentOf: 'array', 'consentOf.0': 'id' },
+    required: ['kind', 'unit', 'consentOf'],
+  },
+  { type: 'RECORD_INVESTIGATION', data: () => ({ whom: '物业工程部', what: '查看管道', findings: '立管渗漏' }), fields: { whom: 'text', what: 'text', findings: 'text' }, required: ['whom', 'what', 'findings'] },
+  { type: 'RECORD_ASSEMBLY_DECISION', data: () => ({ date: '2026-11-20', summary: '表决通过' }), fields: { date: 'date', summary: 'text' }, required: ['date', 'summary'] },
+  { type: 'INVITE_EXPERT', data: (c) => ({ expertId: c.userIds['expert.law'], consentOf: ['p1', 'p2'] }), fields: { expertId: 'id', consentOf: 'array', 'consentOf.0': 'id' }, required: ['expertId'] },
   { type: 'ADD_OPINION', data: () => ({ text: '建议' }), fields: { text: 'text' }, required: ['text'] },
   { type: 'SCHEDULE_SESSION', data: () => ({ at: '2026-11-30T09:30:00+08:00', place: '调解室' }), fields: { at: 'instant', place: 'text' }, required: ['at', 'place'] },
   {

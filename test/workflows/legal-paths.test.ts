@@ -2,7 +2,7 @@
 // and the court's rules require. Each test names the rule it checks.
 import { expect } from 'chai';
 import type { Command, IntakeInput } from '../../workflows/case.types.ts';
-import { CURRENT_VERSION, decide, migrationReport, phaseOf } from '../../workflows/registry.ts';
+import { availableEvents, cautionsOf, CURRENT_VERSION, decide, migrationReport, phaseOf } from '../../workflows/registry.ts';
 import { CaseDriver, court, intake, med } from '../support/workflow.ts';
 import { createCalendar } from '../../workflows/calendar/calendar.ts';
 import { confirmationReminders } from '../../workflows/deadlines.ts';
@@ -280,6 +280,156 @@ describe('workflow 2026.3', () => {
       // a moved case goes on under 2026.3's rules (its snapshot lacks the new fields: they are optional)
       const moved = decide('2026.3', plain.snapshot, { type: 'WITHDRAW', data: { reason: 'x', byPartyId: 'p1' }, actor: med(), at: '2026-11-25T10:00:00+08:00' });
       expect(moved.ok).to.equal(true);
+    });
+  });
+
+  describe('mediators, recusal and invitations (issue 12 §4)', () => {
+    const relative = { conflicts: [{ mediatorId: 'm2', reason: '调解员与当事人张三有亲属关系', kind: 'relative' as const }], mediatorsValid: true };
+    const employee = { conflicts: [{ mediatorId: 'm2', reason: '调解员受雇于当事企业（示范物业公司）', kind: 'employer' as const }], mediatorsValid: true };
+    const neighbour = { conflicts: [{ mediatorId: 'm2', reason: '调解员居住在本小区', kind: 'same_compound' as const }], mediatorsValid: true };
+    it('人民调解法 arts. 19, 23: mediators named on ACCEPT are conflict-checked as ASSIGN’s are; an override needs a reason', () => {
+      const named = { ...CONSENTS, mediatorIds: ['m2'] };
+      expect(new Case().refuses('ACCEPT', named, med(), relative)).to.equal('condition');
+      expect(new Case().refuses('ACCEPT', { ...named, overrides: [{ mediatorId: 'm2', reason: ' ' }] }, med(), relative)).to.equal('condition');
+      const c = new Case().send('ACCEPT', { ...named, overrides: [{ mediatorId: 'm2', reason: '双方当事人均同意由其调解' }] }, med(), relative);
+      expect(c.ctx.assignees).to.deep.equal(['m2']);
+      expect(c.ctx.conflictOverrides).to.deep.equal([
+        { mediatorId: 'm2', reason: '调解员与当事人张三有亲属关系', override: '双方当事人均同意由其调解', at: '2026-11-24T10:00:00+08:00' },
+      ]);
+    });
+    it('issue 12 §4: kinship and employment by a party stay conflicts on ASSIGN', () => {
+      for (const facts of [relative, employee]) {
+        expect(accepted().refuses('ASSIGN', { mediatorIds: ['m2'] }, med(), facts)).to.equal('condition');
+        expect(accepted().send('ASSIGN', { mediatorIds: ['m2'], overrides: [{ mediatorId: 'm2', reason: '当事人同意' }] }, med(), facts).ctx.assignees).to.deep.equal(['m1', 'm2']);
+      }
+    });
+    it('issue 12 §4: living in the same compound is a warning shown on the case, not a conflict (2026.2 still refuses it)', () => {
+      const c = accepted().send('ASSIGN', { mediatorIds: ['m2'] }, med(), neighbour);
+      expect(c.ctx.assignees).to.deep.equal(['m1', 'm2']);
+      expect(c.ctx.conflictOverrides).to.deep.equal([]);
+      expect(c.ctx.localTies).to.deep.equal([{ mediatorId: 'm2', reason: '调解员居住在本小区', at: '2026-11-24T10:00:00+08:00' }]);
+      expect(cautionsOf(V, c.snapshot).map((x) => [x.code, x.mediatorId])).to.deep.equal([['local_tie', 'm2']]);
+      const onAccept = new Case().send('ACCEPT', { ...CONSENTS, mediatorIds: ['m2'] }, med(), neighbour);
+      expect(cautionsOf(V, onAccept.snapshot).map((x) => x.code)).to.deep.equal(['local_tie']);
+      const old = new CaseDriver(intake(), '2026.2').send('ACCEPT');
+      expect(old.refuses('ASSIGN', { mediatorIds: ['m2'] }, med(), neighbour)).to.equal('condition');
+      expect(cautionsOf('2026.2', old.snapshot)).to.deep.equal([]);
+    });
+    it('人民调解法 art. 23: a recusal records who asked (a party or the mediator themself), who decided, and its basis', () => {
+      const c = accepted().send('ASSIGN', { mediatorIds: ['m2'] }, med(), { mediatorsValid: true, conflicts: [] });
+      expect(c.refuses('REQUEST_RECUSAL', { mediatorId: 'm2', reason: '相识', requestedBy: 'p9' })).to.equal('condition');
+      expect(c.refuses('REQUEST_RECUSAL', { mediatorId: 'm2', reason: '相识', requestedBy: 'm1' }), 'another mediator is neither').to.equal('condition');
+      c.send('REQUEST_RECUSAL', { mediatorId: 'm2', reason: '与被申请人相识', requestedBy: 'p1', decidedBy: '调委会主任王某' });
+      expect(c.ctx.assignees).to.deep.equal(['m1']);
+      expect(c.ctx.recusals).to.deep.equal([
+        { mediatorId: 'm2', reason: '与被申请人相识', at: '2026-11-24T10:00:00+08:00', requestedBy: 'p1', decidedBy: '调委会主任王某', basis: '人民调解法第二十三条' },
+      ]);
+      const own = accepted().send('REQUEST_RECUSAL', { mediatorId: 'm1', reason: '自行回避', requestedBy: 'm1' });
+      expect(own.ctx.recusals[0]).to.include({ requestedBy: 'm1', decidedBy: 'm1' });
+    });
+    it('人民调解法 art. 23: a recused mediator is not assigned again (ASSIGN or ACCEPT) without an override and its reason', () => {
+      const none = { mediatorsValid: true, conflicts: [] };
+      const c = accepted().send('ASSIGN', { mediatorIds: ['m2'] }, med(), none).send('REQUEST_RECUSAL', { mediatorId: 'm2', reason: '当事人申请', requestedBy: 'p2' });
+      expect(c.refuses('ASSIGN', { mediatorIds: ['m2'] }, med(), none)).to.equal('condition');
+      c.send('ASSIGN', { mediatorIds: ['m2'], overrides: [{ mediatorId: 'm2', reason: '申请回避的当事人撤回申请' }] }, med(), none);
+      expect(c.ctx.assignees).to.deep.equal(['m1', 'm2']);
+      expect(c.ctx.conflictOverrides.at(-1)).to.include({ mediatorId: 'm2', override: '申请回避的当事人撤回申请' });
+      // the accepting mediator, recused before the court returned the case, presides again only with an override
+      const d = accepted(delegation('delegated'), committee).send('REQUEST_RECUSAL', { mediatorId: 'm7', reason: '当事人申请', requestedBy: 'p1' }, committee);
+      d.send('ASSIGN', { mediatorIds: ['m8'] }, committee, none).send('TERMINATE', { reason: '拒绝' }, committee).send('COURT_RETURN', { reason: '继续调解' }, court);
+      expect(d.refuses('ACCEPT', CONSENTS, committee)).to.equal('condition');
+      d.send('ACCEPT', { ...CONSENTS, overrides: [{ mediatorId: 'm7', reason: '当事人同意' }] }, committee);
+      expect(d.status).to.equal('in_mediation');
+    });
+    it('人民调解法 art. 19: a major dispute with fewer mediators than the setting shows a warning, and is never refused for it', () => {
+      const major = { flags: { major: true, specialised: false, escalationRisk: false, majorReasons: ['涉及12户（≥10户）'] }, tier: 'district' as const };
+      const c = accepted(major, committee);
+      expect(c.status).to.equal('in_mediation');
+      expect(cautionsOf(V, c.snapshot).map((x) => x.code)).to.deep.equal(['too_few_mediators']);
+      expect(cautionsOf(V, c.snapshot)[0].zh).to.contain('2名');
+      c.send('ASSIGN', { mediatorIds: ['m8'] }, committee, { mediatorsValid: true, conflicts: [] });
+      expect(cautionsOf(V, c.snapshot)).to.deep.equal([]);
+      expect(cautionsOf(V, c.snapshot, { majorMinMediators: 3 }).map((x) => x.code)).to.deep.equal(['too_few_mediators']);
+      expect(cautionsOf(V, accepted().snapshot), 'not major').to.deep.equal([]);
+    });
+    it('issue 12 §4: nothing is referred, terminated or signed with no mediator recorded', () => {
+      const c = accepted().send('REQUEST_RECUSAL', { mediatorId: 'm1', reason: '自行回避', requestedBy: 'm1' });
+      expect(c.ctx.assignees).to.deep.equal([]);
+      expect(c.refuses('TERMINATE', { reason: 'x' })).to.equal('condition');
+      expect(c.refuses('REFER_TO_COURT', { reason: 'x' })).to.equal('condition');
+      expect(c.refuses('REACH_AGREEMENT', { form: 'oral', terms: ['x'], performBy: '2026-12-01' })).to.equal('condition');
+      expect(c.refuses('REACH_AGREEMENT', TERMS)).to.equal('condition');
+      const available = availableEvents(V, c.snapshot, med(), 'now');
+      expect(available).to.include('ASSIGN');
+      for (const type of ['TERMINATE', 'REFER_TO_COURT', 'REACH_AGREEMENT'] as const) expect(available).not.to.include(type);
+      const drafted = accepted().send('REACH_AGREEMENT', TERMS).send('REQUEST_RECUSAL', { mediatorId: 'm1', reason: '自行回避', requestedBy: 'm1' });
+      expect(drafted.refuses('SIGN_AGREEMENT', { signedBy: ['p1', 'p2'] })).to.equal('condition');
+      drafted.send('ASSIGN', { mediatorIds: ['m2'] }, med(), { mediatorsValid: true, conflicts: [] }).send('SIGN_AGREEMENT', { signedBy: ['p1', 'p2'] });
+      expect(drafted.status).to.equal('performing');
+      const d = accepted(delegation('delegated'), committee).send('REQUEST_RECUSAL', { mediatorId: 'm7', reason: 'x' }, committee);
+      expect(d.refuses('MEDIATION_FAILED', { reason: 'x' }, committee), 'a delegated failure is a referral').to.equal('condition');
+      expect(d.refuses('TERMINATE', { reason: 'x' }, committee)).to.equal('condition');
+    });
+    it('人民调解法 art. 20; 若干规定 art. 27: relatives, neighbours and units (房管办、城管、物业协会) are invited with every party’s consent', () => {
+      const c = accepted();
+      const partial = c.try('INVITE_PARTICIPANT', { kind: 'unit', unit: '房管办', consentOf: ['p1'] });
+      expect(!partial.ok && partial.code).to.equal('CONSENT_REQUIRED');
+      expect(c.refuses('INVITE_PARTICIPANT', { kind: 'unit', name: '王科长', consentOf: ['p1', 'p2'] }), 'a unit is named').to.equal('condition');
+      c.send('INVITE_PARTICIPANT', { kind: 'unit', unit: '街道房管办', name: '王科长', consentOf: ['p1', 'p2'] });
+      c.send('INVITE_PARTICIPANT', { kind: 'neighbour', name: '对门邻居刘阿姨', consentOf: ['p2', 'p1'] });
+      expect(c.ctx.participants).to.deep.equal([
+        { kind: 'unit', name: '王科长', unit: '街道房管办', consentOf: ['p1', 'p2'], at: '2026-11-24T10:00:00+08:00', by: 'm1' },
+        { kind: 'neighbour', name: '对门邻居刘阿姨', consentOf: ['p2', 'p1'], at: '2026-11-24T10:00:00+08:00', by: 'm1' },
+      ]);
+      expect(new CaseDriver(intake(), '2026.2').send('ACCEPT').refuses('INVITE_PARTICIPANT', { kind: 'relative', name: 'x', consentOf: ['p1', 'p2'] })).to.equal('state');
+    });
+    it('人民调解法 art. 20: INVITE_EXPERT {expertId} keeps working; with consentOf it records every party’s consent', () => {
+      const facts = { expertExists: true };
+      expect(accepted().send('INVITE_EXPERT', { expertId: 'ex' }, med(), facts).ctx.experts).to.deep.equal(['ex']);
+      const r = accepted().try('INVITE_EXPERT', { expertId: 'ex', consentOf: ['p1'] }, med(), facts);
+      expect(!r.ok && r.code).to.equal('CONSENT_REQUIRED');
+      const c = accepted().send('INVITE_EXPERT', { expertId: 'ex', consentOf: ['p1', 'p2'] }, med(), facts);
+      expect(c.ctx.participants).to.deep.equal([{ kind: 'expert', userId: 'ex', consentOf: ['p1', 'p2'], at: '2026-11-24T10:00:00+08:00', by: 'm1' }]);
+    });
+  });
+
+  it('民事诉讼法 art. 62 (issue 12 §2): an agent signs for a party only with 特别授权', () => {
+    const agent = (authority: 'general' | 'special') => ({ name: '孙律师', authority, ...(authority === 'special' ? { scope: '代为签署调解协议' } : {}) });
+    const withAgent = (authority: 'general' | 'special') =>
+      accepted({ parties: [{ id: 'p1', role: 'applicant', kind: 'person', name: '张三', agent: agent(authority) }, { id: 'p2', role: 'respondent', kind: 'organisation', name: '示范物业公司' }] }).send('REACH_AGREEMENT', TERMS);
+    expect(withAgent('general').refuses('SIGN_AGREEMENT', { signedBy: ['孙律师', '示范物业公司'] })).to.equal('condition');
+    expect(withAgent('special').send('SIGN_AGREEMENT', { signedBy: ['孙律师', '示范物业公司'] }).status).to.equal('performing');
+  });
+
+  it('调查核实 (issue 12 §5): an investigation record — whom, what, findings — is added while mediating', () => {
+    const c = accepted().send('RECORD_INVESTIGATION', { whom: '物业工程部、楼上住户', what: '查看卫生间管道', findings: '楼上立管接口渗漏' });
+    expect(c.status).to.equal('in_mediation');
+    expect(c.ctx.investigations).to.deep.equal([
+      { whom: '物业工程部、楼上住户', what: '查看卫生间管道', findings: '楼上立管接口渗漏', at: '2026-11-24T10:00:00+08:00', by: 'm1' },
+    ]);
+    expect(new Case().refuses('RECORD_INVESTIGATION', { whom: 'x', what: 'y', findings: 'z' })).to.equal('state');
+  });
+
+  describe('民法典 art. 278: matters for the owners’ assembly (ASSEMBLY_MATTERS)', () => {
+    const group = { id: 'p1', role: 'applicant' as const, kind: 'group' as const, name: '3号楼业主', representative: '王五', households: 12 };
+    const company = { id: 'p2', role: 'respondent' as const, kind: 'organisation' as const, name: '示范物业公司' };
+    const elevator = (p1: IntakeInput['parties'][number] = group) => accepted({ category: 'elevator', parties: [p1, company] }).send('REACH_AGREEMENT', TERMS);
+    it('an agreement a group or an 业委会 signs on these matters warns that it needs the 业主大会 decision; recording the decision clears it', () => {
+      const c = elevator().send('SIGN_AGREEMENT', { signedBy: ['p1', 'p2'] });
+      expect(cautionsOf(V, c.snapshot).map((x) => x.code)).to.deep.equal(['assembly_decision_needed']);
+      expect(cautionsOf(V, c.snapshot)[0].basis).to.equal('民法典第二百七十八条');
+      c.send('RECORD_ASSEMBLY_DECISION', { date: '2026-11-20', summary: '业主大会表决通过加装电梯方案' });
+      expect(c.ctx.assemblyDecision).to.deep.equal({ date: '2026-11-20', summary: '业主大会表决通过加装电梯方案', at: '2026-11-24T10:00:00+08:00' });
+      expect(cautionsOf(V, c.snapshot)).to.deep.equal([]);
+      const committeeParty = { id: 'p1', role: 'applicant' as const, kind: 'organisation' as const, orgType: 'owners_committee' as const, name: '业委会' };
+      expect(cautionsOf(V, elevator(committeeParty).snapshot).map((x) => x.code)).to.deep.equal(['assembly_decision_needed']);
+    });
+    it('no warning, and no such event, for other categories or for a single owner', () => {
+      const leak = accepted({ parties: [group, company] }).send('REACH_AGREEMENT', TERMS);
+      expect(cautionsOf(V, leak.snapshot)).to.deep.equal([]);
+      expect(leak.refuses('RECORD_ASSEMBLY_DECISION', { date: '2026-11-20', summary: 'x' })).to.equal('condition');
+      const single = elevator({ id: 'p1', role: 'applicant', kind: 'person', name: '张三' });
+      expect(cautionsOf(V, single.snapshot)).to.deep.equal([]);
     });
   });
 });

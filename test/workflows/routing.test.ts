@@ -112,20 +112,20 @@ describe('conflicts of interest (回避)', () => {
 
   it('flags a mediator who lives in the compound', () => {
     expect(findConflicts([{ id: 'm1', name: '李四', homeCompoundId: 'cmp-1' }], subject)).to.deep.equal([
-      { mediatorId: 'm1', reason: '调解员居住在本小区' },
+      { mediatorId: 'm1', reason: '调解员居住在本小区', kind: 'same_compound' },
     ]);
   });
 
   it('flags a mediator employed by an organisation that is a party, but not by a person who shares its name', () => {
     expect(findConflicts([{ id: 'm1', name: '李四', employer: '某物业公司' }], subject)).to.deep.equal([
-      { mediatorId: 'm1', reason: '调解员受雇于当事企业（某物业公司）' },
+      { mediatorId: 'm1', reason: '调解员受雇于当事企业（某物业公司）', kind: 'employer' },
     ]);
     expect(findConflicts([{ id: 'm1', name: '李四', employer: '张三' }], subject)).to.deep.equal([]);
   });
 
   it('flags a mediator related to a party', () => {
     expect(findConflicts([{ id: 'm1', name: '李四', relatives: ['王五', '张三'] }], subject)).to.deep.equal([
-      { mediatorId: 'm1', reason: '调解员与当事人张三有亲属关系' },
+      { mediatorId: 'm1', reason: '调解员与当事人张三有亲属关系', kind: 'relative' },
     ]);
   });
 

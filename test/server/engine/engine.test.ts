@@ -151,13 +151,15 @@ describe('the engine', () => {
         expect(err).to.be.instanceOf(EventNotAllowed);
         expect((err as EventNotAllowed).details).to.have.property('mediators');
       }
-      await h.store.users.update(med.id, { profile: { homeCompoundId: h.compoundId } });
+      // kinship with a party is a conflict; living in the compound is only a warning (workflow 2026.3, issue 12 §4)
+      const applicant = record.snapshot.context.parties[0].name;
+      await h.store.users.update(med.id, { profile: { homeCompoundId: h.compoundId, relatives: [applicant] } });
       await h.directory.refresh();
       try {
         await h.engine.dispatch(record.id, { type: 'ASSIGN', data: { mediatorIds: [med.id] } }, med);
         expect.fail('should refuse');
       } catch (err) {
-        expect((err as EventNotAllowed).details).to.have.nested.property('conflicts[0].reason', '调解员居住在本小区');
+        expect((err as EventNotAllowed).details).to.deep.include({ conflicts: [{ mediatorId: med.id, reason: `调解员与当事人${applicant}有亲属关系`, kind: 'relative' }] });
       }
       const r = await h.engine.dispatch(
         record.id,
@@ -165,6 +167,7 @@ describe('the engine', () => {
         med,
       );
       expect(r.assignees).to.deep.equal([med.id]);
+      expect(r.snapshot.context.localTies).to.deep.equal([{ mediatorId: med.id, reason: '调解员居住在本小区', at: r.updatedAt }]);
     });
 
     it('answers NotFound for an unknown case', async () => {
