@@ -33,10 +33,12 @@ export interface Services {
   settings: Settings;
   /** called after every commit so live updates go out at once (the poll is the safety net) */
   afterCommit: () => void;
+  /** ends a user's live sockets at once (deactivation, password reset): server/live disconnectUser */
+  disconnectUser: (userId: string, reason: string) => void;
 }
 
 export type RouterFactory = (services: Services) => readonly RouteDef[];
 export type MountFactory = (services: Services) => MountHook;
 export interface LiveFactory {
-  (server: Server, services: Services): Promise<{ kick(): void; close(): Promise<void> }>;
+  (server: Server, services: Services): Promise<{ kick(): void; close(): Promise<void>; disconnectUser(userId: string, reason: string): void }>;
 }

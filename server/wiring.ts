@@ -40,6 +40,7 @@ export async function startServer(
     await seedDemo(store, { password: config.demoPassword, now: clock.now().toISOString() });
   }
   let kick = () => {};
+  let disconnectUser: Services['disconnectUser'] = () => {};
   const { settings, directory, engine, scheduler } = await buildCore(store, clock, {
     onCommitted: () => kick(),
     scheduler: { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs },
@@ -59,6 +60,7 @@ export async function startServer(
     loginLimiter: loginAddressLimiter(config),
     settings,
     afterCommit: () => kick(),
+    disconnectUser: (userId, reason) => disconnectUser(userId, reason),
   };
 
   const app = createApp({
@@ -73,6 +75,7 @@ export async function startServer(
   const server = createServer(app);
   const live = await liveFactory(server, services);
   kick = () => live.kick();
+  disconnectUser = (userId, reason) => live.disconnectUser(userId, reason);
 
   if (!testClock) scheduler.start(); // with a test clock, timers fire when the clock is moved
   if (opts.listen !== false) {

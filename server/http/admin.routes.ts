@@ -4,7 +4,7 @@
 // the audit log with its actor, time and client address.
 import Joi from 'joi';
 import { CURRENT_VERSION, migrationReport, WORKFLOWS, type PersistedSnapshot } from '../../workflows/registry.ts';
-import { createUser, newUserBody, type NewUser } from '../auth/users.ts';
+import { createUser, editUserBody, newUserBody, passwordResetBody, resetPassword, updateUser, type NewUser, type UserEdit } from '../auth/users.ts';
 import { isoShanghai } from '../engine/clock.ts';
 import { verifyStore } from '../engine/verify.ts';
 import type { Services } from '../services.ts';
@@ -25,7 +25,13 @@ function settingsView(s: Readonly<RuntimeSettings>) {
 // ── users ──────────────────────────────────────────────────────────────────────────────────────
 
 function adminUserView(u: UserRecord, services: Services) {
-  return { ...publicUser(u, services.directory.allBodies()), active: u.active, createdAt: u.createdAt, profile: u.profile };
+  return {
+    ...publicUser(u, services.directory.allBodies()),
+    active: u.active,
+    createdAt: u.createdAt,
+    profile: u.profile,
+    ...(u.mustChangePassword ? { mustChangePassword: true } : {}),
+  };
 }
 
 // ── the calendar ───────────────────────────────────────────────────────────────────────────────
@@ -114,6 +120,47 @@ export function adminRoutes(services: Services): RouteDef[] {
         responses: { 201: { description: 'created', schema: Joi.object({ user: Joi.object().unknown() }) }, 409: { description: 'DUPLICATE: the username is taken' } },
       },
       async ({ body, user, req }) => ({ user: adminUserView(await createUser(services, user!, body, req.ip), services) }),
+    ),
+
+    defineRoute<UserEdit>(
+      {
+        method: 'patch',
+        path: '/api/admin/users/:id',
+        summary: "Edit a user's name, role, body or profile; `active: false` deactivates (every session and live socket ends at once), `active: true` reactivates",
+        tags: ['admin'],
+        auth: admin,
+        body: editUserBody,
+        responses: {
+          200: { description: 'the user as now', schema: Joi.object({ user: Joi.object().unknown() }) },
+          400: { description: 'VALIDATION_FAILED: the body does not suit the role, or an administrator deactivating or demoting themselves' },
+          404: { description: 'no such user' },
+        },
+      },
+      async ({ body, params, user, req }) => ({ user: adminUserView(await updateUser(services, user!, params.id, body, req.ip), services) }),
+    ),
+
+    defineRoute<{ temporaryPassword?: string }>(
+      {
+        method: 'post',
+        path: '/api/admin/users/:id/password-reset',
+        summary: "Reset a user's password: their sessions and sockets end, the account is unlocked, and the next sign-in must choose a new password first",
+        tags: ['admin'],
+        auth: admin,
+        body: passwordResetBody,
+        idempotent: false,
+        responses: {
+          200: {
+            description: 'reset; the temporary password is answered once (the one given, or a generated one) and never stored',
+            schema: Joi.object({ user: Joi.object().unknown(), temporaryPassword: Joi.string(), generated: Joi.boolean() }),
+          },
+          404: { description: 'no such user' },
+        },
+      },
+      async ({ body, params, user, req, res }) => {
+        res.set('Cache-Control', 'no-store');
+        const done = await resetPassword(services, user!, params.id, body, req.ip);
+        return { user: adminUserView(done.user, services), temporaryPassword: done.temporaryPassword, generated: done.generated };
+      },
     ),
 
     defineRoute(
