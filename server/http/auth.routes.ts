@@ -97,6 +97,7 @@ const orgNode: Joi.ObjectSchema = Joi.object({
   name: Joi.string(),
   kind: Joi.string().valid('district', 'subdistrict', 'community', 'compound'),
   bodyId: Joi.string(),
+  address: Joi.string().description('compounds: the street address'),
   children: Joi.array().items(Joi.object().description('OrgNode (recursive)')),
 });
 
