@@ -179,6 +179,7 @@ export function scheduleOf(input: CalendarInput): { schedule: YearSchedule; pars
   }
   const parsed = parseHolidayNotice(input.text, input.year ?? null);
   const problem = (message: string) => new ValidationFailed(`invalid body: ${message}`, [{ field: 'text', in: 'body', message }]);
+  if (parsed.year === null && parsed.warnings.length > 0) throw problem('"text": the year is not given (send "year")');
   if (parsed.holidays.length === 0 && parsed.workdays.length === 0) throw problem('"text": no dates found (paste the notice, or one date a line)');
   if (parsed.year === null) throw problem('"text": the year is not given (send "year")');
   const source = input.source ?? parsed.source;
