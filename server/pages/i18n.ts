@@ -539,6 +539,12 @@ export const STRINGS = {
   calendar_builtin: { zh: '系统已内置2004–2026年的安排；未载入年份的期限按周末和固定日期节日暂定计算，标为“暂定”。', en: 'Schedules for 2004–2026 are built in; deadlines in a year not loaded are computed from weekends and fixed-date holidays and marked provisional.' },
   calendar_year_col: { zh: '年份', en: 'Year' },
   change_password: { zh: '修改密码', en: 'Change password' },
+  overdue_now: { zh: '超期案件', en: 'Overdue cases' },
+  overdue_in_period: { zh: '期内登记且曾超期', en: 'Registered in the period, ever overdue' },
+  overdue_hint: { zh: '当前仍在办理、有期限已过到期日的案件（不受统计期间限制）。', en: 'Cases open now with a deadline past its due date (whatever the period).' },
+  overdue_none: { zh: '目前没有超期案件。', en: 'No case is overdue now.' },
+  due_date: { zh: '到期日', en: 'Due' },
+  days_overdue: { zh: '超期', en: 'Overdue by' },
 } satisfies Dict;
 
 export type StringKey = keyof typeof STRINGS;
