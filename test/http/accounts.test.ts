@@ -94,6 +94,18 @@ describe('accounts: edit, deactivate, reset and change passwords (issue 15 §5)'
     expect((await audit()).some((e) => e.action === 'user.reactivated')).to.equal(true);
   });
 
+  it("moving a user to another body drops their sockets at once (their rooms were the old body's); the session stays", async () => {
+    await new Promise<void>((resolve) => p.running.server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(p.running.server.address() as AddressInfo).port}`;
+    const socket = connectClient(url, { auth: { token: p.tokens['med.c1'] }, transports: ['websocket'], reconnection: false, forceNew: true });
+    sockets.push(socket);
+    await once(socket, 'connect');
+    const ended = once<{ reason: string }>(socket, 'live:session-ended');
+    await p.patch(`/api/admin/users/${p.userIds['med.c1']}`).send({ bodyId: 'b-c1-2' }).expect(200);
+    expect(await ended).to.deep.equal({ reason: 'account_changed' });
+    expect((await p.get('/api/me', 'med.c1').expect(200)).body.user.bodyId).to.equal('b-c1-2');
+  });
+
   it('a password reset ends the sessions, and the next sign-in must change the password before anything else', async () => {
     const id = p.userIds['med.c1'];
     const res = await p.post(`/api/admin/users/${id}/password-reset`).send({}).expect(200);

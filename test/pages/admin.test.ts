@@ -99,6 +99,24 @@ describe('pages: administration of accounts, the organisation and the holiday ca
     expect(textOf(taken.text)).to.contain('简称已被其他组织使用');
   });
 
+  it('speaks English too: the calendar, a user, a unit and the password pages', async () => {
+    const admin = await signIn(product, 'admin');
+    const pages: Array<[string, string]> = [
+      ['/admin/calendar?lang=en', "Upload a year's holiday schedule"],
+      ['/admin/users/u-med-c1?lang=en', 'Reset the password'],
+      ['/admin/org/units/ou-k1-1-1?lang=en', 'Street address (compounds)'],
+      ['/admin/org/bodies/new?lang=en', "People's mediation committee"],
+      ['/account/password?lang=en', 'Current password'],
+      ['/dashboard?lang=en', 'Overdue cases'],
+    ];
+    for (const [path, words] of pages) {
+      const res = await admin.get(path);
+      expect(res.status, path).to.equal(200);
+      expect(textOf(res.text).replace(/&#x27;/g, "'"), path).to.contain(words);
+      expect(textOf(res.text), path).not.to.match(/\b[a-z]+_[a-z_]+\b(?![^<]*>)/); // no untranslated key
+    }
+  });
+
   it('previews a pasted 2027 notice with the deadline that moves, and loads it on confirmation', async () => {
     const admin = await signIn(product, 'admin');
     product.running.services.testClock!.advance(73 * 24 * 3_600_000); // to Thursday 2027-02-04
