@@ -24,6 +24,8 @@ export interface FormField {
   id: string;
   label: string;
   type?: string;
+  /** a confirmation tick box (value "yes") */
+  checkbox?: boolean;
   value?: string;
   required?: boolean;
   autocomplete?: string;
@@ -140,9 +142,10 @@ export function adminEditPages(services: Services) {
       action: `/admin/users/${u.id}/active`,
       submit: u.active ? t(lang, 'deactivate_user') : t(lang, 'reactivate_user'),
       danger: u.active,
-      fields: [],
+      // a grave step: ticked on purpose (the page refuses it otherwise, scripts or not)
+      fields: u.active ? [{ name: 'confirm', id: 'u-confirm', label: t(lang, 'deactivate_confirm'), checkbox: true, required: true, error: errors.confirm ?? '' }] : [],
       hidden: [{ name: 'active', value: u.active ? 'false' : 'true' }],
-      ...(errors.active ? { errors: [{ target: 'user-active', label: t(lang, 'active'), message: errors.active }] } : {}),
+      ...(errors.active || errors.confirm ? { errors: [{ target: errors.confirm ? 'u-confirm' : 'user-active', label: t(lang, 'active'), message: errors.active ?? errors.confirm }] } : {}),
     };
     const reset: FormSpec = { id: 'user-reset', title: t(lang, 'reset_password'), hint: t(lang, 'reset_password_hint'), action: `/admin/users/${u.id}/password-reset`, submit: t(lang, 'reset_password'), danger: true, fields: [] };
     return [edit, active, reset];
@@ -266,6 +269,9 @@ export function adminEditPages(services: Services) {
       const lang = langFor(req, res);
       const u = await userOr404(String(req.params.id));
       const active = str((req.body as Record<string, unknown> | undefined)?.active) === 'true';
+      if (!active && str((req.body as Record<string, unknown> | undefined)?.confirm) !== 'yes') {
+        return formPage(req, res, userTitle(lang, u), userForms(lang, u, undefined, { confirm: t(lang, 'v_confirm_deactivate') }), {}, 400);
+      }
       try {
         await updateUser(services, userOf(req)!, u.id, { active }, req.ip);
       } catch (err) {

@@ -545,6 +545,8 @@ export const STRINGS = {
   overdue_none: { zh: '目前没有超期案件。', en: 'No case is overdue now.' },
   due_date: { zh: '到期日', en: 'Due' },
   days_overdue: { zh: '超期', en: 'Overdue by' },
+  deactivate_confirm: { zh: '我确认停用该账号：其所有登录将立即结束', en: 'I confirm: deactivate this account and end every sign-in now' },
+  v_confirm_deactivate: { zh: '请先勾选确认', en: 'Tick the confirmation first' },
 } satisfies Dict;
 
 export type StringKey = keyof typeof STRINGS;

@@ -44,11 +44,15 @@ describe('pages: administration of accounts, the organisation and the holiday ca
     expect((await mediator.get('/')).status).to.equal(200);
     const id = (await product.running.services.store.users.getByUsername('med.c1'))!.id;
 
-    expect((await admin.post(`/admin/users/${id}/active`, { active: 'false' })).status).to.equal(303);
+    const unconfirmed = await admin.post(`/admin/users/${id}/active`, { active: 'false' });
+    expect(unconfirmed.status).to.equal(400);
+    expect(textOf(unconfirmed.text)).to.contain('请先勾选确认');
+    expect((await mediator.get('/')).status).to.equal(200); // nothing happened
+    expect((await admin.post(`/admin/users/${id}/active`, { active: 'false', confirm: 'yes' })).status).to.equal(303);
     const out = await mediator.get('/');
     expect(out.status).to.equal(303);
     expect(out.headers.location).to.match(/^\/login/);
-    const self = await admin.post(`/admin/users/${(await product.running.services.store.users.getByUsername('admin'))!.id}/active`, { active: 'false' });
+    const self = await admin.post(`/admin/users/${(await product.running.services.store.users.getByUsername('admin'))!.id}/active`, { active: 'false', confirm: 'yes' });
     expect(self.status).to.equal(400);
     expect(textOf(self.text)).to.contain('不能停用自己的账号');
     expect((await admin.post(`/admin/users/${id}/active`, { active: 'true' })).status).to.equal(303);
