@@ -3,16 +3,15 @@
 //   npm run admin:create -- --username admin2 --password '…' [--name 区司法局管理员]
 // or ADMIN_USERNAME / ADMIN_PASSWORD / ADMIN_NAME in the environment; on a terminal, whatever is
 // missing is asked for.
-import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { hashPassword, MAX_PASSWORD_LENGTH, scryptParamsFor } from '../server/auth/passwords.ts';
+import { scryptParamsFor } from '../server/auth/passwords.ts';
+import { newAccount, newUserBody, type NewUser } from '../server/auth/users.ts';
 import { ConfigError, loadConfig } from '../server/config.ts';
+import { Org } from '../server/org.ts';
+import { validateInput } from '../server/validation.ts';
 import { openStore } from '../server/store/open.ts';
 import type { Store, UserRecord } from '../server/store/port.ts';
-
-const MIN_PASSWORD_LENGTH = 12;
-const USERNAME = /^[A-Za-z0-9._-]{3,64}$/;
 
 async function ask(question: string): Promise<string> {
   if (!process.stdin.isTTY) return '';
@@ -24,30 +23,15 @@ async function ask(question: string): Promise<string> {
   }
 }
 
+/** The first administrator, under the same rules as an account added on /admin (server/auth/users.ts:
+ * newUserBody's username and password rules, newAccount's duplicate check); audited as admin.create. */
 export async function createAdministrator(
   store: Store,
   input: { username: string; password: string; name: string },
   opts: { now: Date; scrypt: ReturnType<typeof scryptParamsFor> },
 ): Promise<UserRecord> {
-  if (!USERNAME.test(input.username)) throw new Error('username: 3 to 64 letters, digits, ".", "_" or "-"');
-  if (input.password.length < MIN_PASSWORD_LENGTH || input.password.length > MAX_PASSWORD_LENGTH) {
-    throw new Error(`password: between ${MIN_PASSWORD_LENGTH} and ${MAX_PASSWORD_LENGTH} characters`);
-  }
-  if (await store.users.getByUsername(input.username)) throw new Error(`username ${input.username} is taken`);
-  const user: UserRecord = {
-    id: `u-${randomUUID()}`,
-    username: input.username,
-    name: input.name,
-    role: 'admin',
-    bodyId: null,
-    passwordHash: await hashPassword(input.password, opts.scrypt),
-    profile: {},
-    failedLogins: 0,
-    lockedUntil: null,
-    active: true,
-    createdAt: opts.now.toISOString(),
-  };
-  await store.users.insert(user);
+  const body = validateInput<NewUser>(newUserBody, { ...input, role: 'admin' }, 'body', false);
+  const user = await newAccount({ store, org: new Org(), scrypt: opts.scrypt }, body, opts.now);
   await store.audit.append({
     at: user.createdAt,
     actor: null,

@@ -24,6 +24,8 @@ export interface OrgNode {
   kind: OrgUnit['kind'];
   /** the mediation body serving this unit, if any */
   bodyId?: string;
+  /** compounds: the street address */
+  address?: string;
   children: OrgNode[];
 }
 
@@ -158,7 +160,7 @@ export class Org {
   trees(): OrgNode[] {
     const node = (u: OrgUnit): OrgNode => {
       const b = this.bodyServing(u.id);
-      return { id: u.id, name: u.name, kind: u.kind, ...(b ? { bodyId: b.id } : {}), children: (this.kids.get(u.id) ?? []).map(node) };
+      return { id: u.id, name: u.name, kind: u.kind, ...(b ? { bodyId: b.id } : {}), ...(u.address ? { address: u.address } : {}), children: (this.kids.get(u.id) ?? []).map(node) };
     };
     return (this.kids.get(null) ?? []).filter((u) => u.kind === 'district').map(node);
   }

@@ -37,10 +37,12 @@ export interface Services {
   afterCommit: () => void;
   /** webhook subscriptions and their dispatcher (server/webhooks/) */
   webhooks: { subscriptions: Subscriptions; dispatcher: WebhookDispatcher };
+  /** ends a user's live sockets at once (deactivation, password reset): server/live disconnectUser */
+  disconnectUser: (userId: string, reason: string) => void;
 }
 
 export type RouterFactory = (services: Services) => readonly RouteDef[];
 export type MountFactory = (services: Services) => MountHook;
 export interface LiveFactory {
-  (server: Server, services: Services): Promise<{ kick(): void; close(): Promise<void> }>;
+  (server: Server, services: Services): Promise<{ kick(): void; close(): Promise<void>; disconnectUser(userId: string, reason: string): void }>;
 }

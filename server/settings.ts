@@ -151,6 +151,11 @@ export function patchSchema(keys: readonly PatchableSetting[]): Joi.ObjectSchema
 }
 
 /** A year's dates must be real days of that year, and a day cannot be both a holiday and a workday. */
+/** Refuses a year's schedule whose dates are not real, not in the year, or both holiday and working day. */
+export function checkCalendarYear(year: YearSchedule): void {
+  checkYear(year);
+}
+
 function checkYear(year: YearSchedule): void {
   const problems: Array<{ field: string; in: 'body'; message: string }> = [];
   const check = (list: readonly string[], field: string) =>

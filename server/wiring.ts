@@ -42,6 +42,7 @@ export async function startServer(
     await seedDemo(store, { password: config.demoPassword, now: clock.now().toISOString() });
   }
   let kick = () => {};
+  let disconnectUser: Services['disconnectUser'] = () => {};
   const { settings, directory, engine, scheduler } = await buildCore(store, clock, {
     onCommitted: () => {
       kick();
@@ -69,6 +70,7 @@ export async function startServer(
     settings,
     afterCommit: () => kick(),
     webhooks: { subscriptions, dispatcher },
+    disconnectUser: (userId, reason) => disconnectUser(userId, reason),
   };
 
   const app = createApp({
@@ -83,6 +85,7 @@ export async function startServer(
   const server = createServer(app);
   const live = await liveFactory(server, services);
   kick = () => live.kick();
+  disconnectUser = (userId, reason) => live.disconnectUser(userId, reason);
 
   if (!testClock) scheduler.start(); // with a test clock, timers fire when the clock is moved
   dispatcher.start();

@@ -2,7 +2,8 @@
 // the table beside it shows the same numbers with or without JavaScript.
 (function () {
   'use strict';
-  var PALETTE = ['#0b5cad', '#f97316', '#16a34a', '#eab308', '#6941c6', '#dc2626', '#0891b2', '#9aa5b1', '#be185d', '#4d7c0f', '#1e40af', '#92400e'];
+  // categories, statuses and tiers are not warnings: no red, green, orange or yellow among them (issue 14)
+  var PALETTE = ['#0b5cad', '#6941c6', '#0e7490', '#475467', '#3e4784', '#9aa5b1', '#1e40af', '#7a5af8', '#155e75', '#667085', '#53389e', '#2e90fa'];
   var NAMED = { red: '#dc2626', orange: '#f97316', yellow: '#eab308', blue: '#2563eb', green: '#16a34a', none: '#9aa5b1' };
   window.wuye.ready(function () {
     if (typeof Chart !== 'function') return;

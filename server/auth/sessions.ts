@@ -69,6 +69,24 @@ export async function revokeSession(store: Store, tokenHash: string, now: Date):
   await store.sessions.revoke(tokenHash, now.toISOString());
 }
 
+/** Someone who ends a user's live connections at once (the live layer: Services.disconnectUser). */
+export type DisconnectUser = (userId: string, reason: string) => void;
+
+/** Ends every session of a user (deactivation, a password reset or change), but `except` (the
+ * caller's own, when they changed their own password), and their live sockets with them. The
+ * token hashes revoked. */
+export async function revokeUserSessions(
+  deps: { store: Store; disconnectUser?: DisconnectUser },
+  userId: string,
+  opts: { now: Date; reason: string; except?: string },
+): Promise<string[]> {
+  const revoked = await deps.store.sessions.revokeForUser(userId, opts.now.toISOString(), opts.except);
+  // a kept session keeps its sockets only when no other session was open: sockets carry no session id
+  // across instances, so the user's sockets go (their pages reconnect with the session they hold)
+  deps.disconnectUser?.(userId, opts.reason);
+  return revoked;
+}
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {

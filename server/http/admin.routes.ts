@@ -4,12 +4,13 @@
 // the audit log with its actor, time and client address.
 import Joi from 'joi';
 import { CURRENT_VERSION, migrationReport, WORKFLOWS, type PersistedSnapshot } from '../../workflows/registry.ts';
-import { createUser, newUserBody, type NewUser } from '../auth/users.ts';
+import { createUser, editUserBody, newUserBody, passwordResetBody, resetPassword, updateUser, type NewUser, type UserEdit } from '../auth/users.ts';
 import { isoShanghai } from '../engine/clock.ts';
 import { verifyStore } from '../engine/verify.ts';
 import type { Services } from '../services.ts';
 import { yearScheduleSchema, type RuntimeSettings, type SettingsPatch } from '../settings.ts';
-import { changeRuntimeSettings, runtimeSettingsBody } from '../admin.ts';
+import { calendarPreviewBody, changeRuntimeSettings, previewCalendarYear, runtimeSettingsBody, scheduleOf, setCalendarYear, type CalendarInput } from '../admin.ts';
+import { addBody, addUnit, editBodyBody, editUnitBody, newBodyBody, newUnitBody, updateBody, updateUnit, type BodyEdit, type NewBody, type NewUnit, type UnitEdit } from '../org-edit.ts';
 import { rolesFor } from '../policy.ts';
 import type { UserRecord } from '../store/port.ts';
 import { publicUser } from './auth.routes.ts';
@@ -25,7 +26,13 @@ function settingsView(s: Readonly<RuntimeSettings>) {
 // ── users ──────────────────────────────────────────────────────────────────────────────────────
 
 function adminUserView(u: UserRecord, services: Services) {
-  return { ...publicUser(u, services.directory.allBodies()), active: u.active, createdAt: u.createdAt, profile: u.profile };
+  return {
+    ...publicUser(u, services.directory.allBodies()),
+    active: u.active,
+    createdAt: u.createdAt,
+    profile: u.profile,
+    ...(u.mustChangePassword ? { mustChangePassword: true } : {}),
+  };
 }
 
 // ── the calendar ───────────────────────────────────────────────────────────────────────────────
@@ -116,6 +123,113 @@ export function adminRoutes(services: Services): RouteDef[] {
       async ({ body, user, req }) => ({ user: adminUserView(await createUser(services, user!, body, req.ip), services) }),
     ),
 
+    defineRoute<UserEdit>(
+      {
+        method: 'patch',
+        path: '/api/admin/users/:id',
+        summary: "Edit a user's name, role, body or profile; `active: false` deactivates (every session and live socket ends at once), `active: true` reactivates",
+        tags: ['admin'],
+        auth: admin,
+        body: editUserBody,
+        responses: {
+          200: { description: 'the user as now', schema: Joi.object({ user: Joi.object().unknown() }) },
+          400: { description: 'VALIDATION_FAILED: the body does not suit the role, or an administrator deactivating or demoting themselves' },
+          404: { description: 'no such user' },
+        },
+      },
+      async ({ body, params, user, req }) => ({ user: adminUserView(await updateUser(services, user!, params.id, body, req.ip), services) }),
+    ),
+
+    defineRoute<{ temporaryPassword?: string }>(
+      {
+        method: 'post',
+        path: '/api/admin/users/:id/password-reset',
+        summary: "Reset a user's password: their sessions and sockets end, the account is unlocked, and the next sign-in must choose a new password first",
+        tags: ['admin'],
+        auth: admin,
+        body: passwordResetBody,
+        idempotent: false,
+        responses: {
+          200: {
+            description: 'reset; the temporary password is answered once (the one given, or a generated one) and never stored',
+            schema: Joi.object({ user: Joi.object().unknown(), temporaryPassword: Joi.string(), generated: Joi.boolean() }),
+          },
+          404: { description: 'no such user' },
+        },
+      },
+      async ({ body, params, user, req, res }) => {
+        res.set('Cache-Control', 'no-store');
+        const done = await resetPassword(services, user!, params.id, body, req.ip);
+        return { user: adminUserView(done.user, services), temporaryPassword: done.temporaryPassword, generated: done.generated };
+      },
+    ),
+
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/admin/org',
+        summary: 'The organisation as flat lists: every unit (compounds with their addresses) and every body (with its committee name)',
+        tags: ['admin'],
+        auth: admin,
+        responses: { 200: { description: 'units and bodies', schema: Joi.object({ units: Joi.array().items(Joi.object().unknown()), bodies: Joi.array().items(Joi.object().unknown()) }) } },
+      },
+      () => ({ units: services.directory.allUnits(), bodies: services.directory.allBodies() }),
+    ),
+
+    defineRoute<NewUnit>(
+      {
+        method: 'post',
+        path: '/api/admin/org/units',
+        summary: 'Add a unit: a sub-district under a district, a community under a sub-district, a compound (with its street address) under a community',
+        tags: ['admin'],
+        auth: admin,
+        body: newUnitBody,
+        status: 201,
+        responses: { 201: { description: 'added', schema: Joi.object({ unit: Joi.object().unknown() }) }, 409: { description: 'DUPLICATE: a sibling has that name' } },
+      },
+      async ({ body, user, req }) => ({ unit: await addUnit(services, user!, body, req.ip) }),
+    ),
+
+    defineRoute<UnitEdit>(
+      {
+        method: 'patch',
+        path: '/api/admin/org/units/:id',
+        summary: "Rename a unit, change a compound's street address (empty removes it) or the order among its siblings; units are never moved",
+        tags: ['admin'],
+        auth: admin,
+        body: editUnitBody,
+        responses: { 200: { description: 'the unit as now', schema: Joi.object({ unit: Joi.object().unknown() }) }, 404: { description: 'no such unit' } },
+      },
+      async ({ body, params, user, req }) => ({ unit: await updateUnit(services, user!, params.id, body, req.ip) }),
+    ),
+
+    defineRoute<NewBody>(
+      {
+        method: 'post',
+        path: '/api/admin/org/bodies',
+        summary: "Add a body serving a unit of its tier's kind (a court: at a district), with its short name for case numbers and its committee's name",
+        tags: ['admin'],
+        auth: admin,
+        body: newBodyBody,
+        status: 201,
+        responses: { 201: { description: 'added', schema: Joi.object({ body: Joi.object().unknown() }) }, 409: { description: 'DUPLICATE: the unit has a body of that tier, or the short name is taken' } },
+      },
+      async ({ body, user, req }) => ({ body: await addBody(services, user!, body, req.ip) }),
+    ),
+
+    defineRoute<BodyEdit>(
+      {
+        method: 'patch',
+        path: '/api/admin/org/bodies/:id',
+        summary: "Change a body's name, short name (new case numbers only) or committee name (empty removes it)",
+        tags: ['admin'],
+        auth: admin,
+        body: editBodyBody,
+        responses: { 200: { description: 'the body as now', schema: Joi.object({ body: Joi.object().unknown() }) }, 404: { description: 'no such body' } },
+      },
+      async ({ body, params, user, req }) => ({ body: await updateBody(services, user!, params.id, body, req.ip) }),
+    ),
+
     defineRoute(
       {
         method: 'get',
@@ -164,10 +278,52 @@ export function adminRoutes(services: Services): RouteDef[] {
         body: yearScheduleSchema,
         responses: { 200: { description: 'the years the calendar now covers', schema: Joi.object({ year: Joi.number(), coveredYears: Joi.array().items(Joi.number()) }) } },
       },
-      async ({ body, user, req }) => {
-        await services.settings.setCalendarYear(body);
-        await audit('calendar.year', user!.id, req.ip, { year: body.year, holidays: body.holidays.length, workdays: body.workdays.length });
-        return { year: body.year, coveredYears: services.settings.calendar().coveredYears() };
+      async ({ body, user, req }) => ({ year: body.year, coveredYears: await setCalendarYear(services, user!, body, req.ip) }),
+    ),
+
+    defineRoute<CalendarInput>(
+      {
+        method: 'post',
+        path: '/api/admin/calendar/preview',
+        summary: "Preview a year's holiday schedule before setting it: the dates read (from the notice's text or given), and which provisional deadlines would move. Changes nothing",
+        tags: ['admin'],
+        auth: admin,
+        body: calendarPreviewBody,
+        idempotent: false,
+        responses: {
+          200: {
+            description: 'the schedule POST /api/admin/calendar would take, and the moves',
+            schema: Joi.object({
+              year: Joi.number(),
+              holidays: Joi.array().items(Joi.string()),
+              workdays: Joi.array().items(Joi.string()),
+              source: Joi.string(),
+              replaces: Joi.boolean().description('the year is covered already: this replaces it'),
+              unchanged: Joi.number().description('provisional deadlines that keep their date'),
+              moves: Joi.array().items(
+                Joi.object({
+                  caseId: Joi.string(),
+                  caseNo: Joi.string(),
+                  bodyId: Joi.string(),
+                  bodyName: Joi.string(),
+                  kind: Joi.string(),
+                  oldDueAt: Joi.string(),
+                  newDueAt: Joi.string(),
+                  stillProvisional: Joi.boolean(),
+                }),
+              ),
+              parsed: Joi.object({
+                lines: Joi.array().items(Joi.object({ line: Joi.number(), text: Joi.string(), name: Joi.string(), holidays: Joi.array(), workdays: Joi.array() })),
+                warnings: Joi.array().items(Joi.string()),
+              }).description('with text: what was read from which line, and what was left out'),
+            }),
+          },
+          400: { description: 'VALIDATION_FAILED: no dates or no year in the text, or dates outside the year' },
+        },
+      },
+      async ({ body }) => {
+        const { schedule, parsed } = scheduleOf(body);
+        return { ...(await previewCalendarYear(services, schedule)), ...(parsed ? { parsed } : {}) };
       },
     ),
   ];

@@ -8,6 +8,7 @@ import { NotFound } from '../engine/errors.ts';
 import { MAX_PASSWORD_LENGTH } from '../auth/passwords.ts';
 import { lookupSession, SESSION_COOKIE } from '../auth/sessions.ts';
 import { sessionCookie, signIn, signOut } from '../auth/sign-in.ts';
+import { changeOwnPassword, passwordChangeBody } from '../auth/users.ts';
 import { Org } from '../org.ts';
 import type { Body, Store, UserRecord } from '../store/port.ts';
 import type { Role, Tier } from '../../workflows/vocabulary.ts';
@@ -96,6 +97,7 @@ const orgNode: Joi.ObjectSchema = Joi.object({
   name: Joi.string(),
   kind: Joi.string().valid('district', 'subdistrict', 'community', 'compound'),
   bodyId: Joi.string(),
+  address: Joi.string().description('compounds: the street address'),
   children: Joi.array().items(Joi.object().description('OrgNode (recursive)')),
 });
 
@@ -116,7 +118,13 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         responses: {
           200: {
             description: 'signed in',
-            schema: Joi.object({ token: Joi.string(), user: userSchema, csrfToken: Joi.string(), expiresAt: Joi.string().isoDate() }),
+            schema: Joi.object({
+              token: Joi.string(),
+              user: userSchema,
+              csrfToken: Joi.string(),
+              expiresAt: Joi.string().isoDate(),
+              mustChangePassword: Joi.boolean().description('true after an administrator reset the password: every other request answers 403 PASSWORD_CHANGE_REQUIRED until POST /api/auth/password'),
+            }),
           },
         },
       },
@@ -128,6 +136,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
           user: publicUser(signedIn.user, await store.org.bodies()),
           csrfToken: signedIn.csrfToken,
           expiresAt: signedIn.session.expiresAt,
+          ...(signedIn.user.mustChangePassword ? { mustChangePassword: true } : {}),
         };
       },
     ),
@@ -159,7 +168,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         responses: {
           200: {
             description: 'the user',
-            schema: Joi.object({ user: userSchema, csrfToken: Joi.string(), expiresAt: Joi.string().isoDate() }),
+            schema: Joi.object({ user: userSchema, csrfToken: Joi.string(), expiresAt: Joi.string().isoDate(), mustChangePassword: Joi.boolean() }),
           },
         },
       },
@@ -169,7 +178,29 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
           user: publicUser(auth!.user, await store.org.bodies()),
           csrfToken: auth!.session.csrfToken,
           expiresAt: auth!.session.expiresAt,
+          ...(auth!.user.mustChangePassword ? { mustChangePassword: true } : {}),
         };
+      },
+    ),
+
+    defineRoute<{ currentPassword: string; newPassword: string }>(
+      {
+        method: 'post',
+        path: '/api/auth/password',
+        summary: "Change your own password with the current one (also after an administrator's reset); your other sessions end",
+        tags: ['auth'],
+        auth: 'authenticated',
+        body: passwordChangeBody,
+        idempotent: false,
+        responses: {
+          200: { description: 'changed; this session stays signed in', schema: Joi.object({ ok: Joi.boolean() }) },
+          400: { description: 'VALIDATION_FAILED: the current password is wrong (details name currentPassword; counts towards the lockout) or the new one is too short or unchanged' },
+          429: { description: 'RATE_LIMITED: too many wrong current passwords' },
+        },
+      },
+      async ({ body, auth, req }) => {
+        await changeOwnPassword({ store, config }, auth!, body, req.ip);
+        return { ok: true };
       },
     ),
 

@@ -100,6 +100,9 @@ export function isIdempotent(def: RouteSpec): boolean {
   return def.idempotent ?? CHANGING.has(def.method);
 }
 
+/** What a user whose password was reset may still do: change it, see who they are, sign out. */
+const WHILE_PASSWORD_CHANGE_REQUIRED: ReadonlySet<string> = new Set(['/api/auth/password', '/api/me', '/api/auth/logout']);
+
 function guard(def: RouteDef): RequestHandler {
   return (req, _res, next) => {
     if (def.auth === 'public') return next();
@@ -108,6 +111,10 @@ function guard(def: RouteDef): RequestHandler {
       return next(new Unauthenticated(why));
     }
     if (def.auth !== 'authenticated' && !def.auth.includes(req.auth.user.role)) return next(new Forbidden());
+    // after an administrator's password reset, nothing but choosing a new password (issue 15 §5)
+    if (req.auth.user.mustChangePassword && !WHILE_PASSWORD_CHANGE_REQUIRED.has(def.path)) {
+      return next(new DomainError('PASSWORD_CHANGE_REQUIRED', 'choose a new password first: POST /api/auth/password'));
+    }
     next();
   };
 }

@@ -40,6 +40,7 @@ import {
   replayed,
   routeEntry,
   trackRoom,
+  userRoom,
 } from './rooms.ts';
 import { watchSlowConsumers } from './backpressure.ts';
 import { canReadCase as policyCanRead } from '../policy.ts';
@@ -95,6 +96,9 @@ export interface LiveOptions {
 export interface Live {
   io: Server;
   relay: OutboxRelay;
+  /** ends every socket of a staff user at once, on every instance (deactivation, a password reset):
+   * each is told `live:session-ended {reason}` and disconnected */
+  disconnectUser(userId: string, reason: string): void;
   close(): Promise<void>;
 }
 
@@ -233,6 +237,7 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
     const who = socket.data.who;
     if (who.kind === 'staff') {
       const { actor } = who;
+      void socket.join(userRoom(actor.id));
       if (actor.role === 'mediator' && actor.bodyId) void socket.join(bodyRoom(actor.bodyId));
       if (actor.role === 'court_liaison' && actor.bodyId) void socket.join(courtRoom(actor.bodyId));
     } else {
@@ -378,6 +383,11 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
   return {
     io,
     relay,
+    disconnectUser(userId, reason) {
+      const room = io.in(userRoom(userId));
+      room.emit('live:session-ended', { reason });
+      room.disconnectSockets(true);
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -38,5 +38,5 @@ export const liveFactory: LiveFactory = async (server, services) => {
       pollMs: config.testClock ? 50 : 200,
     },
   });
-  return { kick: () => live.relay.kick(), close: () => live.close() };
+  return { kick: () => live.relay.kick(), close: () => live.close(), disconnectUser: (userId, reason) => live.disconnectUser(userId, reason) };
 };

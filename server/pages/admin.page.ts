@@ -1,4 +1,5 @@
-// /admin: the organisation tree, users and roles (add an account), and the run-time settings — time
+// /admin: the organisation tree (edit links: server/pages/admin-edit.page.ts), users and roles (add an
+// account; edit, deactivate, reset: admin-edit.page.ts), the holiday calendar, and the run-time settings — time
 // limits with their sources, warning points, follow-up visits, routing rules, the 倒查 window. Every
 // change goes through the use cases the API's routes use (server/admin.ts for settings, server/auth/users.ts
 // for accounts), validated with the API's own schemas, so the page and the API validate, save and audit alike.
@@ -31,10 +32,19 @@ const UNITS = ['days', 'working_days', 'months'] as const;
 type Values = Record<string, string | string[]>;
 
 function treeView(lang: Lang, node: OrgNode, services: Services): unknown {
+  const body = node.bodyId ? services.directory.body(node.bodyId) : undefined;
+  const court = node.kind === 'district' ? services.directory.courtOf(node.id) : undefined;
   return {
+    id: node.id,
     name: node.name,
     kindLabel: t(lang, `kind_${node.kind}`),
-    bodyName: node.bodyId ? (services.directory.body(node.bodyId)?.name ?? '') : '',
+    address: node.address ?? '',
+    bodyId: body?.id ?? '',
+    bodyName: body?.name ?? '',
+    committeeName: body?.committeeName ?? '',
+    courtId: court?.id ?? '',
+    courtName: court?.name ?? '',
+    canHaveChildren: node.kind !== 'compound',
     children: node.children.map((c) => treeView(lang, c, services)),
   };
 }
@@ -160,7 +170,10 @@ async function adminPage(
     ...page,
     heading: page.title,
     trees: org.trees().map((n) => treeView(lang, n, services)),
+    calendarYears: settings.calendarYears.map((y) => y.year).sort(),
     users: users.map((u) => ({
+      id: u.id,
+      mustChange: u.mustChangePassword === true,
       username: u.username,
       name: u.name,
       roleLabel: t(lang, `role_${u.role}`),

@@ -126,6 +126,8 @@ export function requireRole(services: Services, roles?: readonly Role[]): Reques
       return res.redirect(303, `/login?next=${encodeURIComponent(back)}`);
     }
     if (user.bodyId) res.locals.bodyName = services.directory.body(user.bodyId)?.name ?? null;
+    // after an administrator's password reset: a new password before anything else (issue 15 §5)
+    if (user.mustChangePassword && req.path !== '/account/password') return res.redirect(303, '/account/password');
     if (roles && !roles.includes(user.role)) return renderStatus(req, res, 403);
     next();
   };

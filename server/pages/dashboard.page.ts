@@ -5,6 +5,8 @@
 // are the page; public/js/dashboard.js draws the same numbers as charts (chart.js). The ledger is
 // exported through GET /api/ledger and reconciled (对账销号) with POST /dashboard/reconcile.
 import type { Application, Request, Response } from 'express';
+import { countingUnit, daysLeft } from '../../workflows/days-left.ts';
+import { DEADLINE_LABELS } from '../../workflows/vocabulary.ts';
 import { DomainError } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import { oversightQueries } from '../oversight/queries.ts';
@@ -82,9 +84,13 @@ export function companyRows(lang: Lang, value: unknown) {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-function periodOf(req: Request) {
-  const from = typeof req.query.from === 'string' && DAY.test(req.query.from) ? req.query.from : '';
-  const to = typeof req.query.to === 'string' && DAY.test(req.query.to) ? req.query.to : '';
+/** The period asked for; without one (a first visit) this month so far, in Asia/Shanghai. Emptied
+ * fields (submitted) mean no bound. */
+function periodOf(req: Request, now: string) {
+  const asked = req.query.from !== undefined || req.query.to !== undefined;
+  const today = now.slice(0, 10); // engine time is written in +08:00 (isoShanghai)
+  const from = typeof req.query.from === 'string' && DAY.test(req.query.from) ? req.query.from : asked ? '' : `${today.slice(0, 8)}01`;
+  const to = typeof req.query.to === 'string' && DAY.test(req.query.to) ? req.query.to : asked ? '' : today;
   const orgUnitId = typeof req.query.orgUnitId === 'string' && /^[A-Za-z0-9._-]{1,80}$/.test(req.query.orgUnitId) ? req.query.orgUnitId : '';
   return { from, to, orgUnitId };
 }
@@ -97,7 +103,7 @@ const chart = (pairs: Pair[], kind: 'bar' | 'doughnut' = 'bar', keepZeros = fals
 
 async function dashboard(req: Request, res: Response, services: Services, reconcile?: unknown) {
   const lang = langFor(req, res);
-  const period = periodOf(req);
+  const period = periodOf(req, services.engine.now());
   const query: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(period)) if (v) query[k] = v;
   // the queries GET /api/stats and GET /api/companies answer with; their errors are the page's
@@ -124,6 +130,7 @@ async function dashboard(req: Request, res: Response, services: Services, reconc
     return `/api/ledger?${p.toString()}`;
   };
 
+  const overdueCases = stats ? await overdueNow(services, req, lang, period.orgUnitId) : [];
   const page = base(req, res, t(lang, 'dashboard_title'));
   render(res, 'dashboard', {
     ...page,
@@ -140,11 +147,11 @@ async function dashboard(req: Request, res: Response, services: Services, reconc
       { label: t(lang, 'performance_rate'), value: pct(stats.performanceRate) },
       { label: t(lang, 'satisfaction_avg'), value: pct(stats.satisfaction) },
       { label: t(lang, 'median_days'), value: numText(stats.medianDaysToSettle) },
-      { label: t(lang, 'overdue_cases'), value: String(countOf(stats.overdue) ?? 0), alert: (countOf(stats.overdue) ?? 0) > 0 },
-      { label: t(lang, 'red_cases'), value: String(countOf(stats.red) ?? 0), alert: (countOf(stats.red) ?? 0) > 0 },
+      // 超期案件: the list below, one meaning (open now, a deadline past due; in the unit chosen)
+      { label: t(lang, 'overdue_now'), value: String(overdueCases.length), alert: overdueCases.length > 0, id: 'overdue-now', href: '#overdue' },
+      { label: t(lang, 'overdue_in_period'), value: String(countOf(stats.overdue) ?? 0), id: 'overdue-in-period' },
     ],
-    overdueCases: stats ? await casesWhere(services, req, { overdue: true }) : [],
-    redCases: stats ? await casesWhere(services, req, { warning: 'red' }) : [],
+    overdueCases,
     breakdowns: [
       { id: 'by-status', title: t(lang, 'by_status'), pairs: byStatus, chart: chart(byStatus, 'doughnut') },
       { id: 'by-tier', title: t(lang, 'by_tier'), pairs: byTier, chart: chart(byTier, 'doughnut') },
@@ -162,11 +169,35 @@ async function dashboard(req: Request, res: Response, services: Services, reconc
   }, reconcile && (reconcile as { error?: string }).error ? 400 : 200);
 }
 
-/** The overdue or red cases in the user's jurisdiction, worst first (links on the dashboard). */
-async function casesWhere(services: Services, req: Request, filter: { overdue?: boolean; warning?: 'red' }): Promise<CaseRef[]> {
+/** 超期案件 — the tile and the list alike: the cases in the user's jurisdiction (and the unit chosen)
+ * open now with a deadline past its due date (a red warning), each with its body, the deadline and
+ * the days overdue in the days its rule counts; most overdue first. Not bounded by the period: a
+ * case registered last month and overdue today is overdue today. */
+async function overdueNow(services: Services, req: Request, lang: Lang, orgUnitId: string) {
   const user = userOf(req)!;
-  const { items } = await services.store.cases.list({ ...caseScope(user, services.directory), ...filter, page: 1, limit: 100 });
-  return items.map((r) => ({ id: r.id, caseNo: r.caseNo }));
+  const org = services.directory;
+  const { items } = await services.store.cases.list({ ...caseScope(user, org), overdue: true, page: 1, limit: 500 });
+  const now = services.engine.now();
+  const calendar = services.settings.calendar();
+  const inUnit = (compoundId: string) => !orgUnitId || compoundId === orgUnitId || org.isUnder(compoundId, orgUnitId);
+  return items
+    .filter((r) => inUnit(r.compoundId))
+    .map((r) => {
+      const late = r.deadlines.filter((d) => d.warning === 'red').sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0] ?? r.deadlines[0];
+      const d = late ? daysLeft(calendar, now, late.dueAt, countingUnit(late, services.settings.deadlines.limits)) : null;
+      const days = d?.state === 'overdue' ? d.days : 0;
+      return {
+        id: r.id,
+        caseNo: r.caseNo,
+        bodyName: org.body(r.bodyId)?.name ?? r.bodyId,
+        deadline: late ? (DEADLINE_LABELS[late.kind]?.[lang] ?? late.kind) : '',
+        dueDate: late ? late.dueAt.slice(0, 10) : '',
+        days,
+        overdueText: d?.state === 'overdue' ? t(lang, d.unit === 'working_days' ? 'track_overdue_working_days' : 'track_overdue_days', { n: d.days }) : '',
+        rank: late ? late.dueAt : '',
+      };
+    })
+    .sort((a, b) => a.rank.localeCompare(b.rank) || a.caseNo.localeCompare(b.caseNo));
 }
 
 function pct(x: unknown): string {

@@ -12,6 +12,8 @@ import express, { type Application, type ErrorRequestHandler, type Request } fro
 import type { MountHook } from '../app.ts';
 import { DomainError, STATUS_BY_CODE } from '../engine/errors.ts';
 import type { MountFactory, Services } from '../services.ts';
+import { accountPages } from './account.page.ts';
+import { adminEditPages } from './admin-edit.page.ts';
 import { adminPages } from './admin.page.ts';
 import { casePages } from './case.page.ts';
 import { renderStatus } from './context.ts';
@@ -46,7 +48,7 @@ const staticFiles: MountFactory = () => (app: Application) => {
 
 const pageRoutes: MountFactory = (services: Services): MountHook => {
   pageTemplates(); // precompile every template now, at start, never on a request
-  const hooks = [loginPages, workbenchPages, casePages, intakePages, trackPages, courtPages, dashboardPages, adminPages, webhooksPages].map((f) => f(services));
+  const hooks = [loginPages, workbenchPages, casePages, intakePages, trackPages, courtPages, dashboardPages, adminPages, adminEditPages, accountPages, webhooksPages].map((f) => f(services));
   return (app, ctx) => {
     for (const hook of hooks) hook(app, ctx);
 

@@ -162,11 +162,13 @@ export interface UserRecord {
   bodyId: string | null;
   passwordHash: string;
   /** conflict-of-interest facts for mediators */
-  profile: { homeCompoundId?: string; employer?: string; relatives?: string[] };
+  profile: { homeCompoundId?: string; employer?: string; relatives?: string[]; /** experts: their fields (法律, 建筑…) */ expertise?: string[] };
   failedLogins: number;
   lockedUntil: string | null;
   active: boolean;
   createdAt: string;
+  /** set by an administrator's password reset: the user must choose a new password before anything else */
+  mustChangePassword?: boolean;
 }
 
 export interface SessionRecord {
@@ -184,6 +186,8 @@ export interface OrgUnit {
   kind: 'district' | 'subdistrict' | 'community' | 'compound';
   parentId: string | null;
   order: number;
+  /** compounds: the street address (门牌地址) */
+  address?: string;
 }
 
 export interface Body {
@@ -193,6 +197,8 @@ export interface Body {
   shortName: string;
   tier: Tier;
   orgUnitId: string; // the unit it serves (community, sub-district, district); court: the district
+  /** the 人民调解委员会 the body acts for (its seal on documents), e.g. 华阳社区人民调解委员会 */
+  committeeName?: string;
 }
 
 export interface DocumentRecord {
@@ -321,6 +327,8 @@ export interface SessionRepository {
   insert(session: SessionRecord): Promise<void>;
   get(tokenHash: string): Promise<SessionRecord | null>;
   revoke(tokenHash: string, at: string): Promise<void>;
+  /** Revokes every live session of a user (but `exceptTokenHash`); the hashes revoked */
+  revokeForUser(userId: string, at: string, exceptTokenHash?: string): Promise<string[]>;
 }
 
 export interface OrgRepository {

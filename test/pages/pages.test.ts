@@ -425,7 +425,8 @@ describe('pages', function () {
       const res = await admin.get('/dashboard');
       expect(res.status).to.equal(200);
       expect(res.text).to.include('不出街镇率').and.include('data-chart=').and.include('按纠纷类型');
-      expect(res.text.replace(/&#x3D;/g, '=')).to.include('/api/ledger?format=csv');
+      // the period starts on this month (Asia/Shanghai; the test clock stands at 2026-11-23), the ledger link with it
+      expect(res.text.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&')).to.include('/api/ledger?from=2026-11-01&to=2026-11-23&format=csv');
     });
 
     it('saves settings from the administration form and shows errors inline', async () => {

@@ -29,6 +29,7 @@ export interface Product {
   get(path: string, who?: DemoUser | null): request.Test;
   post(path: string, who?: DemoUser | null): request.Test;
   put(path: string, who?: DemoUser | null): request.Test;
+  patch(path: string, who?: DemoUser | null): request.Test;
   /** POST /api/cases as `who`, with a leakage case in `compoundId` unless overridden */
   intake(who: DemoUser, overrides?: Record<string, unknown>): Promise<{ case: any; accessCode: string }>;
   /** POST /api/cases/:id/events, expecting `status` (200 by default) */
@@ -66,6 +67,7 @@ export async function startProduct(opts: { dir?: string; env?: Record<string, st
     get: (p, who = 'admin') => auth(request(app).get(p), who),
     post: (p, who = 'admin') => auth(request(app).post(p), who),
     put: (p, who = 'admin') => auth(request(app).put(p), who),
+    patch: (p, who = 'admin') => auth(request(app).patch(p), who),
     async intake(who, overrides = {}) {
       const res = await product.post('/api/cases', who).send(intakeBody(COMPOUND.c1, overrides));
       if (res.status !== 201) throw new Error(`intake by ${who} → ${res.status} ${JSON.stringify(res.body)}`);

@@ -198,6 +198,7 @@ export const userSchema = new Schema(
     lockedUntil: strOrNull,
     active: { type: Boolean, required: true },
     createdAt: text,
+    mustChangePassword: { type: Boolean, default: undefined },
   },
   { ...OPTIONS, collection: 'users' },
 );
@@ -223,6 +224,7 @@ export const orgUnitSchema = new Schema(
     kind: { type: String, required: true, enum: ['district', 'subdistrict', 'community', 'compound'] },
     parentId: strOrNull,
     order: { type: Number, default: 0 },
+    address: { type: String, default: undefined },
   },
   { ...OPTIONS, collection: 'orgUnits' },
 );
@@ -235,6 +237,7 @@ export const bodySchema = new Schema(
     shortName: str,
     tier: str,
     orgUnitId: str,
+    committeeName: { type: String, default: undefined },
   },
   { ...OPTIONS, collection: 'bodies' },
 );

@@ -357,6 +357,15 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
         const q = sessionRevoke(tokenHash, at);
         await c().sessions.updateOne(q.filter, q.update);
       },
+      async revokeForUser(userId, at, exceptTokenHash) {
+        const live = await c().sessions.find({ userId, revokedAt: null }, { projection: { _id: 1 } }).toArray();
+        const hashes = live.map((d) => String(d._id)).filter((h) => h !== exceptTokenHash);
+        for (const h of hashes) {
+          const q = sessionRevoke(h, at);
+          await c().sessions.updateOne(q.filter, q.update);
+        }
+        return hashes;
+      },
     },
 
     org: {

@@ -31,6 +31,10 @@ function prepare(db: DB) {
        WHERE token_hash = ? AND json_extract(doc, '$.revokedAt') IS NULL`,
     ),
 
+    sessionsOfUser: db.prepare(
+      `SELECT token_hash FROM sessions WHERE user_id = ? AND json_extract(doc, '$.revokedAt') IS NULL`,
+    ).pluck(),
+
     unitPut: db.prepare(
       `INSERT INTO org_units (id, parent_id, ord, doc) VALUES (?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, ord = excluded.ord, doc = excluded.doc`,
@@ -111,6 +115,12 @@ export function sqliteRecords(h: Handle): Areas & { warm(): void } {
       get: async (tokenHash: string) => one<SessionRecord>(s().st.sessionGet.get(tokenHash)),
       async revoke(tokenHash: string, at: string) {
         s().st.sessionRevoke.run(at, tokenHash);
+      },
+      async revokeForUser(userId: string, at: string, exceptTokenHash?: string) {
+        const { st } = s();
+        const hashes = (st.sessionsOfUser.all(userId) as string[]).filter((h) => h !== exceptTokenHash);
+        for (const h of hashes) st.sessionRevoke.run(at, h);
+        return hashes;
       },
     },
 

@@ -666,6 +666,22 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.sessions.get(s.tokenHash)).to.deep.equal({ ...s, revokedAt: at(30) });
         await store.sessions.revoke('nope', at(30));
       });
+
+      it('revokes every live session of one user at once, but the one kept, and tells which', async () => {
+        const a = makeSession('user-a');
+        const b = makeSession('user-a');
+        const kept = makeSession('user-a');
+        const other = makeSession('user-b');
+        for (const s of [a, b, kept, other]) await store.sessions.insert(s);
+        await store.sessions.revoke(b.tokenHash, at(10));
+        const revoked = await store.sessions.revokeForUser('user-a', at(30), kept.tokenHash);
+        expect(revoked).to.deep.equal([a.tokenHash]); // b was revoked before: its first revocation stands
+        expect((await store.sessions.get(a.tokenHash))!.revokedAt).to.equal(at(30));
+        expect((await store.sessions.get(b.tokenHash))!.revokedAt).to.equal(at(10));
+        expect((await store.sessions.get(kept.tokenHash))!.revokedAt).to.equal(null);
+        expect((await store.sessions.get(other.tokenHash))!.revokedAt).to.equal(null);
+        expect(await store.sessions.revokeForUser('nobody', at(30))).to.deep.equal([]);
+      });
     });
 
     describe('org, documents, audit, idempotency, settings', () => {
