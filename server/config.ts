@@ -11,8 +11,10 @@ export interface Config {
   dataDir: string;
   /** when set, MongoDB is the store instead of the embedded one */
   mongodbUri: string | null;
-  /** when set, live updates are shared between instances through Redis */
+  /** when set, live updates and the attempt limits are shared between instances through Redis */
   redisUrl: string | null;
+  /** prefix of this service's Redis keys (attempt limits); instances that share limits use the same */
+  redisKeyPrefix: string;
   nodeEnv: NodeEnv;
   isProduction: boolean;
   /** password of the demo accounts (never seeded in production) */
@@ -81,6 +83,11 @@ const VARIABLES: Record<string, VariableSpec> = {
     must: 'a redis:// or rediss:// URL',
     fallback: '',
     secret: true,
+  },
+  REDIS_KEY_PREFIX: {
+    schema: Joi.string().pattern(/^[\w.:-]{1,64}$/),
+    must: '1 to 64 letters, digits, or . : _ -',
+    fallback: 'mediation:',
   },
   NODE_ENV: {
     schema: Joi.string().valid('development', 'test', 'production'),
@@ -197,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     dataDir: raw.DATA_DIR,
     mongodbUri: raw.MONGODB_URI || null,
     redisUrl: raw.REDIS_URL || null,
+    redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     nodeEnv,
     isProduction,
     demoPassword: raw.DEMO_PASSWORD,

@@ -5,7 +5,8 @@
 import { createServer, type Server } from 'node:http';
 import type { Application } from 'express';
 import { createApp } from './app.ts';
-import { createMemoryAccessCodeLimiter, loginAddressLimiter } from './auth/throttle.ts';
+import { connectLimitsRedis, createRedisAttemptLimiter } from './auth/attempts-redis.ts';
+import { ACCESS_CODE_LIMITS, createMemoryAccessCodeLimiter, loginAddressLimiter } from './auth/throttle.ts';
 import { buildCore } from './core.ts';
 import type { Config } from './config.ts';
 import { ManualClock, systemClock, type Clock } from './engine/clock.ts';
@@ -46,6 +47,21 @@ export async function startServer(
   });
 
 
+  // the attempt limits: in Redis when instances share it (one count for all), else in this process
+  const limitsRedis = config.redisUrl
+    ? await connectLimitsRedis(config.redisUrl, { onError: (err) => logger.error({ err }, 'limits: redis client error') })
+    : null;
+  const accessCodeLimiter = limitsRedis
+    ? createRedisAttemptLimiter(limitsRedis, { prefix: `${config.redisKeyPrefix}limits:`, ...ACCESS_CODE_LIMITS })
+    : createMemoryAccessCodeLimiter(ACCESS_CODE_LIMITS);
+  const accountAttempts = limitsRedis
+    ? createRedisAttemptLimiter(limitsRedis, {
+        prefix: `${config.redisKeyPrefix}limits:`,
+        max: config.loginMaxFailures,
+        windowMs: Math.round(config.loginLockMinutes * 60_000),
+      })
+    : null;
+
   const services: Services = {
     config,
     store,
@@ -55,7 +71,8 @@ export async function startServer(
     directory,
     engine,
     scheduler,
-    accessCodeLimiter: createMemoryAccessCodeLimiter({ max: 10, windowMs: 15 * 60_000 }),
+    accessCodeLimiter,
+    accountAttempts,
     loginLimiter: loginAddressLimiter(config),
     settings,
     afterCommit: () => kick(),
@@ -66,6 +83,7 @@ export async function startServer(
     store,
     logger,
     loginLimiter: services.loginLimiter,
+    accountAttempts,
     routers: routers.map((f) => f(services)),
     mountEarly: pageMountEarly.map((f) => f(services)),
     mount: pageMount.map((f) => f(services)),
@@ -89,6 +107,7 @@ export async function startServer(
       await scheduler.stop();
       await live.close();
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+      if (limitsRedis?.isOpen) await limitsRedis.quit();
       await store.close();
     },
   };

@@ -8,6 +8,7 @@ import { NotFound } from '../engine/errors.ts';
 import { MAX_PASSWORD_LENGTH } from '../auth/passwords.ts';
 import { lookupSession, SESSION_COOKIE } from '../auth/sessions.ts';
 import { sessionCookie, signIn, signOut } from '../auth/sign-in.ts';
+import type { AccountAttempts } from '../auth/throttle.ts';
 import { Org } from '../org.ts';
 import type { Body, Store, UserRecord } from '../store/port.ts';
 import type { Role, Tier } from '../../workflows/vocabulary.ts';
@@ -21,6 +22,8 @@ export interface AuthDeps {
   now: () => Date;
   /** the per-address sign-in limit, one per server: the /login form counts against it too */
   loginLimiter: RequestHandler;
+  /** with REDIS_URL: failed sign-ins per account counted in Redis (shared by instances) */
+  accountAttempts?: AccountAttempts | null;
 }
 
 export interface PublicUser {

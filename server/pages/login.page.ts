@@ -20,9 +20,9 @@ function run(mw: RequestHandler, req: Request, res: Response): Promise<void> {
 }
 
 export function loginPages(services: Services) {
-  const { store, config, loginLimiter } = services;
+  const { store, config, loginLimiter, accountAttempts } = services;
   return (app: Application, ctx: Pick<MountContext, 'now'>) => {
-    const deps = { store, config, now: ctx.now };
+    const deps = { store, config, now: ctx.now, accountAttempts };
 
     const showLogin = (req: Request, res: Response, opts: { error?: string; username?: string; status?: number } = {}) => {
       const lang = langFor(req, res);
