@@ -98,8 +98,8 @@ export function createRedisAttemptLimiter(client: RedisLike, opts: RedisLimiterO
       if (wait > 0) return { ok: false, retryAfterSeconds: wait };
       return {
         ok: true,
-        release() {
-          void Promise.all(keys.map((key) => client.zRem(k(key), member))).catch(() => {});
+        async release() {
+          await Promise.all(keys.map((key) => client.zRem(k(key), member)));
         },
       };
     },

@@ -109,7 +109,7 @@ export interface AccessCodeLimiter {
    * so a burst of parallel guesses cannot all pass the check before any failure is counted (issue 15
    * §2). Refused: `retryAfterSeconds`. Taken: `release()` once the code proved right (a right code is
    * not a failure); a wrong code keeps the reservation as its failure. */
-  reserve(keys: string[]): Promise<{ ok: false; retryAfterSeconds: number } | { ok: true; release(): void }>;
+  reserve(keys: string[]): Promise<{ ok: false; retryAfterSeconds: number } | { ok: true; release(): void | Promise<void> }>;
 }
 
 /** The keys one access-code attempt counts on. */

@@ -42,6 +42,6 @@ export async function openWithAccessCode(
   if (!attempt.ok) return { ok: false, why: 'limited', retryAfterSeconds: attempt.retryAfterSeconds };
   const matches = await checkAccessCode(record ?? NO_SUCH_CASE, canonicalAccessCode(typed.accessCode));
   if (!record || !matches) return { ok: false, why: 'wrong' }; // the reservation stays as the failure
-  attempt.release();
+  await attempt.release();
   return { ok: true, record };
 }
