@@ -11,6 +11,7 @@ import { buildCore } from './core.ts';
 import type { Config } from './config.ts';
 import { ManualClock, systemClock, type Clock } from './engine/clock.ts';
 import { routers } from './http/routes.ts';
+import { setTableWorkers } from './oversight/table-pool.ts';
 import { liveFactory } from './live/wire.ts';
 import { loggerFor, type Logger } from './log.ts';
 import { mount as pageMount, mountEarly as pageMountEarly } from './pages/index.ts';
@@ -47,6 +48,7 @@ export async function startServer(
   });
 
 
+  setTableWorkers(config.uploadParseWorkers);
   // the attempt limits: in Redis when instances share it (one count for all), else in this process
   const limitsRedis = config.redisUrl
     ? await connectLimitsRedis(config.redisUrl, { onError: (err) => logger.error({ err }, 'limits: redis client error') })

@@ -12,7 +12,8 @@ import { relatedCasesFor } from '../cases/presenter.ts';
 import type { RuntimeSettings, SettingsPatch } from '../settings.ts';
 import { changeOversightSettings, oversightSettingsBody } from '../admin.ts';
 import { GROUPINGS } from '../oversight/stats.ts';
-import { readTable, type Table } from '../oversight/tables.ts';
+import type { Table } from '../oversight/tables.ts';
+import { readTable, tableLimits } from '../oversight/table-pool.ts';
 import { acceptUpload, type Upload, XLSX_TYPE } from './upload.ts';
 import { oversightQueries } from '../oversight/queries.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
@@ -166,8 +167,9 @@ export function oversightRoutes(services: Services): RouteDef[] {
         await settled();
         const upload = res.locals.upload as Upload | undefined;
         let table: Table;
-        if (upload) table = await readTable(upload.data, upload.kind);
-        else if (body.file) table = await readTable(Buffer.from(body.file, 'base64'));
+        const limits = tableLimits(services.config);
+        if (upload) table = await readTable(upload.data, upload.kind, limits);
+        else if (body.file) table = await readTable(Buffer.from(body.file, 'base64'), undefined, limits);
         else if (body.rows) {
           const rows = body.rows as Array<Record<string, unknown>>;
           const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))];
