@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { csrfProtection, CSRF_EXEMPT_PATHS } from './auth/csrf.ts';
 import { loginAddressLimiter, type AccountAttempts } from './auth/throttle.ts';
+import { keepOptions } from './idempotency.ts';
 import { authenticate, authRoutes } from './http/auth.routes.ts';
 import { errorHandler, notFoundHandler } from './http/errors.ts';
 import { openApiRoutes } from './http/openapi.ts';
@@ -137,7 +138,7 @@ export function createApp(deps: AppDeps): Application {
     store,
     logger,
     now,
-    mountRoutes: (defs) => mountRoutes(app, defs, { store }),
+    mountRoutes: (defs) => mountRoutes(app, defs, { store, idempotency: keepOptions(config) }),
   };
   for (const hook of deps.mountEarly ?? []) hook(app, ctx);
 

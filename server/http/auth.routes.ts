@@ -9,6 +9,7 @@ import { MAX_PASSWORD_LENGTH } from '../auth/passwords.ts';
 import { lookupSession, SESSION_COOKIE } from '../auth/sessions.ts';
 import { sessionCookie, signIn, signOut } from '../auth/sign-in.ts';
 import type { AccountAttempts } from '../auth/throttle.ts';
+import { disconnectSession } from '../live/index.ts';
 import { Org } from '../org.ts';
 import type { Body, Store, UserRecord } from '../store/port.ts';
 import type { Role, Tier } from '../../workflows/vocabulary.ts';
@@ -147,6 +148,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
       },
       async ({ auth, req, res }) => {
         await signOut(deps, auth!, req.ip);
+        disconnectSession(auth!.session.tokenHash, 'revoked'); // its sockets too, at once (issue 15 §3)
         sessionCookie.clear(res, config);
         return { ok: true };
       },

@@ -5,6 +5,7 @@ import type { Application, Request, RequestHandler, Response } from 'express';
 import type { MountContext } from '../app.ts';
 import { DomainError, RateLimited } from '../engine/errors.ts';
 import { sessionCookie, signIn, signOut } from '../auth/sign-in.ts';
+import { disconnectSession } from '../live/index.ts';
 import type { Services } from '../services.ts';
 import { base, langFor, render, safeNext, setFlash, userOf } from './context.ts';
 import { t } from './i18n.ts';
@@ -59,6 +60,7 @@ export function loginPages(services: Services) {
       const lang = langFor(req, res);
       if (req.auth) {
         await signOut(deps, req.auth, req.ip);
+        disconnectSession(req.auth.session.tokenHash, 'revoked'); // its sockets too, at once (issue 15 §3)
         sessionCookie.clear(res, config);
       }
       setFlash(res, { kind: 'info', text: t(lang, 'signed_out') });
