@@ -122,6 +122,8 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
             description: 'signed in',
             schema: Joi.object({ token: Joi.string(), user: userSchema, csrfToken: Joi.string(), expiresAt: Joi.string().isoDate() }),
           },
+          401: { description: 'INVALID_CREDENTIALS: an unknown user, a wrong password and a locked account answer alike (issue 15 §2)' },
+          429: { description: 'too many failed sign-ins from this client address' },
         },
       },
       async ({ body, req, res }) => {

@@ -152,7 +152,9 @@ export function oversightRoutes(services: Services): RouteDef[] {
           'Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file"), ' +
           'or as JSON {rows: [{caseNo, status, …}]}. Columns are recognised by the ledger’s headers, its JSON keys or the usual ' +
           'alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on ' +
-          'either side (ours: the caller’s cases registered in [from, to], all time without them).',
+          'either side (ours: the caller’s cases registered in [from, to], all time without them). ' +
+          'Bounded (UPLOAD_MAX_ROWS, UPLOAD_MAX_UNCOMPRESSED, UPLOAD_PARSE_TIMEOUT_MS): more rows, or an XLSX that unpacks to more, → 413 PAYLOAD_TOO_LARGE ' +
+          'with details {limit: rows|uncompressedBytes|entries|memory, max}; reading or reconciling too long → 422 UPLOAD_TOO_COMPLEX; too many files read at once → 503.',
         tags: ['oversight'],
         auth: rolesFor('ledger:reconcile'),
         query: Joi.object(scopeQuery),
