@@ -28,8 +28,10 @@ export class UploadTooComplex extends DomainError {
 type Reply = { id: number; ok: true; table: Table } | { id: number; ok: false; error: { code: string; message: string; details?: unknown } };
 
 // the worker runs TypeScript: it registers the loader (tsx) in its own thread, then loads its module
+// (both resolved here, so the worker does not depend on the process's working directory)
 const WORKER_URL = new URL('./table-worker.ts', import.meta.url).href;
-const BOOT = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL)}); })`;
+const TSX_API = import.meta.resolve('tsx/esm/api');
+const BOOT = `import(${JSON.stringify(TSX_API)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL)}); })`;
 
 let concurrency = Math.max(1, availableParallelism() - 1);
 const idle: Worker[] = [];
