@@ -13,7 +13,8 @@ import { pinoHttp } from 'pino-http';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { csrfProtection, CSRF_EXEMPT_PATHS } from './auth/csrf.ts';
-import { loginAddressLimiter } from './auth/throttle.ts';
+import { loginAddressLimiter, type AccountAttempts } from './auth/throttle.ts';
+import { keepOptions } from './idempotency.ts';
 import { authenticate, authRoutes } from './http/auth.routes.ts';
 import { errorHandler, notFoundHandler } from './http/errors.ts';
 import { openApiRoutes } from './http/openapi.ts';
@@ -48,6 +49,8 @@ export interface AppDeps {
   /** the per-address sign-in limit; the wiring passes the server's one (Services.loginLimiter, which
    * the /login form shares), an app built alone gets its own */
   loginLimiter?: RequestHandler;
+  /** with REDIS_URL: the per-account sign-in reservation shared by instances (Services.accountAttempts) */
+  accountAttempts?: AccountAttempts | null;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -135,7 +138,7 @@ export function createApp(deps: AppDeps): Application {
     store,
     logger,
     now,
-    mountRoutes: (defs) => mountRoutes(app, defs, { store }),
+    mountRoutes: (defs) => mountRoutes(app, defs, { store, idempotency: keepOptions(config) }),
   };
   for (const hook of deps.mountEarly ?? []) hook(app, ctx);
 
@@ -145,7 +148,7 @@ export function createApp(deps: AppDeps): Application {
   app.use(authenticate({ store, now }));
   app.use(csrfProtection({ exempt: deps.csrfExempt ?? CSRF_EXEMPT_PATHS }));
 
-  ctx.mountRoutes(authRoutes({ config, store, logger, now, loginLimiter: deps.loginLimiter ?? loginAddressLimiter(config) }));
+  ctx.mountRoutes(authRoutes({ config, store, logger, now, loginLimiter: deps.loginLimiter ?? loginAddressLimiter(config), accountAttempts: deps.accountAttempts ?? null }));
   for (const defs of deps.routers ?? []) ctx.mountRoutes(defs);
   ctx.mountRoutes(openApiRoutes());
   for (const hook of deps.mount ?? []) hook(app, ctx);

@@ -11,8 +11,10 @@ export interface Config {
   dataDir: string;
   /** when set, MongoDB is the store instead of the embedded one */
   mongodbUri: string | null;
-  /** when set, live updates are shared between instances through Redis */
+  /** when set, live updates and the attempt limits are shared between instances through Redis */
   redisUrl: string | null;
+  /** prefix of this service's Redis keys (attempt limits); instances that share limits use the same */
+  redisKeyPrefix: string;
   nodeEnv: NodeEnv;
   isProduction: boolean;
   /** password of the demo accounts (never seeded in production) */
@@ -47,6 +49,13 @@ export interface Config {
   webhookTimeoutMs: number;
   /** how long an instance holds a claimed webhook delivery before another instance may take it (after a crash) */
   webhookLeaseMs: number;
+  /** uploaded tables (reconciliation, bulk intake): rows, an XLSX file's unpacked bytes, reading time, files read at once (0 = cores − 1) */
+  uploadMaxRows: number;
+  uploadMaxUncompressedBytes: number;
+  uploadParseTimeoutMs: number;
+  uploadParseWorkers: number;
+  /** hours an Idempotency-Key's stored answer is kept (then the key may be used afresh) */
+  idempotencyTtlHours: number;
 }
 
 export class ConfigError extends Error {
@@ -85,6 +94,11 @@ const VARIABLES: Record<string, VariableSpec> = {
     must: 'a redis:// or rediss:// URL',
     fallback: '',
     secret: true,
+  },
+  REDIS_KEY_PREFIX: {
+    schema: Joi.string().pattern(/^[\w.:-]{1,64}$/),
+    must: '1 to 64 letters, digits, or . : _ -',
+    fallback: 'mediation:',
   },
   NODE_ENV: {
     schema: Joi.string().valid('development', 'test', 'production'),
@@ -164,6 +178,19 @@ const VARIABLES: Record<string, VariableSpec> = {
     must: 'a whole number of milliseconds between 1000 and 3600000',
     fallback: '60000',
   },
+  UPLOAD_MAX_ROWS: { schema: Joi.number().integer().min(10).max(1_000_000), must: 'a whole number between 10 and 1000000', fallback: '20000' },
+  UPLOAD_MAX_UNCOMPRESSED: { schema: duration, must: 'a size such as 30mb', fallback: '30mb' },
+  UPLOAD_PARSE_TIMEOUT_MS: {
+    schema: Joi.number().integer().min(100).max(600_000),
+    must: 'a whole number of milliseconds between 100 and 600000',
+    fallback: '15000',
+  },
+  UPLOAD_PARSE_WORKERS: { schema: Joi.number().integer().min(0).max(64), must: 'a whole number between 0 (the cores minus one) and 64', fallback: '0' },
+  IDEMPOTENCY_TTL_HOURS: {
+    schema: Joi.number().min(0.01).max(24 * 365),
+    must: 'a number of hours between 0.01 and 8760',
+    fallback: '24',
+  },
   PASSWORD_SCRYPT_LOG_N: {
     schema: Joi.number().integer().min(10).max(20),
     must: 'a whole number between 10 and 20',
@@ -211,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     dataDir: raw.DATA_DIR,
     mongodbUri: raw.MONGODB_URI || null,
     redisUrl: raw.REDIS_URL || null,
+    redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     nodeEnv,
     isProduction,
     demoPassword: raw.DEMO_PASSWORD,
@@ -233,9 +261,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     schedulerPollMs: Number(raw.SCHEDULER_POLL_MS),
     webhookTimeoutMs: Number(raw.WEBHOOK_TIMEOUT_MS),
     webhookLeaseMs: Number(raw.WEBHOOK_LEASE_MS),
+    uploadMaxRows: Number(raw.UPLOAD_MAX_ROWS),
+    uploadMaxUncompressedBytes: bytes(raw.UPLOAD_MAX_UNCOMPRESSED),
+    uploadParseTimeoutMs: Number(raw.UPLOAD_PARSE_TIMEOUT_MS),
+    uploadParseWorkers: Number(raw.UPLOAD_PARSE_WORKERS),
+    idempotencyTtlHours: Number(raw.IDEMPOTENCY_TTL_HOURS),
   };
   config.corsOrigins = Object.freeze(config.corsOrigins) as string[];
   return Object.freeze(config);
+}
+
+/** "30mb" → bytes (the notation of BODY_LIMIT) */
+function bytes(size: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)$/i.exec(size)!;
+  return Math.round(Number(m[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[m[2].toLowerCase() as 'b' | 'kb' | 'mb']);
 }
 
 function parseTrustProxy(value: string): boolean | number | string {

@@ -7,7 +7,7 @@
 // Which events a reader may send on a case is the workflow's business (workflows/routing.ts).
 import type { Party } from '../workflows/case.types.ts';
 import type { Role } from '../workflows/vocabulary.ts';
-import { maskParty } from './privacy/mask.ts';
+import { maskedText, maskParty } from './privacy/mask.ts';
 import type { Org } from './org.ts';
 import type { CaseFilter, CaseRecord } from './store/port.ts';
 
@@ -125,6 +125,16 @@ export function canReadCase(user: Viewer, record: CaseFacts, org: Org): boolean 
 export function canSeePersonalData(user: Viewer, record: CaseFacts, org: Org): boolean {
   if (user.role === 'expert') return false;
   return canReadCase(user, record, org);
+}
+
+/**
+ * Does a text search `q` find this case in what the viewer may see? A viewer who reads the case
+ * masked is matched against the masked text only, so a search cannot recover masked digits one guess
+ * at a time (issue 15 §3). `searchText` is the store's lower-cased search text of the case.
+ */
+export function matchesAsSeen(user: Viewer, record: CaseFacts & { searchText: string }, org: Org, q: string): boolean {
+  if (canSeePersonalData(user, record, org)) return true; // the store matched it on the full text
+  return maskedText(record.searchText).includes(q.toLowerCase());
 }
 
 /** Parties as this viewer may see them. */

@@ -3,7 +3,7 @@
 import type { Server } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { MountHook } from './app.ts';
-import type { AccessCodeLimiter } from './auth/throttle.ts';
+import type { AccessCodeLimiter, AccountAttempts } from './auth/throttle.ts';
 import type { Config } from './config.ts';
 import type { Clock, ManualClock } from './engine/clock.ts';
 import type { Directory } from './engine/directory.ts';
@@ -29,6 +29,8 @@ export interface Services {
   scheduler: Scheduler;
   /** wrong residents' access codes, one count for GET /api/track, /track and the live handshake */
   accessCodeLimiter: AccessCodeLimiter;
+  /** with REDIS_URL: failed sign-ins per account reserved in Redis, so instances share the lockout */
+  accountAttempts: AccountAttempts | null;
   /** failed sign-ins per client address, one count for POST /api/auth/login and the /login form */
   loginLimiter: RequestHandler;
   /** run-time settings and the working-day calendar: their one owner */

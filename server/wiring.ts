@@ -5,11 +5,13 @@
 import { createServer, type Server } from 'node:http';
 import type { Application } from 'express';
 import { createApp } from './app.ts';
-import { createMemoryAccessCodeLimiter, loginAddressLimiter } from './auth/throttle.ts';
+import { connectLimitsRedis, createRedisAttemptLimiter } from './auth/attempts-redis.ts';
+import { ACCESS_CODE_LIMITS, createMemoryAccessCodeLimiter, loginAddressLimiter } from './auth/throttle.ts';
 import { buildCore } from './core.ts';
 import type { Config } from './config.ts';
 import { ManualClock, systemClock, type Clock } from './engine/clock.ts';
 import { routers } from './http/routes.ts';
+import { setTableWorkers } from './oversight/table-pool.ts';
 import { liveFactory } from './live/wire.ts';
 import { loggerFor, type Logger } from './log.ts';
 import { mount as pageMount, mountEarly as pageMountEarly } from './pages/index.ts';
@@ -56,6 +58,22 @@ export async function startServer(
     ...(config.webhookTimeoutMs ? { timeoutMs: config.webhookTimeoutMs } : {}),
   });
 
+  setTableWorkers(config.uploadParseWorkers);
+  // the attempt limits: in Redis when instances share it (one count for all), else in this process
+  const limitsRedis = config.redisUrl
+    ? await connectLimitsRedis(config.redisUrl, { onError: (err) => logger.error({ err }, 'limits: redis client error') })
+    : null;
+  const accessCodeLimiter = limitsRedis
+    ? createRedisAttemptLimiter(limitsRedis, { prefix: `${config.redisKeyPrefix}limits:`, ...ACCESS_CODE_LIMITS })
+    : createMemoryAccessCodeLimiter(ACCESS_CODE_LIMITS);
+  const accountAttempts = limitsRedis
+    ? createRedisAttemptLimiter(limitsRedis, {
+        prefix: `${config.redisKeyPrefix}limits:`,
+        max: config.loginMaxFailures,
+        windowMs: Math.round(config.loginLockMinutes * 60_000),
+      })
+    : null;
+
   const services: Services = {
     config,
     store,
@@ -65,7 +83,8 @@ export async function startServer(
     directory,
     engine,
     scheduler,
-    accessCodeLimiter: createMemoryAccessCodeLimiter({ max: 10, windowMs: 15 * 60_000 }),
+    accessCodeLimiter,
+    accountAttempts,
     loginLimiter: loginAddressLimiter(config),
     settings,
     afterCommit: () => kick(),
@@ -78,6 +97,7 @@ export async function startServer(
     store,
     logger,
     loginLimiter: services.loginLimiter,
+    accountAttempts,
     routers: routers.map((f) => f(services)),
     mountEarly: pageMountEarly.map((f) => f(services)),
     mount: pageMount.map((f) => f(services)),
@@ -104,6 +124,7 @@ export async function startServer(
       await dispatcher.stop();
       await live.close();
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+      if (limitsRedis?.isOpen) await limitsRedis.quit();
       await store.close();
     },
   };

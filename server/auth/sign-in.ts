@@ -5,12 +5,12 @@
 // the session cookie (sessionCookie below).
 import type { CookieOptions, Response } from 'express';
 import type { Config } from '../config.ts';
-import { DomainError, RateLimited } from '../engine/errors.ts';
+import { DomainError } from '../engine/errors.ts';
 import { maskedText } from '../privacy/mask.ts';
 import type { SessionRecord, Store, UserRecord } from '../store/port.ts';
 import { scryptParamsFor, verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { issueSession, revokeSession, SESSION_COOKIE, type AuthContext } from './sessions.ts';
-import { lockedForSeconds, lockoutSettings, oneSignInAtATime, recordFailedLogin, recordSuccessfulLogin } from './throttle.ts';
+import { lockedForSeconds, lockoutSettings, oneSignInAtATime, recordFailedLogin, recordSuccessfulLogin, type AccountAttempts } from './throttle.ts';
 
 export class InvalidCredentials extends DomainError {
   constructor() {
@@ -23,6 +23,8 @@ export interface SignInDeps {
   config: Readonly<Config>;
   /** wall-clock time for sessions and lockouts (not the engine's test clock) */
   now: () => Date;
+  /** with REDIS_URL: the per-account failures reserved in Redis, so instances share the lockout */
+  accountAttempts?: AccountAttempts | null;
 }
 
 export interface SignedIn {
@@ -35,8 +37,10 @@ export interface SignedIn {
 const audit = (deps: SignInDeps, action: string, actor: string | null, ip: string | undefined, detail: unknown) =>
   deps.store.audit.append({ at: deps.now().toISOString(), actor, action, ip: ip ?? null, detail });
 
-/** Checks the password and opens a session; throws InvalidCredentials (unknown, inactive or wrong)
- * or RateLimited (the account is locked). Every attempt is audited, never with the password. */
+/** Checks the password and opens a session; throws InvalidCredentials for an unknown or inactive
+ * user, a wrong password and a locked account alike — the same status and body, so the answer does
+ * not tell which usernames exist (issue 15 §2); the audit log says which it was. Every attempt is
+ * audited, never with the password. */
 export async function signIn(deps: SignInDeps, input: { username: string; password: string; ip: string | undefined }): Promise<SignedIn> {
   const { store, config } = deps;
   const attempted = maskedText(input.username.slice(0, 100));
@@ -47,11 +51,21 @@ export async function signIn(deps: SignInDeps, input: { username: string; passwo
     await audit(deps, 'login.failed', null, input.ip, { username: attempted, reason: user ? 'inactive' : 'unknown_user' });
     throw new InvalidCredentials();
   }
+  // across instances (REDIS_URL): the attempt is reserved in Redis before the password is checked,
+  // atomically, so instances together check at most `loginMaxFailures` wrong passwords per lock
+  const key = [`login:${user.id}`];
+  const reserved = deps.accountAttempts ? await deps.accountAttempts.reserve(key) : null;
+  if (reserved && !reserved.ok) {
+    await audit(deps, 'login.failed', user.id, input.ip, { username: user.username, reason: 'locked' });
+    throw new InvalidCredentials();
+  }
   // one at a time per account, each on the stored count the previous attempt left (issue 15 §2)
-  return oneSignInAtATime(store, user.id, async () => {
+  const signedIn = await oneSignInAtATime(store, user.id, async () => {
     const current = (await store.users.get(user.id)) ?? user;
     return checkPasswordAndOpen(deps, input, current);
   });
+  await deps.accountAttempts?.reset(key); // a success ends the run of failures
+  return signedIn;
 }
 
 async function checkPasswordAndOpen(
@@ -63,8 +77,8 @@ async function checkPasswordAndOpen(
   const at = deps.now();
   const lockedFor = lockedForSeconds(user, at);
   if (lockedFor > 0) {
-    await audit(deps, 'login.failed', user.id, input.ip, { username: user.username, reason: 'locked' });
-    throw new RateLimited('too many failed sign-ins: this account is locked for a while', lockedFor);
+    await audit(deps, 'login.failed', user.id, input.ip, { username: user.username, reason: 'locked', lockedForSeconds: lockedFor });
+    throw new InvalidCredentials();
   }
   if (!(await verifyPassword(input.password, user.passwordHash))) {
     const { locked } = await recordFailedLogin(store, user, at, lockoutSettings(config));

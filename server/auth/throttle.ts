@@ -93,8 +93,12 @@ export function loginAddressLimiter(config: {
   });
 }
 
-// ── wrong access codes: at most `max` per case and per client address in `windowMs` ──────────
-/** Counts wrong access codes. Keys are `case:<caseNo>` and `ip:<address>`. The wiring creates one
+// ── wrong access codes: at most `max` per case and address and per address in `windowMs` ──────
+/** Counts wrong access codes. Keys are `case-ip:<caseNo>|<address>` and `ip:<address>` (accessCodeKeys).
+ * A per-case key counting every address was a denial of service: ten wrong codes from anywhere
+ * locked the resident out of their own case (issue 15 §2). Now a stranger's guesses use up only
+ * their own address's allowance; a spread attack needs an address per ten guesses against 32^8
+ * (≈1.1·10^12) codes. With REDIS_URL the counts live in Redis (server/auth/attempts-redis.ts). The wiring creates one
  * per server (Services.accessCodeLimiter) for GET /api/track, the /track page and the resident
  * socket handshake, so the three doors share one count and cannot be used to triple the guesses. */
 export interface AccessCodeLimiter {
@@ -105,13 +109,23 @@ export interface AccessCodeLimiter {
    * so a burst of parallel guesses cannot all pass the check before any failure is counted (issue 15
    * §2). Refused: `retryAfterSeconds`. Taken: `release()` once the code proved right (a right code is
    * not a failure); a wrong code keeps the reservation as its failure. */
-  reserve(keys: string[]): Promise<{ ok: false; retryAfterSeconds: number } | { ok: true; release(): void }>;
+  reserve(keys: string[]): Promise<{ ok: false; retryAfterSeconds: number } | { ok: true; release(): void | Promise<void> }>;
 }
 
+/** The keys one access-code attempt counts on. */
+export const accessCodeKeys = (caseNo: string, clientAddress: string): string[] => [`case-ip:${caseNo}|${clientAddress}`, `ip:${clientAddress}`];
+
+/** Wrong access codes allowed per key kind in the window (both 10 in 15 minutes, as API.md says). */
+export const ACCESS_CODE_LIMITS = { max: 10, windowMs: 15 * 60_000 } as const;
+
+/** Failed sign-ins per account (`login:<userId>`), reserved before the password check, cleared by
+ * a successful sign-in (the lockout counts failures in a row). */
+export type AccountAttempts = AccessCodeLimiter & { reset(keys: string[]): Promise<void> };
+
 export function createMemoryAccessCodeLimiter(
-  opts: { max?: number; windowMs?: number; now?: () => number; maxKeys?: number } = {},
+  opts: { max?: number; maxFor?: (key: string) => number; windowMs?: number; now?: () => number; maxKeys?: number } = {},
 ): AccessCodeLimiter {
-  const max = opts.max ?? 10;
+  const limitOf = (key: string) => opts.maxFor?.(key) ?? opts.max ?? 10;
   const windowMs = opts.windowMs ?? 15 * 60_000;
   const now = opts.now ?? Date.now;
   const maxKeys = opts.maxKeys ?? 100_000;
@@ -129,6 +143,7 @@ export function createMemoryAccessCodeLimiter(
     let wait = 0;
     for (const key of keys) {
       const times = recent(key, t);
+      const max = limitOf(key);
       if (times.length >= max) wait = Math.max(wait, Math.ceil((times[times.length - max] + windowMs - t) / 1000));
     }
     return wait;

@@ -2,6 +2,7 @@
 // password reset) and the /admin page, and a user changing their own password (POST /api/auth/password
 // and /account/password), so the API and the pages validate, refuse and audit alike. The rules a body
 // must meet for a role live here once (bodyProblem); `npm run admin:create` uses them too.
+import type { AccountAttempts } from './throttle.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import Joi from 'joi';
 import { ROLES, type Role } from '../../workflows/vocabulary.ts';
@@ -83,6 +84,8 @@ export interface AccountDeps {
   config: Readonly<Config>;
   /** ends the user's live sockets (Services.disconnectUser) */
   disconnectUser?: DisconnectUser;
+  /** with REDIS_URL, the per-account sign-in count shared by instances: an unlock clears it too */
+  accountAttempts?: AccountAttempts | null;
 }
 
 /** Why a body does not suit a role, or null: administrators have none, mediators a mediation body,
@@ -209,6 +212,7 @@ export async function resetPassword(
     failedLogins: 0,
     lockedUntil: null,
   });
+  await deps.accountAttempts?.reset([`login:${userId}`]); // unlocked on every instance too
   const ended = await revokeUserSessions(deps, userId, { now: new Date(), reason: 'password_reset' });
   await deps.directory.refresh();
   await audit(store, 'user.password_reset', actor.id, ip, { userId, username: user.username, sessionsEnded: ended.length, generated: input.temporaryPassword === undefined });

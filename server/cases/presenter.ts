@@ -171,7 +171,7 @@ export function caseView(services: Services, record: CaseRecord, viewer: UserRec
       ...(r.basis ? { basis: r.basis } : {}),
     })),
     conflictOverrides: ctx.conflictOverrides,
-    sessions: ctx.sessions.map((s) => ({ ...s, summary: text(s.summary) })),
+    sessions: ctx.sessions.map((s) => ({ ...s, place: text(s.place), summary: text(s.summary) })),
     agreement,
     confirmation: ctx.confirmation && { ...ctx.confirmation, ruling: text(ctx.confirmation.ruling) },
     followUps: ctx.followUps.map((f) => ({ ...f, by: nameRef(directory, f.by), note: text(f.note) })),
@@ -202,9 +202,31 @@ export type CaseView = ReturnType<typeof caseView>;
 
 // ── history ────────────────────────────────────────────────────────────────────────────────────
 
-/** Every event in order; event data masked for viewers who may not see personal data. */
-export function historyView(events: EventRecord[], opts: { personalData: boolean; clientAddress: boolean }) {
-  return events.map((e) => ({
+/** The ids of the cases a history's REGISTER event names as related (倒查) that the viewer may read. */
+export async function readableRelatedIds(services: Services, events: readonly EventRecord[], viewer: Viewer): Promise<Set<string>> {
+  const ids = events.flatMap((e) => relatedRefsOf(e).map((r) => r.id));
+  const readable = await Promise.all(
+    ids.map(async (id) => {
+      const other = await services.store.cases.get(id);
+      return other !== null && canReadCase(viewer, other, services.directory);
+    }),
+  );
+  return new Set(ids.filter((_, i) => readable[i]));
+}
+
+const relatedRefsOf = (e: EventRecord): Array<{ id: string }> => {
+  const related = (e.data as { relatedCases?: unknown } | null)?.relatedCases;
+  return Array.isArray(related) ? (related as Array<{ id: string }>).filter((r) => r && typeof r.id === 'string') : [];
+};
+
+/** Every event in order; event data masked for viewers who may not see personal data; a REGISTER's
+ * related cases (倒查) only those in `relatedReadable` — none outside the viewer's jurisdiction
+ * (issue 15 §3). */
+export function historyView(events: EventRecord[], opts: { personalData: boolean; clientAddress: boolean; relatedReadable?: ReadonlySet<string> }) {
+  const readable = opts.relatedReadable ?? new Set<string>();
+  const shown = (e: EventRecord): EventRecord =>
+    relatedRefsOf(e).length ? { ...e, data: { ...(e.data as object), relatedCases: relatedRefsOf(e).filter((r) => readable.has(r.id)) } } : e;
+  return events.map(shown).map((e) => ({
     seq: e.seq,
     type: e.type,
     label: EVENT_LABELS[e.type as EventType] ?? null,

@@ -19,6 +19,7 @@ import {
 import type { LimitRule } from '../../workflows/deadlines.ts';
 import type { CaseUpdated } from '../engine/case-updated.ts';
 import type { CaseRecord, EventRecord } from '../store/port.ts';
+import { maskedText } from '../privacy/mask.ts';
 
 type Label = { zh: string; en: string };
 
@@ -119,7 +120,8 @@ export function residentView(record: CaseRecord, events: EventRecord[], now: str
     category: record.category,
     categoryLabel: CATEGORY_LABELS[record.category as Category] ? { ...CATEGORY_LABELS[record.category as Category] } : null,
     nextStep: nextStep(record, acceptance),
-    nextSession: upcoming ? { at: upcoming.at, place: upcoming.place } : null,
+    // the place is free text a mediator typed (a home address at times): masked by the one rule (issue 15 §3)
+    nextSession: upcoming ? { at: upcoming.at, place: maskedText(upcoming.place ?? '') } : null,
     deadlines: record.deadlines
       .filter((d) => d.kind !== 'follow_up')
       .map((d) => ({ kind: d.kind, label: { ...DEADLINE_LABELS[d.kind] }, dueAt: d.dueAt })),

@@ -2,10 +2,11 @@
 // check behind the three doors (GET /api/track/:caseNo, the /track page, the resident socket).
 // Any of the case's numbers works — the current one or a former one (原编号, server/engine/case-numbers.ts)
 // — typed with either kind of bracket, full-width digits or spaces; the code in either case, with spaces.
-// Wrong codes are counted per case (under its current number, whichever number was typed, so that the
-// aliases do not multiply the guesses) and per client address (server/auth/throttle.ts).
+// Wrong codes are counted per case and client address (under the case's current number, whichever
+// number was typed, so that the aliases do not multiply the guesses) and per client address
+// (server/auth/throttle.ts): guesses from elsewhere never lock the resident out of their own case.
 import { checkAccessCode } from '../auth/access-codes.ts';
-import type { AccessCodeLimiter } from '../auth/throttle.ts';
+import { accessCodeKeys, type AccessCodeLimiter } from '../auth/throttle.ts';
 import { canonicalAccessCode, canonicalCaseNo, caseNoCandidates } from '../engine/case-numbers.ts';
 import type { CaseRecord, Store } from '../store/port.ts';
 
@@ -35,12 +36,12 @@ export async function openWithAccessCode(
   typed: { caseNo: string; accessCode: string; clientAddress: string },
 ): Promise<TrackOpening> {
   const record = await findByAnyCaseNo(deps.store, typed.caseNo);
-  const keys = [`case:${record?.caseNo ?? canonicalCaseNo(typed.caseNo)}`, `ip:${typed.clientAddress}`];
+  const keys = accessCodeKeys(record?.caseNo ?? canonicalCaseNo(typed.caseNo), typed.clientAddress);
   // reserved before the (slow, scrypt) check, so parallel guesses cannot outrun the count (issue 15 §2)
   const attempt = await deps.limiter.reserve(keys);
   if (!attempt.ok) return { ok: false, why: 'limited', retryAfterSeconds: attempt.retryAfterSeconds };
   const matches = await checkAccessCode(record ?? NO_SUCH_CASE, canonicalAccessCode(typed.accessCode));
   if (!record || !matches) return { ok: false, why: 'wrong' }; // the reservation stays as the failure
-  attempt.release();
+  await attempt.release();
   return { ok: true, record };
 }

@@ -9,6 +9,8 @@ import { MAX_PASSWORD_LENGTH } from '../auth/passwords.ts';
 import { lookupSession, SESSION_COOKIE } from '../auth/sessions.ts';
 import { sessionCookie, signIn, signOut } from '../auth/sign-in.ts';
 import { changeOwnPassword, passwordChangeBody } from '../auth/users.ts';
+import type { AccountAttempts } from '../auth/throttle.ts';
+import { disconnectSession } from '../live/index.ts';
 import { Org } from '../org.ts';
 import type { Body, Store, UserRecord } from '../store/port.ts';
 import type { Role, Tier } from '../../workflows/vocabulary.ts';
@@ -22,6 +24,8 @@ export interface AuthDeps {
   now: () => Date;
   /** the per-address sign-in limit, one per server: the /login form counts against it too */
   loginLimiter: RequestHandler;
+  /** with REDIS_URL: failed sign-ins per account counted in Redis (shared by instances) */
+  accountAttempts?: AccountAttempts | null;
 }
 
 export interface PublicUser {
@@ -126,6 +130,8 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
               mustChangePassword: Joi.boolean().description('true after an administrator reset the password: every other request answers 403 PASSWORD_CHANGE_REQUIRED until POST /api/auth/password'),
             }),
           },
+          401: { description: 'INVALID_CREDENTIALS: an unknown user, a wrong password and a locked account answer alike (issue 15 §2)' },
+          429: { description: 'too many failed sign-ins from this client address' },
         },
       },
       async ({ body, req, res }) => {
@@ -153,6 +159,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
       },
       async ({ auth, req, res }) => {
         await signOut(deps, auth!, req.ip);
+        disconnectSession(auth!.session.tokenHash, 'revoked'); // its sockets too, at once (issue 15 §3)
         sessionCookie.clear(res, config);
         return { ok: true };
       },

@@ -8,17 +8,19 @@ import type { Services } from '../services.ts';
 import { ValidationFailed } from '../engine/errors.ts';
 import { rolesFor } from '../policy.ts';
 import { csvRowsToIntake, MAX_BULK_ROWS, registerBulk } from '../cases/bulk.ts';
-import { readTable } from '../oversight/tables.ts';
+import { readTable, tableLimits } from '../oversight/table-pool.ts';
 import { acceptUpload, type Upload } from './upload.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
 export function bulkRoutes(services: Services): RouteDef[] {
-  const { directory } = services;
+  const { directory, config } = services;
+  // a bulk file holds at most MAX_BULK_ROWS cases (and a few title and header rows): reading stops there
+  const limits = { ...tableLimits(config), maxRows: Math.min(config.uploadMaxRows, MAX_BULK_ROWS + 10) };
   const roles = rolesFor('cases:intake');
 
   /** A CSV upload becomes the rows it holds, so that validation and Idempotency-Key see them. */
   async function rowsOfUpload(upload: Upload): Promise<unknown> {
-    const table = await readTable(upload.data, upload.kind);
+    const table = await readTable(upload.data, upload.kind, limits);
     const { rows, unknownHeaders } = csvRowsToIntake(table, directory);
     if (unknownHeaders.length) {
       throw new ValidationFailed(`unknown columns: ${unknownHeaders.join(', ')}`, [

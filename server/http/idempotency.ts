@@ -6,7 +6,7 @@
 import type { Request, RequestHandler } from 'express';
 import { ValidationFailed } from '../engine/errors.ts';
 import type { Store } from '../store/port.ts';
-import { claimKey, requestHash } from '../idempotency.ts';
+import { claimKey, requestHash, type KeepOptions } from '../idempotency.ts';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 const KEY_SHAPE = /^[\x21-\x7e]{1,200}$/;
@@ -17,7 +17,7 @@ function scopeOf(req: Request): string {
   return req.auth ? `u:${req.auth.user.id}` : `c:${req.ip ?? 'unknown'}`;
 }
 
-export function idempotency(store: Store, opts: { now?: () => Date } = {}): RequestHandler {
+export function idempotency(store: Store, opts: { now?: () => Date } & KeepOptions = {}): RequestHandler {
   const now = opts.now ?? (() => new Date());
 
   return async (req, res, next) => {
@@ -28,7 +28,7 @@ export function idempotency(store: Store, opts: { now?: () => Date } = {}): Requ
         { field: IDEMPOTENCY_HEADER, in: 'header', message: 'must be 1 to 200 visible ASCII characters' },
       ]);
     }
-    const claim = await claimKey(store, `${scopeOf(req)}:${key}`, requestHash(req.method, req.originalUrl, req.body), now);
+    const claim = await claimKey(store, `${scopeOf(req)}:${key}`, requestHash(req.method, req.originalUrl, req.body), now, opts);
     res.once('finish', claim.release);
     res.once('close', claim.release);
 

@@ -12,7 +12,8 @@ import { relatedCasesFor } from '../cases/presenter.ts';
 import type { RuntimeSettings, SettingsPatch } from '../settings.ts';
 import { changeOversightSettings, oversightSettingsBody } from '../admin.ts';
 import { GROUPINGS } from '../oversight/stats.ts';
-import { readTable, type Table } from '../oversight/tables.ts';
+import type { Table } from '../oversight/tables.ts';
+import { readTable, tableLimits } from '../oversight/table-pool.ts';
 import { acceptUpload, type Upload, XLSX_TYPE } from './upload.ts';
 import { oversightQueries } from '../oversight/queries.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
@@ -151,7 +152,9 @@ export function oversightRoutes(services: Services): RouteDef[] {
           'Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file"), ' +
           'or as JSON {rows: [{caseNo, status, …}]}. Columns are recognised by the ledger’s headers, its JSON keys or the usual ' +
           'alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on ' +
-          'either side (ours: the caller’s cases registered in [from, to], all time without them).',
+          'either side (ours: the caller’s cases registered in [from, to], all time without them). ' +
+          'Bounded (UPLOAD_MAX_ROWS, UPLOAD_MAX_UNCOMPRESSED, UPLOAD_PARSE_TIMEOUT_MS): more rows, or an XLSX that unpacks to more, → 413 PAYLOAD_TOO_LARGE ' +
+          'with details {limit: rows|uncompressedBytes|entries|memory, max}; reading or reconciling too long → 422 UPLOAD_TOO_COMPLEX; too many files read at once → 503.',
         tags: ['oversight'],
         auth: rolesFor('ledger:reconcile'),
         query: Joi.object(scopeQuery),
@@ -166,8 +169,9 @@ export function oversightRoutes(services: Services): RouteDef[] {
         await settled();
         const upload = res.locals.upload as Upload | undefined;
         let table: Table;
-        if (upload) table = await readTable(upload.data, upload.kind);
-        else if (body.file) table = await readTable(Buffer.from(body.file, 'base64'));
+        const limits = tableLimits(services.config);
+        if (upload) table = await readTable(upload.data, upload.kind, limits);
+        else if (body.file) table = await readTable(Buffer.from(body.file, 'base64'), undefined, limits);
         else if (body.rows) {
           const rows = body.rows as Array<Record<string, unknown>>;
           const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))];

@@ -1,7 +1,7 @@
 // Residents track their case with the case number and the access code they were given at intake
 // (API.md "Residents"). The code is checked against its stored hash only. A wrong code and an
-// unknown case number get the same 404, and both count: at most 10 per case number and per client
-// address in 15 minutes, then 429. The counter is the server's one (Services.accessCodeLimiter),
+// unknown case number get the same 404, and both count: at most 10 per case number and client
+// address and 10 per client address in 15 minutes, then 429. The counter is the server's one (Services.accessCodeLimiter),
 // shared with the /track page and the live layer's resident handshake, so the doors cannot be used
 // to multiply the guesses.
 import Joi from 'joi';
@@ -36,14 +36,14 @@ export function trackRoutes(services: Services): RouteDef[] {
         summary: 'A party tracks their case: case number in the path, access code in the X-Access-Code header',
         description:
           'Any of the case\'s numbers opens it: the current one or a former one (formerCaseNos: the numbers of the bodies that held it before), typed with ASCII or full-width brackets, full-width digits and any spacing; the access code in either case, spaces allowed. ' +
-          "Status with a plain-words label (zh, en), tier, next step, the upcoming session, deadlines and the public history. No party's phone, ID number or address; staff appear only as a role word. Wrong codes: 404, counted; after 10 per case or per client in 15 minutes, 429.",
+          "Status with a plain-words label (zh, en), tier, next step, the upcoming session, deadlines and the public history. No party's phone, ID number or address; staff appear only as a role word. Wrong codes: 404, counted; after 10 for this case from one client, or 10 from one client in all, in 15 minutes: 429 (a stranger's wrong codes never lock the resident out from their own address).",
         tags: ['residents'],
         auth: 'public',
         params: Joi.object({ caseNo: Joi.string().min(1).max(64).required().description('the current or a former case number, e.g. （2026）示范华阳物调字第1号 or (2026)示范华阳物调字第1号 (URL-encoded)') }),
         responses: {
           200: { description: 'the tracking view', schema: trackSchema },
           404: { description: 'no such case, or the access code is wrong (the same answer for both)' },
-          429: { description: 'too many wrong codes for this case or from this client' },
+          429: { description: 'too many wrong codes for this case from this client, or from this client' },
         },
       },
       async ({ params, req, res }) => {

@@ -5,7 +5,7 @@
 // can make the server buffer a large body without signing in.
 import express, { type RequestHandler } from 'express';
 import type { Role } from '../../workflows/vocabulary.ts';
-import { DomainError, Forbidden, Unauthenticated } from '../engine/errors.ts';
+import { DomainError, Forbidden, Unauthenticated, ValidationFailed } from '../engine/errors.ts';
 import { looksLikeXlsx, type TableKind } from '../oversight/tables.ts';
 
 export interface Upload {
@@ -15,6 +15,17 @@ export interface Upload {
 }
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** RFC 5987 `filename*=UTF-8''…`: a malformed escape (%E0%A4%A) is the client's mistake, a 400 (issue 15 §1) */
+function decodedFilename(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new ValidationFailed('the file name (filename*) in the form is not valid percent-encoded UTF-8', [
+      { field: 'file', in: 'body', message: 'filename* is not valid percent-encoded UTF-8' },
+    ]);
+  }
+}
 
 /** The first part of a multipart body that carries a file (or is named "file"). */
 export function multipartFile(body: Buffer, contentType: string): { filename: string | null; type: string | null; data: Buffer } | null {
@@ -33,7 +44,7 @@ export function multipartFile(body: Buffer, contentType: string): { filename: st
     const head = body.subarray(headStart, headEnd).toString('utf8');
     const disposition = /^content-disposition:(.*)$/im.exec(head)?.[1] ?? '';
     const filenameStar = /filename\*=(?:UTF-8'')?([^;\r\n]+)/i.exec(disposition)?.[1];
-    const filename = filenameStar ? decodeURIComponent(filenameStar.trim()) : (/filename="([^"]*)"/i.exec(disposition)?.[1] ?? null);
+    const filename = filenameStar ? decodedFilename(filenameStar.trim()) : (/filename="([^"]*)"/i.exec(disposition)?.[1] ?? null);
     const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
     if (filename !== null || name === 'file') {
       const type = /^content-type:\s*([^\r\n]+)$/im.exec(head)?.[1]?.trim() ?? null;

@@ -10,6 +10,7 @@ import { DomainError, Forbidden, Unauthenticated } from '../engine/errors.ts';
 import type { Store, UserRecord } from '../store/port.ts';
 import type { Role } from '../../workflows/vocabulary.ts';
 import { validateInput } from '../validation.ts';
+import type { KeepOptions } from '../idempotency.ts';
 import { idempotency } from './idempotency.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -92,6 +93,8 @@ function hasBody(req: Request): boolean {
 
 export interface MountDeps {
   store: Store;
+  /** how Idempotency-Key answers are kept: sealed, and for how long (server/idempotency.ts) */
+  idempotency?: KeepOptions;
 }
 
 const CHANGING: ReadonlySet<HttpMethod> = new Set(['post', 'put', 'patch', 'delete']);
@@ -155,7 +158,7 @@ function runner(def: RouteDef): RequestHandler {
 /** The express handler chain for one route (for routers that mount by hand). */
 export function routeHandlers(def: RouteDef, deps: MountDeps): RequestHandler[] {
   const chain: RequestHandler[] = [...(def.before ?? []), guard(def), validator(def)];
-  if (isIdempotent(def)) chain.push(idempotency(deps.store));
+  if (isIdempotent(def)) chain.push(idempotency(deps.store, deps.idempotency));
   chain.push(runner(def));
   return chain;
 }

@@ -30,7 +30,8 @@ import {
   type TokenCheck,
 } from './handshake.ts';
 import { OutboxRelay, type RelayLogger } from './relay.ts';
-import { forResident } from '../cases/resident-view.ts';
+import { forResident, PUBLIC_EVENTS } from '../cases/resident-view.ts';
+import { hashToken } from '../auth/sessions.ts';
 import { caseState } from '../engine/case-updated.ts';
 import {
   bodyRoom,
@@ -39,6 +40,7 @@ import {
   HOLDER_CHANGING_EVENTS,
   replayed,
   routeEntry,
+  sessionRoom,
   trackRoom,
   userRoom,
 } from './rooms.ts';
@@ -114,6 +116,29 @@ export function caseReadCheck(store: Store, org: Org): LiveDeps['canReadCase'] {
 }
 
 const quiet: LiveLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+// ── ending sessions' sockets at once (issue 15 §3) ──────────────────────────────────────────────
+// Every live server of this process. With the Redis adapter a room spans the instances, so one call
+// reaches the session's sockets wherever they are connected.
+const liveServers = new Set<Server>();
+
+function endRoom(room: string, reason: string): void {
+  for (const io of liveServers) {
+    io.in(room).emit('live:session-ended', { reason });
+    io.in(room).disconnectSockets(true);
+  }
+}
+
+/** Disconnects every socket of a staff session at once (signed out, revoked), on every instance;
+ * `sessionId` is the session's token hash (SessionRecord.tokenHash). Each is told why first. */
+export function disconnectSession(sessionId: string, reason = 'revoked'): void {
+  endRoom(sessionRoom(sessionId), reason);
+}
+
+/** Disconnects every socket of a user at once (deactivated, password reset), on every instance. */
+export function disconnectUser(userId: string, reason = 'inactive'): void {
+  endRoom(userRoom(userId), reason);
+}
 const refuse = (code: string, message: string) => ({ ok: false as const, error: { code, message } });
 const NOT_FOUND = refuse('NOT_FOUND', 'no such case, or not one you may follow');
 
@@ -156,6 +181,7 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
     io.adapter(createAdapter(pub, sub, opts.redisKey ? { key: opts.redisKey } : {}));
   }
 
+  liveServers.add(io);
   const limiter = opts.accessCodeLimiter ?? createMemoryAccessCodeLimiter();
   io.use((socket, next) => {
     identify(socket, {
@@ -237,6 +263,8 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
     const who = socket.data.who;
     if (who.kind === 'staff') {
       const { actor } = who;
+      const token = tokens.get(socket);
+      if (token) void socket.join(sessionRoom(hashToken(token)));
       void socket.join(userRoom(actor.id));
       if (actor.role === 'mediator' && actor.bodyId) void socket.join(bodyRoom(actor.bodyId));
       if (actor.role === 'court_liaison' && actor.bodyId) void socket.join(courtRoom(actor.bodyId));
@@ -289,12 +317,15 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
       const record = await deps.store.cases.get(caseId);
       if (!record) return ack(NOT_FOUND);
       const events = await deps.store.events.list(caseId, after);
+      let sent = 0;
       for (const event of events) {
         if (event.seq > record.version) break; // committed after the record was read: sent live
+        // a resident is replayed what the tracking view shows, nothing staff-only (issue 15 §3)
+        if (who.kind === 'resident' && !PUBLIC_EVENTS.has(event.type)) continue;
         const message = replayed(record, event);
         socket.emit('case:updated', who.kind === 'resident' ? forResident(message) : message);
+        sent++;
       }
-      const sent = events.filter((e) => e.seq <= record.version).length;
       ack({ ok: true, count: sent, case: caseState(record) });
     });
   });
@@ -310,7 +341,9 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
     const route = routeEntry(entry);
     if (route.kind === 'case') {
       io.to(caseRoom(route.caseId)).emit('case:updated', route.payload);
-      io.to(trackRoom(route.caseId)).emit('case:updated', forResident(route.payload));
+      // residents: only the events their tracking view shows (no invitations, opinions, recusals,
+      // deadline warnings: issue 15 §3)
+      if (PUBLIC_EVENTS.has(route.payload.event?.type)) io.to(trackRoom(route.caseId)).emit('case:updated', forResident(route.payload));
       if (HOLDER_CHANGING_EVENTS.has(route.payload.event?.type)) void recheckSubscribers(route.caseId);
     } else if (route.kind === 'inbox') {
       io.to(route.room).emit('inbox:updated', route.payload);
@@ -391,6 +424,7 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
     async close() {
       if (closed) return;
       closed = true;
+      liveServers.delete(io);
       for (const t of timers) clearInterval(t);
       await relay.stop();
       io.local.disconnectSockets(true);

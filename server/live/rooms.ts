@@ -3,7 +3,7 @@
 //   track:<caseId>   the resident sockets of that case (their own case only)
 //   body:<bodyId>    mediators of that mediation body: its queue (inbox:updated)
 //   court:<bodyId>   court liaisons of that court: its referrals inbox (inbox:updated)
-//   user:<userId>    every staff socket of that user (ended together: disconnectUser)
+//   session:<id>, user:<userId>  every staff socket of a session and of a user (disconnectSession/User)
 // Residents are kept apart from staff so that what they are sent can differ: it is rebuilt from a
 // whitelist (server/cases/resident-view.ts forResident), so a field added to the staff payload never
 // reaches a resident by accident.
@@ -15,7 +15,8 @@ export const caseRoom = (caseId: string) => `case:${caseId}`;
 export const trackRoom = (caseId: string) => `track:${caseId}`;
 export const bodyRoom = (bodyId: string) => `body:${bodyId}`;
 export const courtRoom = (bodyId: string) => `court:${bodyId}`;
-/** every staff socket of one user (so deactivating the user ends them all, on every instance) */
+/** every socket of one staff session (id: the session's token hash) and of one user: for disconnecting them */
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
 
 export interface InboxUpdated {

@@ -90,7 +90,7 @@ function createQueries(services: Services) {
     async reconcile(user: UserRecord, table: Table, input: ScopeInput, ip: string | undefined) {
       await settled();
       const q = scopeOf(user, input);
-      const report = await reconcile(store, table, { query: q, names });
+      const report = await reconcile(store, table, { query: q, names, timeoutMs: services.config.uploadParseTimeoutMs });
       void audit(user, 'ledger.reconcile', { from: q.from ?? null, to: q.to ?? null, summary: report.summary }, ip);
       return report;
     },

@@ -14,7 +14,8 @@ import {
   STATUS_LABELS,
 } from '../../workflows/vocabulary.ts';
 import { shanghaiDate } from '../../workflows/calendar/calendar.ts';
-import { ValidationFailed } from '../engine/errors.ts';
+import { performance } from 'node:perf_hooks';
+import { DomainError, ValidationFailed } from '../engine/errors.ts';
 import type { LedgerEntry, OversightQuery, Store } from '../store/port.ts';
 import { canonicalCaseNo, normName } from './keys.ts';
 import { LEDGER_COLUMNS, ledgerItem, ledgerPages, PERFORMANCE_LABELS, TIER_SHORT, type LedgerItem, type Names } from './ledger.ts';
@@ -246,6 +247,25 @@ export interface ReconcileOptions {
   /** the caller's scope and the period: what "our side" is */
   query: OversightQuery;
   names: Names;
+  /** the longest a reconciliation may run (config UPLOAD_PARSE_TIMEOUT_MS; default 60 s) */
+  timeoutMs?: number;
+}
+
+/** Lets the event loop answer others every 250 rows (health, case work: issue 15 §1), and ends a
+ * reconciliation that has run longer than `timeoutMs` (422 UPLOAD_TOO_COMPLEX). */
+function cooperative(timeoutMs = 60_000): () => Promise<void> {
+  const started = performance.now();
+  let n = 0;
+  return async () => {
+    if (++n % 250 !== 0) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (performance.now() - started > timeoutMs) {
+      throw new DomainError('UPLOAD_TOO_COMPLEX', `the list could not be reconciled within ${Math.round(timeoutMs / 1000)} s: split it`, {
+        limit: 'time',
+        max: Math.round(timeoutMs / 1000),
+      });
+    }
+  };
 }
 
 export async function reconcile(store: Store, table: Table, opts: ReconcileOptions): Promise<ReconcileReport> {
@@ -272,7 +292,9 @@ export async function reconcile(store: Store, table: Table, opts: ReconcileOptio
   const invalid: ReconcileReport['invalid'] = [];
   const rows = new Map<string, { caseNo: string; line: number; cells: string[] }>();
   const dupLines = new Map<string, number[]>();
+  const pause = cooperative(opts.timeoutMs);
   for (const r of found.rows) {
+    await pause();
     const raw = (r.cells[caseNoCol] ?? '').trim();
     if (!raw) {
       invalid.push({ line: r.line, message: 'no case number' });
@@ -316,6 +338,7 @@ export async function reconcile(store: Store, table: Table, opts: ReconcileOptio
   };
 
   for (const [key, row] of rows) {
+    await pause();
     const entry = entries.get(key);
     if (!entry) {
       report.missingInSystem.push({ caseNo: row.caseNo, line: row.line });

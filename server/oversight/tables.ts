@@ -1,9 +1,16 @@
 // Reading an uploaded table — CSV (UTF-8 with or without BOM, or GB18030 as Excel saves it on Chinese
 // Windows) or XLSX (first worksheet) — into rows of strings. Shared by the ledger reconciliation and
 // the bulk intake.
+//
+// Bounded (issue 15 §1): at most `maxRows` rows; an XLSX file (a ZIP archive) is refused before it is
+// unpacked when its entries declare more than `maxUncompressedBytes`, and while it is unpacked when
+// they turn out to hold more (a zip bomb lies about its sizes), or its worksheets more than `maxRows`
+// rows. Anything but a small file is read on a worker thread (server/oversight/table-pool.ts) with
+// its own memory ceiling and a time limit, so the event loop keeps answering meanwhile.
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { ValidationFailed } from '../engine/errors.ts';
+import JSZip from 'jszip';
+import { DomainError, ValidationFailed } from '../engine/errors.ts';
 
 export type TableKind = 'csv' | 'xlsx';
 
@@ -25,7 +32,28 @@ export function decodeText(buf: Buffer): string {
   }
 }
 
-export function readCsv(text: string): Table {
+/** What one upload may cost (config: UPLOAD_MAX_ROWS, UPLOAD_MAX_UNCOMPRESSED, UPLOAD_PARSE_TIMEOUT_MS). */
+export interface TableLimits {
+  /** rows in the file (empty ones included) */
+  maxRows: number;
+  /** an XLSX archive's entries, unpacked, all together */
+  maxUncompressedBytes: number;
+  /** reading one file on the worker, after it started */
+  timeoutMs: number;
+}
+
+export const DEFAULT_TABLE_LIMITS: TableLimits = { maxRows: 20_000, maxUncompressedBytes: 30 * 1024 * 1024, timeoutMs: 15_000 };
+
+/** 413 PAYLOAD_TOO_LARGE, with what was over which limit */
+export class UploadTooLarge extends DomainError {
+  constructor(message: string, details: { limit: string; max: number }) {
+    super('PAYLOAD_TOO_LARGE', message, details);
+  }
+}
+
+const tooManyRows = (max: number) => new UploadTooLarge(`the file has more than ${max} rows: split it`, { limit: 'rows', max });
+
+export function readCsv(text: string, limits: Pick<TableLimits, 'maxRows'> = DEFAULT_TABLE_LIMITS): Table {
   let records: string[][];
   try {
     records = parse(text.replace(/^\uFEFF/, ''), {
@@ -33,10 +61,12 @@ export function readCsv(text: string): Table {
       skip_empty_lines: false,
       trim: false,
       bom: true,
+      to: limits.maxRows + 1, // stops reading there: one more than allowed tells the file is too long
     }) as string[][];
   } catch (e) {
     throw new ValidationFailed(`the CSV file cannot be read: ${(e as Error).message}`);
   }
+  if (records.length > limits.maxRows) throw tooManyRows(limits.maxRows);
   return {
     rows: records
       .map((cells, i) => ({ line: i + 1, cells: cells.map((c) => String(c ?? '')) }))
@@ -65,7 +95,63 @@ export function cellText(v: ExcelJS.CellValue): string {
   return String(v);
 }
 
-export async function readXlsx(buf: Buffer): Promise<Table> {
+/**
+ * Checks an XLSX archive before ExcelJS unpacks it: the number of entries, the sizes they declare,
+ * then — unpacking each entry as a stream and counting — the sizes they really have and the rows of
+ * the worksheets, stopping at the first limit passed.
+ */
+export async function checkXlsxArchive(buf: Buffer, limits: Pick<TableLimits, 'maxRows' | 'maxUncompressedBytes'>): Promise<void> {
+  let zip: JSZip;
+  try {
+    zip = await JSZip.loadAsync(buf, { checkCRC32: false }); // reads the directory only
+  } catch (e) {
+    throw new ValidationFailed(`the XLSX file cannot be read: ${(e as Error).message}`);
+  }
+  const entries = Object.values(zip.files).filter((f) => !f.dir);
+  if (entries.length > 10_000) throw new UploadTooLarge('the XLSX file has too many parts', { limit: 'entries', max: 10_000 });
+  const max = limits.maxUncompressedBytes;
+  const tooBig = () => new UploadTooLarge(`the XLSX file unpacks to more than ${Math.round(max / 1024 / 1024)} MB`, { limit: 'uncompressedBytes', max });
+  const declared = entries.reduce((n, f) => n + ((f as unknown as { _data?: { uncompressedSize?: number } })._data?.uncompressedSize ?? 0), 0);
+  if (declared > max) throw tooBig();
+  let total = 0;
+  for (const entry of entries) {
+    const worksheet = /^xl\/worksheets\/[^/]+\.xml$/i.test(entry.name);
+    let rows = 0;
+    let tail = '';
+    await new Promise<void>((resolve, reject) => {
+      // not in JSZip's typings, documented in its API (ZipObject#internalStream)
+      const stream = (entry as unknown as { internalStream(type: 'uint8array'): JSZip.JSZipStreamHelper<Uint8Array> }).internalStream('uint8array');
+      stream
+        .on('data', (chunk: Uint8Array) => {
+          total += chunk.length;
+          if (total > max) {
+            stream.pause();
+            return reject(tooBig());
+          }
+          if (worksheet) {
+            const text = tail + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length).toString('latin1');
+            rows += text.match(/<(?:\w+:)?row[\s>]/g)?.length ?? 0;
+            tail = text.slice(-8);
+            rows -= tail.match(/<(?:\w+:)?row[\s>]/g)?.length ?? 0; // counted again with the next chunk
+            if (rows > limits.maxRows) {
+              stream.pause();
+              return reject(tooManyRows(limits.maxRows));
+            }
+          }
+        })
+        .on('error', (e: Error) => reject(new ValidationFailed(`the XLSX file cannot be read: ${e.message}`)))
+        .on('end', () => {
+          rows += tail.match(/<(?:\w+:)?row[\s>]/g)?.length ?? 0;
+          if (rows > limits.maxRows) reject(tooManyRows(limits.maxRows));
+          else resolve();
+        })
+        .resume();
+    });
+  }
+}
+
+export async function readXlsx(buf: Buffer, limits: Pick<TableLimits, 'maxRows' | 'maxUncompressedBytes'> = DEFAULT_TABLE_LIMITS): Promise<Table> {
+  await checkXlsxArchive(buf, limits);
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(buf as unknown as ArrayBuffer);
@@ -84,10 +170,12 @@ export async function readXlsx(buf: Buffer): Promise<Table> {
   return { rows };
 }
 
-export async function readTable(buf: Buffer, kind?: TableKind): Promise<Table> {
+/** Reads a table on this thread: the worker's job, and small files' (see readTable). */
+export async function readTableHere(buf: Buffer, kind: TableKind | undefined, limits: TableLimits): Promise<Table> {
   const k = kind ?? (looksLikeXlsx(buf) ? 'xlsx' : 'csv');
-  return k === 'xlsx' ? readXlsx(buf) : readCsv(decodeText(buf));
+  return k === 'xlsx' ? readXlsx(buf, limits) : readCsv(decodeText(buf), limits);
 }
+
 
 /** The header row: the first of the first 10 rows naming one of `required` (title rows above it are
  * common in office spreadsheets). Returns the column index of each header and the data rows after it. */

@@ -1,6 +1,8 @@
 // A case as one row of a list (workbench, court inbox, an expert's cases), and the order lists use:
 // the worst deadline warning first (red, orange, yellow, blue), then the nearest due date.
 import type { WarningLevel } from '../../workflows/vocabulary.ts';
+import { canSeePersonalData, type Viewer } from '../policy.ts';
+import { maskedText } from '../privacy/mask.ts';
 import type { Services } from '../services.ts';
 import type { CaseRecord, DeadlineView } from '../store/port.ts';
 import { t, type Lang } from './i18n.ts';
@@ -56,7 +58,11 @@ export function deadlineRows(lang: Lang, deadlines: readonly DeadlineView[]): De
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
-export function caseRow(lang: Lang, record: CaseRecord, services: Services, viewerId: string | null): CaseRow {
+/** `viewer`: who looks; the summary is masked unless they may see the case's personal data (an invited
+ * expert may not: issue 15 §3). */
+export function caseRow(lang: Lang, record: CaseRecord, services: Services, viewer: Viewer | null): CaseRow {
+  const viewerId = viewer?.id ?? null;
+  const visible = viewer !== null && canSeePersonalData(viewer, record, services.directory);
   const next = deadlineRows(lang, record.deadlines)[0] ?? null;
   return {
     id: record.id,
@@ -68,7 +74,7 @@ export function caseRow(lang: Lang, record: CaseRecord, services: Services, view
     category: record.category,
     categoryLabel: vocab(lang, 'category', record.category),
     compoundName: services.directory.unit(record.compoundId)?.name ?? '',
-    summary: clip(record.summary, 60),
+    summary: clip(visible ? record.summary : maskedText(record.summary), 60),
     warning: record.warning,
     warningLabel: t(lang, `warn_${record.warning}`),
     warningShort: t(lang, `warn_short_${record.warning}`),

@@ -20,7 +20,7 @@ export async function courtInbox(req: Request, res: Response, services: Services
   const row = (r: CaseRecord) => {
     const ctx = r.snapshot.context;
     return {
-      ...caseRow(lang, r, services, user.id),
+      ...caseRow(lang, r, services, user),
       referral: ctx.referral && {
         at: ctx.referral.at,
         reason: ctx.referral.reason,

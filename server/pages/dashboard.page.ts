@@ -10,7 +10,7 @@ import { DEADLINE_LABELS } from '../../workflows/vocabulary.ts';
 import { DomainError } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import { oversightQueries } from '../oversight/queries.ts';
-import { readTable } from '../oversight/tables.ts';
+import { readTable, tableLimits } from '../oversight/table-pool.ts';
 import { SEVERITY } from './case-rows.ts';
 import { caseScope } from '../policy.ts';
 import { base, langFor, render, requireRole, userOf } from './context.ts';
@@ -224,7 +224,7 @@ export function dashboardPages(services: Services) {
       let result: unknown;
       try {
         // as POST /api/ledger/reconcile: the caller's cases of all time against the list
-        result = await oversightQueries(services).reconcile(userOf(req)!, await readTable(file), {}, req.ip);
+        result = await oversightQueries(services).reconcile(userOf(req)!, await readTable(file, undefined, tableLimits(services.config)), {}, req.ip);
       } catch (err) {
         if (err instanceof DomainError) return dashboard(req, res, services, { error: err.message });
         throw err;

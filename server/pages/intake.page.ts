@@ -8,7 +8,7 @@ import type { Application, Request, Response } from 'express';
 import { OutOfJurisdiction, ValidationFailed } from '../engine/errors.ts';
 import { delegateFromCourt, readDelegation } from '../cases/court.ts';
 import { readIntake, registerCase, type Registered } from '../cases/register.ts';
-import { claimKey } from '../idempotency.ts';
+import { claimKey, keepOptions } from '../idempotency.ts';
 import type { Services } from '../services.ts';
 import { canReadCase } from '../policy.ts';
 import type { Org } from '../org.ts';
@@ -234,7 +234,7 @@ export async function submitIntake(req: Request, res: Response, services: Servic
   }
 
   // the form's nonce is its idempotency key: a second submission of the same form shows the case
-  const claim = await claimKey(services.store, `${user.id}:page-${mode}:${nonce}`, `page-${mode}`);
+  const claim = await claimKey(services.store, `${user.id}:page-${mode}:${nonce}`, `page-${mode}`, undefined, keepOptions(services.config));
   try {
     if (claim.replay) {
       setFlash(res, { kind: 'info', text: t(lang, 'already_registered') });

@@ -5,6 +5,7 @@ import type { Application, Request, RequestHandler, Response } from 'express';
 import type { MountContext } from '../app.ts';
 import { DomainError, RateLimited } from '../engine/errors.ts';
 import { sessionCookie, signIn, signOut } from '../auth/sign-in.ts';
+import { disconnectSession } from '../live/index.ts';
 import type { Services } from '../services.ts';
 import { base, langFor, render, safeNext, setFlash, userOf } from './context.ts';
 import { t } from './i18n.ts';
@@ -20,9 +21,9 @@ function run(mw: RequestHandler, req: Request, res: Response): Promise<void> {
 }
 
 export function loginPages(services: Services) {
-  const { store, config, loginLimiter } = services;
+  const { store, config, loginLimiter, accountAttempts } = services;
   return (app: Application, ctx: Pick<MountContext, 'now'>) => {
-    const deps = { store, config, now: ctx.now };
+    const deps = { store, config, now: ctx.now, accountAttempts };
 
     const showLogin = (req: Request, res: Response, opts: { error?: string; username?: string; status?: number } = {}) => {
       const lang = langFor(req, res);
@@ -59,6 +60,7 @@ export function loginPages(services: Services) {
       const lang = langFor(req, res);
       if (req.auth) {
         await signOut(deps, req.auth, req.ip);
+        disconnectSession(req.auth.session.tokenHash, 'revoked'); // its sockets too, at once (issue 15 §3)
         sessionCookie.clear(res, config);
       }
       setFlash(res, { kind: 'info', text: t(lang, 'signed_out') });

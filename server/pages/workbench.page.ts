@@ -80,7 +80,7 @@ async function workbench(req: Request, res: Response, services: Services): Promi
 
   const pages = Math.max(1, Math.ceil(chosen.length / PAGE_SIZE));
   const page = Math.min(pages, Math.max(1, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
-  const rows = chosen.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((r) => caseRow(lang, r, services, user.id));
+  const rows = chosen.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((r) => caseRow(lang, r, services, user));
 
   const keep = new URLSearchParams();
   for (const [k, v] of Object.entries({ ...filters, scope })) if (v) keep.set(k, String(v));
@@ -124,7 +124,7 @@ async function expertCases(req: Request, res: Response, services: Services): Pro
   const org = services.directory;
   const { items } = await listCases(services, caseScope(user, org));
   const page = base(req, res, t(lang, 'expert_title'));
-  render(res, 'expert', { ...page, heading: page.title, rows: items.map((r) => caseRow(lang, r, services, user.id)) });
+  render(res, 'expert', { ...page, heading: page.title, rows: items.map((r) => caseRow(lang, r, services, user)) });
 }
 
 export function workbenchPages(services: Services) {

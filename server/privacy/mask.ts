@@ -55,13 +55,19 @@ const MOBILE = /(?<![0-9])(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?![0-9]
 // Landlines with an area code: 021-12345678, 0571 8765432.
 const LANDLINE = /(?<![0-9])0\d{2,3}[\s-]?\d{7,8}(?![0-9])/g;
 
-/** Masks anything in free text that looks like a phone or ID number (summaries, notes, log lines). */
+// The door of an address (issue 15 §3: a session's place, a summary): the room, flat or unit number
+// — 1202室, 3单元, 5-1202户, 2号楼 — while the road and compound names stay readable.
+const DOOR = /[0-9０-９]+(?:[-－—][0-9０-９]+)*\s*(?=室|户|房间|单元|号楼|栋|幢)/g;
+
+/** Masks anything in free text that looks like a phone or ID number, or the door of an address
+ * (summaries, notes, session places, log lines): the one rule for free text on every surface. */
 export function maskedText(text: string): string {
-  if (!text || !/\d{7}|\d[\s-]\d{4}/.test(text)) return text;
+  if (!text || !/[0-9０-９]/.test(text)) return text;
   return text
     .replace(ID_NUMBER, (m) => maskIdNumber(m))
     .replace(MOBILE, (m) => maskPhone(m))
-    .replace(LANDLINE, (m) => maskPhone(m));
+    .replace(LANDLINE, (m) => maskPhone(m))
+    .replace(DOOR, (m) => STAR.repeat(Math.max(2, m.trim().length)));
 }
 
 function keepEnds(s: string, head: number, tail: number): string {

@@ -353,6 +353,8 @@ export interface IdempotencyRepository {
   get(key: string): Promise<IdempotencyRecord | null>;
   /** false when the key exists already (another request got there first) */
   put(rec: IdempotencyRecord): Promise<boolean>;
+  /** deletes the records created before `at` (ISO); how many (issue 15 §3: kept for a configured time) */
+  deleteBefore(at: string): Promise<number>;
 }
 
 export interface SettingsRepository {

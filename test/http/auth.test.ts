@@ -96,9 +96,13 @@ describe('auth: sign-in, sessions and who am I', () => {
 
   it('locks the account after 5 failed sign-ins, even for the right password, and unlocks after 15 minutes', async () => {
     for (let i = 0; i < 5; i++) await login(f.app, 'med.c2', `wrong-${i}`).expect(401);
-    const locked = await login(f.app, 'med.c2').expect(429);
-    expect(locked.body.error.code).to.equal('RATE_LIMITED');
-    expect(Number(locked.headers['retry-after'])).to.be.within(1, 15 * 60);
+    // locked: the same answer as a wrong password or an unknown user (issue 15 §2), the audit says why
+    const locked = await login(f.app, 'med.c2').expect(401);
+    expect(locked.body).to.deep.equal({ error: { code: 'INVALID_CREDENTIALS', message: 'wrong username or password' } });
+    expect(locked.headers['retry-after']).to.equal(undefined);
+    const [last] = await f.store.audit.list(1);
+    expect(last).to.deep.include({ action: 'login.failed' });
+    expect(last.detail).to.include({ reason: 'locked' });
     await login(f.app, 'med.c1').expect(200); // other accounts are not affected
     f.clock.t += 16 * 60_000;
     await login(f.app, 'med.c2').expect(200);

@@ -429,6 +429,9 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
           throw e;
         }
       },
+      async deleteBefore(at) {
+        return (await c().idempotency.deleteMany({ createdAt: { $lt: new Date(at) } })).deletedCount ?? 0;
+      },
     },
 
     settings: {

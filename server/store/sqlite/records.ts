@@ -53,6 +53,7 @@ function prepare(db: DB) {
     auditList: db.prepare('SELECT doc FROM audit ORDER BY at DESC, pos DESC LIMIT ?').pluck(),
 
     idemGet: db.prepare('SELECT doc FROM idempotency WHERE key = ?').pluck(),
+    idemDeleteBefore: db.prepare('DELETE FROM idempotency WHERE created_at < ?'),
     idemPut: db.prepare(
       'INSERT INTO idempotency (key, created_at, doc) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING',
     ),
@@ -158,6 +159,9 @@ export function sqliteRecords(h: Handle): Areas & { warm(): void } {
       get: async (key: string) => one<IdempotencyRecord>(s().st.idemGet.get(key)),
       async put(rec: IdempotencyRecord) {
         return s().st.idemPut.run(rec.key, toMs(rec.createdAt, 'createdAt'), json(rec)).changes === 1;
+      },
+      async deleteBefore(at: string) {
+        return s().st.idemDeleteBefore.run(toMs(at, 'at')).changes;
       },
     },
 

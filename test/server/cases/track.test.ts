@@ -54,15 +54,18 @@ describe('opening a case with a number and an access code', () => {
   it('counts wrong codes against the case under its current number, whichever number was typed', async () => {
     const limiter = createMemoryAccessCodeLimiter();
     const typed = ['（2026）示范华阳物调字第12号', '（2026）示范区物调字第3号'];
-    // ten wrong codes from ten addresses, alternating between the case's two numbers
+    // ten wrong codes from one address, alternating between the case's two numbers
     for (let i = 0; i < 10; i++) {
-      const r = await openWithAccessCode({ store, limiter }, { caseNo: typed[i % 2], accessCode: `WRONG${i}XX`, clientAddress: `10.0.1.${i}` });
+      const r = await openWithAccessCode({ store, limiter }, { caseNo: typed[i % 2], accessCode: `WRONG${i}XX`, clientAddress: '10.0.1.1' });
       expect(r).to.deep.equal({ ok: false, why: 'wrong' });
     }
     for (const caseNo of typed) {
-      const r = await openWithAccessCode({ store, limiter }, { caseNo, accessCode: 'ABCDEFGH', clientAddress: '10.0.2.1' });
+      const r = await openWithAccessCode({ store, limiter }, { caseNo, accessCode: 'ABCDEFGH', clientAddress: '10.0.1.1' });
       expect(r.ok === false && r.why, caseNo).to.equal('limited');
     }
-    expect(await limiter.blockedFor([`case:${record.caseNo}`])).to.be.greaterThan(0);
+    expect(await limiter.blockedFor([`case-ip:${record.caseNo}|10.0.1.1`])).to.be.greaterThan(0);
+    // the resident's right code from their own address still opens the case (issue 15 §2: no lockout by strangers)
+    const own = await openWithAccessCode({ store, limiter }, { caseNo: typed[0], accessCode: 'ABCDEFGH', clientAddress: '10.0.2.1' });
+    expect(own).to.deep.equal({ ok: true, record });
   });
 });

@@ -17,7 +17,7 @@ import {
   type Names,
 } from '../../../server/oversight/ledger.ts';
 import { reconcile } from '../../../server/oversight/reconcile.ts';
-import { readTable } from '../../../server/oversight/tables.ts';
+import { readTable } from '../../../server/oversight/table-pool.ts';
 import type { OversightQuery } from '../../../server/store/port.ts';
 import { expectedLinks, finalClauses, sharedDistrict, workingDays, type DistrictHarness, type DistrictPlan } from './district.ts';
 
