@@ -43,6 +43,12 @@ export interface Config {
   schedulerLeaseMs: number;
   /** the longest the scheduler sleeps before looking for due timers armed by other instances */
   schedulerPollMs: number;
+  /** where `npm run backup` and the scheduled backups write (the embedded store only) */
+  backupDir: string;
+  /** hours between scheduled online backups while the service runs; 0 = none */
+  backupEveryHours: number;
+  /** scheduled backups kept (the oldest beyond this are deleted) */
+  backupKeep: number;
 }
 
 export class ConfigError extends Error {
@@ -150,6 +156,9 @@ const VARIABLES: Record<string, VariableSpec> = {
     must: 'a whole number of milliseconds between 10 and 600000',
     fallback: '1000',
   },
+  BACKUP_DIR: { schema: Joi.string().allow(''), must: 'a folder path (empty: DATA_DIR/backups)', fallback: '' },
+  BACKUP_EVERY_HOURS: { schema: Joi.number().min(0).max(24 * 365), must: 'a number of hours between 0 (none) and 8760', fallback: '24' },
+  BACKUP_KEEP: { schema: Joi.number().integer().min(1).max(10000), must: 'a whole number between 1 and 10000', fallback: '14' },
   PASSWORD_SCRYPT_LOG_N: {
     schema: Joi.number().integer().min(10).max(20),
     must: 'a whole number between 10 and 20',
@@ -217,6 +226,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     passwordScryptLogN: Number(raw.PASSWORD_SCRYPT_LOG_N),
     schedulerLeaseMs: Number(raw.SCHEDULER_LEASE_MS),
     schedulerPollMs: Number(raw.SCHEDULER_POLL_MS),
+    backupDir: raw.BACKUP_DIR || `${raw.DATA_DIR.replace(/\/+$/, '')}/backups`,
+    backupEveryHours: Number(raw.BACKUP_EVERY_HOURS),
+    backupKeep: Number(raw.BACKUP_KEEP),
   };
   config.corsOrigins = Object.freeze(config.corsOrigins) as string[];
   return Object.freeze(config);

@@ -24,7 +24,9 @@ export { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
 
 /** The port, plus a read of a connection setting (diagnostics, tests): `pragma('synchronous')`. */
 export interface SqliteStore extends Store {
-  pragma(name: 'synchronous' | 'journal_mode' | 'busy_timeout' | 'user_version'): unknown;
+  pragma(name: 'synchronous' | 'journal_mode' | 'busy_timeout' | 'user_version' | 'quick_check'): unknown;
+  /** SQLite's online backup of this connection's database into `file` (server/integrity/backup.ts) */
+  backup(file: string, pagesPerStep: number): Promise<void>;
 }
 
 export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
@@ -69,6 +71,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
     pragma(name) {
       return h.db.pragma(name, { simple: true });
+    },
+
+    async backup(file, pagesPerStep) {
+      await h.db.backup(file, { progress: () => pagesPerStep });
     },
 
     cases,
