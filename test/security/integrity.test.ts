@@ -1,0 +1,379 @@
+// Issue 15 §4: damage that is detected, and backups that restore. Each case first does the damage the
+// way it happens (a file emptied or deleted, a record edited in the database, a case's tail cut off
+// with its version rolled back, an older copy of the database put back under a newer anchor log,
+// damaged pages, a full disk), then shows that the chain check alone misses it (what `verify` did
+// before the anchor log) and that start-up, `verify` and /api/health now name it. Writers are killed
+// with SIGKILL mid-commit; a backup is taken from a second process while a writer commits, restored,
+// and must hold every event acknowledged before it began.
+import Database from 'better-sqlite3';
+import { expect } from 'chai';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, openSync, closeSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { loadConfig } from '../../server/config.ts';
+import { verifyStore } from '../../server/engine/verify.ts';
+import { latestHeads, readAnchors } from '../../server/integrity/anchor-log.ts';
+import { checkAgainstAnchorTail } from '../../server/integrity/anchoring.ts';
+import { dataFiles, StoreRefused } from '../../server/integrity/data-dir.ts';
+import { merkleStatement, rootFromProof } from '../../server/integrity/merkle.ts';
+import { restoreBackup } from '../../server/integrity/restore.ts';
+import { openStore } from '../../server/store/open.ts';
+import type { Store } from '../../server/store/port.ts';
+import { createSqliteStore } from '../../server/store/sqlite/index.ts';
+import { startServer } from '../../server/wiring.ts';
+import { collectStderr, closed, onLines, repoRoot } from '../server/store/child.ts';
+import { openWriter } from './anchored-writes.ts';
+import { intakeBody, PASSWORD, startProduct } from '../support/http.ts';
+import type { SqliteStore } from '../../server/store/sqlite/index.ts';
+
+const faults: string[] = [];
+let lostAcknowledged = 0;
+
+function tsx(script: string, args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', join(repoRoot, script), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'info', NODE_ENV: 'development', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs a script to its end; a server that starts listening instead is killed and reported. */
+async function run(script: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; listened: boolean }> {
+  const child = tsx(script, args, env);
+  const stderr = collectStderr(child);
+  let stdout = '';
+  let listened = false;
+  onLines(child, (line) => {
+    stdout += `${line}\n`;
+    if (/listening on/.test(line) && !listened) {
+      listened = true;
+      child.kill('SIGKILL');
+    }
+  });
+  const { code } = await closed(child);
+  return { code, stdout, stderr: stderr(), listened };
+}
+
+const noStack = (text: string) => expect(text, text).not.to.match(/^\s+at /m);
+
+async function withStore<T>(dir: string, fn: (s: Store) => Promise<T>): Promise<T> {
+  const s = createSqliteStore({ file: dataFiles(dir).db });
+  await s.init();
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+/** What verify says now, and what the chain check alone (verify before the anchor log) said. */
+async function verifyBoth(dir: string) {
+  return withStore(dir, async (s) => ({
+    anchored: await verifyStore(s, { anchors: readAnchors(dataFiles(dir).anchors) }),
+    chainOnly: await verifyStore(s),
+  }));
+}
+
+async function seed(dir: string, ids: string[], events: number): Promise<Array<[string, number]>> {
+  const acked: Array<[string, number]> = [];
+  const w = await openWriter(dir);
+  try {
+    await w.write(ids, events, (id, v) => acked.push([id, v]));
+  } finally {
+    await w.close();
+  }
+  return acked;
+}
+
+/** Runs the writer child until it has acknowledged `atLeast` more commits (calling `during` once
+ * after `duringAt`), then SIGKILLs it. */
+async function writeAndKill(dir: string, atLeast: number, acked: Array<[string, number]>, during?: { at: number; run: () => Promise<void> }): Promise<void> {
+  const child = tsx('test/security/anchor-writer.ts', [dir], {});
+  const stderr = collectStderr(child);
+  let seen = 0;
+  let killed = false;
+  let duringDone: Promise<void> | null = null;
+  const kill = () => {
+    if (killed) return;
+    killed = true;
+    child.kill('SIGKILL');
+  };
+  onLines(child, (line) => {
+    const [id, v] = line.split(' ');
+    acked.push([id, Number(v)]);
+    seen++;
+    if (during && seen === during.at) duringDone = during.run();
+    if (seen >= atLeast && (!during || duringDone)) {
+      if (duringDone) void duringDone.finally(kill);
+      else kill();
+    }
+  });
+  const { signal } = await closed(child);
+  if (!killed) throw new Error(`writer exited by itself: ${stderr()}`);
+  expect(signal).to.equal('SIGKILL');
+  faults.push('SIGKILL of a writer mid-commit');
+  if (duringDone) await duringDone;
+}
+
+describe('integrity (issue 15 §4): damage detected, backups that restore', function () {
+  this.timeout(180_000);
+  let root: string;
+  let n = 0;
+  const fresh = () => join(root, `d${++n}`);
+  before(() => (root = mkdtempSync(join(tmpdir(), 'integrity-'))));
+  after(() => {
+    rmSync(root, { recursive: true, force: true });
+    // the numbers for the note
+    console.log(`      faults injected: ${faults.length} (${[...new Set(faults)].join('; ')}); acknowledged writes lost: ${lostAcknowledged}`);
+  });
+
+  describe('a database emptied or deleted where a store was', () => {
+    for (const damage of ['zero-length', 'missing'] as const) {
+      it(`refuses to start on a ${damage} database (one line, no demo data seeded)`, async () => {
+        const dir = fresh();
+        await seed(dir, ['a', 'b'], 3);
+        const { db } = dataFiles(dir);
+        for (const s of ['-wal', '-shm']) rmSync(`${db}${s}`, { force: true });
+        if (damage === 'zero-length') truncateSync(db, 0);
+        else rmSync(db);
+        faults.push(`${damage} database file`);
+
+        const r = await run('server/main.ts', [], { DATA_DIR: dir });
+        expect(r.listened, 'the server started on a fresh store').to.equal(false);
+        expect(r.code).to.equal(1);
+        expect(r.stderr.trim().split('\n')).to.have.length(1);
+        expect(r.stderr).to.match(damage === 'zero-length' ? /cannot start: .*empty \(0 bytes\).*held a store/ : /cannot start: .*missing.*held a store/);
+        noStack(r.stderr);
+        // nothing was created in its place
+        expect(existsSync(db) ? statSync(db).size : 0).to.equal(0);
+
+        const v = await run('scripts/verify.ts', [], { DATA_DIR: dir });
+        expect(v.code).to.equal(1);
+        expect(v.stderr).to.match(/^verify: .*held a store/);
+        noStack(v.stderr);
+      });
+    }
+
+    it('still starts a new store in an empty folder, and marks it', async () => {
+      const dir = fresh();
+      const s = await openStore({ dataDir: dir, mongodbUri: null });
+      await s.init();
+      await s.close();
+      expect(existsSync(dataFiles(dir).marker)).to.equal(true);
+    });
+  });
+
+  it('damaged pages: start-up and verify refuse with one clear line', async () => {
+    const dir = fresh();
+    await seed(dir, ['p1', 'p2', 'p3'], 40);
+    const { db } = dataFiles(dir);
+    // write garbage over the middle of the file (pages of the events table), as a failing disk would
+    const size = statSync(db).size;
+    const fd = openSync(db, 'r+');
+    try {
+      writeSync(fd, Buffer.alloc(8192, 0x5a), 0, 8192, Math.floor(size / 2 / 4096) * 4096);
+    } finally {
+      closeSync(fd);
+    }
+    faults.push('damaged database pages');
+    const r = await run('server/main.ts', [], { DATA_DIR: dir });
+    expect(r.listened).to.equal(false);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/^cannot start: .*(damaged|not a database)/);
+    expect(r.stderr.trim().split('\n')).to.have.length(1);
+    noStack(r.stderr);
+    const v = await run('scripts/verify.ts', [], { DATA_DIR: dir });
+    expect(v.code).to.equal(1);
+    expect(v.stderr).to.match(/^verify: .*(damaged|not a database)/);
+    noStack(v.stderr);
+  });
+
+  it('names a case record altered in the database (the chain check alone does not)', async () => {
+    const dir = fresh();
+    await seed(dir, ['t1', 't2'], 5);
+    const raw = new Database(dataFiles(dir).db);
+    raw.prepare(`UPDATE cases SET doc = json_set(doc, '$.summary', '已调解成功', '$.assignees', json('["u-evil"]')) WHERE id = 't1'`).run();
+    raw.close();
+    faults.push('case record edited in the database');
+
+    const { anchored, chainOnly } = await verifyBoth(dir);
+    expect(chainOnly.ok, 'the chain check alone misses it').to.equal(true);
+    expect(anchored.ok).to.equal(false);
+    expect(anchored.broken).to.have.length(1);
+    expect(anchored.broken[0]).to.include({ caseId: 't1', seq: 5 });
+    expect(anchored.broken[0].problem).to.match(/record is not the one anchored with version 5.*altered outside the engine/);
+
+    const v = await run('scripts/verify.ts', [], { DATA_DIR: dir });
+    expect(v.code).to.equal(1);
+    expect(v.stdout).to.match(/BROKEN .*\(t1\): seq 5: the case record is not the one anchored/);
+  });
+
+  it("names a case's tail cut off with its version rolled back, and start-up refuses", async () => {
+    const dir = fresh();
+    await seed(dir, ['cut', 'kept'], 10);
+    const raw = new Database(dataFiles(dir).db);
+    const hash7 = (JSON.parse(raw.prepare(`SELECT doc FROM events WHERE case_id = 'cut' AND seq = 7`).pluck().get() as string) as { hash: string }).hash;
+    raw.prepare(`DELETE FROM events WHERE case_id = 'cut' AND seq > 7`).run();
+    raw.prepare(`UPDATE cases SET version = 7, doc = json_set(doc, '$.version', 7, '$.lastHash', ?) WHERE id = 'cut'`).run(hash7);
+    raw.close();
+    faults.push("case tail truncated, version rolled back");
+
+    const { anchored, chainOnly } = await verifyBoth(dir);
+    expect(chainOnly.ok, 'the chain check alone misses it').to.equal(true);
+    expect(anchored.ok).to.equal(false);
+    expect(anchored.broken.map((b) => b.caseId)).to.deep.equal(['cut']);
+    expect(anchored.broken[0].seq).to.equal(8);
+    expect(anchored.broken[0].problem).to.match(/anchored at version 10 .* holds 7 events: acknowledged events 8–10 are missing/);
+
+    const r = await run('server/main.ts', [], { DATA_DIR: dir });
+    expect(r.listened).to.equal(false);
+    expect(r.stderr).to.match(/^cannot start: the store does not hold what its anchor log says was acknowledged \(case .*cut.* is at version 7 but was anchored at version 10\)/);
+    noStack(r.stderr);
+  });
+
+  it('names every acknowledged event an older copy of the database lost (dropped WAL), and start-up refuses', async () => {
+    const dir = fresh();
+    const ids = ['w1', 'w2', 'w3'];
+    await seed(dir, ids, 5);
+    const { db } = dataFiles(dir);
+    const early = join(root, `early-${n}.db`);
+    await withStore(dir, async () => {}); // the last connection closing checkpoints the WAL into the file
+    copyFileSync(db, early);
+    const later: Array<[string, number]> = [];
+    const w = await openWriter(dir);
+    await w.write(ids, 5, (id, v) => later.push([id, v]));
+    await w.close();
+    expect(later).to.have.length(15);
+    // the WAL that held the last 15 acknowledged events is gone: the file is the early one again
+    for (const s of ['', '-wal', '-shm']) rmSync(`${db}${s}`, { force: true });
+    copyFileSync(early, db);
+    faults.push('WAL lost after acknowledged commits (older database under the anchor log)');
+
+    const { anchored, chainOnly } = await verifyBoth(dir);
+    expect(chainOnly.ok, 'the chain check alone misses it').to.equal(true);
+    expect(anchored.ok).to.equal(false);
+    expect(anchored.broken.map((b) => b.caseId).sort()).to.deep.equal(ids);
+    let named = 0;
+    for (const b of anchored.broken) {
+      const m = /acknowledged events (\d+)–(\d+) are missing/.exec(b.problem)!;
+      named += Number(m[2]) - Number(m[1]) + 1;
+    }
+    expect(named, 'every dropped acknowledged event is named').to.equal(15);
+
+    const r = await run('server/main.ts', [], { DATA_DIR: dir });
+    expect(r.listened).to.equal(false);
+    expect(r.code).to.equal(1);
+    noStack(r.stderr);
+    await withStore(dir, async (s) => {
+      let refused: unknown = null;
+      await checkAgainstAnchorTail(s, dataFiles(dir).anchors).catch((e: unknown) => (refused = e));
+      expect(refused).to.be.instanceOf(StoreRefused);
+    });
+  });
+
+  it('names a case deleted from the database', async () => {
+    const dir = fresh();
+    await seed(dir, ['gone', 'here'], 3);
+    const raw = new Database(dataFiles(dir).db);
+    raw.prepare(`DELETE FROM events WHERE case_id = 'gone'`).run();
+    raw.prepare(`DELETE FROM cases WHERE id = 'gone'`).run();
+    raw.close();
+    faults.push('case deleted from the database');
+    const { anchored, chainOnly } = await verifyBoth(dir);
+    expect(chainOnly.ok).to.equal(true);
+    expect(anchored.broken).to.have.length(1);
+    expect(anchored.broken[0].problem).to.match(/the case is missing from the store: it was anchored at version 3/);
+  });
+
+  it('names an edited line of the anchor log', async () => {
+    const dir = fresh();
+    await seed(dir, ['x'], 3);
+    const { anchors } = dataFiles(dir);
+    const raw = readAnchors(anchors);
+    expect(raw.lines).to.have.length(3);
+    const text = (await import('node:fs')).readFileSync(anchors, 'utf8').replace('"x",2,', '"x",9,');
+    (await import('node:fs')).writeFileSync(anchors, text);
+    faults.push('anchor log line edited');
+    const { anchored } = await verifyBoth(dir);
+    expect(anchored.ok).to.equal(false);
+    expect(anchored.anchors!.damagedLines).to.deep.equal([2]);
+  });
+
+  describe('a full disk', () => {
+    it('a store whose writes throw ENOSPC: the write is 503, /api/health turns 503 with the last commit and the error', async () => {
+      const dir = fresh();
+      const config = loadConfig({ DATA_DIR: dir, NODE_ENV: 'test', LOG_LEVEL: 'silent', PASSWORD_SCRYPT_LOG_N: '10', BACKUP_EVERY_HOURS: '0' });
+      const real = await openStore(config);
+      let full = false;
+      const store: Store = {
+        ...real,
+        cases: {
+          ...real.cases,
+          commitMany: async (commits) => {
+            if (full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
+            return real.cases.commitMany(commits);
+          },
+        },
+      };
+      const running = await startServer(config, { store, listen: false });
+      try {
+        const app = running.app;
+        expect((await request(app).get('/api/health')).status).to.equal(200);
+        const login = await request(app).post('/api/auth/login').send({ username: 'med.c1', password: PASSWORD });
+        expect(login.status).to.equal(200);
+        const token = login.body.token as string;
+        const intake = () => request(app).post('/api/cases').set('Authorization', `Bearer ${token}`).send(intakeBody());
+        expect((await intake()).status).to.equal(201);
+
+        full = true;
+        faults.push('disk full (a store whose writes throw ENOSPC)');
+        const failed = await intake();
+        expect(failed.status).to.equal(503);
+        expect(failed.body.error.code).to.equal('UNAVAILABLE');
+        expect(failed.body.error.message).to.match(/storage unavailable: the disk is full/);
+        const health = await request(app).get('/api/health');
+        expect(health.status).to.equal(503);
+        expect(health.body.status).to.equal('unavailable');
+        expect(health.body.storage.ok).to.equal(false);
+        expect(health.body.storage.lastCommit).to.include({ ok: false, commits: 1 });
+        expect(health.body.storage.lastCommit.error).to.match(/the disk is full \(ENOSPC/);
+        expect(health.body.storage.errors[0].code).to.equal('ENOSPC');
+
+        // space again: the next commit clears it
+        full = false;
+        expect((await intake()).status).to.equal(201);
+        const again = await request(app).get('/api/health');
+        expect(again.status).to.equal(200);
+        expect(again.body.storage).to.include({ ok: true });
+        expect(again.body.storage.lastCommit).to.include({ ok: true });
+      } finally {
+        await running.close();
+      }
+    });
+
+    it("SQLite's own SQLITE_FULL (the file may not grow): 503 on the write and on /api/health", async () => {
+      const p = await startProduct({ env: { BACKUP_EVERY_HOURS: '0' } });
+      try {
+        await p.intake('med.c1');
+        const sqlite = p.running.services.store as SqliteStore;
+        const pages = Number(sqlite.pragma('page_count' as never));
+        sqlite.pragma(`max_page_count = ${pages}` as never);
+        faults.push('disk full (SQLITE_FULL: the database file may not grow)');
+        let res = await p.post('/api/cases', 'med.c1').send(intakeBody());
+        for (let i = 0; i < 50 && res.status === 201; i++) res = await p.post('/api/cases', 'med.c1').send(intakeBody());
+        expect(res.status).to.equal(503);
+        expect(res.body.error.message).to.match(/the disk is full \(SQLITE_FULL\)/);
+        const health = await p.get('/api/health', null);
+        expect(health.status).to.equal(503);
+        expect(health.body.storage.lastCommit.ok).to.equal(false);
+        sqlite.pragma(`max_page_count = ${pages * 100}` as never);
+        expect((await p.post('/api/cases', 'med.c1').send(intakeBody())).status).to.equal(201);
+        expect((await p.get('/api/health', null)).status).to.equal(200);
+      } finally {
+        await p.close();
+      }
+    });
+  });
+});
