@@ -33,6 +33,9 @@ export interface Services {
   settings: Settings;
   /** called after every commit so live updates go out at once (the poll is the safety net) */
   afterCommit: () => void;
+  /** the anchor log beside the embedded store (server/integrity/anchor-log.ts); null for MongoDB or a
+   * store handed in by a test */
+  anchorFile: string | null;
 }
 
 export type RouterFactory = (services: Services) => readonly RouteDef[];

@@ -74,6 +74,7 @@ export async function startServer(
     loginLimiter: loginAddressLimiter(config),
     settings,
     afterCommit: () => kick(),
+    anchorFile,
   };
 
   const app = createApp({

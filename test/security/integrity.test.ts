@@ -19,6 +19,7 @@ import { checkAgainstAnchorTail } from '../../server/integrity/anchoring.ts';
 import { dataFiles, StoreRefused } from '../../server/integrity/data-dir.ts';
 import { merkleStatement, rootFromProof } from '../../server/integrity/merkle.ts';
 import { restoreBackup } from '../../server/integrity/restore.ts';
+import { backupStore, listBackups, scheduleBackups } from '../../server/integrity/backup.ts';
 import { openStore } from '../../server/store/open.ts';
 import type { Store } from '../../server/store/port.ts';
 import { createSqliteStore } from '../../server/store/sqlite/index.ts';
@@ -26,6 +27,7 @@ import { startServer } from '../../server/wiring.ts';
 import { collectStderr, closed, onLines, repoRoot } from '../server/store/child.ts';
 import { openWriter } from './anchored-writes.ts';
 import { intakeBody, PASSWORD, startProduct } from '../support/http.ts';
+import { acceptData } from '../support/workflow.ts';
 import type { SqliteStore } from '../../server/store/sqlite/index.ts';
 
 const faults: string[] = [];
@@ -371,6 +373,182 @@ describe('integrity (issue 15 §4): damage detected, backups that restore', func
         sqlite.pragma(`max_page_count = ${pages * 100}` as never);
         expect((await p.post('/api/cases', 'med.c1').send(intakeBody())).status).to.equal(201);
         expect((await p.get('/api/health', null)).status).to.equal(200);
+      } finally {
+        await p.close();
+      }
+    });
+  });
+
+  describe('SIGKILL, and backups under load', () => {
+    /** acknowledged (case, version) pairs the store does not hold */
+    async function missing(dir: string, acked: Array<[string, number]>): Promise<number> {
+      return withStore(dir, async (s) => {
+        let lost = 0;
+        const have = new Map<string, number>();
+        for (const [id] of acked) if (!have.has(id)) have.set(id, (await s.cases.get(id))?.version ?? 0);
+        for (const [id, v] of acked) if (v > have.get(id)!) lost++;
+        return lost;
+      });
+    }
+
+    it('every acknowledged commit is in the store and anchored across SIGKILLs (the crash window)', async () => {
+      const dir = fresh();
+      const acked: Array<[string, number]> = [];
+      for (const atLeast of [300, 400, 250]) await writeAndKill(dir, atLeast, acked);
+      expect(acked.length).to.be.at.least(950);
+      const lost = await missing(dir, acked);
+      lostAcknowledged += lost;
+      expect(lost).to.equal(0);
+
+      const { anchored } = await verifyBoth(dir);
+      expect(anchored.ok, JSON.stringify(anchored.broken)).to.equal(true);
+      // acknowledged ⇒ anchored: no acknowledged version is above its case's anchored head
+      const heads = latestHeads(readAnchors(dataFiles(dir).anchors).lines);
+      for (const [id, v] of acked) expect(heads.get(id)!.version, id).to.be.at.least(v);
+      // what a crash may leave unanchored is only ever unacknowledged: at most the group in flight
+      for (const u of anchored.anchors!.notAnchored) {
+        const maxAcked = Math.max(...acked.filter(([id]) => id === u.caseId).map(([, v]) => v));
+        expect(u.fromSeq).to.be.greaterThan(maxAcked);
+      }
+    });
+
+    it('`npm run backup` while a writer commits; `npm run restore` verifies and holds every event acknowledged before the backup', async () => {
+      const dir = fresh();
+      const backupDir = join(dir, 'backups');
+      const acked: Array<[string, number]> = [];
+      let ackedBefore: Array<[string, number]> = [];
+      let backupOut = '';
+      await writeAndKill(dir, 700, acked, {
+        at: 300,
+        run: async () => {
+          ackedBefore = [...acked];
+          const r = await run('scripts/backup.ts', [], { DATA_DIR: dir, BACKUP_DIR: backupDir });
+          expect(r.code, r.stderr).to.equal(0);
+          backupOut = r.stdout;
+        },
+      });
+      faults.push('backup taken under load, then the writer SIGKILLed');
+      expect(acked.length, 'writes kept being acknowledged during the backup').to.be.greaterThan(ackedBefore.length);
+      const m = /^backup: (\S+\.db) \(\d+ bytes, (\d+) cases, (\d+) events/.exec(backupOut);
+      expect(m, backupOut).to.not.equal(null);
+      const file = m![1];
+      expect(Number(m![3])).to.be.at.least(ackedBefore.length);
+
+      // the backup alone, restored into an empty folder: verified, and every early ack is there
+      const elsewhere = fresh();
+      const r1 = await restoreBackup({ dataDir: elsewhere, backupFile: file });
+      expect(r1.verify.ok, JSON.stringify(r1.verify.broken)).to.equal(true);
+      const lostEarly = await missing(elsewhere, ackedBefore);
+      lostAcknowledged += lostEarly;
+      expect(lostEarly).to.equal(0);
+
+      // restored over the live store with the command: it names the roll-back and sets the old files aside
+      const r2 = await run('scripts/restore.ts', [file], { DATA_DIR: dir });
+      expect(r2.code, r2.stdout + r2.stderr).to.equal(0);
+      expect(r2.stdout).to.match(/rolled back: \d+ cases, \d+ acknowledged events after the backup/);
+      expect(r2.stdout).to.match(/verify: ok/);
+      expect(r2.stdout).to.match(/set aside: .*mediation\.db\.before-restore-/);
+      expect(await missing(dir, ackedBefore)).to.equal(0);
+      // the service starts on it, and new commits anchor on top of the restore
+      const w = await openWriter(dir);
+      await w.write(['w-0'], 2);
+      await w.close();
+      const { anchored } = await verifyBoth(dir);
+      expect(anchored.ok, JSON.stringify(anchored.broken)).to.equal(true);
+    });
+
+    it('refuses to restore a backup whose file was damaged', async () => {
+      const dir = fresh();
+      await seed(dir, ['r1'], 3);
+      const backupDir = join(dir, 'backups');
+      const b = await run('scripts/backup.ts', [], { DATA_DIR: dir, BACKUP_DIR: backupDir });
+      expect(b.code, b.stderr).to.equal(0);
+      const file = /^backup: (\S+\.db)/.exec(b.stdout)![1];
+      const fd = openSync(file, 'r+');
+      writeSync(fd, Buffer.from('x'), 0, 1, 5000);
+      closeSync(fd);
+      faults.push('backup file altered');
+      const r = await run('scripts/restore.ts', [file], { DATA_DIR: fresh() });
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/^restore: .*is damaged: its sha256 differs/);
+      noStack(r.stderr);
+    });
+
+    it('scheduled backups run in small steps on the live connection and keep the newest BACKUP_KEEP', async () => {
+      const dir = fresh();
+      const backupDir = join(dir, 'backups');
+      const w = await openWriter(dir);
+      try {
+        await w.write(['s1', 's2'], 5);
+        const done: string[] = [];
+        let finish!: () => void;
+        const three = new Promise<void>((resolve) => (finish = resolve));
+        let clock = Date.parse('2026-12-06T01:00:00Z');
+        const schedule = scheduleBackups({
+          everyHours: 0.00001, // ~36 ms
+          keep: 2,
+          backupDir,
+          take: () => backupStore(w.store as SqliteStore, { backupDir, anchorFile: dataFiles(dir).anchors, pagesPerStep: 4, now: () => new Date((clock += 1000)) }),
+          onDone: (r) => {
+            if (!r.ok) throw r.error;
+            done.push(r.manifest.file);
+            if (done.length === 3) finish();
+          },
+        });
+        await three;
+        await schedule.stop();
+        expect(listBackups(backupDir)).to.deep.equal(done.slice(-2));
+        for (const f of done.slice(-2)) expect(existsSync(f.replace(/\.db$/, '.anchors'))).to.equal(true);
+      } finally {
+        await w.close();
+      }
+    });
+  });
+
+  describe('the Merkle root of the anchored heads', () => {
+    it('is printed by `npm run verify -- --merkle`, per Shanghai day, with a proof a third party can check', async () => {
+      const dir = fresh();
+      await seed(dir, ['m1', 'm2', 'm3', 'm4', 'm5'], 2);
+      const lines = readAnchors(dataFiles(dir).anchors).lines;
+      const all = merkleStatement(lines, { caseId: 'm3' });
+      expect(all.cases).to.equal(5);
+      expect(rootFromProof(all.proof!.leaf, all.proof!.steps)).to.equal(all.root);
+      // another head changes the root; the day before the anchors has no heads
+      expect(merkleStatement(lines.slice(0, -1)).root).to.not.equal(all.root);
+      expect(merkleStatement(lines, { day: '2020-01-01' }).cases).to.equal(0);
+
+      const r = await run('scripts/verify.ts', ['--merkle', '--case', 'm3'], { DATA_DIR: dir });
+      expect(r.code, r.stderr).to.equal(0);
+      const printed = JSON.parse(r.stdout) as { root: string; cases: number; proof: { leaf: string } };
+      expect(printed).to.include({ root: all.root, cases: 5 });
+      expect(printed.proof.leaf).to.match(/^m3 2 [0-9a-f]{64} [0-9a-f]{64}$/);
+    });
+  });
+
+  describe('the running service', () => {
+    it('anchors every commit it acknowledges; GET /api/admin/verify checks against the anchors, GET /api/admin/anchors/merkle prints the root', async () => {
+      const p = await startProduct({ env: { BACKUP_EVERY_HOURS: '0' } });
+      try {
+        const { case: c } = await p.intake('med.c1');
+        await p.event('med.c1', c.id, 'ACCEPT', acceptData());
+        const ok = await p.get('/api/admin/verify').expect(200);
+        expect(ok.body.ok, JSON.stringify(ok.body)).to.equal(true);
+        expect(ok.body.anchors.cases).to.be.at.least(1);
+        expect(ok.body.anchors.damagedLines).to.deep.equal([]);
+        const merkle = await p.get(`/api/admin/anchors/merkle?caseId=${c.id}`).expect(200);
+        expect(merkle.body.root).to.match(/^[0-9a-f]{64}$/);
+        expect(rootFromProof(merkle.body.proof.leaf, merkle.body.proof.steps)).to.equal(merkle.body.root);
+        await p.get('/api/admin/anchors/merkle', 'med.c1').expect(403);
+        await p.get('/api/admin/anchors/merkle?day=yesterday').expect(400);
+
+        const raw = new Database(dataFiles(p.dir).db);
+        raw.prepare(`UPDATE cases SET doc = json_set(doc, '$.summary', '无纠纷') WHERE id = ?`).run(c.id);
+        raw.close();
+        faults.push('case record edited under the running service');
+        const broken = await p.get('/api/admin/verify').expect(200);
+        expect(broken.body.ok).to.equal(false);
+        expect(broken.body.broken[0]).to.include({ caseId: c.id, caseNo: c.caseNo });
+        expect(broken.body.broken[0].problem).to.match(/altered outside the engine/);
       } finally {
         await p.close();
       }
