@@ -31,6 +31,7 @@ import { acceptData } from '../support/workflow.ts';
 import type { SqliteStore } from '../../server/store/sqlite/index.ts';
 
 const faults: string[] = [];
+const notes: string[] = [];
 let lostAcknowledged = 0;
 
 function tsx(script: string, args: string[], env: Record<string, string>): ChildProcess {
@@ -129,6 +130,7 @@ describe('integrity (issue 15 §4): damage detected, backups that restore', func
     rmSync(root, { recursive: true, force: true });
     // the numbers for the note
     console.log(`      faults injected: ${faults.length} (${[...new Set(faults)].join('; ')}); acknowledged writes lost: ${lostAcknowledged}`);
+    for (const line of notes) console.log(`      ${line}`);
   });
 
   describe('a database emptied or deleted where a store was', () => {
@@ -406,6 +408,7 @@ describe('integrity (issue 15 §4): damage detected, backups that restore', func
       const heads = latestHeads(readAnchors(dataFiles(dir).anchors).lines);
       for (const [id, v] of acked) expect(heads.get(id)!.version, id).to.be.at.least(v);
       // what a crash may leave unanchored is only ever unacknowledged: at most the group in flight
+      notes.push(`SIGKILL ×3: ${acked.length} acknowledged commits, all present and anchored; ${anchored.anchors!.notAnchored.length} cases with unacknowledged events left unanchored by a kill`);
       for (const u of anchored.anchors!.notAnchored) {
         const maxAcked = Math.max(...acked.filter(([id]) => id === u.caseId).map(([, v]) => v));
         expect(u.fromSeq).to.be.greaterThan(maxAcked);
@@ -433,6 +436,7 @@ describe('integrity (issue 15 §4): damage detected, backups that restore', func
       expect(m, backupOut).to.not.equal(null);
       const file = m![1];
       expect(Number(m![3])).to.be.at.least(ackedBefore.length);
+      notes.push(`backup under load: ${ackedBefore.length} acknowledged before it began, ${acked.length - ackedBefore.length} more while it ran and after; the backup held ${m![3]} events`);
 
       // the backup alone, restored into an empty folder: verified, and every early ack is there
       const elsewhere = fresh();
