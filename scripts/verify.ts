@@ -42,6 +42,7 @@ runMain('verify', async () => {
       const a = report.anchors;
       if (a) {
         for (const n of a.damagedLines) console.log(`ANCHOR LOG line ${n} is damaged or altered (checksum)`);
+        for (const n of a.tornLines) console.log(`ANCHOR LOG line ${n} was cut short by a crash during its append (never acknowledged)`);
         for (const n of a.notAnchored) console.log(`NOT ANCHORED ${n.caseNo} (${n.caseId}): events ${n.fromSeq}–${n.toSeq} (never acknowledged: a crash before their anchor, or written outside the service)`);
         console.log(`anchors: ${a.lines} lines, ${a.cases} cases anchored, ${a.notAnchored.length} cases with events not anchored`);
       } else if (!config.mongodbUri) {

@@ -21,6 +21,8 @@ export interface AnchorCheck {
   cases: number;
   /** lines of the anchor log that are not well-formed or fail their checksum */
   damagedLines: number[];
+  /** lines cut short by a crash during their append (their commits were never acknowledged); a warning */
+  tornLines: number[];
   /** events in the store after the last anchored head of their case (a crash between the commit and
    * its anchor, or written outside the service): never acknowledged by the service; a warning */
   notAnchored: Array<{ caseId: string; caseNo: string; fromSeq: number; toSeq: number }>;
@@ -33,7 +35,7 @@ export async function verifyStore(store: Store, opts: { pageSize?: number; ancho
   const report: ChainReport = { ok: true, cases: 0, events: 0, broken: [], anchors: null };
   const anchored = opts.anchors ? latestHeads(opts.anchors.lines) : null;
   const check: AnchorCheck | null = opts.anchors
-    ? { lines: opts.anchors.lines.length + opts.anchors.damaged.length, cases: anchored!.size, damagedLines: opts.anchors.damaged, notAnchored: [] }
+    ? { lines: opts.anchors.lines.length + opts.anchors.damaged.length, cases: anchored!.size, damagedLines: opts.anchors.damaged, tornLines: opts.anchors.torn, notAnchored: [] }
     : null;
   const seen = new Set<string>();
   let after: string | null = null;

@@ -61,6 +61,7 @@ export function adminRoutes(services: Services): RouteDef[] {
                 lines: Joi.number(),
                 cases: Joi.number(),
                 damagedLines: Joi.array().items(Joi.number()),
+                tornLines: Joi.array().items(Joi.number()),
                 notAnchored: Joi.array().items(Joi.object({ caseId: Joi.string(), caseNo: Joi.string(), fromSeq: Joi.number(), toSeq: Joi.number() })),
               }).allow(null),
             }),

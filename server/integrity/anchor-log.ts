@@ -13,8 +13,8 @@
 // A crash between 1 and 2 leaves events that are in the store but not anchored. None of them was
 // acknowledged; `verify` lists them as "not anchored" (a warning, not damage), and the case's next
 // event anchors them through its hash chain. A crash during 2 can leave a torn last line without its
-// newline: it is ignored on reading and cut off before the next append (its commits were never
-// acknowledged either). A crash between 2 and 3 is an ordinary lost reply. If step 2 fails (a full
+// newline (its commits were never acknowledged either): the next append starts on a new line, never
+// truncating (another process may be appending), and the fragment reads as "torn", a warning. A crash between 2 and 3 is an ordinary lost reply. If step 2 fails (a full
 // disk), the callers get 503 and health reports it: the events are committed but their outcome is
 // "unknown" to the client, exactly as after a crash.
 //
@@ -22,7 +22,7 @@
 // opened O_APPEND, so several processes sharing one SQLite file may share one anchor log (the latest
 // head of a case is the highest version anchored, whatever the line order).
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CaseRecord } from '../store/port.ts';
@@ -62,6 +62,8 @@ export interface AnchorFile {
   lines: AnchorLine[];
   /** lines that are not well-formed or fail their checksum (tampering or damage), by line number */
   damaged: number[];
+  /** lines cut short by a crash during their append (never acknowledged), by line number */
+  torn: number[];
   /** bytes of a torn last line (a crash during an append), ignored */
   tornBytes: number;
   /** bytes up to the end of the last complete line */
@@ -70,7 +72,7 @@ export interface AnchorFile {
 
 /** Parses an anchor log (or its first `limitBytes`). A missing file reads as empty. */
 export function readAnchors(file: string, limitBytes?: number): AnchorFile {
-  if (!existsSync(file)) return { lines: [], damaged: [], tornBytes: 0, goodBytes: 0 };
+  if (!existsSync(file)) return { lines: [], damaged: [], torn: [], tornBytes: 0, goodBytes: 0 };
   const buf = readFileSync(file);
   return parseAnchors(limitBytes === undefined ? buf : buf.subarray(0, limitBytes));
 }
@@ -78,16 +80,21 @@ export function readAnchors(file: string, limitBytes?: number): AnchorFile {
 /** Parses complete lines; a last line without its newline is torn (counted, not parsed). */
 export function parseAnchors(buf: Buffer, firstLine = 1): AnchorFile {
   const end = buf.lastIndexOf(0x0a) + 1;
-  const out: AnchorFile = { lines: [], damaged: [], tornBytes: buf.length - end, goodBytes: end };
+  const out: AnchorFile = { lines: [], damaged: [], torn: [], tornBytes: buf.length - end, goodBytes: end };
   const rows = buf.subarray(0, end).toString('utf8').split('\n');
   rows.pop();
   rows.forEach((row, i) => {
+    if (row === '') return; // the new line started after a torn one
     const parsed = parseLine(row);
     if (parsed) out.lines.push({ line: firstLine + i, ...parsed });
+    else if (isTorn(row)) out.torn.push(firstLine + i);
     else out.damaged.push(firstLine + i);
   });
   return out;
 }
+
+/** The start of a line whose append was cut short: its beginning, but not its checksummed end. */
+const isTorn = (row: string): boolean => row.startsWith('{"at":"') && !/,"sum":"[0-9a-f]{16}"}$/.test(row);
 
 function parseLine(row: string): Omit<AnchorLine, 'line'> | null {
   const m = /^(.*),"sum":"([0-9a-f]{16})"}$/.exec(row);
@@ -129,29 +136,22 @@ export function latestHeads(lines: readonly AnchorLine[], until?: number): Map<s
   return heads;
 }
 
-/** Appends, one fsync per call. Opened once per process; cuts off a torn last line first. */
+/** Appends, one fsync per call. Opened once per process. */
 export class AnchorLog {
   private handle: FileHandle | null = null;
+  /** the file ended in a torn line: the next append starts a new line */
+  private newline = false;
 
   constructor(
     readonly file: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Creates the file if needed (and makes its directory entry durable), repairs a torn tail. */
+  /** Creates the file if needed (and makes its directory entry durable). */
   async open(): Promise<this> {
     if (this.handle) return this;
     const fresh = !existsSync(this.file);
-    const { tornBytes, goodBytes } = fresh ? { tornBytes: 0, goodBytes: 0 } : readAnchors(this.file);
-    if (tornBytes > 0) {
-      const fd = openSync(this.file, 'r+');
-      try {
-        ftruncateSync(fd, goodBytes);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    }
+    this.newline = !fresh && endsTorn(this.file);
     this.handle = await open(this.file, 'a');
     if (fresh) syncDirectory(path.dirname(this.file));
     return this;
@@ -160,8 +160,9 @@ export class AnchorLog {
   /** Appends the heads of one commit group and waits for them to be on disk. */
   async append(heads: Head[], kind: AnchorLine['kind'] = 'commit', note?: string): Promise<void> {
     if (!this.handle) await this.open();
-    const line = encode(this.now().toISOString(), kind, heads, note);
+    const line = `${this.newline ? '\n' : ''}${encode(this.now().toISOString(), kind, heads, note)}`;
     await this.handle!.write(line);
+    this.newline = false;
     await this.handle!.datasync();
   }
 
@@ -172,11 +173,26 @@ export class AnchorLog {
   }
 }
 
+/** Whether a non-empty file does not end with a newline. */
+function endsTorn(file: string): boolean {
+  const size = statSync(file).size;
+  if (size === 0) return false;
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, size - 1);
+    return b[0] !== 0x0a;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Appends one line synchronously (the restore script, which runs with the service stopped). */
 export function appendAnchorSync(file: string, heads: Head[], kind: AnchorLine['kind'], note: string, at = new Date()): void {
+  const torn = existsSync(file) && endsTorn(file);
   const fd = openSync(file, 'a');
   try {
-    writeSync(fd, encode(at.toISOString(), kind, heads, note));
+    writeSync(fd, `${torn ? '\n' : ''}${encode(at.toISOString(), kind, heads, note)}`);
     fdatasyncSync(fd);
   } finally {
     closeSync(fd);

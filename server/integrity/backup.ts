@@ -51,8 +51,10 @@ function fsyncFile(file: string): void {
   }
 }
 
-/** Copies the first `bytes` of `from` into a new file `to`, fsync'd. */
-function copyPrefix(from: string, to: string, bytes: number): void {
+/** Copies the complete lines among the first `bytes` of `from` into a new file `to`, fsync'd;
+ * returns the bytes copied. */
+function copyPrefix(from: string, to: string, bytes: number): number {
+  let copied = 0;
   const out = openSync(to, 'w');
   try {
     if (bytes > 0) {
@@ -63,12 +65,15 @@ function copyPrefix(from: string, to: string, bytes: number): void {
       } finally {
         closeSync(fd);
       }
-      writeSync(out, buf);
+      // up to the last complete line: an append in flight is not part of the copy
+      copied = buf.lastIndexOf(0x0a) + 1;
+      writeSync(out, buf, 0, copied);
     }
     fsyncSync(out);
   } finally {
     closeSync(out);
   }
+  return copied;
 }
 
 /** Turns a fresh copy into one self-contained file (rollback journal, no -wal/-shm needed) and
@@ -102,9 +107,8 @@ export async function backupStore(
   if (existsSync(file)) throw new Error(`${file} exists already`);
 
   // 1. the anchors first (see the header: every head in this prefix is in the copy taken after it)
-  const anchorBytes = opts.anchorFile ? anchorLogSize(opts.anchorFile) : 0;
   const anchorsFile = opts.anchorFile ? `${base}.anchors` : null;
-  if (opts.anchorFile && anchorsFile) copyPrefix(opts.anchorFile, anchorsFile, anchorBytes);
+  const anchorBytes = opts.anchorFile && anchorsFile ? copyPrefix(opts.anchorFile, anchorsFile, anchorLogSize(opts.anchorFile)) : 0;
 
   // 2. the database, into a temporary name until it is whole and checked
   const partial = `${base}.partial`;

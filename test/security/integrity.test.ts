@@ -305,6 +305,21 @@ describe('integrity (issue 15 §4): damage detected, backups that restore', func
     expect(anchored.anchors!.damagedLines).to.deep.equal([2]);
   });
 
+  it('a line torn by a crash during its append is a warning, and the next append starts a new line', async () => {
+    const dir = fresh();
+    await seed(dir, ['torn'], 2);
+    const { anchors } = dataFiles(dir);
+    const fs = await import('node:fs');
+    fs.appendFileSync(anchors, '{"at":"2026-12-06T01:00:00.000Z","kind":"commit","heads":[["torn",3,"ab'); // cut short
+    faults.push('anchor append torn by a crash');
+    await seed(dir, ['torn'], 1);
+    const { anchored } = await verifyBoth(dir);
+    expect(anchored.ok, JSON.stringify(anchored)).to.equal(true);
+    expect(anchored.anchors!.tornLines).to.deep.equal([3]);
+    expect(anchored.anchors!.damagedLines).to.deep.equal([]);
+    expect(latestHeads(readAnchors(anchors).lines).get('torn')!.version).to.equal(3);
+  });
+
   describe('a full disk', () => {
     it('a store whose writes throw ENOSPC: the write is 503, /api/health turns 503 with the last commit and the error', async () => {
       const dir = fresh();
