@@ -5,7 +5,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { CaseRecord, Store } from '../store/port.ts';
 import { type AnchorLog, type AnchorLine, headOf, latestHeads, parseAnchors, readAnchors } from './anchor-log.ts';
 import { StoreRefused } from './data-dir.ts';
-import { describeStorageError, StorageUnavailable, storageFailure, type StorageStatus } from './storage-status.ts';
+import { StorageUnavailable, storageFailure, storageSummary, type StorageStatus } from './storage-status.ts';
 
 /** The GroupCommitter's `anchor` hook: one append + fsync per group. A failure answers the whole
  * group with 503 (the events are committed, but were not acknowledged) and shows in health. */
@@ -16,7 +16,7 @@ export function anchorHook(log: AnchorLog, status?: StorageStatus | null): (comm
     } catch (err) {
       status?.noteCommit(committed.length, err);
       throw new StorageUnavailable(
-        `storage unavailable: the events were committed but could not be anchored (${describeStorageError(err)}); their outcome is unknown until the case is read again`,
+        `storage unavailable: the events were committed but could not be anchored (${storageSummary(err)}); their outcome is unknown until the case is read again`,
         storageFailure(err)?.code ?? 'ANCHOR_FAILED',
       );
     }

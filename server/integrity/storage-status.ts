@@ -53,7 +53,14 @@ export function storageFailure(err: unknown): { code: string; meaning: string } 
   return null;
 }
 
-/** One line for an operator: what failed and what it means. */
+/** What failed, without the underlying message (which may name files): for health and API answers. */
+export function storageSummary(err: unknown): string {
+  const f = storageFailure(err);
+  if (!f) return 'the commit failed';
+  return err instanceof StorageUnavailable ? err.message : `${f.meaning} (${f.code})`;
+}
+
+/** One line for an operator (start-up, scripts): what failed and what it means. */
 export function describeStorageError(err: unknown): string {
   const f = storageFailure(err);
   const message = err instanceof Error ? err.message : String(err);
@@ -89,12 +96,12 @@ export class StorageStatus {
     const f = storageFailure(err);
     if (!f) return;
     if (STICKY.test(f.code)) this.sticky = true;
-    this.errors.push({ at: this.now().toISOString(), code: f.code, message: describeStorageError(err) });
+    this.errors.push({ at: this.now().toISOString(), code: f.code, message: storageSummary(err) });
     if (this.errors.length > 10) this.errors.shift();
   }
 
   noteCommit(commits: number, err?: unknown): void {
-    this.lastCommit = { at: this.now().toISOString(), ok: err === undefined, commits, ...(err === undefined ? {} : { error: describeStorageError(err) }) };
+    this.lastCommit = { at: this.now().toISOString(), ok: err === undefined, commits, ...(err === undefined ? {} : { error: storageSummary(err) }) };
     if (err === undefined) {
       if (!this.sticky) this.errors = [];
     } else this.noteError(err);

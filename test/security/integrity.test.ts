@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '../../server/config.ts';
 import { verifyStore } from '../../server/engine/verify.ts';
-import { latestHeads, readAnchors } from '../../server/integrity/anchor-log.ts';
-import { checkAgainstAnchorTail } from '../../server/integrity/anchoring.ts';
+import { AnchorLog, latestHeads, readAnchors } from '../../server/integrity/anchor-log.ts';
+import { anchorHook, checkAgainstAnchorTail } from '../../server/integrity/anchoring.ts';
 import { dataFiles, StoreRefused } from '../../server/integrity/data-dir.ts';
 import { merkleStatement, rootFromProof } from '../../server/integrity/merkle.ts';
 import { restoreBackup } from '../../server/integrity/restore.ts';
@@ -25,7 +25,9 @@ import type { Store } from '../../server/store/port.ts';
 import { createSqliteStore } from '../../server/store/sqlite/index.ts';
 import { startServer } from '../../server/wiring.ts';
 import { collectStderr, closed, onLines, repoRoot } from '../server/store/child.ts';
-import { openWriter } from './anchored-writes.ts';
+import { chained, openWriter } from './anchored-writes.ts';
+import { GroupCommitter } from '../../server/engine/group-commit.ts';
+import { StorageStatus, StorageUnavailable, storageStatusOf, watchStore } from '../../server/integrity/storage-status.ts';
 import { intakeBody, PASSWORD, startProduct } from '../support/http.ts';
 import { acceptData } from '../support/workflow.ts';
 import type { SqliteStore } from '../../server/store/sqlite/index.ts';
@@ -369,6 +371,36 @@ describe('integrity (issue 15 §4): damage detected, backups that restore', func
         expect(again.body.storage.lastCommit).to.include({ ok: true });
       } finally {
         await running.close();
+      }
+    });
+
+    it('an anchor log that cannot be written: the group is answered 503 (committed, not acknowledged) and health says so', async () => {
+      const dir = fresh();
+      const store = watchStore(await openStore({ dataDir: dir, mongodbUri: null }), new StorageStatus());
+      await store.init();
+      const status = storageStatusOf(store)!;
+      class FullDisk extends AnchorLog {
+        override async append(): Promise<void> {
+          throw Object.assign(new Error(`ENOSPC: no space left on device, write '${dir}/mediation.anchors'`), { code: 'ENOSPC' });
+        }
+      }
+      const committer = new GroupCommitter(store, 500, undefined, anchorHook(new FullDisk(dataFiles(dir).anchors), status));
+      faults.push('disk full (ENOSPC on the anchor log)');
+      try {
+        const err = await committer.submit(chained('nospace', null)).then(
+          () => null,
+          (e: unknown) => e as StorageUnavailable,
+        );
+        expect(err).to.be.instanceOf(StorageUnavailable);
+        expect(err!.message).to.match(/committed but could not be anchored \(the disk is full \(ENOSPC\)\)/);
+        expect(err!.message, 'no file path in what a client sees').not.to.include(dir);
+        const report = status.report();
+        expect(report.ok).to.equal(false);
+        expect(report.lastCommit).to.include({ ok: false, commits: 1 });
+        // committed, so the outcome is "unknown" to the client, as after a crash
+        expect((await store.cases.get('nospace'))?.version).to.equal(1);
+      } finally {
+        await store.close();
       }
     });
 
