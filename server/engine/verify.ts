@@ -32,6 +32,9 @@ export interface AnchorCheck {
  * names the first broken link of each case. With `anchors`, also that every anchored head is in the
  * store unchanged (hash, record) and that no anchored case is missing. */
 export async function verifyStore(store: Store, opts: { pageSize?: number; anchors?: AnchorFile | null } = {}): Promise<ChainReport> {
+  // the embedded store also compares its indexed columns with the records they come from
+  const drift = 'driftedColumns' in store && typeof store.driftedColumns === 'function' ? (store.driftedColumns as () => Array<{ caseId: string; columns: string[] }>)() : [];
+  const drifted = new Map(drift.map((d) => [d.caseId, d.columns]));
   const report: ChainReport = { ok: true, cases: 0, events: 0, broken: [], anchors: null };
   const anchored = opts.anchors ? latestHeads(opts.anchors.lines) : null;
   const check: AnchorCheck | null = opts.anchors
@@ -53,6 +56,9 @@ export async function verifyStore(store: Store, opts: { pageSize?: number; ancho
       if (!chain.ok) broken = { seq: chain.seq, problem: chain.problem };
       else if (events.length !== record.version) broken = { seq: Math.min(events.length, record.version) + 1, problem: `the case is at version ${record.version} but has ${events.length} events` };
       else if ((last?.hash ?? '') !== record.lastHash) broken = { seq: last?.seq ?? 0, problem: "the case record's lastHash does not match its last event" };
+      else if (drifted.has(record.id)) {
+        broken = { seq: record.version, problem: `the indexed columns (${drifted.get(record.id)!.join(', ')}) disagree with the case record: the table was edited outside the engine` };
+      }
 
       const a = anchored?.get(record.id);
       if (!broken && a) {

@@ -216,6 +216,19 @@ describe('integrity (issue 15 §4): damage detected, backups that restore', func
     expect(v.stdout).to.match(/BROKEN .*\(t1\): seq 5: the case record is not the one anchored/);
   });
 
+  it("names a case moved to another body's jurisdiction by editing the table's columns (the record untouched)", async () => {
+    const dir = fresh();
+    await seed(dir, ['col1', 'col2'], 2);
+    const raw = new Database(dataFiles(dir).db);
+    raw.prepare(`UPDATE cases SET body_id = 'body-elsewhere', status = 'closed' WHERE id = 'col2'`).run();
+    raw.close();
+    faults.push("case columns edited (jurisdiction moved)");
+    const { anchored } = await verifyBoth(dir);
+    expect(anchored.broken).to.have.length(1);
+    expect(anchored.broken[0]).to.include({ caseId: 'col2', seq: 2 });
+    expect(anchored.broken[0].problem).to.equal('the indexed columns (body_id, status) disagree with the case record: the table was edited outside the engine');
+  });
+
   it("names a case's tail cut off with its version rolled back, and start-up refuses", async () => {
     const dir = fresh();
     await seed(dir, ['cut', 'kept'], 10);
