@@ -56,6 +56,12 @@ export interface Config {
   uploadParseWorkers: number;
   /** hours an Idempotency-Key's stored answer is kept (then the key may be used afresh) */
   idempotencyTtlHours: number;
+  /** where `npm run backup` and the scheduled backups write (the embedded store only) */
+  backupDir: string;
+  /** hours between scheduled online backups while the service runs; 0 = none */
+  backupEveryHours: number;
+  /** scheduled backups kept (the oldest beyond this are deleted) */
+  backupKeep: number;
 }
 
 export class ConfigError extends Error {
@@ -191,6 +197,9 @@ const VARIABLES: Record<string, VariableSpec> = {
     must: 'a number of hours between 0.01 and 8760',
     fallback: '24',
   },
+  BACKUP_DIR: { schema: Joi.string().allow(''), must: 'a folder path (empty: DATA_DIR/backups)', fallback: '' },
+  BACKUP_EVERY_HOURS: { schema: Joi.number().min(0).max(24 * 365), must: 'a number of hours between 0 (none) and 8760', fallback: '24' },
+  BACKUP_KEEP: { schema: Joi.number().integer().min(1).max(10000), must: 'a whole number between 1 and 10000', fallback: '14' },
   PASSWORD_SCRYPT_LOG_N: {
     schema: Joi.number().integer().min(10).max(20),
     must: 'a whole number between 10 and 20',
@@ -266,6 +275,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     uploadParseTimeoutMs: Number(raw.UPLOAD_PARSE_TIMEOUT_MS),
     uploadParseWorkers: Number(raw.UPLOAD_PARSE_WORKERS),
     idempotencyTtlHours: Number(raw.IDEMPOTENCY_TTL_HOURS),
+    backupDir: raw.BACKUP_DIR || `${raw.DATA_DIR.replace(/\/+$/, '')}/backups`,
+    backupEveryHours: Number(raw.BACKUP_EVERY_HOURS),
+    backupKeep: Number(raw.BACKUP_KEEP),
   };
   config.corsOrigins = Object.freeze(config.corsOrigins) as string[];
   return Object.freeze(config);

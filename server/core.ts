@@ -9,7 +9,7 @@ import { Engine } from './engine/engine.ts';
 import { Scheduler, type SchedulerOptions } from './engine/scheduler.ts';
 import { oversightProjection } from './oversight/projection.ts';
 import { Settings } from './settings.ts';
-import type { Store } from './store/port.ts';
+import type { CaseRecord, Store } from './store/port.ts';
 
 export interface Core {
   settings: Settings;
@@ -21,6 +21,8 @@ export interface Core {
 export interface CoreOptions {
   /** told after each group commit lands (the live relay) */
   onCommitted?: () => void;
+  /** told each group's committed records before they are acknowledged (the anchor log) */
+  anchor?: (committed: CaseRecord[]) => Promise<void>;
   /** scrypt cost for access codes; tests lower it */
   accessCodeCost?: number;
   /** a calendar other than the settings' (tests that pin one) */
@@ -44,6 +46,7 @@ export async function buildCore(store: Store, clock: Clock, opts: CoreOptions = 
     oversight: oversightProjection,
     ...(opts.accessCodeCost !== undefined ? { accessCodeCost: opts.accessCodeCost } : {}),
     ...(opts.onCommitted ? { onCommitted: opts.onCommitted } : {}),
+    ...(opts.anchor ? { anchor: opts.anchor } : {}),
   });
   // a change an administrator saves is in force for the next event; a new holiday year moves the
   // provisional deadlines

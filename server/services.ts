@@ -41,6 +41,9 @@ export interface Services {
   webhooks: { subscriptions: Subscriptions; dispatcher: WebhookDispatcher };
   /** ends a user's live sockets at once (deactivation, password reset): server/live disconnectUser */
   disconnectUser: (userId: string, reason: string) => void;
+  /** the anchor log beside the embedded store (server/integrity/anchor-log.ts); null for MongoDB or a
+   * store handed in by a test */
+  anchorFile: string | null;
 }
 
 export type RouterFactory = (services: Services) => readonly RouteDef[];

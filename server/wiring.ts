@@ -16,8 +16,13 @@ import { liveFactory } from './live/wire.ts';
 import { loggerFor, type Logger } from './log.ts';
 import { mount as pageMount, mountEarly as pageMountEarly } from './pages/index.ts';
 import { seedDemo } from './seed/demo.ts';
-import { openStore } from './store/open.ts';
+import { AnchorLog } from './integrity/anchor-log.ts';
+import { anchorHook, checkAgainstAnchorTail } from './integrity/anchoring.ts';
+import { backupStore, scheduleBackups, type BackupSchedule } from './integrity/backup.ts';
+import { StorageStatus, watchStore } from './integrity/storage-status.ts';
+import { anchorFileOf, openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
+import type { SqliteStore } from './store/sqlite/index.ts';
 import type { Services } from './services.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 import { Subscriptions } from './webhooks/subscriptions.ts';
@@ -35,8 +40,17 @@ export async function startServer(
   opts: { listen?: boolean; store?: Store; logger?: Logger; clockStart?: string } = {},
 ): Promise<Running> {
   const logger = opts.logger ?? loggerFor(config);
-  const store = opts.store ?? (await openStore(config));
+  // every store call is watched: storage failures and the last commit's outcome feed /api/health
+  const storage = new StorageStatus();
+  const store = watchStore(opts.store ?? (await openStore(config)), storage);
   await store.init();
+  // the anchor log beside the embedded store (MongoDB relies on its own replication: README)
+  const anchorFile = opts.store ? null : anchorFileOf(config);
+  let anchors: AnchorLog | null = null;
+  if (anchorFile) {
+    await checkAgainstAnchorTail(store, anchorFile);
+    anchors = await new AnchorLog(anchorFile).open();
+  }
   const testClock = config.testClock ? new ManualClock(opts.clockStart ?? new Date()) : null;
   const clock: Clock = testClock ?? systemClock;
 
@@ -50,6 +64,7 @@ export async function startServer(
       kick();
       dispatcher.kick();
     },
+    ...(anchors ? { anchor: anchorHook(anchors, storage) } : {}),
     scheduler: { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs },
   });
 
@@ -90,6 +105,7 @@ export async function startServer(
     afterCommit: () => kick(),
     webhooks: { subscriptions, dispatcher },
     disconnectUser: (userId, reason) => disconnectUser(userId, reason),
+    anchorFile,
   };
 
   const app = createApp({
@@ -109,6 +125,20 @@ export async function startServer(
 
   if (!testClock) scheduler.start(); // with a test clock, timers fire when the clock is moved
   dispatcher.start();
+  let backups: BackupSchedule | null = null;
+  if (anchorFile && store.kind === 'sqlite' && config.backupEveryHours > 0) {
+    backups = scheduleBackups({
+      everyHours: config.backupEveryHours,
+      keep: config.backupKeep,
+      backupDir: config.backupDir,
+      // small steps on the service's own connection: requests keep being answered during the copy
+      take: () => backupStore(store as SqliteStore, { backupDir: config.backupDir, anchorFile, pagesPerStep: 256 }),
+      onDone: (r) =>
+        r.ok
+          ? logger.info({ file: r.manifest.file, bytes: r.manifest.bytes, tookMs: r.manifest.tookMs, pruned: r.pruned.length }, 'scheduled backup written')
+          : logger.error({ err: r.error }, 'scheduled backup failed'),
+    });
+  }
   if (opts.listen !== false) {
     await new Promise<void>((resolve) => server.listen(config.port, resolve));
   }
@@ -122,10 +152,12 @@ export async function startServer(
     async close() {
       await scheduler.stop();
       await dispatcher.stop();
+      await backups?.stop();
       await live.close();
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
       if (limitsRedis?.isOpen) await limitsRedis.quit();
       await store.close();
+      await anchors?.close();
     },
   };
 }

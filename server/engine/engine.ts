@@ -62,6 +62,8 @@ export interface EngineOptions {
   accessCodeCost?: number;
   /** told after each group commit lands (the live relay sends what was committed) */
   onCommitted?: () => void;
+  /** told each group's committed records before they are acknowledged (the anchor log) */
+  anchor?: (committed: CaseRecord[]) => Promise<void>;
   /** the oversight read model committed with every event; given by the wiring (server/oversight/projection.ts)
    * so that the engine does not depend on the oversight layer built on top of it */
   oversight: OversightProjection;
@@ -95,7 +97,7 @@ export class Engine {
     this.store = opts.store;
     this.clock = opts.clock;
     this.directory = opts.directory;
-    this.committer = new GroupCommitter(opts.store, 500, opts.onCommitted);
+    this.committer = new GroupCommitter(opts.store, 500, opts.onCommitted, opts.anchor);
   }
 
   /** An administrator changed the limits or routing rules: they apply from the next event on. */

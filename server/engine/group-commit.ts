@@ -18,6 +18,9 @@ export class GroupCommitter {
     private readonly store: Store,
     private readonly maxBatch = 500,
     private readonly onCommitted?: () => void,
+    /** told the records a group committed, before any of them is acknowledged: the anchor log
+     * (server/integrity/anchor-log.ts); if it fails, the whole group is answered with its error */
+    private readonly anchor?: (committed: CaseRecord[]) => Promise<void>,
   ) {}
 
   submit(commit: Commit): Promise<CaseRecord> {
@@ -42,8 +45,10 @@ export class GroupCommitter {
     const batch = this.queue.splice(0, this.maxBatch);
     try {
       const results = await this.store.cases.commitMany(batch.map((p) => p.commit));
+      const committed = results.filter((r): r is CaseRecord => !(r instanceof Error));
+      if (this.anchor && committed.length > 0) await this.anchor(committed);
       results.forEach((r, i) => (r instanceof Error ? batch[i].reject(r) : batch[i].resolve(r)));
-      if (results.some((r) => !(r instanceof Error))) this.onCommitted?.();
+      if (committed.length > 0) this.onCommitted?.();
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
     } finally {

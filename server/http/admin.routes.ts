@@ -6,7 +6,10 @@ import Joi from 'joi';
 import { CURRENT_VERSION, migrationReport, WORKFLOWS, type PersistedSnapshot } from '../../workflows/registry.ts';
 import { createUser, editUserBody, newUserBody, passwordResetBody, resetPassword, updateUser, type NewUser, type UserEdit } from '../auth/users.ts';
 import { isoShanghai } from '../engine/clock.ts';
+import { NotFound } from '../engine/errors.ts';
 import { verifyStore } from '../engine/verify.ts';
+import { readAnchors } from '../integrity/anchor-log.ts';
+import { merkleStatement } from '../integrity/merkle.ts';
 import type { Services } from '../services.ts';
 import { yearScheduleSchema, type RuntimeSettings, type SettingsPatch } from '../settings.ts';
 import { calendarPreviewBody, changeRuntimeSettings, previewCalendarYear, runtimeSettingsBody, scheduleOf, setCalendarYear, type CalendarInput } from '../admin.ts';
@@ -50,7 +53,7 @@ export function adminRoutes(services: Services): RouteDef[] {
       {
         method: 'get',
         path: '/api/admin/verify',
-        summary: "Checks every case's hash chain and names the first broken link of each",
+        summary: "Checks every case's hash chain and names the first broken link of each; with the embedded store, also against the anchor log (missing, rewritten or altered cases)",
         tags: ['admin'],
         auth: admin,
         responses: {
@@ -61,11 +64,47 @@ export function adminRoutes(services: Services): RouteDef[] {
               cases: Joi.number(),
               events: Joi.number(),
               broken: Joi.array().items(Joi.object({ caseId: Joi.string(), caseNo: Joi.string(), seq: Joi.number(), problem: Joi.string() })),
+              anchors: Joi.object({
+                lines: Joi.number(),
+                cases: Joi.number(),
+                damagedLines: Joi.array().items(Joi.number()),
+                tornLines: Joi.array().items(Joi.number()),
+                notAnchored: Joi.array().items(Joi.object({ caseId: Joi.string(), caseNo: Joi.string(), fromSeq: Joi.number(), toSeq: Joi.number() })),
+              }).allow(null),
             }),
           },
         },
       },
-      () => verifyStore(store),
+      // the anchors are read before the store is scanned: a commit landing meanwhile is at most "not anchored"
+      () => verifyStore(store, { anchors: services.anchorFile ? readAnchors(services.anchorFile) : null }),
+    ),
+
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/admin/anchors/merkle',
+        summary: 'The Merkle root of every case\'s anchored head (at the end of a Shanghai day, or now), for a third party; with the inclusion proof of one case',
+        tags: ['admin'],
+        auth: admin,
+        query: Joi.object({ day: Joi.string().pattern(/^\d{4}-\d{2}-\d{2}$/), caseId: Joi.string().max(200) }),
+        responses: {
+          200: {
+            description: 'the statement',
+            schema: Joi.object({
+              day: Joi.string().allow(null),
+              until: Joi.string().allow(null),
+              cases: Joi.number(),
+              root: Joi.string(),
+              proof: Joi.object({ caseId: Joi.string(), leaf: Joi.string(), steps: Joi.array().items(Joi.object({ side: Joi.string().valid('left', 'right'), hash: Joi.string() })) }),
+            }),
+          },
+          404: { description: 'no anchor log (MongoDB store)' },
+        },
+      },
+      ({ query }) => {
+        if (!services.anchorFile) throw new NotFound('anchor log (kept for the embedded store only)');
+        return merkleStatement(readAnchors(services.anchorFile).lines, { day: query.day as string | undefined, caseId: query.caseId as string | undefined });
+      },
     ),
 
     defineRoute(

@@ -11,6 +11,7 @@ import { sessionCookie, signIn, signOut } from '../auth/sign-in.ts';
 import { changeOwnPassword, passwordChangeBody } from '../auth/users.ts';
 import type { AccountAttempts } from '../auth/throttle.ts';
 import { disconnectSession } from '../live/index.ts';
+import { storageStatusOf } from '../integrity/storage-status.ts';
 import { Org } from '../org.ts';
 import type { Body, Store, UserRecord } from '../store/port.ts';
 import type { Role, Tier } from '../../workflows/vocabulary.ts';
@@ -103,6 +104,12 @@ const orgNode: Joi.ObjectSchema = Joi.object({
   bodyId: Joi.string(),
   address: Joi.string().description('compounds: the street address'),
   children: Joi.array().items(Joi.object().description('OrgNode (recursive)')),
+});
+
+const storageSchema = Joi.object({
+  ok: Joi.boolean(),
+  lastCommit: Joi.object({ at: Joi.string(), ok: Joi.boolean(), commits: Joi.number(), error: Joi.string() }).allow(null),
+  errors: Joi.array().items(Joi.object({ at: Joi.string(), code: Joi.string(), message: Joi.string() })),
 });
 
 export function authRoutes(deps: AuthDeps): RouteDef[] {
@@ -233,27 +240,49 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
       {
         method: 'get',
         path: '/api/health',
-        summary: 'Liveness and the store in use',
+        summary: 'Liveness, the store in use, and its storage health (errors, the last commit): 503 while the store fails',
         tags: ['meta'],
         auth: 'public',
         responses: {
           200: {
             description: 'up',
-            schema: Joi.object({ status: Joi.string().valid('ok'), store: Joi.string().valid('sqlite', 'mongo'), time: Joi.string(), uptimeSeconds: Joi.number() }),
+            schema: Joi.object({
+              status: Joi.string().valid('ok'),
+              store: Joi.string().valid('sqlite', 'mongo'),
+              time: Joi.string(),
+              uptimeSeconds: Joi.number(),
+              storage: storageSchema.optional(),
+            }),
           },
-          503: { description: 'the store does not answer' },
+          503: {
+            description: 'the store does not answer, or reported storage errors (full disk, I/O error, damaged file) or its last commit failed',
+            schema: Joi.object({
+              status: Joi.string().valid('unavailable'),
+              store: Joi.string().valid('sqlite', 'mongo'),
+              time: Joi.string(),
+              uptimeSeconds: Joi.number(),
+              storage: storageSchema.optional(),
+            }),
+          },
         },
       },
       async ({ res }) => {
+        const watched = storageStatusOf(store);
         const base = { store: store.kind, time: now().toISOString(), uptimeSeconds: Math.round(process.uptime()) };
+        let probe: unknown = null;
         try {
           await store.settings.get('health');
         } catch (err) {
+          probe = err;
           deps.logger.error({ err }, 'health check: store unavailable');
-          res.status(503);
-          return { status: 'unavailable', ...base };
         }
-        return { status: 'ok', ...base };
+        const storage = watched?.report();
+        const out = storage ? { ...base, storage } : base;
+        if (probe !== null || (storage && !storage.ok)) {
+          res.status(503);
+          return { status: 'unavailable', ...out };
+        }
+        return { status: 'ok', ...out };
       },
     ),
   ];

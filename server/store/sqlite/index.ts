@@ -24,8 +24,30 @@ export { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
 
 /** The port, plus a read of a connection setting (diagnostics, tests): `pragma('synchronous')`. */
 export interface SqliteStore extends Store {
-  pragma(name: 'synchronous' | 'journal_mode' | 'busy_timeout' | 'user_version'): unknown;
+  pragma(name: 'synchronous' | 'journal_mode' | 'busy_timeout' | 'user_version' | 'quick_check'): unknown;
+  /** SQLite's online backup of this connection's database into `file` (server/integrity/backup.ts) */
+  backup(file: string, pagesPerStep: number): Promise<void>;
+  /** cases whose indexed columns (what lists, filters and jurisdiction read) disagree with their record
+   * (what the case page reads): an edit of the table beside the engine (`verify`) */
+  driftedColumns(): Array<{ caseId: string; caseNo: string; columns: string[] }>;
 }
+
+/** column → the record field it is derived from (server/store/sqlite/cases.ts caseRow) */
+const CHECKED_COLUMNS: Array<[string, string]> = [
+  ['case_no', "json_extract(doc, '$.caseNo')"],
+  ['body_id', "json_extract(doc, '$.bodyId')"],
+  ['court_id', "json_extract(doc, '$.courtId')"],
+  ['court_inbox', "coalesce(json_extract(doc, '$.courtInbox'), 0)"],
+  ['status', "json_extract(doc, '$.status')"],
+  ['tier', "json_extract(doc, '$.tier')"],
+  ['category', "json_extract(doc, '$.category')"],
+  ['compound_id', "json_extract(doc, '$.compoundId')"],
+  ['community_id', "json_extract(doc, '$.communityId')"],
+  ['subdistrict_id', "json_extract(doc, '$.subdistrictId')"],
+  ['warning', "json_extract(doc, '$.warning')"],
+  ['overdue', "coalesce(json_extract(doc, '$.overdue'), 0)"],
+  ['version', "json_extract(doc, '$.version')"],
+];
 
 export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   const synchronous = opts.synchronous ?? 'FULL';
@@ -69,6 +91,20 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
     pragma(name) {
       return h.db.pragma(name, { simple: true });
+    },
+
+    driftedColumns() {
+      const sql = `SELECT id, case_no, ${CHECKED_COLUMNS.map(([c, e]) => `(${c} IS NOT ${e}) AS ${c}`).join(', ')} FROM cases
+        WHERE ${CHECKED_COLUMNS.map(([c, e]) => `${c} IS NOT ${e}`).join(' OR ')}`;
+      return (h.db.prepare(sql).all() as Array<Record<string, unknown>>).map((r) => ({
+        caseId: String(r.id),
+        caseNo: String(r.case_no),
+        columns: CHECKED_COLUMNS.map(([c]) => c).filter((c) => r[c] === 1),
+      }));
+    },
+
+    async backup(file, pagesPerStep) {
+      await h.db.backup(file, { progress: () => pagesPerStep });
     },
 
     cases,
