@@ -9,7 +9,7 @@ import { DOCUMENT_KINDS } from '../documents/templates.ts';
 import type { Services } from '../services.ts';
 import type { DocumentRecord, UserRecord } from '../store/port.ts';
 import { validateInput } from '../validation.ts';
-import { actorOf, readableCase } from './access.ts';
+import { actableCase, actorOf } from './access.ts';
 
 export const documentBody = Joi.object({ kind: Joi.string().valid(...DOCUMENT_KINDS).required() });
 
@@ -19,7 +19,7 @@ export function readDocumentKind(input: unknown): { kind: string } {
 
 export async function issueCaseDocument(services: Services, user: UserRecord, caseId: string, kind: string, meta: RequestMeta = {}): Promise<DocumentRecord> {
   const { store, directory, engine } = services;
-  const record = await readableCase(services, user, caseId);
+  const record = await actableCase(services, user, caseId, `ISSUE ${kind}`);
   const events = await engine.history(record.id);
   const users = (await store.users.list()).map((u) => ({ id: u.id, name: u.name, username: u.username }));
   const now = engine.now();
