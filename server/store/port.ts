@@ -190,6 +190,8 @@ export interface Body {
   shortName: string;
   tier: Tier;
   orgUnitId: string; // the unit it serves (community, sub-district, district); court: the district
+  /** the room's phone, printed on the intake slip and shown to residents (issue 14) */
+  phone?: string;
 }
 
 export interface DocumentRecord {

@@ -235,6 +235,7 @@ export const bodySchema = new Schema(
     shortName: str,
     tier: str,
     orgUnitId: str,
+    phone: { type: String },
   },
   { ...OPTIONS, collection: 'bodies' },
 );
