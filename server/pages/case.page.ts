@@ -4,7 +4,7 @@
 import type { Application, Request, Response } from 'express';
 import { USER_EVENT_TYPES, type EventType } from '../../workflows/vocabulary.ts';
 import { DOCUMENT_TITLES } from '../documents/view.ts';
-import { DomainError, EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from '../engine/errors.ts';
+import { DomainError, EventNotAllowed, Forbidden, NotFound, ValidationFailed, VersionConflict } from '../engine/errors.ts';
 import { issueCaseDocument, readDocumentKind } from '../cases/documents.ts';
 import { readEvent, sendEvent } from '../cases/events.ts';
 import { readableCase } from '../cases/access.ts';
@@ -200,6 +200,7 @@ export function casePages(services: Services) {
       try {
         await issueCaseDocument(services, user, record.id, readDocumentKind({ kind }).kind, { clientIp: req.ip ?? null });
       } catch (err) {
+        if (err instanceof Forbidden) return renderStatus(req, res, 403);
         if (err instanceof DomainError && !(err instanceof NotFound)) {
           setFlash(res, { kind: 'error', text: err instanceof ValidationFailed ? t(lang, 'v_choice') : `${title}：${err.message}` });
           return res.redirect(303, `/cases/${record.id}#documents`);

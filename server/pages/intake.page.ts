@@ -68,7 +68,7 @@ export function intakeFromForm(body: Record<string, unknown>, count: number): { 
   if (values.householdsInvolved.trim()) request.householdsInvolved = /^\d+$/.test(values.householdsInvolved.trim()) ? Number(values.householdsInvolved.trim()) : values.householdsInvolved;
   // issue 14: 争议金额 and 激化风险, which the API took and the form did not (routing: workflows/routing.ts)
   const amount = values.disputedAmount.trim();
-  if (amount) request.disputedAmount = /^\d+(\.\d+)?$/.test(amount) ? Number(amount) : amount;
+  if (amount) request.disputedAmount = /^-?\d+(\.\d+)?$/.test(amount) ? Number(amount) : amount;
   if (values.escalationRisk.trim()) request.escalationRisk = true;
   const claims = values.claims.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   if (claims.length) request.claims = claims;
