@@ -76,6 +76,13 @@ describe('HTTP issue 14: access-code reissue, the escalating body’s view, the 
     expect(centre.availableEvents).to.include('ACCEPT');
   });
 
+  it('describes the reissue in /api/openapi.json', async () => {
+    const doc = (await p.get('/api/openapi.json', null).expect(200)).body;
+    const op = doc.paths['/api/cases/{id}/access-code'].post;
+    expect(op.summary).to.include('Reissue');
+    expect(Object.keys(op.responses)).to.include.members(['200', '422']);
+  });
+
   it('refuses the court liaison any mediation body’s document (403), which mediators still issue', async () => {
     const body = { ...(await import('../support/http.ts')).intakeBody('ou-k1-2-1', { channel: undefined }), courtRef: '（2026）沪0105民诉前调9号', dueAt: '2026-12-20' };
     const c = (await p.post('/api/court/delegations', 'court.liaison').send(body).expect(201)).body.case;
