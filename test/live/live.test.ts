@@ -351,6 +351,20 @@ describe('live updates (socket.io)', function () {
       expect((await request(resident, 'resume', { caseId: theirs.record.id, afterVersion: 0 })).error.code).to.equal('NOT_FOUND');
     });
 
+    it('ends the residents’ connections made with an old code when the code is reissued (issue 14)', async function () {
+      const { record, accessCode } = await ctx.h.intake();
+      await relayed();
+      const socket = await connect(ctx, server, { caseNo: record.caseNo, accessCode });
+      const told = next(socket, 'live:unsubscribed');
+      const gone = next(socket, 'disconnect');
+      await ctx.h.engine.reissueAccessCode(record.id, med('med.c1'));
+      server.live.relay.kick();
+      expect(await told).to.deep.equal({ caseId: record.id, reason: 'ACCESS_CODE_REISSUED' });
+      await gone;
+      expect(socket.connected).to.equal(false);
+      expect((await refusal(ctx, server, { caseNo: record.caseNo, accessCode })).message).to.equal('INVALID_ACCESS_CODE');
+    });
+
     it('accepts the case number typed with ASCII brackets', async function () {
       const { record, accessCode } = await ctx.h.intake();
       const typed = ` ${record.caseNo.replace('（', '(').replace('）', ')')} `;
