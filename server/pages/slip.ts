@@ -41,6 +41,8 @@ export async function slipModel(req: Request, services: Services, lang: Lang, re
     accessCode,
     accessGroups: groupedCode(accessCode),
     trackUrl: link,
+    // shown as read (the case number in its own characters), linked as encoded
+    trackText: link.replace(/\?caseNo=.*$/, `?caseNo=${record.caseNo}`),
     qr: await qrDataUrl(link),
     bodyName: body?.name ?? '',
     bodyPhone: phone,
