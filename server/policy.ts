@@ -27,8 +27,13 @@ export const CAPABILITIES = {
   'cases:intake': ['admin', 'mediator'],
   /** send events (which ones is decided per case and state: 422) */
   'cases:event': ['admin', 'mediator', 'court_liaison', 'expert'],
-  /** issue documents on a case */
-  'documents:issue': ['admin', 'mediator', 'court_liaison'],
+  /** issue documents on a case: every document is a mediation body's, under a 人民调解委员会's seal —
+   * a court does not issue them (issue 14) */
+  'documents:issue': ['admin', 'mediator'],
+  /** read an issued document (the court reads the referral package and the agreements) */
+  'documents:read': ['admin', 'mediator', 'court_liaison'],
+  /** reissue a resident's access code (the holding body's mediators) */
+  'cases:access-code': ['admin', 'mediator'],
   /** the court's inbox and delegations (委派调解) */
   'court:inbox': ['admin', 'court_liaison'],
   'court:delegate': ['admin', 'court_liaison'],
@@ -99,10 +104,14 @@ export function caseScope(user: Viewer, org: Org): CaseScope {
   }
 }
 
-type CaseFacts = Pick<CaseRecord, 'bodyId' | 'courtId' | 'courtInbox' | 'experts'>;
+type CaseFacts = Pick<CaseRecord, 'bodyId' | 'courtId' | 'courtInbox' | 'experts'> & {
+  /** the workflow's context: who held the case before (escalations, transfers); absent in list rows */
+  snapshot?: { context: Pick<CaseRecord['snapshot']['context'], 'bodies' | 'escalations' | 'transfers'> };
+};
 
-/** May this user read the case at all? (No → answer 404, as if it did not exist.) */
-export function canReadCase(user: Viewer, record: CaseFacts, org: Org): boolean {
+/** The case as the user's jurisdiction sees it: held by their body or one below, in their court's
+ * inbox, invited onto, or any (administrators). */
+function withinJurisdiction(user: Viewer, record: CaseFacts, org: Org): boolean {
   switch (user.role) {
     case 'admin':
     case 'system':
@@ -118,13 +127,42 @@ export function canReadCase(user: Viewer, record: CaseFacts, org: Org): boolean 
   }
 }
 
+/** The bodies that held the case before it was escalated (上报) or transferred away from them. */
+export function formerHolders(record: CaseFacts): string[] {
+  const ctx = record.snapshot?.context;
+  if (!ctx) return [];
+  const moves = [...(ctx.escalations ?? []), ...(ctx.transfers ?? [])];
+  const bodies = moves.map((m) => ctx.bodies[m.from as keyof typeof ctx.bodies]).filter((b): b is string => typeof b === 'string');
+  return [...new Set(bodies)].filter((b) => b !== record.bodyId);
+}
+
+/**
+ * Issue 14: the body that escalated a case keeps a read-only "已上报" view of it — its mediators read
+ * the case (masked, as they no longer hold it) and may neither send events nor issue documents.
+ */
+export function readsAsFormerHolder(user: Viewer, record: CaseFacts, org: Org): boolean {
+  if (user.role !== 'mediator' || !user.bodyId) return false;
+  return !withinJurisdiction(user, record, org) && formerHolders(record).includes(user.bodyId);
+}
+
+/** May this user read the case at all? (No → answer 404, as if it did not exist.) */
+export function canReadCase(user: Viewer, record: CaseFacts, org: Org): boolean {
+  return withinJurisdiction(user, record, org) || readsAsFormerHolder(user, record, org);
+}
+
+/** May this user change the case (send events, issue documents, reissue the access code)? Readers
+ * of an escalated case's "已上报" view may not. */
+export function canActOnCase(user: Viewer, record: CaseFacts, org: Org): boolean {
+  return withinJurisdiction(user, record, org);
+}
+
 /**
  * Full phone, ID number and address: staff with jurisdiction over the case (its mediators' bodies,
  * the court it is addressed to, administrators). An invited expert reads the case masked.
  */
 export function canSeePersonalData(user: Viewer, record: CaseFacts, org: Org): boolean {
   if (user.role === 'expert') return false;
-  return canReadCase(user, record, org);
+  return withinJurisdiction(user, record, org);
 }
 
 /**

@@ -354,6 +354,7 @@ export interface EventData {
   DEADLINE_WARNING: { kind: DeadlineKind; level: WarningLevel; dueAt: string };
   DEADLINE_EXPIRED: { kind: DeadlineKind; dueAt: string };
   DEADLINES_RECALCULATED: Nothing;
+  ACCESS_CODE_REISSUED: Nothing;
 }
 
 /** What the machine receives: the event plus who sent it and when (the engine's clock). One member

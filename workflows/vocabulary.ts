@@ -100,7 +100,11 @@ export type UserEventType = (typeof USER_EVENT_TYPES)[number];
 /** Events the engine raises itself: intake, and its durable timers. */
 export const SYSTEM_EVENT_TYPES = ['REGISTER', 'DEADLINE_WARNING', 'DEADLINE_EXPIRED', 'DEADLINES_RECALCULATED'] as const;
 export type SystemEventType = (typeof SYSTEM_EVENT_TYPES)[number];
-export type EventType = UserEventType | SystemEventType;
+/** Events the engine records for a person outside the workflow: they change no state of the case
+ * (issue 14: a mediator reissued the resident's access code; the code itself is never recorded). */
+export const RECORD_EVENT_TYPES = ['ACCESS_CODE_REISSUED'] as const;
+export type RecordEventType = (typeof RECORD_EVENT_TYPES)[number];
+export type EventType = UserEventType | SystemEventType | RecordEventType;
 
 export const WARNING_LEVELS = ['none', 'blue', 'yellow', 'orange', 'red'] as const;
 export type WarningLevel = (typeof WARNING_LEVELS)[number];
@@ -214,6 +218,7 @@ export const EVENT_LABELS: Record<EventType, { zh: string; en: string }> = {
   DEADLINE_WARNING: { zh: '期限预警', en: 'Deadline warning' },
   DEADLINE_EXPIRED: { zh: '期限届满', en: 'Deadline expired' },
   DEADLINES_RECALCULATED: { zh: '期限按新节假日安排重算', en: 'Deadlines recalculated for a new holiday schedule' },
+  ACCESS_CODE_REISSUED: { zh: '重新发放查询码', en: 'Access code reissued' },
 };
 
 /**

@@ -12,6 +12,12 @@
   ready(function () {
     document.querySelectorAll('[data-no-js]').forEach(function (el) { el.hidden = true; });
     document.querySelectorAll('[data-js-only]').forEach(function (el) { el.hidden = false; });
+    // issue 14: after a failed form, bring its error summary into view and focus it
+    var summary = document.querySelector('[data-error-summary]');
+    if (summary) {
+      summary.scrollIntoView({ block: 'start' });
+      summary.focus();
+    }
     document.querySelectorAll('[data-reload]').forEach(function (a) {
       a.addEventListener('click', function (e) { e.preventDefault(); location.reload(); });
     });

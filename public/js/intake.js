@@ -57,5 +57,24 @@
         if (name) name.focus();
       });
     }
+
+    // issue 14: say at once when the entries make the dispute major (routed to the district
+    // committee), by the rules the server printed (workflows/routing.ts decides on submission)
+    var rules = form.querySelector('[data-routing]');
+    var notice = form.querySelector('[data-routes-district]');
+    if (rules && notice) {
+      var num = function (sel) { var el = form.querySelector(sel); var v = el ? Number(el.value) : NaN; return isNaN(v) ? 0 : v; };
+      var check = function () {
+        var category = (form.querySelector('[name="category"]') || {}).value || '';
+        var major = num('[name="disputedAmount"]') >= Number(rules.getAttribute('data-major-amount')) ||
+          num('[name="householdsInvolved"]') >= Number(rules.getAttribute('data-major-households')) ||
+          (rules.getAttribute('data-major-categories') || '').split(' ').indexOf(category) !== -1 ||
+          Boolean((form.querySelector('[name="escalationRisk"]') || {}).checked);
+        notice.hidden = !major;
+      };
+      form.addEventListener('input', check);
+      form.addEventListener('change', check);
+      check();
+    }
   });
 })();

@@ -1,5 +1,5 @@
 // The case page follows its case live: on case:updated the page is fetched again and its sections
-// (status, deadlines, timeline, sessions, agreement, documents, actions) are swapped in place. A form
+// (status, deadlines, timeline, sessions, agreement, documents, next step, actions) are swapped in place. A form
 // someone is typing into is never replaced: a banner offers the reload instead.
 (function () {
   'use strict';
@@ -11,7 +11,7 @@
     var version = Number(root.getAttribute('data-case-version')) || 0;
     var dirty = false;
     document.addEventListener('input', function (e) {
-      if (e.target && e.target.closest && e.target.closest('[data-live-section="actions"]')) dirty = true;
+      if (e.target && e.target.closest && e.target.closest('[data-live-section="actions"], [data-live-section="next-step"]')) dirty = true;
     });
     document.addEventListener('submit', function () { dirty = false; });
 
@@ -19,7 +19,7 @@
     var refresh = w.debounce(function () {
       w.fetchPage(location.pathname)
         .then(function (html) {
-          var names = dirty ? SECTIONS : SECTIONS.concat(['actions']);
+          var names = dirty ? SECTIONS : SECTIONS.concat(['next-step', 'actions']);
           var out = w.swapSections(html, names);
           var fresh = out.doc.querySelector('[data-case-version]');
           if (fresh) {

@@ -5,11 +5,13 @@
 import Joi from 'joi';
 import type { RequestMeta } from '../engine/engine.ts';
 import { issueDocument } from '../documents/issue.ts';
+import { Forbidden } from '../engine/errors.ts';
+import { mayUse } from '../policy.ts';
 import { DOCUMENT_KINDS } from '../documents/templates.ts';
 import type { Services } from '../services.ts';
 import type { DocumentRecord, UserRecord } from '../store/port.ts';
 import { validateInput } from '../validation.ts';
-import { actorOf, readableCase } from './access.ts';
+import { actableCase, actorOf } from './access.ts';
 
 export const documentBody = Joi.object({ kind: Joi.string().valid(...DOCUMENT_KINDS).required() });
 
@@ -19,7 +21,9 @@ export function readDocumentKind(input: unknown): { kind: string } {
 
 export async function issueCaseDocument(services: Services, user: UserRecord, caseId: string, kind: string, meta: RequestMeta = {}): Promise<DocumentRecord> {
   const { store, directory, engine } = services;
-  const record = await readableCase(services, user, caseId);
+  // every document is a mediation body's, under its 人民调解委员会's seal: a court issues none (issue 14)
+  if (!mayUse(user.role, 'documents:issue')) throw new Forbidden('documents are issued by the mediation bodies, not by a court or an expert');
+  const record = await actableCase(services, user, caseId, `ISSUE ${kind}`);
   const events = await engine.history(record.id);
   const users = (await store.users.list()).map((u) => ({ id: u.id, name: u.name, username: u.username }));
   const now = engine.now();

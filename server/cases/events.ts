@@ -6,7 +6,7 @@ import type { EventRequest, RequestMeta } from '../engine/engine.ts';
 import type { Services } from '../services.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
 import { validateInput } from '../validation.ts';
-import { actorOf, readableCase } from './access.ts';
+import { actableCase, actorOf } from './access.ts';
 import { eventBody } from './schemas.ts';
 
 /** An event as a client sends it: its `data` is the payload of its type (EventData), once readEvent has checked it. */
@@ -17,6 +17,6 @@ export function readEvent(input: unknown): EventInput {
 }
 
 export async function sendEvent(services: Services, user: UserRecord, caseId: string, event: EventInput, meta: RequestMeta = {}): Promise<CaseRecord> {
-  const record = await readableCase(services, user, caseId);
+  const record = await actableCase(services, user, caseId, event.type);
   return services.engine.dispatch(record.id, event, actorOf(user, services.directory), meta);
 }

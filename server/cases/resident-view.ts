@@ -75,6 +75,15 @@ export function nextStep(record: CaseRecord, acceptance: Pick<LimitRule, 'amount
   switch (status) {
     case 'registered': {
       const within = limitWords(acceptance);
+      const moved = movedUp(record);
+      if (moved) {
+        // issue 14: a plain sentence instead of a status that seems to go backwards
+        const to = TIER_LABELS[moved.to as keyof typeof TIER_LABELS] ?? TIER_LABELS[record.tier];
+        return {
+          zh: `您的案件已于${moved.at.slice(0, 10)}上报至${to.zh}，由其继续办理。${to.zh}将在${within.zh}内决定是否受理，并与您联系。`,
+          en: `Your case was passed up to the ${to.en} on ${moved.at.slice(0, 10)}, which takes it from here: it decides within ${within.en} whether to accept it and will contact you.`,
+        };
+      }
       return { zh: `调解组织正在审查是否受理，通常在${within.zh}内作出决定。`, en: `The mediation office is deciding whether to accept the case, usually within ${within.en}.` };
     }
     case 'declined':
@@ -99,6 +108,26 @@ export function nextStep(record: CaseRecord, acceptance: Pick<LimitRule, 'amount
   }
 }
 
+/** The latest escalation (上报) or transfer of a case now waiting at the new body, if any. */
+function movedUp(record: CaseRecord): { to: string; at: string } | null {
+  const ctx = record.snapshot.context;
+  const moves = [...(ctx.escalations ?? []), ...(ctx.transfers ?? [])].sort((a, b) => a.at.localeCompare(b.at));
+  const last = moves.at(-1);
+  return record.status === 'registered' && last ? { to: last.to, at: isoShanghaiDate(last.at) } : null;
+}
+
+/** the Shanghai calendar date of an instant, as YYYY-MM-DD */
+const isoShanghaiDate = (iso: string): string => new Date(Date.parse(iso) + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/** The status as a resident reads it: after an escalation the case waits at a higher body — said so,
+ * rather than "已登记，待受理" as if it had gone back to the start. */
+function residentStatusLabel(record: CaseRecord): { zh: string; en: string } {
+  const moved = movedUp(record);
+  if (!moved) return { ...STATUS_LABELS[record.status] };
+  const to = TIER_LABELS[moved.to as keyof typeof TIER_LABELS] ?? TIER_LABELS[record.tier];
+  return { zh: `已上报${to.zh}，待其受理`, en: `Passed up to the ${to.en}, awaiting its acceptance` };
+}
+
 /**
  * The tracking view for a party holding the access code: status and tier with plain-words labels,
  * next step, the upcoming session, deadlines and the public history. No party's phone, identity
@@ -112,7 +141,7 @@ export function residentView(record: CaseRecord, events: EventRecord[], now: str
   return {
     caseNo: record.caseNo,
     status: record.status,
-    statusLabel: { ...STATUS_LABELS[record.status] },
+    statusLabel: residentStatusLabel(record),
     tier: record.tier,
     tierLabel: { ...TIER_LABELS[record.tier] },
     outcome: record.outcome,

@@ -252,6 +252,26 @@ export class Engine {
     });
   }
 
+  /**
+   * Issue 14: a new access code for the residents of a case; the old one stops working at once. The
+   * change is an ACCESS_CODE_REISSUED event (actor and time, never the code) and touches nothing else
+   * of the case: the workflow's snapshot, deadlines and timers stay as they are.
+   */
+  reissueAccessCode(caseId: string, actor: Actor, meta: RequestMeta = {}): Promise<{ record: CaseRecord; accessCode: string }> {
+    return this.serially(caseId, () =>
+      retryOnConflict(true, async () => {
+        const record = await this.store.cases.get(caseId);
+        if (!record) throw new NotFound('case');
+        const accessCode = newAccessCode();
+        const accessCodeHash = await hashAccessCode(accessCode, caseId, this.opts.accessCodeCost);
+        const event: CaseEvent = { type: 'ACCESS_CODE_REISSUED', data: {}, actor, at: this.now() };
+        const commit = this.buildCommit(record, record.snapshot, [], event, meta);
+        commit.record = { ...commit.record, accessCodeHash };
+        return { record: await this.committer.submit(commit), accessCode };
+      }),
+    );
+  }
+
   /** A durable timer came due: its warning or expiry becomes an event in the case's history. */
   fireTimer(timer: TimerRecord): Promise<CaseRecord | null> {
     return this.serially(timer.caseId, () => this.fireTimerNow(timer));

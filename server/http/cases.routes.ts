@@ -13,6 +13,7 @@ import { registerCase } from '../cases/register.ts';
 import { sendEvent, type EventInput } from '../cases/events.ts';
 import { caseListItem, caseView, historyView, readableRelatedIds, relatedCasesFor } from '../cases/presenter.ts';
 import { readableCase } from '../cases/access.ts';
+import { reissueAccessCode } from '../cases/access-code.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
@@ -130,6 +131,29 @@ export function casesRoutes(services: Services): RouteDef[] {
       async ({ params, body, user, req }) => {
         const next = await sendEvent(services, user!, params.id, body, { clientIp: req.ip ?? null });
         return { case: caseView(services, next, user!) };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'post',
+        path: '/api/cases/:id/access-code',
+        summary: "Reissue the residents' access code (issue 14): the old code stops working; shown once",
+        description:
+          'Only the mediators of the body holding the case and administrators (others: 422 EVENT_NOT_ALLOWED; a case outside the jurisdiction: 404). ' +
+          'Recorded in the history as an ACCESS_CODE_REISSUED event with its actor and time; the code itself is never stored or recorded, only its hash.',
+        tags: ['cases'],
+        auth: rolesFor('cases:access-code'),
+        // never replayed: a stored response would keep the new code in plain text
+        idempotent: false,
+        params: caseIdParams,
+        responses: {
+          200: { description: 'the new code, shown this once', schema: Joi.object({ caseNo: Joi.string(), accessCode: Joi.string().min(6), version: Joi.number().integer() }) },
+          422: { description: 'EVENT_NOT_ALLOWED: not a mediator of the holding body (or the case was escalated away: read only)' },
+        },
+      },
+      async ({ params, user, req, res }) => {
+        res.set('Cache-Control', 'no-store');
+        return reissueAccessCode(services, user!, params.id, { clientIp: req.ip ?? null });
       },
     ),
   ];

@@ -6,7 +6,7 @@ import Joi from 'joi';
 import { DOCUMENT_KINDS } from '../documents/templates.ts';
 import { NotFound } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
-import { canReadCase, rolesFor } from '../policy.ts';
+import { canSeePersonalData, rolesFor } from '../policy.ts';
 import type { DocumentRecord } from '../store/port.ts';
 import { documentBody, issueCaseDocument } from '../cases/documents.ts';
 import { readableCase } from '../cases/access.ts';
@@ -89,14 +89,16 @@ export function documentsRoutes(services: Services): RouteDef[] {
         path: '/api/documents/:id',
         summary: 'The issued document, exactly as issued (HTML, printable on A4)',
         tags: ['documents'],
-        auth: rolesFor('documents:issue'),
+        auth: rolesFor('documents:read'),
         params: Joi.object({ id: id().required() }),
         responses: { 200: { description: 'the HTML as issued; its SHA-256 is in the X-Document-SHA256 header', contentType: 'text/html', schema: Joi.string() } },
       },
       async ({ params, user, res }) => {
         const doc = await store.documents.get(params.id);
         const record = doc ? await store.cases.get(doc.caseId) : null;
-        if (!doc || !record || !canReadCase(user!, record, directory)) throw new NotFound('document');
+        // an issued document carries the parties' full particulars: those who may see them (not the
+        // read-only view of a body that escalated the case)
+        if (!doc || !record || !canSeePersonalData(user!, record, directory)) throw new NotFound('document');
         res.set('X-Document-SHA256', doc.sha256);
         res.set('Cache-Control', 'private, no-store');
         res.type('text/html; charset=utf-8').send(doc.html);

@@ -345,6 +345,11 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
       // deadline warnings: issue 15 §3)
       if (PUBLIC_EVENTS.has(route.payload.event?.type)) io.to(trackRoom(route.caseId)).emit('case:updated', forResident(route.payload));
       if (HOLDER_CHANGING_EVENTS.has(route.payload.event?.type)) void recheckSubscribers(route.caseId);
+      // issue 14: a reissued access code ends the residents' connections made with the old one
+      if (route.payload.event?.type === 'ACCESS_CODE_REISSUED') {
+        io.to(trackRoom(route.caseId)).emit('live:unsubscribed', { caseId: route.caseId, reason: 'ACCESS_CODE_REISSUED' });
+        io.in(trackRoom(route.caseId)).disconnectSockets(true);
+      }
     } else if (route.kind === 'inbox') {
       io.to(route.room).emit('inbox:updated', route.payload);
     } else {

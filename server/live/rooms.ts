@@ -65,4 +65,7 @@ export const HOLDER_CHANGING_EVENTS: ReadonlySet<string> = new Set([
   'INVITE_EXPERT',
   'DECLINE',
   'REOPEN',
+  // workflow 2026.3: both can hand the case to another body
+  'TRANSFER',
+  'FLAG_RISK',
 ]);

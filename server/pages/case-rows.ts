@@ -3,6 +3,7 @@
 import type { WarningLevel } from '../../workflows/vocabulary.ts';
 import { canSeePersonalData, type Viewer } from '../policy.ts';
 import { maskedText } from '../privacy/mask.ts';
+import { countingUnit, daysLeft, type DaysLeft } from '../../workflows/days-left.ts';
 import type { Services } from '../services.ts';
 import type { CaseRecord, DeadlineView } from '../store/port.ts';
 import { t, type Lang } from './i18n.ts';
@@ -17,6 +18,23 @@ export interface DeadlineRow {
   warning: WarningLevel;
   warningLabel: string;
   provisional: boolean;
+  /** days left or overdue in the days its rule counts, in words (还剩3个工作日 / 已超期2天); '' without a clock */
+  inDays: string;
+  overdue: boolean;
+}
+
+/** What counting days left needs: the holiday calendar, the clock, the limit rules in force. */
+export type DayCount = { calendar: Parameters<typeof daysLeft>[0]; now: string; limits: Parameters<typeof countingUnit>[1] };
+
+export function dayCountOf(services: Services): DayCount {
+  return { calendar: services.settings.calendar(), now: services.engine.now(), limits: services.settings.deadlines.limits };
+}
+
+/** A deadline in the days its rule counts, in words: 还剩3个工作日, 今天届满, 已超期2天. */
+export function inDays(lang: Lang, d: DaysLeft): string {
+  const working = d.unit === 'working_days';
+  if (d.state === 'left') return d.days === 0 ? t(lang, 'track_due_today') : t(lang, working ? 'track_left_working_days' : 'track_left_days', { n: d.days });
+  return t(lang, working ? 'track_overdue_working_days' : 'track_overdue_days', { n: d.days });
 }
 
 export interface CaseRow {
@@ -40,8 +58,11 @@ export interface CaseRow {
   version: number;
 }
 
-export function deadlineRow(lang: Lang, d: DeadlineView): DeadlineRow {
+export function deadlineRow(lang: Lang, d: DeadlineView, count?: DayCount): DeadlineRow {
+  const left = count ? daysLeft(count.calendar, count.now, d.dueAt, countingUnit(d, count.limits)) : null;
   return {
+    inDays: left ? inDays(lang, left) : '',
+    overdue: left?.state === 'overdue',
     kind: d.kind,
     kindLabel: t(lang, `dl_${d.kind}`),
     dueAt: d.dueAt,
@@ -52,8 +73,8 @@ export function deadlineRow(lang: Lang, d: DeadlineView): DeadlineRow {
 }
 
 /** Deadlines in the order they fall due. */
-export function deadlineRows(lang: Lang, deadlines: readonly DeadlineView[]): DeadlineRow[] {
-  return [...deadlines].sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt)).map((d) => deadlineRow(lang, d));
+export function deadlineRows(lang: Lang, deadlines: readonly DeadlineView[], count?: DayCount): DeadlineRow[] {
+  return [...deadlines].sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt)).map((d) => deadlineRow(lang, d, count));
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
@@ -63,7 +84,7 @@ const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s
 export function caseRow(lang: Lang, record: CaseRecord, services: Services, viewer: Viewer | null): CaseRow {
   const viewerId = viewer?.id ?? null;
   const visible = viewer !== null && canSeePersonalData(viewer, record, services.directory);
-  const next = deadlineRows(lang, record.deadlines)[0] ?? null;
+  const next = deadlineRows(lang, record.deadlines, dayCountOf(services))[0] ?? null;
   return {
     id: record.id,
     caseNo: record.caseNo,

@@ -8,14 +8,14 @@ import { whyNot, type IssueInput } from '../documents/issue.ts';
 import { DOCUMENT_KINDS } from '../documents/templates.ts';
 import { DOCUMENT_TITLES } from '../documents/view.ts';
 import type { Services } from '../services.ts';
-import { canSeePersonalData, mayUse } from '../policy.ts';
+import { canActOnCase, canSeePersonalData, mayUse, readsAsFormerHolder } from '../policy.ts';
 import { maskedText } from '../privacy/mask.ts';
 import type { Org } from '../org.ts';
 import type { CaseRecord, DocumentRecord, EventRecord, UserRecord } from '../store/port.ts';
-import { deadlineRows } from './case-rows.ts';
-import { fieldViews, hasForm, type FieldErrors, type FormContext, type FormValues } from './event-forms.ts';
+import { dayCountOf, deadlineRows, type DeadlineRow } from './case-rows.ts';
+import { fieldViews, hasForm, type FieldErrors, type FieldView, type FormContext, type FormValues } from './event-forms.ts';
 import { t, type Lang } from './i18n.ts';
-import { shanghaiDateTime, vocab } from './render.ts';
+import { shanghaiDateTime, shanghaiDay, vocab } from './render.ts';
 
 /** A form shown again with what was typed and what is wrong with it. */
 export interface FormState {
@@ -23,6 +23,8 @@ export interface FormState {
   values: FormValues;
   errors: FieldErrors;
   message?: string;
+  /** after a version conflict: what others changed since the form was loaded */
+  changes?: string[];
 }
 
 export interface CaseModelInput {
@@ -40,7 +42,63 @@ export interface CaseModelInput {
 }
 
 /** Events that deserve a red (destructive) button. */
-const GRAVE = new Set(['DECLINE', 'TERMINATE', 'WITHDRAW', 'MEDIATION_FAILED', 'REFER_TO_COURT', 'ESCALATE', 'COURT_RETURN']);
+const GRAVE = new Set(['DECLINE', 'TERMINATE', 'WITHDRAW', 'MEDIATION_FAILED', 'REFER_TO_COURT', 'ESCALATE', 'COURT_RETURN', 'CLOSE']);
+/** Grave events that end a case: the page asks "are you sure?" first (a server-side step, so it works
+ * without JavaScript) — issue 14. */
+export const CONFIRM_FIRST: ReadonlySet<string> = new Set(['DECLINE', 'TERMINATE', 'WITHDRAW', 'CLOSE']);
+/** Entries the engine writes itself: folded in the timeline by default. */
+const AUTOMATED = new Set(['DEADLINE_WARNING', 'DEADLINE_EXPIRED', 'DEADLINES_RECALCULATED']);
+
+/**
+ * The one most likely action now (the case page's "下一步", like HMCTS CCD's "Next step"): decided
+ * from what may be sent and where the case stands. The rest go under "其他操作".
+ */
+export function primaryAction(available: readonly EventType[], ctx: CaseContext): EventType | null {
+  const can = (t: EventType) => available.includes(t);
+  const pending = ctx.sessions.filter((x) => x.recordedAt === undefined);
+  const recorded = ctx.sessions.length - pending.length;
+  const order: Array<[EventType, boolean]> = [
+    ['ACCEPT', true],
+    ['ASSIGN', ctx.assignees.length === 0],
+    ['SIGN_AGREEMENT', true],
+    ['RECORD_SESSION', pending.length > 0],
+    ['SCHEDULE_SESSION', pending.length === 0 && recorded === 0],
+    ['REACH_AGREEMENT', true],
+    ['COURT_ACCEPT', true],
+    ['CONFIRMATION_RESULT', true],
+    ['COURT_SETTLEMENT', true],
+    ['RECORD_FOLLOW_UP', true],
+    ['CLOSE', true],
+  ];
+  for (const [type, when] of order) if (when && can(type)) return type;
+  return available.find((t) => !GRAVE.has(t)) ?? null;
+}
+
+/** The deadline an action answers: acceptance for the decision, the mediation (or the court's) period
+ * for the work of mediating, the follow-up for visits; otherwise the nearest. */
+function deadlineOfAction(type: EventType, rows: readonly DeadlineRow[]): DeadlineRow | null {
+  const by = (...kinds: string[]) => rows.find((r) => kinds.includes(r.kind));
+  const wanted: Partial<Record<EventType, string[]>> = {
+    ACCEPT: ['acceptance'],
+    DECLINE: ['acceptance'],
+    ASSIGN: ['acceptance', 'mediation', 'delegation'],
+    SCHEDULE_SESSION: ['mediation', 'delegation'],
+    RECORD_SESSION: ['mediation', 'delegation'],
+    REACH_AGREEMENT: ['mediation', 'delegation'],
+    SIGN_AGREEMENT: ['mediation', 'delegation', 'confirmation'],
+    RECORD_FOLLOW_UP: ['follow_up'],
+    REQUEST_CONFIRMATION: ['confirmation'],
+  };
+  return (wanted[type] ? by(...wanted[type]!) : undefined) ?? rows[0] ?? null;
+}
+
+/** The problems of a form shown again, as a GOV.UK-style error summary: each names its field and links to it. */
+export function errorSummary(fields: readonly FieldView[], errors: FieldErrors): Array<{ href: string; text: string }> {
+  const out: Array<{ href: string; text: string }> = [];
+  for (const f of fields) if (errors[f.name]) out.push({ href: `#${f.id}`, text: `${f.label}：${errors[f.name]}` });
+  for (const [name, text] of Object.entries(errors)) if (!fields.some((f) => f.name === name) && name !== '_form') out.push({ href: '#actions', text });
+  return out;
+}
 
 function timelineDetails(
   lang: Lang,
@@ -192,9 +250,11 @@ export function buildCaseModel(m: CaseModelInput) {
     assignees: v.assignees.map((a) => ({ value: a.id, label: a.name })),
     experts: m.users.filter((u) => u.role === 'expert' && u.active).map((u) => ({ value: u.id, label: u.name })),
   };
-  const actions = available.map((type: EventType) => {
+  const readOnly = !canActOnCase(m.user, record, org);
+  const actions = (readOnly ? [] : available).map((type: EventType) => {
     const mine = m.form?.type === type ? m.form : undefined;
     const fields = fieldViews(type, formCtx, mine?.values, mine?.errors);
+    const summary = mine ? errorSummary(fields, mine.errors) : [];
     return {
       type,
       label: vocab(lang, 'event', type),
@@ -203,11 +263,25 @@ export function buildCaseModel(m: CaseModelInput) {
       hasFields: fields.length > 0,
       open: mine !== undefined,
       message: mine?.message ?? (mine && Object.keys(mine.errors).length ? t(lang, 'form_has_errors') : ''),
+      errorSummary: summary,
+      changes: mine?.changes ?? [],
       grave: GRAVE.has(type),
+      confirmFirst: CONFIRM_FIRST.has(type),
     };
   });
+  const deadlines = deadlineRows(lang, v.deadlines, dayCountOf(services));
+  const primaryType = primaryAction(actions.map((a) => a.type), ctx);
+  const primary = actions.find((a) => a.type === primaryType) ?? null;
+  const primaryDeadline = primary ? deadlineOfAction(primary.type, deadlines) : null;
+  const nextStep = primary && {
+    ...primary,
+    open: true,
+    deadline: primaryDeadline,
+    deadlineText: primaryDeadline ? t(lang, 'next_step_due', { kind: primaryDeadline.kindLabel, left: primaryDeadline.inDays, day: shanghaiDay(primaryDeadline.dueAt) }) : '',
+  };
+  const otherActions = actions.filter((a) => a !== primary);
 
-  const timeline = m.events.map((e) => ({
+  const entries = m.events.map((e) => ({
     seq: e.seq,
     at: e.at,
     type: e.type,
@@ -216,6 +290,20 @@ export function buildCaseModel(m: CaseModelInput) {
     details: timelineDetails(lang, e, names, safe, partyName),
     system: e.actor.role === 'system',
   })).reverse();
+  // automated entries (deadline warnings) fold by default: each run of them becomes one <details>
+  const timeline: Array<{ folded: false; entry: (typeof entries)[number] } | { folded: true; count: number; summary: string; entries: typeof entries }> = [];
+  for (const e of entries) {
+    const last = timeline[timeline.length - 1];
+    if (!AUTOMATED.has(e.type)) timeline.push({ folded: false, entry: e });
+    else if (last?.folded) last.entries.push(e);
+    else timeline.push({ folded: true, count: 0, summary: '', entries: [e] });
+  }
+  for (const g of timeline) {
+    if (g.folded) {
+      g.count = g.entries.length;
+      g.summary = t(lang, 'timeline_automated', { n: g.count });
+    }
+  }
 
   const kinds = issuableKinds(m);
   const documents = (visible ? m.documents : []).map((d) => ({
@@ -257,7 +345,13 @@ export function buildCaseModel(m: CaseModelInput) {
     registeredAt: v.createdAt,
     households: v.householdsInvolved,
     majorReasons: v.flags.majorReasons.join('；'),
-    deadlines: deadlineRows(lang, v.deadlines),
+    deadlines,
+    nextStep,
+    otherActions,
+    readOnly,
+    escalatedAway: readsAsFormerHolder(m.user, record, org) ? movedAway(lang, ctx, org) : null,
+    arrivedFrom: movedHere(lang, ctx, record.bodyId, org),
+    canReissue: !readOnly && (m.user.role === 'admin' || (m.user.role === 'mediator' && m.user.bodyId === record.bodyId)),
     parties,
     masked: !visible,
     sessions: v.sessions.map((s) => ({ ...s, noText: t(lang, 'session_no', { n: s.no }) })),
@@ -270,6 +364,7 @@ export function buildCaseModel(m: CaseModelInput) {
     referral: v.referral && { ...v.referral, fromTierLabel: vocab(lang, 'tier', v.referral.fromTier) },
     timeline,
     actions,
+    telLinks: visible,
     backTo: m.back ?? '',
     documents,
     issuable: kinds.map((k) => ({ value: k, label: DOCUMENT_TITLES[k] ?? k })),
@@ -277,4 +372,24 @@ export function buildCaseModel(m: CaseModelInput) {
     isCourt: m.user.role === 'court_liaison',
     formMessage: m.form && !available.includes(m.form.type as EventType) ? (m.form.message ?? '') : '',
   };
+}
+
+type Moves = Array<{ from: string; to: string; at: string; reason: string }>;
+const movesOf = (ctx: CaseContext): Moves => [...(ctx.escalations ?? []), ...(ctx.transfers ?? [])].sort((a, b) => a.at.localeCompare(b.at));
+
+/** The "已上报" view: where the case went from this body, when and why. */
+function movedAway(lang: Lang, ctx: CaseContext, org: Org) {
+  const last = movesOf(ctx).at(-1);
+  if (!last) return null;
+  const to = org.body(ctx.bodyId);
+  return { at: last.at, reason: last.reason, toName: to?.name ?? '', toTier: vocab(lang, 'tier', last.to) };
+}
+
+/** The receiving body sees where the case came from and why. */
+function movedHere(lang: Lang, ctx: CaseContext, bodyId: string, org: Org) {
+  const last = movesOf(ctx).at(-1);
+  if (!last) return null;
+  const fromId = ctx.bodies[last.from as keyof typeof ctx.bodies];
+  if (!fromId || fromId === bodyId) return null;
+  return { at: last.at, reason: last.reason, fromName: org.body(fromId)?.name ?? '', fromTier: vocab(lang, 'tier', last.from) };
 }

@@ -9,8 +9,12 @@ import type { CaseRecord } from '../store/port.ts';
 import { caseRow } from './case-rows.ts';
 import { base, langFor, render, requireRole, userOf } from './context.ts';
 import { t } from './i18n.ts';
+import { vocab } from './render.ts';
 import { showIntakeForm, submitIntake } from './intake.page.ts';
 import { listCases } from './workbench.page.ts';
+
+/** the most recent handled cases listed on the inbox */
+const HANDLED_SHOWN = 50;
 
 export async function courtInbox(req: Request, res: Response, services: Services): Promise<void> {
   const lang = langFor(req, res);
@@ -39,6 +43,13 @@ export async function courtInbox(req: Request, res: Response, services: Services
   const delegations = items
     .filter((r) => r.snapshot.context.delegation && !['referred_to_court', 'confirmation_pending', 'submitted_to_court', 'closed', 'declined'].includes(r.status))
     .map(row);
+  // issue 14: what the court has dealt with stays in view — accepted (立案), returned, decided, closed
+  const active = new Set([...referrals, ...confirmations, ...delegations].map((r) => r.id));
+  const handled = items
+    .filter((r) => !active.has(r.id))
+    .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0))
+    .slice(0, HANDLED_SHOWN)
+    .map((r) => ({ ...row(r), outcomeLabel: r.outcome ? vocab(lang, 'outcome', r.outcome) : '' }));
   const page = base(req, res, t(lang, 'inbox_title'));
   render(res, 'court-inbox', {
     ...page,
@@ -48,6 +59,7 @@ export async function courtInbox(req: Request, res: Response, services: Services
     referrals,
     confirmations,
     delegations,
+    handled,
   });
 }
 

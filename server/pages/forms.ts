@@ -13,7 +13,19 @@ export function messageFor(lang: Lang, type: string | undefined, message = ''): 
   if (ty === 'string.pattern.name' && message.includes('blank')) return t(lang, 'v_required');
   if (ty === 'array.min') return t(lang, 'v_min_one');
   if (ty === 'array.hasUnknown') return t(lang, 'v_applicant');
+  // issue 14: the rule itself, with its limit, rather than "内容无效"
+  const limit = /(-?\d+(?:\.\d+)?)/.exec(message.replace(/^"[^"]*"/, ''))?.[1];
+  if (limit !== undefined) {
+    if (ty === 'number.min' || ty === 'number.greater') return t(lang, 'v_number_min', { n: limit });
+    if (ty === 'number.max' || ty === 'number.less') return t(lang, 'v_number_max', { n: limit });
+    if (ty === 'string.max') return t(lang, 'v_max_chars', { n: limit });
+    if (ty === 'string.min') return t(lang, 'v_min_chars', { n: limit });
+    if (ty === 'array.max') return t(lang, 'v_max_items', { n: limit });
+  }
+  if (ty === 'number.integer') return t(lang, 'v_integer');
   if (ty.startsWith('number.')) return t(lang, 'v_number');
+  if (ty.startsWith('string.pattern')) return t(lang, 'v_pattern');
+  if (ty === 'array.unique') return t(lang, 'v_unique');
   if (ty.startsWith('date.') || ty.startsWith('instant.') || ty === 'string.isoDate') return t(lang, 'v_date');
   if (ty === 'any.only' || ty === 'boolean.base') return t(lang, 'v_choice');
   if (ty === 'string.max' || ty === 'array.max') return t(lang, 'v_too_long');

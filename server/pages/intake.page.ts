@@ -12,12 +12,14 @@ import { claimKey, keepOptions } from '../idempotency.ts';
 import type { Services } from '../services.ts';
 import { canReadCase } from '../policy.ts';
 import type { Org } from '../org.ts';
-import { CATEGORIES, CAUSE_OF_ACTION_LABELS, CHANNELS } from '../../workflows/vocabulary.ts';
+import { CATEGORIES, CAUSE_OF_ACTION_LABELS, CHANNELS, type Category, type Channel } from '../../workflows/vocabulary.ts';
+import { route, type RoutingRules } from '../../workflows/routing.ts';
 import { formErrors } from './forms.ts';
 import { base, langFor, render, requireRole, setFlash, userOf } from './context.ts';
 import type { FieldErrors } from './event-forms.ts';
 import { t, type Lang } from './i18n.ts';
 import { vocab } from './render.ts';
+import { slipModel } from './slip.ts';
 
 export const MAX_PARTIES = 30;
 const ROLES = ['applicant', 'respondent'] as const;
@@ -57,7 +59,7 @@ function partyCountOf(body: Record<string, unknown>): number {
 /** The form's strings → the intake request (empty optional fields left out). */
 export function intakeFromForm(body: Record<string, unknown>, count: number): { request: Record<string, unknown>; values: Values; cardOf: number[] } {
   const values: Values = {};
-  for (const k of ['channel', 'compoundId', 'category', 'summary', 'householdsInvolved', 'claims']) values[k] = str(body[k]);
+  for (const k of ['channel', 'compoundId', 'category', 'summary', 'householdsInvolved', 'claims', 'disputedAmount', 'escalationRisk']) values[k] = str(body[k]);
   const parties: Array<Record<string, unknown>> = [];
   const cardOf: number[] = []; // parties[k] came from card cardOf[k]
   for (let i = 0; i < count; i++) {
@@ -94,6 +96,10 @@ export function intakeFromForm(body: Record<string, unknown>, count: number): { 
     parties,
   };
   if (values.householdsInvolved.trim()) request.householdsInvolved = /^\d+$/.test(values.householdsInvolved.trim()) ? Number(values.householdsInvolved.trim()) : values.householdsInvolved;
+  // issue 14: 争议金额 and 激化风险, which the API took and the form did not (routing: workflows/routing.ts)
+  const amount = values.disputedAmount.trim();
+  if (amount) request.disputedAmount = /^-?\d+(\.\d+)?$/.test(amount) ? Number(amount) : amount;
+  if (values.escalationRisk.trim()) request.escalationRisk = true;
   const claims = values.claims.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   if (claims.length) request.claims = claims;
   for (const k of Object.keys(request)) if (request[k] === undefined) delete request[k];
@@ -170,6 +176,7 @@ export function showIntakeForm(
   const errors = opts.errors ?? {};
   const count = opts.count ?? 2;
   const page = base(req, res, t(lang, mode === 'delegation' ? 'delegate_title' : 'intake_title'));
+  const rules = services.settings.routing;
   render(
     res,
     'intake',
@@ -187,6 +194,12 @@ export function showIntakeForm(
       values,
       errors,
       hasErrors: Object.keys(errors).length > 0,
+      errorSummary: intakeErrorSummary(lang, errors),
+      majorAmount: rules.majorAmount,
+      majorHouseholds: rules.majorHouseholds,
+      majorCategories: rules.majorCategories.join(' '),
+      amountHint: t(lang, 'disputed_amount_hint', { n: rules.majorAmount }),
+      routesToDistrict: mode === 'intake' && routesToDistrict(values, rules),
       partyCount: count,
       maxParties: MAX_PARTIES,
       parties: partyViews(lang, count, values, errors),
@@ -196,6 +209,34 @@ export function showIntakeForm(
     },
     opts.status ?? 200,
   );
+}
+
+/** Would these entries send the case to the district committee (重大纠纷)? As workflows/routing.ts decides. */
+function routesToDistrict(values: Values, rules: RoutingRules): boolean {
+  const category = values.category as Category;
+  if (!category || !values.channel) return false;
+  const n = (v: string | undefined) => (v && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v.trim()) : undefined);
+  const households = n(values.householdsInvolved) ?? 0;
+  return route({ channel: values.channel as Channel, category, householdsInvolved: households, disputedAmount: n(values.disputedAmount), escalationRisk: Boolean(values.escalationRisk) }, rules).tier === 'district';
+}
+
+/** The labels of the intake form's own fields, for the error summary. */
+const INTAKE_LABELS: Record<string, string> = {
+  channel: 'channel', compoundId: 'compound', category: 'category', summary: 'summary', claims: 'claims',
+  householdsInvolved: 'households_involved', disputedAmount: 'disputed_amount', escalationRisk: 'escalation_risk',
+  courtRef: 'court_ref', dueAt: 'court_due', mode: 'delegation_mode', procedure: 'delegation_procedure', causeOfAction: 'cause_of_action', claimAmount: 'claim_amount', parties: 'parties',
+};
+const PARTY_LABELS: Record<string, string> = { role: 'party_role', kind: 'party_kind', name: 'name', phone: 'phone', idNumber: 'id_number', address: 'address', representative: 'representative', households: 'households', orgType: 'org_type' };
+
+/** A GOV.UK-style error summary: each problem names its field and links to it. */
+function intakeErrorSummary(lang: Lang, errors: FieldErrors): Array<{ href: string; text: string }> {
+  return Object.entries(errors)
+    .filter(([name]) => name !== '_form')
+    .map(([name, text]) => {
+      const party = /^p(\d+)\.(\w+)$/.exec(name);
+      if (party) return { href: `#p${party[1]}-${party[2]}`, text: `${t(lang, 'party_n', { n: Number(party[1]) + 1 })} · ${t(lang, PARTY_LABELS[party[2]] ?? party[2])}：${text}` };
+      return { href: `#${name}`, text: `${t(lang, INTAKE_LABELS[name] ?? name)}：${text}` };
+    });
 }
 
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
@@ -244,7 +285,7 @@ export async function submitIntake(req: Request, res: Response, services: Servic
     const registered = await register(req, res, services, org, { mode, body, count, nonce });
     if (!registered) return;
     await claim.keep(201, { caseId: registered.record.id });
-    showSlip(req, res, services, org, mode, registered);
+    await showSlip(req, res, services, org, mode, registered);
   } finally {
     claim.release();
   }
@@ -299,25 +340,16 @@ async function register(
   return result;
 }
 
-/** The registration slip: the access code, shown this once, printable. */
-function showSlip(req: Request, res: Response, services: Services, org: Org, mode: IntakeMode, { record, accessCode }: Registered): void {
+/** The registration slip: the access code, shown this once, printable (server/pages/slip.ts). */
+async function showSlip(req: Request, res: Response, services: Services, org: Org, mode: IntakeMode, { record, accessCode }: Registered): Promise<void> {
   const lang = langFor(req, res);
   const user = userOf(req)!;
   const page = base(req, res, t(lang, 'registered_title'));
-  const trackUrl = `${req.protocol}://${req.get('host') ?? 'localhost'}/track`;
   render(res, 'intake-done', {
     ...page,
     scripts: ['print.js'],
     heading: page.title,
-    caseId: record.id,
-    caseNo: record.caseNo,
-    accessCode,
-    trackUrl,
-    bodyName: services.directory.body(record.bodyId)?.name ?? '',
-    tierLabel: vocab(lang, 'tier', record.tier),
-    registeredAt: record.createdAt,
-    categoryLabel: vocab(lang, 'category', record.category),
-    compoundName: org.unit(record.compoundId)?.name ?? '',
+    ...(await slipModel(req, services, lang, record, accessCode)),
     canOpen: canReadCase(user, record, org),
     again: mode === 'delegation' ? '/court/delegations' : '/intake',
     againLabel: t(lang, mode === 'delegation' ? 'delegate_title' : 'intake_title'),

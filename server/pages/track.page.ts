@@ -9,17 +9,11 @@ import { openWithAccessCode } from '../cases/track.ts';
 import type { Services } from '../services.ts';
 import type { Body, CaseRecord, EventRecord } from '../store/port.ts';
 import { countingUnit, daysLeft } from '../../workflows/days-left.ts';
+import { inDays } from './case-rows.ts';
 import { base, langFor, render } from './context.ts';
 import { t, type Lang } from './i18n.ts';
 
 type Label = { zh: string; en: string };
-
-/** A deadline in the days its rule counts, in words: 还剩3个工作日, 今天届满, 已超期2天. */
-function inDays(lang: Lang, d: ReturnType<typeof daysLeft>): string {
-  const working = d.unit === 'working_days';
-  if (d.state === 'left') return d.days === 0 ? t(lang, 'track_due_today') : t(lang, working ? 'track_left_working_days' : 'track_left_days', { n: d.days });
-  return t(lang, working ? 'track_overdue_working_days' : 'track_overdue_days', { n: d.days });
-}
 
 /** Whom a resident calls: the body that has the case, with its phone when the organisation keeps one. */
 function contactOf(body: (Body & { phone?: string }) | undefined) {

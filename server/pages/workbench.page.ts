@@ -4,7 +4,7 @@
 import type { Application, Request, Response } from 'express';
 import { CATEGORIES, STATUSES, TIERS } from '../../workflows/vocabulary.ts';
 import type { Services } from '../services.ts';
-import { caseScope } from '../policy.ts';
+import { caseScope, readsAsFormerHolder } from '../policy.ts';
 import type { Org } from '../org.ts';
 import type { CaseFilter, CaseRecord, UserRecord } from '../store/port.ts';
 import { byUrgency, caseRow, warningCounts } from './case-rows.ts';
@@ -18,7 +18,9 @@ const PAGE_SIZE = 50;
 const LIST_CAP = 2000;
 const WARNINGS = ['red', 'orange', 'yellow', 'blue', 'none'] as const;
 
-type Scope = 'mine' | 'body' | 'all';
+type Scope = 'mine' | 'body' | 'all' | 'escalated';
+/** issue 14: closed and declined cases leave the active queue (a status filter still finds them) */
+const FINISHED = new Set(['closed', 'declined']);
 
 interface Filters {
   status?: string;
@@ -69,14 +71,17 @@ async function workbench(req: Request, res: Response, services: Services): Promi
   const filters = filtersOf(req, compounds.map((c) => c.id));
   const jurisdiction = caseScope(user, org);
   const isMediator = user.role === 'mediator';
+  const escalated = isMediator ? await escalatedAway(services, user, org, filters) : [];
   const scopes: Scope[] = isMediator ? (jurisdiction.bodyIds && jurisdiction.bodyIds.length > 1 ? ['mine', 'body', 'all'] : ['mine', 'body']) : ['all'];
+  if (escalated.length) scopes.push('escalated');
   const scope: Scope = (pick(req.query.scope, scopes) as Scope | undefined) ?? (isMediator ? 'body' : 'all');
 
   const query = { ...filters } as Omit<CaseFilter, 'page' | 'limit'>;
-  const wide = await listCases(services, { ...jurisdiction, ...query });
+  const listed = await listCases(services, { ...jurisdiction, ...query });
+  const wide = filters.status ? listed : { ...listed, items: listed.items.filter((r) => !FINISHED.has(r.status)) };
   const mine = wide.items.filter((r) => r.assignees.includes(user.id));
   const ofBody = isMediator ? wide.items.filter((r) => r.bodyId === user.bodyId) : wide.items;
-  const chosen = scope === 'mine' ? mine : scope === 'body' ? ofBody : wide.items;
+  const chosen = scope === 'mine' ? mine : scope === 'body' ? ofBody : scope === 'escalated' ? escalated : wide.items;
 
   const pages = Math.max(1, Math.ceil(chosen.length / PAGE_SIZE));
   const page = Math.min(pages, Math.max(1, Number.parseInt(String(req.query.page ?? '1'), 10) || 1));
@@ -89,7 +94,7 @@ async function workbench(req: Request, res: Response, services: Services): Promi
     for (const [k, v] of Object.entries(patch)) p.set(k, v);
     return `/?${p.toString()}`;
   };
-  const counts: Record<Scope, number> = { mine: mine.length, body: ofBody.length, all: wide.items.length };
+  const counts: Record<Scope, number> = { mine: mine.length, body: ofBody.length, all: wide.items.length, escalated: escalated.length };
 
   const page$ = base(req, res, t(lang, isMediator ? 'workbench_title' : 'admin_workbench_title'));
   render(res, 'workbench', {
@@ -99,6 +104,7 @@ async function workbench(req: Request, res: Response, services: Services): Promi
     heading: page$.title,
     tabs: scopes.map((s) => ({ scope: s, label: t(lang, `scope_${s}`), count: counts[s], current: s === scope, href: hrefWith({ scope: s, page: '1' }) })),
     scope,
+    escalatedHint: scope === 'escalated' ? t(lang, 'escalated_list_hint') : '',
     filters,
     statusOptions: option(lang, 'status', STATUSES, filters.status),
     tierOptions: option(lang, 'tier', TIERS, filters.tier),
@@ -116,6 +122,17 @@ async function workbench(req: Request, res: Response, services: Services): Promi
       next: page < pages ? hrefWith({ page: String(page + 1) }) : null,
     } : null,
   });
+}
+
+/** The "已上报" list: cases this mediator's body escalated or transferred to a body above it, which it
+ * keeps reading (server/policy.ts readsAsFormerHolder). */
+async function escalatedAway(services: Services, user: UserRecord, org: Org, filters: Filters): Promise<CaseRecord[]> {
+  const mine = user.bodyId ? org.body(user.bodyId) : undefined;
+  if (!mine) return [];
+  const above = org.allBodies().filter((b) => b.tier !== 'court' && b.id !== mine.id && org.isUnder(mine.orgUnitId, b.orgUnitId)).map((b) => b.id);
+  if (!above.length) return [];
+  const { items } = await listCases(services, { bodyIds: above, ...filters } as Omit<CaseFilter, 'page' | 'limit'>);
+  return items.filter((r) => readsAsFormerHolder(user, r, org));
 }
 
 async function expertCases(req: Request, res: Response, services: Services): Promise<void> {

@@ -31,7 +31,7 @@ const SUBDISTRICTS: Array<{ name: string; short: string; communities: Array<{ na
 function buildDemoOrg(): { units: OrgUnit[]; bodies: Body[] } {
   const units: OrgUnit[] = [{ id: DISTRICT.id, name: DISTRICT.name, kind: 'district', parentId: null, order: 1 }];
   const bodies: Body[] = [
-    { id: 'b-d1', name: `${DISTRICT.name}物业纠纷调解委员会`, shortName: DISTRICT.short, tier: 'district', orgUnitId: DISTRICT.id },
+    { id: 'b-d1', name: `${DISTRICT.name}物业纠纷调解委员会`, shortName: DISTRICT.short, tier: 'district', orgUnitId: DISTRICT.id, phone: '021-6210 0000' },
     { id: 'b-court', name: `${DISTRICT.name}人民法院`, shortName: `${DISTRICT.short}法院`, tier: 'court', orgUnitId: DISTRICT.id },
   ];
   SUBDISTRICTS.forEach((s, si) => {
@@ -43,6 +43,7 @@ function buildDemoOrg(): { units: OrgUnit[]; bodies: Body[] } {
       shortName: `${DISTRICT.short}${s.short}`,
       tier: 'subdistrict',
       orgUnitId: sid,
+      phone: `021-6210 ${si + 1}000`,
     });
     s.communities.forEach((c, ci) => {
       const cid = `ou-c${si + 1}-${ci + 1}`;
@@ -53,6 +54,7 @@ function buildDemoOrg(): { units: OrgUnit[]; bodies: Body[] } {
         shortName: `${DISTRICT.short}${c.short}`,
         tier: 'community',
         orgUnitId: cid,
+        phone: `021-6210 ${si + 1}${ci + 1}00`,
       });
       c.compounds.forEach((k, ki) => {
         units.push({ id: `ou-k${si + 1}-${ci + 1}-${ki + 1}`, name: k, kind: 'compound', parentId: cid, order: ki + 1 });

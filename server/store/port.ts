@@ -199,6 +199,8 @@ export interface Body {
   orgUnitId: string; // the unit it serves (community, sub-district, district); court: the district
   /** the 人民调解委员会 the body acts for (its seal on documents), e.g. 华阳社区人民调解委员会 */
   committeeName?: string;
+  /** the room's phone, printed on the intake slip and shown to residents (issue 14) */
+  phone?: string;
 }
 
 export interface DocumentRecord {

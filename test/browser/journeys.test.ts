@@ -79,7 +79,7 @@ describe('in the browser (headless Chromium)', function () {
     await look(page, '03-intake-form');
     await page.click('button[name="op"][value="register"]');
     await page.locator('[data-access-code]').waitFor();
-    accessCode = (await page.locator('[data-access-code]').textContent())!.trim();
+    accessCode = (await page.locator('[data-access-code]').getAttribute('data-access-code'))!.trim();
     caseNo = (await page.locator('[data-case-no]').textContent())!.trim();
     expect(accessCode).to.match(/^[A-Z0-9]{6,}$/);
     // print.js reveals the button once it has run: wait for that, not for a fixed time
@@ -146,7 +146,8 @@ describe('in the browser (headless Chromium)', function () {
       await p.fill('#reach_agreement-responsibilities', '楼上住户负责修复并赔偿');
     });
     await rpage.locator('[data-status-label]', { hasText: '协议待签署' }).waitFor({ timeout: 10_000 });
-    await page.locator('#action-sign_agreement summary').click();
+    // issue 14: signing is the next step now, its form already open
+    expect(await page.locator('#next-step #action-sign_agreement').evaluate((d) => (d as HTMLDetailsElement).open)).to.equal(true);
     await page.locator('#action-sign_agreement label', { hasText: '张三' }).locator('input').check();
     await page.locator('#action-sign_agreement button[data-action="SIGN_AGREEMENT"]').click();
     await page.locator('#sign_agreement-signedBy-error', { hasText: '须由全部当事人签名' }).waitFor();

@@ -61,7 +61,8 @@ const TABLE: Row[] = [
     method: 'post',
     path: (c) => `/api/cases/${c.caseId}/documents`,
     body: () => ({ kind: 'intake_form' }),
-    expect: all(0, { admin: 201, 'med.c1': [201, 404], 'med.c2': [201, 404], 'med.s1': [201, 404], 'med.d': 201, 'court.liaison': [201, 404], 'expert.law': 403 }),
+    // issue 14: every document is a mediation body's (sealed by its 人民调解委员会): never the court's
+    expect: all(0, { admin: 201, 'med.c1': [201, 404], 'med.c2': [201, 404], 'med.s1': [201, 404], 'med.d': 201, 'court.liaison': 403, 'expert.law': 403 }),
   },
   {
     endpoint: 'GET /api/documents/:id',
@@ -136,6 +137,13 @@ const TABLE: Row[] = [
     expect: adminOnly(200),
   },
   { endpoint: 'POST /api/admin/clock', method: 'post', path: () => '/api/admin/clock', body: () => ({ advanceMinutes: 1 }), expect: adminOnly(200) },
+  {
+    // issue 14: the holding body's mediators and administrators; last, as it changes the codes above
+    endpoint: 'POST /api/cases/:id/access-code',
+    method: 'post',
+    path: (c) => `/api/cases/${c.caseId}/access-code`,
+    expect: all(0, { admin: 200, 'med.c1': [200, 404], 'med.c2': [200, 404], 'med.s1': [422, 404], 'med.d': 422, 'court.liaison': 403, 'expert.law': 403, anonymous: 401 }),
+  },
 ];
 
 describe('HTTP access matrix: every role × every endpoint × inside and outside the jurisdiction', () => {

@@ -260,7 +260,9 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
       const up = await p.event('med.c1', c.id, 'ESCALATE', { reason: '社区层面调解不成' });
       expect(up.case).to.include({ status: 'registered', tier: 'subdistrict' });
       expect(up.case.availableEvents).to.deep.equal([]);
-      await p.get(`/api/cases/${c.id}`, 'med.c1').expect(404);
+      // issue 14: the escalating body keeps a read-only view (masked, no events available)
+      const kept = (await p.get(`/api/cases/${c.id}`, 'med.c1').expect(200)).body;
+      expect(kept.availableEvents).to.deep.equal([]);
       const accepted = await p.event('med.s1', c.id, 'ACCEPT', acceptData());
       expect(accepted.case).to.include({ status: 'in_mediation', tier: 'subdistrict' });
     });

@@ -214,14 +214,19 @@ describe('live updates (socket.io)', function () {
       expect(seen).to.deep.equal([]);
     });
 
-    it('stops following a case that moved out of the jurisdiction (ESCALATE)', async function () {
+    it('stops following a case that moved out of the jurisdiction (TRANSFER); the body that sent it keeps following (issue 14)', async function () {
       const { record } = await ctx.h.intake();
-      await dispatch(record, 'ACCEPT', acceptData());
-      const socket = await staff(ctx, server, 'med.c1');
-      expect(await request(socket, 'subscribe', { caseId: record.id })).to.deep.include({ ok: true });
-      const dropped = next(socket, 'live:unsubscribed');
-      await dispatch(record, 'ESCALATE', { reason: '涉及多户，需街道协调' });
+      await relayed(); // the registration's message is out before anyone follows
+      // the centre above the room reads the room's cases; a transfer straight to the district takes it away
+      const above = await staff(ctx, server, 'med.s1');
+      expect(await request(above, 'subscribe', { caseId: record.id })).to.deep.include({ ok: true });
+      const sender = await staff(ctx, server, 'med.c1');
+      expect(await request(sender, 'subscribe', { caseId: record.id })).to.deep.include({ ok: true });
+      const dropped = next(above, 'live:unsubscribed');
+      const kept = next(sender, 'case:updated');
+      await dispatch(record, 'TRANSFER', { toTier: 'district', reason: '涉及多户的重大纠纷' });
       expect(await dropped).to.deep.equal({ caseId: record.id, reason: 'NOT_PERMITTED' });
+      expect((await kept).event.type).to.equal('TRANSFER'); // its read-only "已上报" view stays live
     });
 
     it('refuses an expired token and a revoked one', async function () {
@@ -349,6 +354,20 @@ describe('live updates (socket.io)', function () {
       // it may not follow or replay another case
       expect((await request(resident, 'subscribe', { caseId: theirs.record.id })).error.code).to.equal('NOT_FOUND');
       expect((await request(resident, 'resume', { caseId: theirs.record.id, afterVersion: 0 })).error.code).to.equal('NOT_FOUND');
+    });
+
+    it('ends the residents’ connections made with an old code when the code is reissued (issue 14)', async function () {
+      const { record, accessCode } = await ctx.h.intake();
+      await relayed();
+      const socket = await connect(ctx, server, { caseNo: record.caseNo, accessCode });
+      const told = next(socket, 'live:unsubscribed');
+      const gone = next(socket, 'disconnect');
+      await ctx.h.engine.reissueAccessCode(record.id, med('med.c1'));
+      server.live.relay.kick();
+      expect(await told).to.deep.equal({ caseId: record.id, reason: 'ACCESS_CODE_REISSUED' });
+      await gone;
+      expect(socket.connected).to.equal(false);
+      expect((await refusal(ctx, server, { caseNo: record.caseNo, accessCode })).message).to.equal('INVALID_ACCESS_CODE');
     });
 
     it('accepts the case number typed with ASCII brackets', async function () {

@@ -10,7 +10,7 @@ import { intakeForm, pageClient, signIn, startProduct, textOf, type PageClient, 
 import { PARTICULARS } from '../support/workflow.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ACCESS = /data-access-code>([A-Z0-9]+)</;
+const ACCESS = /data-access-code="([A-Z0-9]+)"/;
 const CASE_NO = /data-case-no>([^<]+)</;
 
 async function registerCase(client: PageClient, overrides: Record<string, string> = {}) {
@@ -199,7 +199,10 @@ describe('pages', function () {
       await med.get('/intake');
       const res = await med.post('/intake', intakeForm({ summary: '', 'p0.name': '', 'p0.phone': 'not a phone', claims: '漏水<b>x</b>' }));
       expect(res.status).to.equal(400);
-      expect(res.text).to.include('请更正标出的内容');
+      // issue 14: a GOV.UK-style summary naming each field, linking to it
+      expect(res.text).to.include('请修改以下问题').and.include('data-error-summary');
+      expect(res.text).to.match(/<a href="#summary">事由：必填<\/a>/);
+      expect(res.text).to.match(/<a href="#p0-name">当事人 1 · 姓名\/名称：必填<\/a>/);
       expect(res.text).to.match(/id="summary-error">必填</);
       expect(res.text).to.match(/id="p0-name-error">必填</);
       expect(res.text).to.match(/id="p0-phone-error">/);
@@ -247,7 +250,12 @@ describe('pages', function () {
       expect(partial.status).to.equal(422);
       expect(partial.text).to.match(/id="accept-consents-error">须每一方当事人同意/);
       expect((await med.get(`/cases/${id}`)).text).to.include('已登记，待受理');
-      const declined = await sendEvent(med, id, 'DECLINE', { ground: 'party_refuses', reason: '被申请人明确拒绝调解' });
+      // issue 14: a grave action asks first; the confirmation carries the values on
+      const asked = await sendEvent(med, id, 'DECLINE', { ground: 'party_refuses', reason: '被申请人明确拒绝调解' });
+      expect(asked.status).to.equal(200);
+      expect(asked.text).to.include('确认不予受理').and.include('被申请人明确拒绝调解');
+      expect((await med.get(`/cases/${id}`)).text).to.include('已登记，待受理');
+      const declined = await sendEvent(med, id, 'DECLINE', { ground: 'party_refuses', reason: '被申请人明确拒绝调解', confirmed: 'yes' });
       expect(declined.status).to.equal(303);
       expect((await med.get(`/cases/${id}`)).text).to.include('不予受理');
     });
@@ -294,12 +302,12 @@ describe('pages', function () {
       expect(wrong.status).to.equal(403);
     });
 
-    it('tells the user when someone else changed the case first', async () => {
+    it('tells the user when someone else changed the case first, keeping what was typed (409)', async () => {
       const med = await signIn(product, 'med.c1');
       const { id } = await registerCase(med);
       const res = await med.post(`/cases/${id}/events`, { type: 'ACCEPT', expectedVersion: '99' });
-      expect(res.status).to.equal(303);
-      expect((await med.get(`/cases/${id}`)).text).to.include('案件刚刚被他人更新');
+      expect(res.status).to.equal(409);
+      expect(res.text).to.include('本案已被他人更新');
     });
 
     it('takes a case to a signed agreement and a document, with forms only', async () => {

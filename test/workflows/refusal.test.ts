@@ -68,6 +68,7 @@ const DATA: { [K in EventType]: EventData[K] } = {
   DEADLINE_WARNING: { kind: 'mediation', level: 'yellow', dueAt: '2026-12-24T23:59:59.999+08:00' },
   DEADLINE_EXPIRED: { kind: 'mediation', dueAt: '2026-12-24T23:59:59.999+08:00' },
   DEADLINES_RECALCULATED: {},
+  ACCESS_CODE_REISSUED: {},
 };
 
 /** facts the engine would supply, both ways: conditions met, and conditions not met */

@@ -238,6 +238,7 @@ export const bodySchema = new Schema(
     tier: str,
     orgUnitId: str,
     committeeName: { type: String, default: undefined },
+    phone: { type: String },
   },
   { ...OPTIONS, collection: 'bodies' },
 );
