@@ -21,6 +21,8 @@ export interface Core {
 export interface CoreOptions {
   /** told after each group commit lands (the live relay) */
   onCommitted?: () => void;
+  /** whether to write the webhooks' source row with each event (some subscription is active) */
+  webhooksWanted?: () => boolean;
   /** told each group's committed records before they are acknowledged (the anchor log) */
   anchor?: (committed: CaseRecord[]) => Promise<void>;
   /** scrypt cost for access codes; tests lower it */
@@ -47,6 +49,7 @@ export async function buildCore(store: Store, clock: Clock, opts: CoreOptions = 
     ...(opts.accessCodeCost !== undefined ? { accessCodeCost: opts.accessCodeCost } : {}),
     ...(opts.onCommitted ? { onCommitted: opts.onCommitted } : {}),
     ...(opts.anchor ? { anchor: opts.anchor } : {}),
+    ...(opts.webhooksWanted ? { webhooksWanted: opts.webhooksWanted } : {}),
   });
   // a change an administrator saves is in force for the next event; a new holiday year moves the
   // provisional deadlines

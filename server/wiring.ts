@@ -23,6 +23,7 @@ import { StorageStatus, watchStore } from './integrity/storage-status.ts';
 import { anchorFileOf, openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
 import type { SqliteStore } from './store/sqlite/index.ts';
+import type { Org } from './org.ts';
 import type { Services } from './services.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 import { Subscriptions } from './webhooks/subscriptions.ts';
@@ -58,19 +59,26 @@ export async function startServer(
     await seedDemo(store, { password: config.demoPassword, now: clock.now().toISOString() });
   }
   let kick = () => {};
+  const directoryRef: { current?: Org } = {};
+  const subscriptions = await new Subscriptions(store, () => directoryRef.current!).load();
   let disconnectUser: Services['disconnectUser'] = () => {};
   const { settings, directory, engine, scheduler } = await buildCore(store, clock, {
     onCommitted: () => {
       kick();
-      dispatcher.kick();
+      if (subscriptions.anyActive) dispatcher.kick();
     },
+    // the webhooks' source rows are written only while some subscription is active (known to this
+    // instance at its dispatcher's last poll: a subscription made on another instance takes effect
+    // here within the poll interval)
+    webhooksWanted: () => subscriptions.anyActive,
     ...(anchors ? { anchor: anchorHook(anchors, storage) } : {}),
     scheduler: { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs },
   });
+  directoryRef.current = directory;
 
-  const subscriptions = new Subscriptions(store, () => directory);
   const dispatcher = new WebhookDispatcher(store, subscriptions, () => directory, clock, logger, {
-    ...(config.webhookTimeoutMs ? { timeoutMs: config.webhookTimeoutMs } : {}),
+    timeoutMs: config.webhookTimeoutMs,
+    leaseMs: Math.max(config.webhookLeaseMs, config.webhookTimeoutMs + 1000),
   });
 
   setTableWorkers(config.uploadParseWorkers);

@@ -62,6 +62,8 @@ export interface EngineOptions {
   accessCodeCost?: number;
   /** told after each group commit lands (the live relay sends what was committed) */
   onCommitted?: () => void;
+  /** whether to write the webhooks' source row with each event (server/webhooks/); default no */
+  webhooksWanted?: () => boolean;
   /** told each group's committed records before they are acknowledged (the anchor log) */
   anchor?: (committed: CaseRecord[]) => Promise<void>;
   /** the oversight read model committed with every event; given by the wiring (server/oversight/projection.ts)
@@ -477,7 +479,7 @@ export class Engine {
       expectedVersion: prev.version,
       event: eventRecord,
       record,
-      outbox: outboxFor(prev, record, eventRecord, commands),
+      outbox: outboxFor(prev, record, eventRecord, commands, this.opts.webhooksWanted?.() ?? false),
       armTimers: plan.armTimers,
       cancelTimerKinds: plan.cancelTimerKinds,
     };
@@ -506,7 +508,7 @@ function searchTextOf(caseNos: string[], ctx: PersistedSnapshot['context']): str
 
 /** What live clients are told. `case:updated` carries no personal data: it goes to residents too
  * (server/cases/resident-view.ts). */
-function outboxFor(prev: CaseRecord | null, record: CaseRecord, event: EventRecord, commands: Command[]): OutboxEntry[] {
+function outboxFor(prev: CaseRecord | null, record: CaseRecord, event: EventRecord, commands: Command[], webhooks: boolean): OutboxEntry[] {
   const entries: OutboxEntry[] = [
     {
       id: randomUUID(),
@@ -516,9 +518,11 @@ function outboxFor(prev: CaseRecord | null, record: CaseRecord, event: EventReco
       payload: caseUpdated(record, event),
       createdAt: event.at,
     },
-    // the webhooks' source (server/webhooks/): committed with the event, fanned out by the dispatcher
-    { id: randomUUID(), caseId: record.id, seq: event.seq, topic: SOURCE_TOPIC, payload: webhookSource(event.type === 'REGISTER' ? null : prev, record, event), createdAt: event.at },
   ];
+  if (webhooks) {
+    // the webhooks' source (server/webhooks/): committed with the event, fanned out by the dispatcher
+    entries.push({ id: randomUUID(), caseId: record.id, seq: event.seq, topic: SOURCE_TOPIC, payload: webhookSource(event.type === 'REGISTER' ? null : prev, record, event), createdAt: event.at });
+  }
   for (const cmd of commands) {
     if (cmd.type !== 'notify.inbox') continue;
     entries.push({

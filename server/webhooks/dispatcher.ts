@@ -131,6 +131,10 @@ export class WebhookDispatcher {
   }
 
   private async work(): Promise<void> {
+    // nothing subscribed (as read now, which also refreshes Subscriptions.anyActive for the engine)
+    // and nothing queued from earlier: no claim, no write
+    const subscribed = (await this.subscriptions.list()).some((s) => s.active);
+    if (!subscribed && (await this.store.outbox.pendingCount('webhook')) === 0) return;
     for (let round = 0; round < 10_000; round++) {
       const now = this.clock.now();
       const entries = await this.store.outbox.claim(now.toISOString(), this.o.batch, this.o.owner, this.o.leaseMs, 'webhook');

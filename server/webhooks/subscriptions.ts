@@ -112,13 +112,34 @@ export interface ChangedBy {
 /** The subscriptions in the store: the one place that changes them, for the API and /admin/webhooks
  * alike; every change is audited. */
 export class Subscriptions {
+  private active = false;
+
   constructor(
     private readonly store: Store,
     private readonly org: () => Org,
   ) {}
 
+  /** Reads the list once (start-up), so `anyActive` is right from the first event. */
+  async load(): Promise<this> {
+    await this.list();
+    return this;
+  }
+
+  /** Whether some subscription is active, as of the last read or change here (the dispatcher reads
+   * the list at every poll, so a change made on another instance is seen within the poll interval). */
+  get anyActive(): boolean {
+    return this.active;
+  }
+
   async list(): Promise<Subscription[]> {
-    return (await this.store.settings.get<Subscription[]>(KEY)) ?? [];
+    const all = (await this.store.settings.get<Subscription[]>(KEY)) ?? [];
+    this.active = all.some((s) => s.active);
+    return all;
+  }
+
+  private async save(all: Subscription[]): Promise<void> {
+    await this.store.settings.put(KEY, all);
+    this.active = all.some((s) => s.active);
   }
 
   async get(id: string): Promise<Subscription> {
@@ -153,7 +174,7 @@ export class Subscriptions {
       createdAt: at,
       updatedAt: at,
     };
-    await this.store.settings.put(KEY, [...(await this.list()), sub]);
+    await this.save([...(await this.list()), sub]);
     await this.audit(by, 'webhook.created', { id: sub.id, url: sub.url, types: sub.types, scope: sub.scope, sourceSystem: sub.sourceSystem });
     return sub;
   }
@@ -167,7 +188,7 @@ export class Subscriptions {
     const next: Subscription = { ...all[i], ...fields, updatedAt: isoShanghai(now) };
     if (rotateSecret) next.secret = newSecret();
     all[i] = next;
-    await this.store.settings.put(KEY, all);
+    await this.save(all);
     await this.audit(by, 'webhook.changed', { id, changed: fields, ...(rotateSecret ? { secretRotated: true } : {}) });
     return next;
   }
@@ -175,10 +196,7 @@ export class Subscriptions {
   async remove(id: string, by: ChangedBy): Promise<void> {
     const all = await this.list();
     if (!all.some((x) => x.id === id)) throw new NotFound(`no webhook subscription ${id}`);
-    await this.store.settings.put(
-      KEY,
-      all.filter((x) => x.id !== id),
-    );
+    await this.save(all.filter((x) => x.id !== id));
     await this.audit(by, 'webhook.removed', { id });
   }
 }
