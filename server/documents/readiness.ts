@@ -140,7 +140,7 @@ export function courtPackage(
     caseNo: view.caseNo,
     issuedAt: view.issuedAtIso,
     court: readiness?.court ?? view.court,
-    mediationBody: { id: view.body.id, name: view.body.name },
+    mediationBody: { id: view.body.id, name: view.body.committee, venue: view.body.venue || null },
     mediators: view.mediators,
     category: { code: view.category, label: view.categoryLabel },
     compound: view.compound,
@@ -149,7 +149,7 @@ export function courtPackage(
       kind === 'confirmation_application'
         ? {
             joint: true,
-            request: `确认${a ? `${a.effectiveAt}` : ''}经${view.body.name}主持调解达成的人民调解协议有效`,
+            request: `确认${a ? `${a.effectiveAt}` : ''}经${view.body.committee}主持调解达成的人民调解协议有效`,
             lastDay: readiness?.lastDay ?? null,
           }
         : { reason: view.referral?.reason ?? '', referredAt: view.referral?.at ?? '', summary: view.summary, claims: view.claims },

@@ -23,6 +23,7 @@ import {
   zhNumber,
   type AmountView,
 } from './format.ts';
+import { committeeOf } from '../org.ts';
 import { followUpDates as computeFollowUpDates, type WorkingCalendar } from './schedule.ts';
 
 export interface UserRef {
@@ -163,7 +164,9 @@ export interface DocumentView {
   householdsInvolved: number;
   disputedAmount: AmountView | null;
   flags: { major: boolean; specialised: boolean; escalationRisk: boolean; majorReasons: string[] };
-  body: { id: string; name: string; tierLabel: string };
+  /** the mediating body: `committee` is the 人民调解委员会 whose seal the document carries (人民调解法
+   * arts. 8, 29, 34), `venue` where it mediates ('' when it has none of its own) */
+  body: { id: string; name: string; committee: string; venue: string; tierLabel: string };
   court: { id: string; name: string } | null;
   compound: { id: string; name: string; address: string; chain: string[] };
   parties: PartyView[];
@@ -286,6 +289,11 @@ function partyView(p: Party, i: number): PartyView {
     jointLabel: `申请人${zhNumber(i + 1)}`,
     signatory,
   };
+}
+
+function committeeName(bodies: Body[], id: string): string {
+  const b = bodies.find((x) => x.id === id);
+  return b ? committeeOf(b) : id;
 }
 
 function userName(users: UserRef[], id: string): string {
@@ -513,6 +521,8 @@ export function buildDocumentView(input: DocumentViewInput): DocumentView {
     body: {
       id: bodyId,
       name: body?.name ?? bodyId,
+      committee: body ? committeeOf(body) : bodyId,
+      venue: body?.venueName && body.venueName !== committeeOf(body) ? body.venueName : '',
       tierLabel: body ? TIER_LABELS[body.tier].zh : '',
     },
     court: courtBody ? { id: courtBody.id, name: courtBody.name } : null,
@@ -564,7 +574,7 @@ export function buildDocumentView(input: DocumentViewInput): DocumentView {
       ? {
           at: zhDate(ctx.referral.at),
           reason: clause(ctx.referral.reason),
-          fromBody: bodies.find((b) => b.id === ctx.referral!.fromBodyId)?.name ?? ctx.referral.fromBodyId,
+          fromBody: committeeName(bodies, ctx.referral.fromBodyId),
           courtCaseNo: ctx.referral.courtCaseNo ?? '',
         }
       : null,

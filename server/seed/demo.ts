@@ -31,7 +31,16 @@ const SUBDISTRICTS: Array<{ name: string; short: string; communities: Array<{ na
 function buildDemoOrg(): { units: OrgUnit[]; bodies: Body[] } {
   const units: OrgUnit[] = [{ id: DISTRICT.id, name: DISTRICT.name, kind: 'district', parentId: null, order: 1 }];
   const bodies: Body[] = [
-    { id: 'b-d1', name: `${DISTRICT.name}物业纠纷调解委员会`, shortName: DISTRICT.short, tier: 'district', orgUnitId: DISTRICT.id },
+    // a 行业性、专业性 committee (人民调解法 art. 34; 司法部《关于加强行业性、专业性人民调解委员会建设的意见》2016)
+    {
+      id: 'b-d1',
+      name: `${DISTRICT.name}物业纠纷调解委员会`,
+      committeeName: `${DISTRICT.name}物业纠纷人民调解委员会`,
+      venueName: `${DISTRICT.name}物业纠纷调解中心`,
+      shortName: DISTRICT.short,
+      tier: 'district',
+      orgUnitId: DISTRICT.id,
+    },
     { id: 'b-court', name: `${DISTRICT.name}人民法院`, shortName: `${DISTRICT.short}法院`, tier: 'court', orgUnitId: DISTRICT.id },
   ];
   SUBDISTRICTS.forEach((s, si) => {
@@ -40,6 +49,9 @@ function buildDemoOrg(): { units: OrgUnit[]; bodies: Body[] } {
     bodies.push({
       id: `b-s${si + 1}`,
       name: `${s.name}物业纠纷调解联合中心`,
+      // 人民调解法 art. 34: a 街道 may set up a committee; the 联合中心 is where it sits
+      committeeName: `${DISTRICT.name}${s.name}人民调解委员会`,
+      venueName: `${s.name}物业纠纷调解联合中心`,
       shortName: `${DISTRICT.short}${s.short}`,
       tier: 'subdistrict',
       orgUnitId: sid,
@@ -50,6 +62,9 @@ function buildDemoOrg(): { units: OrgUnit[]; bodies: Body[] } {
       bodies.push({
         id: `b-c${si + 1}-${ci + 1}`,
         name: `${c.name.replace(/会$/, '')}物业纠纷调解工作室`,
+        // 人民调解法 art. 8: the 居民委员会's committee; the 工作室 is its venue
+        committeeName: `${s.name}${c.name.replace(/居委会$/, '居民委员会')}人民调解委员会`,
+        venueName: `${c.name.replace(/会$/, '')}物业纠纷调解工作室`,
         shortName: `${DISTRICT.short}${c.short}`,
         tier: 'community',
         orgUnitId: cid,

@@ -190,6 +190,11 @@ export interface Body {
   shortName: string;
   tier: Tier;
   orgUnitId: string; // the unit it serves (community, sub-district, district); court: the district
+  /** the 人民调解委员会 this body works for, whose seal its documents carry (人民调解法 arts. 8, 29, 34);
+   * a 工作室 or a 中心 is only a venue. Absent on bodies stored before: `name` is printed then. */
+  committeeName?: string;
+  /** the venue the committee mediates in (…物业纠纷调解工作室, …联合中心), printed beside the committee */
+  venueName?: string;
 }
 
 export interface DocumentRecord {

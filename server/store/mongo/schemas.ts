@@ -235,6 +235,8 @@ export const bodySchema = new Schema(
     shortName: str,
     tier: str,
     orgUnitId: str,
+    committeeName: { type: String, default: undefined },
+    venueName: { type: String, default: undefined },
   },
   { ...OPTIONS, collection: 'bodies' },
 );

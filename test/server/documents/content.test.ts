@@ -53,6 +53,14 @@ describe('documents: required content', () => {
         expect(doc.templateVersion).to.match(new RegExp(`^${kind}@\\d{4}\\.\\d{2}-\\d+ \\(set [0-9a-f]{12}\\)$`));
         expect(doc.html).to.include(`content="${doc.templateVersion}"`);
       });
+
+      it(`${kind}: the seal is the 人民调解委员会's, never a venue's (人民调解法 arts. 8, 29, 34)`, () => {
+        const t = text(render(fixtureFor(kind), kind).html);
+        // the joint application is the parties' own: signed by them, it names the committee that presided
+        if (kind === 'confirmation_application') expect(t).to.include('经阳光街道幸福社区居民委员会人民调解委员会主持调解');
+        else expect(t).to.include('人民调解委员会 （盖章）');
+        expect(t).not.to.match(/(工作室|中心) （盖章）/);
+      });
     }
 
     it('renders the same view to the same bytes (the hash is reproducible)', () => {
@@ -91,8 +99,8 @@ describe('documents: required content', () => {
       expect(t).to.include('申请人：张三（签名、盖章或按指印）');
       expect(t).to.include('被申请人：安居物业服务有限公司（李经理）（签名、盖章或按指印）');
       expect(t).to.include('人民调解员：王调解（签名）');
-      expect(t).to.include('幸福社区物业纠纷调解工作室 （盖章） 2026年11月18日');
-      expect(t).to.include('本协议一式四份，各方当事人各执一份，幸福社区物业纠纷调解工作室留存一份');
+      expect(t).to.include('阳光街道幸福社区居民委员会人民调解委员会 （盖章） 2026年11月18日');
+      expect(t).to.include('本协议一式四份，各方当事人各执一份，阳光街道幸福社区居民委员会人民调解委员会留存一份');
       expect(t).to.include('三十日内共同向人民法院申请司法确认');
       expect(t).not.to.include('草稿');
     });
@@ -154,7 +162,7 @@ describe('documents: required content', () => {
       expect(t).to.include('不予受理的理由：该纠纷已由人民法院立案受理。');
       expect(t).to.include('第十七条');
       expect(t).to.include('仲裁、行政、司法等途径');
-      expect(t).to.include('幸福社区物业纠纷调解工作室 （盖章） 2026年11月22日');
+      expect(t).to.include('阳光街道幸福社区居民委员会人民调解委员会 （盖章） 2026年11月22日');
     });
 
     it('termination notice: every party, the reason, art. 26 and other remedies', () => {
@@ -180,7 +188,7 @@ describe('documents: required content', () => {
       expect(t).to.include('调解笔录（第一次）');
       expect(t).to.include('第一次调解：2026年11月10日14时30分');
       // issued by the body that referred it, not the court that now holds it
-      expect(t).to.include('幸福社区物业纠纷调解工作室 （盖章） 2026年11月20日');
+      expect(t).to.include('阳光街道幸福社区居民委员会人民调解委员会 （盖章） 2026年11月20日');
       const pkg = doc.data as Record<string, any>;
       expect(pkg.kind).to.equal('court_referral');
       expect(pkg.dossierIndex.map((e: { title: string }) => e.title)).to.include('移送函');
@@ -191,7 +199,7 @@ describe('documents: required content', () => {
       const t = text(doc.html);
       expect(t).to.include('申请人一：张三');
       expect(t).to.include('申请人三：安居物业服务有限公司');
-      expect(t).to.include('请求人民法院确认申请人于2026年11月18日经幸福社区物业纠纷调解工作室主持调解达成的人民调解协议');
+      expect(t).to.include('请求人民法院确认申请人于2026年11月18日经阳光街道幸福社区居民委员会人民调解委员会主持调解达成的人民调解协议');
       expect(t).to.include('第二条');
       expect(t).to.include('申请期限至2026年12月18日');
       expect(t).to.include('第二百零五条第（二）项');

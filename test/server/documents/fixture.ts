@@ -16,9 +16,25 @@ export const UNITS: OrgUnit[] = [
 ];
 
 export const BODIES: Body[] = [
-  { id: 'b-c1', name: '幸福社区物业纠纷调解工作室', shortName: '幸福', tier: 'community', orgUnitId: 'c1' },
-  { id: 'b-s1', name: '阳光街道物业纠纷调解联合中心', shortName: '阳光', tier: 'subdistrict', orgUnitId: 's1' },
-  { id: 'b-d', name: '示范区物业纠纷调解委员会', shortName: '示范', tier: 'district', orgUnitId: 'd1' },
+  {
+    id: 'b-c1',
+    name: '幸福社区物业纠纷调解工作室',
+    committeeName: '阳光街道幸福社区居民委员会人民调解委员会',
+    venueName: '幸福社区物业纠纷调解工作室',
+    shortName: '幸福',
+    tier: 'community',
+    orgUnitId: 'c1',
+  },
+  {
+    id: 'b-s1',
+    name: '阳光街道物业纠纷调解联合中心',
+    committeeName: '示范区阳光街道人民调解委员会',
+    venueName: '阳光街道物业纠纷调解联合中心',
+    shortName: '阳光',
+    tier: 'subdistrict',
+    orgUnitId: 's1',
+  },
+  { id: 'b-d', name: '示范区物业纠纷人民调解委员会', committeeName: '示范区物业纠纷人民调解委员会', shortName: '示范', tier: 'district', orgUnitId: 'd1' },
   { id: 'court-1', name: '示范区人民法院', shortName: '示范法院', tier: 'court', orgUnitId: 'd1' },
   { id: 'court-2', name: '示范市中级人民法院', shortName: '示范中院', tier: 'court', orgUnitId: 'd1' },
 ];
