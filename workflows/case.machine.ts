@@ -31,14 +31,19 @@ const at = (e: { at?: string }, context: CaseContext) => e.at ?? context.registe
 
 function clausesFrom(data: EventData['REACH_AGREEMENT']): Clause[] {
   return (data.terms ?? []).map((t, i) => {
-    const term = typeof t === 'string' ? { text: t } : t;
+    const term: Exclude<typeof t, string> = typeof t === 'string' ? { text: t } : t;
+    // a clause needing no performance (waiver, confidentiality, copies) has no obligor and no date
+    const obligors = term.noPerformance ? undefined : (term.obligors ?? (term.obligor !== undefined ? [term.obligor] : undefined));
     return {
       no: i + 1,
       text: term.text,
-      obligor: term.obligor,
+      obligor: obligors?.[0],
+      ...(obligors !== undefined ? { obligors } : {}),
       ...(term.manner !== undefined ? { manner: term.manner } : {}),
+      ...(term.place !== undefined ? { place: term.place } : {}),
       ...(term.amount !== undefined ? { amount: term.amount } : {}),
-      performBy: term.performBy ?? data.performBy,
+      performBy: term.noPerformance ? '' : (term.performBy ?? data.performBy),
+      ...(term.noPerformance ? { noPerformance: true } : {}),
       performance: 'pending' as const,
     };
   });
@@ -508,6 +513,7 @@ export function createCaseMachine(options: MachineOptions) {
             disputePoints: data.disputePoints ?? data.disputes,
             responsibilities: data.responsibilities,
             amount: data.amount,
+            ...(data.forConfirmation ? { forConfirmation: true } : {}),
             signedBy: [],
             effectiveAt: null,
           },

@@ -31,6 +31,10 @@ export interface Party {
   name: string;
   phone?: string;
   idNumber?: string;
+  /** people, where known: printed in the particulars as the SPC's sample 司法确认申请书 lists them */
+  gender?: 'male' | 'female';
+  ethnicity?: string; // 汉族, 回族…
+  birthDate?: string; // YYYY-MM-DD
   address?: string;
   /** organisations: a property-service company unless stated otherwise. */
   orgType?: 'property_company' | 'owners_committee' | 'other';
@@ -50,12 +54,18 @@ export interface BodyChain {
 export interface Clause {
   no: number; // 1-based, as printed
   text: string;
-  obligor?: string; // party id or name
+  obligor?: string; // party id or name (the first obligor; kept for readers before 2026.3)
+  /** 2026.3: who performs it, by party id (若干规定 art. 35(四): 履行协议的方式、地点、期限) */
+  obligors?: string[];
   /** how it is performed (一次性支付、分期、修复…), 人民调解法 art. 29 */
   manner?: string;
-  /** the sum this clause moves, in yuan */
+  /** 2026.3: where it is performed */
+  place?: string;
+  /** the sum this clause moves, in yuan: printed only when entered, never read from the text */
   amount?: number;
-  performBy: string; // YYYY-MM-DD
+  performBy: string; // YYYY-MM-DD; '' for a clause that needs no performance
+  /** 2026.3: a waiver, confidentiality, the copies, the right to sue…: no obligor, no date, no follow-up */
+  noPerformance?: boolean;
   performance: 'pending' | 'full' | 'partial' | 'none';
 }
 
@@ -74,6 +84,8 @@ export interface Agreement {
   responsibilities?: string;
   /** total sum the clauses move, in yuan, printed in figures and 大写 */
   amount?: number;
+  /** the parties mean to apply for 司法确认: one more copy, the court's */
+  forConfirmation?: boolean;
   signedBy: string[];
   effectiveAt: string | null;
 }
@@ -201,7 +213,20 @@ export interface EventFacts {
 }
 
 /** A term of an agreement as sent: a sentence, or the sentence with who performs it, how and by when. */
-export type Term = string | { text: string; obligor?: string; performBy?: string; manner?: string; amount?: number };
+export type Term =
+  | string
+  | {
+      text: string;
+      /** before 2026.3: one obligor, by party id or name */
+      obligor?: string;
+      /** API.md 2026.3: the obligors by party id */
+      obligors?: string[];
+      performBy?: string;
+      manner?: string;
+      place?: string;
+      amount?: number;
+      noPerformance?: boolean;
+    };
 export type Performance = FollowUp['performance'];
 type Reason = { reason: string };
 type Nothing = Record<never, never>;
@@ -264,6 +289,8 @@ export interface EventData {
     disputes?: string;
     responsibilities?: string;
     amount?: number;
+    /** the parties mean to apply for 司法确认: the court's copy is counted (一式N份) */
+    forConfirmation?: boolean;
   };
   SIGN_AGREEMENT: { signedBy: string[] };
   MEDIATION_FAILED: Reason & UndisputedFacts;

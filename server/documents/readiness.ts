@@ -180,7 +180,10 @@ export function courtPackage(
             no: c.no,
             text: c.text,
             obligor: c.obligor || null,
-            performBy: c.performByIso,
+            manner: c.manner || null,
+            place: c.place || null,
+            performBy: c.performByIso || null,
+            noPerformance: c.noPerformance,
             amount: c.amount,
           })),
         }

@@ -15,7 +15,6 @@ import {
 } from '../../workflows/vocabulary.ts';
 import type { Body, CaseRecord, DocumentRecord, EventRecord, OrgUnit } from '../store/port.ts';
 import {
-  amountInText,
   amountView,
   clauseNo,
   zhDate,
@@ -23,6 +22,7 @@ import {
   zhNumber,
   type AmountView,
 } from './format.ts';
+import { agreementMissing } from '../cases/clauses.ts';
 import { committeeOf } from '../org.ts';
 import { followUpDates as computeFollowUpDates, type WorkingCalendar } from './schedule.ts';
 
@@ -70,20 +70,39 @@ export interface PartyView {
   jointLabel: string;
   /** how the party is named at its signature line */
   signatory: string;
+  /** people, where known (the SPC's sample 司法确认申请书): 男, 汉族, 1990年1月1日出生 — joined, '' when none */
+  personal: string;
+  /** 委托代理人 and the authority given ('' when none) */
+  agent: string;
+  agentAuthority: string;
+  /** who signs for an organisation or a group: 法定代表人/委托代理人 or 代表人 ('' for a person) */
+  signer: string;
+  signerLabel: string;
 }
 
 export interface ClauseView {
   no: number;
   noZh: string;
   text: string;
+  /** the obligors' names joined with 、 ('' when none was named) */
   obligor: string;
   /** how the obligation is performed, when the term says so separately (履行方式) */
   manner: string;
+  /** 履行地点 */
+  place: string;
+  /** the clause's own date in 年月日 ('' when it was not given: the agreement's date applies) */
   performBy: string;
+  /** the date the clause is due (its own, else the agreement's; '' for no performance) */
+  dueBy: string;
   performByIso: string;
   performance: string;
   performanceLabel: string;
+  /** only when entered for the clause: never read from its text */
   amount: AmountView | null;
+  /** a waiver, confidentiality, the copies: no obligor, no date, no follow-up */
+  noPerformance: boolean;
+  /** 若干规定 art. 35(四): the performance line, of what was given only ('' when nothing was) */
+  terms: string;
 }
 
 export interface AgreementView {
@@ -103,6 +122,10 @@ export interface AgreementView {
   decidesOwnership: boolean;
   copies: number;
   copiesZh: string;
+  /** the court's copy is counted (the parties mean to apply for 司法确认, or the court reviews it) */
+  courtCopy: boolean;
+  /** 人民调解法 art. 29: what a written agreement still lacks before it is signed ('' items omitted) */
+  missing: string[];
 }
 
 export interface SessionView {
@@ -185,7 +208,9 @@ export interface DocumentView {
   agreement: AgreementView | null;
   followUps: FollowUpView[];
   followUpPlan: FollowUpPlanView[];
-  delegation: { courtRef: string; dueAt: string; modeLabel: string } | null;
+  delegation: { courtRef: string; dueAt: string; modeLabel: string; entrusted: boolean } | null;
+  /** 委托调解 (after the court filed the case): the agreement goes to the court for review */
+  entrusted: boolean;
   referral: { at: string; reason: string; fromBody: string; courtCaseNo: string } | null;
   confirmation: { requestedAt: string; decided: boolean; confirmed: boolean; ruling: string; decidedAt: string } | null;
   decline: { at: string; reason: string; by: string } | null;
@@ -269,6 +294,20 @@ function partyView(p: Party, i: number): PartyView {
     : isOrganisation && representative
       ? `${p.name}（${representative}）`
       : p.name;
+  const personal =
+    p.kind === 'person'
+      ? [p.gender === 'male' ? '男' : p.gender === 'female' ? '女' : '', p.ethnicity ?? '', p.birthDate ? `${zhDate(p.birthDate)}出生` : '']
+          .filter(Boolean)
+          .join('，')
+      : '';
+  // 委托代理人 (issue 12 §2 adds `agent` to the party); printed with the authority given
+  const agent = (p as Party & { agent?: { name?: string; authority?: 'general' | 'special'; scope?: string } }).agent;
+  const agentName = agent?.name?.trim() ?? '';
+  const agentAuthority = agent
+    ? [agent.authority === 'special' ? '特别授权' : agent.authority === 'general' ? '一般授权' : '', agent.scope?.trim() ?? ''].filter(Boolean).join('：')
+    : '';
+  const signer = isOrganisation ? agentName || representative : isGroup ? representative : agentName;
+  const signerLabel = isOrganisation ? '法定代表人/委托代理人' : isGroup ? '代表人' : agentName ? '委托代理人' : '';
   return {
     no: i + 1,
     id: p.id,
@@ -288,6 +327,11 @@ function partyView(p: Party, i: number): PartyView {
     households,
     jointLabel: `申请人${zhNumber(i + 1)}`,
     signatory,
+    personal,
+    agent: agentName,
+    agentAuthority,
+    signer,
+    signerLabel,
   };
 }
 
@@ -334,43 +378,68 @@ function partyName(parties: Party[], ref: string | undefined): string {
   return p ? p.name : ref;
 }
 
+/** 若干规定 art. 35(四): who performs, how, where, by when — only what was given. */
+function performanceLine(c: { obligor: string; manner: string; place: string; performBy: string; noPerformance: boolean }): string {
+  if (c.noPerformance) return '本条无须履行。';
+  const parts = [
+    c.obligor && `履行义务人：${c.obligor}`,
+    c.manner && `履行方式：${c.manner}`,
+    c.place && `履行地点：${c.place}`,
+    c.performBy && `履行期限：${c.performBy}前`,
+  ].filter(Boolean);
+  return parts.length ? `${parts.join('；')}。` : '';
+}
+
 function agreementView(ctx: CaseContext, agreement: Agreement, events: EventRecord[]): AgreementView {
   const reached = data(lastEvent(events, 'REACH_AGREEMENT'));
   const terms = Array.isArray(reached.terms) ? (reached.terms as unknown[]) : [];
-  // points in dispute: as drafted (one per line), else as the parties claimed at intake
-  const disputesRaw = agreement.disputePoints ?? reached.disputePoints ?? reached.disputes;
-  const disputes = (Array.isArray(disputesRaw) ? disputesRaw.map(str) : str(disputesRaw).split(/\r?\n/))
+  // 人民调解法 art. 29: written by the mediator — never filled from the intake summary or the claims
+  const disputesRaw = agreement.disputePoints ?? '';
+  const disputes = disputesRaw
+    .split(/\r?\n/)
     .map((s) => s.trim())
     .filter(Boolean);
-  if (!disputes.length) disputes.push(...ctx.claims);
   const clauses = agreement.clauses.map((c, i): ClauseView => {
     const term = terms[i] && typeof terms[i] === 'object' ? (terms[i] as Record<string, unknown>) : {};
-    const explicit = term.amount;
-    const amount =
-      typeof explicit === 'number' || typeof explicit === 'string' ? amountView(explicit) : amountView(amountInText(c.text));
+    const explicit = c.amount ?? term.amount;
+    // an amount prints only when it was entered for the clause (issue 13 §2), never guessed from the text
+    const amount = typeof explicit === 'number' || typeof explicit === 'string' ? amountView(explicit) : null;
+    const noPerformance = c.noPerformance === true;
+    const obligorRefs = c.obligors ?? (c.obligor ? [c.obligor] : []);
+    // the clause's own date, when the term gave one; a plain sentence takes the agreement's date
+    const ownDate = !noPerformance && (typeof term.performBy === 'string' || (c.performBy && c.performBy !== agreement.performBy)) ? c.performBy : '';
+    const view = {
+      obligor: noPerformance ? '' : obligorRefs.map((r) => partyName(ctx.parties, r)).join('、'),
+      manner: noPerformance ? '' : (c.manner ?? str(term.manner)),
+      place: noPerformance ? '' : (c.place ?? str(term.place)),
+      performBy: zhDate(ownDate),
+      noPerformance,
+    };
     return {
       no: c.no,
       noZh: clauseNo(c.no),
       text: c.text,
-      obligor: partyName(ctx.parties, c.obligor),
-      manner: str(term.manner),
-      performBy: zhDate(c.performBy),
-      performByIso: c.performBy,
+      ...view,
+      dueBy: noPerformance ? '' : zhDate(c.performBy || agreement.performBy),
+      performByIso: noPerformance ? '' : c.performBy || agreement.performBy,
       performance: c.performance,
-      performanceLabel: PERFORMANCE_LABELS[c.performance] ?? c.performance,
+      performanceLabel: noPerformance ? '无须履行' : (PERFORMANCE_LABELS[c.performance] ?? c.performance),
       amount,
+      terms: performanceLine(view),
     };
   });
-  // 人民调解法 art. 29: one copy for each party and one kept by the mediation body.
-  const copies = ctx.parties.length + 1;
+  // 人民调解法 art. 29: one copy for each party and one kept by the committee; the court's copy when the
+  // parties apply for 司法确认 (人民调解法 art. 33) or the court reviews an entrusted agreement
+  const courtCopy = Boolean(agreement.forConfirmation || ctx.confirmation || ctx.delegation?.mode === 'entrusted');
+  const copies = ctx.parties.length + 1 + (courtCopy ? 1 : 0);
   const signed = Boolean(agreement.effectiveAt);
   return {
     draft: !signed,
     draftNo: agreement.draftNo,
     draftedAt: zhDate(agreement.draftedAt),
-    facts: agreement.facts || str(reached.facts) || ctx.summary,
+    facts: agreement.facts?.trim() ?? '',
     disputes,
-    responsibilities: agreement.responsibilities || str(reached.responsibilities),
+    responsibilities: agreement.responsibilities?.trim() ?? '',
     amount: amountView(agreement.amount ?? null),
     clauses,
     performBy: zhDate(agreement.performBy),
@@ -380,6 +449,8 @@ function agreementView(ctx: CaseContext, agreement: Agreement, events: EventReco
     decidesOwnership: agreement.decidesOwnership,
     copies,
     copiesZh: zhNumber(copies),
+    courtCopy,
+    missing: agreementMissing(agreement),
   };
 }
 
@@ -497,7 +568,7 @@ export function buildDocumentView(input: DocumentViewInput): DocumentView {
       date: zhDate(iso),
       iso,
       clauses: (agreement?.clauses ?? [])
-        .filter((c) => c.performByIso <= iso.slice(0, 10))
+        .filter((c) => !c.noPerformance && c.performByIso <= iso.slice(0, 10))
         .map((c) => ({ noZh: c.noZh, text: c.text, obligor: c.obligor, performBy: c.performBy })),
     }));
   }
@@ -568,8 +639,10 @@ export function buildDocumentView(input: DocumentViewInput): DocumentView {
           courtRef: ctx.delegation.courtRef,
           dueAt: zhDate(ctx.delegation.dueAt),
           modeLabel: ctx.delegation.mode === 'entrusted' ? '委托调解' : '委派调解',
+          entrusted: ctx.delegation.mode === 'entrusted',
         }
       : null,
+    entrusted: ctx.delegation?.mode === 'entrusted',
     referral: ctx.referral
       ? {
           at: zhDate(ctx.referral.at),

@@ -104,6 +104,10 @@ export function casePages(services: Services) {
           const errors = { [field]: t(lang, err.code === 'AGREEMENT_INCOMPLETE' ? 'v_agreement_incomplete' : 'v_consent_required') };
           return showCase(req, res, services, org, record, { type, values, errors, message: t(lang, 'form_has_errors') }, 422);
         }
+        // 422 INVALID_CLAUSE: the clauses' obligors or dates, shown on the clause rows
+        if (err instanceof DomainError && err.code === 'INVALID_CLAUSE') {
+          return showCase(req, res, services, org, record, { type, values, errors: { terms: err.message }, message: t(lang, 'form_has_errors') }, 422);
+        }
         if (err instanceof EventNotAllowed) {
           const errors = errorsForRefusal(type, err, lang);
           const message = Object.keys(errors).length ? t(lang, 'form_has_errors') : `${t(lang, 'event_not_allowed', { event: label })}`;

@@ -86,18 +86,21 @@ describe('documents: required content', () => {
       expect(t).to.include('3号楼顶层多户因屋面防水层老化发生渗漏');
       expect(t).to.include('渗漏原因及维修责任');
       expect(t).to.include('应承担维修及赔偿责任');
-      // numbered clauses with obligor, manner and date
+      // numbered clauses with obligor, manner and date — only what was given (若干规定 art. 35(四))
       expect(t).to.match(/第一条\s*被申请人于2026年12月15日前修复3号楼屋面防水层/);
       expect(t).to.include('第二条');
       expect(t).to.include('第三条');
-      expect(t).to.include('履行义务人：安居物业服务有限公司；履行方式：银行转账；履行期限：2026年12月31日前');
-      expect(t).to.include('履行义务人：张三；履行方式：按本条约定履行');
-      // amount in figures and capitals
-      expect(t).to.include('¥12,345.60，大写：人民币壹万贰仟叁佰肆拾伍元陆角整');
-      expect(t).to.include('本协议涉及金额合计¥12,345.60（大写：人民币壹万贰仟叁佰肆拾伍元陆角整）');
-      // signatures, seal, date, copies
-      expect(t).to.include('申请人：张三（签名、盖章或按指印）');
-      expect(t).to.include('被申请人：安居物业服务有限公司（李经理）（签名、盖章或按指印）');
+      expect(t).to.include('履行义务人：安居物业服务有限公司；履行方式：银行转账；履行期限：2026年12月31日前。');
+      expect(t).to.include('履行义务人：张三；履行期限：2026年12月31日前。');
+      expect(t).not.to.include('按本条约定履行');
+      expect(t).not.to.include('各方当事人；');
+      // amount as entered, in figures and capitals
+      expect(t).to.include('（金额：人民币12,345.60元（大写：人民币壹万贰仟叁佰肆拾伍元陆角整））');
+      expect(t).to.include('本协议涉及金额合计人民币12,345.60元（大写：人民币壹万贰仟叁佰肆拾伍元陆角整）。');
+      // signatures: a person signs, an organisation seals and its representative signs, a group's representative signs
+      expect(t).to.match(/申请人：张三 （签名或按指印）/);
+      expect(t).to.include('被申请人：安居物业服务有限公司（盖章） 法定代表人/委托代理人：李经理（签名）');
+      expect(t).to.include('申请人：幸福家园小区3号楼业主 代表人：赵六（签名或按指印）');
       expect(t).to.include('人民调解员：王调解（签名）');
       expect(t).to.include('阳光街道幸福社区居民委员会人民调解委员会 （盖章） 2026年11月18日');
       expect(t).to.include('本协议一式四份，各方当事人各执一份，阳光街道幸福社区居民委员会人民调解委员会留存一份');
@@ -125,6 +128,61 @@ describe('documents: required content', () => {
       const t = text(render(withAgreement(mediatingCase(), { decidesOwnership: true }), 'agreement').html);
       expect(t).to.include('涉及物权确权');
       expect(t).not.to.include('三十日内共同向人民法院申请司法确认');
+    });
+
+    it('若干规定 art. 35(四): prints a performance line of what was given only — place and several obligors too', () => {
+      const f = withAgreement(mediatingCase(), {
+        clauses: [
+          { text: '双方共同委托检测机构查明渗漏原因', obligors: ['p1', 'p3'], place: '幸福家园小区3号楼', performBy: '2026-12-10' },
+          { text: '被申请人按月支付补偿款，每期1,000元', obligors: ['p3'], manner: '分十二期银行转账', amount: 12_000, performBy: '2026-12-31' },
+          { text: '申请人今后友好相处' },
+        ],
+      });
+      const t = text(render(f, 'agreement').html);
+      expect(t).to.include('履行义务人：张三、安居物业服务有限公司；履行地点：幸福家园小区3号楼；履行期限：2026年12月10日前。');
+      // the entered amount, never the 1,000 the text names per instalment (issue 13 §2)
+      expect(t).to.include('（金额：人民币12,000元（大写：人民币壹万贰仟元整））');
+      expect(t).not.to.include('壹仟元整');
+      // a sentence with nothing given gets no performance line at all
+      expect(t).to.match(/第三条\s*申请人今后友好相处\s*本协议涉及金额合计/);
+    });
+
+    it('prints a no-performance clause as such: no obligor, no date, no follow-up', () => {
+      const f = withAgreement(mediatingCase(), {
+        clauses: [
+          { text: '被申请人修复屋面', obligors: ['p3'], performBy: '2026-12-15' },
+          { text: '双方对调解内容保密', noPerformance: true },
+        ],
+      });
+      const t = text(render(f, 'agreement').html);
+      expect(t).to.match(/第二条\s*双方对调解内容保密\s*本条无须履行。/);
+      const schedule = text(render(f, 'follow_up_schedule').html);
+      expect(schedule).to.match(/第二条 双方对调解内容保密 — — 无须履行/);
+      expect(schedule).not.to.match(/核查[^；]*第二条/);
+    });
+
+    it('人民调解法 art. 29: facts, disputes and responsibilities are the mediator\'s own — never the intake summary or boilerplate', () => {
+      const f = withAgreement(mediatingCase(), { signed: false, facts: '', disputePoints: '', responsibilities: '' });
+      const t = text(render(f, 'agreement').html);
+      expect(t).to.include('签署前尚需填写：纠纷主要事实、争议事项、各方责任');
+      expect(t).not.to.include(ctxOf(f).summary);
+      expect(t).not.to.include('修复屋面防水层 赔偿装修损失'); // the claims
+      expect(t).not.to.include('对上述事实及各自应承担的责任予以确认');
+    });
+
+    it('prints 性别、民族、出生日期 where known (SPC sample 司法确认申请书) and an agent with the authority given', () => {
+      const f = withAgreement(mediatingCase());
+      Object.assign(ctxOf(f).parties[0], { gender: 'male', ethnicity: '汉族', birthDate: '1990-01-01' });
+      Object.assign(ctxOf(f).parties[2], { agent: { name: '钱律师', authority: 'special', scope: '代为签署调解协议' } });
+      const t = text(render(f, 'agreement').html);
+      expect(t).to.include('申请人：张三，男，汉族，1990年1月1日出生，公民身份号码：110101199001011234');
+      expect(t).to.include('委托代理人：钱律师（特别授权：代为签署调解协议）');
+      expect(t).to.include('被申请人：安居物业服务有限公司（盖章） 法定代表人/委托代理人：钱律师（签名）');
+    });
+
+    it('人民调解法 art. 33: counts the court\'s copy when the parties mean to apply for 司法确认', () => {
+      const t = text(render(withAgreement(mediatingCase(), { forConfirmation: true }), 'agreement').html);
+      expect(t).to.include('本协议一式五份，各方当事人各执一份，阳光街道幸福社区居民委员会人民调解委员会留存一份，申请司法确认时提交人民法院一份');
     });
 
     it('counts copies as parties plus one for the body', () => {

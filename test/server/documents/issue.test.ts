@@ -40,7 +40,7 @@ describe('documents: issuing', () => {
     expect(doc).to.include({ caseId: 'case-1', kind: 'agreement', version: 1, draft: false, issuedBy: 'u-med1' });
     expect(doc.issuedAt).to.equal(f.now);
     expect(doc.sha256).to.equal(createHash('sha256').update(doc.html, 'utf8').digest('hex'));
-    expect(doc.templateVersion).to.match(/^agreement@2026\.11-1 \(set [0-9a-f]{12}\)$/);
+    expect(doc.templateVersion).to.match(/^agreement@2026\.12-1 \(set [0-9a-f]{12}\)$/);
     const stored = await store.documents.get(doc.id);
     expect(stored).to.deep.equal(doc);
   });
