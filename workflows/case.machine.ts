@@ -312,6 +312,9 @@ export function createCaseMachine(options: MachineOptions) {
       scheduleFollowUps: emit(({ context }) => ({
         type: 'followUp.schedule' as const,
         performBy: context.agreement?.performBy ?? '',
+        // issue 13 §3: a visit after each clause's date (clauses needing no performance have none)
+        dueDates: [...new Set((context.agreement?.clauses ?? []).filter((c) => !c.noPerformance && c.performBy).map((c) => c.performBy))].sort(),
+        done: context.followUps.length,
       })),
       extendDeadline: emit(({ context, event }) => {
         assertEvent(event, 'EXTEND_DEADLINE');
@@ -602,6 +605,10 @@ export function createCaseMachine(options: MachineOptions) {
               satisfaction: data.satisfaction,
               note: data.note ?? '',
               clauses: data.clauses,
+              ...(data.method !== undefined ? { method: data.method } : {}),
+              ...(data.visited !== undefined ? { visited: data.visited } : {}),
+              ...(data.recurred !== undefined ? { recurred: data.recurred } : {}),
+              ...(data.newRisks !== undefined ? { newRisks: data.newRisks } : {}),
             },
           ],
         };
@@ -827,7 +834,8 @@ export function createCaseMachine(options: MachineOptions) {
         on: {
           RECORD_FOLLOW_UP: {
             guard: 'fromHoldingMediator',
-            actions: ['recordFollowUp', { type: 'cancelDeadlines', params: { kinds: ['follow_up'] } }, ...(law ? (['adviseAfterFollowUp'] as const) : [])],
+            // 2026.3: the next planned visit is armed when one is recorded (issue 13 §3)
+            actions: ['recordFollowUp', { type: 'cancelDeadlines', params: { kinds: ['follow_up'] } }, ...(law ? (['adviseAfterFollowUp', 'scheduleFollowUps'] as const) : [])],
           },
           // 人民调解法 art. 33: jointly, within 30 days of effect; ownership (物权确权) cannot be confirmed.
           // 2026.3: never for an oral agreement, nor again for the agreement the court refused (民诉法 art. 206)
@@ -863,7 +871,10 @@ export function createCaseMachine(options: MachineOptions) {
             target: 'performing',
             actions: ['recordConfirmation', ...(law ? (['adviseAfterConfirmation'] as const) : [])],
           },
-          RECORD_FOLLOW_UP: { guard: 'fromHoldingMediator', actions: ['recordFollowUp', { type: 'cancelDeadlines', params: { kinds: ['follow_up'] } }] },
+          RECORD_FOLLOW_UP: {
+            guard: 'fromHoldingMediator',
+            actions: ['recordFollowUp', { type: 'cancelDeadlines', params: { kinds: ['follow_up'] } }, ...(law ? (['scheduleFollowUps'] as const) : [])],
+          },
         },
       },
       ...(law

@@ -110,6 +110,11 @@ export interface FollowUp {
   satisfaction: number;
   note: string;
   clauses?: Array<{ clause: number; performance: 'full' | 'partial' | 'none' }>;
+  /** issue 13 §3 (回访记录): by telephone or in person, whom, whether the dispute came back, new risks */
+  method?: 'phone' | 'visit';
+  visited?: string;
+  recurred?: boolean;
+  newRisks?: string;
 }
 
 export interface Delegation {
@@ -307,6 +312,11 @@ export interface EventData {
     satisfaction: number;
     note?: string;
     clauses?: Array<{ clause: number; performance: Performance }>;
+    /** 回访方式 (电话/上门), 被回访人, 是否反复, 有无新隐患 */
+    method?: 'phone' | 'visit';
+    visited?: string;
+    recurred?: boolean;
+    newRisks?: string;
   };
   CLOSE: Nothing;
   REOPEN: Reason;
@@ -338,7 +348,8 @@ export type Command =
   /** recompute provisional deadlines: a year's holiday schedule has arrived */
   | { type: 'deadline.recompute' }
   | { type: 'notify.inbox'; audience: 'body' | 'court'; bodyId: string; reason: string }
-  | { type: 'followUp.schedule'; performBy: string };
+  /** 回访: `dueDates` the distinct clause dates (a visit after each, then a final 回头看); `done` the visits recorded */
+  | { type: 'followUp.schedule'; performBy: string; dueDates?: string[]; done?: number };
 
 export interface IntakeInput {
   caseId: string;

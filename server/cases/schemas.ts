@@ -238,6 +238,10 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
       .items(Joi.object({ clause: Joi.number().integer().min(1).max(100).required(), performance: performance().required() }))
       .max(100)
       .unique('clause'),
+    method: Joi.string().valid('phone', 'visit').description('回访方式: 电话 or 上门'),
+    visited: text(100).description('被回访人'),
+    recurred: Joi.boolean().description('是否反复: the dispute came back'),
+    newRisks: text(2000).description('有无新隐患: what was found (empty: none)'),
   }),
   CLOSE: none,
   REOPEN: Joi.object<EventData['REOPEN'], true>({ reason: reason().required() }),

@@ -53,7 +53,20 @@ export function whyNot(kind: DocumentKind, input: IssueInput): EventNotAllowed |
   switch (kind) {
     case 'intake_form':
     case 'dossier':
+    case 'rights_notice':
       return null;
+    case 'session_minutes':
+      return ctx.sessions.some((s) => s.recordedAt) ? null : refuse('no mediation session has been recorded');
+    case 'court_submission':
+      // 委托调解: the signed agreement goes to the court for its 调解书 or 撤诉
+      if (ctx.delegation?.mode !== 'entrusted') return refuse('only an entrusted (委托) case is submitted to the court for review');
+      return ctx.agreement?.effectiveAt ? null : refuse('the agreement has not been signed');
+    case 'enforcement_advice':
+      // 人民调解法 art. 33: a confirmed agreement that is not (fully) performed
+      if (ctx.confirmation?.confirmed !== true) return refuse('the court has not confirmed the agreement');
+      return ctx.followUps.some((f) => f.performance !== 'full') || ctx.nextStep === 'apply_for_enforcement'
+        ? null
+        : refuse('no follow-up found the agreement unperformed');
     case 'non_acceptance_notice':
       return input.events.some((e) => e.type === 'DECLINE') ? null : refuse('the case was not declined (不予受理)');
     case 'agreement':

@@ -56,7 +56,7 @@ function chooseCourt(ctx: CaseContext, opts: ReadinessOptions): Readiness['court
       id: court.id,
       name: court.name,
       basis: 'inviting_court',
-      basisText: `本案系${court.name}${ctx.delegation.mode === 'entrusted' ? '委托' : '委派'}调解（${ctx.delegation.courtRef}），依照《中华人民共和国民事诉讼法》第二百零五条第（一）项，向作出邀请的人民法院提出`,
+      basisText: `本案系${court.name}${ctx.delegation.mode === 'entrusted' ? '委托' : '委派'}调解的案件，案号为${ctx.delegation.courtRef}，依照《中华人民共和国民事诉讼法》第二百零五条第（一）项，向作出邀请的人民法院提出`,
     };
   }
   const court = opts.courts.find((c) => c.id === ctx.bodies.court && c.tier === 'court');
@@ -65,7 +65,7 @@ function chooseCourt(ctx: CaseContext, opts: ReadinessOptions): Readiness['court
     id: court.id,
     name: court.name,
     basis: 'place_of_property_or_body',
-    basisText: `依照《中华人民共和国民事诉讼法》第二百零五条第（二）项，向标的物所在地、调解组织所在地的基层人民法院${court.name}提出`,
+    basisText: `依照《中华人民共和国民事诉讼法》第二百零五条第（二）项，向标的物所在地、调解组织所在地的基层人民法院（即${court.name}）提出`,
   };
 }
 

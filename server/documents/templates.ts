@@ -26,6 +26,11 @@ export const DOCUMENT_KINDS = [
   'follow_up_schedule',
   'follow_up_record',
   'dossier',
+  // workflow 2026.3 (API.md): 权利义务告知书, 调解笔录, 提交法院审查函, 申请强制执行告知书
+  'rights_notice',
+  'session_minutes',
+  'court_submission',
+  'enforcement_advice',
 ] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 

@@ -228,6 +228,11 @@ const FORMS: { [K in UserEventType]?: FormDef<K> } = {
       },
       { name: 'satisfaction', kind: 'select', label: 'f_satisfaction', required: true, choices: satisfactionChoices },
       { name: 'note', kind: 'textarea', label: 'f_note' },
+      // 回访记录 (issue 13 §3): how, whom, whether the dispute came back, new risks
+      { name: 'method', kind: 'radios', label: 'f_follow_up_method', choices: labelled('follow_up_method_', ['phone', 'visit']) },
+      { name: 'visited', kind: 'text', label: 'f_follow_up_visited' },
+      { name: 'recurred', kind: 'checkbox', label: 'f_follow_up_recurred' },
+      { name: 'newRisks', kind: 'textarea', label: 'f_follow_up_new_risks' },
     ],
   },
   CLOSE: { fields: [] },

@@ -70,7 +70,9 @@ function buildDemoOrg(): { units: OrgUnit[]; bodies: Body[] } {
         orgUnitId: cid,
       });
       c.compounds.forEach((k, ki) => {
-        units.push({ id: `ou-k${si + 1}-${ci + 1}-${ki + 1}`, name: k, kind: 'compound', parentId: cid, order: ki + 1 });
+        // a street address for the documents (纠纷发生地), not a chain of unit names
+        const address = `${DISTRICT.name}${s.short}路${(ci + 1) * 100 + (ki + 1) * 10}号${k}`;
+        units.push({ id: `ou-k${si + 1}-${ci + 1}-${ki + 1}`, name: k, kind: 'compound', parentId: cid, order: ki + 1, address });
       });
     });
   });

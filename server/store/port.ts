@@ -181,6 +181,8 @@ export interface OrgUnit {
   kind: 'district' | 'subdistrict' | 'community' | 'compound';
   parentId: string | null;
   order: number;
+  /** compounds: the street address the documents print (纠纷发生地); absent: the chain of unit names */
+  address?: string;
 }
 
 export interface Body {

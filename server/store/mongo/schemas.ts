@@ -223,6 +223,7 @@ export const orgUnitSchema = new Schema(
     kind: { type: String, required: true, enum: ['district', 'subdistrict', 'community', 'compound'] },
     parentId: strOrNull,
     order: { type: Number, default: 0 },
+    address: { type: String, default: undefined },
   },
   { ...OPTIONS, collection: 'orgUnits' },
 );

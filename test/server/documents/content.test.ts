@@ -58,6 +58,7 @@ describe('documents: required content', () => {
         const t = text(render(fixtureFor(kind), kind).html);
         // the joint application is the parties' own: signed by them, it names the committee that presided
         if (kind === 'confirmation_application') expect(t).to.include('经阳光街道幸福社区居民委员会人民调解委员会主持调解');
+        else if (kind === 'session_minutes') expect(t).to.include('人民调解员：王调解（签名）'); // signed by those present, not sealed
         else expect(t).to.include('人民调解委员会 （盖章）');
         expect(t).not.to.match(/(工作室|中心) （盖章）/);
       });
@@ -220,7 +221,8 @@ describe('documents: required content', () => {
       expect(t).to.include('不予受理的理由：该纠纷已由人民法院立案受理。');
       expect(t).to.include('第十七条');
       expect(t).to.include('仲裁、行政、司法等途径');
-      expect(t).to.include('阳光街道幸福社区居民委员会人民调解委员会 （盖章） 2026年11月22日');
+      expect(t).to.include('阳光街道幸福社区居民委员会人民调解委员会 （盖章） 2026年11月3日');
+      expect(t).not.to.include('你（你们、你单位）');
     });
 
     it('termination notice: every party, the reason, art. 26 and other remedies', () => {
@@ -233,7 +235,8 @@ describe('documents: required content', () => {
 
     it('termination notice of a court-delegated case says it goes back to the court', () => {
       const t = text(render(delegated(terminated(mediatingCase())), 'termination_notice').html);
-      expect(t).to.include('委派调解案件（（2026）示民诉前调1234号）');
+      expect(t).to.include('委派调解案件，案号为（2026）示民诉前调1234号');
+      expect(t).not.to.include('（（');
     });
 
     it('referral letter: addressed to the court, reason, parties, sessions and the dossier index', () => {
@@ -271,9 +274,10 @@ describe('documents: required content', () => {
       expect(t).to.include('回访计划');
       expect(t).to.include('第一条');
       expect(t).to.include('2026年12月15日');
-      expect(t).to.include('第一次 2027年1月7日');
-      expect(t).to.include('第二次 2027年2月1日'); // 30 Jan 2027 is a Saturday
-      expect(t).to.include('核查第一条、第二条、第三条的履行情况');
+      // issue 13 §3: a visit after each distinct clause date (15 and 31 December), then a final 回头看
+      expect(t).to.include('第一次 2026年12月22日 核查第一条的履行情况');
+      expect(t).to.include('第二次 2027年1月7日 核查第二条、第三条的履行情况');
+      expect(t).to.include('第三次（回头看） 2027年2月1日 回头看'); // 30 Jan 2027 is a Saturday
     });
 
     it('follow-up schedule uses the dates the engine scheduled when given', () => {
@@ -282,7 +286,7 @@ describe('documents: required content', () => {
         prepareDocument(issueInput(f, 'follow_up_schedule', { followUpDates: ['2026-12-20', '2027-01-15'] }), 'follow_up_schedule', 1).html,
       );
       expect(t).to.include('第一次 2026年12月20日 核查第一条的履行情况');
-      expect(t).to.include('第二次 2027年1月15日');
+      expect(t).to.include('第二次（回头看） 2027年1月15日');
     });
 
     it('follow-up record: each visit, clause by clause, satisfaction and note', () => {

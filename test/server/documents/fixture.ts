@@ -281,9 +281,9 @@ export function sign(f: Fixture, at: string, signedBy = ctxOf(f).parties.map((p)
   return f;
 }
 
-export function declined(f: Fixture, reason = '该纠纷已由人民法院立案受理。'): Fixture {
+export function declined(f: Fixture, reason = '该纠纷已由人民法院立案受理。', ground?: string): Fixture {
   f.record.status = 'declined';
-  addEvent(f, 'DECLINE', '2026-11-03T09:00:00+08:00', { reason });
+  addEvent(f, 'DECLINE', '2026-11-03T09:00:00+08:00', ground ? { reason, ground } : { reason });
   ctxOf(f).acceptedAt = null;
   return f;
 }
