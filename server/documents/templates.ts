@@ -40,7 +40,7 @@ export function isDocumentKind(kind: string): kind is DocumentKind {
 
 /** What a template sees: the view model plus the document's own particulars. */
 export interface RenderContext extends DocumentView {
-  doc: { kind: DocumentKind; title: string; version: number; templateVersion: string; draft: boolean };
+  doc: { kind: DocumentKind; title: string; version: number; templateVersion: string; draft: boolean; check: string };
   /** confirmation_application only: the court and the last day (in 年月日); null otherwise */
   readiness: { court: NonNullable<Readiness['court']>; lastDay: string } | null;
 }
@@ -153,7 +153,7 @@ export function renderDocument(
   set: TemplateSet,
   kind: DocumentKind,
   view: DocumentView,
-  opts: { version: number; draft?: boolean; readiness?: RenderContext['readiness'] },
+  opts: { version: number; draft?: boolean; readiness?: RenderContext['readiness']; check?: string },
 ): string {
   const context: RenderContext = {
     ...view,
@@ -163,6 +163,7 @@ export function renderDocument(
       version: opts.version,
       templateVersion: set.templateVersion(kind),
       draft: opts.draft ?? false,
+      check: opts.check ?? '',
     },
     readiness: opts.readiness ?? null,
   };

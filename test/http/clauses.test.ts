@@ -74,3 +74,29 @@ describe('HTTP: agreement clauses (issue 13 §2)', () => {
     expect(res.body.error.details.missing).to.deep.equal(['争议事项', '各方责任']);
   });
 });
+
+describe('HTTP: the 文书校验码 on issued documents (issue 13 §4)', () => {
+  let p: Product;
+  before(async () => {
+    p = await startProduct();
+  });
+  after(async () => {
+    await p.close();
+  });
+
+  it('prints a verification line instead of the template in the footer, and GET /api/documents/:id checks it', async () => {
+    const { case: c } = await p.intake('med.c1');
+    const issued = await p.post(`/api/cases/${c.id}/documents`, 'med.c1').send({ kind: 'intake_form' }).expect(201);
+    const res = await p.get(issued.body.document.url, 'med.c1').expect(200);
+    const code = /文书校验码：([0-9A-F]{4}(?:-[0-9A-F]{4}){3})/.exec(res.text)?.[1];
+    expect(code).to.be.a('string');
+    expect(res.text).not.to.match(/<p class="footnote">[^]*模板：/); // the template id stays in the <meta> only
+    expect(res.headers['x-document-check']).to.equal(code);
+    expect(res.headers['x-document-verified']).to.equal('true');
+    const ok = await p.get(`${issued.body.document.url}?check=${code!.toLowerCase().replace(/-/g, ' ')}`, 'med.c1').expect(200);
+    expect(ok.body).to.deep.include({ verified: true });
+    expect(ok.body.document.id).to.equal(issued.body.document.id);
+    const wrong = await p.get(`${issued.body.document.url}?check=0000-0000-0000-0000`, 'med.c1').expect(200);
+    expect(wrong.body.verified).to.equal(false);
+  });
+});
