@@ -26,6 +26,8 @@ export interface OrgNode {
   bodyId?: string;
   /** compounds: the street address */
   address?: string;
+  /** that body's 人民调解委员会 (the seal on its documents) */
+  committeeName?: string;
   children: OrgNode[];
 }
 
@@ -160,8 +162,17 @@ export class Org {
   trees(): OrgNode[] {
     const node = (u: OrgUnit): OrgNode => {
       const b = this.bodyServing(u.id);
-      return { id: u.id, name: u.name, kind: u.kind, ...(b ? { bodyId: b.id } : {}), ...(u.address ? { address: u.address } : {}), children: (this.kids.get(u.id) ?? []).map(node) };
+      return { id: u.id, name: u.name, kind: u.kind, ...(b ? { bodyId: b.id, committeeName: committeeOf(b) } : {}), ...(u.address ? { address: u.address } : {}), children: (this.kids.get(u.id) ?? []).map(node) };
     };
     return (this.kids.get(null) ?? []).filter((u) => u.kind === 'district').map(node);
   }
+}
+
+/**
+ * The 人民调解委员会 a body's documents are sealed by (人民调解法 art. 29: the agreement takes effect with
+ * the committee's seal; 民诉法 art. 205: 依法设立的调解组织). A 工作室 or a 中心 is a venue of the committee;
+ * a body stored without a committee name is printed under its own name.
+ */
+export function committeeOf(body: Pick<Body, 'name' | 'committeeName'>): string {
+  return body.committeeName?.trim() || body.name;
 }

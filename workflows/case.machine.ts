@@ -31,14 +31,19 @@ const at = (e: { at?: string }, context: CaseContext) => e.at ?? context.registe
 
 function clausesFrom(data: EventData['REACH_AGREEMENT']): Clause[] {
   return (data.terms ?? []).map((t, i) => {
-    const term = typeof t === 'string' ? { text: t } : t;
+    const term: Exclude<typeof t, string> = typeof t === 'string' ? { text: t } : t;
+    // a clause needing no performance (waiver, confidentiality, copies) has no obligor and no date
+    const obligors = term.noPerformance ? undefined : (term.obligors ?? (term.obligor !== undefined ? [term.obligor] : undefined));
     return {
       no: i + 1,
       text: term.text,
-      obligor: term.obligor,
+      obligor: obligors?.[0],
+      ...(obligors !== undefined ? { obligors } : {}),
       ...(term.manner !== undefined ? { manner: term.manner } : {}),
+      ...(term.place !== undefined ? { place: term.place } : {}),
       ...(term.amount !== undefined ? { amount: term.amount } : {}),
-      performBy: term.performBy ?? data.performBy,
+      performBy: term.noPerformance ? '' : (term.performBy ?? data.performBy),
+      ...(term.noPerformance ? { noPerformance: true } : {}),
       performance: 'pending' as const,
     };
   });
@@ -396,6 +401,9 @@ export function createCaseMachine(options: MachineOptions) {
       scheduleFollowUps: emit(({ context }) => ({
         type: 'followUp.schedule' as const,
         performBy: context.agreement?.performBy ?? '',
+        // issue 13 §3: a visit after each clause's date (clauses needing no performance have none)
+        dueDates: [...new Set((context.agreement?.clauses ?? []).filter((c) => !c.noPerformance && c.performBy).map((c) => c.performBy))].sort(),
+        done: context.followUps.length,
       })),
       extendDeadline: emit(({ context, event }) => {
         assertEvent(event, 'EXTEND_DEADLINE');
@@ -651,6 +659,7 @@ export function createCaseMachine(options: MachineOptions) {
             disputePoints: data.disputePoints ?? data.disputes,
             responsibilities: data.responsibilities,
             amount: data.amount,
+            ...(data.forConfirmation ? { forConfirmation: true } : {}),
             signedBy: [],
             effectiveAt: null,
           },
@@ -739,6 +748,10 @@ export function createCaseMachine(options: MachineOptions) {
               satisfaction: data.satisfaction,
               note: data.note ?? '',
               clauses: data.clauses,
+              ...(data.method !== undefined ? { method: data.method } : {}),
+              ...(data.visited !== undefined ? { visited: data.visited } : {}),
+              ...(data.recurred !== undefined ? { recurred: data.recurred } : {}),
+              ...(data.newRisks !== undefined ? { newRisks: data.newRisks } : {}),
             },
           ],
         };
@@ -970,7 +983,8 @@ export function createCaseMachine(options: MachineOptions) {
         on: {
           RECORD_FOLLOW_UP: {
             guard: 'fromHoldingMediator',
-            actions: ['recordFollowUp', { type: 'cancelDeadlines', params: { kinds: ['follow_up'] } }, ...(law ? (['adviseAfterFollowUp'] as const) : [])],
+            // 2026.3: the next planned visit is armed when one is recorded (issue 13 §3)
+            actions: ['recordFollowUp', { type: 'cancelDeadlines', params: { kinds: ['follow_up'] } }, ...(law ? (['adviseAfterFollowUp', 'scheduleFollowUps'] as const) : [])],
           },
           // 人民调解法 art. 33: jointly, within 30 days of effect; ownership (物权确权) cannot be confirmed.
           // 2026.3: never for an oral agreement, nor again for the agreement the court refused (民诉法 art. 206)
@@ -1007,7 +1021,10 @@ export function createCaseMachine(options: MachineOptions) {
             target: 'performing',
             actions: ['recordConfirmation', ...(law ? (['adviseAfterConfirmation'] as const) : [])],
           },
-          RECORD_FOLLOW_UP: { guard: 'fromHoldingMediator', actions: ['recordFollowUp', { type: 'cancelDeadlines', params: { kinds: ['follow_up'] } }] },
+          RECORD_FOLLOW_UP: {
+            guard: 'fromHoldingMediator',
+            actions: ['recordFollowUp', { type: 'cancelDeadlines', params: { kinds: ['follow_up'] } }, ...(law ? (['scheduleFollowUps'] as const) : [])],
+          },
         },
       },
       ...(law

@@ -31,6 +31,10 @@ export interface Party {
   name: string;
   phone?: string;
   idNumber?: string;
+  /** people, where known: printed in the particulars as the SPC's sample 司法确认申请书 lists them */
+  gender?: 'male' | 'female';
+  ethnicity?: string; // 汉族, 回族…
+  birthDate?: string; // YYYY-MM-DD
   address?: string;
   /** organisations: a property-service company unless stated otherwise. */
   orgType?: 'property_company' | 'owners_committee' | 'other';
@@ -73,12 +77,18 @@ export interface BodyChain {
 export interface Clause {
   no: number; // 1-based, as printed
   text: string;
-  obligor?: string; // party id or name
+  obligor?: string; // party id or name (the first obligor; kept for readers before 2026.3)
+  /** 2026.3: who performs it, by party id (若干规定 art. 35(四): 履行协议的方式、地点、期限) */
+  obligors?: string[];
   /** how it is performed (一次性支付、分期、修复…), 人民调解法 art. 29 */
   manner?: string;
-  /** the sum this clause moves, in yuan */
+  /** 2026.3: where it is performed */
+  place?: string;
+  /** the sum this clause moves, in yuan: printed only when entered, never read from the text */
   amount?: number;
-  performBy: string; // YYYY-MM-DD
+  performBy: string; // YYYY-MM-DD; '' for a clause that needs no performance
+  /** 2026.3: a waiver, confidentiality, the copies, the right to sue…: no obligor, no date, no follow-up */
+  noPerformance?: boolean;
   performance: 'pending' | 'full' | 'partial' | 'none';
 }
 
@@ -97,6 +107,8 @@ export interface Agreement {
   responsibilities?: string;
   /** total sum the clauses move, in yuan, printed in figures and 大写 */
   amount?: number;
+  /** the parties mean to apply for 司法确认: one more copy, the court's */
+  forConfirmation?: boolean;
   signedBy: string[];
   effectiveAt: string | null;
 }
@@ -121,6 +133,11 @@ export interface FollowUp {
   satisfaction: number;
   note: string;
   clauses?: Array<{ clause: number; performance: 'full' | 'partial' | 'none' }>;
+  /** issue 13 §3 (回访记录): by telephone or in person, whom, whether the dispute came back, new risks */
+  method?: 'phone' | 'visit';
+  visited?: string;
+  recurred?: boolean;
+  newRisks?: string;
 }
 
 export interface Delegation {
@@ -252,7 +269,20 @@ export interface EventFacts {
 }
 
 /** A term of an agreement as sent: a sentence, or the sentence with who performs it, how and by when. */
-export type Term = string | { text: string; obligor?: string; performBy?: string; manner?: string; amount?: number };
+export type Term =
+  | string
+  | {
+      text: string;
+      /** before 2026.3: one obligor, by party id or name */
+      obligor?: string;
+      /** API.md 2026.3: the obligors by party id */
+      obligors?: string[];
+      performBy?: string;
+      manner?: string;
+      place?: string;
+      amount?: number;
+      noPerformance?: boolean;
+    };
 export type Performance = FollowUp['performance'];
 type Reason = { reason: string };
 type Nothing = Record<never, never>;
@@ -323,6 +353,8 @@ export interface EventData {
     disputes?: string;
     responsibilities?: string;
     amount?: number;
+    /** the parties mean to apply for 司法确认: the court's copy is counted (一式N份) */
+    forConfirmation?: boolean;
   };
   SIGN_AGREEMENT: { signedBy: string[] };
   MEDIATION_FAILED: Reason & UndisputedFacts;
@@ -339,6 +371,11 @@ export interface EventData {
     satisfaction: number;
     note?: string;
     clauses?: Array<{ clause: number; performance: Performance }>;
+    /** 回访方式 (电话/上门), 被回访人, 是否反复, 有无新隐患 */
+    method?: 'phone' | 'visit';
+    visited?: string;
+    recurred?: boolean;
+    newRisks?: string;
   };
   CLOSE: Nothing;
   REOPEN: Reason;
@@ -377,7 +414,8 @@ export type Command =
   /** recompute provisional deadlines: a year's holiday schedule has arrived */
   | { type: 'deadline.recompute' }
   | { type: 'notify.inbox'; audience: 'body' | 'court'; bodyId: string; reason: string }
-  | { type: 'followUp.schedule'; performBy: string };
+  /** 回访: `dueDates` the distinct clause dates (a visit after each, then a final 回头看); `done` the visits recorded */
+  | { type: 'followUp.schedule'; performBy: string; dueDates?: string[]; done?: number };
 
 export interface IntakeInput {
   caseId: string;

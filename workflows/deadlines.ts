@@ -191,3 +191,30 @@ export function confirmationReminders(calendar: WorkingCalendar, requestedAt: st
     sources: [COURT_HANDLING.accept.source, COURT_HANDLING.decide.source, COURT_HANDLING.extended.source],
   };
 }
+
+/**
+ * The follow-up plan of an agreement (回访, issue 13 §3): one visit after each distinct clause due date
+ * (the date plus the first offset), and a final 回头看 after the last date (plus the last offset) — so an
+ * agreement paid in twelve instalments is visited after the first, not only a year later. Dates on
+ * working days, ascending, unique; `final` marks the 回头看. Clauses needing no performance have no date
+ * and are not visited.
+ */
+export function followUpVisits(
+  calendar: WorkingCalendar,
+  dueDates: readonly string[],
+  offsets: readonly number[] = DEFAULT_FOLLOW_UP_OFFSETS,
+): Array<{ date: string; provisional: boolean; final: boolean; dueDate: string }> {
+  const due = [...new Set(dueDates.filter(Boolean).map(shanghaiDate))].sort();
+  if (due.length === 0 || offsets.length === 0) return [];
+  const first = offsets[0];
+  const last = offsets[offsets.length - 1];
+  const out = new Map<string, { date: string; provisional: boolean; final: boolean; dueDate: string }>();
+  const add = (dueDate: string, offset: number, final: boolean) => {
+    const [v] = followUpDates(calendar, dueDate, [offset]);
+    const had = out.get(v.date);
+    out.set(v.date, { ...v, final: final || (had?.final ?? false), dueDate: had?.dueDate ?? dueDate });
+  };
+  for (const d of due) add(d, first, false);
+  add(due[due.length - 1], last, true);
+  return [...out.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}

@@ -7,6 +7,7 @@ import type { Services } from '../services.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
 import { validateInput } from '../validation.ts';
 import { actableCase, actorOf } from './access.ts';
+import { assertClauses } from './clauses.ts';
 import { eventBody } from './schemas.ts';
 
 /** An event as a client sends it: its `data` is the payload of its type (EventData), once readEvent has checked it. */
@@ -18,5 +19,7 @@ export function readEvent(input: unknown): EventInput {
 
 export async function sendEvent(services: Services, user: UserRecord, caseId: string, event: EventInput, meta: RequestMeta = {}): Promise<CaseRecord> {
   const record = await actableCase(services, user, caseId, event.type);
+  // 422 INVALID_CLAUSE: the obligors are parties, the dates lie between today and the agreement's date
+  if (event.type === 'REACH_AGREEMENT' && event.data) assertClauses(record.snapshot.context.parties, event.data, services.clock.now());
   return services.engine.dispatch(record.id, event, actorOf(user, services.directory), meta);
 }

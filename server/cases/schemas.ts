@@ -86,6 +86,9 @@ export const partySchema = Joi.object({
   name: text(100).required(),
   phone: phone(),
   idNumber: Joi.string().pattern(/^[0-9A-Za-z]{6,30}$/, 'identity number').messages({ 'string.pattern.name': '{{#label}} must be an identity or registration number' }),
+  gender: Joi.string().valid('male', 'female').description('people, where known: 性别'),
+  ethnicity: text(20).description('people, where known: 民族 (汉族…)'),
+  birthDate: isoDay().description('people, where known: 出生日期'),
   address: text(200),
   representative: text(100),
   households: Joi.number().integer().min(1).max(100_000),
@@ -161,9 +164,25 @@ const undisputed = {
 };
 /** conflicts of interest knowingly overridden, each with a reason (ASSIGN; 2026.3 ACCEPT) */
 const overrides = () => Joi.array().items(Joi.object({ mediatorId: id().required(), reason: reason().required() })).max(10);
+/** A clause (API.md 2026.3): who performs it, how, where, how much and by when — or `noPerformance`
+ * (a waiver, confidentiality, the copies): then no obligor, amount, place or date. Whether the obligors
+ * are parties and the dates fit is checked against the case (server/cases/clauses.ts, 422 INVALID_CLAUSE). */
 const term = Joi.alternatives().try(
   text(2000),
-  Joi.object({ text: text(2000).required(), obligor: text(100), performBy: isoDay() }),
+  Joi.object({
+    text: text(2000).required(),
+    obligor: text(100).description('before 2026.3: one obligor, by party id or name'),
+    obligors: Joi.array().items(id()).min(1).max(50).unique().description("the obligors: parties' ids (履行义务人)"),
+    manner: text(500).description('履行方式'),
+    place: text(200).description('履行地点'),
+    amount: Joi.number().positive().max(1e12).precision(2).description('yuan; printed with its 大写 form, only when given'),
+    performBy: isoDay().description('履行期限: on or after today, not after the agreement\'s performBy'),
+    noPerformance: Joi.boolean().description('no performance needed: no obligor, amount, place or date, no follow-up'),
+  })
+    .oxor('obligor', 'obligors')
+    .when(Joi.object({ noPerformance: Joi.valid(true).required() }).unknown(), {
+      then: Joi.object({ obligor: Joi.forbidden(), obligors: Joi.forbidden(), amount: Joi.forbidden(), place: Joi.forbidden(), performBy: Joi.forbidden() }),
+    }),
 );
 const performance = () => Joi.string().valid('full', 'partial', 'none');
 
@@ -230,6 +249,7 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
     disputes: text(10_000).description('the points in dispute (same as disputePoints)'),
     responsibilities: text(10_000),
     amount: Joi.number().min(0).max(1e12),
+    forConfirmation: Joi.boolean().description('the parties mean to apply for 司法确认: the court gets a copy of the agreement'),
   }),
   SIGN_AGREEMENT: Joi.object<EventData['SIGN_AGREEMENT'], true>({ signedBy: Joi.array().items(text(100)).min(1).max(200).required() }),
   MEDIATION_FAILED: Joi.object<EventData['MEDIATION_FAILED'], true>({ reason: reason().required(), ...undisputed }),
@@ -249,6 +269,10 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
       .items(Joi.object({ clause: Joi.number().integer().min(1).max(100).required(), performance: performance().required() }))
       .max(100)
       .unique('clause'),
+    method: Joi.string().valid('phone', 'visit').description('回访方式: 电话 or 上门'),
+    visited: text(100).description('被回访人'),
+    recurred: Joi.boolean().description('是否反复: the dispute came back'),
+    newRisks: text(2000).description('有无新隐患: what was found (empty: none)'),
   }),
   CLOSE: none,
   REOPEN: Joi.object<EventData['REOPEN'], true>({ reason: reason().required() }),

@@ -175,16 +175,27 @@ export function figureAmount(amount: number | string): string {
   return `¥${yuan.toLocaleString('en-US')}.${cents}`;
 }
 
+/** 人民币12,000元, 人民币12,345.60元: yuan with thousands separators, 角分 only when there are any. */
+export function yuanAmount(amount: number | string): string {
+  const fen = toFen(amount);
+  const yuan = Math.floor(fen / 100).toLocaleString('en-US');
+  const cents = fen % 100;
+  return `人民币${yuan}${cents ? `.${String(cents).padStart(2, '0')}` : ''}元`;
+}
+
 /** A labelled amount as customary in Chinese legal documents: 人民币12,345.60元（大写：人民币壹万…整）. */
 export interface AmountView {
   figures: string; // ¥12,345.60
   capital: string; // 人民币壹万贰仟叁佰肆拾伍元陆角整
+  /** 人民币12,000元（大写：人民币壹万贰仟元整） */
+  text: string;
 }
 
 export function amountView(amount: number | string | null | undefined): AmountView | null {
   if (amount === null || amount === undefined || amount === '') return null;
   try {
-    return { figures: figureAmount(amount), capital: capitalAmount(amount) };
+    const capital = capitalAmount(amount);
+    return { figures: figureAmount(amount), capital, text: `${yuanAmount(amount)}（大写：${capital}）` };
   } catch {
     return null;
   }

@@ -38,9 +38,25 @@ export function sha256(html: string): string {
   return createHash('sha256').update(html, 'utf8').digest('hex');
 }
 
-/** True when the stored HTML is still exactly what was issued. */
+/** The printed verification line (文书校验码): the first 64 bits of the SHA-256 of the document with the
+ * code itself left empty, as 4×4 hex digits. Anyone holding the paper can type it in; the server
+ * recomputes it from the stored HTML (GET /api/documents/:id). */
+const CHECK_LINE = /文书校验码：([0-9A-F]{4}(?:-[0-9A-F]{4}){3})/;
+
+export function checkCodeOf(htmlWithoutCode: string): string {
+  return (sha256(htmlWithoutCode).slice(0, 16).toUpperCase().match(/.{4}/g) ?? []).join('-');
+}
+
+/** The code printed on a stored document, or null when it carries none (documents issued before). */
+export function printedCheckCode(html: string): string | null {
+  return CHECK_LINE.exec(html)?.[1] ?? null;
+}
+
+/** True when the stored HTML is still exactly what was issued, and its printed 文书校验码 is its own. */
 export function verifyDocument(doc: Pick<DocumentRecord, 'html' | 'sha256'>): boolean {
-  return sha256(doc.html) === doc.sha256;
+  if (sha256(doc.html) !== doc.sha256) return false;
+  const code = printedCheckCode(doc.html);
+  return code === null || checkCodeOf(doc.html.replace(CHECK_LINE, '文书校验码：')) === code;
 }
 
 /**
@@ -53,7 +69,20 @@ export function whyNot(kind: DocumentKind, input: IssueInput): EventNotAllowed |
   switch (kind) {
     case 'intake_form':
     case 'dossier':
+    case 'rights_notice':
       return null;
+    case 'session_minutes':
+      return ctx.sessions.some((s) => s.recordedAt) ? null : refuse('no mediation session has been recorded');
+    case 'court_submission':
+      // 委托调解: the signed agreement goes to the court for its 调解书 or 撤诉
+      if (ctx.delegation?.mode !== 'entrusted') return refuse('only an entrusted (委托) case is submitted to the court for review');
+      return ctx.agreement?.effectiveAt ? null : refuse('the agreement has not been signed');
+    case 'enforcement_advice':
+      // 人民调解法 art. 33: a confirmed agreement that is not (fully) performed
+      if (ctx.confirmation?.confirmed !== true) return refuse('the court has not confirmed the agreement');
+      return ctx.followUps.some((f) => f.performance !== 'full') || ctx.nextStep === 'apply_for_enforcement'
+        ? null
+        : refuse('no follow-up found the agreement unperformed');
     case 'non_acceptance_notice':
       return input.events.some((e) => e.type === 'DECLINE') ? null : refuse('the case was not declined (不予受理)');
     case 'agreement':
@@ -118,7 +147,9 @@ export function prepareDocument(
     if (readiness.court) readinessView = { court: readiness.court, lastDay: zhDate(readiness.lastDay) };
   }
   const draft = kind === 'agreement' && Boolean(view.agreement?.draft);
-  const html = renderDocument(set, kind, view, { version, draft, readiness: readinessView });
+  // rendered with the verification line empty, hashed, then with its code (a pure function of the view)
+  const blank = renderDocument(set, kind, view, { version, draft, readiness: readinessView, check: '' });
+  const html = renderDocument(set, kind, view, { version, draft, readiness: readinessView, check: checkCodeOf(blank) });
   const data =
     kind === 'confirmation_application' || kind === 'court_referral' ? courtPackage(view, kind, readiness) : undefined;
   return { html, sha256: sha256(html), draft, templateVersion: set.templateVersion(kind), data };

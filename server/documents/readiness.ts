@@ -56,7 +56,7 @@ function chooseCourt(ctx: CaseContext, opts: ReadinessOptions): Readiness['court
       id: court.id,
       name: court.name,
       basis: 'inviting_court',
-      basisText: `本案系${court.name}${ctx.delegation.mode === 'entrusted' ? '委托' : '委派'}调解（${ctx.delegation.courtRef}），依照《中华人民共和国民事诉讼法》第二百零五条第（一）项，向作出邀请的人民法院提出`,
+      basisText: `本案系${court.name}${ctx.delegation.mode === 'entrusted' ? '委托' : '委派'}调解的案件，案号为${ctx.delegation.courtRef}，依照《中华人民共和国民事诉讼法》第二百零五条第（一）项，向作出邀请的人民法院提出`,
     };
   }
   const court = opts.courts.find((c) => c.id === ctx.bodies.court && c.tier === 'court');
@@ -65,7 +65,7 @@ function chooseCourt(ctx: CaseContext, opts: ReadinessOptions): Readiness['court
     id: court.id,
     name: court.name,
     basis: 'place_of_property_or_body',
-    basisText: `依照《中华人民共和国民事诉讼法》第二百零五条第（二）项，向标的物所在地、调解组织所在地的基层人民法院${court.name}提出`,
+    basisText: `依照《中华人民共和国民事诉讼法》第二百零五条第（二）项，向标的物所在地、调解组织所在地的基层人民法院（即${court.name}）提出`,
   };
 }
 
@@ -140,7 +140,7 @@ export function courtPackage(
     caseNo: view.caseNo,
     issuedAt: view.issuedAtIso,
     court: readiness?.court ?? view.court,
-    mediationBody: { id: view.body.id, name: view.body.name },
+    mediationBody: { id: view.body.id, name: view.body.committee, venue: view.body.venue || null },
     mediators: view.mediators,
     category: { code: view.category, label: view.categoryLabel },
     compound: view.compound,
@@ -149,7 +149,7 @@ export function courtPackage(
       kind === 'confirmation_application'
         ? {
             joint: true,
-            request: `确认${a ? `${a.effectiveAt}` : ''}经${view.body.name}主持调解达成的人民调解协议有效`,
+            request: `确认${a ? `${a.effectiveAt}` : ''}经${view.body.committee}主持调解达成的人民调解协议有效`,
             lastDay: readiness?.lastDay ?? null,
           }
         : { reason: view.referral?.reason ?? '', referredAt: view.referral?.at ?? '', summary: view.summary, claims: view.claims },
@@ -180,7 +180,10 @@ export function courtPackage(
             no: c.no,
             text: c.text,
             obligor: c.obligor || null,
-            performBy: c.performByIso,
+            manner: c.manner || null,
+            place: c.place || null,
+            performBy: c.performByIso || null,
+            noPerformance: c.noPerformance,
             amount: c.amount,
           })),
         }

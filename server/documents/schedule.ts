@@ -7,6 +7,7 @@ import {
   DEFAULT_FOLLOW_UP_OFFSETS,
   DEFAULT_LIMITS,
   followUpDates as scheduleFollowUps,
+  followUpVisits,
   type LimitRule,
 } from '../../workflows/deadlines.ts';
 
@@ -29,6 +30,18 @@ export function followUpDates(
 ): string[] {
   const days = scheduleFollowUps(calendar, performBy, offsets).map((d) => d.date);
   return [...new Set(days)].sort();
+}
+
+/**
+ * The follow-up plan (回访计划): one visit after each distinct clause due date and a final 回头看 after
+ * the last (workflows/deadlines.ts followUpVisits — the same plan the engine arms visit by visit).
+ */
+export function followUpPlan(
+  dueDates: readonly string[],
+  offsets: readonly number[] = DEFAULT_FOLLOW_UP_OFFSETS,
+  calendar: WorkingCalendar = defaultCalendar(),
+): Array<{ date: string; final: boolean; dueDate: string }> {
+  return followUpVisits(calendar, dueDates, offsets).map(({ date, final, dueDate }) => ({ date, final, dueDate }));
 }
 
 /**

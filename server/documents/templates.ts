@@ -26,6 +26,11 @@ export const DOCUMENT_KINDS = [
   'follow_up_schedule',
   'follow_up_record',
   'dossier',
+  // workflow 2026.3 (API.md): 权利义务告知书, 调解笔录, 提交法院审查函, 申请强制执行告知书
+  'rights_notice',
+  'session_minutes',
+  'court_submission',
+  'enforcement_advice',
 ] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 
@@ -35,7 +40,7 @@ export function isDocumentKind(kind: string): kind is DocumentKind {
 
 /** What a template sees: the view model plus the document's own particulars. */
 export interface RenderContext extends DocumentView {
-  doc: { kind: DocumentKind; title: string; version: number; templateVersion: string; draft: boolean };
+  doc: { kind: DocumentKind; title: string; version: number; templateVersion: string; draft: boolean; check: string };
   /** confirmation_application only: the court and the last day (in 年月日); null otherwise */
   readiness: { court: NonNullable<Readiness['court']>; lastDay: string } | null;
 }
@@ -148,7 +153,7 @@ export function renderDocument(
   set: TemplateSet,
   kind: DocumentKind,
   view: DocumentView,
-  opts: { version: number; draft?: boolean; readiness?: RenderContext['readiness'] },
+  opts: { version: number; draft?: boolean; readiness?: RenderContext['readiness']; check?: string },
 ): string {
   const context: RenderContext = {
     ...view,
@@ -158,6 +163,7 @@ export function renderDocument(
       version: opts.version,
       templateVersion: set.templateVersion(kind),
       draft: opts.draft ?? false,
+      check: opts.check ?? '',
     },
     readiness: opts.readiness ?? null,
   };

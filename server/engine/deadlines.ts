@@ -8,6 +8,7 @@ import {
   currentWarning,
   extendDue,
   followUpDates,
+  followUpVisits,
   warningTimes,
   type LimitKind,
   type LimitRule,
@@ -117,10 +118,14 @@ export function planDeadlines(input: {
       deadlines.push(view);
       arm.set(cmd.kind, view);
     } else if (cmd.type === 'followUp.schedule' && cmd.performBy) {
-      // 回访: the first visit after the performance date is the next follow-up deadline
-      const visits = followUpDates(calendar, cmd.performBy, settings.followUpOffsets);
-      if (visits.length === 0) continue;
+      // 回访: a visit after each clause's date and a final 回头看 (issue 13 §3); the visits already
+      // recorded (`done`) are behind, the next planned one is the follow-up deadline
+      const all = cmd.dueDates?.length
+        ? followUpVisits(calendar, cmd.dueDates, settings.followUpOffsets)
+        : followUpDates(calendar, cmd.performBy, settings.followUpOffsets);
+      const visits = all.slice(cmd.done ?? 0);
       drop('follow_up');
+      if (visits.length === 0) continue;
       // the next visit still ahead; when the agreed date is long past, the last one, due at once
       const nowMs = Date.parse(now);
       const visit = visits.find((v) => Date.parse(endOfShanghaiDay(v.date)) >= nowMs) ?? visits[visits.length - 1];

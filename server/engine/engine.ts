@@ -10,6 +10,7 @@ import { availableEvents, blockingConflicts, lacksMediatorFor, CURRENT_VERSION, 
 import { findConflicts, groupHouseholds, householdsOf, route, type RoutingRules } from '../../workflows/routing.ts';
 import type { Category, Channel, EventType, UserEventType } from '../../workflows/vocabulary.ts';
 import { hashAccessCode, newAccessCode } from '../auth/access-codes.ts';
+import { agreementMissing } from '../cases/clauses.ts';
 import { formatCaseNo } from './case-numbers.ts';
 import { caseUpdated } from './case-updated.ts';
 import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightFacts, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
@@ -406,7 +407,9 @@ export class Engine {
         throw new DomainError(decision.code, `${event.type} needs the consent of every party (人民调解法 arts. 3, 17)`, details);
       }
       if (decision.code === 'AGREEMENT_INCOMPLETE') {
-        throw new DomainError(decision.code, 'a written agreement states the facts, the points in dispute and the responsibilities (人民调解法 art. 29)', details);
+        // the readiness check before signing: what is still missing, in the words of the agreement
+        const missing = agreementMissing(record.snapshot.context.agreement);
+        throw new DomainError(decision.code, `a written agreement states the facts, the points in dispute and the responsibilities (人民调解法 art. 29); missing: ${missing.join('、')}`, { ...details, missing });
       }
       throw new EventNotAllowed(event.type, why, details);
     }

@@ -103,6 +103,7 @@ const orgNode: Joi.ObjectSchema = Joi.object({
   kind: Joi.string().valid('district', 'subdistrict', 'community', 'compound'),
   bodyId: Joi.string(),
   address: Joi.string().description('compounds: the street address'),
+  committeeName: Joi.string().description("the serving body's 人民调解委员会: the seal on its documents"),
   children: Joi.array().items(Joi.object().description('OrgNode (recursive)')),
 });
 
@@ -225,7 +226,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         summary: 'The organisation tree rooted at the district (district → sub-district → community → compound), in stable order',
         tags: ['org'],
         auth: 'authenticated',
-        responses: { 200: { description: 'the root node; every node {id, name, kind, bodyId?, children}', schema: orgNode } },
+        responses: { 200: { description: 'the root node; every node {id, name, kind, bodyId?, committeeName?, children}', schema: orgNode } },
       },
       async () => {
         // this router is mounted without the Directory (createApp), so it reads the two lists itself

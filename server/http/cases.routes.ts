@@ -125,7 +125,10 @@ export function casesRoutes(services: Services): RouteDef[] {
         responses: {
           200: { description: 'committed', schema: Joi.object({ case: caseDoc }) },
           409: { description: 'VERSION_CONFLICT: someone changed the case first' },
-          422: { description: 'EVENT_NOT_ALLOWED: not in this state, or not yours to send (details from the workflow)' },
+          422: {
+            description:
+              'EVENT_NOT_ALLOWED: not in this state, or not yours to send (details from the workflow); INVALID_CLAUSE: a clause names an obligor who is not a party, or a date before today or after the agreement\'s performBy (details.problems); AGREEMENT_INCOMPLETE: the written agreement lacks facts, disputes or responsibilities (details.missing)',
+          },
         },
       },
       async ({ params, body, user, req }) => {

@@ -9,6 +9,7 @@ import type { Services } from '../services.ts';
 import { canSeePersonalData, rolesFor } from '../policy.ts';
 import type { DocumentRecord } from '../store/port.ts';
 import { documentBody, issueCaseDocument } from '../cases/documents.ts';
+import { printedCheckCode, verifyDocument } from '../documents/issue.ts';
 import { readableCase } from '../cases/access.ts';
 import { caseIdParams, id } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
@@ -91,14 +92,29 @@ export function documentsRoutes(services: Services): RouteDef[] {
         tags: ['documents'],
         auth: rolesFor('documents:read'),
         params: Joi.object({ id: id().required() }),
-        responses: { 200: { description: 'the HTML as issued; its SHA-256 is in the X-Document-SHA256 header', contentType: 'text/html', schema: Joi.string() } },
+        description:
+          'The printed 文书校验码 (verification line) is recomputed from the stored HTML: X-Document-Check names it and ' +
+          'X-Document-Verified says whether the HTML and its code are still as issued. With ?check=XXXX-XXXX-XXXX-XXXX the ' +
+          'answer is JSON {verified, document}: whether that code is this document\'s.',
+        query: Joi.object({ check: Joi.string().max(40).description('the 文书校验码 printed on the paper') }),
+        responses: {
+          200: { description: 'the HTML as issued; its SHA-256 is in the X-Document-SHA256 header', contentType: 'text/html', schema: Joi.string() },
+        },
       },
-      async ({ params, user, res }) => {
+      async ({ params, query, user, res }) => {
         const doc = await store.documents.get(params.id);
         const record = doc ? await store.cases.get(doc.caseId) : null;
         // an issued document carries the parties' full particulars: those who may see them (not the
         // read-only view of a body that escalated the case)
         if (!doc || !record || !canSeePersonalData(user!, record, directory)) throw new NotFound('document');
+        const code = printedCheckCode(doc.html);
+        const verified = verifyDocument(doc);
+        if (query.check !== undefined) {
+          const typed = query.check.toUpperCase().replace(/[^0-9A-F]/g, '');
+          return { verified: verified && code !== null && typed === code.replace(/-/g, ''), document: documentMeta(doc) };
+        }
+        if (code) res.set('X-Document-Check', code);
+        res.set('X-Document-Verified', String(verified));
         res.set('X-Document-SHA256', doc.sha256);
         res.set('Cache-Control', 'private, no-store');
         res.type('text/html; charset=utf-8').send(doc.html);

@@ -147,8 +147,16 @@ export function casePages(services: Services) {
         // workflow 2026.3: a missing consent or an incomplete agreement is shown on the form's field
         if (err instanceof DomainError && (err.code === 'CONSENT_REQUIRED' || err.code === 'AGREEMENT_INCOMPLETE')) {
           const field = err.code === 'AGREEMENT_INCOMPLETE' ? 'signedBy' : type === 'ACCEPT' ? 'consents' : 'consentOf';
-          const errors = { [field]: t(lang, err.code === 'AGREEMENT_INCOMPLETE' ? 'v_agreement_incomplete' : 'v_consent_required') };
+          // the readiness check before signing lists what the agreement still lacks (issue 13 §2)
+          const missing = err.code === 'AGREEMENT_INCOMPLETE' ? ((err.details as { missing?: string[] } | undefined)?.missing ?? []) : [];
+          const errors = {
+            [field]: t(lang, err.code === 'AGREEMENT_INCOMPLETE' ? 'v_agreement_incomplete' : 'v_consent_required') + (missing.length ? `：${missing.join('、')}` : ''),
+          };
           return showCase(req, res, services, org, record, { type, values, errors, message: t(lang, 'form_has_errors') }, 422);
+        }
+        // 422 INVALID_CLAUSE: the clauses' obligors or dates, shown on the clause rows
+        if (err instanceof DomainError && err.code === 'INVALID_CLAUSE') {
+          return showCase(req, res, services, org, record, { type, values, errors: { terms: err.message }, message: t(lang, 'form_has_errors') }, 422);
         }
         if (err instanceof EventNotAllowed) {
           const errors = errorsForRefusal(type, err, lang);

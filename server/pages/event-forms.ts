@@ -7,7 +7,7 @@ import { TIER_LABELS, type EventType, type UserEventType } from '../../workflows
 import { t, type Lang } from './i18n.ts';
 import { fromLocalInput } from './render.ts';
 
-export type FieldKind = 'text' | 'textarea' | 'number' | 'date' | 'datetime' | 'select' | 'checkboxes' | 'radios' | 'checkbox';
+export type FieldKind = 'text' | 'textarea' | 'number' | 'date' | 'datetime' | 'select' | 'checkboxes' | 'radios' | 'checkbox' | 'clauses';
 
 export interface Choice {
   value: string;
@@ -59,7 +59,29 @@ export interface FieldView {
   isCheckboxes: boolean;
   isRadios: boolean;
   isCheckbox: boolean;
+  isClauses: boolean;
+  /** kind 'clauses': one row per clause of an agreement (empty rows to fill in at the end) */
+  rows: ClauseRow[];
 }
+
+/** One clause row of the agreement form (API.md 2026.3 clause: text, obligors, manner, place, amount, date, no performance). */
+export interface ClauseRow {
+  no: number;
+  prefix: string;
+  text: string;
+  obligors: Array<Choice & { checked: boolean }>;
+  manner: string;
+  place: string;
+  amount: string;
+  performBy: string;
+  none: boolean;
+}
+
+type ClausePart = 'text' | 'obligors' | 'manner' | 'place' | 'amount' | 'performBy' | 'none';
+const CLAUSE_KEY = /^c(\d{1,2})_(text|obligors|manner|place|amount|performBy|none)$/;
+/** rows offered: the rows filled in plus two, at least six, at most thirty */
+const MAX_CLAUSE_ROWS = 30;
+const clauseKey = (i: number, part: ClausePart) => `c${i}_${part}`;
 
 export type FormValues = Record<string, string | string[]>;
 export type FieldErrors = Record<string, string>;
@@ -158,13 +180,15 @@ const FORMS: { [K in UserEventType]?: FormDef<K> } = {
   },
   REACH_AGREEMENT: {
     fields: [
-      { name: 'terms', kind: 'textarea', label: 'f_terms', hint: 'f_terms_hint', required: true },
+      // 若干规定 art. 35(四): each clause with who performs it, how, where, how much and by when
+      { name: 'terms', kind: 'clauses', label: 'f_terms', hint: 'f_terms_hint', required: true },
       { name: 'performBy', kind: 'date', label: 'f_perform_by', required: true },
       { name: 'facts', kind: 'textarea', label: 'f_facts' },
       { name: 'disputes', kind: 'textarea', label: 'f_disputes' },
       { name: 'responsibilities', kind: 'textarea', label: 'f_responsibilities' },
       { name: 'form', kind: 'select', label: 'f_form', choices: labelled('form_', ['written', 'oral']) },
       { name: 'decidesOwnership', kind: 'checkbox', label: 'f_decides_ownership' },
+      { name: 'forConfirmation', kind: 'checkbox', label: 'f_for_confirmation' },
     ],
   },
   SIGN_AGREEMENT: {
@@ -243,6 +267,11 @@ const FORMS: { [K in UserEventType]?: FormDef<K> } = {
       },
       { name: 'satisfaction', kind: 'select', label: 'f_satisfaction', required: true, choices: satisfactionChoices },
       { name: 'note', kind: 'textarea', label: 'f_note' },
+      // 回访记录 (issue 13 §3): how, whom, whether the dispute came back, new risks
+      { name: 'method', kind: 'radios', label: 'f_follow_up_method', choices: labelled('follow_up_method_', ['phone', 'visit']) },
+      { name: 'visited', kind: 'text', label: 'f_follow_up_visited' },
+      { name: 'recurred', kind: 'checkbox', label: 'f_follow_up_recurred' },
+      { name: 'newRisks', kind: 'textarea', label: 'f_follow_up_new_risks' },
     ],
   },
   CLOSE: { fields: [] },
@@ -262,6 +291,15 @@ const many = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeo
 export function formValues(type: EventType, body: Record<string, unknown>): FormValues {
   const values: FormValues = {};
   for (const f of fieldsOf(type)) {
+    if (f.kind === 'clauses') {
+      // the rows' own keys (c0_text, c0_obligors…), kept as typed to show the form again
+      for (const key of Object.keys(body)) {
+        const m = CLAUSE_KEY.exec(key);
+        if (!m || Number(m[1]) >= MAX_CLAUSE_ROWS) continue;
+        values[key] = m[2] === 'obligors' ? many(body[key]) : one(body[key]).slice(0, 2000);
+      }
+      continue;
+    }
     values[f.name] = f.kind === 'checkboxes' ? many(body[f.name]) : one(body[f.name]).slice(0, 8000);
   }
   return values;
@@ -272,6 +310,10 @@ function toData<K extends EventType>(type: K, values: FormValues): FormPayload<K
   const data: Record<string, unknown> = {};
   for (const f of fieldsOf(type)) {
     const raw = values[f.name];
+    if (f.kind === 'clauses') {
+      data[f.name] = termsFromRows(values);
+      continue;
+    }
     if (f.kind === 'checkboxes') {
       const list = (raw as string[]).filter(Boolean);
       if (list.length || f.required) data[f.name] = list;
@@ -294,9 +336,6 @@ function toData<K extends EventType>(type: K, values: FormValues): FormPayload<K
         data[f.name] = s;
     }
   }
-  if (type === 'REACH_AGREEMENT' && typeof data.terms === 'string') {
-    data.terms = data.terms.split(/\r?\n/).map((l) => l.replace(/^\s*(第[一二三四五六七八九十百]+条|\d+[.、)）])\s*/, '').trim()).filter(Boolean);
-  }
   if (type === 'ACCEPT' && Array.isArray(data.consents)) {
     // each checked box is "partyId:how"; a party ticked twice is left for the schema to refuse (unique)
     data.consents = data.consents.map((v: string) => {
@@ -318,6 +357,53 @@ function toData<K extends EventType>(type: K, values: FormValues): FormPayload<K
     data.confirmed = data.confirmed === 'yes' ? true : data.confirmed === 'no' ? false : data.confirmed;
   }
   return data as FormPayload<K>;
+}
+
+/** The clause rows → REACH_AGREEMENT terms (API.md 2026.3): rows without text are left out; a row marked
+ * "no performance needed" carries nothing else; an amount is a number only when typed as one. */
+function termsFromRows(values: FormValues): Array<Record<string, unknown>> {
+  const terms: Array<Record<string, unknown>> = [];
+  const get = (i: number, part: ClausePart) => String(values[clauseKey(i, part)] ?? '').trim();
+  for (let i = 0; i < MAX_CLAUSE_ROWS; i++) {
+    const text = get(i, 'text');
+    if (!text) continue;
+    if (get(i, 'none')) {
+      terms.push({ text, noPerformance: true });
+      continue;
+    }
+    const term: Record<string, unknown> = { text };
+    const obligors = values[clauseKey(i, 'obligors')];
+    if (Array.isArray(obligors) && obligors.length) term.obligors = obligors;
+    for (const part of ['manner', 'place', 'performBy'] as const) if (get(i, part)) term[part] = get(i, part);
+    const amount = get(i, 'amount').replace(/[,，\s]/g, '');
+    if (amount) term.amount = /^\d+(\.\d{1,2})?$/.test(amount) ? Number(amount) : amount;
+    terms.push(term);
+  }
+  return terms;
+}
+
+/** The rows of the clause form: those filled in, then empty ones (at least six rows, two spare). */
+function clauseRows(type: EventType, ctx: FormContext, values?: FormValues): ClauseRow[] {
+  const filled = Object.keys(values ?? {}).reduce((n, key) => {
+    const m = CLAUSE_KEY.exec(key);
+    return m ? Math.max(n, Number(m[1]) + 1) : n;
+  }, 0);
+  const count = Math.min(MAX_CLAUSE_ROWS, Math.max(6, filled + 2));
+  const get = (i: number, part: ClausePart) => values?.[clauseKey(i, part)];
+  return Array.from({ length: count }, (_, i) => {
+    const chosen = get(i, 'obligors');
+    return {
+      no: i + 1,
+      prefix: `${type.toLowerCase()}-c${i}`,
+      text: String(get(i, 'text') ?? ''),
+      obligors: ctx.parties.map((p) => ({ value: p.id, label: p.name, checked: Array.isArray(chosen) && chosen.includes(p.id) })),
+      manner: String(get(i, 'manner') ?? ''),
+      place: String(get(i, 'place') ?? ''),
+      amount: String(get(i, 'amount') ?? ''),
+      performBy: String(get(i, 'performBy') ?? ''),
+      none: Boolean(get(i, 'none')),
+    };
+  });
 }
 
 /** A submitted event form: the event's data (for the API's schema to judge) and the values as typed. */
@@ -355,6 +441,8 @@ export function fieldViews(type: EventType, ctx: FormContext, values?: FormValue
       isCheckboxes: f.kind === 'checkboxes',
       isRadios: f.kind === 'radios',
       isCheckbox: f.kind === 'checkbox',
+      isClauses: f.kind === 'clauses',
+      rows: f.kind === 'clauses' ? clauseRows(type, ctx, values) : [],
     };
   });
 }

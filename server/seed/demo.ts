@@ -31,7 +31,17 @@ const SUBDISTRICTS: Array<{ name: string; short: string; communities: Array<{ na
 function buildDemoOrg(): { units: OrgUnit[]; bodies: Body[] } {
   const units: OrgUnit[] = [{ id: DISTRICT.id, name: DISTRICT.name, kind: 'district', parentId: null, order: 1 }];
   const bodies: Body[] = [
-    { id: 'b-d1', name: `${DISTRICT.name}物业纠纷调解委员会`, shortName: DISTRICT.short, tier: 'district', orgUnitId: DISTRICT.id, phone: '021-6210 0000' },
+    // a 行业性、专业性 committee (人民调解法 art. 34; 司法部《关于加强行业性、专业性人民调解委员会建设的意见》2016)
+    {
+      id: 'b-d1',
+      name: `${DISTRICT.name}物业纠纷调解委员会`,
+      committeeName: `${DISTRICT.name}物业纠纷人民调解委员会`,
+      venueName: `${DISTRICT.name}物业纠纷调解中心`,
+      shortName: DISTRICT.short,
+      tier: 'district',
+      orgUnitId: DISTRICT.id,
+      phone: '021-6210 0000',
+    },
     { id: 'b-court', name: `${DISTRICT.name}人民法院`, shortName: `${DISTRICT.short}法院`, tier: 'court', orgUnitId: DISTRICT.id },
   ];
   SUBDISTRICTS.forEach((s, si) => {
@@ -40,6 +50,9 @@ function buildDemoOrg(): { units: OrgUnit[]; bodies: Body[] } {
     bodies.push({
       id: `b-s${si + 1}`,
       name: `${s.name}物业纠纷调解联合中心`,
+      // 人民调解法 art. 34: a 街道 may set up a committee; the 联合中心 is where it sits
+      committeeName: `${DISTRICT.name}${s.name}人民调解委员会`,
+      venueName: `${s.name}物业纠纷调解联合中心`,
       shortName: `${DISTRICT.short}${s.short}`,
       tier: 'subdistrict',
       orgUnitId: sid,
@@ -51,13 +64,18 @@ function buildDemoOrg(): { units: OrgUnit[]; bodies: Body[] } {
       bodies.push({
         id: `b-c${si + 1}-${ci + 1}`,
         name: `${c.name.replace(/会$/, '')}物业纠纷调解工作室`,
+        // 人民调解法 art. 8: the 居民委员会's committee; the 工作室 is its venue
+        committeeName: `${s.name}${c.name.replace(/居委会$/, '居民委员会')}人民调解委员会`,
+        venueName: `${c.name.replace(/会$/, '')}物业纠纷调解工作室`,
         shortName: `${DISTRICT.short}${c.short}`,
         tier: 'community',
         orgUnitId: cid,
         phone: `021-6210 ${si + 1}${ci + 1}00`,
       });
       c.compounds.forEach((k, ki) => {
-        units.push({ id: `ou-k${si + 1}-${ci + 1}-${ki + 1}`, name: k, kind: 'compound', parentId: cid, order: ki + 1 });
+        // a street address for the documents (纠纷发生地), not a chain of unit names
+        const address = `${DISTRICT.name}${s.short}路${(ci + 1) * 100 + (ki + 1) * 10}号${k}`;
+        units.push({ id: `ou-k${si + 1}-${ci + 1}-${ki + 1}`, name: k, kind: 'compound', parentId: cid, order: ki + 1, address });
       });
     });
   });

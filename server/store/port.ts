@@ -186,7 +186,7 @@ export interface OrgUnit {
   kind: 'district' | 'subdistrict' | 'community' | 'compound';
   parentId: string | null;
   order: number;
-  /** compounds: the street address (门牌地址) */
+  /** compounds: the street address the documents print (纠纷发生地); absent: the chain of unit names */
   address?: string;
 }
 
@@ -197,8 +197,11 @@ export interface Body {
   shortName: string;
   tier: Tier;
   orgUnitId: string; // the unit it serves (community, sub-district, district); court: the district
-  /** the 人民调解委员会 the body acts for (its seal on documents), e.g. 华阳社区人民调解委员会 */
+  /** the 人民调解委员会 this body works for, whose seal its documents carry (人民调解法 arts. 8, 29, 34);
+   * a 工作室 or a 中心 is only a venue. Absent on bodies stored before: `name` is printed then. */
   committeeName?: string;
+  /** the venue the committee mediates in (…物业纠纷调解工作室, …联合中心), printed beside the committee */
+  venueName?: string;
   /** the room's phone, printed on the intake slip and shown to residents (issue 14) */
   phone?: string;
 }

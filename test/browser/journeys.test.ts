@@ -139,7 +139,11 @@ describe('in the browser (headless Chromium)', function () {
     // the agreement is drafted; signing it without every party shows the error inline
     await page.reload();
     await act(page, 'REACH_AGREEMENT', '达成协议', async (p) => {
-      await p.fill('#reach_agreement-terms', '三日内修复卫生间防水\n赔偿张三损失300元');
+      // clause rows (issue 13 §2): who performs, how much, by when
+      await p.fill('#reach_agreement-c0-text', '三日内修复卫生间防水');
+      await p.fill('#reach_agreement-c1-text', '赔偿张三损失300元');
+      await p.fill('input[name="c1_amount"]', '300');
+      await p.fill('input[name="c1_performBy"]', '2026-12-05');
       await p.fill('#reach_agreement-performBy', '2026-12-10');
       await p.fill('#reach_agreement-facts', '楼上卫生间防水失效，渗水至张三家天花板');
       await p.fill('#reach_agreement-disputes', '维修责任与赔偿数额');

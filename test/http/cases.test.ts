@@ -347,7 +347,7 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
     it('issues a draft agreement marked draft', async () => {
       const { case: c } = await p.intake('med.c1');
       await p.event('med.c1', c.id, 'ACCEPT', acceptData());
-      await p.event('med.c1', c.id, 'REACH_AGREEMENT', { terms: ['<b>修复</b>漏水'], performBy: '2026-12-31' });
+      await p.event('med.c1', c.id, 'REACH_AGREEMENT', { terms: ['<b>修复</b>漏水'], performBy: '2027-12-31' });
       const res = await p.post(`/api/cases/${c.id}/documents`, 'med.c1').send({ kind: 'agreement' }).expect(201);
       expect(res.body.document.draft).to.equal(true);
       const html = await p.get(res.body.document.url, 'med.c1').expect(200);

@@ -274,16 +274,51 @@ describe('pages', function () {
       const med = await signIn(product, 'med.c1');
       const { id } = await registerCase(med);
       await sendEvent(med, id, 'ACCEPT', ACCEPT_FORM);
-      const res = await sendEvent(med, id, 'REACH_AGREEMENT', { terms: '修复漏水', performBy: '2026-13-45' });
+      const res = await sendEvent(med, id, 'REACH_AGREEMENT', { c0_text: '修复漏水', performBy: '2026-13-45' });
       expect(res.status).to.equal(400);
       expect(res.text).to.match(/id="reach_agreement-performBy-error">请输入有效的日期</);
+    });
+
+    it('drafts clauses row by row: obligor from the parties, manner, place, amount, date, no performance (若干规定 art. 35(四))', async () => {
+      const med = await signIn(product, 'med.c1');
+      const { id } = await registerCase(med);
+      await sendEvent(med, id, 'ACCEPT', ACCEPT_FORM);
+      const form = await med.get(`/cases/${id}`);
+      expect(form.text).to.include('name="c0_obligors"').and.include('name="c5_none"').and.include('履行地点');
+      const res = await sendEvent(med, id, 'REACH_AGREEMENT', {
+        c0_text: '李四向张三赔偿维修费',
+        c0_obligors: 'p2',
+        c0_manner: '银行转账',
+        c0_place: '华阳居委会调解室',
+        c0_amount: '12,000',
+        c0_performBy: '2026-12-05',
+        c1_text: '双方对调解内容保密',
+        c1_none: '1',
+        performBy: '2026-12-10',
+        ...PARTICULARS,
+      });
+      expect(res.status).to.equal(303);
+      const c = (await product.running.services.store.cases.get(id))!.snapshot.context;
+      expect(c.agreement!.clauses[0]).to.include({ obligor: 'p2', manner: '银行转账', place: '华阳居委会调解室', amount: 12000, performBy: '2026-12-05' });
+      expect(c.agreement!.clauses[0].obligors).to.deep.equal(['p2']);
+      expect(c.agreement!.clauses[1]).to.include({ noPerformance: true, performBy: '' });
+    });
+
+    it('refuses a clause date after the agreement\'s date on the clause rows (422 INVALID_CLAUSE)', async () => {
+      const med = await signIn(product, 'med.c1');
+      const { id } = await registerCase(med);
+      await sendEvent(med, id, 'ACCEPT', ACCEPT_FORM);
+      const res = await sendEvent(med, id, 'REACH_AGREEMENT', { c0_text: '修复', c0_performBy: '2026-12-20', performBy: '2026-12-10', ...PARTICULARS });
+      expect(res.status).to.equal(422);
+      expect(res.text).to.include('第1条的履行期限2026-12-20晚于协议的履行期限2026-12-10');
+      expect(res.text).to.match(/name="c0_text"[^>]*>修复<\/textarea>/); // the rows come back as typed
     });
 
     it('refuses a signature that misses a party, inline (422)', async () => {
       const med = await signIn(product, 'med.c1');
       const { id } = await registerCase(med);
       await sendEvent(med, id, 'ACCEPT', ACCEPT_FORM);
-      expect((await sendEvent(med, id, 'REACH_AGREEMENT', { terms: '三日内修复漏水\n赔偿500元', performBy: '2026-12-10', ...PARTICULARS })).status).to.equal(303);
+      expect((await sendEvent(med, id, 'REACH_AGREEMENT', { c0_text: '三日内修复漏水', c1_text: '赔偿500元', performBy: '2026-12-10', ...PARTICULARS })).status).to.equal(303);
       const res = await sendEvent(med, id, 'SIGN_AGREEMENT', { signedBy: ['张三'] });
       expect(res.status).to.equal(422);
       expect(res.text).to.include('须由全部当事人签名');
@@ -317,7 +352,7 @@ describe('pages', function () {
       expect((await sendEvent(med, id, 'ASSIGN', { mediatorIds: 'u-med-c1' })).status).to.equal(303);
       expect((await sendEvent(med, id, 'SCHEDULE_SESSION', { at: '2026-11-25T14:30', place: '华阳居委会调解室' })).status).to.equal(303);
       expect((await sendEvent(med, id, 'RECORD_SESSION', { summary: '双方同意修复' })).status).to.equal(303);
-      expect((await sendEvent(med, id, 'REACH_AGREEMENT', { terms: '三日内修复漏水\n赔偿500元', performBy: '2026-12-10', ...PARTICULARS })).status).to.equal(303);
+      expect((await sendEvent(med, id, 'REACH_AGREEMENT', { c0_text: '三日内修复漏水', c1_text: '赔偿500元', performBy: '2026-12-10', ...PARTICULARS })).status).to.equal(303);
       expect((await sendEvent(med, id, 'SIGN_AGREEMENT', { signedBy: ['张三', '李四'] })).status).to.equal(303);
       const page = await med.get(`/cases/${id}`);
       expect(page.text).to.include('协议履行中').and.include('2026-11-25 14:30').and.include('华阳居委会调解室').and.include('三日内修复漏水');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { canReadCase, canSeePersonalData, caseScope, mayUse, rolesFor, viewParties, type Viewer } from '../../server/policy.ts';
-import { Org } from '../../server/org.ts';
+import { committeeOf, Org } from '../../server/org.ts';
 import { DEMO_ORG, DEMO_USERS } from '../../server/seed/demo.ts';
 import type { CaseRecord } from '../../server/store/port.ts';
 
@@ -134,6 +134,20 @@ describe('policy: who may see and do what', () => {
       expect(org.body('b-court')).to.include({ name: '示范区人民法院', tier: 'court' });
       expect(org.body('b-s1')?.name).to.match(/街道物业纠纷调解联合中心$/);
       expect(org.body('b-c1-1')?.name).to.match(/居委物业纠纷调解工作室$/);
+    });
+
+    it('names the 人民调解委员会 of every mediation body, the venue beside it (人民调解法 arts. 8, 29, 34)', () => {
+      for (const b of DEMO_ORG.bodies.filter((x) => x.tier !== 'court')) {
+        expect(b.committeeName, b.id).to.match(/人民调解委员会$/);
+        expect(committeeOf(b)).to.equal(b.committeeName);
+        expect(b.venueName, b.id).to.be.a('string').and.not.match(/人民调解委员会$/);
+      }
+      expect(org.body('b-c1-1')?.committeeName).to.equal('长宁街道华阳居民委员会人民调解委员会'); // art. 8
+      expect(org.body('b-s1')?.committeeName).to.equal('示范区长宁街道人民调解委员会'); // art. 34
+      expect(org.body('b-d1')?.committeeName).to.equal('示范区物业纠纷人民调解委员会'); // 行业性专业性
+      expect(org.trees()[0].committeeName).to.equal('示范区物业纠纷人民调解委员会');
+      // a body stored before committees were named prints under its own name
+      expect(committeeOf({ name: '旧调解室' })).to.equal('旧调解室');
     });
   });
 });

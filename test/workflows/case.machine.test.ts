@@ -138,7 +138,8 @@ describe('the case workflow', () => {
       expect(c.status).to.equal('performing');
       expect(c.ctx.agreement!.effectiveAt).to.equal('2026-11-24T10:00:00+08:00');
       expect(c.commands).to.deep.include({ type: 'deadline.arm', kind: 'confirmation', from: '2026-11-24T10:00:00+08:00' });
-      expect(c.commands).to.deep.include({ type: 'followUp.schedule', performBy: '2026-12-10' });
+      // issue 13 §3: a visit after each distinct clause date (5 and 10 December), none recorded yet
+      expect(c.commands).to.deep.include({ type: 'followUp.schedule', performBy: '2026-12-10', dueDates: ['2026-12-05', '2026-12-10'], done: 0 });
     });
     it('accepts a group’s representative signing for the group', () => {
       const c = new Case(

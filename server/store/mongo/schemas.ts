@@ -239,6 +239,7 @@ export const bodySchema = new Schema(
     orgUnitId: str,
     committeeName: { type: String, default: undefined },
     phone: { type: String },
+    venueName: { type: String, default: undefined },
   },
   { ...OPTIONS, collection: 'bodies' },
 );

@@ -53,6 +53,15 @@ describe('documents: required content', () => {
         expect(doc.templateVersion).to.match(new RegExp(`^${kind}@\\d{4}\\.\\d{2}-\\d+ \\(set [0-9a-f]{12}\\)$`));
         expect(doc.html).to.include(`content="${doc.templateVersion}"`);
       });
+
+      it(`${kind}: the seal is the 人民调解委员会's, never a venue's (人民调解法 arts. 8, 29, 34)`, () => {
+        const t = text(render(fixtureFor(kind), kind).html);
+        // the joint application is the parties' own: signed by them, it names the committee that presided
+        if (kind === 'confirmation_application') expect(t).to.include('经阳光街道幸福社区居民委员会人民调解委员会主持调解');
+        else if (kind === 'session_minutes') expect(t).to.include('人民调解员：王调解（签名）'); // signed by those present, not sealed
+        else expect(t).to.include('人民调解委员会 （盖章）');
+        expect(t).not.to.match(/(工作室|中心) （盖章）/);
+      });
     }
 
     it('renders the same view to the same bytes (the hash is reproducible)', () => {
@@ -78,21 +87,24 @@ describe('documents: required content', () => {
       expect(t).to.include('3号楼顶层多户因屋面防水层老化发生渗漏');
       expect(t).to.include('渗漏原因及维修责任');
       expect(t).to.include('应承担维修及赔偿责任');
-      // numbered clauses with obligor, manner and date
+      // numbered clauses with obligor, manner and date — only what was given (若干规定 art. 35(四))
       expect(t).to.match(/第一条\s*被申请人于2026年12月15日前修复3号楼屋面防水层/);
       expect(t).to.include('第二条');
       expect(t).to.include('第三条');
-      expect(t).to.include('履行义务人：安居物业服务有限公司；履行方式：银行转账；履行期限：2026年12月31日前');
-      expect(t).to.include('履行义务人：张三；履行方式：按本条约定履行');
-      // amount in figures and capitals
-      expect(t).to.include('¥12,345.60，大写：人民币壹万贰仟叁佰肆拾伍元陆角整');
-      expect(t).to.include('本协议涉及金额合计¥12,345.60（大写：人民币壹万贰仟叁佰肆拾伍元陆角整）');
-      // signatures, seal, date, copies
-      expect(t).to.include('申请人：张三（签名、盖章或按指印）');
-      expect(t).to.include('被申请人：安居物业服务有限公司（李经理）（签名、盖章或按指印）');
+      expect(t).to.include('履行义务人：安居物业服务有限公司；履行方式：银行转账；履行期限：2026年12月31日前。');
+      expect(t).to.include('履行义务人：张三；履行期限：2026年12月31日前。');
+      expect(t).not.to.include('按本条约定履行');
+      expect(t).not.to.include('各方当事人；');
+      // amount as entered, in figures and capitals
+      expect(t).to.include('（金额：人民币12,345.60元（大写：人民币壹万贰仟叁佰肆拾伍元陆角整））');
+      expect(t).to.include('本协议涉及金额合计人民币12,345.60元（大写：人民币壹万贰仟叁佰肆拾伍元陆角整）。');
+      // signatures: a person signs, an organisation seals and its representative signs, a group's representative signs
+      expect(t).to.match(/申请人：张三 ?（签名或按指印）/);
+      expect(t).to.include('被申请人：安居物业服务有限公司（盖章） 法定代表人/委托代理人：李经理（签名）');
+      expect(t).to.include('申请人：幸福家园小区3号楼业主 代表人：赵六（签名或按指印）');
       expect(t).to.include('人民调解员：王调解（签名）');
-      expect(t).to.include('幸福社区物业纠纷调解工作室 （盖章） 2026年11月18日');
-      expect(t).to.include('本协议一式四份，各方当事人各执一份，幸福社区物业纠纷调解工作室留存一份');
+      expect(t).to.include('阳光街道幸福社区居民委员会人民调解委员会 （盖章） 2026年11月18日');
+      expect(t).to.include('本协议一式四份，各方当事人各执一份，阳光街道幸福社区居民委员会人民调解委员会留存一份');
       expect(t).to.include('三十日内共同向人民法院申请司法确认');
       expect(t).not.to.include('草稿');
     });
@@ -117,6 +129,61 @@ describe('documents: required content', () => {
       const t = text(render(withAgreement(mediatingCase(), { decidesOwnership: true }), 'agreement').html);
       expect(t).to.include('涉及物权确权');
       expect(t).not.to.include('三十日内共同向人民法院申请司法确认');
+    });
+
+    it('若干规定 art. 35(四): prints a performance line of what was given only — place and several obligors too', () => {
+      const f = withAgreement(mediatingCase(), {
+        clauses: [
+          { text: '双方共同委托检测机构查明渗漏原因', obligors: ['p1', 'p3'], place: '幸福家园小区3号楼', performBy: '2026-12-10' },
+          { text: '被申请人按月支付补偿款，每期1,000元', obligors: ['p3'], manner: '分十二期银行转账', amount: 12_000, performBy: '2026-12-31' },
+          { text: '申请人今后友好相处' },
+        ],
+      });
+      const t = text(render(f, 'agreement').html);
+      expect(t).to.include('履行义务人：张三、安居物业服务有限公司；履行地点：幸福家园小区3号楼；履行期限：2026年12月10日前。');
+      // the entered amount, never the 1,000 the text names per instalment (issue 13 §2)
+      expect(t).to.include('（金额：人民币12,000元（大写：人民币壹万贰仟元整））');
+      expect(t).not.to.include('壹仟元整');
+      // a sentence with nothing given gets no performance line at all
+      expect(t).to.match(/第三条\s*申请人今后友好相处\s*本协议涉及金额合计/);
+    });
+
+    it('prints a no-performance clause as such: no obligor, no date, no follow-up', () => {
+      const f = withAgreement(mediatingCase(), {
+        clauses: [
+          { text: '被申请人修复屋面', obligors: ['p3'], performBy: '2026-12-15' },
+          { text: '双方对调解内容保密', noPerformance: true },
+        ],
+      });
+      const t = text(render(f, 'agreement').html);
+      expect(t).to.match(/第二条\s*双方对调解内容保密\s*本条无须履行。/);
+      const schedule = text(render(f, 'follow_up_schedule').html);
+      expect(schedule).to.match(/第二条 双方对调解内容保密 — — 无须履行/);
+      expect(schedule).not.to.match(/核查[^；]*第二条/);
+    });
+
+    it('人民调解法 art. 29: facts, disputes and responsibilities are the mediator\'s own — never the intake summary or boilerplate', () => {
+      const f = withAgreement(mediatingCase(), { signed: false, facts: '', disputePoints: '', responsibilities: '' });
+      const t = text(render(f, 'agreement').html);
+      expect(t).to.include('签署前尚需填写：纠纷主要事实、争议事项、各方责任');
+      expect(t).not.to.include(ctxOf(f).summary);
+      expect(t).not.to.include('修复屋面防水层 赔偿装修损失'); // the claims
+      expect(t).not.to.include('对上述事实及各自应承担的责任予以确认');
+    });
+
+    it('prints 性别、民族、出生日期 where known (SPC sample 司法确认申请书) and an agent with the authority given', () => {
+      const f = withAgreement(mediatingCase());
+      Object.assign(ctxOf(f).parties[0], { gender: 'male', ethnicity: '汉族', birthDate: '1990-01-01' });
+      Object.assign(ctxOf(f).parties[2], { agent: { name: '钱律师', authority: 'special', scope: '代为签署调解协议' } });
+      const t = text(render(f, 'agreement').html);
+      expect(t).to.include('申请人：张三，男，汉族，1990年1月1日出生，公民身份号码：110101199001011234');
+      expect(t).to.include('委托代理人：钱律师（特别授权：代为签署调解协议）');
+      expect(t).to.include('被申请人：安居物业服务有限公司（盖章） 法定代表人/委托代理人：钱律师（签名）');
+    });
+
+    it('人民调解法 art. 33: counts the court\'s copy when the parties mean to apply for 司法确认', () => {
+      const t = text(render(withAgreement(mediatingCase(), { forConfirmation: true }), 'agreement').html);
+      expect(t).to.include('本协议一式五份，各方当事人各执一份，阳光街道幸福社区居民委员会人民调解委员会留存一份，申请司法确认时提交人民法院一份');
     });
 
     it('counts copies as parties plus one for the body', () => {
@@ -154,7 +221,8 @@ describe('documents: required content', () => {
       expect(t).to.include('不予受理的理由：该纠纷已由人民法院立案受理。');
       expect(t).to.include('第十七条');
       expect(t).to.include('仲裁、行政、司法等途径');
-      expect(t).to.include('幸福社区物业纠纷调解工作室 （盖章） 2026年11月22日');
+      expect(t).to.include('阳光街道幸福社区居民委员会人民调解委员会 （盖章） 2026年11月3日');
+      expect(t).not.to.include('你（你们、你单位）');
     });
 
     it('termination notice: every party, the reason, art. 26 and other remedies', () => {
@@ -167,7 +235,8 @@ describe('documents: required content', () => {
 
     it('termination notice of a court-delegated case says it goes back to the court', () => {
       const t = text(render(delegated(terminated(mediatingCase())), 'termination_notice').html);
-      expect(t).to.include('委派调解案件（（2026）示民诉前调1234号）');
+      expect(t).to.include('委派调解案件，案号为（2026）示民诉前调1234号');
+      expect(t).not.to.include('（（');
     });
 
     it('referral letter: addressed to the court, reason, parties, sessions and the dossier index', () => {
@@ -180,7 +249,7 @@ describe('documents: required content', () => {
       expect(t).to.include('调解笔录（第一次）');
       expect(t).to.include('第一次调解：2026年11月10日14时30分');
       // issued by the body that referred it, not the court that now holds it
-      expect(t).to.include('幸福社区物业纠纷调解工作室 （盖章） 2026年11月20日');
+      expect(t).to.include('阳光街道幸福社区居民委员会人民调解委员会 （盖章） 2026年11月20日');
       const pkg = doc.data as Record<string, any>;
       expect(pkg.kind).to.equal('court_referral');
       expect(pkg.dossierIndex.map((e: { title: string }) => e.title)).to.include('移送函');
@@ -191,7 +260,7 @@ describe('documents: required content', () => {
       const t = text(doc.html);
       expect(t).to.include('申请人一：张三');
       expect(t).to.include('申请人三：安居物业服务有限公司');
-      expect(t).to.include('请求人民法院确认申请人于2026年11月18日经幸福社区物业纠纷调解工作室主持调解达成的人民调解协议');
+      expect(t).to.include('请求人民法院确认申请人于2026年11月18日经阳光街道幸福社区居民委员会人民调解委员会主持调解达成的人民调解协议');
       expect(t).to.include('第二条');
       expect(t).to.include('申请期限至2026年12月18日');
       expect(t).to.include('第二百零五条第（二）项');
@@ -205,9 +274,10 @@ describe('documents: required content', () => {
       expect(t).to.include('回访计划');
       expect(t).to.include('第一条');
       expect(t).to.include('2026年12月15日');
-      expect(t).to.include('第一次 2027年1月7日');
-      expect(t).to.include('第二次 2027年2月1日'); // 30 Jan 2027 is a Saturday
-      expect(t).to.include('核查第一条、第二条、第三条的履行情况');
+      // issue 13 §3: a visit after each distinct clause date (15 and 31 December), then a final 回头看
+      expect(t).to.include('第一次 2026年12月22日 核查第一条的履行情况');
+      expect(t).to.include('第二次 2027年1月7日 核查第二条、第三条的履行情况');
+      expect(t).to.include('第三次（回头看） 2027年2月1日 回头看'); // 30 Jan 2027 is a Saturday
     });
 
     it('follow-up schedule uses the dates the engine scheduled when given', () => {
@@ -216,7 +286,7 @@ describe('documents: required content', () => {
         prepareDocument(issueInput(f, 'follow_up_schedule', { followUpDates: ['2026-12-20', '2027-01-15'] }), 'follow_up_schedule', 1).html,
       );
       expect(t).to.include('第一次 2026年12月20日 核查第一条的履行情况');
-      expect(t).to.include('第二次 2027年1月15日');
+      expect(t).to.include('第二次（回头看） 2027年1月15日');
     });
 
     it('follow-up record: each visit, clause by clause, satisfaction and note', () => {

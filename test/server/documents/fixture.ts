@@ -16,9 +16,25 @@ export const UNITS: OrgUnit[] = [
 ];
 
 export const BODIES: Body[] = [
-  { id: 'b-c1', name: '幸福社区物业纠纷调解工作室', shortName: '幸福', tier: 'community', orgUnitId: 'c1' },
-  { id: 'b-s1', name: '阳光街道物业纠纷调解联合中心', shortName: '阳光', tier: 'subdistrict', orgUnitId: 's1' },
-  { id: 'b-d', name: '示范区物业纠纷调解委员会', shortName: '示范', tier: 'district', orgUnitId: 'd1' },
+  {
+    id: 'b-c1',
+    name: '幸福社区物业纠纷调解工作室',
+    committeeName: '阳光街道幸福社区居民委员会人民调解委员会',
+    venueName: '幸福社区物业纠纷调解工作室',
+    shortName: '幸福',
+    tier: 'community',
+    orgUnitId: 'c1',
+  },
+  {
+    id: 'b-s1',
+    name: '阳光街道物业纠纷调解联合中心',
+    committeeName: '示范区阳光街道人民调解委员会',
+    venueName: '阳光街道物业纠纷调解联合中心',
+    shortName: '阳光',
+    tier: 'subdistrict',
+    orgUnitId: 's1',
+  },
+  { id: 'b-d', name: '示范区物业纠纷人民调解委员会', committeeName: '示范区物业纠纷人民调解委员会', shortName: '示范', tier: 'district', orgUnitId: 'd1' },
   { id: 'court-1', name: '示范区人民法院', shortName: '示范法院', tier: 'court', orgUnitId: 'd1' },
   { id: 'court-2', name: '示范市中级人民法院', shortName: '示范中院', tier: 'court', orgUnitId: 'd1' },
 ];
@@ -184,27 +200,49 @@ export interface AgreementOptions {
   signed?: boolean;
   effectiveAt?: string;
   decidesOwnership?: boolean;
-  /** REACH_AGREEMENT terms: text, obligor, performBy, and what the clause object does not keep (manner, amount) */
-  clauses?: Array<{ text: string; obligor?: string; performBy?: string; manner?: string; amount?: number }>;
+  /** REACH_AGREEMENT terms (API.md 2026.3 clause); kept on the clause as the workflow keeps them */
+  clauses?: Array<{
+    text: string;
+    obligor?: string;
+    obligors?: string[];
+    performBy?: string;
+    manner?: string;
+    place?: string;
+    amount?: number;
+    noPerformance?: boolean;
+  }>;
+  forConfirmation?: boolean;
+  facts?: string;
+  disputePoints?: string;
+  responsibilities?: string;
 }
 
 const DEFAULT_TERMS = [
   { text: '被申请人于2026年12月15日前修复3号楼屋面防水层。', obligor: 'p3', performBy: '2026-12-15', manner: '自行组织施工' },
-  { text: '被申请人向申请人张三赔偿装修损失12,345.60元。', obligor: 'p3', performBy: '2026-12-31', manner: '银行转账' },
+  { text: '被申请人向申请人张三赔偿装修损失12,345.60元。', obligor: 'p3', performBy: '2026-12-31', manner: '银行转账', amount: 12_345.6 },
   { text: '申请人按时缴纳物业服务费。', obligor: 'p1', performBy: '2026-12-31' },
 ];
 
 /** REACH_AGREEMENT (and SIGN_AGREEMENT when signed, the default). */
 export function withAgreement(f: Fixture, opts: AgreementOptions = {}): Fixture {
   const ctx = ctxOf(f);
-  const terms = opts.clauses ?? DEFAULT_TERMS;
-  const clauses: Clause[] = terms.map((t, i) => ({
-    no: i + 1,
-    text: t.text,
-    obligor: t.obligor,
-    performBy: t.performBy ?? '2026-12-31',
-    performance: 'pending',
-  }));
+  const terms: NonNullable<AgreementOptions['clauses']> = opts.clauses ?? DEFAULT_TERMS;
+  // as the workflow keeps them (workflows/case.machine.ts clausesFrom)
+  const clauses: Clause[] = terms.map((t, i) => {
+    const obligors = t.noPerformance ? undefined : (t.obligors ?? (t.obligor ? [t.obligor] : undefined));
+    return {
+      no: i + 1,
+      text: t.text,
+      obligor: obligors?.[0],
+      ...(obligors ? { obligors } : {}),
+      ...(t.manner !== undefined ? { manner: t.manner } : {}),
+      ...(t.place !== undefined ? { place: t.place } : {}),
+      ...(t.amount !== undefined ? { amount: t.amount } : {}),
+      performBy: t.noPerformance ? '' : (t.performBy ?? '2026-12-31'),
+      ...(t.noPerformance ? { noPerformance: true } : {}),
+      performance: 'pending',
+    };
+  });
   const draftedAt = '2026-11-15T10:00:00+08:00';
   const agreement: Agreement = {
     draftNo: 1,
@@ -212,10 +250,11 @@ export function withAgreement(f: Fixture, opts: AgreementOptions = {}): Fixture 
     clauses,
     performBy: '2026-12-31',
     decidesOwnership: opts.decidesOwnership ?? false,
-    facts: '2026年7月起，3号楼顶层多户因屋面防水层老化发生渗漏。',
-    disputePoints: '渗漏原因及维修责任\n装修损失的赔偿数额',
-    responsibilities: '被申请人作为物业服务企业未及时维护共用部位，应承担维修及赔偿责任。',
+    facts: opts.facts ?? '2026年7月起，3号楼顶层多户因屋面防水层老化发生渗漏。',
+    disputePoints: opts.disputePoints ?? '渗漏原因及维修责任\n装修损失的赔偿数额',
+    responsibilities: opts.responsibilities ?? '被申请人作为物业服务企业未及时维护共用部位，应承担维修及赔偿责任。',
     amount: 12_345.6,
+    ...(opts.forConfirmation ? { forConfirmation: true } : {}),
     signedBy: [],
     effectiveAt: null,
   };
@@ -242,9 +281,9 @@ export function sign(f: Fixture, at: string, signedBy = ctxOf(f).parties.map((p)
   return f;
 }
 
-export function declined(f: Fixture, reason = '该纠纷已由人民法院立案受理。'): Fixture {
+export function declined(f: Fixture, reason = '该纠纷已由人民法院立案受理。', ground?: string): Fixture {
   f.record.status = 'declined';
-  addEvent(f, 'DECLINE', '2026-11-03T09:00:00+08:00', { reason });
+  addEvent(f, 'DECLINE', '2026-11-03T09:00:00+08:00', ground ? { reason, ground } : { reason });
   ctxOf(f).acceptedAt = null;
   return f;
 }

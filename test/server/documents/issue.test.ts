@@ -34,13 +34,24 @@ describe('documents: issuing', () => {
     await store.close();
   });
 
+  it('prints a 文书校验码 that the stored HTML proves, and a changed code or text does not', async () => {
+    const doc = await issueDocument(store, issueInput(fullCase(), 'agreement'));
+    expect(doc.html).to.match(/文书校验码：[0-9A-F]{4}(-[0-9A-F]{4}){3}/);
+    expect(verifyDocument(doc)).to.equal(true);
+    // a forged code, rehashed so that the SHA-256 alone would pass
+    const forgedHtml = doc.html.replace(/文书校验码：[0-9A-F-]{19}/, '文书校验码：0000-0000-0000-0000');
+    expect(verifyDocument({ html: forgedHtml, sha256: createHash('sha256').update(forgedHtml, 'utf8').digest('hex') })).to.equal(false);
+    const edited = doc.html.replace('第一条', '第壹条');
+    expect(verifyDocument({ html: edited, sha256: createHash('sha256').update(edited, 'utf8').digest('hex') })).to.equal(false);
+  });
+
   it('stores the document exactly as issued, with its template version and SHA-256', async () => {
     const f = fullCase();
     const doc = await issueDocument(store, issueInput(f, 'agreement'));
     expect(doc).to.include({ caseId: 'case-1', kind: 'agreement', version: 1, draft: false, issuedBy: 'u-med1' });
     expect(doc.issuedAt).to.equal(f.now);
     expect(doc.sha256).to.equal(createHash('sha256').update(doc.html, 'utf8').digest('hex'));
-    expect(doc.templateVersion).to.match(/^agreement@2026\.11-1 \(set [0-9a-f]{12}\)$/);
+    expect(doc.templateVersion).to.match(/^agreement@2026\.12-1 \(set [0-9a-f]{12}\)$/);
     const stored = await store.documents.get(doc.id);
     expect(stored).to.deep.equal(doc);
   });

@@ -108,7 +108,12 @@ describe('documents: readiness for judicial confirmation', () => {
     expect(pkg.parties[0]).to.include({ name: '张三', idNumber: '110101199001011234', role: 'applicant' });
     expect(pkg.agreement.clauses).to.have.length(3);
     expect(pkg.agreement.clauses[1]).to.deep.include({ no: 2, performBy: '2026-12-31', obligor: '安居物业服务有限公司' });
-    expect(pkg.agreement.clauses[1].amount).to.deep.equal({ figures: '¥12,345.60', capital: '人民币壹万贰仟叁佰肆拾伍元陆角整' });
+    expect(pkg.agreement.clauses[1].amount).to.deep.equal({
+      figures: '¥12,345.60',
+      capital: '人民币壹万贰仟叁佰肆拾伍元陆角整',
+      text: '人民币12,345.60元（大写：人民币壹万贰仟叁佰肆拾伍元陆角整）',
+    });
+    expect(pkg.agreement.clauses[1]).to.include({ manner: '银行转账', noPerformance: false });
     expect(pkg.dossierIndex.map((e: { title: string }) => e.title)).to.include('人民调解协议书');
   });
 });
