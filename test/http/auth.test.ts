@@ -220,7 +220,8 @@ describe('auth: sign-in, sessions and who am I', () => {
       expect(root.children.map((s: any) => s.id)).to.deep.equal(['ou-s1', 'ou-s2']);
       const kinds = new Set<string>();
       const walk = (n: any, depth: number) => {
-        expect(n).to.have.all.keys(n.bodyId ? ['id', 'name', 'kind', 'bodyId', 'committeeName', 'children'] : ['id', 'name', 'kind', 'children']);
+        // compounds carry their street address (门牌地址); units with a serving body its committee
+        expect(n).to.have.all.keys([...(n.bodyId ? ['id', 'name', 'kind', 'bodyId', 'committeeName', 'children'] : ['id', 'name', 'kind', 'children']), ...(n.kind === 'compound' ? ['address'] : [])]);
         if (n.bodyId) expect(n.committeeName).to.match(/人民调解委员会$/); // the seal on its documents (issue 13 §1)
         expect(n.kind).to.equal(['district', 'subdistrict', 'community', 'compound'][depth]);
         kinds.add(n.kind);
