@@ -10,6 +10,7 @@ import { hashPassword, MAX_PASSWORD_LENGTH, scryptParamsFor } from '../server/au
 import { ConfigError, loadConfig } from '../server/config.ts';
 import { openStore } from '../server/store/open.ts';
 import type { Store, UserRecord } from '../server/store/port.ts';
+import { isoShanghai } from '../server/engine/clock.ts';
 
 const MIN_PASSWORD_LENGTH = 12;
 const USERNAME = /^[A-Za-z0-9._-]{3,64}$/;
@@ -45,7 +46,7 @@ export async function createAdministrator(
     failedLogins: 0,
     lockedUntil: null,
     active: true,
-    createdAt: opts.now.toISOString(),
+    createdAt: isoShanghai(opts.now),
   };
   await store.users.insert(user);
   await store.audit.append({

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './engine/hash-chain.ts';
 import { DomainError } from './engine/errors.ts';
 import type { IdempotencyRecord, Store } from './store/port.ts';
+import { isoShanghai } from './engine/clock.ts';
 
 export class IdempotencyMismatch extends DomainError {
   constructor() {
@@ -58,7 +59,7 @@ export async function claimKey(store: Store, key: string, hash: string, now: () 
   return {
     replay: first,
     keep: async (status, body) => {
-      await store.idempotency.put({ key, requestHash: hash, status, body, createdAt: now().toISOString() });
+      await store.idempotency.put({ key, requestHash: hash, status, body, createdAt: isoShanghai(now()) });
     },
     release,
   };

@@ -17,6 +17,7 @@ import { seedDemo } from './seed/demo.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
 import type { Services } from './services.ts';
+import { isoShanghai } from './engine/clock.ts';
 
 export interface Running {
   app: Application;
@@ -37,7 +38,7 @@ export async function startServer(
   const clock: Clock = testClock ?? systemClock;
 
   if (!config.isProduction) {
-    await seedDemo(store, { password: config.demoPassword, now: clock.now().toISOString() });
+    await seedDemo(store, { password: config.demoPassword, now: isoShanghai(clock.now()) });
   }
   let kick = () => {};
   const { settings, directory, engine, scheduler } = await buildCore(store, clock, {

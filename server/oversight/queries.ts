@@ -14,6 +14,7 @@ import { rebuildOversight } from './rebuild.ts';
 import { reconcile } from './reconcile.ts';
 import { computeStats, type Grouping } from './stats.ts';
 import type { Table } from './tables.ts';
+import { isoShanghai } from '../engine/clock.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -70,7 +71,7 @@ function createQueries(services: Services) {
   }
 
   const audit = (user: UserRecord, action: string, detail: unknown, ip: string | undefined) =>
-    store.audit.append({ at: new Date().toISOString(), actor: user.id, action, ip: ip ?? null, detail }).catch(() => {});
+    store.audit.append({ at: isoShanghai(new Date()), actor: user.id, action, ip: ip ?? null, detail }).catch(() => {});
 
   return {
     settled,
