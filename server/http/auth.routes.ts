@@ -12,6 +12,8 @@ import { Org } from '../org.ts';
 import type { Body, Store, UserRecord } from '../store/port.ts';
 import type { Role, Tier } from '../../workflows/vocabulary.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
+import { obj, ref } from './api-schemas.ts';
+import { isoShanghai } from '../engine/clock.ts';
 
 export interface AuthDeps {
   config: Readonly<Config>;
@@ -80,24 +82,6 @@ const loginBody = Joi.object({
   password: Joi.string().min(1).max(MAX_PASSWORD_LENGTH).required(),
 });
 
-const userSchema = Joi.object({
-  id: Joi.string(),
-  username: Joi.string(),
-  name: Joi.string(),
-  role: Joi.string().valid('admin', 'mediator', 'court_liaison', 'expert'),
-  bodyId: Joi.string().allow(null),
-  bodyName: Joi.string(),
-  tier: Joi.string().valid('community', 'subdistrict', 'district', 'court'),
-  orgUnitId: Joi.string(),
-});
-
-const orgNode: Joi.ObjectSchema = Joi.object({
-  id: Joi.string(),
-  name: Joi.string(),
-  kind: Joi.string().valid('district', 'subdistrict', 'community', 'compound'),
-  bodyId: Joi.string(),
-  children: Joi.array().items(Joi.object().description('OrgNode (recursive)')),
-});
 
 export function authRoutes(deps: AuthDeps): RouteDef[] {
   const { config, store, now } = deps;
@@ -114,10 +98,9 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         idempotent: false,
         before: [deps.loginLimiter],
         responses: {
-          200: {
-            description: 'signed in',
-            schema: Joi.object({ token: Joi.string(), user: userSchema, csrfToken: Joi.string(), expiresAt: Joi.string().isoDate() }),
-          },
+          200: { description: 'signed in', schema: ref('Session') },
+          401: { description: 'INVALID_CREDENTIALS: unknown user, wrong password or a deactivated account (the same answer)' },
+          429: { description: 'RATE_LIMITED: too many failed sign-ins from this address or for this account (Retry-After)' },
         },
       },
       async ({ body, req, res }) => {
@@ -140,7 +123,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         tags: ['auth'],
         auth: 'authenticated',
         idempotent: false,
-        responses: { 200: { description: 'signed out', schema: Joi.object({ ok: Joi.boolean() }) } },
+        responses: { 200: { description: 'signed out', schema: obj({ ok: { type: 'boolean', enum: [true] } }) } },
       },
       async ({ auth, req, res }) => {
         await signOut(deps, auth!, req.ip);
@@ -157,10 +140,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         tags: ['auth'],
         auth: 'authenticated',
         responses: {
-          200: {
-            description: 'the user',
-            schema: Joi.object({ user: userSchema, csrfToken: Joi.string(), expiresAt: Joi.string().isoDate() }),
-          },
+          200: { description: 'the user', schema: ref('Me') },
         },
       },
       async ({ auth, res }) => {
@@ -180,7 +160,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         summary: 'The organisation tree rooted at the district (district → sub-district → community → compound), in stable order',
         tags: ['org'],
         auth: 'authenticated',
-        responses: { 200: { description: 'the root node; every node {id, name, kind, bodyId?, children}', schema: orgNode } },
+        responses: { 200: { description: 'the root node; every node {id, name, kind, bodyId?, children}', schema: ref('OrgNode') } },
       },
       async () => {
         // this router is mounted without the Directory (createApp), so it reads the two lists itself
@@ -199,15 +179,12 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         tags: ['meta'],
         auth: 'public',
         responses: {
-          200: {
-            description: 'up',
-            schema: Joi.object({ status: Joi.string().valid('ok'), store: Joi.string().valid('sqlite', 'mongo'), time: Joi.string(), uptimeSeconds: Joi.number() }),
-          },
-          503: { description: 'the store does not answer' },
+          200: { description: 'up (status ok)', schema: ref('Health') },
+          503: { description: 'the store does not answer (status unavailable)', schema: ref('Health') },
         },
       },
       async ({ res }) => {
-        const base = { store: store.kind, time: now().toISOString(), uptimeSeconds: Math.round(process.uptime()) };
+        const base = { store: store.kind, time: isoShanghai(now()), uptimeSeconds: Math.round(process.uptime()) };
         try {
           await store.settings.get('health');
         } catch (err) {

@@ -5,7 +5,6 @@
 // appears in a list. Sending: the workflow decides who may send what (422 EVENT_NOT_ALLOWED); a
 // stale expectedVersion is 409. Every change goes through the engine, which records the actor,
 // the time and the client's address in the event and tells the live layer itself.
-import Joi from 'joi';
 import type { IntakeRequest } from '../engine/engine.ts';
 import type { Services } from '../services.ts';
 import { canSeePersonalData, caseScope, rolesFor } from '../policy.ts';
@@ -15,8 +14,7 @@ import { caseListItem, caseView, historyView, relatedCasesFor } from '../cases/p
 import { readableCase } from '../cases/access.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
-
-const caseDoc = Joi.object().description('the case (see API.md "Cases"): id, caseNo, status, phase, tier, parties, deadlines, version, availableEvents, …').unknown();
+import { ref } from './api-schemas.ts';
 
 export function casesRoutes(services: Services): RouteDef[] {
   const { engine, store, directory } = services;
@@ -34,7 +32,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         body: intakeBody,
         status: 201,
         responses: {
-          201: { description: 'registered', schema: Joi.object({ case: caseDoc, accessCode: Joi.string().min(6) }) },
+          201: { description: 'registered', schema: ref('CaseCreated') },
           422: { description: 'OUT_OF_JURISDICTION: the compound is outside your area' },
         },
       },
@@ -52,7 +50,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         tags: ['cases'],
         auth: rolesFor('cases:read'),
         query: caseListQuery,
-        responses: { 200: { description: 'a page of cases', schema: Joi.object({ items: Joi.array().items(Joi.object().unknown()), total: Joi.number(), page: Joi.number(), limit: Joi.number() }) } },
+        responses: { 200: { description: 'a page of cases', schema: ref('CasePage') } },
       },
       async ({ query, user }) => {
         const scope = caseScope(user!, directory);
@@ -69,7 +67,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         tags: ['cases'],
         auth: rolesFor('cases:read'),
         params: caseIdParams,
-        responses: { 200: { description: 'the case', schema: caseDoc } },
+        responses: { 200: { description: 'the case', schema: ref('Case') } },
       },
       async ({ params, user }) => {
         const record = await readableCase(services, user!, params.id);
@@ -88,7 +86,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         responses: {
           200: {
             description: 'the events',
-            schema: Joi.array().items(Joi.object({ seq: Joi.number(), type: Joi.string(), at: Joi.string(), actor: Joi.object().unknown(), data: Joi.any() }).unknown()),
+            schema: { type: 'array', items: ref('HistoryEntry') },
           },
         },
       },
@@ -112,9 +110,9 @@ export function casesRoutes(services: Services): RouteDef[] {
         params: caseIdParams,
         body: eventBody,
         responses: {
-          200: { description: 'committed', schema: Joi.object({ case: caseDoc }) },
-          409: { description: 'VERSION_CONFLICT: someone changed the case first' },
-          422: { description: 'EVENT_NOT_ALLOWED: not in this state, or not yours to send (details from the workflow)' },
+          200: { description: 'committed', schema: ref('CaseChanged') },
+          409: { description: 'VERSION_CONFLICT: someone changed the case first (details: {expectedVersion, currentVersion}); IDEMPOTENCY_MISMATCH or IDEMPOTENCY_IN_PROGRESS' },
+          422: { description: 'EVENT_NOT_ALLOWED: not in this state, or not yours to send (details from the workflow); CONSENT_REQUIRED, AGREEMENT_INCOMPLETE' },
         },
       },
       async ({ params, body, user, req }) => {

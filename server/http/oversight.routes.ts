@@ -16,6 +16,8 @@ import { readTable, type Table } from '../oversight/tables.ts';
 import { acceptUpload, type Upload, XLSX_TYPE } from './upload.ts';
 import { oversightQueries } from '../oversight/queries.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
+import { ref } from './api-schemas.ts';
+import { isoShanghai } from '../engine/clock.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
@@ -77,6 +79,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         tags: ['oversight'],
         auth: readers,
         query: Joi.object({ ...scopeQuery, groupBy: Joi.string().valid(...GROUPINGS) }),
+        responses: { 200: { description: 'the statistics', schema: ref('Stats') } },
       },
       async ({ query, user }) => oversight.stats(user!, query),
     ),
@@ -93,7 +96,17 @@ export function oversightRoutes(services: Services): RouteDef[] {
         tags: ['oversight'],
         auth: readers,
         query: Joi.object({ ...scopeQuery, format: Joi.string().valid('json', 'csv', 'xlsx').default('json') }),
-        responses: { 200: { description: 'the ledger: JSON, text/csv or XLSX by format' } },
+        responses: {
+          200: {
+            description: 'the ledger: JSON, text/csv or XLSX by format',
+            schema: ref('Ledger'),
+            media: {
+              'text/csv': { type: 'string', description: 'UTF-8 with BOM, CRLF, one line per case under the Chinese headers' },
+              [XLSX_TYPE]: { type: 'string', format: 'binary', description: 'one worksheet 台账' },
+            },
+          },
+          422: { description: 'EXPORT_TOO_LARGE: too many lines for XLSX' },
+        },
       },
       async ({ query, user, req, res }) => {
         await settled();
@@ -106,7 +119,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
               yield* pages;
             })(),
           );
-        const stamp = new Date().toISOString().slice(0, 10);
+        const stamp = isoShanghai(new Date()).slice(0, 10); // the day in Shanghai
         const file = (ext: string) =>
           `attachment; filename="ledger-${stamp}.${ext}"; filename*=UTF-8''${encodeURIComponent(`物业纠纷调解台账-${stamp}.${ext}`)}`;
         res.status(200).set('Cache-Control', 'no-store');
@@ -160,6 +173,13 @@ export function oversightRoutes(services: Services): RouteDef[] {
           file: Joi.string().base64().max(30_000_000).description('the file, base64'),
         }).oxor('rows', 'file'),
         idempotent: false, // reads only
+        bodyMedia: {
+          'text/csv': { type: 'string', description: 'the list as CSV, UTF-8 or GB18030' },
+          [XLSX_TYPE]: { type: 'string', format: 'binary', description: 'the list as XLSX (first worksheet)' },
+          'application/octet-stream': { type: 'string', format: 'binary', description: 'CSV or XLSX, recognised by its content' },
+          'multipart/form-data': { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'CSV or XLSX' } } },
+        },
+        responses: { 200: { description: 'the reconciliation', schema: ref('ReconcileReport') } },
         before: [acceptUpload({ roles: rolesFor('ledger:reconcile'), limit: '20mb' })],
       },
       async ({ query, body, user, req, res }) => {
@@ -197,6 +217,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         tags: ['oversight'],
         auth: readers,
         query: Joi.object(scopeQuery),
+        responses: { 200: { description: 'the companies by colour', schema: ref('CompaniesReport') } },
       },
       async ({ query, user }) => oversight.companies(user!, query),
     ),
@@ -209,6 +230,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         tags: ['oversight', 'cases'],
         auth: rolesFor('cases:read'),
         params: Joi.object({ id: Joi.string().pattern(/^[A-Za-z0-9._-]{1,80}$/).required() }),
+        responses: { 200: { description: 'the related cases the caller may read', schema: ref('Related') } },
       },
       async ({ params, user }) => {
         const record = await readableCase(services, user!, params.id);
@@ -231,6 +253,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         summary: 'Company warning rules, the satisfied score and the recurrence window',
         tags: ['oversight'],
         auth: readers,
+        responses: { 200: { description: 'the settings in force', schema: ref('OversightSettings') } },
       },
       () => oversightView(services.settings.all),
     ),
@@ -244,6 +267,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         tags: ['oversight', 'admin'],
         auth: rolesFor('admin'),
         body: oversightSettingsBody,
+        responses: { 200: { description: 'the settings now in force', schema: ref('OversightSettings') } },
       },
       async ({ body, user, req }) => oversightView(await changeOversightSettings(services, user!, body, req.ip)),
     ),
