@@ -451,5 +451,5 @@ export const API_SCHEMAS: Record<string, Schema> = {
     ['reminders'],
   ),
   CourtInbox: obj({ items: list(ref('CourtInboxItem')), total: int(), pending: int(), page: int(), limit: int() }),
-  AuditEntry: obj({ at: str({ format: 'date-time' }), actor: orNull(str({ description: 'the user id; null for the system' })), action: str(), ip: orNull(str()), detail: { description: 'what was done' } }),
+  AuditEntry: obj({ at: instant(), actor: orNull(str({ description: 'the user id; null for the system' })), action: str(), ip: orNull(str()), detail: { description: 'what was done' } }),
 };

@@ -162,6 +162,11 @@ describe('HTTP: /api/openapi.json is the checked truth (issue 16 §1)', function
     expect((await p.get('/api/me', 'med.c1').expect(200)).body.expiresAt).to.match(plus8);
     for (const u of (await p.get('/api/admin/users').expect(200)).body) expect(u.createdAt).to.match(plus8);
     for (const e of (await p.get('/api/admin/audit?limit=50').expect(200)).body.items) expect(e.at).to.match(plus8);
+    // a period sent with another offset is echoed in the one form
+    const stats = (await p.get('/api/stats?from=2026-11-01T00:00:00Z&to=2026-11-30').expect(200)).body;
+    expect([stats.from, stats.to]).to.deep.equal(['2026-11-01T08:00:00.000+08:00', '2026-11-30T23:59:59.999+08:00']);
+    const ledger = (await p.get('/api/ledger?from=2026-10-31T16:00:00.000Z').expect(200)).body;
+    expect(ledger.from).to.equal('2026-11-01T00:00:00.000+08:00');
   });
 
   describe('the response check itself', () => {
