@@ -162,7 +162,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         summary: 'Reconcile an office’s own list against the ledger (对账销号)',
         description:
           'Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file"), ' +
-          'or as JSON {rows: [{caseNo, status, …}]}. Columns are recognised by the ledger’s headers, its JSON keys or the usual ' +
+          'or as JSON {rows: [{caseNo, status, …}]}, or the JSON export of GET /api/ledger as downloaded ({items, total, from, to}). Columns are recognised by the ledger’s headers, its JSON keys or the usual ' +
           'alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on ' +
           'either side (ours: the caller’s cases registered in [from, to], all time without them).',
         tags: ['oversight'],
@@ -171,7 +171,15 @@ export function oversightRoutes(services: Services): RouteDef[] {
         body: Joi.object({
           rows: Joi.array().items(Joi.object().pattern(/^.{1,100}$/, Joi.alternatives(Joi.string().allow(''), Joi.number(), Joi.boolean()).allow(null))).max(200_000),
           file: Joi.string().base64().max(30_000_000).description('the file, base64'),
-        }).oxor('rows', 'file'),
+          // the JSON export of GET /api/ledger, sent back as it is
+          items: Joi.array()
+            .items(Joi.object().pattern(/^.{1,100}$/, Joi.alternatives(Joi.string().allow(''), Joi.number(), Joi.boolean(), Joi.array().items(Joi.string()).max(1000)).allow(null)))
+            .max(200_000)
+            .description('the lines of GET /api/ledger (format=json) as downloaded'),
+          total: Joi.number().integer().min(0),
+          from: Joi.string().allow(null).max(40),
+          to: Joi.string().allow(null).max(40),
+        }).oxor('rows', 'file', 'items'),
         idempotent: false, // reads only
         bodyMedia: {
           'text/csv': { type: 'string', description: 'the list as CSV, UTF-8 or GB18030' },
@@ -188,13 +196,13 @@ export function oversightRoutes(services: Services): RouteDef[] {
         let table: Table;
         if (upload) table = await readTable(upload.data, upload.kind);
         else if (body.file) table = await readTable(Buffer.from(body.file, 'base64'));
-        else if (body.rows) {
-          const rows = body.rows as Array<Record<string, unknown>>;
+        else if (body.rows || body.items) {
+          const rows = (body.rows ?? body.items) as Array<Record<string, unknown>>;
           const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))];
           table = {
             rows: [
               { line: 1, cells: headers },
-              ...rows.map((r, i) => ({ line: i + 2, cells: headers.map((h) => (r[h] == null ? '' : String(r[h]))) })),
+              ...rows.map((r, i) => ({ line: i + 2, cells: headers.map((h) => (r[h] == null ? '' : Array.isArray(r[h]) ? (r[h] as string[]).join(',') : String(r[h]))) })),
             ],
           };
         } else {

@@ -410,7 +410,7 @@ export interface paths {
         put?: never;
         /**
          * Reconcile an office’s own list against the ledger (对账销号)
-         * @description Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file"), or as JSON {rows: [{caseNo, status, …}]}. Columns are recognised by the ledger’s headers, its JSON keys or the usual alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on either side (ours: the caller’s cases registered in [from, to], all time without them).
+         * @description Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file"), or as JSON {rows: [{caseNo, status, …}]}, or the JSON export of GET /api/ledger as downloaded ({items, total, from, to}). Columns are recognised by the ledger’s headers, its JSON keys or the usual alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on either side (ours: the caller’s cases registered in [from, to], all time without them).
          */
         post: operations["postApiLedgerReconcile"];
         delete?: never;
@@ -619,8 +619,7 @@ export interface components {
             action: string;
             /** @description the user id; null for the system */
             actor: string | null;
-            /** Format: date-time */
-            at: string;
+            at: components["schemas"]["Instant"];
             /** @description what was done */
             detail: unknown;
             ip: string | null;
@@ -2967,9 +2966,16 @@ export interface operations {
                 "application/json": {
                     /** @description the file, base64 */
                     file?: string;
+                    from?: string | null;
+                    /** @description the lines of GET /api/ledger (format=json) as downloaded */
+                    items?: {
+                        [key: string]: string | number | boolean | string[] | (null);
+                    }[];
                     rows?: {
                         [key: string]: string | number | boolean | (null);
                     }[];
+                    to?: string | null;
+                    total?: number;
                 };
                 "application/octet-stream": string;
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
