@@ -18,6 +18,7 @@ import { rolesFor } from '../policy.ts';
 import type { UserRecord } from '../store/port.ts';
 import { publicUser } from './auth.routes.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
+import { obj, ref } from './api-schemas.ts';
 
 // ── settings ───────────────────────────────────────────────────────────────────────────────────
 
@@ -59,18 +60,22 @@ export function adminRoutes(services: Services): RouteDef[] {
         responses: {
           200: {
             description: 'the result',
-            schema: Joi.object({
-              ok: Joi.boolean(),
-              cases: Joi.number(),
-              events: Joi.number(),
-              broken: Joi.array().items(Joi.object({ caseId: Joi.string(), caseNo: Joi.string(), seq: Joi.number(), problem: Joi.string() })),
-              anchors: Joi.object({
-                lines: Joi.number(),
-                cases: Joi.number(),
-                damagedLines: Joi.array().items(Joi.number()),
-                tornLines: Joi.array().items(Joi.number()),
-                notAnchored: Joi.array().items(Joi.object({ caseId: Joi.string(), caseNo: Joi.string(), fromSeq: Joi.number(), toSeq: Joi.number() })),
-              }).allow(null),
+            schema: obj({
+              ok: { type: 'boolean' },
+              cases: { type: 'integer' },
+              events: { type: 'integer' },
+              broken: { type: 'array', items: obj({ caseId: { type: 'string' }, caseNo: { type: 'string' }, seq: { type: 'integer' }, problem: { type: 'string' } }) },
+              anchors: {
+                ...obj({
+                  lines: { type: 'integer' },
+                  cases: { type: 'integer' },
+                  damagedLines: { type: 'array', items: { type: 'integer' } },
+                  tornLines: { type: 'array', items: { type: 'integer' } },
+                  notAnchored: { type: 'array', items: obj({ caseId: { type: 'string' }, caseNo: { type: 'string' }, fromSeq: { type: 'integer' }, toSeq: { type: 'integer' } }) },
+                }),
+                nullable: true,
+                description: 'the embedded store: the cases checked against the anchor log beside it; null without one',
+              },
             }),
           },
         },
@@ -120,7 +125,12 @@ export function adminRoutes(services: Services): RouteDef[] {
             .valid(...Object.keys(WORKFLOWS))
             .default(CURRENT_VERSION),
         }),
-        responses: { 200: { description: 'the report (nothing is changed)', schema: Joi.object({ from: Joi.string(), to: Joi.string(), movable: Joi.array(), blocked: Joi.array() }) } },
+        responses: {
+          200: {
+            description: 'the report (nothing is changed)',
+            schema: obj({ from: { type: 'string' }, to: { type: 'string' }, movable: { type: 'array', items: { type: 'object' } }, blocked: { type: 'array', items: { type: 'object' } } }),
+          },
+        },
       },
       async ({ query }) => {
         const to: string = query.to;
@@ -143,7 +153,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         summary: 'Every user account (without password hashes)',
         tags: ['admin'],
         auth: admin,
-        responses: { 200: { description: 'the users', schema: Joi.array().items(Joi.object().unknown()) } },
+        responses: { 200: { description: 'the users', schema: { type: 'array', items: ref('AdminUser') } } },
       },
       async () => (await store.users.list()).map((u) => adminUserView(u, services)),
     ),
@@ -157,7 +167,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         auth: admin,
         body: newUserBody,
         status: 201,
-        responses: { 201: { description: 'created', schema: Joi.object({ user: Joi.object().unknown() }) }, 409: { description: 'DUPLICATE: the username is taken' } },
+        responses: { 201: { description: 'created', schema: obj({ user: ref('AdminUser') }) }, 409: { description: 'DUPLICATE: the username is taken' } },
       },
       async ({ body, user, req }) => ({ user: adminUserView(await createUser(services, user!, body, req.ip), services) }),
     ),
@@ -277,7 +287,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         tags: ['admin'],
         auth: admin,
         query: Joi.object({ limit: Joi.number().integer().min(1).max(1000).default(100) }),
-        responses: { 200: { description: 'entries {at, actor, action, ip, detail}', schema: Joi.object({ items: Joi.array().items(Joi.object().unknown()) }) } },
+        responses: { 200: { description: 'entries {at, actor, action, ip, detail}', schema: obj({ items: { type: 'array', items: ref('AuditEntry') } }) } },
       },
       async ({ query }) => ({ items: await store.audit.list(query.limit) }),
     ),
@@ -289,7 +299,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         summary: 'Run-time settings: deadline limits, warning fractions, follow-up offsets, routing rules, recurrence window, case-number padding (caseNoDigits), calendar years',
         tags: ['admin'],
         auth: admin,
-        responses: { 200: { description: 'the settings in force', schema: Joi.object().unknown() } },
+        responses: { 200: { description: 'the settings in force', schema: ref('AdminSettings') } },
       },
       () => settingsView(services.settings.all),
     ),
@@ -302,7 +312,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         tags: ['admin'],
         auth: admin,
         body: runtimeSettingsBody,
-        responses: { 200: { description: 'the settings now in force', schema: Joi.object().unknown() } },
+        responses: { 200: { description: 'the settings now in force', schema: ref('AdminSettings') } },
       },
       async ({ body, user, req }) => settingsView(await changeRuntimeSettings(services, user!, body, req.ip)),
     ),
@@ -315,7 +325,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         tags: ['admin'],
         auth: admin,
         body: yearScheduleSchema,
-        responses: { 200: { description: 'the years the calendar now covers', schema: Joi.object({ year: Joi.number(), coveredYears: Joi.array().items(Joi.number()) }) } },
+        responses: { 200: { description: 'the years the calendar now covers', schema: obj({ year: { type: 'integer' }, coveredYears: { type: 'array', items: { type: 'integer' } } }) } },
       },
       async ({ body, user, req }) => ({ year: body.year, coveredYears: await setCalendarYear(services, user!, body, req.ip) }),
     ),
@@ -380,7 +390,7 @@ export function adminRoutes(services: Services): RouteDef[] {
           tags: ['admin'],
           auth: admin,
           body: Joi.object({ advanceMinutes: Joi.number().integer().min(1).max(2 * 366 * 24 * 60).required() }),
-          responses: { 200: { description: 'the new time', schema: Joi.object({ now: Joi.string(), fired: Joi.number() }) } },
+          responses: { 200: { description: 'the new time', schema: obj({ now: ref('Instant'), fired: { type: 'integer' } }) } },
         },
         async ({ body, user, req }) => {
           const now = isoShanghai(testClock.advance(body.advanceMinutes * 60_000));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Application } from 'express';
 import request from 'supertest';
+import { installOpenApiCheck } from '../support/openapi-check.ts';
 import { createApp } from '../../server/app.ts';
 import { scryptParamsFor } from '../../server/auth/passwords.ts';
 import { hashToken } from '../../server/auth/sessions.ts';
@@ -14,6 +15,8 @@ import { DEMO_USERS, seedDemo } from '../../server/seed/demo.ts';
 import type { Store } from '../../server/store/port.ts';
 import { createSqliteStore } from '../../server/store/sqlite/index.ts';
 import { createAdministrator } from '../../scripts/admin-create.ts';
+
+installOpenApiCheck(); // every response checked against /api/openapi.json
 
 const PASSWORD = 'demo-pass-2026';
 const START = Date.now(); // the cookie jar of supertest's agent uses the real clock
