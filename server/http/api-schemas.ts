@@ -18,6 +18,8 @@ import {
   WARNING_LEVELS,
 } from '../../workflows/vocabulary.ts';
 import { DOCUMENT_KINDS } from '../documents/templates.ts';
+import { PARTICIPANT_KINDS } from '../../workflows/case.types.ts';
+import { CAUTION_CODES } from '../../workflows/cautions.ts';
 import { GROUPINGS } from '../oversight/stats.ts';
 
 export type Schema = Record<string, any>;
@@ -58,8 +60,19 @@ const AGREEMENT = obj(
     draft: bool(),
     clauses: list(
       obj(
-        { no: int(), text: str(), obligor: str(), manner: str(), amount: num(), performBy: day(), performance: oneOf(['pending', 'full', 'partial', 'none']) },
-        ['obligor', 'manner', 'amount'],
+        {
+          no: int(),
+          text: str(),
+          obligor: str({ description: 'the first obligor (party id or name)' }),
+          obligors: list(str(), { description: 'who performs it, by party id (若干规定 art. 35(四))' }),
+          manner: str(),
+          place: str(),
+          amount: num(),
+          performBy: str({ pattern: '^(\\d{4}-\\d{2}-\\d{2})?$', description: "YYYY-MM-DD; '' for a clause that needs no performance" }),
+          noPerformance: bool(),
+          performance: oneOf(['pending', 'full', 'partial', 'none']),
+        },
+        ['obligor', 'obligors', 'manner', 'place', 'amount', 'noPerformance'],
       ),
     ),
     performBy: day(),
@@ -134,7 +147,13 @@ const caseProps = {
   court: refOrNull('BodyRef'),
   experts: list(ref('NameRef')),
   opinions: list(obj({ expert: ref('NameRef'), text: str(), at: instant() })),
-  recusals: list(obj({ mediator: ref('NameRef'), reason: str(), at: instant() })),
+  recusals: list(
+    obj({ mediator: ref('NameRef'), reason: str(), at: instant(), requestedBy: str({ description: "a party's id, or the mediator's own" }), decidedBy: ref('NameRef'), basis: str() }, [
+      'requestedBy',
+      'decidedBy',
+      'basis',
+    ]),
+  ),
   conflictOverrides: list(obj({ mediatorId: str(), reason: str(), override: str(), at: instant() })),
   sessions: list(
     obj(
@@ -163,8 +182,12 @@ const caseProps = {
         satisfaction: int({ minimum: 1, maximum: 5 }),
         note: str(),
         clauses: list(obj({ clause: int(), performance: oneOf(['full', 'partial', 'none']) })),
+        method: oneOf(['phone', 'visit']),
+        visited: str(),
+        recurred: bool(),
+        newRisks: str(),
       },
-      ['clauses'],
+      ['clauses', 'method', 'visited', 'recurred', 'newRisks'],
     ),
   ),
   delegation: orNull(
@@ -197,6 +220,19 @@ const caseProps = {
   reopenCount: int(),
   availableEvents: list(oneOf(EVENT_TYPES), { description: 'the events the caller may send now' }),
   relatedCases: list(ref('RelatedCase')),
+  cautions: list(
+    obj({ code: oneOf(CAUTION_CODES), mediatorId: str(), zh: str(), en: str(), basis: str({ description: 'the rule behind it' }) }, ['mediatorId']),
+    { description: 'warnings that refuse nothing (a mediator living in the compound, too few mediators on a major dispute, an agreement needing the 业主大会)' },
+  ),
+  participants: list(
+    obj(
+      { kind: oneOf(PARTICIPANT_KINDS), name: str(), userId: str(), user: ref('NameRef'), unit: str(), consentOf: list(str()), at: instant(), by: str() },
+      ['name', 'userId', 'user', 'unit'],
+    ),
+    { description: '人民调解法 art. 20: invited to take part, with the parties who consented' },
+  ),
+  investigations: list(obj({ whom: str(), what: str(), findings: str(), at: instant(), by: str() }), { description: '调查核实 records' }),
+  assemblyDecision: orNull(obj({ date: day(), summary: str(), at: instant() }, [], { description: '民法典 art. 278: the 业主大会 decision' })),
 };
 
 const ledgerItemProps = {
@@ -224,6 +260,7 @@ const ledgerItemProps = {
   outcome: orNull(str()),
   acceptedAt: nullableDay(),
   settledAt: nullableDay(),
+  agreementForm: orNull(oneOf(['written', 'oral'])),
   daysToSettle: orNull(int()),
   closedAt: nullableDay(),
   clauses: int(),
@@ -262,8 +299,18 @@ export const API_SCHEMAS: Record<string, Schema> = {
       orgType: oneOf(['property_company', 'owners_committee', 'other']),
       representative: str(),
       households: int(),
+      gender: oneOf(['male', 'female']),
+      ethnicity: str(),
+      birthDate: day(),
+      agent: obj(
+        { name: str(), phone: str(), authority: oneOf(['general', 'special']), scope: str() },
+        ['phone', 'scope'],
+        { description: '委托代理人: general (一般授权) or special (特别授权) authority' },
+      ),
+      householdList: list(obj({ name: str(), address: str() }, ['address']), { description: 'a group party: its households' }),
+      representativeChosenBy: str({ description: 'a group party: how its representative was chosen (推选、委托…)' }),
     },
-    ['phone', 'idNumber', 'address', 'orgType', 'representative', 'households'],
+    ['phone', 'idNumber', 'address', 'orgType', 'representative', 'households', 'gender', 'ethnicity', 'birthDate', 'agent', 'householdList', 'representativeChosenBy'],
   ),
   RelatedCase: obj(
     { id: str(), caseNo: str(), registeredAt: instant(), reasons: list(oneOf(['category', 'party'])), direction: oneOf(['earlier', 'later']), readable: bool() },
@@ -435,7 +482,13 @@ export const API_SCHEMAS: Record<string, Schema> = {
         },
         ['maxExtensionDays'],
       ),
-      routing: obj({ majorHouseholds: int(), majorAmount: num(), majorCategories: list(oneOf(CATEGORIES)), specialisedCategories: list(oneOf(CATEGORIES)) }),
+      routing: obj({
+        majorHouseholds: int(),
+        majorAmount: num(),
+        majorCategories: list(oneOf(CATEGORIES)),
+        specialisedCategories: list(oneOf(CATEGORIES)),
+        majorMinMediators: int({ description: 'a major dispute with fewer mediators assigned is cautioned' }),
+      }),
       recurrenceDays: int(),
       caseNoDigits: int(),
       calendarYears: list(yearSchedule),
