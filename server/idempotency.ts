@@ -108,7 +108,7 @@ export async function claimKey(store: Store, key: string, hash: string, now: () 
   const cutoff = () => new Date(now().getTime() - (opts.ttlMs ?? 0)).toISOString();
   try {
     first = await store.idempotency.get(key);
-    if (first && opts.ttlMs !== undefined && first.createdAt < cutoff()) {
+    if (first && opts.ttlMs !== undefined && Date.parse(first.createdAt) < Date.parse(cutoff())) {
       await store.idempotency.deleteBefore(cutoff()); // expired: the key starts afresh
       lastSweep.set(store, now().getTime());
       first = null;

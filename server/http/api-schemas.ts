@@ -41,7 +41,8 @@ export function obj(properties: Record<string, Schema>, optional: readonly strin
   return { type: 'object', ...(required.length ? { required } : {}), properties, additionalProperties: false, ...extra };
 }
 
-const EVENT_TYPES = [...USER_EVENT_TYPES, ...SYSTEM_EVENT_TYPES];
+// ACCESS_CODE_REISSUED: recorded by the engine itself (server/engine/engine.ts), never sent by a user
+const EVENT_TYPES = [...USER_EVENT_TYPES, ...SYSTEM_EVENT_TYPES, 'ACCESS_CODE_REISSUED'];
 const INSTANT_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?\\+08:00$';
 const instant = (): Schema => ref('Instant');
 const day = (): Schema => ref('Day');
@@ -384,8 +385,71 @@ export const API_SCHEMAS: Record<string, Schema> = {
       active: bool(),
       createdAt: instant(),
       profile: { type: 'object', description: 'free-form profile fields' },
+      mustChangePassword: { type: 'boolean', enum: [true], description: 'present (true) after a password reset, until the user chooses a new one' },
     },
-    ['bodyName', 'tier', 'orgUnitId', 'profile'],
+    ['bodyName', 'tier', 'orgUnitId', 'profile', 'mustChangePassword'],
+  ),
+  PasswordReset: obj({
+    user: ref('AdminUser'),
+    temporaryPassword: str({ description: 'answered once (the one given, or a generated one), never stored' }),
+    generated: bool(),
+  }),
+  OrgUnit: obj(
+    {
+      id: str(),
+      name: str(),
+      kind: oneOf(['district', 'subdistrict', 'community', 'compound']),
+      parentId: orNull(str()),
+      order: int({ description: 'the order among its siblings' }),
+      address: str({ description: 'compounds: the street address the documents print' }),
+    },
+    ['address'],
+  ),
+  MediationBody: obj(
+    {
+      id: str(),
+      name: str(),
+      shortName: str({ description: 'used in case numbers' }),
+      tier: oneOf(TIERS),
+      orgUnitId: str({ description: 'the unit it serves (a court: the district)' }),
+      committeeName: str({ description: 'the 人民调解委员会 whose seal its documents carry' }),
+      venueName: str(),
+      phone: str(),
+    },
+    ['committeeName', 'venueName', 'phone'],
+  ),
+  AdminOrg: obj({ units: list(ref('OrgUnit')), bodies: list(ref('MediationBody')) }),
+  MerkleStatement: obj(
+    {
+      day: orNull(day()),
+      until: nullableInstant(),
+      cases: int(),
+      root: str({ description: 'hex SHA-256' }),
+      proof: obj({ caseId: str(), leaf: str(), steps: list(obj({ side: oneOf(['left', 'right']), hash: str() })) }, [], { description: 'the inclusion proof of one case, when asked' }),
+    },
+    ['proof'],
+  ),
+  CalendarPreview: obj(
+    {
+      year: int(),
+      holidays: list(day()),
+      workdays: list(day()),
+      source: str(),
+      replaces: bool(),
+      unchanged: int({ description: 'provisional deadlines that keep their date' }),
+      moves: list(
+        obj({ caseId: str(), caseNo: str(), bodyId: str(), bodyName: str(), kind: oneOf(DEADLINE_KINDS), oldDueAt: instant(), newDueAt: instant(), stillProvisional: bool() }),
+      ),
+      parsed: obj(
+        {
+          lines: list(obj({ line: int(), text: str(), name: str(), holidays: list(day()), workdays: list(day()) }, ['name'])),
+          warnings: list(str()),
+        },
+        [],
+        { description: 'with text: what was read from which line, and what was left out' },
+      ),
+    },
+    ['source', 'parsed'],
   ),
   Session: obj({ token: str(), user: ref('User'), csrfToken: str(), expiresAt: instant(), mustChangePassword: { type: 'boolean', enum: [true], description: 'present (true) after an administrator reset the password: every other request answers 403 PASSWORD_CHANGE_REQUIRED until POST /api/auth/password' } }, ['mustChangePassword']),
   Me: obj({ user: ref('User'), csrfToken: str(), expiresAt: instant(), mustChangePassword: { type: 'boolean', enum: [true], description: 'present (true) after an administrator reset the password: every other request answers 403 PASSWORD_CHANGE_REQUIRED until POST /api/auth/password' } }, ['mustChangePassword']),
@@ -408,6 +472,7 @@ export const API_SCHEMAS: Record<string, Schema> = {
     ['storage'],
   ),
   AccessCodeReissued: obj({ caseNo: str(), accessCode: str({ minLength: 6, description: 'shown this once' }), version: int() }),
+  DocumentCheck: obj({ verified: bool(), document: ref('DocumentMeta') }, [], { description: 'GET /api/documents/:id?check=: whether the 文书校验码 typed is this document\'s, and the HTML still as issued' }),
   DocumentMeta: obj({
     id: str(),
     caseId: str(),

@@ -173,7 +173,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         body: passwordChangeBody,
         idempotent: false,
         responses: {
-          200: { description: 'changed; this session stays signed in', schema: Joi.object({ ok: Joi.boolean() }) },
+          200: { description: 'changed; this session stays signed in', schema: obj({ ok: { type: 'boolean', enum: [true] } }) },
           400: { description: 'VALIDATION_FAILED: the current password is wrong (details name currentPassword; counts towards the lockout) or the new one is too short or unchanged' },
           429: { description: 'RATE_LIMITED: too many wrong current passwords' },
         },

@@ -88,7 +88,12 @@ export function documentsRoutes(services: Services): RouteDef[] {
           'answer is JSON {verified, document}: whether that code is this document\'s.',
         query: Joi.object({ check: Joi.string().max(40).description('the 文书校验码 printed on the paper') }),
         responses: {
-          200: { description: 'the HTML as issued; its SHA-256 is in the X-Document-SHA256 header', contentType: 'text/html', schema: { type: 'string' } },
+          200: {
+            description: 'the HTML as issued; its SHA-256 is in the X-Document-SHA256 header; with ?check=, JSON {verified, document}',
+            contentType: 'text/html',
+            schema: { type: 'string' },
+            media: { 'application/json': ref('DocumentCheck') },
+          },
         },
       },
       async ({ params, query, user, res }) => {

@@ -73,7 +73,7 @@ const ERRORS: Record<string, string> = {
   422: 'EVENT_NOT_ALLOWED, CONSENT_REQUIRED, AGREEMENT_INCOMPLETE, OUT_OF_JURISDICTION or EXPORT_TOO_LARGE (details say why)',
   429: 'RATE_LIMITED: too many requests (Retry-After says when to try again)',
   500: 'INTERNAL: our fault, logged; no details',
-  503: 'UNAVAILABLE: the store does not answer',
+  503: 'UNAVAILABLE: the store does not answer, or cannot write (full disk, I/O error, damaged file)',
 };
 
 function errorResponse(status: string, description?: string): Json {
@@ -106,6 +106,8 @@ function operation(def: RouteDef, components: Json): Json {
   if (isIdempotent(def)) errors.push('409');
   if (def.body) errors.push('413', '415');
   errors.push('429', '500');
+  // a write the store cannot make (full disk, I/O error, damaged file) is 503, not acknowledged
+  if (def.method !== 'get') errors.push('503');
   for (const status of errors) responses[status] ??= errorResponse(status);
 
   const params = [...pathParams(def, components), ...parameters(def.query, 'query', components)];
