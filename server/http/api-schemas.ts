@@ -421,7 +421,7 @@ export const API_SCHEMAS: Record<string, Schema> = {
   AdminOrg: obj({ units: list(ref('OrgUnit')), bodies: list(ref('MediationBody')) }),
   MerkleStatement: obj(
     {
-      day: orNull(day()),
+      day: nullableDay(),
       until: nullableInstant(),
       cases: int(),
       root: str({ description: 'hex SHA-256' }),

@@ -14,13 +14,15 @@ export function openApiPath(path: string): string {
 }
 
 /** What joi-to-swagger writes that OpenAPI 3.0.3 does not mean: `nullable` without a `type` (null as
- * one more alternative instead) and a oneOf made of extension keys only (from joi's .when()). */
+ * one more alternative instead) and a oneOf made of extension keys only, or of an object without
+ * properties (both from joi's .when() on an object). */
+const emptyObject = (alt: Json): boolean => alt.type === 'object' && Object.keys(alt.properties ?? {}).length === 0 && Object.keys(alt).every((k) => ['type', 'properties', 'additionalProperties'].includes(k));
 function tidy(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(tidy);
   if (!schema || typeof schema !== 'object') return schema;
   const out: Json = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, tidy(v)]));
   for (const k of ['oneOf', 'anyOf']) {
-    if (Array.isArray(out[k]) && out[k].every((alt: Json) => Object.keys(alt).every((key) => key.startsWith('x-')))) delete out[k];
+    if (Array.isArray(out[k]) && out[k].every((alt: Json) => Object.keys(alt).every((key) => key.startsWith('x-')) || emptyObject(alt))) delete out[k];
   }
   if (out.nullable === true && out.type === undefined) {
     delete out.nullable;
