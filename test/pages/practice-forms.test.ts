@@ -90,7 +90,7 @@ describe('pages: workflow 2026.3 practice (issue 12 §§2–5)', function () {
     expect(res.status, res.text.slice(0, 300)).to.equal(201);
     const id = CASE_LINK.exec(res.text)![1];
     await sendEvent(med, id, 'ACCEPT', ACCEPT_FORM);
-    expect((await sendEvent(med, id, 'REACH_AGREEMENT', { form: 'oral', terms: '按楼层分摊', performBy: '2026-12-31' })).status).to.equal(303);
+    expect((await sendEvent(med, id, 'REACH_AGREEMENT', { form: 'oral', c0_text: '按楼层分摊', performBy: '2026-12-31' })).status).to.equal(303);
     const warned = await med.get(`/cases/${id}`);
     expect(warned.text).to.include('data-caution="assembly_decision_needed"').and.include('id="action-record_assembly_decision"');
     expect((await sendEvent(med, id, 'RECORD_ASSEMBLY_DECISION', { date: '2026-11-20', summary: '业主大会表决通过' })).status).to.equal(303);
