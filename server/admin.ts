@@ -19,8 +19,9 @@ interface Deps {
   settings: Settings;
 }
 
-/** Deadlines, routing, the recurrence window and case-number padding (PUT /api/admin/settings). */
-export const RUNTIME_SETTINGS: readonly PatchableSetting[] = ['deadlines', 'routing', 'recurrenceDays', 'caseNoDigits'];
+/** Deadlines, routing, the recurrence window, case-number padding and the calendar years (PUT
+ * /api/admin/settings: exactly what GET shows, any part of it). */
+export const RUNTIME_SETTINGS: readonly PatchableSetting[] = ['deadlines', 'routing', 'recurrenceDays', 'caseNoDigits', 'calendarYears'];
 export const runtimeSettingsBody = patchSchema(RUNTIME_SETTINGS);
 
 /** The company warning rules, the satisfied score and the recurrence window (PUT /api/oversight/settings). */
@@ -38,7 +39,7 @@ export async function changeRuntimeSettings(deps: Deps, actor: UserRecord, patch
  * (as the oversight routes' other audit entries: a failed audit write does not undo the change). */
 export async function changeOversightSettings(deps: Deps, actor: UserRecord, patch: SettingsPatch, ip: string | undefined): Promise<Readonly<RuntimeSettings>> {
   const next = await deps.settings.change(patch);
-  void deps.store.audit.append({ at: new Date().toISOString(), actor: actor.id, action: 'oversight.settings', ip: ip ?? null, detail: patch }).catch(() => {});
+  void deps.store.audit.append({ at: isoShanghai(new Date()), actor: actor.id, action: 'oversight.settings', ip: ip ?? null, detail: patch }).catch(() => {});
   return next;
 }
 

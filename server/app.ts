@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookieParser from 'cookie-parser';
 import express, { type Application, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import compression from 'compression';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
@@ -132,6 +133,9 @@ export function createApp(deps: AppDeps): Application {
     }),
   );
   app.use(cors(config.corsOrigins));
+  // gzip or brotli, as the client accepts, for pages, JSON and CSV (issue 16 §2); types already
+  // compressed (XLSX, images) and bodies under 1 KB are sent as they are (the `compression` filter)
+  app.use(compression()); // brotli at quality 4 (the middleware's default), gzip otherwise
 
   const ctx: MountContext = {
     config,

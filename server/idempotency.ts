@@ -13,6 +13,7 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
 import { canonicalJson } from './engine/hash-chain.ts';
 import { DomainError } from './engine/errors.ts';
 import type { IdempotencyRecord, Store } from './store/port.ts';
+import { isoShanghai } from './engine/clock.ts';
 
 export class IdempotencyMismatch extends DomainError {
   constructor() {
@@ -107,7 +108,7 @@ export async function claimKey(store: Store, key: string, hash: string, now: () 
   const cutoff = () => new Date(now().getTime() - (opts.ttlMs ?? 0)).toISOString();
   try {
     first = await store.idempotency.get(key);
-    if (first && opts.ttlMs !== undefined && first.createdAt < cutoff()) {
+    if (first && opts.ttlMs !== undefined && Date.parse(first.createdAt) < Date.parse(cutoff())) {
       await store.idempotency.deleteBefore(cutoff()); // expired: the key starts afresh
       lastSweep.set(store, now().getTime());
       first = null;
@@ -126,7 +127,7 @@ export async function claimKey(store: Store, key: string, hash: string, now: () 
         await store.idempotency.deleteBefore(cutoff());
       }
       const kept = opts.sealer ? opts.sealer.seal(body) : body;
-      await store.idempotency.put({ key, requestHash: hash, status, body: kept, createdAt: now().toISOString() });
+      await store.idempotency.put({ key, requestHash: hash, status, body: kept, createdAt: isoShanghai(now()) });
     },
     release,
   };

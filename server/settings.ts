@@ -40,7 +40,7 @@ const OVERSIGHT_KEY = 'oversight';
 
 // ── one schema per setting ─────────────────────────────────────────────────────────────────────
 
-const LIMIT_KINDS = ['acceptance', 'mediation', 'delegation', 'entrusted_ordinary', 'entrusted_summary', 'confirmation'] as const;
+export const LIMIT_KINDS = ['acceptance', 'mediation', 'delegation', 'entrusted_ordinary', 'entrusted_summary', 'confirmation'] as const;
 
 const limitRule = Joi.object({
   amount: Joi.number()
@@ -127,6 +127,8 @@ const PATCH_SCHEMAS = {
   companyRules: Joi.object({ red: colourRule, orange: colourRule, yellow: colourRule }),
   satisfiedAtLeast: SETTING_SCHEMAS.satisfiedAtLeast,
   caseNoDigits: SETTING_SCHEMAS.caseNoDigits,
+  /** PUT /api/admin/settings takes back what GET shows: the whole list of years (each checked) */
+  calendarYears: SETTING_SCHEMAS.calendarYears,
 } as const;
 
 export type PatchableSetting = keyof typeof PATCH_SCHEMAS;
@@ -143,6 +145,7 @@ export interface SettingsPatch {
   companyRules?: Partial<CompanyRules>;
   satisfiedAtLeast?: number;
   caseNoDigits?: number;
+  calendarYears?: YearSchedule[];
 }
 
 /** The request body that changes some of `keys` (at least one): for the routers that expose them. */
@@ -171,6 +174,19 @@ function checkYear(year: YearSchedule): void {
   });
   if (problems.length) throw new ValidationFailed(problems.length === 1 ? `invalid body: ${problems[0].message}` : 'invalid body: calendar dates', problems);
 }
+
+/** A year checked (checkYear) with its days in order, as it is saved. */
+function checkedYear(year: YearSchedule): YearSchedule {
+  checkYear(year);
+  return { ...year, holidays: [...year.holidays].sort(), workdays: [...year.workdays].sort() };
+}
+
+/** The same years with the same days (order of the list aside): sending GET's answer back changes nothing. */
+function sameYears(a: readonly YearSchedule[], b: readonly YearSchedule[]): boolean {
+  const key = (ys: readonly YearSchedule[]) => JSON.stringify([...ys].map(checkedYearKey).sort());
+  return key(a) === key(b);
+}
+const checkedYearKey = (y: YearSchedule) => JSON.stringify([y.year, [...y.holidays].sort(), [...y.workdays].sort(), y.source ?? null]);
 
 function validated<K extends keyof RuntimeSettings>(key: K, value: unknown): RuntimeSettings[K] {
   const { error, value: out } = SETTING_SCHEMAS[key].validate(value, { abortEarly: false, convert: false });
@@ -267,15 +283,16 @@ export class Settings {
     if (patch.companyRules) next.companyRules = validated('companyRules', { ...cur.companyRules, ...patch.companyRules });
     if (patch.satisfiedAtLeast !== undefined) next.satisfiedAtLeast = validated('satisfiedAtLeast', patch.satisfiedAtLeast);
     if (patch.caseNoDigits !== undefined) next.caseNoDigits = validated('caseNoDigits', patch.caseNoDigits);
+    if (patch.calendarYears !== undefined && !sameYears(patch.calendarYears, cur.calendarYears)) {
+      next.calendarYears = validated('calendarYears', patch.calendarYears).map(checkedYear);
+    }
     await this.save(next);
     return this.current;
   }
 
   /** Adds or replaces a year's published holiday schedule; provisional deadlines are then recomputed by the listener. */
   async setCalendarYear(year: YearSchedule): Promise<void> {
-    const one = validated('calendarYears', [year])[0];
-    checkYear(one);
-    const sorted: YearSchedule = { ...one, holidays: [...one.holidays].sort(), workdays: [...one.workdays].sort() };
+    const sorted = checkedYear(validated('calendarYears', [year])[0]);
     await this.save({ ...this.current, calendarYears: [...this.current.calendarYears.filter((y) => y.year !== year.year), sorted] });
   }
 

@@ -27,6 +27,7 @@ import type { Org } from './org.ts';
 import type { Services } from './services.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 import { Subscriptions } from './webhooks/subscriptions.ts';
+import { isoShanghai } from './engine/clock.ts';
 
 export interface Running {
   app: Application;
@@ -56,7 +57,7 @@ export async function startServer(
   const clock: Clock = testClock ?? systemClock;
 
   if (!config.isProduction) {
-    await seedDemo(store, { password: config.demoPassword, now: clock.now().toISOString() });
+    await seedDemo(store, { password: config.demoPassword, now: isoShanghai(clock.now()) });
   }
   let kick = () => {};
   const directoryRef: { current?: Org } = {};

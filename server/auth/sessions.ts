@@ -3,6 +3,7 @@
 // sessions survive a restart. Sessions expire and are revoked on logout.
 import { createHash, randomBytes } from 'node:crypto';
 import type { SessionRecord, Store, UserRecord } from '../store/port.ts';
+import { isoShanghai } from '../engine/clock.ts';
 
 /** The httpOnly cookie the pages' session token travels in (set by POST /api/auth/login, read by the
  * API's authenticate middleware and the live layer's handshake). */
@@ -39,8 +40,8 @@ export async function issueSession(
     tokenHash: hashToken(token),
     userId,
     csrfToken: newToken(),
-    createdAt: opts.now.toISOString(),
-    expiresAt: new Date(opts.now.getTime() + opts.ttlHours * 3_600_000).toISOString(),
+    createdAt: isoShanghai(opts.now),
+    expiresAt: isoShanghai(new Date(opts.now.getTime() + opts.ttlHours * 3_600_000)),
     revokedAt: null,
   };
   await store.sessions.insert(session);
@@ -66,7 +67,7 @@ export async function lookupSession(
 }
 
 export async function revokeSession(store: Store, tokenHash: string, now: Date): Promise<void> {
-  await store.sessions.revoke(tokenHash, now.toISOString());
+  await store.sessions.revoke(tokenHash, isoShanghai(now));
 }
 
 /** Someone who ends a user's live connections at once (the live layer: Services.disconnectUser). */

@@ -11,6 +11,7 @@ import type { SessionRecord, Store, UserRecord } from '../store/port.ts';
 import { scryptParamsFor, verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { issueSession, revokeSession, SESSION_COOKIE, type AuthContext } from './sessions.ts';
 import { lockedForSeconds, lockoutSettings, oneSignInAtATime, recordFailedLogin, recordSuccessfulLogin, type AccountAttempts } from './throttle.ts';
+import { isoShanghai } from '../engine/clock.ts';
 
 export class InvalidCredentials extends DomainError {
   constructor() {
@@ -35,7 +36,7 @@ export interface SignedIn {
 }
 
 const audit = (deps: SignInDeps, action: string, actor: string | null, ip: string | undefined, detail: unknown) =>
-  deps.store.audit.append({ at: deps.now().toISOString(), actor, action, ip: ip ?? null, detail });
+  deps.store.audit.append({ at: isoShanghai(deps.now()), actor, action, ip: ip ?? null, detail });
 
 /** Checks the password and opens a session; throws InvalidCredentials for an unknown or inactive
  * user, a wrong password and a locked account alike — the same status and body, so the answer does

@@ -18,6 +18,7 @@ import { rolesFor } from '../policy.ts';
 import type { UserRecord } from '../store/port.ts';
 import { publicUser } from './auth.routes.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
+import { obj, ref } from './api-schemas.ts';
 
 // ── settings ───────────────────────────────────────────────────────────────────────────────────
 
@@ -59,18 +60,22 @@ export function adminRoutes(services: Services): RouteDef[] {
         responses: {
           200: {
             description: 'the result',
-            schema: Joi.object({
-              ok: Joi.boolean(),
-              cases: Joi.number(),
-              events: Joi.number(),
-              broken: Joi.array().items(Joi.object({ caseId: Joi.string(), caseNo: Joi.string(), seq: Joi.number(), problem: Joi.string() })),
-              anchors: Joi.object({
-                lines: Joi.number(),
-                cases: Joi.number(),
-                damagedLines: Joi.array().items(Joi.number()),
-                tornLines: Joi.array().items(Joi.number()),
-                notAnchored: Joi.array().items(Joi.object({ caseId: Joi.string(), caseNo: Joi.string(), fromSeq: Joi.number(), toSeq: Joi.number() })),
-              }).allow(null),
+            schema: obj({
+              ok: { type: 'boolean' },
+              cases: { type: 'integer' },
+              events: { type: 'integer' },
+              broken: { type: 'array', items: obj({ caseId: { type: 'string' }, caseNo: { type: 'string' }, seq: { type: 'integer' }, problem: { type: 'string' } }) },
+              anchors: {
+                ...obj({
+                  lines: { type: 'integer' },
+                  cases: { type: 'integer' },
+                  damagedLines: { type: 'array', items: { type: 'integer' } },
+                  tornLines: { type: 'array', items: { type: 'integer' } },
+                  notAnchored: { type: 'array', items: obj({ caseId: { type: 'string' }, caseNo: { type: 'string' }, fromSeq: { type: 'integer' }, toSeq: { type: 'integer' } }) },
+                }),
+                nullable: true,
+                description: 'the embedded store: the cases checked against the anchor log beside it; null without one',
+              },
             }),
           },
         },
@@ -90,13 +95,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         responses: {
           200: {
             description: 'the statement',
-            schema: Joi.object({
-              day: Joi.string().allow(null),
-              until: Joi.string().allow(null),
-              cases: Joi.number(),
-              root: Joi.string(),
-              proof: Joi.object({ caseId: Joi.string(), leaf: Joi.string(), steps: Joi.array().items(Joi.object({ side: Joi.string().valid('left', 'right'), hash: Joi.string() })) }),
-            }),
+            schema: ref('MerkleStatement'),
           },
           404: { description: 'no anchor log (MongoDB store)' },
         },
@@ -120,7 +119,12 @@ export function adminRoutes(services: Services): RouteDef[] {
             .valid(...Object.keys(WORKFLOWS))
             .default(CURRENT_VERSION),
         }),
-        responses: { 200: { description: 'the report (nothing is changed)', schema: Joi.object({ from: Joi.string(), to: Joi.string(), movable: Joi.array(), blocked: Joi.array() }) } },
+        responses: {
+          200: {
+            description: 'the report (nothing is changed)',
+            schema: obj({ from: { type: 'string' }, to: { type: 'string' }, movable: { type: 'array', items: { type: 'object' } }, blocked: { type: 'array', items: { type: 'object' } } }),
+          },
+        },
       },
       async ({ query }) => {
         const to: string = query.to;
@@ -143,7 +147,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         summary: 'Every user account (without password hashes)',
         tags: ['admin'],
         auth: admin,
-        responses: { 200: { description: 'the users', schema: Joi.array().items(Joi.object().unknown()) } },
+        responses: { 200: { description: 'the users', schema: { type: 'array', items: ref('AdminUser') } } },
       },
       async () => (await store.users.list()).map((u) => adminUserView(u, services)),
     ),
@@ -157,7 +161,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         auth: admin,
         body: newUserBody,
         status: 201,
-        responses: { 201: { description: 'created', schema: Joi.object({ user: Joi.object().unknown() }) }, 409: { description: 'DUPLICATE: the username is taken' } },
+        responses: { 201: { description: 'created', schema: obj({ user: ref('AdminUser') }) }, 409: { description: 'DUPLICATE: the username is taken' } },
       },
       async ({ body, user, req }) => ({ user: adminUserView(await createUser(services, user!, body, req.ip), services) }),
     ),
@@ -171,7 +175,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         auth: admin,
         body: editUserBody,
         responses: {
-          200: { description: 'the user as now', schema: Joi.object({ user: Joi.object().unknown() }) },
+          200: { description: 'the user as now', schema: obj({ user: ref('AdminUser') }) },
           400: { description: 'VALIDATION_FAILED: the body does not suit the role, or an administrator deactivating or demoting themselves' },
           404: { description: 'no such user' },
         },
@@ -191,7 +195,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         responses: {
           200: {
             description: 'reset; the temporary password is answered once (the one given, or a generated one) and never stored',
-            schema: Joi.object({ user: Joi.object().unknown(), temporaryPassword: Joi.string(), generated: Joi.boolean() }),
+            schema: ref('PasswordReset'),
           },
           404: { description: 'no such user' },
         },
@@ -210,7 +214,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         summary: 'The organisation as flat lists: every unit (compounds with their addresses) and every body (with its committee name)',
         tags: ['admin'],
         auth: admin,
-        responses: { 200: { description: 'units and bodies', schema: Joi.object({ units: Joi.array().items(Joi.object().unknown()), bodies: Joi.array().items(Joi.object().unknown()) }) } },
+        responses: { 200: { description: 'units and bodies', schema: ref('AdminOrg') } },
       },
       () => ({ units: services.directory.allUnits(), bodies: services.directory.allBodies() }),
     ),
@@ -224,7 +228,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         auth: admin,
         body: newUnitBody,
         status: 201,
-        responses: { 201: { description: 'added', schema: Joi.object({ unit: Joi.object().unknown() }) }, 409: { description: 'DUPLICATE: a sibling has that name' } },
+        responses: { 201: { description: 'added', schema: obj({ unit: ref('OrgUnit') }) }, 409: { description: 'DUPLICATE: a sibling has that name' } },
       },
       async ({ body, user, req }) => ({ unit: await addUnit(services, user!, body, req.ip) }),
     ),
@@ -237,7 +241,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         tags: ['admin'],
         auth: admin,
         body: editUnitBody,
-        responses: { 200: { description: 'the unit as now', schema: Joi.object({ unit: Joi.object().unknown() }) }, 404: { description: 'no such unit' } },
+        responses: { 200: { description: 'the unit as now', schema: obj({ unit: ref('OrgUnit') }) }, 404: { description: 'no such unit' } },
       },
       async ({ body, params, user, req }) => ({ unit: await updateUnit(services, user!, params.id, body, req.ip) }),
     ),
@@ -251,7 +255,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         auth: admin,
         body: newBodyBody,
         status: 201,
-        responses: { 201: { description: 'added', schema: Joi.object({ body: Joi.object().unknown() }) }, 409: { description: 'DUPLICATE: the unit has a body of that tier, or the short name is taken' } },
+        responses: { 201: { description: 'added', schema: obj({ body: ref('MediationBody') }) }, 409: { description: 'DUPLICATE: the unit has a body of that tier, or the short name is taken' } },
       },
       async ({ body, user, req }) => ({ body: await addBody(services, user!, body, req.ip) }),
     ),
@@ -264,7 +268,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         tags: ['admin'],
         auth: admin,
         body: editBodyBody,
-        responses: { 200: { description: 'the body as now', schema: Joi.object({ body: Joi.object().unknown() }) }, 404: { description: 'no such body' } },
+        responses: { 200: { description: 'the body as now', schema: obj({ body: ref('MediationBody') }) }, 404: { description: 'no such body' } },
       },
       async ({ body, params, user, req }) => ({ body: await updateBody(services, user!, params.id, body, req.ip) }),
     ),
@@ -277,7 +281,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         tags: ['admin'],
         auth: admin,
         query: Joi.object({ limit: Joi.number().integer().min(1).max(1000).default(100) }),
-        responses: { 200: { description: 'entries {at, actor, action, ip, detail}', schema: Joi.object({ items: Joi.array().items(Joi.object().unknown()) }) } },
+        responses: { 200: { description: 'entries {at, actor, action, ip, detail}', schema: obj({ items: { type: 'array', items: ref('AuditEntry') } }) } },
       },
       async ({ query }) => ({ items: await store.audit.list(query.limit) }),
     ),
@@ -289,7 +293,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         summary: 'Run-time settings: deadline limits, warning fractions, follow-up offsets, routing rules, recurrence window, case-number padding (caseNoDigits), calendar years',
         tags: ['admin'],
         auth: admin,
-        responses: { 200: { description: 'the settings in force', schema: Joi.object().unknown() } },
+        responses: { 200: { description: 'the settings in force', schema: ref('AdminSettings') } },
       },
       () => settingsView(services.settings.all),
     ),
@@ -302,7 +306,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         tags: ['admin'],
         auth: admin,
         body: runtimeSettingsBody,
-        responses: { 200: { description: 'the settings now in force', schema: Joi.object().unknown() } },
+        responses: { 200: { description: 'the settings now in force', schema: ref('AdminSettings') } },
       },
       async ({ body, user, req }) => settingsView(await changeRuntimeSettings(services, user!, body, req.ip)),
     ),
@@ -315,7 +319,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         tags: ['admin'],
         auth: admin,
         body: yearScheduleSchema,
-        responses: { 200: { description: 'the years the calendar now covers', schema: Joi.object({ year: Joi.number(), coveredYears: Joi.array().items(Joi.number()) }) } },
+        responses: { 200: { description: 'the years the calendar now covers', schema: obj({ year: { type: 'integer' }, coveredYears: { type: 'array', items: { type: 'integer' } } }) } },
       },
       async ({ body, user, req }) => ({ year: body.year, coveredYears: await setCalendarYear(services, user!, body, req.ip) }),
     ),
@@ -332,30 +336,7 @@ export function adminRoutes(services: Services): RouteDef[] {
         responses: {
           200: {
             description: 'the schedule POST /api/admin/calendar would take, and the moves',
-            schema: Joi.object({
-              year: Joi.number(),
-              holidays: Joi.array().items(Joi.string()),
-              workdays: Joi.array().items(Joi.string()),
-              source: Joi.string(),
-              replaces: Joi.boolean().description('the year is covered already: this replaces it'),
-              unchanged: Joi.number().description('provisional deadlines that keep their date'),
-              moves: Joi.array().items(
-                Joi.object({
-                  caseId: Joi.string(),
-                  caseNo: Joi.string(),
-                  bodyId: Joi.string(),
-                  bodyName: Joi.string(),
-                  kind: Joi.string(),
-                  oldDueAt: Joi.string(),
-                  newDueAt: Joi.string(),
-                  stillProvisional: Joi.boolean(),
-                }),
-              ),
-              parsed: Joi.object({
-                lines: Joi.array().items(Joi.object({ line: Joi.number(), text: Joi.string(), name: Joi.string(), holidays: Joi.array(), workdays: Joi.array() })),
-                warnings: Joi.array().items(Joi.string()),
-              }).description('with text: what was read from which line, and what was left out'),
-            }),
+            schema: ref('CalendarPreview'),
           },
           400: { description: 'VALIDATION_FAILED: no dates or no year in the text, or dates outside the year' },
         },
@@ -380,7 +361,7 @@ export function adminRoutes(services: Services): RouteDef[] {
           tags: ['admin'],
           auth: admin,
           body: Joi.object({ advanceMinutes: Joi.number().integer().min(1).max(2 * 366 * 24 * 60).required() }),
-          responses: { 200: { description: 'the new time', schema: Joi.object({ now: Joi.string(), fired: Joi.number() }) } },
+          responses: { 200: { description: 'the new time', schema: obj({ now: ref('Instant'), fired: { type: 'integer' } }) } },
         },
         async ({ body, user, req }) => {
           const now = isoShanghai(testClock.advance(body.advanceMinutes * 60_000));

@@ -16,6 +16,8 @@ import { Org } from '../org.ts';
 import type { Body, Store, UserRecord } from '../store/port.ts';
 import type { Role, Tier } from '../../workflows/vocabulary.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
+import { obj, ref } from './api-schemas.ts';
+import { isoShanghai } from '../engine/clock.ts';
 
 export interface AuthDeps {
   config: Readonly<Config>;
@@ -86,32 +88,7 @@ const loginBody = Joi.object({
   password: Joi.string().min(1).max(MAX_PASSWORD_LENGTH).required(),
 });
 
-const userSchema = Joi.object({
-  id: Joi.string(),
-  username: Joi.string(),
-  name: Joi.string(),
-  role: Joi.string().valid('admin', 'mediator', 'court_liaison', 'expert'),
-  bodyId: Joi.string().allow(null),
-  bodyName: Joi.string(),
-  tier: Joi.string().valid('community', 'subdistrict', 'district', 'court'),
-  orgUnitId: Joi.string(),
-});
 
-const orgNode: Joi.ObjectSchema = Joi.object({
-  id: Joi.string(),
-  name: Joi.string(),
-  kind: Joi.string().valid('district', 'subdistrict', 'community', 'compound'),
-  bodyId: Joi.string(),
-  address: Joi.string().description('compounds: the street address'),
-  committeeName: Joi.string().description("the serving body's 人民调解委员会: the seal on its documents"),
-  children: Joi.array().items(Joi.object().description('OrgNode (recursive)')),
-});
-
-const storageSchema = Joi.object({
-  ok: Joi.boolean(),
-  lastCommit: Joi.object({ at: Joi.string(), ok: Joi.boolean(), commits: Joi.number(), error: Joi.string() }).allow(null),
-  errors: Joi.array().items(Joi.object({ at: Joi.string(), code: Joi.string(), message: Joi.string() })),
-});
 
 export function authRoutes(deps: AuthDeps): RouteDef[] {
   const { config, store, now } = deps;
@@ -128,18 +105,9 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         idempotent: false,
         before: [deps.loginLimiter],
         responses: {
-          200: {
-            description: 'signed in',
-            schema: Joi.object({
-              token: Joi.string(),
-              user: userSchema,
-              csrfToken: Joi.string(),
-              expiresAt: Joi.string().isoDate(),
-              mustChangePassword: Joi.boolean().description('true after an administrator reset the password: every other request answers 403 PASSWORD_CHANGE_REQUIRED until POST /api/auth/password'),
-            }),
-          },
-          401: { description: 'INVALID_CREDENTIALS: an unknown user, a wrong password and a locked account answer alike (issue 15 §2)' },
-          429: { description: 'too many failed sign-ins from this client address' },
+          200: { description: 'signed in', schema: ref('Session') },
+          401: { description: 'INVALID_CREDENTIALS: an unknown user, a wrong password, a deactivated and a locked account answer alike (issue 15 §2)' },
+          429: { description: 'RATE_LIMITED: too many failed sign-ins from this client address (Retry-After)' },
         },
       },
       async ({ body, req, res }) => {
@@ -163,7 +131,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         tags: ['auth'],
         auth: 'authenticated',
         idempotent: false,
-        responses: { 200: { description: 'signed out', schema: Joi.object({ ok: Joi.boolean() }) } },
+        responses: { 200: { description: 'signed out', schema: obj({ ok: { type: 'boolean', enum: [true] } }) } },
       },
       async ({ auth, req, res }) => {
         await signOut(deps, auth!, req.ip);
@@ -181,10 +149,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         tags: ['auth'],
         auth: 'authenticated',
         responses: {
-          200: {
-            description: 'the user',
-            schema: Joi.object({ user: userSchema, csrfToken: Joi.string(), expiresAt: Joi.string().isoDate(), mustChangePassword: Joi.boolean() }),
-          },
+          200: { description: 'the user', schema: ref('Me') },
         },
       },
       async ({ auth, res }) => {
@@ -208,7 +173,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         body: passwordChangeBody,
         idempotent: false,
         responses: {
-          200: { description: 'changed; this session stays signed in', schema: Joi.object({ ok: Joi.boolean() }) },
+          200: { description: 'changed; this session stays signed in', schema: obj({ ok: { type: 'boolean', enum: [true] } }) },
           400: { description: 'VALIDATION_FAILED: the current password is wrong (details name currentPassword; counts towards the lockout) or the new one is too short or unchanged' },
           429: { description: 'RATE_LIMITED: too many wrong current passwords' },
         },
@@ -226,7 +191,7 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         summary: 'The organisation tree rooted at the district (district → sub-district → community → compound), in stable order',
         tags: ['org'],
         auth: 'authenticated',
-        responses: { 200: { description: 'the root node; every node {id, name, kind, bodyId?, committeeName?, children}', schema: orgNode } },
+        responses: { 200: { description: 'the root node; every node {id, name, kind, bodyId?, committeeName?, address?, children}', schema: ref('OrgNode') } },
       },
       async () => {
         // this router is mounted without the Directory (createApp), so it reads the two lists itself
@@ -245,31 +210,13 @@ export function authRoutes(deps: AuthDeps): RouteDef[] {
         tags: ['meta'],
         auth: 'public',
         responses: {
-          200: {
-            description: 'up',
-            schema: Joi.object({
-              status: Joi.string().valid('ok'),
-              store: Joi.string().valid('sqlite', 'mongo'),
-              time: Joi.string(),
-              uptimeSeconds: Joi.number(),
-              storage: storageSchema.optional(),
-            }),
-          },
-          503: {
-            description: 'the store does not answer, or reported storage errors (full disk, I/O error, damaged file) or its last commit failed',
-            schema: Joi.object({
-              status: Joi.string().valid('unavailable'),
-              store: Joi.string().valid('sqlite', 'mongo'),
-              time: Joi.string(),
-              uptimeSeconds: Joi.number(),
-              storage: storageSchema.optional(),
-            }),
-          },
+          200: { description: 'up (status ok)', schema: ref('Health') },
+          503: { description: 'the store does not answer, or reported storage errors (full disk, I/O error, damaged file) or its last commit failed (status unavailable)', schema: ref('Health') },
         },
       },
       async ({ res }) => {
         const watched = storageStatusOf(store);
-        const base = { store: store.kind, time: now().toISOString(), uptimeSeconds: Math.round(process.uptime()) };
+        const base = { store: store.kind, time: isoShanghai(now()), uptimeSeconds: Math.round(process.uptime()) };
         let probe: unknown = null;
         try {
           await store.settings.get('health');

@@ -11,6 +11,7 @@ import { csvRowsToIntake, MAX_BULK_ROWS, registerBulk } from '../cases/bulk.ts';
 import { readTable, tableLimits } from '../oversight/table-pool.ts';
 import { acceptUpload, type Upload } from './upload.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
+import { ref } from './api-schemas.ts';
 
 export function bulkRoutes(services: Services): RouteDef[] {
   const { directory, config } = services;
@@ -50,6 +51,14 @@ export function bulkRoutes(services: Services): RouteDef[] {
           Joi.object({ cases: Joi.array().items(Joi.any()).max(MAX_BULK_ROWS).required() }),
           Joi.object({ rows: Joi.array().items(Joi.any()).max(MAX_BULK_ROWS).required() }),
         ).messages({ 'alternatives.match': `{{#label}} must be an array of at most ${MAX_BULK_ROWS} cases, or a CSV file` }),
+        bodyMedia: {
+          'text/csv': { type: 'string', description: 'the CSV file (UTF-8 or GB18030)' },
+          'multipart/form-data': { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } },
+        },
+        responses: {
+          201: { description: 'something was created', schema: ref('BulkReport') },
+          200: { description: 'nothing was created (every row a duplicate or in error)', schema: ref('BulkReport') },
+        },
         before: [acceptUpload({ roles, limit: '5mb', transform: rowsOfUpload })],
       },
       async ({ body, user, req, res }) => {

@@ -5,7 +5,6 @@
 // appears in a list. Sending: the workflow decides who may send what (422 EVENT_NOT_ALLOWED); a
 // stale expectedVersion is 409. Every change goes through the engine, which records the actor,
 // the time and the client's address in the event and tells the live layer itself.
-import Joi from 'joi';
 import type { IntakeRequest } from '../engine/engine.ts';
 import type { Services } from '../services.ts';
 import { canSeePersonalData, caseScope, matchesAsSeen, rolesFor } from '../policy.ts';
@@ -16,8 +15,7 @@ import { readableCase } from '../cases/access.ts';
 import { reissueAccessCode } from '../cases/access-code.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
-
-const caseDoc = Joi.object().description('the case (see API.md "Cases"): id, caseNo, status, phase, tier, parties, deadlines, version, availableEvents, …').unknown();
+import { ref } from './api-schemas.ts';
 
 export function casesRoutes(services: Services): RouteDef[] {
   const { engine, store, directory } = services;
@@ -35,7 +33,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         body: intakeBody,
         status: 201,
         responses: {
-          201: { description: 'registered', schema: Joi.object({ case: caseDoc, accessCode: Joi.string().min(6) }) },
+          201: { description: 'registered', schema: ref('CaseCreated') },
           422: { description: 'OUT_OF_JURISDICTION: the compound is outside your area' },
         },
       },
@@ -53,7 +51,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         tags: ['cases'],
         auth: rolesFor('cases:read'),
         query: caseListQuery,
-        responses: { 200: { description: 'a page of cases', schema: Joi.object({ items: Joi.array().items(Joi.object().unknown()), total: Joi.number(), page: Joi.number(), limit: Joi.number() }) } },
+        responses: { 200: { description: 'a page of cases', schema: ref('CasePage') } },
       },
       async ({ query, user }) => {
         const scope = caseScope(user!, directory);
@@ -79,7 +77,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         tags: ['cases'],
         auth: rolesFor('cases:read'),
         params: caseIdParams,
-        responses: { 200: { description: 'the case', schema: caseDoc } },
+        responses: { 200: { description: 'the case', schema: ref('Case') } },
       },
       async ({ params, user }) => {
         const record = await readableCase(services, user!, params.id);
@@ -98,7 +96,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         responses: {
           200: {
             description: 'the events',
-            schema: Joi.array().items(Joi.object({ seq: Joi.number(), type: Joi.string(), at: Joi.string(), actor: Joi.object().unknown(), data: Joi.any() }).unknown()),
+            schema: { type: 'array', items: ref('HistoryEntry') },
           },
         },
       },
@@ -123,11 +121,11 @@ export function casesRoutes(services: Services): RouteDef[] {
         params: caseIdParams,
         body: eventBody,
         responses: {
-          200: { description: 'committed', schema: Joi.object({ case: caseDoc }) },
-          409: { description: 'VERSION_CONFLICT: someone changed the case first' },
+          200: { description: 'committed', schema: ref('CaseChanged') },
+          409: { description: 'VERSION_CONFLICT: someone changed the case first (details: {expectedVersion, currentVersion}); IDEMPOTENCY_MISMATCH or IDEMPOTENCY_IN_PROGRESS' },
           422: {
             description:
-              'EVENT_NOT_ALLOWED: not in this state, or not yours to send (details from the workflow); INVALID_CLAUSE: a clause names an obligor who is not a party, or a date before today or after the agreement\'s performBy (details.problems); AGREEMENT_INCOMPLETE: the written agreement lacks facts, disputes or responsibilities (details.missing)',
+              'EVENT_NOT_ALLOWED: not in this state, or not yours to send (details from the workflow); INVALID_CLAUSE: a clause names an obligor who is not a party, or a date before today or after the agreement\'s performBy (details.problems); AGREEMENT_INCOMPLETE: the written agreement lacks facts, disputes or responsibilities (details.missing); CONSENT_REQUIRED',
           },
         },
       },
@@ -150,7 +148,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         idempotent: false,
         params: caseIdParams,
         responses: {
-          200: { description: 'the new code, shown this once', schema: Joi.object({ caseNo: Joi.string(), accessCode: Joi.string().min(6), version: Joi.number().integer() }) },
+          200: { description: 'the new code, shown this once', schema: ref('AccessCodeReissued') },
           422: { description: 'EVENT_NOT_ALLOWED: not a mediator of the holding body (or the case was escalated away: read only)' },
         },
       },

@@ -9,6 +9,7 @@ import { caseView } from '../cases/presenter.ts';
 import { documentMeta } from './documents.routes.ts';
 import { delegationBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
+import { ref } from './api-schemas.ts';
 import { confirmationReminders } from '../../workflows/deadlines.ts';
 
 type InboxGroup = 'referral' | 'confirmation' | 'delegation' | 'done';
@@ -67,7 +68,7 @@ export function courtRoutes(services: Services): RouteDef[] {
           page: Joi.number().integer().min(1).max(10_000).default(1),
           limit: Joi.number().integer().min(1).max(100).default(20),
         }),
-        responses: { 200: { description: 'the inbox', schema: Joi.object({ items: Joi.array().items(Joi.object().unknown()), total: Joi.number(), pending: Joi.number() }) } },
+        responses: { 200: { description: 'the inbox', schema: ref('CourtInbox') } },
       },
       async ({ query, user }) => {
         const all = await inbox(courtsOf(user!));
@@ -104,7 +105,10 @@ export function courtRoutes(services: Services): RouteDef[] {
         auth: rolesFor('court:delegate'),
         body: delegationBody,
         status: 201,
-        responses: { 201: { description: 'registered', schema: Joi.object({ case: Joi.object().unknown(), accessCode: Joi.string().min(6) }) } },
+        responses: {
+          201: { description: 'registered', schema: ref('CaseCreated') },
+          422: { description: 'OUT_OF_JURISDICTION: outside the court\'s district' },
+        },
       },
       async ({ body, user, req }) => {
         const { record, accessCode } = await delegateFromCourt(services, user!, body, { clientIp: req.ip ?? null });

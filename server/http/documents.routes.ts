@@ -13,6 +13,7 @@ import { printedCheckCode, verifyDocument } from '../documents/issue.ts';
 import { readableCase } from '../cases/access.ts';
 import { caseIdParams, id } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
+import { obj, ref } from './api-schemas.ts';
 
 export function documentMeta(doc: DocumentRecord) {
   return {
@@ -29,18 +30,7 @@ export function documentMeta(doc: DocumentRecord) {
   };
 }
 
-const metaSchema = Joi.object({
-  id: Joi.string(),
-  caseId: Joi.string(),
-  kind: Joi.string().valid(...DOCUMENT_KINDS),
-  version: Joi.number(),
-  draft: Joi.boolean(),
-  templateVersion: Joi.string(),
-  sha256: Joi.string(),
-  issuedAt: Joi.string(),
-  issuedBy: Joi.string(),
-  url: Joi.string(),
-});
+const metaSchema = ref('DocumentMeta');
 
 export function documentsRoutes(services: Services): RouteDef[] {
   const { store, directory } = services;
@@ -54,7 +44,7 @@ export function documentsRoutes(services: Services): RouteDef[] {
         tags: ['documents'],
         auth: rolesFor('cases:read'),
         params: caseIdParams,
-        responses: { 200: { description: 'the documents (without their HTML)', schema: Joi.array().items(metaSchema) } },
+        responses: { 200: { description: 'the documents (without their HTML)', schema: { type: 'array', items: metaSchema } } },
       },
       async ({ params, user }) => {
         const record = await readableCase(services, user!, params.id);
@@ -74,7 +64,7 @@ export function documentsRoutes(services: Services): RouteDef[] {
         body: documentBody,
         status: 201,
         responses: {
-          201: { description: 'issued', schema: Joi.object({ document: metaSchema }) },
+          201: { description: 'issued', schema: obj({ document: metaSchema }) },
           422: { description: 'EVENT_NOT_ALLOWED: the kind does not apply to the case now (reasons in details)' },
         },
       },
@@ -98,7 +88,12 @@ export function documentsRoutes(services: Services): RouteDef[] {
           'answer is JSON {verified, document}: whether that code is this document\'s.',
         query: Joi.object({ check: Joi.string().max(40).description('the 文书校验码 printed on the paper') }),
         responses: {
-          200: { description: 'the HTML as issued; its SHA-256 is in the X-Document-SHA256 header', contentType: 'text/html', schema: Joi.string() },
+          200: {
+            description: 'the HTML as issued; its SHA-256 is in the X-Document-SHA256 header; with ?check=, JSON {verified, document}',
+            contentType: 'text/html',
+            schema: { type: 'string' },
+            media: { 'application/json': ref('DocumentCheck') },
+          },
         },
       },
       async ({ params, query, user, res }) => {

@@ -17,6 +17,8 @@ import { readTable, tableLimits } from '../oversight/table-pool.ts';
 import { acceptUpload, type Upload, XLSX_TYPE } from './upload.ts';
 import { oversightQueries } from '../oversight/queries.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
+import { ref } from './api-schemas.ts';
+import { isoShanghai } from '../engine/clock.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
@@ -78,6 +80,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         tags: ['oversight'],
         auth: readers,
         query: Joi.object({ ...scopeQuery, groupBy: Joi.string().valid(...GROUPINGS) }),
+        responses: { 200: { description: 'the statistics', schema: ref('Stats') } },
       },
       async ({ query, user }) => oversight.stats(user!, query),
     ),
@@ -94,7 +97,17 @@ export function oversightRoutes(services: Services): RouteDef[] {
         tags: ['oversight'],
         auth: readers,
         query: Joi.object({ ...scopeQuery, format: Joi.string().valid('json', 'csv', 'xlsx').default('json') }),
-        responses: { 200: { description: 'the ledger: JSON, text/csv or XLSX by format' } },
+        responses: {
+          200: {
+            description: 'the ledger: JSON, text/csv or XLSX by format',
+            schema: ref('Ledger'),
+            media: {
+              'text/csv': { type: 'string', description: 'UTF-8 with BOM, CRLF, one line per case under the Chinese headers' },
+              [XLSX_TYPE]: { type: 'string', format: 'binary', description: 'one worksheet 台账' },
+            },
+          },
+          422: { description: 'EXPORT_TOO_LARGE: too many lines for XLSX' },
+        },
       },
       async ({ query, user, req, res }) => {
         await settled();
@@ -107,7 +120,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
               yield* pages;
             })(),
           );
-        const stamp = new Date().toISOString().slice(0, 10);
+        const stamp = isoShanghai(new Date()).slice(0, 10); // the day in Shanghai
         const file = (ext: string) =>
           `attachment; filename="ledger-${stamp}.${ext}"; filename*=UTF-8''${encodeURIComponent(`物业纠纷调解台账-${stamp}.${ext}`)}`;
         res.status(200).set('Cache-Control', 'no-store');
@@ -150,7 +163,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         summary: 'Reconcile an office’s own list against the ledger (对账销号)',
         description:
           'Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file"), ' +
-          'or as JSON {rows: [{caseNo, status, …}]}. Columns are recognised by the ledger’s headers, its JSON keys or the usual ' +
+          'or as JSON {rows: [{caseNo, status, …}]}, or the JSON export of GET /api/ledger as downloaded ({items, total, from, to}). Columns are recognised by the ledger’s headers, its JSON keys or the usual ' +
           'alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on ' +
           'either side (ours: the caller’s cases registered in [from, to], all time without them). ' +
           'Bounded (UPLOAD_MAX_ROWS, UPLOAD_MAX_UNCOMPRESSED, UPLOAD_PARSE_TIMEOUT_MS): more rows, or an XLSX that unpacks to more, → 413 PAYLOAD_TOO_LARGE ' +
@@ -161,8 +174,23 @@ export function oversightRoutes(services: Services): RouteDef[] {
         body: Joi.object({
           rows: Joi.array().items(Joi.object().pattern(/^.{1,100}$/, Joi.alternatives(Joi.string().allow(''), Joi.number(), Joi.boolean()).allow(null))).max(200_000),
           file: Joi.string().base64().max(30_000_000).description('the file, base64'),
-        }).oxor('rows', 'file'),
+          // the JSON export of GET /api/ledger, sent back as it is
+          items: Joi.array()
+            .items(Joi.object().pattern(/^.{1,100}$/, Joi.alternatives(Joi.string().allow(''), Joi.number(), Joi.boolean(), Joi.array().items(Joi.string()).max(1000)).allow(null)))
+            .max(200_000)
+            .description('the lines of GET /api/ledger (format=json) as downloaded'),
+          total: Joi.number().integer().min(0),
+          from: Joi.string().allow(null).max(40),
+          to: Joi.string().allow(null).max(40),
+        }).oxor('rows', 'file', 'items'),
         idempotent: false, // reads only
+        bodyMedia: {
+          'text/csv': { type: 'string', description: 'the list as CSV, UTF-8 or GB18030' },
+          [XLSX_TYPE]: { type: 'string', format: 'binary', description: 'the list as XLSX (first worksheet)' },
+          'application/octet-stream': { type: 'string', format: 'binary', description: 'CSV or XLSX, recognised by its content' },
+          'multipart/form-data': { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'CSV or XLSX' } } },
+        },
+        responses: { 200: { description: 'the reconciliation', schema: ref('ReconcileReport') } },
         before: [acceptUpload({ roles: rolesFor('ledger:reconcile'), limit: '20mb' })],
       },
       async ({ query, body, user, req, res }) => {
@@ -172,13 +200,13 @@ export function oversightRoutes(services: Services): RouteDef[] {
         const limits = tableLimits(services.config);
         if (upload) table = await readTable(upload.data, upload.kind, limits);
         else if (body.file) table = await readTable(Buffer.from(body.file, 'base64'), undefined, limits);
-        else if (body.rows) {
-          const rows = body.rows as Array<Record<string, unknown>>;
+        else if (body.rows || body.items) {
+          const rows = (body.rows ?? body.items) as Array<Record<string, unknown>>;
           const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))];
           table = {
             rows: [
               { line: 1, cells: headers },
-              ...rows.map((r, i) => ({ line: i + 2, cells: headers.map((h) => (r[h] == null ? '' : String(r[h]))) })),
+              ...rows.map((r, i) => ({ line: i + 2, cells: headers.map((h) => (r[h] == null ? '' : Array.isArray(r[h]) ? (r[h] as string[]).join(',') : String(r[h]))) })),
             ],
           };
         } else {
@@ -201,6 +229,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         tags: ['oversight'],
         auth: readers,
         query: Joi.object(scopeQuery),
+        responses: { 200: { description: 'the companies by colour', schema: ref('CompaniesReport') } },
       },
       async ({ query, user }) => oversight.companies(user!, query),
     ),
@@ -213,6 +242,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         tags: ['oversight', 'cases'],
         auth: rolesFor('cases:read'),
         params: Joi.object({ id: Joi.string().pattern(/^[A-Za-z0-9._-]{1,80}$/).required() }),
+        responses: { 200: { description: 'the related cases the caller may read', schema: ref('Related') } },
       },
       async ({ params, user }) => {
         const record = await readableCase(services, user!, params.id);
@@ -235,6 +265,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         summary: 'Company warning rules, the satisfied score and the recurrence window',
         tags: ['oversight'],
         auth: readers,
+        responses: { 200: { description: 'the settings in force', schema: ref('OversightSettings') } },
       },
       () => oversightView(services.settings.all),
     ),
@@ -248,6 +279,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         tags: ['oversight', 'admin'],
         auth: rolesFor('admin'),
         body: oversightSettingsBody,
+        responses: { 200: { description: 'the settings now in force', schema: ref('OversightSettings') } },
       },
       async ({ body, user, req }) => oversightView(await changeOversightSettings(services, user!, body, req.ip)),
     ),

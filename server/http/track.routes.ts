@@ -10,20 +10,10 @@ import { openWithAccessCode } from '../cases/track.ts';
 import { NotFound, RateLimited, ValidationFailed } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
+import { ref } from './api-schemas.ts';
 
 export const ACCESS_CODE_HEADER = 'X-Access-Code';
 
-const trackSchema = Joi.object({
-  caseNo: Joi.string(),
-  status: Joi.string(),
-  statusLabel: Joi.object({ zh: Joi.string(), en: Joi.string() }),
-  tier: Joi.string(),
-  tierLabel: Joi.object({ zh: Joi.string(), en: Joi.string() }),
-  nextStep: Joi.object({ zh: Joi.string(), en: Joi.string() }),
-  nextSession: Joi.object({ at: Joi.string(), place: Joi.string() }).allow(null),
-  deadlines: Joi.array().items(Joi.object({ kind: Joi.string(), label: Joi.object(), dueAt: Joi.string() })),
-  history: Joi.array().items(Joi.object({ type: Joi.string(), label: Joi.object(), at: Joi.string(), by: Joi.object() })),
-}).unknown();
 
 export function trackRoutes(services: Services): RouteDef[] {
   const { store, engine, accessCodeLimiter: limiter } = services;
@@ -41,9 +31,10 @@ export function trackRoutes(services: Services): RouteDef[] {
         auth: 'public',
         params: Joi.object({ caseNo: Joi.string().min(1).max(64).required().description('the current or a former case number, e.g. （2026）示范华阳物调字第1号 or (2026)示范华阳物调字第1号 (URL-encoded)') }),
         responses: {
-          200: { description: 'the tracking view', schema: trackSchema },
-          404: { description: 'no such case, or the access code is wrong (the same answer for both)' },
-          429: { description: 'too many wrong codes for this case from this client, or from this client' },
+          200: { description: 'the tracking view', schema: ref('TrackView') },
+          400: { description: 'VALIDATION_FAILED: the X-Access-Code header is missing or too long' },
+          404: { description: 'NOT_FOUND: no such case, or the access code is wrong (the same answer for both)' },
+          429: { description: 'RATE_LIMITED: too many wrong codes for this case or from this client (Retry-After)' },
         },
       },
       async ({ params, req, res }) => {

@@ -17,11 +17,17 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** 'public': anyone; 'authenticated': any signed-in user; a role list: those roles only (else 403). */
 export type RouteAuth = 'public' | 'authenticated' | readonly Role[];
 
+/** An OpenAPI 3.0 schema object written out (server/http/api-schemas.ts), e.g. ref('Case'). */
+export type OpenApiSchema = Record<string, unknown>;
+
 export interface ResponseDoc {
   description: string;
-  schema?: Joi.Schema;
+  /** the body: a joi schema (converted) or an OpenAPI schema object; error statuses default to Error */
+  schema?: Joi.Schema | OpenApiSchema;
   /** content type when not JSON, e.g. 'text/html', 'text/csv' */
   contentType?: string;
+  /** further media types of the same answer (e.g. the ledger as text/csv or XLSX) */
+  media?: Record<string, Joi.Schema | OpenApiSchema>;
 }
 
 export interface RouteSpec {
@@ -33,6 +39,8 @@ export interface RouteSpec {
   tags?: string[];
   auth: RouteAuth;
   body?: Joi.Schema;
+  /** request media types accepted besides JSON (uploads: text/csv, XLSX, multipart/form-data) */
+  bodyMedia?: Record<string, OpenApiSchema>;
   query?: Joi.ObjectSchema;
   params?: Joi.ObjectSchema;
   responses?: Record<number, ResponseDoc>;

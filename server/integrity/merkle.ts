@@ -6,6 +6,7 @@
 // node = sha256(0x01 ‖ left ‖ right), leaves in case-id order, an odd node carried up unpaired.
 import { createHash } from 'node:crypto';
 import { latestHeads, type AnchorLine, type AnchoredHead } from './anchor-log.ts';
+import { isoShanghai } from '../engine/clock.ts';
 
 const sha = (...parts: Buffer[]): Buffer => {
   const h = createHash('sha256');
@@ -83,7 +84,7 @@ export function merkleStatement(lines: readonly AnchorLine[], opts: { day?: stri
   const { root, proof } = merkle(leaves, index >= 0 ? index : undefined);
   return {
     day: opts.day ?? null,
-    until: until === undefined ? null : new Date(until).toISOString(),
+    until: until === undefined ? null : isoShanghai(new Date(until)),
     cases: ids.length,
     root,
     ...(index >= 0 ? { proof: { caseId: opts.caseId!, leaf: leaves[index], steps: proof } } : {}),

@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { DomainError } from '../engine/errors.ts';
 import type { Store } from '../store/port.ts';
+import { isoShanghai } from '../engine/clock.ts';
 
 /** The store cannot do its work (disk full, I/O error, damaged file, no connection): 503. */
 export class StorageUnavailable extends DomainError {
@@ -96,12 +97,12 @@ export class StorageStatus {
     const f = storageFailure(err);
     if (!f) return;
     if (STICKY.test(f.code)) this.sticky = true;
-    this.errors.push({ at: this.now().toISOString(), code: f.code, message: storageSummary(err) });
+    this.errors.push({ at: isoShanghai(this.now()), code: f.code, message: storageSummary(err) });
     if (this.errors.length > 10) this.errors.shift();
   }
 
   noteCommit(commits: number, err?: unknown): void {
-    this.lastCommit = { at: this.now().toISOString(), ok: err === undefined, commits, ...(err === undefined ? {} : { error: storageSummary(err) }) };
+    this.lastCommit = { at: isoShanghai(this.now()), ok: err === undefined, commits, ...(err === undefined ? {} : { error: storageSummary(err) }) };
     if (err === undefined) {
       if (!this.sticky) this.errors = [];
     } else this.noteError(err);

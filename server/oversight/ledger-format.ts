@@ -125,13 +125,15 @@ export interface LedgerColumn {
   header: string;
   width: number;
   cell(i: LedgerItem, no: number): string | number | null;
+  /** how XLSX types the cell: a day (a real date cell, yyyy-mm-dd) or a number; text otherwise */
+  type?: 'date' | 'number';
 }
 
 /** The ledger's columns, in order, with the headers offices use. */
 export const LEDGER_COLUMNS: readonly LedgerColumn[] = [
-  { key: 'no', header: '序号', width: 7, cell: (_i, no) => no },
+  { key: 'no', header: '序号', width: 7, cell: (_i, no) => no, type: 'number' },
   { key: 'caseNo', header: '案号', width: 30, cell: (i) => i.caseNo },
-  { key: 'registeredAt', header: '登记日期', width: 12, cell: (i) => i.registeredAt },
+  { key: 'registeredAt', header: '登记日期', width: 12, cell: (i) => i.registeredAt, type: 'date' },
   { key: 'channel', header: '来源渠道', width: 12, cell: (i) => CHANNEL_LABELS[i.channel as Channel]?.zh ?? i.channel },
   { key: 'source', header: '来源编号', width: 20, cell: (i) => i.source },
   { key: 'subdistrict', header: '街镇', width: 12, cell: (i) => i.subdistrict },
@@ -141,22 +143,22 @@ export const LEDGER_COLUMNS: readonly LedgerColumn[] = [
   { key: 'summary', header: '简要案情', width: 40, cell: (i) => i.summary },
   { key: 'applicants', header: '申请人', width: 30, cell: (i) => i.applicants },
   { key: 'respondents', header: '被申请人', width: 30, cell: (i) => i.respondents },
-  { key: 'households', header: '涉及户数', width: 9, cell: (i) => i.households },
+  { key: 'households', header: '涉及户数', width: 9, cell: (i) => i.households, type: 'number' },
   { key: 'major', header: '重大纠纷', width: 9, cell: (i) => yesNo(i.major) },
   { key: 'tierPath', header: '调解层级', width: 16, cell: (i) => i.tierPath.map((t) => TIER_SHORT[t] ?? t).join('→') },
   { key: 'body', header: '承办组织', width: 28, cell: (i) => i.body },
   { key: 'status', header: '办理状态', width: 14, cell: (i) => STATUS_LABELS[i.status as Status]?.zh ?? i.status },
   { key: 'outcome', header: '调解结果', width: 10, cell: (i) => (i.outcome ? (OUTCOME_LABELS[i.outcome as Outcome]?.zh ?? i.outcome) : '') },
-  { key: 'acceptedAt', header: '受理日期', width: 12, cell: (i) => i.acceptedAt },
-  { key: 'settledAt', header: '协议生效日期', width: 12, cell: (i) => i.settledAt },
+  { key: 'acceptedAt', header: '受理日期', width: 12, cell: (i) => i.acceptedAt, type: 'date' },
+  { key: 'settledAt', header: '协议生效日期', width: 12, cell: (i) => i.settledAt, type: 'date' },
   { key: 'agreementForm', header: '协议形式', width: 9, cell: (i) => (i.agreementForm ? (AGREEMENT_FORM_LABELS[i.agreementForm] ?? i.agreementForm) : '') },
-  { key: 'daysToSettle', header: '调结用时（工作日）', width: 10, cell: (i) => i.daysToSettle },
-  { key: 'closedAt', header: '结案日期', width: 12, cell: (i) => i.closedAt },
-  { key: 'clauses', header: '协议条款数', width: 9, cell: (i) => (i.clauses ? i.clauses : null) },
+  { key: 'daysToSettle', header: '调结用时（工作日）', width: 10, cell: (i) => i.daysToSettle, type: 'number' },
+  { key: 'closedAt', header: '结案日期', width: 12, cell: (i) => i.closedAt, type: 'date' },
+  { key: 'clauses', header: '协议条款数', width: 9, cell: (i) => (i.clauses ? i.clauses : null), type: 'number' },
   { key: 'performance', header: '履行情况', width: 22, cell: (i) => performanceText(i) },
-  { key: 'followUps', header: '回访次数', width: 9, cell: (i) => i.followUps },
-  { key: 'lastFollowUp', header: '最近回访日期', width: 12, cell: (i) => i.lastFollowUp },
-  { key: 'satisfaction', header: '满意度', width: 7, cell: (i) => i.satisfaction },
+  { key: 'followUps', header: '回访次数', width: 9, cell: (i) => i.followUps, type: 'number' },
+  { key: 'lastFollowUp', header: '最近回访日期', width: 12, cell: (i) => i.lastFollowUp, type: 'date' },
+  { key: 'satisfaction', header: '满意度', width: 7, cell: (i) => i.satisfaction, type: 'number' },
   { key: 'overdue', header: '是否逾期', width: 9, cell: (i) => yesNo(i.overdue) },
   { key: 'warning', header: '当前预警', width: 9, cell: (i) => WARNING_LABELS[i.warning] ?? i.warning },
   { key: 'relatedCases', header: '倒查关联案件', width: 30, cell: (i) => i.relatedCases.join('；') },

@@ -14,6 +14,7 @@ import { rebuildOversight } from './rebuild.ts';
 import { reconcile } from './reconcile.ts';
 import { computeStats, type Grouping } from './stats.ts';
 import type { Table } from './tables.ts';
+import { isoShanghai } from '../engine/clock.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -47,8 +48,9 @@ function createQueries(services: Services) {
     const q: OversightQuery = { ...caseScope(user, directory) };
     delete (q as Record<string, unknown>).courtId;
     delete (q as Record<string, unknown>).expertId;
-    if (input.from) q.from = DATE_RE.test(input.from) ? `${input.from}T00:00:00.000+08:00` : input.from;
-    if (input.to) q.to = DATE_RE.test(input.to) ? `${input.to}T23:59:59.999+08:00` : input.to;
+    // one form for every time the answers echo: ISO 8601 with +08:00, whatever offset was sent
+    if (input.from) q.from = DATE_RE.test(input.from) ? `${input.from}T00:00:00.000+08:00` : isoShanghai(new Date(input.from));
+    if (input.to) q.to = DATE_RE.test(input.to) ? `${input.to}T23:59:59.999+08:00` : isoShanghai(new Date(input.to));
     if (q.from && q.to && Date.parse(q.from) > Date.parse(q.to)) {
       throw new ValidationFailed('"from" is after "to"', [{ field: 'from', in: 'query', message: '"from" must not be after "to"' }]);
     }
@@ -70,7 +72,7 @@ function createQueries(services: Services) {
   }
 
   const audit = (user: UserRecord, action: string, detail: unknown, ip: string | undefined) =>
-    store.audit.append({ at: new Date().toISOString(), actor: user.id, action, ip: ip ?? null, detail }).catch(() => {});
+    store.audit.append({ at: isoShanghai(new Date()), actor: user.id, action, ip: ip ?? null, detail }).catch(() => {});
 
   return {
     settled,

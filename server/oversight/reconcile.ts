@@ -349,8 +349,10 @@ export async function reconcile(store: Store, table: Table, opts: ReconcileOptio
     for (const c of compared) {
       const theirs = row.cells[c.col] ?? '';
       const a = normalise(c.spec.kind, theirs, c.spec.codes);
-      const b = normalise(c.spec.kind, ours(item, c.spec.key), c.spec.codes);
-      if (a !== b) fields.push({ field: c.spec.key, header: c.header, file: theirs, system: shown(item, c.spec.key) });
+      // equal to our value, or to how our export shows it (协议条款数 0 is exported as an empty cell):
+      // the ledger just downloaded reconciles with no difference, in every format
+      const same = a === normalise(c.spec.kind, ours(item, c.spec.key), c.spec.codes) || a === normalise(c.spec.kind, shown(item, c.spec.key), c.spec.codes);
+      if (!same) fields.push({ field: c.spec.key, header: c.header, file: theirs, system: shown(item, c.spec.key) });
     }
     if (fields.length) report.differing.push({ caseNo: entry.caseNo, line: row.line, fields });
     else report.matched.push(entry.caseNo);

@@ -5,6 +5,7 @@
 import { hashPassword, type ScryptParams } from '../auth/passwords.ts';
 import type { Body, OrgUnit, Store, UserRecord } from '../store/port.ts';
 import type { Role } from '../../workflows/vocabulary.ts';
+import { isoShanghai } from '../engine/clock.ts';
 
 // ── the demo data ────────────────────────────────────────────────────────────────────────────────
 
@@ -109,7 +110,7 @@ export async function seedDemo(
   opts: { password: string; now: Date | string; scrypt?: ScryptParams },
 ): Promise<{ seeded: boolean }> {
   if ((await store.users.list()).length > 0) return { seeded: false };
-  const createdAt = typeof opts.now === 'string' ? opts.now : opts.now.toISOString();
+  const createdAt = typeof opts.now === 'string' ? opts.now : isoShanghai(opts.now);
   await store.org.putUnits(DEMO_ORG.units.map((u) => ({ ...u })));
   await store.org.putBodies(DEMO_ORG.bodies.map((b) => ({ ...b })));
   const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(opts.password, opts.scrypt ?? DEMO_SCRYPT)));

@@ -174,7 +174,7 @@ export class WebhookDispatcher {
     const attempt = (await this.store.webhookLog.attempts(entry.id)) + 1;
     if (!sub || !sub.active) {
       // the subscription was removed or paused: nothing is sent; the log says so
-      await this.store.webhookLog.append({ ...base, attempt, at: this.clock.now().toISOString(), outcome: 'dropped', httpStatus: null, error: sub ? 'subscription paused' : 'subscription removed', durationMs: 0 });
+      await this.store.webhookLog.append({ ...base, attempt, at: isoShanghai(this.clock.now()), outcome: 'dropped', httpStatus: null, error: sub ? 'subscription paused' : 'subscription removed', durationMs: 0 });
       await this.store.outbox.markDone([entry.id]);
       return;
     }
@@ -208,7 +208,7 @@ export class WebhookDispatcher {
     const durationMs = Math.round(performance.now() - t0);
     const at = this.clock.now();
     const record = (outcome: WebhookAttempt['outcome']) =>
-      this.store.webhookLog.append({ ...base, attempt, at: at.toISOString(), outcome, httpStatus, error, durationMs });
+      this.store.webhookLog.append({ ...base, attempt, at: isoShanghai(at), outcome, httpStatus, error, durationMs });
     if (error === null) {
       await record('delivered');
       await this.store.outbox.markDone([entry.id]);

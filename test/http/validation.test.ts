@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import type { Application } from 'express';
 import Joi from 'joi';
 import request from 'supertest';
+import { installOpenApiCheck } from '../support/openapi-check.ts';
 import { createApp } from '../../server/app.ts';
 import { scryptParamsFor } from '../../server/auth/passwords.ts';
 import { loadConfig } from '../../server/config.ts';
@@ -15,6 +16,8 @@ import { createLogger } from '../../server/log.ts';
 import { seedDemo } from '../../server/seed/demo.ts';
 import type { Store } from '../../server/store/port.ts';
 import { createSqliteStore } from '../../server/store/sqlite/index.ts';
+
+installOpenApiCheck(); // every response checked against /api/openapi.json
 
 const PASSWORD = 'demo-pass-2026';
 

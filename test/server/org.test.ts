@@ -104,7 +104,7 @@ describe('the organisation (server/org.ts)', () => {
       expect(root).to.include({ id: 'ou-d1', kind: 'district', bodyId: 'b-d1' });
       const community = root.children[0].children[0];
       expect(community).to.include({ id: 'ou-c1-1', bodyId: 'b-c1-1' });
-      expect(community.children[0]).to.deep.equal({ id: 'ou-k1-1-1', name: '华阳花园', kind: 'compound', address: '示范区长宁路110号华阳花园', children: [] });
+      expect(community.children[0]).to.deep.equal({ id: 'ou-k1-1-1', name: '华阳花园', kind: 'compound', address: '示范区长宁路110号华阳花园', children: [] }); // its street address (issue 13)
     });
 
     it('does not hang on a cycle in malformed data', () => {

@@ -9,7 +9,11 @@ import { loadConfig } from '../../server/config.ts';
 import { testMongoUri } from '../support/mongo-target.ts';
 import { startServer, type Running } from '../../server/wiring.ts';
 import { leakIntake } from './intake.ts';
+import { installOpenApiCheck } from './openapi-check.ts';
 import { acceptData, PARTICULARS } from './workflow.ts';
+
+// every response the HTTP tests receive is checked against /api/openapi.json (test/support/openapi-check.ts)
+installOpenApiCheck();
 
 export const PASSWORD = 'demo-pass-2026';
 export const DEMO = ['admin', 'med.c1', 'med.c2', 'med.s1', 'med.d', 'court.liaison', 'expert.law'] as const;

@@ -51,7 +51,9 @@ async function xlsxCells(buf: Buffer): Promise<Array<Array<string | number | nul
   const rows: Array<Array<string | number | null>> = [];
   wb.worksheets[0].eachRow({ includeEmpty: true }, (row) => {
     const v = row.values as Array<unknown>;
-    rows.push(LEDGER_COLUMNS.map((_, i) => (v[i + 1] == null ? null : (v[i + 1] as string | number))));
+    // days are date cells (issue 16 §2): compared as the day they show
+    const cell = (x: unknown) => (x instanceof Date ? x.toISOString().slice(0, 10) : (x as string | number));
+    rows.push(LEDGER_COLUMNS.map((_, i) => (v[i + 1] == null ? null : cell(v[i + 1]))));
   });
   return rows;
 }

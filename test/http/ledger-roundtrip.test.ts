@@ -1,0 +1,157 @@
+// Ledgers that round-trip (issue 16 §2): the ledger just downloaded, uploaded unedited to the
+// reconciliation, matches every case with no difference — as CSV, as CSV re-saved in GB18030, as XLSX
+// (raw body and multipart form) and as the JSON export sent back as it is. The XLSX is typed (real
+// date cells with a format, numbers, frozen and filtered header). Pages, JSON and CSV are compressed
+// (gzip or brotli as the client accepts).
+import { expect } from 'chai';
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
+import type request from 'supertest';
+import { XLSX_TYPE } from '../../server/http/upload.ts';
+import { startProduct, toPerforming, type Product } from '../support/http.ts';
+import { acceptData } from '../support/workflow.ts';
+
+const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+};
+
+describe('HTTP: ledgers that round-trip, typed XLSX, compression (issue 16 §2)', function () {
+  this.timeout(120_000);
+  let p: Product;
+  const caseNos: string[] = [];
+
+  before(async () => {
+    p = await startProduct();
+    // a case only registered (no agreement: 协议条款数 0, exported as an empty cell) …
+    caseNos.push((await p.intake('med.c1')).case.caseNo);
+    // … one in mediation, one performing, one performing with a follow-up visit (partly performed)
+    const b = await p.intake('med.c1');
+    await p.event('med.c1', b.case.id, 'ACCEPT', acceptData());
+    caseNos.push(b.case.caseNo);
+    const c = await p.intake('med.c1', { summary: '=HYPERLINK("x") 楼上装修噪音' });
+    await toPerforming(p, c.case.id);
+    caseNos.push(c.case.caseNo);
+    const d = await p.intake('med.c1');
+    await toPerforming(p, d.case.id);
+    await p.event('med.c1', d.case.id, 'RECORD_FOLLOW_UP', {
+      performance: 'partial',
+      satisfaction: 3,
+      note: '第二项未履行',
+      clauses: [
+        { clause: 1, performance: 'full' },
+        { clause: 2, performance: 'none' },
+      ],
+    });
+    caseNos.push(d.case.caseNo);
+  });
+  after(() => p.close());
+
+  const expectClean = (report: any, label: string) => {
+    expect(report.summary, `${label}: ${JSON.stringify(report.differing)}`).to.deep.include({
+      fileRows: caseNos.length,
+      systemRows: caseNos.length,
+      matched: caseNos.length,
+      differing: 0,
+      missingInSystem: 0,
+      missingInFile: 0,
+      duplicates: 0,
+      invalid: 0,
+    });
+    expect(report.columns.compared.map((c: { field: string }) => c.field), label).to.include.members(['status', 'clauses', 'registeredAt', 'performance', 'tierPath']);
+  };
+
+  it('CSV downloaded and uploaded unedited: no difference (UTF-8 with BOM, and re-saved as GB18030)', async () => {
+    const csv = (await p.get('/api/ledger?format=csv').expect(200)).text;
+    expect(csv.split('\r\n')[1].split(',')).to.have.length.greaterThan(20);
+    const utf8 = await p.post('/api/ledger/reconcile').set('Content-Type', 'text/csv').send(Buffer.from(csv, 'utf8')).expect(200);
+    expectClean(utf8.body, 'csv');
+    const gb = iconv.encode(csv.replace(/^\uFEFF/, ''), 'gb18030');
+    expect(gb.equals(Buffer.from(csv.replace(/^\uFEFF/, ''), 'utf8'))).to.equal(false);
+    const gb18030 = await p.post('/api/ledger/reconcile').set('Content-Type', 'text/csv').send(gb).expect(200);
+    expectClean(gb18030.body, 'gb18030');
+  });
+
+  it('XLSX downloaded and uploaded unedited (raw body and multipart form): no difference', async () => {
+    const xlsx = (await p.get('/api/ledger?format=xlsx').buffer(true).parse(binary).expect(200)).body as Buffer;
+    const raw = await p.post('/api/ledger/reconcile').set('Content-Type', XLSX_TYPE).send(xlsx).expect(200);
+    expectClean(raw.body, 'xlsx');
+    const form = await p.post('/api/ledger/reconcile').attach('file', xlsx, { filename: '台账.xlsx', contentType: XLSX_TYPE }).expect(200);
+    expectClean(form.body, 'xlsx multipart');
+  });
+
+  it('the JSON export sent back as it is: no difference', async () => {
+    const json = (await p.get('/api/ledger').expect(200)).body;
+    expect(json.items).to.have.length(caseNos.length);
+    const res = await p.post('/api/ledger/reconcile').send(json).expect(200);
+    expectClean(res.body, 'json');
+  });
+
+  it('still finds a real difference, and a blank cell against a value', async () => {
+    const csv = (await p.get('/api/ledger?format=csv').expect(200)).text;
+    const lines = csv.split('\r\n');
+    const headers = lines[0].replace(/^\uFEFF/, '').split(',');
+    const clauses = headers.indexOf('协议条款数');
+    const status = headers.indexOf('办理状态');
+    const row = lines.findIndex((l) => l.split(',')[1] === caseNos[2]);
+    const cells = lines[row].split(',');
+    expect(cells[clauses]).to.equal('2');
+    cells[clauses] = '3';
+    cells[status] = '';
+    lines[row] = cells.join(',');
+    const res = await p.post('/api/ledger/reconcile').set('Content-Type', 'text/csv').send(lines.join('\r\n')).expect(200);
+    expect(res.body.summary.differing).to.equal(1);
+    expect(res.body.differing[0].fields.map((f: { field: string }) => f.field)).to.have.members(['clauses', 'status']);
+  });
+
+  it('XLSX cells are typed: days are dates with a format, counts are numbers; the header is frozen and filtered', async () => {
+    const xlsx = (await p.get('/api/ledger?format=xlsx').buffer(true).parse(binary).expect(200)).body as Buffer;
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(xlsx as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0];
+    const headers = (ws.getRow(1).values as unknown[]).slice(1) as string[];
+    const col = (h: string) => headers.indexOf(h) + 1;
+    const rowOf = (caseNo: string) => ws.getRow([2, 3, 4, 5].find((r) => ws.getRow(r).getCell(col('案号')).value === caseNo)!);
+    const line = rowOf(caseNos[0]);
+    const registered = line.getCell(col('登记日期'));
+    expect(registered.value).to.be.instanceOf(Date);
+    expect((registered.value as Date).toISOString().slice(0, 10)).to.equal('2026-11-23');
+    expect(registered.numFmt).to.equal('yyyy-mm-dd');
+    expect(line.getCell(col('涉及户数')).value).to.be.a('number');
+    expect(line.getCell(col('回访次数')).value).to.equal(0);
+    expect(ws.getRow(2).getCell(col('序号')).value).to.equal(1);
+    expect(line.getCell(col('协议条款数')).value).to.equal(null);
+    const performing = rowOf(caseNos[2]);
+    expect(performing.getCell(col('协议条款数')).value).to.equal(2);
+    expect(performing.getCell(col('协议生效日期')).value).to.be.instanceOf(Date);
+    expect(ws.views[0]).to.include({ state: 'frozen', ySplit: 1 });
+    expect(ws.autoFilter).to.equal(`A1:${ws.getColumn(headers.length).letter}${caseNos.length + 1}`);
+    // the summary starting with = stays text, not a formula
+    expect(performing.getCell(col('简要案情')).value).to.be.a('string');
+  });
+
+  describe('compression', () => {
+    it('compresses JSON with brotli or gzip as the client accepts', async () => {
+      for (let i = 0; i < 3; i++) await p.intake('med.c1'); // a list over the 1 KB threshold
+      const br = await p.get('/api/cases').set('Accept-Encoding', 'br').expect(200);
+      expect(br.headers['content-encoding']).to.equal('br');
+      expect(br.body.total).to.be.greaterThan(3);
+      const gz = await p.get('/api/cases').set('Accept-Encoding', 'gzip').expect(200);
+      expect(gz.headers['content-encoding']).to.equal('gzip');
+      expect(gz.body).to.deep.equal(br.body);
+      const none = await p.get('/api/cases').set('Accept-Encoding', 'identity').expect(200);
+      expect(none.headers['content-encoding']).to.equal(undefined);
+    });
+    it('compresses the CSV ledger and pages, not XLSX (already a zip)', async () => {
+      const csv = await p.get('/api/ledger?format=csv').set('Accept-Encoding', 'gzip').expect(200);
+      expect(csv.headers['content-encoding']).to.equal('gzip');
+      expect(csv.text).to.include(caseNos[0]);
+      const page = await p.get('/login', null).set('Accept-Encoding', 'br, gzip').expect(200);
+      expect(page.headers['content-encoding']).to.equal('br');
+      expect(page.text).to.include('<html');
+      const xlsx = await p.get('/api/ledger?format=xlsx').set('Accept-Encoding', 'gzip').buffer(true).parse(binary).expect(200);
+      expect(xlsx.headers['content-encoding']).to.equal(undefined);
+    });
+  });
+});
