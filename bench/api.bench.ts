@@ -6,8 +6,12 @@
 //   (a) POST /api/cases/:id/events  RECORD_SESSION spread over many cases, expectedVersion omitted,
 //       50 connections for BENCH_SECONDS (default 10): events per second, p50 and p99 latency;
 //   (b) the bare route, same connections and duration: requests per second; the ratio (a)/(b);
-//   (c) the event POST at a steady 1,000 requests/s (autocannon overallRate): p99 and non-2xx/5xx.
-// Environment: BENCH_SECONDS (10), BENCH_CASES (200), BENCH_CONNECTIONS (50), BENCH_RATE (1000),
+//   (c) the event POST at fixed arrival rates, 1,000/s and 1,500/s, from a paced open-loop client
+//       (bench/engine-district.ts paced: request i is due at t0 + i/rate and its latency runs from
+//       then, so queueing counts — autocannon's overallRate sends per-second bursts and times each
+//       request from its own send): p50, p99, errors and non-2xx.
+// --json prints one JSON object on stdout (the log goes to stderr); --quick: 2 s runs, 50 cases.
+// Environment: BENCH_SECONDS (10), BENCH_CASES (200), BENCH_CONNECTIONS (50),
 // BENCH_LOG_LEVEL (silent: set `info` to include the cost of request logging), BENCH_CPU_PROF.
 // `npm run bench:api -- --store mongo`: the same on MongoDB — MONGODB_URI's server, or else FerretDB
 // started for the run by scripts/ferretdb.sh (the product then serves from a fresh database there).
@@ -17,12 +21,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import http from 'node:http';
 import { acceptData } from '../test/support/workflow.ts';
+import { paced } from './engine-district.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CASES = Number(process.env.BENCH_CASES ?? 200);
+const QUICK = process.argv.includes('--quick');
+const JSON_OUT = process.argv.includes('--json');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 2 : 10));
+const CASES = Number(process.env.BENCH_CASES ?? (QUICK ? 50 : 200));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const RATE = Number(process.env.BENCH_RATE ?? 1000);
+/** the log: stderr when stdout carries the JSON */
+const say = (s = '') => (JSON_OUT ? process.stderr : process.stdout).write(`${s}\n`);
 const PASSWORD = 'demo-pass-2026';
 
 // ── the child: serve the product and the bare route on ephemeral loopback ports ────────────────
@@ -116,12 +125,28 @@ async function json(url: string, init: { method?: string; token?: string; body?:
 
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
+/** One POST on a keep-alive agent; rejects on a network error or a status other than 2xx. */
+function post(agent: http.Agent, url: URL, path: string, token: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { agent, host: url.hostname, port: url.port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
+      (res) => {
+        res.resume();
+        res.once('end', () => (res.statusCode! >= 200 && res.statusCode! < 300 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
 async function drive(): Promise<void> {
   const cannon = ((await import('autocannon' as string)) as { default: Cannon }).default;
   const { child, urls } = await startChild();
   try {
     const store = process.env.BENCH_MONGODB_URI ? `MongoDB (${process.env.FERRETDB_VERSION ? `FerretDB ${process.env.FERRETDB_VERSION}` : 'MONGODB_URI'})` : 'embedded SQLite';
-    console.log(`API benchmark on ${store}: ${CONNECTIONS} connections, ${SECONDS} s per run, ${CASES} cases, loopback`);
+    say(`API benchmark on ${store}: ${CONNECTIONS} connections, ${SECONDS} s per run, ${CASES} cases, loopback`);
     const { token } = await json(`${urls.product}/api/auth/login`, { body: { username: 'med.c1', password: PASSWORD } });
     const ids: string[] = [];
     const t0 = Date.now();
@@ -142,7 +167,7 @@ async function drive(): Promise<void> {
       await json(`${urls.product}/api/cases/${c.id}/events`, { token, body: { type: 'ACCEPT', data: acceptData(c.parties) } });
       ids.push(c.id);
     }
-    console.log(`set-up: ${CASES} cases registered and accepted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    say(`set-up: ${CASES} cases registered and accepted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     let n = 0;
     const eventRequest = {
@@ -165,25 +190,60 @@ async function drive(): Promise<void> {
         ...opts,
       });
 
-    await events({ duration: 2 }); // warm-up
-    await bare({ duration: 2 });
+    await events({ duration: QUICK ? 1 : 2 }); // warm-up
+    await bare({ duration: QUICK ? 1 : 2 });
     const a = await events({ duration: SECONDS });
     const b = await bare({ duration: SECONDS });
-    const c = await events({ duration: SECONDS, overallRate: RATE });
+    const base = new URL(urls.product);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+    let m = 0;
+    const pacedEvents = (rate: number) =>
+      paced(rate, QUICK ? 1 : SECONDS, () => post(agent, base, `/api/cases/${ids[m++ % ids.length]}/events`, token, JSON.stringify({ type: 'RECORD_SESSION', data: { summary: `第${m}次调解记录：双方陈述意见` } })));
+    await pacedEvents(500); // warm the agent's sockets
+    const c1000 = await pacedEvents(1000);
+    const c1500 = await pacedEvents(1500);
+    agent.destroy();
 
     const eventsPerSecond = a['2xx'] / a.duration;
     const barePerSecond = b['2xx'] / b.duration;
-    console.log('');
-    console.log(`(a) POST /api/cases/:id/events (RECORD_SESSION, ${CONNECTIONS} connections)`);
-    console.log(`    ${eventsPerSecond.toFixed(0)} events/s committed; p50 ${ms(a.latency.p50)}, p99 ${ms(a.latency.p99)}; non-2xx ${a.non2xx}, errors ${a.errors}`);
-    console.log(`(b) bare express JSON route, same run`);
-    console.log(`    ${barePerSecond.toFixed(0)} requests/s; p50 ${ms(b.latency.p50)}, p99 ${ms(b.latency.p99)}`);
-    console.log(`    ratio events/bare: ${(eventsPerSecond / barePerSecond).toFixed(3)} (${(barePerSecond / eventsPerSecond).toFixed(1)}× slower than a bare route)`);
-    console.log(`(c) events at a steady ${RATE} requests/s`);
-    console.log(`    ${(c.requests.total / c.duration).toFixed(0)} requests/s sent; p50 ${ms(c.latency.p50)}, p99 ${ms(c.latency.p99)}; non-2xx ${c.non2xx}, 5xx ${c['5xx']}, errors ${c.errors}, timeouts ${c.timeouts}`);
-    if (c['5xx'] > 0 || a['5xx'] > 0) {
-      console.log('FAIL: the API answered 5xx under load');
+    say('');
+    say(`(a) POST /api/cases/:id/events (RECORD_SESSION, ${CONNECTIONS} connections)`);
+    say(`    ${eventsPerSecond.toFixed(0)} events/s committed; p50 ${ms(a.latency.p50)}, p99 ${ms(a.latency.p99)}; non-2xx ${a.non2xx}, errors ${a.errors}`);
+    say(`(b) bare express JSON route, same run`);
+    say(`    ${barePerSecond.toFixed(0)} requests/s; p50 ${ms(b.latency.p50)}, p99 ${ms(b.latency.p99)}`);
+    say(`    ratio events/bare: ${(eventsPerSecond / barePerSecond).toFixed(3)} (${(barePerSecond / eventsPerSecond).toFixed(1)}× slower than a bare route)`);
+    say(`(c) events at fixed arrival rates (paced open loop, latency from the scheduled send)`);
+    for (const [rate, c] of [[1000, c1000], [1500, c1500]] as const) {
+      say(`    ${rate}/s: ${c.sentPerSec.toFixed(0)} sent/s; p50 ${ms(c.p50)}, p99 ${ms(c.p99)}; errors or non-2xx ${c.errors}${c.firstError ? ` (first: ${c.firstError})` : ''}`);
+    }
+    if (a['5xx'] > 0 || c1000.errors > 0 || c1500.errors > 0) {
+      say('FAIL: the API answered errors under load');
       process.exitCode = 1;
+    }
+    if (JSON_OUT) {
+      const r2 = (n: number) => Math.round(n * 100) / 100;
+      process.stdout.write(
+        `${JSON.stringify({
+          bench: 'api',
+          quick: QUICK,
+          seconds: SECONDS,
+          cases: CASES,
+          connections: CONNECTIONS,
+          eventsPerSec: Math.round(eventsPerSecond),
+          eventsP99Ms: r2(a.latency.p99),
+          eventsNon2xx: a.non2xx,
+          bareExpressPerSec: Math.round(barePerSecond),
+          ratioToBare: Math.round((eventsPerSecond / barePerSecond) * 1000) / 1000,
+          p50MsAt1000PerSec: r2(c1000.p50),
+          p99MsAt1000PerSec: r2(c1000.p99),
+          errorsAt1000PerSec: c1000.errors,
+          sentPerSecAt1000: Math.round(c1000.sentPerSec),
+          p50MsAt1500PerSec: r2(c1500.p50),
+          p99MsAt1500PerSec: r2(c1500.p99),
+          errorsAt1500PerSec: c1500.errors,
+          sentPerSecAt1500: Math.round(c1500.sentPerSec),
+        })}\n`,
+      );
     }
   } finally {
     child.kill('SIGTERM');

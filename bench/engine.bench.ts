@@ -13,6 +13,7 @@ import { Scheduler } from '../server/engine/scheduler.ts';
 import type { Commit } from '../server/store/port.ts';
 import { makeHarness } from '../test/support/harness.ts';
 import { acceptData } from '../test/support/workflow.ts';
+import { districtBench } from './engine-district.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -194,23 +195,16 @@ async function overdueAfterRestart(count: number) {
   return { fired, ms };
 }
 
-async function main() {
-  console.log(`engine bench — node ${process.version}, ${RUNS} runs each, medians; synchronous=FULL everywhere\n`);
-  const raw1 = [], rawB = [], dur = [], p50 = [], p99 = [], cpu = [];
+async function extras() {
+  console.log(`extras — node ${process.version}, ${RUNS} runs each, medians; synchronous=FULL everywhere\n`);
+  const raw1 = [], rawB = [], cpu = [];
   for (let r = 0; r < RUNS; r++) {
     raw1.push(rawInserts(1, 2000));
     rawB.push(rawInserts(1000, 100_000));
-    const d = await durableTransitions(200, 20_000);
-    dur.push(d.perSec);
-    p50.push(d.p50);
-    p99.push(d.p99);
     cpu.push(cpuPerTransition(20_000));
   }
   console.log(`raw SQLite insert, one per transaction : ${fmt(median(raw1))} rows/s`);
   console.log(`raw SQLite insert, 1000 per transaction: ${fmt(median(rawB))} rows/s`);
-  console.log(`durable transitions (load, decide, commit event+snapshot+outbox+timers; group commit, 200 in flight): ${fmt(median(dur))} /s`);
-  console.log(`   commit latency p50 ${fmt(median(p50), 2)} ms, p99 ${fmt(median(p99), 2)} ms`);
-  console.log(`   ratio to raw batched inserts: ${fmt(median(dur) / median(rawB), 3)}; to one-per-transaction: ${fmt(median(dur) / median(raw1), 1)}x`);
   console.log(`CPU: restore + one transition + persist: ${fmt(median(cpu), 1)} µs`);
 
   const dir = tmp();
@@ -259,4 +253,5 @@ async function mainMongo(): Promise<void> {
 
 const storeArg = process.argv.indexOf('--store');
 if (storeArg >= 0 && process.argv[storeArg + 1] === 'mongo') await mainMongo();
-else await main();
+else if (process.argv.includes('--extras')) await extras();
+else await districtBench({ quick: process.argv.includes('--quick'), json: process.argv.includes('--json') });
