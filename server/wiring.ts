@@ -40,8 +40,9 @@ export async function startServer(
     await seedDemo(store, { password: config.demoPassword, now: clock.now().toISOString() });
   }
   let kick = () => {};
-  const { settings, directory, engine, scheduler } = await buildCore(store, clock, {
+  const { settings, directory, engine, scheduler, projector } = await buildCore(store, clock, {
     onCommitted: () => kick(),
+    onProjectorError: (err) => logger.error({ err }, 'oversight projector pass failed (retried on the next commit)'),
     scheduler: { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs },
   });
 
@@ -58,7 +59,10 @@ export async function startServer(
     accessCodeLimiter: createMemoryAccessCodeLimiter({ max: 10, windowMs: 15 * 60_000 }),
     loginLimiter: loginAddressLimiter(config),
     settings,
-    afterCommit: () => kick(),
+    afterCommit: () => {
+      projector.kick();
+      kick();
+    },
   };
 
   const app = createApp({
@@ -89,6 +93,7 @@ export async function startServer(
       await scheduler.stop();
       await live.close();
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+      await projector.stop();
       await store.close();
     },
   };
