@@ -18,5 +18,6 @@ export function readEvent(input: unknown): EventInput {
 
 export async function sendEvent(services: Services, user: UserRecord, caseId: string, event: EventInput, meta: RequestMeta = {}): Promise<CaseRecord> {
   const record = await readableCase(services, user, caseId);
-  return services.engine.dispatch(record.id, event, actorOf(user, services.directory), meta);
+  // the record just read goes with the event: the engine does not load it a second time
+  return services.engine.dispatch(record.id, event, actorOf(user, services.directory), meta, record);
 }
