@@ -51,7 +51,10 @@ describe('working-day calendar', () => {
 
     it('agrees with the package day by day for 2025 and 2026', function () {
       // The package's own functions misread dates in time zones west of UTC; ours do not depend on it.
-      if (new Date(2025, 0, 1).getTimezoneOffset() > 0) this.skip();
+      if (new Date(2025, 0, 1).getTimezoneOffset() > 0) {
+        console.log('      SKIPPED: chinese-days misreads dates west of UTC; this comparison needs TZ at or east of UTC');
+        this.skip();
+      }
       for (let d = '2025-01-01'; d < '2027-01-01'; d = addDays(d, 1)) {
         expect(cal.isWorkingDay(d), d).to.equal(chineseDays.isWorkday(d));
       }
