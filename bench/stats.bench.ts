@@ -170,18 +170,22 @@ const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: path.dirname(file), LOG_
 const running = await startServer(config, { store: createSqliteStore({ file }), listen: false });
 await new Promise<void>((resolve) => running.server.listen(0, '127.0.0.1', resolve));
 const port = (running.server.address() as { port: number }).port;
-const token = await new Promise<string>((resolve, reject) => {
-  const req = http.request({ port, method: 'POST', path: '/api/auth/login', headers: { 'content-type': 'application/json' } }, (res) => {
-    let body = '';
-    res.on('data', (c) => (body += c));
-    res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body).token) : reject(new Error(`login ${res.statusCode} ${body}`))));
+const login = (username: string) =>
+  new Promise<string>((resolve, reject) => {
+    const req = http.request({ port, method: 'POST', path: '/api/auth/login', headers: { 'content-type': 'application/json' } }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body).token) : reject(new Error(`login ${res.statusCode} ${body}`))));
+    });
+    req.end(JSON.stringify({ username, password: 'demo-pass-2026' }));
   });
-  req.end(JSON.stringify({ username: 'admin', password: 'demo-pass-2026' }));
-});
+const token = await login('admin');
+// a sub-district centre: its ledger names only its own cases in 倒查/复发 (issue 15 §3), checked per page
+const subdistrictToken = await login('med.s1');
 // let the background backfill check settle before measuring
 await new Promise((r) => setTimeout(r, 200));
 
-async function download(format: string, slowReader = false): Promise<{ ms: number; firstByteMs: number; bytes: number; lines: number; peakHeap: number; peakRss: number }> {
+async function download(format: string, slowReader = false, as = token): Promise<{ ms: number; firstByteMs: number; bytes: number; lines: number; peakHeap: number; peakRss: number }> {
   global.gc?.();
   const baseHeap = process.memoryUsage().heapUsed;
   let peakHeap = 0;
@@ -193,7 +197,7 @@ async function download(format: string, slowReader = false): Promise<{ ms: numbe
   }, 20);
   const start = performance.now();
   return new Promise((resolve, reject) => {
-    const req = http.get({ port, path: `/api/ledger?format=${format}`, headers: { authorization: `Bearer ${token}` } }, (res) => {
+    const req = http.get({ port, path: `/api/ledger?format=${format}`, headers: { authorization: `Bearer ${as}` } }, (res) => {
       let firstByteMs = -1;
       let bytes = 0;
       let lines = 0;
@@ -224,6 +228,10 @@ for (const [format, slow] of [['csv', false], ['csv', false], ['json', false], [
     `  ${`${format}${slow ? ' (slow reader)' : ''}`.padEnd(20)} ${fmt(r.ms / 1000, 2).padStart(6)} s   first byte ${fmt(r.firstByteMs, 0).padStart(4)} ms   ` +
       `${mb(r.bytes).padStart(7)}   ${format === 'xlsx' ? '' : `${fmt(r.lines - 1, 0)} rows   `}heap +${mb(Math.max(0, r.peakHeap))}   rss ${mb(r.peakRss)}`,
   );
+}
+for (const format of ['csv', 'json']) {
+  const r = await download(format, false, subdistrictToken);
+  log(`  ${`${format} (sub-district)`.padEnd(20)} ${fmt(r.ms / 1000, 2).padStart(6)} s   first byte ${fmt(r.firstByteMs, 0).padStart(4)} ms   ${mb(r.bytes).padStart(7)}   ${fmt(r.lines - 1, 0)} rows`);
 }
 await running.close();
 if (process.env.BENCH_KEEP) log(`\nkept ${file}`);

@@ -13,6 +13,7 @@ import { DomainError, Duplicate } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import type { Store, UserRecord } from '../store/port.ts';
 import { actorOf } from './access.ts';
+import { canReadCase } from '../policy.ts';
 import { checkIntakeArea } from './register.ts';
 import { intakeBody } from './schemas.ts';
 import { normName } from '../oversight/keys.ts';
@@ -186,6 +187,9 @@ export interface BulkOptions {
   meta?: RequestMeta;
   /** what POST /api/cases checks beyond the schema (e.g. the caller's area): throws a DomainError */
   check?: (req: IntakeRequest) => void;
+  /** may the caller see this case named among a row's related cases (倒查)? (a batch never names a
+   * case outside the caller's jurisdiction: issue 15 §3); all when absent */
+  mayName?: (caseId: string) => Promise<boolean>;
 }
 
 function rowProblems(err: DomainError): RowProblem[] {
@@ -242,6 +246,8 @@ export async function bulkIntake(rows: ReadonlyArray<{ line: number; value: unkn
     }
     try {
       const { record, accessCode } = await opts.engine.intake({ ...intake, ...(source ? { source } : {}) }, opts.actor, opts.meta ?? {});
+      const related = record.oversight?.relatedCases ?? [];
+      const named = opts.mayName ? await Promise.all(related.map((r) => opts.mayName!(r.id))) : related.map(() => true);
       report.created.push({
         row: line,
         id: record.id,
@@ -249,7 +255,7 @@ export async function bulkIntake(rows: ReadonlyArray<{ line: number; value: unkn
         accessCode,
         source,
         tier: record.tier,
-        relatedCases: (record.oversight?.relatedCases ?? []).map((r) => r.caseNo),
+        relatedCases: related.filter((_, i) => named[i]).map((r) => r.caseNo),
       });
     } catch (err) {
       if (err instanceof Duplicate && source) {
@@ -285,5 +291,9 @@ export function registerBulk(
     actor: actorOf(user, services.directory),
     meta,
     check: (req) => checkIntakeArea(services, user, req.compoundId),
+    mayName: async (caseId) => {
+      const other = await services.store.cases.get(caseId);
+      return other !== null && canReadCase(user, other, services.directory);
+    },
   });
 }

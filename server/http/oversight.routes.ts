@@ -7,7 +7,7 @@ import type { Services } from '../services.ts';
 import { readableCase } from '../cases/access.ts';
 import { DomainError, ValidationFailed } from '../engine/errors.ts';
 import { rolesFor } from '../policy.ts';
-import { ledgerLinePages, ledgerPages, writeLedgerCsv, writeLedgerJson, writeLedgerXlsx } from '../oversight/ledger.ts';
+import { CaseNoScope, ledgerLinePages, ledgerPages, scopedEntries, scopedLines, writeLedgerCsv, writeLedgerJson, writeLedgerXlsx } from '../oversight/ledger.ts';
 import { relatedCasesFor } from '../cases/presenter.ts';
 import type { RuntimeSettings, SettingsPatch } from '../settings.ts';
 import { changeOversightSettings, oversightSettingsBody } from '../admin.ts';
@@ -112,6 +112,9 @@ export function oversightRoutes(services: Services): RouteDef[] {
       async ({ query, user, req, res }) => {
         await settled();
         const q = scopeOf(user!, query);
+        // 倒查关联案件 / 后续复发案件 name only cases of the caller's jurisdiction (issue 15 §3)
+        const mediationBodies = services.directory.allBodies().filter((b) => b.tier !== 'court').map((b) => b.id);
+        const named = CaseNoScope.of(store, q, mediationBodies);
         // the first page before any header: a failure there is still an ordinary error response
         const started = <T>(pages: AsyncGenerator<T>) =>
           pages.next().then((first) =>
@@ -127,7 +130,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
         let result;
         try {
           if (query.format === 'csv') {
-            const pages = await started(ledgerLinePages(store, q));
+            const pages = await started(scopedLines(ledgerLinePages(store, q), named));
             res.set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', file('csv'));
             result = await writeLedgerCsv(res, pages, names);
           } else if (query.format === 'xlsx') {
@@ -139,11 +142,11 @@ export function oversightRoutes(services: Services): RouteDef[] {
                 limit: MAX_XLSX_ROWS,
               });
             }
-            const pages = await started(ledgerPages(store, q, 1000));
+            const pages = await started(scopedEntries(ledgerPages(store, q, 1000), named));
             res.set('Content-Type', XLSX_TYPE).set('Content-Disposition', file('xlsx'));
             result = await writeLedgerXlsx(res, pages, names);
           } else {
-            const pages = await started(ledgerPages(store, q, 1000));
+            const pages = await started(scopedEntries(ledgerPages(store, q, 1000), named));
             res.set('Content-Type', 'application/json; charset=utf-8');
             result = await writeLedgerJson(res, pages, names, { from: q.from ?? null, to: q.to ?? null });
           }

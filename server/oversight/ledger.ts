@@ -84,6 +84,148 @@ export async function* ledgerLinePages(store: Store, q: OversightQuery, pageSize
   }
 }
 
+// ── whose case numbers a line may name (issue 15 §3) ───────────────────────────────────────────
+
+/**
+ * The case numbers a viewer may see named in 倒查关联案件 and 后续复发案件: those of cases the ledger's
+ * own scope holds (held by a body in `bodyIds`: a sub-district centre its subtree, a community room its
+ * own; the district and administrators everything, so no scope at all). The lines are shared by every
+ * viewer, so the numbers are checked at export: a page's unknown numbers are looked up in one indexed
+ * query (OversightStore.holders) and remembered for the rest of the export; lines naming no other
+ * case cost nothing. A number no case has now (a case renumbered since) is left out.
+ */
+export class CaseNoScope {
+  private readonly known = new Map<string, boolean>();
+  private readonly bodies: ReadonlySet<string>;
+
+  private constructor(
+    private readonly store: Store,
+    bodyIds: readonly string[],
+  ) {
+    this.bodies = new Set(bodyIds);
+  }
+
+  /** null when the query is not restricted to bodies, or its bodies are every mediation body there is
+   * (`mediationBodyIds`: the district committee's scope): everything may be named, nothing is checked */
+  static of(store: Store, q: OversightQuery, mediationBodyIds: readonly string[] = []): CaseNoScope | null {
+    if (!q.bodyIds) return null;
+    const scope = new CaseNoScope(store, q.bodyIds);
+    return mediationBodyIds.length > 0 && mediationBodyIds.every((b) => scope.bodies.has(b)) ? null : scope;
+  }
+
+  /** Looks up the numbers not seen yet. */
+  async learn(caseNos: Iterable<string>): Promise<void> {
+    const unknown = [...new Set(caseNos)].filter((n) => n && !this.known.has(n));
+    for (let i = 0; i < unknown.length; i += 500) {
+      const chunk = unknown.slice(i, i + 500);
+      for (const n of chunk) this.known.set(n, false);
+      for (const h of await this.store.oversight.holders(chunk)) this.known.set(h.caseNo, this.bodies.has(h.bodyId));
+    }
+  }
+
+  /** after learn(): may this number be named? */
+  has(caseNo: string): boolean {
+    return this.known.get(caseNo) === true;
+  }
+}
+
+const relatedOfRow = (row: LedgerEntry['row']): string[] => {
+  const r = (row as Record<string, unknown>).relatedCases;
+  return Array.isArray(r) ? (r as string[]) : [];
+};
+
+/** Ledger entries with only the case numbers the scope may name (JSON, XLSX, reconciliation). */
+export async function* scopedEntries(pages: AsyncIterable<LedgerEntry[]>, scope: CaseNoScope | null): AsyncGenerator<LedgerEntry[]> {
+  for await (const page of pages) {
+    if (!scope) {
+      yield page;
+      continue;
+    }
+    await scope.learn(page.flatMap((e) => [...relatedOfRow(e.row), ...e.laterCases]));
+    yield page.map((e) => {
+      const related = relatedOfRow(e.row);
+      if (related.length === 0 && e.laterCases.length === 0) return e;
+      return {
+        ...e,
+        row: { ...e.row, relatedCases: related.filter((n) => scope.has(n)) } as LedgerEntry['row'],
+        laterCases: e.laterCases.filter((n) => scope.has(n)),
+      };
+    });
+  }
+}
+
+// The prepared lines are matched as bytes: a case number's key is its UTF-8 read as latin1 (one
+// character per byte, so no decoding), and a line whose numbers may all be named is passed on as the
+// same buffer. Only a line that names a case outside the scope is rebuilt.
+const SEP_BYTES = Buffer.from(LATER_SEPARATOR, 'utf8').toString('latin1');
+const NONE: readonly string[] = [];
+const keysOf = (b: Buffer): readonly string[] => (b.length ? b.toString('latin1').split(SEP_BYTES).filter(Boolean) : NONE);
+const utf8Of = (key: string): string => Buffer.from(key, 'latin1').toString('utf8');
+
+/** The last cell of a prepared line (倒查关联案件): where it starts and its numbers' keys. Case numbers
+ * need no quoting; should a cell ever be quoted, it is unquoted (and re-quoted when rebuilt). */
+function relatedCell(t: Buffer): { start: number; keys: readonly string[]; quoted: boolean } {
+  if (t.length === 0 || t[t.length - 1] === 0x2c) return { start: t.length, keys: NONE, quoted: false };
+  if (t[t.length - 1] !== 0x22) {
+    const start = t.lastIndexOf(0x2c) + 1;
+    return { start, keys: keysOf(t.subarray(start)), quoted: false };
+  }
+  // a quoted last cell: it starts at the last comma outside quotes
+  let inQuotes = false;
+  let start = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === 0x22) inQuotes = !inQuotes;
+    else if (t[i] === 0x2c && !inQuotes) start = i + 1;
+  }
+  const text = t.subarray(start + 1, t.length - 1).toString('utf8').replace(/""/g, '"').replace(/^'/, '');
+  return { start, keys: keysOf(Buffer.from(text, 'utf8')), quoted: true };
+}
+
+/** Prepared lines with only the case numbers the scope may name (CSV). */
+export async function* scopedLines(pages: AsyncIterable<LedgerLine[]>, scope: CaseNoScope | null): AsyncGenerator<LedgerLine[]> {
+  const named = new Map<string, boolean>(); // key (UTF-8 bytes as latin1) → may be named
+  for await (const page of pages) {
+    if (!scope) {
+      yield page;
+      continue;
+    }
+    const cells = new Array<ReturnType<typeof relatedCell>>(page.length);
+    const later = new Array<readonly string[]>(page.length);
+    const unknown: string[] = [];
+    const note = (keys: readonly string[]) => {
+      for (const k of keys) {
+        if (!named.has(k)) {
+          named.set(k, false);
+          unknown.push(k);
+        }
+      }
+    };
+    for (let i = 0; i < page.length; i++) {
+      note((cells[i] = relatedCell(page[i].line)).keys);
+      note((later[i] = keysOf(page[i].later)));
+    }
+    if (unknown.length) {
+      const numbers = unknown.map(utf8Of);
+      await scope.learn(numbers);
+      unknown.forEach((k, i) => named.set(k, scope.has(numbers[i])));
+    }
+    const allNamed = (keys: readonly string[]) => keys.every((k) => named.get(k) === true);
+    const kept = (keys: readonly string[]) => keys.filter((k) => named.get(k) === true).join(SEP_BYTES);
+    yield page.map((l, i) => {
+      const { start, keys, quoted } = cells[i];
+      const relatedOk = allNamed(keys);
+      const laterOk = allNamed(later[i]);
+      if (relatedOk && laterOk) return l;
+      const cell = quoted ? Buffer.from(csvField(utf8Of(kept(keys))), 'utf8') : Buffer.from(kept(keys), 'latin1');
+      return {
+        ...l,
+        line: relatedOk ? l.line : Buffer.concat([l.line.subarray(0, start), cell]),
+        later: laterOk ? l.later : Buffer.from(kept(later[i]), 'latin1'),
+      };
+    });
+  }
+}
+
 const COMMA = Buffer.from(',');
 const CRLF = Buffer.from('\r\n');
 

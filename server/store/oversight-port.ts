@@ -188,6 +188,9 @@ export interface OversightStore {
   /** ledger entries in (registeredAt, caseId) order, after the given one: a page of a stream */
   ledger(q: OversightQuery, after: { registeredAt: string; caseId: string } | null, limit: number): Promise<LedgerEntry[]>;
   ledgerByCaseNos(caseNos: string[]): Promise<LedgerEntry[]>;
+  /** the body holding each of these cases now, by current case number (unknown numbers are left
+   * out): which related case numbers a viewer's ledger may name (issue 15 §3). An indexed look-up. */
+  holders(caseNos: string[]): Promise<Array<{ caseNo: string; bodyId: string }>>;
   /** the prepared lines in the ledger's order; `after`: the previous page's `next`. Optional: without
    * it a CSV export prepares each line from `ledger` as it goes (correct, slower) */
   ledgerLines?(q: OversightQuery, after: string | null, limit: number): Promise<{ lines: LedgerLine[]; next: string | null }>;

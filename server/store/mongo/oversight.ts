@@ -110,6 +110,13 @@ export function mongoOversight(colls: () => Colls, features: () => ServerFeature
       return entries(await cases().find(p.filter, { projection: p.projection }).toArray());
     },
 
+    async holders(caseNos) {
+      if (caseNos.length === 0) return [];
+      // the unique caseNo index
+      const docs = await cases().find({ caseNo: { $in: [...caseNos] } }, { projection: { caseNo: 1, bodyId: 1 } }).toArray();
+      return docs.map((d) => ({ caseNo: String(d.caseNo), bodyId: String(d.bodyId) }));
+    },
+
     async recurrenceCandidates(p) {
       if (p.keys.length === 0) return [];
       const q = recurrenceCandidates(p);

@@ -409,6 +409,8 @@ export function sqliteOversight(h: Handle): { oversight: OversightStore; warm():
         GROUP BY k.case_id ORDER BY f.registered_at DESC, k.case_id LIMIT 500`,
     ),
     byCaseNos: db.prepare(`${LEDGER_SELECT} WHERE f.case_no IN (SELECT value FROM json_each(?))`).raw(),
+    // cases.case_no is UNIQUE (indexed); case_ledger.case_no is not
+    holders: db.prepare('SELECT case_no AS caseNo, body_id AS bodyId FROM cases WHERE case_no IN (SELECT value FROM json_each(?))'),
     decode: decoder(db),
     since: db.prepare(`SELECT ${FACTS_ROW_COLUMNS} FROM case_facts WHERE seq > ? ORDER BY seq LIMIT ?`).raw(),
   });
@@ -470,6 +472,11 @@ export function sqliteOversight(h: Handle): { oversight: OversightStore; warm():
       if (caseNos.length === 0) return [];
       const st = s();
       return (st.byCaseNos.all(json(caseNos)) as LedgerDbRow[]).map((r) => ledgerEntry(r, st.decode));
+    },
+
+    async holders(caseNos) {
+      if (caseNos.length === 0) return [];
+      return s().holders.all(json(caseNos)) as Array<{ caseNo: string; bodyId: string }>;
     },
 
     async recurrenceCandidates(p) {

@@ -901,6 +901,13 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(p2.map((e) => e.caseNo)).to.deep.equal(['N-C']);
         expect((await ov().ledger({ bodyIds: ['b9'] }, null, 10)).map((e) => e.caseNo)).to.deep.equal(['N-C']);
         expect((await ov().ledgerByCaseNos(['N-C', 'N-A', 'nope'])).map((e) => e.caseNo).sort()).to.deep.equal(['N-A', 'N-C']);
+        // who holds each number now (a viewer's ledger names only its own cases: issue 15 §3)
+        const held = await ov().holders(['N-C', 'N-A', 'nope']);
+        expect(held.map((h) => [h.caseNo, h.bodyId]).sort()).to.deep.equal([
+          ['N-A', 'body-c1'],
+          ['N-C', 'b9'],
+        ]);
+        expect(await ov().holders([])).to.deep.equal([]);
 
         // the same lines prepared for CSV, paged by an opaque cursor (optional: a CSV export prepares
         // them itself from an adapter without it)
