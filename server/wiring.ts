@@ -109,7 +109,7 @@ export async function startServer(
     scheduler,
     accessCodeLimiter,
     accountAttempts,
-    loginLimiter: loginAddressLimiter(config),
+    loginLimiter: loginAddressLimiter(config, limitsRedis),
     settings,
     afterCommit: () => kick(),
     webhooks: { subscriptions, dispatcher },

@@ -3,9 +3,11 @@
 //   (UserRecord.failedLogins / lockedUntil, so the lock survives a restart and is shared between
 //   instances);
 // - per client address: express-rate-limit in front of the login route, against guessing across
-//   many usernames.
+//   many usernames. With REDIS_URL its count lives in Redis (rate-limit-redis, express-rate-limit's own
+//   store), so instances behind one load balancer share one allowance per address (issue 15 §2).
 // And residents' wrong access codes: per case number and per client address (createMemoryAccessCodeLimiter).
 import { rateLimit, type RateLimitRequestHandler } from 'express-rate-limit';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { RateLimited } from '../engine/errors.ts';
 import type { Store, UserRecord } from '../store/port.ts';
 
@@ -76,18 +78,36 @@ export async function recordSuccessfulLogin(store: Store, user: UserRecord): Pro
   }
 }
 
-/** Per-address limit for POST /api/auth/login; only failed attempts (status ≥ 400) count. */
-export function loginAddressLimiter(config: {
-  loginIpMaxFailures: number;
-  loginIpWindowMinutes: number;
-}): RateLimitRequestHandler {
+/** The part of a node-redis client the per-address limiter's store needs (raw commands). */
+export interface RedisCommands {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** Per-address limit for POST /api/auth/login; only failed attempts (status ≥ 400) count. With a
+ * Redis client the count is kept in Redis under `<REDIS_KEY_PREFIX>limits:login-ip:<address>` (one
+ * count for every instance); without one, in this process's memory. */
+export function loginAddressLimiter(
+  config: {
+    loginIpMaxFailures: number;
+    loginIpWindowMinutes: number;
+    redisKeyPrefix?: string;
+  },
+  redis: RedisCommands | null = null,
+): RateLimitRequestHandler {
   const windowMs = Math.round(config.loginIpWindowMinutes * 60_000);
+  const store = redis
+    ? new RedisStore({
+        prefix: `${config.redisKeyPrefix ?? 'mediation:'}limits:login-ip:`,
+        sendCommand: (...args: string[]) => redis.sendCommand(args) as Promise<RedisReply>,
+      })
+    : undefined;
   return rateLimit({
     windowMs,
     limit: config.loginIpMaxFailures,
     skipSuccessfulRequests: true,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    ...(store ? { store } : {}),
     handler: (_req, _res, next) =>
       next(new RateLimited('too many failed sign-ins from this address, try again later', Math.ceil(windowMs / 1000))),
   });
