@@ -17,6 +17,10 @@ export interface Config {
   redisKeyPrefix: string;
   nodeEnv: NodeEnv;
   isProduction: boolean;
+  /** where residents reach the service (https://tiaojie.example.gov.cn, perhaps with a path): the
+   * intake slip's tracking link and QR code start with it. Required in production; elsewhere, when
+   * unset, the request's Host is used (development and tests only). No trailing slash. */
+  publicUrl: string | null;
   /** password of the demo accounts (never seeded in production) */
   demoPassword: string;
   /** POST /api/admin/clock may move the engine's clock (never in production) */
@@ -134,6 +138,14 @@ const VARIABLES: Record<string, VariableSpec> = {
     must: 'a number of hours between 0.01 and 720',
     fallback: '12',
   },
+  PUBLIC_URL: {
+    schema: Joi.string()
+      .allow('')
+      .uri({ scheme: ['http', 'https'] })
+      .pattern(/^[^?#]*$/),
+    must: 'an http(s) URL without query or fragment, such as https://tiaojie.example.gov.cn (or empty)',
+    fallback: '',
+  },
   CORS_ORIGINS: {
     schema: Joi.string()
       .allow('')
@@ -240,6 +252,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     if (Number(raw.PASSWORD_SCRYPT_LOG_N) < 15) {
       throw new ConfigError(`PASSWORD_SCRYPT_LOG_N must be at least 15 when NODE_ENV=production (got "${raw.PASSWORD_SCRYPT_LOG_N}")`);
     }
+    // the slip's tracking link is never built on a Host header a client chose (issue 15 hardening)
+    if (!raw.PUBLIC_URL) {
+      throw new ConfigError('PUBLIC_URL must be set when NODE_ENV=production (the address residents open: the intake slip’s link and QR code)');
+    }
   }
 
   const config: Config = {
@@ -250,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     nodeEnv,
     isProduction,
+    publicUrl: raw.PUBLIC_URL ? raw.PUBLIC_URL.replace(/\/+$/, '') : null,
     demoPassword: raw.DEMO_PASSWORD,
     testClock,
     logLevel: raw.LOG_LEVEL as Config['logLevel'],

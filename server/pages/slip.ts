@@ -15,9 +15,12 @@ export function groupedCode(code: string): string[] {
   return code.match(/.{1,4}/g) ?? [code];
 }
 
-/** The /track link with the case number filled in. */
-export function trackLink(req: Request, caseNo: string): string {
-  return `${req.protocol}://${req.get('host') ?? 'localhost'}/track?caseNo=${encodeURIComponent(caseNo)}`;
+/** The /track link with the case number filled in, on PUBLIC_URL. Without it (development and tests
+ * only: production refuses to start, server/config.ts) on the request's own host; a Host header is
+ * never trusted in production, where anyone could make a slip's QR code point elsewhere. */
+export function trackLink(req: Request, caseNo: string, publicUrl: string | null): string {
+  const base = publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  return `${base}/track?caseNo=${encodeURIComponent(caseNo)}`;
 }
 
 /** A QR code of `text` as an SVG data URL (an <img> with an alt text, no script, no inline markup). */
@@ -33,7 +36,7 @@ export function bodyPhone(body: (Body & { phone?: string }) | undefined): string
 
 export async function slipModel(req: Request, services: Services, lang: Lang, record: CaseRecord, accessCode: string) {
   const body = services.directory.body(record.bodyId);
-  const link = trackLink(req, record.caseNo);
+  const link = trackLink(req, record.caseNo, services.config.publicUrl);
   const phone = bodyPhone(body);
   return {
     caseId: record.id,

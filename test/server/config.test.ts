@@ -107,6 +107,7 @@ describe('config', () => {
   });
 
   describe('in production', () => {
+    const PUBLIC_URL = 'https://tiaojie.example.gov.cn';
     it('refuses to start with the default APP_SECRET', () => {
       expect(errorOf({ NODE_ENV: 'production' }).message).to.match(/^APP_SECRET must be/);
       expect(errorOf({ NODE_ENV: 'production', APP_SECRET: 'too-short-secret-123' }).message).to.match(/^APP_SECRET/);
@@ -123,9 +124,9 @@ describe('config', () => {
     });
 
     it('starts with a real secret, and marks the cookie Secure by default', () => {
-      const c = loadConfig({ NODE_ENV: 'production', APP_SECRET: PROD_SECRET });
+      const c = loadConfig({ NODE_ENV: 'production', APP_SECRET: PROD_SECRET, PUBLIC_URL });
       expect(c).to.include({ isProduction: true, cookieSecure: true, testClock: false });
-      expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: PROD_SECRET, COOKIE_SECURE: '0' }).cookieSecure).to.equal(false);
+      expect(loadConfig({ NODE_ENV: 'production', APP_SECRET: PROD_SECRET, PUBLIC_URL, COOKIE_SECURE: '0' }).cookieSecure).to.equal(false);
     });
   });
 
