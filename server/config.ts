@@ -51,6 +51,9 @@ export interface Config {
   schedulerPollMs: number;
   /** a webhook receiver that has not answered by then counts as a failed attempt (retried later) */
   webhookTimeoutMs: number;
+  /** WEBHOOK_ALLOW_PRIVATE: webhook URLs may name loopback, private and link-local addresses (a
+   * receiver on this host or network; the tests). Off by default: such URLs get 422 (SSRF). */
+  webhookAllowPrivate: boolean;
   /** how long an instance holds a claimed webhook delivery before another instance may take it (after a crash) */
   webhookLeaseMs: number;
   /** uploaded tables (reconciliation, bulk intake): rows, an XLSX file's unpacked bytes, reading time, files read at once (0 = cores − 1) */
@@ -191,6 +194,7 @@ const VARIABLES: Record<string, VariableSpec> = {
     must: 'a whole number of milliseconds between 100 and 60000',
     fallback: '10000',
   },
+  WEBHOOK_ALLOW_PRIVATE: { schema: Joi.string().valid('0', '1', 'true', 'false'), must: 'true or false (or 1 or 0)', fallback: 'false' },
   WEBHOOK_LEASE_MS: {
     schema: Joi.number().integer().min(1000).max(3_600_000),
     must: 'a whole number of milliseconds between 1000 and 3600000',
@@ -287,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     schedulerPollMs: Number(raw.SCHEDULER_POLL_MS),
     webhookTimeoutMs: Number(raw.WEBHOOK_TIMEOUT_MS),
     webhookLeaseMs: Number(raw.WEBHOOK_LEASE_MS),
+    webhookAllowPrivate: raw.WEBHOOK_ALLOW_PRIVATE === '1' || raw.WEBHOOK_ALLOW_PRIVATE === 'true',
     uploadMaxRows: Number(raw.UPLOAD_MAX_ROWS),
     uploadMaxUncompressedBytes: bytes(raw.UPLOAD_MAX_UNCOMPRESSED),
     uploadParseTimeoutMs: Number(raw.UPLOAD_PARSE_TIMEOUT_MS),

@@ -61,7 +61,7 @@ export async function startServer(
   }
   let kick = () => {};
   const directoryRef: { current?: Org } = {};
-  const subscriptions = await new Subscriptions(store, () => directoryRef.current!).load();
+  const subscriptions = await new Subscriptions(store, () => directoryRef.current!, { allowPrivate: config.webhookAllowPrivate }).load();
   let disconnectUser: Services['disconnectUser'] = () => {};
   const { settings, directory, engine, scheduler } = await buildCore(store, clock, {
     onCommitted: () => {
@@ -80,6 +80,7 @@ export async function startServer(
   const dispatcher = new WebhookDispatcher(store, subscriptions, () => directory, clock, logger, {
     timeoutMs: config.webhookTimeoutMs,
     leaseMs: Math.max(config.webhookLeaseMs, config.webhookTimeoutMs + 1000),
+    allowPrivateTargets: config.webhookAllowPrivate,
   });
 
   setTableWorkers(config.uploadParseWorkers);

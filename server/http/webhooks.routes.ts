@@ -75,6 +75,7 @@ export function webhooksRoutes(services: Services): RouteDef[] {
         responses: {
           201: { description: 'created; `secret` is shown only here', schema: Joi.object({ subscription: subscriptionSchema.required(), secret: Joi.string().required() }) },
           404: { description: 'NOT_FOUND: the scope names no body or unit' },
+          422: { description: 'WEBHOOK_TARGET_NOT_ALLOWED: the URL names or resolves to a loopback, private, link-local or reserved address (allowed only with WEBHOOK_ALLOW_PRIVATE=true)' },
         },
       },
       async ({ body, user, req }) => {
@@ -95,6 +96,7 @@ export function webhooksRoutes(services: Services): RouteDef[] {
         responses: {
           200: { description: 'the subscription; `secret` only when rotated', schema: Joi.object({ subscription: subscriptionSchema.required(), secret: Joi.string() }) },
           404: { description: 'NOT_FOUND' },
+          422: { description: 'WEBHOOK_TARGET_NOT_ALLOWED: the new URL names or resolves to a loopback, private, link-local or reserved address' },
         },
       },
       async ({ body, params, user, req }) => {

@@ -48,6 +48,10 @@ const TEXT = {
   removed: { zh: '订阅已删除。', en: 'Subscription removed.' },
   queued: { zh: '已重新排队推送。', en: 'Queued to be sent again.' },
   back: { zh: '返回系统管理', en: 'Back to administration' },
+  targetNotAllowed: {
+    zh: '该地址指向本机、内网或保留地址，不允许推送（如确需推送到内网接收系统，请由运维设置 WEBHOOK_ALLOW_PRIVATE=true）。',
+    en: 'This address is (or resolves to) a loopback, private or reserved address: not allowed (operators may set WEBHOOK_ALLOW_PRIVATE=true for a receiver on the internal network).',
+  },
 } satisfies Record<string, Text>;
 
 const TYPE_LABELS: Record<WebhookType, Text> = {
@@ -147,6 +151,9 @@ export function webhooksPages(services: Services) {
       } catch (err) {
         if (err instanceof ValidationFailed) return webhooksPage(req, res, services, { form: { values, errors: formErrors(err, lang, (f) => f.split('.')[0] || null) } }, 400);
         if (err instanceof DomainError && err.code === 'NOT_FOUND') return webhooksPage(req, res, services, { form: { values, errors: { scope: err.message } } }, 400);
+        if (err instanceof DomainError && err.code === 'WEBHOOK_TARGET_NOT_ALLOWED') {
+          return webhooksPage(req, res, services, { form: { values, errors: { url: tx(lang, 'targetNotAllowed') } } }, 422);
+        }
         throw err;
       }
     });

@@ -12,9 +12,13 @@
 // Order: the lane is claimed in order per (topic, case) — an entry waits while an earlier entry of
 // the same subscription and case is undelivered — so a subscriber gets each case's messages in order,
 // even across retries, restarts and several instances.
+// Targets: loopback, private, link-local and reserved addresses are refused at every delivery (the
+// check is in the connection's own DNS look-up: targets.ts), unless WEBHOOK_ALLOW_PRIVATE=true.
 // Delivery is at least once; the `webhook-id` is the same on every attempt and redelivery, so a
 // receiver that remembers the ids it has handled gets each effect exactly once.
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import { type Clock, isoShanghai } from '../engine/clock.ts';
 import { NotFound } from '../engine/errors.ts';
@@ -23,6 +27,7 @@ import type { Org } from '../org.ts';
 import type { OutboxEntry, Store, WebhookAttempt } from '../store/port.ts';
 import { SOURCE_TOPIC, deliveryTopic, messageOf, typesOf, type WebhookMessage, type WebhookSource } from './messages.ts';
 import { inScope, type ChangedBy, type Subscription, type Subscriptions } from './subscriptions.ts';
+import { checkLiteralTarget, deliveryLookup, type TargetPolicy } from './targets.ts';
 
 export interface DispatcherOptions {
   owner?: string;
@@ -41,6 +46,8 @@ export interface DispatcherOptions {
   pollMs?: number;
   /** deliveries sent at once */
   concurrency?: number;
+  /** WEBHOOK_ALLOW_PRIVATE: deliver to loopback, private and link-local addresses too */
+  allowPrivateTargets?: boolean;
 }
 
 /** What a delivery entry carries. */
@@ -60,6 +67,7 @@ export const DEFAULTS = {
   maxDelayMs: 8 * 3600_000,
   pollMs: 2_000,
   concurrency: 8,
+  allowPrivateTargets: false,
 } as const;
 
 /** The delay before attempt n + 1, after n failed attempts (n ≥ 1): 5 s, 15 s, 45 s, … up to 8 h. */
@@ -186,9 +194,9 @@ export class WebhookDispatcher {
     let error: string | null = null;
     try {
       const headers = new Webhook(sub.secret).sign(p.webhookId, started, body);
-      const res = await fetch(sub.url, {
-        method: 'POST',
-        headers: {
+      httpStatus = await post(
+        sub.url,
+        {
           'content-type': 'application/json',
           'user-agent': 'wuye-mediation-webhooks/1',
           'webhook-id': p.webhookId,
@@ -196,12 +204,10 @@ export class WebhookDispatcher {
           'webhook-signature': headers,
         },
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.o.timeoutMs),
-      });
-      httpStatus = res.status;
-      await res.body?.cancel().catch(() => {});
-      if (res.status < 200 || res.status > 299) error = `HTTP ${res.status}`;
+        this.o.timeoutMs,
+        { allowPrivate: this.o.allowPrivateTargets },
+      );
+      if (httpStatus < 200 || httpStatus > 299) error = `HTTP ${httpStatus}`;
     } catch (err) {
       error = err instanceof Error ? (err.name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : err.message) : String(err);
     }
@@ -238,6 +244,36 @@ export class WebhookDispatcher {
 function matches(sub: Subscription, src: WebhookSource, org: Org): boolean {
   if (sub.sourceSystem && src.source?.system !== sub.sourceSystem) return false;
   return inScope(org, sub.scope, src.bodyId);
+}
+
+/**
+ * POSTs a delivery; resolves with the answer's status once its head arrives (a redirect is not
+ * followed: it is a non-2xx answer). The connection's DNS look-up refuses addresses a webhook may not
+ * reach, and an address written as the host is checked first (targets.ts). No answer within
+ * `timeoutMs`: a TimeoutError.
+ */
+function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, policy: TargetPolicy): Promise<number> {
+  checkLiteralTarget(url, policy);
+  const target = new URL(url);
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise<number>((resolve, reject) => {
+    const req = client.request(
+      target,
+      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: deliveryLookup(policy) as never },
+      (res) => {
+        clearTimeout(timer);
+        res.resume(); // the answer's body is not read
+        res.on('error', () => {});
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.end(body);
+  });
 }
 
 async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

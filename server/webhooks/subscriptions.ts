@@ -12,6 +12,7 @@ import { isoShanghai } from '../engine/clock.ts';
 import { NotFound } from '../engine/errors.ts';
 import type { Org } from '../org.ts';
 import type { Store } from '../store/port.ts';
+import { checkWebhookTarget, type TargetPolicy } from './targets.ts';
 
 /** The message types (the Standard Webhooks `type` of each message). */
 export const WEBHOOK_TYPES = [
@@ -117,6 +118,8 @@ export class Subscriptions {
   constructor(
     private readonly store: Store,
     private readonly org: () => Org,
+    /** which target addresses are allowed (WEBHOOK_ALLOW_PRIVATE; targets.ts): private ones refused by default */
+    private readonly targets: TargetPolicy = { allowPrivate: false },
   ) {}
 
   /** Reads the list once (start-up), so `anyActive` is right from the first event. */
@@ -161,6 +164,7 @@ export class Subscriptions {
 
   async create(input: NewSubscription, by: ChangedBy, now = new Date()): Promise<Subscription> {
     this.checkScope(input.scope);
+    await checkWebhookTarget(input.url, this.targets);
     const at = isoShanghai(now);
     const sub: Subscription = {
       id: randomUUID(),
@@ -181,6 +185,7 @@ export class Subscriptions {
 
   async change(id: string, patch: SubscriptionPatch, by: ChangedBy, now = new Date()): Promise<Subscription> {
     this.checkScope(patch.scope);
+    if (patch.url !== undefined) await checkWebhookTarget(patch.url, this.targets);
     const all = await this.list();
     const i = all.findIndex((x) => x.id === id);
     if (i < 0) throw new NotFound(`no webhook subscription ${id}`);

@@ -28,7 +28,8 @@ for (const [size, viewport] of [
 
     before(async () => {
       requireChromium();
-      product = await startProduct({ listen: true });
+      // the receiver is on loopback: allowed only with WEBHOOK_ALLOW_PRIVATE
+      product = await startProduct({ listen: true, env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
       rx = await new Receiver().start();
       admin = await openSession({ viewport });
     });

@@ -3132,6 +3132,15 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
+            /** @description WEBHOOK_TARGET_NOT_ALLOWED: the URL names or resolves to a loopback, private, link-local or reserved address (allowed only with WEBHOOK_ALLOW_PRIVATE=true) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];
@@ -3246,6 +3255,15 @@ export interface operations {
             409: components["responses"]["Error409"];
             413: components["responses"]["Error413"];
             415: components["responses"]["Error415"];
+            /** @description WEBHOOK_TARGET_NOT_ALLOWED: the new URL names or resolves to a loopback, private, link-local or reserved address */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
             503: components["responses"]["Error503"];

@@ -11,7 +11,8 @@ import { login, startInstance, stop, type Instance } from '../multi/instances-su
 import { acceptData } from '../support/workflow.ts';
 import { Receiver } from './receiver.ts';
 
-const ENV = { TEST_CLOCK: '0', WEBHOOK_TIMEOUT_MS: '20000', WEBHOOK_LEASE_MS: '3000' };
+// the receiver is on loopback: allowed only with WEBHOOK_ALLOW_PRIVATE
+const ENV = { TEST_CLOCK: '0', WEBHOOK_TIMEOUT_MS: '20000', WEBHOOK_LEASE_MS: '3000', WEBHOOK_ALLOW_PRIVATE: 'true' };
 
 async function api(i: Instance, token: string, method: string, p: string, body?: unknown): Promise<any> {
   const res = await fetch(`${i.url}${p}`, {

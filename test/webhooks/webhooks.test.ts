@@ -31,7 +31,8 @@ describe('webhooks', function () {
   }
 
   beforeEach(async () => {
-    p = await startProduct({ env: { WEBHOOK_TIMEOUT_MS: '2000' } });
+    // the receiver is on loopback: allowed only with WEBHOOK_ALLOW_PRIVATE
+    p = await startProduct({ env: { WEBHOOK_TIMEOUT_MS: '2000', WEBHOOK_ALLOW_PRIVATE: 'true' } });
     rx = await new Receiver().start();
   });
   afterEach(async () => {
