@@ -6,72 +6,25 @@ import type { Application, Request, Response } from 'express';
 import { DomainError, ValidationFailed } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import { validateInput } from '../validation.ts';
-import { WEBHOOK_TYPES, newSubscriptionBody, viewOf, type NewSubscription, type WebhookType } from '../webhooks/subscriptions.ts';
+import { WEBHOOK_TYPES, newSubscriptionBody, viewOf, type NewSubscription } from '../webhooks/subscriptions.ts';
 import { base, langFor, render, requireRole, setFlash, userOf } from './context.ts';
 import { formErrors } from './forms.ts';
-import type { Lang } from './i18n.ts';
+import { STRINGS, t, type Lang } from './i18n.ts';
 
-type Text = { zh: string; en: string };
-const TEXT = {
-  title: { zh: '数据推送（Webhook）', en: 'Webhooks' },
-  intro: {
-    zh: '向12345热线、网格平台、法院平台等系统推送案件状态。每条消息按 Standard Webhooks 规范签名；失败按指数退避重试；同一案件按顺序送达。推送内容不含当事人个人信息。',
-    en: 'Case updates sent to the 12345 hotline, the grid platform, the court and district systems. Every message is signed (Standard Webhooks), retried with exponential backoff on failure, and delivered in order per case. No personal data is sent.',
-  },
-  subscriptions: { zh: '订阅', en: 'Subscriptions' },
-  none: { zh: '暂无订阅。', en: 'No subscriptions yet.' },
-  add: { zh: '新增订阅', en: 'Add a subscription' },
-  url: { zh: '接收地址（URL）', en: 'Receiver URL' },
-  description: { zh: '说明', en: 'Description' },
-  types: { zh: '推送的消息', en: 'Messages' },
-  scope: { zh: '范围', en: 'Scope' },
-  scopeAll: { zh: '全部案件', en: 'Every case' },
-  sourceSystem: { zh: '仅限来源系统（如 12345）', en: 'Only cases from source system (e.g. 12345)' },
-  sourceHint: { zh: '填写后只推送该系统转来的案件（办结反馈）。', en: 'When set, only cases that system sent (its closing reports).' },
-  active: { zh: '启用', en: 'Active' },
-  paused: { zh: '已暂停', en: 'Paused' },
-  pause: { zh: '暂停', en: 'Pause' },
-  resume: { zh: '恢复', en: 'Resume' },
-  rotate: { zh: '更换密钥', en: 'New secret' },
-  remove: { zh: '删除', en: 'Remove' },
-  removeConfirm: { zh: '删除后，尚未送达的推送将不再发送。确定删除？', en: 'Queued deliveries will not be sent. Remove?' },
-  secret: { zh: '签名密钥（只显示这一次，请立即复制到接收系统）', en: 'Signing secret (shown only now: copy it to the receiving system)' },
-  log: { zh: '推送记录', en: 'Delivery log' },
-  noLog: { zh: '暂无推送。', en: 'Nothing sent yet.' },
-  at: { zh: '时间', en: 'Time' },
-  type: { zh: '消息', en: 'Message' },
-  attempt: { zh: '第几次', en: 'Attempt' },
-  outcome: { zh: '结果', en: 'Outcome' },
-  redeliver: { zh: '重新推送', en: 'Send again' },
-  created: { zh: '订阅已新增。', en: 'Subscription added.' },
-  saved: { zh: '已保存。', en: 'Saved.' },
-  removed: { zh: '订阅已删除。', en: 'Subscription removed.' },
-  queued: { zh: '已重新排队推送。', en: 'Queued to be sent again.' },
-  back: { zh: '返回系统管理', en: 'Back to administration' },
-  targetNotAllowed: {
-    zh: '该地址指向本机、内网或保留地址，不允许推送（如确需推送到内网接收系统，请由运维设置 WEBHOOK_ALLOW_PRIVATE=true）。',
-    en: 'This address is (or resolves to) a loopback, private or reserved address: not allowed (operators may set WEBHOOK_ALLOW_PRIVATE=true for a receiver on the internal network).',
-  },
-} satisfies Record<string, Text>;
-
-const TYPE_LABELS: Record<WebhookType, Text> = {
-  'case.event': { zh: '案件的每一项操作', en: 'Every event of a case' },
-  'case.status_changed': { zh: '案件状态变化', en: 'Status changes' },
-  'case.referred_to_court': { zh: '移送/退回法院', en: 'Referred or returned to the court' },
-  'case.confirmation_result': { zh: '司法确认结果', en: 'Judicial confirmation results' },
-  'case.closed': { zh: '办结反馈（结案、不予受理）', en: 'Closing report (closed or declined)' },
-};
+/** the page's own words: STRINGS webhooks_* (i18n.ts), by their key without the prefix */
+const TEXT_KEYS = Object.keys(STRINGS)
+  .filter((k) => k.startsWith('webhooks_'))
+  .map((k) => k.slice('webhooks_'.length));
+/** a label from STRINGS, or the code itself when there is none */
+const labelOr = (lang: Lang, key: string, code: string) => (key in STRINGS ? t(lang, key) : code);
+const typeLabel = (lang: Lang, type: string) => labelOr(lang, `webhook_type_${type.replace('.', '_')}`, type);
+const outcomeLabel = (lang: Lang, outcome: string) => labelOr(lang, `webhook_outcome_${outcome}`, outcome);
 /** a warning colour (with its word) only where something needs attention */
-const OUTCOME_LABELS: Record<string, Text & { tone: string }> = {
-  delivered: { zh: '已送达', en: 'Delivered', tone: '' },
-  failed: { zh: '失败，待重试', en: 'Failed, will retry', tone: 'orange' },
-  gave_up: { zh: '已放弃', en: 'Given up', tone: 'red' },
-  dropped: { zh: '未发送（订阅已暂停或删除）', en: 'Not sent (subscription paused or removed)', tone: '' },
-};
+const OUTCOME_TONES: Record<string, string> = { delivered: '', failed: 'orange', gave_up: 'red', dropped: '' };
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim().slice(0, 2000) : '');
 const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' && v ? [v] : []);
-const tx = (lang: Lang, k: keyof typeof TEXT) => TEXT[k][lang];
+const tx = (lang: Lang, k: string) => t(lang, `webhooks_${k}`);
 
 interface FormState {
   values: Record<string, string | string[]>;
@@ -94,14 +47,14 @@ async function webhooksPage(req: Request, res: Response, services: Services, sta
       const log = await services.store.webhookLog.list({ subscriptionId: s.id }, 20);
       return {
         ...view,
-        typeLabels: s.types.map((t) => TYPE_LABELS[t][lang]).join('、'),
+        typeLabels: s.types.map((type) => typeLabel(lang, type)).join('、'),
         scopeLabel: s.scope?.bodyId ? (services.directory.body(s.scope.bodyId)?.name ?? s.scope.bodyId) : s.scope?.orgUnitId ? (services.directory.unit(s.scope.orgUnitId)?.name ?? s.scope.orgUnitId) : tx(lang, 'scopeAll'),
         secret: state.secret?.id === s.id ? state.secret.value : '',
         log: log.map((a) => ({
           ...a,
-          outcomeLabel: OUTCOME_LABELS[a.outcome]?.[lang] ?? a.outcome,
-          tone: OUTCOME_LABELS[a.outcome]?.tone ?? '',
-          typeLabel: TYPE_LABELS[a.type as WebhookType]?.[lang] ?? a.type,
+          outcomeLabel: outcomeLabel(lang, a.outcome),
+          tone: OUTCOME_TONES[a.outcome] ?? '',
+          typeLabel: typeLabel(lang, a.type),
           detail: a.httpStatus ? `HTTP ${a.httpStatus}` : (a.error ?? ''),
         })),
       };
@@ -113,13 +66,13 @@ async function webhooksPage(req: Request, res: Response, services: Services, sta
     {
       ...page,
       heading: page.title,
-      tx: Object.fromEntries(Object.keys(TEXT).map((k) => [k, tx(lang, k as keyof typeof TEXT)])),
+      tx: Object.fromEntries(TEXT_KEYS.map((k) => [k, tx(lang, k)])),
       items,
       form: {
         url: { value: String(v.url ?? ''), error: e.url ?? '' },
         description: { value: String(v.description ?? ''), error: e.description ?? '' },
         sourceSystem: { value: String(v.sourceSystem ?? ''), error: e.sourceSystem ?? '' },
-        types: { error: e.types ?? '', options: WEBHOOK_TYPES.map((t) => ({ value: t, label: TYPE_LABELS[t][lang], checked: (v.types as string[] | undefined)?.includes(t) })) },
+        types: { error: e.types ?? '', options: WEBHOOK_TYPES.map((type) => ({ value: type, label: typeLabel(lang, type), checked: (v.types as string[] | undefined)?.includes(type) })) },
         scope: { error: e.scope ?? '', options: bodies.map((b) => ({ value: b.id, label: b.name, selected: v.scope === b.id })) },
         formError: e._form ?? '',
         hasErrors: Object.keys(e).length > 0,
