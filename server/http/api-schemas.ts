@@ -21,6 +21,7 @@ import { DOCUMENT_KINDS } from '../documents/templates.ts';
 import { PARTICIPANT_KINDS } from '../../workflows/case.types.ts';
 import { CAUTION_CODES } from '../../workflows/cautions.ts';
 import { GROUPINGS } from '../oversight/stats.ts';
+import { WEBHOOK_TYPES } from '../webhooks/subscriptions.ts';
 
 export type Schema = Record<string, any>;
 
@@ -596,4 +597,37 @@ export const API_SCHEMAS: Record<string, Schema> = {
   ),
   CourtInbox: obj({ items: list(ref('CourtInboxItem')), total: int(), pending: int(), page: int(), limit: int() }),
   AuditEntry: obj({ at: instant(), actor: orNull(str({ description: 'the user id; null for the system' })), action: str(), ip: orNull(str()), detail: { description: 'what was done' } }),
+  // webhooks (issue 16 §3; server/http/webhooks.routes.ts): a subscription as listed (the secret only
+  // as a hint), the answers that show its secret once, and the delivery log
+  WebhookSubscription: obj({
+    id: str(),
+    url: str(),
+    description: str(),
+    types: list(oneOf(WEBHOOK_TYPES)),
+    scope: orNull(obj({ bodyId: str(), orgUnitId: str() }, ['bodyId', 'orgUnitId'])),
+    sourceSystem: orNull(str()),
+    active: bool(),
+    secretHint: str(),
+    createdAt: str(),
+    updatedAt: str(),
+  }),
+  WebhookSubscriptions: obj({ items: list(ref('WebhookSubscription')) }),
+  WebhookCreated: obj({ subscription: ref('WebhookSubscription'), secret: str() }),
+  WebhookChanged: obj({ subscription: ref('WebhookSubscription'), secret: str({ description: 'only when rotated' }) }, ['secret']),
+  WebhookAttempt: obj({
+    id: str(),
+    deliveryId: str(),
+    webhookId: str(),
+    subscriptionId: str(),
+    caseId: str(),
+    type: str(),
+    attempt: int(),
+    at: str(),
+    outcome: oneOf(['delivered', 'failed', 'gave_up', 'dropped']),
+    httpStatus: orNull(int()),
+    error: orNull(str()),
+    durationMs: num(),
+  }),
+  WebhookAttempts: obj({ items: list(ref('WebhookAttempt')) }),
+  WebhookRedelivery: obj({ deliveryId: str() }),
 };

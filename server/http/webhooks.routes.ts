@@ -1,47 +1,20 @@
 // Webhook subscriptions and their delivery log (administrators only; issue 16 §3). Every change is
-// audited. A subscription's secret is shown once: in the answer that creates it or rotates it.
+// audited. A subscription's secret is shown once: in the answer that creates it or rotates it. The
+// request bodies' joi schemas live with the subscriptions (server/webhooks/subscriptions.ts, shared
+// with the page); the answers' schemas with the others (api-schemas.ts).
 import Joi from 'joi';
 import { rolesFor } from '../policy.ts';
 import type { Services } from '../services.ts';
 import {
-  WEBHOOK_TYPES,
   newSubscriptionBody,
   subscriptionPatchBody,
   viewOf,
   type NewSubscription,
   type SubscriptionPatch,
 } from '../webhooks/subscriptions.ts';
+import { ref } from './api-schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 
-const scopeSchema = Joi.object({ bodyId: Joi.string(), orgUnitId: Joi.string() }).allow(null);
-const subscriptionSchema = Joi.object({
-  id: Joi.string().required(),
-  url: Joi.string().required(),
-  description: Joi.string().allow('').required(),
-  types: Joi.array()
-    .items(Joi.string().valid(...WEBHOOK_TYPES))
-    .required(),
-  scope: scopeSchema.required(),
-  sourceSystem: Joi.string().allow(null).required(),
-  active: Joi.boolean().required(),
-  secretHint: Joi.string().required(),
-  createdAt: Joi.string().required(),
-  updatedAt: Joi.string().required(),
-});
-const attemptSchema = Joi.object({
-  id: Joi.string().required(),
-  deliveryId: Joi.string().required(),
-  webhookId: Joi.string().required(),
-  subscriptionId: Joi.string().required(),
-  caseId: Joi.string().required(),
-  type: Joi.string().required(),
-  attempt: Joi.number().integer().required(),
-  at: Joi.string().required(),
-  outcome: Joi.string().valid('delivered', 'failed', 'gave_up', 'dropped').required(),
-  httpStatus: Joi.number().integer().allow(null).required(),
-  error: Joi.string().allow(null).required(),
-  durationMs: Joi.number().required(),
-});
 const idParam = Joi.object({ id: Joi.string().max(100).required() });
 
 export function webhooksRoutes(services: Services): RouteDef[] {
@@ -57,7 +30,7 @@ export function webhooksRoutes(services: Services): RouteDef[] {
         summary: 'Webhook subscriptions (secrets are not shown)',
         tags: ['admin', 'webhooks'],
         auth: admin,
-        responses: { 200: { description: 'the subscriptions', schema: Joi.object({ items: Joi.array().items(subscriptionSchema).required() }) } },
+        responses: { 200: { description: 'the subscriptions', schema: ref('WebhookSubscriptions') } },
       },
       async () => ({ items: (await subscriptions.list()).map(viewOf) }),
     ),
@@ -73,7 +46,7 @@ export function webhooksRoutes(services: Services): RouteDef[] {
         body: newSubscriptionBody,
         status: 201,
         responses: {
-          201: { description: 'created; `secret` is shown only here', schema: Joi.object({ subscription: subscriptionSchema.required(), secret: Joi.string().required() }) },
+          201: { description: 'created; `secret` is shown only here', schema: ref('WebhookCreated') },
           404: { description: 'NOT_FOUND: the scope names no body or unit' },
           422: { description: 'WEBHOOK_TARGET_NOT_ALLOWED: the URL names or resolves to a loopback, private, link-local or reserved address (allowed only with WEBHOOK_ALLOW_PRIVATE=true)' },
         },
@@ -94,7 +67,7 @@ export function webhooksRoutes(services: Services): RouteDef[] {
         params: idParam,
         body: subscriptionPatchBody,
         responses: {
-          200: { description: 'the subscription; `secret` only when rotated', schema: Joi.object({ subscription: subscriptionSchema.required(), secret: Joi.string() }) },
+          200: { description: 'the subscription; `secret` only when rotated', schema: ref('WebhookChanged') },
           404: { description: 'NOT_FOUND' },
           422: { description: 'WEBHOOK_TARGET_NOT_ALLOWED: the new URL names or resolves to a loopback, private, link-local or reserved address' },
         },
@@ -132,7 +105,7 @@ export function webhooksRoutes(services: Services): RouteDef[] {
         auth: admin,
         params: idParam,
         query: Joi.object({ limit: Joi.number().integer().min(1).max(1000).default(100) }),
-        responses: { 200: { description: 'attempts', schema: Joi.object({ items: Joi.array().items(attemptSchema).required() }) }, 404: { description: 'NOT_FOUND' } },
+        responses: { 200: { description: 'attempts', schema: ref('WebhookAttempts') }, 404: { description: 'NOT_FOUND' } },
       },
       async ({ params, query }) => {
         await subscriptions.get(params.id);
@@ -149,7 +122,7 @@ export function webhooksRoutes(services: Services): RouteDef[] {
         auth: admin,
         params: idParam,
         status: 202,
-        responses: { 202: { description: 'queued', schema: Joi.object({ deliveryId: Joi.string().required() }) }, 404: { description: 'NOT_FOUND' } },
+        responses: { 202: { description: 'queued', schema: ref('WebhookRedelivery') }, 404: { description: 'NOT_FOUND' } },
       },
       async ({ params, user, req }) => {
         return { deliveryId: await dispatcher.redeliver(params.id, { actorId: user!.id, ip: req.ip }) };

@@ -2124,6 +2124,54 @@ export interface components {
             tier?: "community" | "subdistrict" | "district" | "court";
             username: string;
         };
+        WebhookAttempt: {
+            at: string;
+            attempt: number;
+            caseId: string;
+            deliveryId: string;
+            durationMs: number;
+            error: string | null;
+            httpStatus: number | null;
+            id: string;
+            /** @enum {string} */
+            outcome: "delivered" | "failed" | "gave_up" | "dropped";
+            subscriptionId: string;
+            type: string;
+            webhookId: string;
+        };
+        WebhookAttempts: {
+            items: components["schemas"]["WebhookAttempt"][];
+        };
+        WebhookChanged: {
+            /** @description only when rotated */
+            secret?: string;
+            subscription: components["schemas"]["WebhookSubscription"];
+        };
+        WebhookCreated: {
+            secret: string;
+            subscription: components["schemas"]["WebhookSubscription"];
+        };
+        WebhookRedelivery: {
+            deliveryId: string;
+        };
+        WebhookSubscription: {
+            active: boolean;
+            createdAt: string;
+            description: string;
+            id: string;
+            scope: {
+                bodyId?: string;
+                orgUnitId?: string;
+            } | null;
+            secretHint: string;
+            sourceSystem: string | null;
+            types: ("case.event" | "case.status_changed" | "case.referred_to_court" | "case.confirmation_result" | "case.closed")[];
+            updatedAt: string;
+            url: string;
+        };
+        WebhookSubscriptions: {
+            items: components["schemas"]["WebhookSubscription"][];
+        };
     };
     responses: {
         /** @description VALIDATION_FAILED (details: [{field, in, message}]) or BAD_REQUEST */
@@ -3040,23 +3088,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            active: boolean;
-                            createdAt: string;
-                            description: string;
-                            id: string;
-                            scope: {
-                                bodyId?: string;
-                                orgUnitId?: string;
-                            } | null;
-                            secretHint: string;
-                            sourceSystem: string | null;
-                            types: ("case.event" | "case.status_changed" | "case.referred_to_court" | "case.confirmation_result" | "case.closed")[];
-                            updatedAt: string;
-                            url: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["WebhookSubscriptions"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -3097,24 +3129,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        secret: string;
-                        subscription: {
-                            active: boolean;
-                            createdAt: string;
-                            description: string;
-                            id: string;
-                            scope: {
-                                bodyId?: string;
-                                orgUnitId?: string;
-                            } | null;
-                            secretHint: string;
-                            sourceSystem: string | null;
-                            types: ("case.event" | "case.status_changed" | "case.referred_to_court" | "case.confirmation_result" | "case.closed")[];
-                            updatedAt: string;
-                            url: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["WebhookCreated"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -3220,24 +3235,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        secret?: string;
-                        subscription: {
-                            active: boolean;
-                            createdAt: string;
-                            description: string;
-                            id: string;
-                            scope: {
-                                bodyId?: string;
-                                orgUnitId?: string;
-                            } | null;
-                            secretHint: string;
-                            sourceSystem: string | null;
-                            types: ("case.event" | "case.status_changed" | "case.referred_to_court" | "case.confirmation_result" | "case.closed")[];
-                            updatedAt: string;
-                            url: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["WebhookChanged"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -3288,24 +3286,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        items: {
-                            at: string;
-                            attempt: number;
-                            caseId: string;
-                            deliveryId: string;
-                            /** Format: float */
-                            durationMs: number;
-                            error: string | null;
-                            httpStatus: number | null;
-                            id: string;
-                            /** @enum {string} */
-                            outcome: "delivered" | "failed" | "gave_up" | "dropped";
-                            subscriptionId: string;
-                            type: string;
-                            webhookId: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["WebhookAttempts"];
                 };
             };
             400: components["responses"]["Error400"];
@@ -3344,9 +3325,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        deliveryId: string;
-                    };
+                    "application/json": components["schemas"]["WebhookRedelivery"];
                 };
             };
             400: components["responses"]["Error400"];
