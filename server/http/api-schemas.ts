@@ -21,6 +21,7 @@ import { DOCUMENT_KINDS } from '../documents/templates.ts';
 import { PARTICIPANT_KINDS } from '../../workflows/case.types.ts';
 import { CAUTION_CODES } from '../../workflows/cautions.ts';
 import { GROUPINGS } from '../oversight/stats.ts';
+import { CONFIRMATION_STATES, DISPUTE_TYPE_CODES, INTAKE_MODES, ORG_TYPES } from '../oversight/codes.ts';
 
 export type Schema = Record<string, any>;
 
@@ -272,6 +273,15 @@ const ledgerItemProps = {
   satisfaction: orNull(num()),
   overdue: bool(),
   warning: oneOf(WARNING_LEVELS),
+  mediators: list(str(), { description: '承办调解员: names of the mediators on the case' }),
+  orgType: orNull(oneOf(ORG_TYPES)),
+  intakeMode: oneOf(INTAKE_MODES),
+  agreementAmount: orNull(num({ description: '协议涉及金额, yuan: the sum of the clause amounts of the agreement in effect' })),
+  confirmation: orNull(oneOf(CONFIRMATION_STATES)),
+  people: int({ description: '涉及人数: a person 1, a group its households, an organisation 1' }),
+  preventsCriminal: bool(),
+  preventsMass: bool(),
+  disputeType: { ...oneOf(DISPUTE_TYPE_CODES), description: '纠纷类型 of the 人民调解 statistics: this product\'s own two-digit numbering (UNVERIFIED against an official code table; server/oversight/codes.ts)' },
   relatedCases: list(str()),
   laterCases: list(str()),
 };

@@ -27,7 +27,7 @@ export interface ScopeInput {
 function createQueries(services: Services) {
   const { store, directory } = services;
   // cases committed before the projection existed are projected once, in the background
-  const ready = rebuildOversight(store, services.settings.calendar()).catch((err: unknown) => {
+  const ready = rebuildOversight(store, services.settings.calendar(), { lookup: { userName: (id) => directory.user(id)?.name } }).catch((err: unknown) => {
     services.logger.error({ err }, 'oversight projection rebuild failed');
   });
   const settled = async () => {
