@@ -81,8 +81,8 @@ export function intakeModeOf(input: {
 
 // ── 调解组织类型 ──────────────────────────────────────────────────────────────────────────────────
 
-/** 调解组织类型 as the statistics count them (人民调解法 art. 34: besides the 村（居）民委员会 and 乡镇、街道
- * committees, 社会团体或者其他组织 may set up committees — the 行业性、专业性 ones). Derived from the body's
+/** 调解组织类型 as the statistics count them: the 村（居）民委员会's committees (人民调解法 art. 8), and those
+ * 乡镇、街道 and 社会团体或者其他组织 set up (art. 34) — the latter the 行业性、专业性 ones. Derived from the body's
  * tier (server/org.ts orgTypeOf): a community room is 村居, a sub-district centre 乡镇街道, the district
  * property-dispute committee 行业性专业性. */
 export const ORG_TYPES = ['village_resident', 'township_street', 'professional'] as const;
@@ -111,7 +111,8 @@ export const CONFIRMATION_LABELS: Record<ConfirmationState, Label> = {
 
 // ── 防止民转刑 / 防止群体性事件 ───────────────────────────────────────────────────────────────────
 
-/** What a risk flagged on a case (FLAG_RISK `prevents`, 人民调解法 art. 25) could have turned into:
+/** What a risk flagged on a case (FLAG_RISK `prevents`; 人民调解法 art. 25: a dispute that may escalate, or
+ * lead to a public-order or criminal case, is reported to the police or the department concerned) could turn into:
  * a criminal case (民转刑) or a mass incident (群体性事件). The statistics count the cases so flagged. */
 export const PREVENTIONS = ['criminal_case', 'mass_incident'] as const;
 export type Prevention = (typeof PREVENTIONS)[number];
