@@ -7,7 +7,7 @@ import type { Clock } from './engine/clock.ts';
 import { Directory } from './engine/directory.ts';
 import { Engine } from './engine/engine.ts';
 import { Scheduler, type SchedulerOptions } from './engine/scheduler.ts';
-import { oversightProjection } from './oversight/projection.ts';
+import { oversightProjectionWith } from './oversight/projection.ts';
 import { Settings } from './settings.ts';
 import type { CaseRecord, Store } from './store/port.ts';
 
@@ -45,7 +45,7 @@ export async function buildCore(store: Store, clock: Clock, opts: CoreOptions = 
     routing: settings.routing,
     recurrenceDays: settings.recurrenceDays,
     caseNoDigits: settings.caseNoDigits,
-    oversight: oversightProjection,
+    oversight: oversightProjectionWith({ userName: (id) => directory.user(id)?.name }),
     ...(opts.accessCodeCost !== undefined ? { accessCodeCost: opts.accessCodeCost } : {}),
     ...(opts.onCommitted ? { onCommitted: opts.onCommitted } : {}),
     ...(opts.anchor ? { anchor: opts.anchor } : {}),

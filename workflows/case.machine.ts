@@ -476,10 +476,10 @@ export function createCaseMachine(options: MachineOptions) {
       }),
       flagRisk: assign(({ context, event }) => {
         assertEvent(event, 'FLAG_RISK');
-        const { level, reason, reportedTo } = event.data;
+        const { level, reason, reportedTo, prevents } = event.data;
         const majorReasons = context.flags.majorReasons.includes('有矛盾激化风险') ? context.flags.majorReasons : [...context.flags.majorReasons, '有矛盾激化风险'];
         return {
-          risks: [...(context.risks ?? []), { level, reason, ...(reportedTo ? { reportedTo } : {}), at: event.at }],
+          risks: [...(context.risks ?? []), { level, reason, ...(reportedTo ? { reportedTo } : {}), ...(prevents?.length ? { prevents } : {}), at: event.at }],
           flags: { ...context.flags, escalationRisk: true, major: true, majorReasons },
         };
       }),

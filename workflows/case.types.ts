@@ -158,6 +158,9 @@ export interface Delegation {
 export const DECLINE_GROUNDS = ['party_refuses', 'before_court', 'before_agency', 'specialised_organ', 'not_civil', 'out_of_area'] as const;
 export type DeclineGround = (typeof DECLINE_GROUNDS)[number];
 
+/** FLAG_RISK `prevents` (人民调解法 art. 25): 民转刑 or 群体性事件 (server/oversight/codes.ts PREVENTIONS) */
+export type RiskPrevention = 'criminal_case' | 'mass_incident';
+
 /** 人民调解法 arts. 3, 17: each party's consent to mediation, and how it was given */
 export interface Consent {
   partyId: string;
@@ -243,7 +246,7 @@ export interface CaseContext {
   /** TRANSFER (上报/移交) of a case not yet accepted */
   transfers?: Array<{ from: Tier; to: Tier; at: string; reason: string }>;
   /** FLAG_RISK (人民调解法 art. 25) */
-  risks?: Array<{ level: 'elevated' | 'high'; reason: string; reportedTo?: string; at: string }>;
+  risks?: Array<{ level: 'elevated' | 'high'; reason: string; reportedTo?: string; prevents?: RiskPrevention[]; at: string }>;
   /** what the mediator should offer next (shown by the presenter and in `phase`) */
   nextStep?: NextStep | null;
   /** mediators assigned although they live in the compound: a warning, not a conflict (issue 12 §4) */
@@ -303,6 +306,8 @@ export interface RegisterData {
   delegation?: { courtRef: string; dueAt?: string; mode?: Delegation['mode'] };
   /** where the case came from in another system (12345, grid): its reference */
   source?: { system: string; ref: string };
+  /** channel department_transfer: which department sent it (issue 16 §4: 受理方式) */
+  transferredFrom?: 'police' | 'petition' | 'other';
   tier: MediationTier;
   bodyId: string;
   flags: CaseContext['flags'];
@@ -380,7 +385,9 @@ export interface EventData {
   CLOSE: Nothing;
   REOPEN: Reason;
   TRANSFER: Reason & { toTier: 'subdistrict' | 'district' };
-  FLAG_RISK: Reason & { level: 'elevated' | 'high'; reportedTo?: string };
+  /** `prevents` (issue 16 §4): what the risk could turn into — a criminal case (防止民转刑) or a mass
+   * incident (防止群体性事件); the 司法局's statistics count the cases so flagged */
+  FLAG_RISK: Reason & { level: 'elevated' | 'high'; reportedTo?: string; prevents?: RiskPrevention[] };
   COURT_SETTLEMENT: { result: 'mediation_statement' | 'withdrawal' };
   /** 2026.3 (人民调解法 art. 20; 若干规定 art. 27): relatives, neighbours, colleagues, experts or units, with every party's consent */
   INVITE_PARTICIPANT: { kind: ParticipantKind; name?: string; unit?: string; consentOf: string[] };

@@ -63,3 +63,5 @@ export async function delegateFromCourt(services: Services, user: UserRecord, bo
   };
   return services.engine.intake(request, actorOf(user, services.directory), meta);
 }
+
+export * from './court-facts.ts';

@@ -14,6 +14,7 @@ import {
   type UserEventType,
 } from '../../workflows/vocabulary.ts';
 import { DECLINE_GROUNDS, PARTICIPANT_KINDS, type EventData } from '../../workflows/case.types.ts';
+import { PREVENTIONS, TRANSFER_SOURCES } from '../oversight/codes.ts';
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
@@ -134,6 +135,13 @@ export const intakeBody = Joi.object({
     .required()
     .messages({ 'any.only': '{{#label}} must be one of {{#valids}} (court delegations: POST /api/court/delegations)' }),
   ...intakeFields,
+  transferredFrom: Joi.string()
+    .valid(...TRANSFER_SOURCES)
+    .when('channel', { is: 'department_transfer', otherwise: Joi.forbidden() })
+    .description(
+      'channel department_transfer only: the department that transferred the case — police (公安, 110 联动), petition (信访) or other; ' +
+        'gives the ledger\'s 受理方式 (公安移送 / 信访移送 / 其他部门移送)',
+    ),
 }).label('intake');
 
 export const delegationBody = Joi.object({
@@ -281,6 +289,11 @@ export const EVENT_DATA: { [K in UserEventType]: Joi.ObjectSchema<EventData[K]> 
     level: Joi.string().valid('elevated', 'high').required(),
     reason: reason().required(),
     reportedTo: text(200).description('人民调解法 art. 25: the police or department told'),
+    prevents: Joi.array()
+      .items(Joi.string().valid(...PREVENTIONS))
+      .max(PREVENTIONS.length)
+      .unique()
+      .description('what the risk could turn into: criminal_case (防止民转刑), mass_incident (防止群体性事件); counted by the statistics and the ledger'),
   }),
   COURT_SETTLEMENT: Joi.object<EventData['COURT_SETTLEMENT'], true>({ result: Joi.string().valid('mediation_statement', 'withdrawal').required() }),
   INVITE_PARTICIPANT: Joi.object<EventData['INVITE_PARTICIPANT'], true>({

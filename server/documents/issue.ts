@@ -6,6 +6,7 @@ import { EventNotAllowed, ValidationFailed } from '../engine/errors.ts';
 import type { Body, CaseRecord, DocumentRecord, EventRecord, OrgUnit, Store } from '../store/port.ts';
 import { zhDate } from './format.ts';
 import { confirmationReadiness, courtPackage, type Readiness } from './readiness.ts';
+import { courtFacts } from '../cases/court-facts.ts';
 import type { WorkingCalendar } from './schedule.ts';
 import {
   isDocumentKind,
@@ -151,7 +152,7 @@ export function prepareDocument(
   const blank = renderDocument(set, kind, view, { version, draft, readiness: readinessView, check: '' });
   const html = renderDocument(set, kind, view, { version, draft, readiness: readinessView, check: checkCodeOf(blank) });
   const data =
-    kind === 'confirmation_application' || kind === 'court_referral' ? courtPackage(view, kind, readiness) : undefined;
+    kind === 'confirmation_application' || kind === 'court_referral' ? courtPackage(view, kind, readiness, courtFacts(input.record.snapshot.context, input.record.status, input.record.outcome ?? null)) : undefined;
   return { html, sha256: sha256(html), draft, templateVersion: set.templateVersion(kind), data };
 }
 

@@ -6,6 +6,7 @@ import { shanghaiDay, zhDate } from './format.ts';
 import type { LimitRule } from '../../workflows/deadlines.ts';
 import { confirmationLastDay, defaultCalendar, type WorkingCalendar } from './schedule.ts';
 import { DOCUMENT_TITLES, type DocumentView } from './view.ts';
+import type { CourtFacts } from '../cases/court-facts.ts';
 
 export type ReadinessCode =
   | 'no_agreement'
@@ -121,6 +122,7 @@ export function confirmationReadiness(ctx: CaseContext, now: string, opts: Readi
 
 /** Schema name and version of the package, so the court's system can tell what it receives. */
 export const COURT_PACKAGE_SCHEMA = 'wuye-mediation/court-package@1';
+// @1 still: `courtCase` (issue 16 §4) is an added member, nothing was renamed or removed
 
 /**
  * The structured package the court receives beside the printable document: application (or
@@ -130,6 +132,7 @@ export function courtPackage(
   view: DocumentView,
   kind: 'confirmation_application' | 'court_referral' = 'confirmation_application',
   readiness?: Readiness,
+  court?: CourtFacts,
 ): Record<string, unknown> {
   const a = view.agreement;
   return {
@@ -189,5 +192,7 @@ export function courtPackage(
         }
       : null,
     dossierIndex: view.dossierIndex,
+    // issue 16 §4: the court's 案号, 案由, 标的额, mode, result, 结案方式, the agreement's amount, 无争议事实
+    ...(court ? { courtCase: court } : {}),
   };
 }

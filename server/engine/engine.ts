@@ -4,7 +4,7 @@
 // not grow with the number of cases.
 import { randomUUID } from 'node:crypto';
 import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
-import type { Actor, CaseEvent, Command, Delegation, EventData, EventFacts, Party } from '../../workflows/case.types.ts';
+import type { Actor, CaseEvent, Command, Delegation, EventData, EventFacts, Party, RegisterData } from '../../workflows/case.types.ts';
 import { extensionKind } from '../../workflows/case.machine.ts';
 import { availableEvents, blockingConflicts, lacksMediatorFor, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
 import { findConflicts, groupHouseholds, householdsOf, route, type RoutingRules } from '../../workflows/routing.ts';
@@ -36,6 +36,8 @@ export interface IntakeRequest {
   delegation?: { courtRef: string; dueAt?: string; mode?: Delegation['mode'] } & Partial<Pick<Delegation, 'procedure' | 'causeOfAction' | 'claimAmount'>>;
   /** where a case came from in another system (12345, grid): its reference */
   source?: { system: string; ref: string };
+  /** channel department_transfer: which department sent it (受理方式: 公安 / 信访 / other; issue 16 §4) */
+  transferredFrom?: RegisterData['transferredFrom'];
 }
 
 /** An event from a person or another system; its `data` has passed the edge's schema (server/http/schemas.ts

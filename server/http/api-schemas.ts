@@ -22,6 +22,8 @@ import { PARTICIPANT_KINDS } from '../../workflows/case.types.ts';
 import { CAUTION_CODES } from '../../workflows/cautions.ts';
 import { GROUPINGS } from '../oversight/stats.ts';
 import { WEBHOOK_TYPES } from '../webhooks/subscriptions.ts';
+import { COURT_CLOSING_MODES, COURT_RESULTS } from '../cases/court-facts.ts';
+import { CONFIRMATION_STATES, DISPUTE_TYPE_CODES, INTAKE_MODES, ORG_TYPES } from '../oversight/codes.ts';
 
 export type Schema = Record<string, any>;
 
@@ -273,9 +275,37 @@ const ledgerItemProps = {
   satisfaction: orNull(num()),
   overdue: bool(),
   warning: oneOf(WARNING_LEVELS),
+  mediators: list(str(), { description: '承办调解员: names of the mediators on the case' }),
+  orgType: orNull(oneOf(ORG_TYPES)),
+  intakeMode: oneOf(INTAKE_MODES),
+  agreementAmount: orNull(num({ description: '协议涉及金额, yuan: the sum of the clause amounts of the agreement in effect' })),
+  confirmation: orNull(oneOf(CONFIRMATION_STATES)),
+  people: int({ description: '涉及人数: a person 1, a group its households, an organisation 1' }),
+  preventsCriminal: bool(),
+  preventsMass: bool(),
+  disputeType: { ...oneOf(DISPUTE_TYPE_CODES), description: '纠纷类型 of the 人民调解 statistics: this product\'s own two-digit numbering (UNVERIFIED against an official code table; server/oversight/codes.ts)' },
   relatedCases: list(str()),
   laterCases: list(str()),
 };
+
+const monthlyCountProps = {
+  registered: int({ description: '登记' }),
+  accepted: int({ description: '受理' }),
+  settled: int({ description: '调解成功' }),
+  failed: int({ description: '调解不成' }),
+  resolutionRate: orNull(num({ minimum: 0, maximum: 1 })),
+  agreementAmount: num({ description: '协议涉及金额, yuan' }),
+  people: int({ description: '涉及人数' }),
+  households: int({ description: '涉及户数' }),
+  confirmationApplied: int({ description: '申请司法确认' }),
+  confirmed: int({ description: '司法确认有效' }),
+  preventsCriminal: int({ description: '防止民转刑' }),
+  preventsMass: int({ description: '防止群体性事件' }),
+  byDisputeType: countMap(),
+  byIntakeMode: countMap(),
+};
+const monthlyCounts = obj(monthlyCountProps);
+const monthlyBodyRow = obj({ bodyId: str(), body: str(), tier: str(), orgType: orNull(oneOf(ORG_TYPES)), ...monthlyCountProps });
 
 const colourRule = obj({ disputes: int(), recurrences: int(), nonPerformance: int() }, ['disputes', 'recurrences', 'nonPerformance']);
 const companyRules = obj({ red: colourRule, orange: colourRule, yellow: colourRule });
@@ -503,6 +533,19 @@ export const API_SCHEMAS: Record<string, Schema> = {
     },
     ['groupBy', 'groups'],
   ),
+  MonthlyTable: obj(
+    {
+      month: str({ pattern: '^\\d{4}-\\d{2}$' }),
+      from: instant(),
+      to: instant(),
+      districts: list(obj({ districtId: str(), district: str(), total: monthlyCounts, bodies: list(monthlyBodyRow) })),
+      total: monthlyCounts,
+      disputeTypes: list(obj({ code: oneOf(DISPUTE_TYPE_CODES), label: str() })),
+      intakeModes: list(obj({ code: oneOf(INTAKE_MODES), label: str() })),
+    },
+    [],
+    { description: '月报 (issue 16 §4): per body and per district; GET /api/stats/monthly' },
+  ),
   LedgerItem: obj(ledgerItemProps, [], { description: 'one ledger (台账) line: codes and ids, with names; personal data masked' }),
   Ledger: obj({ items: list(ref('LedgerItem')), total: int(), from: nullableInstant(), to: nullableInstant() }),
   ReconcileReport: obj({
@@ -586,6 +629,7 @@ export const API_SCHEMAS: Record<string, Schema> = {
       inbox: oneOf(['referral', 'confirmation', 'delegation', 'done']),
       courtRef: orNull(str({ description: "the court's own 案号" })),
       mode: orNull(oneOf(['delegated', 'entrusted'])),
+      court: ref('CourtFacts'),
       documents: list(ref('DocumentMeta')),
       reminders: obj(
         { acceptBy: instant(), decideBy: instant(), decideByExtended: instant(), sources: list(str()) },
@@ -595,6 +639,45 @@ export const API_SCHEMAS: Record<string, Schema> = {
     },
     ['reminders'],
   ),
+  CourtFacts: obj(
+    {
+      caseNo: orNull(str({ description: "the court's own 案号" })),
+      causeOfAction: str({ description: '案由: as the court filed it, else the cause the category falls under' }),
+      causeOfActionFrom: oneOf(['court', 'category']),
+      claimAmount: orNull(num({ description: '标的额, yuan, as the court gave it' })),
+      mode: orNull(oneOf(['delegated', 'entrusted'])),
+      result: orNull(oneOf(COURT_RESULTS)),
+      closingMode: orNull({ ...oneOf(COURT_CLOSING_MODES), description: '结案方式: 司法确认 / 调解书 / 撤诉 / 自动履行' }),
+      agreement: orNull(
+        obj({
+          form: oneOf(['written', 'oral']),
+          effectiveAt: nullableInstant(),
+          amount: orNull(num({ description: 'the sum the clauses move, yuan' })),
+          facts: orNull(str()),
+          disputes: orNull(str()),
+          responsibilities: orNull(str()),
+          clauses: list(obj({ no: int(), text: str(), amount: orNull(num()), performBy: orNull(str()), performance: oneOf(['pending', 'full', 'partial', 'none']) })),
+        }),
+      ),
+      undisputedFacts: orNull(obj({ text: str(), consentOf: list(str()), at: instant() }, [], { description: '无争议事实记载 (特邀调解规定 2016)' })),
+    },
+    [],
+    { description: 'what the court reads of a case (issue 16 §4): GET /api/court/referrals items and the court package' },
+  ),
+  CourtPackage: {
+    type: 'object',
+    required: ['schema', 'kind', 'caseNo', 'parties', 'agreement'],
+    properties: {
+      schema: str({ description: 'wuye-mediation/court-package@1' }),
+      kind: oneOf(['confirmation_application', 'court_referral']),
+      caseNo: str(),
+      parties: list({ type: 'object', description: "the parties' full particulars (the court is addressed)" }),
+      agreement: { type: 'object', nullable: true },
+      courtCase: ref('CourtFacts'),
+    },
+    additionalProperties: true,
+    description: 'the structured package issued beside a court_referral or confirmation_application document (server/documents/readiness.ts courtPackage)',
+  },
   CourtInbox: obj({ items: list(ref('CourtInboxItem')), total: int(), pending: int(), page: int(), limit: int() }),
   AuditEntry: obj({ at: instant(), actor: orNull(str({ description: 'the user id; null for the system' })), action: str(), ip: orNull(str()), detail: { description: 'what was done' } }),
   // webhooks (issue 16 §3; server/http/webhooks.routes.ts): a subscription as listed (the secret only

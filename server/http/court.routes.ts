@@ -4,7 +4,7 @@ import Joi from 'joi';
 import type { Services } from '../services.ts';
 import { rolesFor } from '../policy.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
-import { delegateFromCourt, type DelegationRequest } from '../cases/court.ts';
+import { courtFacts, delegateFromCourt, type DelegationRequest } from '../cases/court.ts';
 import { caseView } from '../cases/presenter.ts';
 import { documentMeta } from './documents.routes.ts';
 import { delegationBody } from './schemas.ts';
@@ -60,7 +60,7 @@ export function courtRoutes(services: Services): RouteDef[] {
         path: '/api/court/referrals',
         summary: "The court liaison's inbox: referrals and confirmation requests first, then delegated cases in progress",
         description:
-          'Each item is the case (parties in full: the court is addressed) with `inbox` (referral | confirmation | delegation | done), `courtRef` (the court\'s own 案号, beside our `caseNo`; null before the court gave one), `mode` (delegated | entrusted for cases the court sent; null for referrals), the events the liaison may send, and the referral package documents. Referrals and confirmation requests come first (longest waiting first), then delegated cases in progress, then finished ones (view=pending leaves those out). `pending` counts what is open.',
+          'Each item is the case (parties in full: the court is addressed) with `inbox` (referral | confirmation | delegation | done), `courtRef` (the court\'s own 案号, beside our `caseNo`; null before the court gave one), `mode` (delegated | entrusted for cases the court sent; null for referrals), `court` (the court\'s 案号, 案由, 标的额, mode, the mediation\'s result, 结案方式 司法确认 / 调解书 / 撤诉 / 自动履行, the agreement with its amounts, and the 无争议事实 on record), the events the liaison may send, and the referral package documents. Referrals and confirmation requests come first (longest waiting first), then delegated cases in progress, then finished ones (view=pending leaves those out). `pending` counts what is open.',
         tags: ['court'],
         auth: rolesFor('court:inbox'),
         query: Joi.object({
@@ -85,6 +85,8 @@ export function courtRoutes(services: Services): RouteDef[] {
               // the court's own 案号 beside ours (caseNo), and how the court sent the case (issue 12 §1)
               courtRef: ctx.delegation?.courtRef ?? ctx.referral?.courtCaseNo ?? null,
               mode: ctx.delegation?.mode ?? null,
+              // issue 16 §4: the court's 案号, 案由, 标的额, mode, result, 结案方式, the agreement, the facts not in dispute
+              court: courtFacts(ctx, record.status, record.outcome ?? null),
               documents: docs.filter((d) => ['court_referral', 'confirmation_application', 'agreement', 'dossier'].includes(d.kind)).map(documentMeta),
               ...confirmationRemindersOf(record),
             };

@@ -77,6 +77,29 @@ export function documentsRoutes(services: Services): RouteDef[] {
     defineRoute(
       {
         method: 'get',
+        path: '/api/documents/:id/package',
+        summary: 'The court package (JSON) issued beside a court_referral or confirmation_application',
+        description:
+          "Application or referral, the parties' full particulars, the agreement, the dossier index and `courtCase` (the court's 案号, 案由, 标的额, " +
+          'mode, result, 结案方式, the agreement, 无争议事实), as stored when the document was issued. Those who may read the document; ' +
+          'a document without a package → 404.',
+        tags: ['documents', 'court'],
+        auth: rolesFor('documents:read'),
+        params: Joi.object({ id: id().required() }),
+        responses: { 200: { description: 'the package as issued', schema: ref('CourtPackage') } },
+      },
+      async ({ params, user, res }) => {
+        const doc = await store.documents.get(params.id);
+        const record = doc ? await store.cases.get(doc.caseId) : null;
+        if (!doc || !record || doc.data === undefined || doc.data === null || !canSeePersonalData(user!, record, directory)) throw new NotFound('document package');
+        res.set('Cache-Control', 'private, no-store');
+        return doc.data as Record<string, unknown>;
+      },
+    ),
+
+    defineRoute(
+      {
+        method: 'get',
         path: '/api/documents/:id',
         summary: 'The issued document, exactly as issued (HTML, printable on A4)',
         tags: ['documents'],

@@ -12,6 +12,7 @@ import { relatedCasesFor } from '../cases/presenter.ts';
 import type { RuntimeSettings, SettingsPatch } from '../settings.ts';
 import { changeOversightSettings, oversightSettingsBody } from '../admin.ts';
 import { GROUPINGS } from '../oversight/stats.ts';
+import { writeMonthlyXlsx } from '../oversight/monthly-xlsx.ts';
 import type { Table } from '../oversight/tables.ts';
 import { readTable, tableLimits } from '../oversight/table-pool.ts';
 import { acceptUpload, type Upload, XLSX_TYPE } from './upload.ts';
@@ -83,6 +84,50 @@ export function oversightRoutes(services: Services): RouteDef[] {
         responses: { 200: { description: 'the statistics', schema: ref('Stats') } },
       },
       async ({ query, user }) => oversight.stats(user!, query),
+    ),
+
+    defineRoute(
+      {
+        method: 'get',
+        path: '/api/stats/monthly',
+        summary: 'The monthly table (月报): one line per mediation body, a total per district',
+        description:
+          'Cases registered in the month (Shanghai time; default: this month), at the body holding them now, in the caller\'s jurisdiction ' +
+          '(narrowed to orgUnitId and below when given). Per body and per district: registered (登记), accepted (受理), settled (调解成功), ' +
+          'failed (调解不成), resolutionRate, agreementAmount (协议涉及金额, yuan, of the settled cases), people (涉及人数), households, ' +
+          'confirmationApplied / confirmed (司法确认), preventsCriminal (防止民转刑), preventsMass (防止群体性事件), byDisputeType (纠纷类型 codes: ' +
+          'this product\'s own numbering, unverified against an official table) and byIntakeMode (受理方式). Every body of the jurisdiction is ' +
+          'listed, with zeros when it has nothing to report. format=xlsx: the same table as one worksheet. Administrators and the ' +
+          'mediators of sub-district and district bodies; a community mediator → 403.',
+        tags: ['oversight'],
+        auth: readers,
+        query: Joi.object({
+          month: Joi.string()
+            .pattern(/^20\d{2}-(0[1-9]|1[0-2])$/)
+            .description('YYYY-MM (Shanghai); default: the current month')
+            .messages({ 'string.pattern.base': '{{#label}} must be a month YYYY-MM' }),
+          orgUnitId: scopeQuery.orgUnitId,
+          format: Joi.string().valid('json', 'xlsx').default('json'),
+        }),
+        responses: {
+          200: {
+            description: 'the monthly table: JSON, or XLSX with format=xlsx',
+            schema: ref('MonthlyTable'),
+            media: { [XLSX_TYPE]: { type: 'string', format: 'binary', description: 'one worksheet: the bodies, a subtotal per district, the total' } },
+          },
+          403: { description: 'FORBIDDEN: a community room, the court or an expert' },
+        },
+      },
+      async ({ query, user, req, res }) => {
+        const month = query.month ?? isoShanghai(services.clock.now()).slice(0, 7);
+        const table = await oversight.monthly(user!, { month, orgUnitId: query.orgUnitId });
+        void audit(user!, 'stats.monthly', { month, orgUnitId: query.orgUnitId ?? null, format: query.format }, req.ip);
+        if (query.format !== 'xlsx') return table;
+        const file = `attachment; filename="monthly-${month}.xlsx"; filename*=UTF-8''${encodeURIComponent(`人民调解月报-${month}.xlsx`)}`;
+        res.status(200).set('Cache-Control', 'no-store').set('Content-Type', XLSX_TYPE).set('Content-Disposition', file);
+        await writeMonthlyXlsx(res, table);
+        return undefined;
+      },
     ),
 
     defineRoute(

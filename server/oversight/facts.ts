@@ -18,16 +18,18 @@
 // - everOverdue: some deadline of the case expired at some point (a DEADLINE_EXPIRED event), even if
 //   the case has moved on since.
 import { addDays, shanghaiDate, type WorkingCalendar } from '../../workflows/calendar/calendar.ts';
-import type { CaseContext, Clause, Party } from '../../workflows/case.types.ts';
+import type { CaseContext, Clause, Party, RegisterData } from '../../workflows/case.types.ts';
 import type { Tier } from '../../workflows/vocabulary.ts';
 import { maskedText, maskParty } from '../privacy/mask.ts';
 import type { CaseRecord, CompanyFact, LedgerRow, OversightFacts, RelatedCaseRef } from '../store/port.ts';
 import { isPropertyCompany, normName, recurrenceKeys } from './keys.ts';
 import { stripControls } from './ledger-format.ts';
+import { disputeTypeOf, intakeModeOf, ORG_TYPE_BY_TIER, type ConfirmationState } from './codes.ts';
 
 /** Bump when the facts' meaning or shape changes: older projections are recomputed (rebuild.ts).
- * 2: the ledger's 协议形式 (agreementForm, issue 12 §5). */
-export const FACTS_VERSION = 2;
+ * 2: the ledger's 协议形式 (agreementForm, issue 12 §5).
+ * 3: 承办调解员, 调解组织类型, 受理方式, 协议涉及金额, 司法确认, 涉及人数, 防止民转刑 / 群体性事件, 纠纷类型 (issue 16 §4). */
+export const FACTS_VERSION = 3;
 
 /** The longest summary kept in the ledger. */
 const SUMMARY_CHARS = 200;
@@ -46,6 +48,13 @@ export interface FactsHistory {
   source: OversightFacts['source'];
   relatedCases: RelatedCaseRef[];
   firstAcceptedAt: string | null;
+  /** REGISTER's `transferredFrom` (受理方式 of a department transfer) */
+  transferredFrom?: RegisterData['transferredFrom'] | null;
+}
+
+/** What the projection may look up beyond the record: the names of the mediators on it. */
+export interface FactsLookup {
+  userName(id: string): string | undefined;
 }
 
 /** Working days d with from < d <= to (Shanghai calendar dates); 0 when `to` is not after `from`. */
@@ -129,6 +138,43 @@ function tierPath(ctx: CaseContext): Tier[] {
 }
 
 /**
+ * 涉及人数: the people a case involves — a person party is one, a group party counts its households (the
+ * named list, else the number given; at least one), an organisation is one party. Agents (委托代理人)
+ * and representatives act for a party already counted and are not added.
+ */
+export function peopleOf(parties: ReadonlyArray<Partial<Party>>): number {
+  let n = 0;
+  for (const p of parties) {
+    if (p.kind === 'group') n += Math.max(p.householdList?.length ?? 0, Number(p.households ?? 0), 1);
+    else n += 1;
+  }
+  return n;
+}
+
+/** 协议涉及金额: the sum the clauses of the agreement move (yuan, to the fen), else the amount the
+ * agreement states; null when neither is entered. */
+export function agreementAmountOf(agreement: Pick<NonNullable<CaseContext['agreement']>, 'clauses' | 'amount'>): number | null {
+  const amounts = (agreement.clauses ?? []).map((c) => c.amount).filter((a): a is number => typeof a === 'number' && Number.isFinite(a));
+  if (amounts.length) return Math.round(amounts.reduce((s, a) => s + a * 100, 0)) / 100;
+  return typeof agreement.amount === 'number' && Number.isFinite(agreement.amount) ? agreement.amount : null;
+}
+
+/** 司法确认 and its result: null when never applied for. */
+export function confirmationOf(ctx: Pick<CaseContext, 'confirmation'>): ConfirmationState | null {
+  const c = ctx.confirmation;
+  if (!c) return null;
+  return c.confirmed === true ? 'confirmed' : c.confirmed === false ? 'refused' : 'pending';
+}
+
+/** The tier of the body holding the case, read from the case's own chain of bodies. */
+function holdingTier(ctx: CaseContext, bodyId: string): Tier | null {
+  const chain = ctx.bodies as unknown as Record<string, string> | undefined;
+  if (!chain) return null;
+  const hit = Object.entries(chain).find(([, id]) => id === bodyId);
+  return hit ? (hit[0] as Tier) : null;
+}
+
+/**
  * The facts after `event`. `prev` is the projection before it (undefined for REGISTER, and for
  * records written before the projection existed: then `history` supplies what only events carry).
  */
@@ -138,6 +184,7 @@ export function projectOversight(
   prev: OversightFacts | undefined,
   calendar: WorkingCalendar,
   history?: FactsHistory,
+  lookup?: FactsLookup,
 ): OversightFacts {
   const ctx = record.snapshot.context;
   const registeredAt = ctx.registeredAt ?? record.createdAt;
@@ -181,6 +228,22 @@ export function projectOversight(
   const firstAccepted =
     (prev?.ledger.acceptedAt as string | null | undefined) ?? (history ? day(history.firstAcceptedAt) : null) ?? day(ctx.acceptedAt);
 
+  const register = isRegister ? (event.data as Partial<RegisterData> | undefined) : undefined;
+  const prevMode = prev?.ledger.intakeMode;
+  const intakeMode =
+    typeof prevMode === 'string' && prevMode
+      ? prevMode
+      : intakeModeOf({
+          channel: ctx.channel ?? record.channel,
+          delegationMode: ctx.delegation?.mode ?? null,
+          transferredFrom: register?.transferredFrom ?? history?.transferredFrom ?? null,
+          sourceSystem: source?.system ?? null,
+        });
+  const risks = ctx.risks ?? [];
+  const orgType = ORG_TYPE_BY_TIER[holdingTier(ctx, record.bodyId) ?? record.tier] ?? null;
+  const mediators = (ctx.assignees ?? []).map((id) => stripControls(lookup?.userName(id) ?? id));
+  const category = ctx.category ?? record.category;
+
   const ledger: LedgerRow = {
     caseNo: record.caseNo,
     registeredAt: day(registeredAt),
@@ -190,7 +253,7 @@ export function projectOversight(
     communityId: record.communityId,
     compoundId: record.compoundId,
     bodyId: record.bodyId,
-    category: ctx.category ?? record.category,
+    category,
     summary: stripControls(maskedText(String(ctx.summary ?? record.summary ?? ''))).slice(0, SUMMARY_CHARS),
     applicants: stripControls(partiesLine((ctx.parties ?? []).filter((p) => p.role === 'applicant'))),
     respondents: stripControls(partiesLine((ctx.parties ?? []).filter((p) => p.role === 'respondent'))),
@@ -215,6 +278,16 @@ export function projectOversight(
     overdue: everOverdue,
     warning: record.warning,
     relatedCases: relatedCases.map((r) => r.caseNo),
+    // ── issue 16 §4: the fields the 司法局 asks for ──
+    mediators,
+    orgType,
+    intakeMode,
+    agreementAmount: inEffect ? agreementAmountOf(agreement!) : null,
+    confirmation: confirmationOf(ctx),
+    people: peopleOf(ctx.parties ?? []),
+    preventsCriminal: risks.some((r) => r.prevents?.includes('criminal_case')),
+    preventsMass: risks.some((r) => r.prevents?.includes('mass_incident')),
+    disputeType: disputeTypeOf(category),
   };
 
   return {

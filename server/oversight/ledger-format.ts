@@ -12,6 +12,16 @@ import {
   type Status,
 } from '../../workflows/vocabulary.ts';
 import type { LedgerEntry, LedgerRow } from '../store/port.ts';
+import {
+  CONFIRMATION_LABELS,
+  DISPUTE_TYPES,
+  INTAKE_MODE_LABELS,
+  ORG_TYPE_LABELS,
+  type ConfirmationState,
+  type DisputeTypeCode,
+  type IntakeMode,
+  type OrgType,
+} from './codes.ts';
 
 export const TIER_SHORT: Record<string, string> = { community: '社区', subdistrict: '街镇', district: '区', court: '法院' };
 export const PERFORMANCE_LABELS: Record<string, string> = { pending: '待回访', full: '全部履行', partial: '部分履行', none: '未履行' };
@@ -63,6 +73,24 @@ export interface LedgerItem {
   satisfaction: number | null;
   overdue: boolean;
   warning: string;
+  // ── issue 16 §4 (codes: server/oversight/codes.ts) ──
+  /** 承办调解员: the names of the mediators on the case */
+  mediators: string[];
+  /** 调解组织类型 of the holding body: village_resident | township_street | professional; null at the court */
+  orgType: string | null;
+  /** 受理方式 */
+  intakeMode: string;
+  /** 协议涉及金额 (yuan): the sum of the clauses' amounts of the agreement in effect */
+  agreementAmount: number | null;
+  /** 司法确认: pending | confirmed | refused; null when never applied for */
+  confirmation: string | null;
+  /** 涉及人数 (beside 涉及户数) */
+  people: number;
+  /** 防止民转刑 / 防止群体性事件: a risk of it was flagged on the case (FLAG_RISK prevents) */
+  preventsCriminal: boolean;
+  preventsMass: boolean;
+  /** 纠纷类型 of the 人民调解 statistics (two-digit code; the list is unverified: codes.ts) */
+  disputeType: string;
   relatedCases: string[];
   laterCases: string[];
 }
@@ -106,6 +134,15 @@ export function ledgerItem(e: LedgerEntry, names: Names): LedgerItem {
     satisfaction: r.satisfaction ?? null,
     overdue: Boolean(r.overdue),
     warning: str(r.warning) || 'none',
+    mediators: Array.isArray(r.mediators) ? r.mediators : [],
+    orgType: r.orgType ?? null,
+    intakeMode: str(r.intakeMode),
+    agreementAmount: typeof r.agreementAmount === 'number' ? r.agreementAmount : null,
+    confirmation: r.confirmation ?? null,
+    people: Number(r.people ?? 0),
+    preventsCriminal: Boolean(r.preventsCriminal),
+    preventsMass: Boolean(r.preventsMass),
+    disputeType: str(r.disputeType),
     relatedCases: Array.isArray(r.relatedCases) ? r.relatedCases : [],
     laterCases: e.laterCases,
   };
@@ -127,7 +164,12 @@ export interface LedgerColumn {
   cell(i: LedgerItem, no: number): string | number | null;
   /** how XLSX types the cell: a day (a real date cell, yyyy-mm-dd) or a number; text otherwise */
   type?: 'date' | 'number';
+  /** XLSX number format of a number column (default '0'): amounts keep their fen */
+  numFmt?: string;
 }
+
+/** '12 物业纠纷' — the code with its label, so that a person reads it and reconciliation finds the code. */
+export const disputeTypeText = (code: string): string => (DISPUTE_TYPES[code as DisputeTypeCode] ? `${code} ${DISPUTE_TYPES[code as DisputeTypeCode].zh}` : code);
 
 /** The ledger's columns, in order, with the headers offices use. */
 export const LEDGER_COLUMNS: readonly LedgerColumn[] = [
@@ -161,6 +203,16 @@ export const LEDGER_COLUMNS: readonly LedgerColumn[] = [
   { key: 'satisfaction', header: '满意度', width: 7, cell: (i) => i.satisfaction, type: 'number' },
   { key: 'overdue', header: '是否逾期', width: 9, cell: (i) => yesNo(i.overdue) },
   { key: 'warning', header: '当前预警', width: 9, cell: (i) => WARNING_LABELS[i.warning] ?? i.warning },
+  // issue 16 §4: what the 司法局's statistics and reports ask for (codes and labels: codes.ts)
+  { key: 'mediators', header: '承办调解员', width: 16, cell: (i) => i.mediators.join('、') },
+  { key: 'orgType', header: '调解组织类型', width: 12, cell: (i) => (i.orgType ? (ORG_TYPE_LABELS[i.orgType as OrgType]?.zh ?? i.orgType) : '') },
+  { key: 'intakeMode', header: '受理方式', width: 12, cell: (i) => INTAKE_MODE_LABELS[i.intakeMode as IntakeMode]?.zh ?? i.intakeMode },
+  { key: 'disputeType', header: '纠纷类型（统计）', width: 14, cell: (i) => disputeTypeText(i.disputeType) },
+  { key: 'agreementAmount', header: '协议涉及金额（元）', width: 12, cell: (i) => i.agreementAmount, type: 'number', numFmt: '0.00' },
+  { key: 'confirmation', header: '司法确认', width: 10, cell: (i) => (i.confirmation ? (CONFIRMATION_LABELS[i.confirmation as ConfirmationState]?.zh ?? i.confirmation) : '') },
+  { key: 'people', header: '涉及人数', width: 9, cell: (i) => i.people, type: 'number' },
+  { key: 'preventsCriminal', header: '防止民转刑', width: 9, cell: (i) => yesNo(i.preventsCriminal) },
+  { key: 'preventsMass', header: '防止群体性事件', width: 9, cell: (i) => yesNo(i.preventsMass) },
   { key: 'relatedCases', header: '倒查关联案件', width: 30, cell: (i) => i.relatedCases.join('；') },
   { key: 'laterCases', header: '后续复发案件', width: 30, cell: (i) => i.laterCases.join('；') },
 ];

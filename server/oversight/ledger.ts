@@ -324,7 +324,7 @@ export async function writeLedgerXlsx(out: Writable, pages: AsyncIterable<Ledger
     header: c.header,
     key: c.key,
     width: c.width,
-    ...(c.type === 'date' ? { style: { numFmt: 'yyyy-mm-dd' } } : c.type === 'number' ? { style: { numFmt: '0' } } : {}),
+    ...(c.type === 'date' ? { style: { numFmt: 'yyyy-mm-dd' } } : c.type === 'number' ? { style: { numFmt: c.numFmt ?? '0' } } : {}),
   }));
   const head = ws.getRow(1);
   head.font = { bold: true };

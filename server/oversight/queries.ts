@@ -3,7 +3,7 @@
 // jurisdiction (policy.ts caseScope), a period and an org unit. One instance per running product:
 // it starts the one-off projection rebuild and every query waits for it, so none answers from a
 // half-built projection.
-import { NotFound, ValidationFailed } from '../engine/errors.ts';
+import { Forbidden, NotFound, ValidationFailed } from '../engine/errors.ts';
 import { caseScope } from '../policy.ts';
 import type { Services } from '../services.ts';
 import type { OversightQuery, UserRecord } from '../store/port.ts';
@@ -12,7 +12,7 @@ import type { Names } from './ledger-format.ts';
 import { factsIndexFor } from './memory.ts';
 import { rebuildOversight } from './rebuild.ts';
 import { reconcile } from './reconcile.ts';
-import { computeStats, type Grouping } from './stats.ts';
+import { computeStats, monthlyTable, type Grouping, type MonthlyTable } from './stats.ts';
 import type { Table } from './tables.ts';
 import { isoShanghai } from '../engine/clock.ts';
 
@@ -27,7 +27,7 @@ export interface ScopeInput {
 function createQueries(services: Services) {
   const { store, directory } = services;
   // cases committed before the projection existed are projected once, in the background
-  const ready = rebuildOversight(store, services.settings.calendar()).catch((err: unknown) => {
+  const ready = rebuildOversight(store, services.settings.calendar(), { lookup: { userName: (id) => directory.user(id)?.name } }).catch((err: unknown) => {
     services.logger.error({ err }, 'oversight projection rebuild failed');
   });
   const settled = async () => {
@@ -83,6 +83,18 @@ function createQueries(services: Services) {
     async stats(user: UserRecord, input: ScopeInput & { groupBy?: Grouping }) {
       await settled();
       return computeStats(index!, scopeOf(user, input), { satisfiedAtLeast: services.settings.satisfiedAtLeast, groupBy: input.groupBy, unitName: names.unit });
+    },
+    /** 月报: the monthly table per body and district — administrators, and the mediators of a
+     * sub-district centre or the district committee (their jurisdiction); a community room: 403 */
+    async monthly(user: UserRecord, input: { month: string; orgUnitId?: string }): Promise<MonthlyTable> {
+      if (user.role !== 'admin') {
+        const tier = user.bodyId ? directory.body(user.bodyId)?.tier : undefined;
+        if (user.role !== 'mediator' || (tier !== 'subdistrict' && tier !== 'district')) {
+          throw new Forbidden('the monthly table is for the sub-district and district bodies and administrators');
+        }
+      }
+      await settled();
+      return monthlyTable(store, directory, scopeOf(user, { orgUnitId: input.orgUnitId }), input.month, names, input.orgUnitId);
     },
     async companies(user: UserRecord, input: ScopeInput) {
       await settled();

@@ -4,22 +4,23 @@
 // indexed query).
 import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import type { CaseRecord, EventRecord, Store } from '../store/port.ts';
-import { FACTS_VERSION, projectOversight, type FactsHistory } from './facts.ts';
+import { FACTS_VERSION, projectOversight, type FactsHistory, type FactsLookup } from './facts.ts';
 
 export function historyOf(events: readonly EventRecord[]): FactsHistory {
   const register = events.find((e) => e.type === 'REGISTER');
-  const data = (register?.data ?? {}) as { source?: { system?: unknown; ref?: unknown }; relatedCases?: unknown };
+  const data = (register?.data ?? {}) as { source?: { system?: unknown; ref?: unknown }; relatedCases?: unknown; transferredFrom?: unknown };
   const s = data.source;
   return {
     everOverdue: events.some((e) => e.type === 'DEADLINE_EXPIRED'),
     source: s && typeof s.system === 'string' && typeof s.ref === 'string' ? { system: s.system, ref: s.ref } : null,
     relatedCases: Array.isArray(data.relatedCases) ? (data.relatedCases as FactsHistory['relatedCases']) : [],
     firstAcceptedAt: events.find((e) => e.type === 'ACCEPT')?.at ?? null,
+    transferredFrom: data.transferredFrom === 'police' || data.transferredFrom === 'petition' || data.transferredFrom === 'other' ? data.transferredFrom : null,
   };
 }
 
 /** Projects every stale case; returns how many were written. */
-export async function rebuildOversight(store: Store, calendar: WorkingCalendar, opts: { batch?: number } = {}): Promise<number> {
+export async function rebuildOversight(store: Store, calendar: WorkingCalendar, opts: { batch?: number; lookup?: FactsLookup } = {}): Promise<number> {
   if (!store.oversight) return 0;
   const batch = opts.batch ?? 200;
   let written = 0;
@@ -36,7 +37,7 @@ export async function rebuildOversight(store: Store, calendar: WorkingCalendar, 
       if (!record) continue;
       const events = await store.events.list(id);
       const last = events[events.length - 1] ?? { type: 'REGISTER', at: record.createdAt, data: {} };
-      const oversight = projectOversight({ ...record, oversight: undefined }, last, undefined, calendar, historyOf(events));
+      const oversight = projectOversight({ ...record, oversight: undefined }, last, undefined, calendar, historyOf(events), opts.lookup);
       records.push({ ...record, oversight });
     }
     await store.oversight.project(records);

@@ -20,8 +20,9 @@ import type { LedgerEntry, OversightQuery, Store } from '../store/port.ts';
 import { canonicalCaseNo, normName } from './keys.ts';
 import { LEDGER_COLUMNS, ledgerItem, ledgerPages, PERFORMANCE_LABELS, TIER_SHORT, type LedgerItem, type Names } from './ledger.ts';
 import { headed, headerKey, type Table } from './tables.ts';
+import { CONFIRMATION_LABELS, DISPUTE_TYPES, INTAKE_MODE_LABELS, ORG_TYPE_LABELS } from './codes.ts';
 
-type Kind = 'date' | 'enum' | 'bool' | 'number' | 'tiers' | 'name' | 'text';
+type Kind = 'date' | 'enum' | 'bool' | 'number' | 'tiers' | 'name' | 'text' | 'list';
 
 interface FieldSpec {
   key: keyof LedgerItem;
@@ -92,6 +93,15 @@ const TIER_CODES = new Map<string, string>([
   ['区调委会', 'district'],
 ]);
 
+const INTAKE_MODE_CODES = codeMap(INTAKE_MODE_LABELS, { 当事人申请调解: 'application', 申请: 'application', 主动: 'proactive', 委派: 'court_delegated', 委托: 'court_entrusted', 公安: 'police', 信访: 'petition', '12345': 'hotline_12345' });
+const ORG_TYPE_CODES = codeMap(ORG_TYPE_LABELS, { 村居调委会: 'village_resident', '村（居）': 'village_resident', 乡镇街道调委会: 'township_street', 行业性专业性调委会: 'professional', 行专: 'professional' });
+const CONFIRMATION_CODES = codeMap(CONFIRMATION_LABELS, { 申请中: 'pending', 确认: 'confirmed', 已确认: 'confirmed', 驳回: 'refused' });
+// '12 物业纠纷', '12' or '物业纠纷' → '12'
+const DISPUTE_TYPE_CODES = codeMap(
+  DISPUTE_TYPES,
+  Object.fromEntries(Object.entries(DISPUTE_TYPES).map(([code, l]) => [`${code}${l.zh}`, code])),
+);
+
 const header = (key: string) => LEDGER_COLUMNS.find((c) => c.key === key)?.header ?? key;
 
 /** The fields reconciliation compares, with the headers that name them. */
@@ -119,6 +129,16 @@ export const RECONCILE_FIELDS: readonly FieldSpec[] = [
   { key: 'lastFollowUp', kind: 'date', aliases: ['回访日期', '最近回访'] },
   { key: 'satisfaction', kind: 'number', aliases: ['满意度评分'] },
   { key: 'overdue', kind: 'bool', aliases: ['逾期', '是否超期'] },
+  // issue 16 §4
+  { key: 'mediators', kind: 'list', aliases: ['调解员', '承办人'] },
+  { key: 'orgType', kind: 'enum', aliases: ['组织类型', '调委会类型'], codes: ORG_TYPE_CODES },
+  { key: 'intakeMode', kind: 'enum', aliases: ['受理形式', '纠纷来源'], codes: INTAKE_MODE_CODES },
+  { key: 'disputeType', kind: 'enum', aliases: ['纠纷类型代码', '统计纠纷类型'], codes: DISPUTE_TYPE_CODES },
+  { key: 'agreementAmount', kind: 'number', aliases: ['协议金额', '涉及金额'] },
+  { key: 'confirmation', kind: 'enum', aliases: ['司法确认情况', '司法确认结果'], codes: CONFIRMATION_CODES },
+  { key: 'people', kind: 'number', aliases: ['人数', '涉及当事人数'] },
+  { key: 'preventsCriminal', kind: 'bool', aliases: ['是否防止民转刑'] },
+  { key: 'preventsMass', kind: 'bool', aliases: ['是否防止群体性事件', '防止群体性上访'] },
 ];
 
 const CASE_NO_HEADERS = ['案号', 'caseNo', 'case_no', '案件编号', '案件号', '调解案号'];
@@ -194,6 +214,13 @@ export function normalise(kind: Kind, v: unknown, codes?: Map<string, string>): 
       return normEnum(text, codes ?? new Map());
     case 'tiers':
       return Array.isArray(v) ? v.join('>') : normTiers(text);
+    case 'list':
+      // names in any order, separated by 、 , ; or the JSON export's array
+      return (Array.isArray(v) ? v.map(String) : text.split(/[、,，;；>]/))
+        .map((x) => normName(x))
+        .filter(Boolean)
+        .sort()
+        .join('>');
     case 'name':
     case 'text':
       return normName(text);

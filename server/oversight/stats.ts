@@ -13,8 +13,10 @@
 //   warning now (the same set as GET /api/cases?warning=red)
 // - recurrences = cases linked to an earlier one (倒查)
 // A rate whose denominator is 0 is null.
-import { CATEGORIES, STATUSES, TIERS } from '../../workflows/vocabulary.ts';
-import type { OversightDimension, OversightGroup, OversightQuery, OversightTotals } from '../store/port.ts';
+import { CATEGORIES, STATUSES, TIERS, type Tier } from '../../workflows/vocabulary.ts';
+import type { Body, OrgUnit, OversightDimension, OversightGroup, OversightQuery, OversightTotals, Store } from '../store/port.ts';
+import { DISPUTE_TYPE_CODES, DISPUTE_TYPES, INTAKE_MODE_LABELS, INTAKE_MODES, ORG_TYPE_BY_TIER } from './codes.ts';
+import { ledgerItem, ledgerPages, type LedgerItem, type Names } from './ledger.ts';
 import type { FacetSource } from './memory.ts';
 
 export const GROUPINGS = ['month', 'subdistrict', 'community', 'compound', 'category', 'tier'] as const;
@@ -206,4 +208,172 @@ export async function computeStats(source: FacetSource, q: OversightQuery, opts:
       }));
   }
   return stats;
+}
+
+// ── the monthly table (月报, issue 16 §4) ────────────────────────────────────────────────────────
+//
+// One row per mediation body (rows: bodies; a total per district), in the shape the 司法行政 monthly
+// reports are kept: 登记 / 受理 / 调解成功 / 调解不成 / 调解成功率 / 协议涉及金额 / 涉及人数 / 涉及户数 /
+// 司法确认 / 防止民转刑 / 防止群体性事件, then counts by 纠纷类型 (codes.ts, unverified numbering) and by 受理方式.
+// The seeds hold no specimen of the form: the columns are the fields issue 16 §4 names, not an
+// official layout. Cases are counted by registration in the month (Shanghai), as /api/stats counts,
+// at the body holding them now; read from the ledger projection (one pass over the month's lines).
+
+export interface MonthlyCounts {
+  /** 登记: registered in the month */
+  registered: number;
+  /** 受理: accepted (a first acceptance is on record) */
+  accepted: number;
+  /** 调解成功: an agreement in effect that stands (facts.ts "settled") */
+  settled: number;
+  /** 调解不成: terminated, or referred to the court */
+  failed: number;
+  /** settled ÷ (settled + failed); null when both are 0 */
+  resolutionRate: number | null;
+  /** 协议涉及金额 (yuan) of the settled cases */
+  agreementAmount: number;
+  /** 涉及人数 / 涉及户数 of the registered cases */
+  people: number;
+  households: number;
+  /** 司法确认: applied for, and confirmed */
+  confirmationApplied: number;
+  confirmed: number;
+  preventsCriminal: number;
+  preventsMass: number;
+  /** registered cases by 纠纷类型 code (every code present, 0 when none) */
+  byDisputeType: Record<string, number>;
+  /** registered cases by 受理方式 (every mode present) */
+  byIntakeMode: Record<string, number>;
+}
+
+export interface MonthlyBodyRow extends MonthlyCounts {
+  bodyId: string;
+  body: string;
+  tier: string;
+  orgType: string | null;
+}
+
+export interface MonthlyTable {
+  month: string;
+  from: string;
+  to: string;
+  districts: Array<{ districtId: string; district: string; total: MonthlyCounts; bodies: MonthlyBodyRow[] }>;
+  total: MonthlyCounts;
+  disputeTypes: Array<{ code: string; label: string }>;
+  intakeModes: Array<{ code: string; label: string }>;
+}
+
+/** What the table needs of the organisation (server/org.ts Org). */
+export interface MonthlyOrg {
+  allBodies(): Body[];
+  unit(id: string): OrgUnit | undefined;
+  body(id: string): Body | undefined;
+  isUnder(unitId: string, ancestorId: string): boolean;
+}
+
+const emptyCounts = (): MonthlyCounts => ({
+  registered: 0,
+  accepted: 0,
+  settled: 0,
+  failed: 0,
+  resolutionRate: null,
+  agreementAmount: 0,
+  people: 0,
+  households: 0,
+  confirmationApplied: 0,
+  confirmed: 0,
+  preventsCriminal: 0,
+  preventsMass: 0,
+  byDisputeType: Object.fromEntries(DISPUTE_TYPE_CODES.map((c) => [c, 0])),
+  byIntakeMode: Object.fromEntries(INTAKE_MODES.map((m) => [m, 0])),
+});
+
+function addLine(into: MonthlyCounts, i: LedgerItem): void {
+  into.registered++;
+  if (i.acceptedAt) into.accepted++;
+  if (i.settledAt) {
+    into.settled++;
+    // fen, then yuan: no drift from adding decimals
+    into.agreementAmount = Math.round(into.agreementAmount * 100 + (i.agreementAmount ?? 0) * 100) / 100;
+  }
+  if (i.status === 'referred_to_court' || i.outcome === 'unresolved' || i.outcome === 'referred') into.failed++;
+  into.people += i.people;
+  into.households += i.households ?? 0;
+  if (i.confirmation) into.confirmationApplied++;
+  if (i.confirmation === 'confirmed') into.confirmed++;
+  if (i.preventsCriminal) into.preventsCriminal++;
+  if (i.preventsMass) into.preventsMass++;
+  into.byDisputeType[i.disputeType] = (into.byDisputeType[i.disputeType] ?? 0) + 1;
+  into.byIntakeMode[i.intakeMode] = (into.byIntakeMode[i.intakeMode] ?? 0) + 1;
+}
+
+function addCounts(into: MonthlyCounts, c: MonthlyCounts): void {
+  for (const k of ['registered', 'accepted', 'settled', 'failed', 'people', 'households', 'confirmationApplied', 'confirmed', 'preventsCriminal', 'preventsMass'] as const) into[k] += c[k];
+  into.agreementAmount = Math.round(into.agreementAmount * 100 + c.agreementAmount * 100) / 100;
+  for (const [k, v] of Object.entries(c.byDisputeType)) into.byDisputeType[k] = (into.byDisputeType[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(c.byIntakeMode)) into.byIntakeMode[k] = (into.byIntakeMode[k] ?? 0) + v;
+}
+
+const withRate = <T extends MonthlyCounts>(c: T): T => ({ ...c, resolutionRate: ratio(c.settled, c.settled + c.failed) });
+
+const TIER_RANK: Record<string, number> = { district: 0, subdistrict: 1, community: 2, court: 3 };
+
+/** The first and last instant of a month (YYYY-MM) in Shanghai time. */
+export function monthBounds(month: string): { from: string; to: string } {
+  const [y, m] = month.split('-').map(Number);
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return { from: `${month}-01T00:00:00.000+08:00`, to: `${month}-${String(last).padStart(2, '0')}T23:59:59.999+08:00` };
+}
+
+/**
+ * The monthly table over `q` (the caller's jurisdiction and org unit; its period is replaced by the
+ * month). Rows: the bodies in scope — every mediation body of the jurisdiction (a report lists the
+ * bodies with nothing to report too), narrowed to `unitId` and below when given — plus any body
+ * holding a case of the month; grouped by district, district body first.
+ */
+export async function monthlyTable(store: Store, org: MonthlyOrg, q: OversightQuery, month: string, names: Names, unitId?: string): Promise<MonthlyTable> {
+  const { from, to } = monthBounds(month);
+  const query: OversightQuery = { ...q, from, to };
+  const rows = new Map<string, MonthlyBodyRow>();
+  const rowFor = (bodyId: string): MonthlyBodyRow => {
+    let row = rows.get(bodyId);
+    if (!row) {
+      const b = org.body(bodyId);
+      const tier = b?.tier ?? '';
+      row = { bodyId, body: names.body(bodyId) ?? bodyId, tier, orgType: ORG_TYPE_BY_TIER[tier as Tier] ?? null, ...emptyCounts() };
+      rows.set(bodyId, row);
+    }
+    return row;
+  };
+  const inScope = (b: Body) =>
+    b.tier !== 'court' && (!q.bodyIds || q.bodyIds.includes(b.id)) && (!unitId || b.orgUnitId === unitId || org.isUnder(b.orgUnitId, unitId));
+  for (const b of org.allBodies()) if (inScope(b)) rowFor(b.id);
+  for await (const page of ledgerPages(store, query, 2000)) for (const e of page) addLine(rowFor(e.bodyId), ledgerItem(e, names));
+
+  const districtOf = (bodyId: string): OrgUnit | undefined => {
+    let u = org.unit(org.body(bodyId)?.orgUnitId ?? '');
+    for (let hops = 0; u && u.kind !== 'district' && hops < 16; hops++) u = u.parentId ? org.unit(u.parentId) : undefined;
+    return u;
+  };
+  const districts = new Map<string, MonthlyTable['districts'][number]>();
+  const total = emptyCounts();
+  const sorted = [...rows.values()].sort((a, b) => (TIER_RANK[a.tier] ?? 9) - (TIER_RANK[b.tier] ?? 9) || (a.bodyId < b.bodyId ? -1 : a.bodyId > b.bodyId ? 1 : 0));
+  for (const row of sorted) {
+    const d = districtOf(row.bodyId);
+    const key = d?.id ?? '';
+    let entry = districts.get(key);
+    if (!entry) districts.set(key, (entry = { districtId: key, district: d?.name ?? '', total: emptyCounts(), bodies: [] }));
+    entry.bodies.push(withRate(row));
+    addCounts(entry.total, row);
+    addCounts(total, row);
+  }
+  return {
+    month,
+    from,
+    to,
+    districts: [...districts.values()].map((d) => ({ ...d, total: withRate(d.total) })),
+    total: withRate(total),
+    disputeTypes: DISPUTE_TYPE_CODES.map((code) => ({ code, label: DISPUTE_TYPES[code].zh })),
+    intakeModes: INTAKE_MODES.map((code) => ({ code, label: INTAKE_MODE_LABELS[code].zh })),
+  };
 }

@@ -8,13 +8,28 @@ import { caseScope } from '../policy.ts';
 import type { CaseRecord } from '../store/port.ts';
 import { caseRow } from './case-rows.ts';
 import { base, langFor, render, requireRole, userOf } from './context.ts';
-import { t } from './i18n.ts';
+import { t, type Lang } from './i18n.ts';
+import { courtFacts, type CourtFacts } from '../cases/court-facts.ts';
 import { vocab } from './render.ts';
 import { showIntakeForm, submitIntake } from './intake.page.ts';
 import { listCases } from './workbench.page.ts';
 
 /** the most recent handled cases listed on the inbox */
 const HANDLED_SHOWN = 50;
+
+/** The court's fields (server/cases/court-facts.ts) with their labels, for the inbox. */
+function courtView(lang: Lang, f: CourtFacts) {
+  const yuan = (n: number | null) => (n === null ? '' : `${n.toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
+  return {
+    causeOfAction: f.causeOfAction,
+    claimAmount: yuan(f.claimAmount),
+    modeLabel: f.mode ? t(lang, f.mode === 'entrusted' ? 'mode_entrusted' : 'mode_delegated') : '',
+    resultLabel: f.result ? t(lang, `court_result_${f.result}`) : '',
+    closingLabel: f.closingMode ? t(lang, `closing_${f.closingMode}`) : '',
+    agreementAmount: yuan(f.agreement?.amount ?? null),
+    undisputed: f.undisputedFacts?.text ?? '',
+  };
+}
 
 export async function courtInbox(req: Request, res: Response, services: Services): Promise<void> {
   const lang = langFor(req, res);
@@ -35,6 +50,7 @@ export async function courtInbox(req: Request, res: Response, services: Services
       courtRef: ctx.delegation?.courtRef ?? ctx.referral?.courtCaseNo ?? '',
       modeLabel: ctx.delegation ? t(lang, ctx.delegation.mode === 'entrusted' ? 'mode_entrusted' : 'mode_delegated') : '',
       confirmation: ctx.confirmation,
+      court: courtView(lang, courtFacts(ctx, r.status, r.outcome ?? null)),
       bodyName: services.directory.body(r.bodyId)?.name ?? '',
     };
   };

@@ -101,6 +101,19 @@ const chart = (pairs: Pair[], kind: 'bar' | 'doughnut' = 'bar', keepZeros = fals
   return JSON.stringify({ kind, labels: shown.map((p) => p.label), values: shown.map((p) => p.count) });
 };
 
+/** The monthly table's links for the month the page is in (Shanghai), when the user may read it. */
+function monthlyLinks(user: { role: string; bodyId: string | null }, services: Services, orgUnitId?: string) {
+  const tier = user.bodyId ? services.directory.body(user.bodyId)?.tier : undefined;
+  if (user.role !== 'admin' && !(user.role === 'mediator' && (tier === 'subdistrict' || tier === 'district'))) return null;
+  const month = services.engine.now().slice(0, 7); // ISO with +08:00: the Shanghai month
+  const href = (format: string) => {
+    const p = new URLSearchParams({ month, format });
+    if (orgUnitId) p.set('orgUnitId', orgUnitId);
+    return `/api/stats/monthly?${p.toString()}`;
+  };
+  return { month, json: href('json'), xlsx: href('xlsx') };
+}
+
 async function dashboard(req: Request, res: Response, services: Services, reconcile?: unknown) {
   const lang = langFor(req, res);
   const period = periodOf(req, services.engine.now());
@@ -162,6 +175,8 @@ async function dashboard(req: Request, res: Response, services: Services, reconc
     companiesAvailable: companies !== null,
     companyChart: chart(warningPairs, 'doughnut', true),
     companyWarnings: warningPairs,
+    // 月报 (issue 16 §4): the sub-district and district bodies and administrators (GET /api/stats/monthly)
+    monthly: monthlyLinks(user, services, period.orgUnitId),
     ledgerCsv: ledgerHref('csv'),
     ledgerXlsx: ledgerHref('xlsx'),
     reconcile,

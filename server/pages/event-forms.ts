@@ -4,6 +4,7 @@
 // API client are held to the same shapes.
 import { DECLINE_GROUNDS, PARTICIPANT_KINDS, type EventData, type Party } from '../../workflows/case.types.ts';
 import { TIER_LABELS, type EventType, type UserEventType } from '../../workflows/vocabulary.ts';
+import { PREVENTIONS } from '../oversight/codes.ts';
 import { t, type Lang } from './i18n.ts';
 import { fromLocalInput } from './render.ts';
 
@@ -231,6 +232,7 @@ const FORMS: { [K in UserEventType]?: FormDef<K> } = {
       { name: 'level', kind: 'select', label: 'f_level', required: true, choices: labelled('level_', ['elevated', 'high']) },
       reason,
       { name: 'reportedTo', kind: 'text', label: 'f_reported_to' },
+      { name: 'prevents', kind: 'checkboxes', label: 'f_prevents', choices: labelled('prevents_', PREVENTIONS) },
     ],
   },
   COURT_SETTLEMENT: {

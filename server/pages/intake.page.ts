@@ -3,6 +3,7 @@
 // households involved, claims. On success the access code is shown once, on a printable slip.
 // A form carries a one-time nonce, so submitting it twice registers one case (server/idempotency.ts,
 // as the API's Idempotency-Key). Registering is the use case the API calls too (server/cases/).
+import { TRANSFER_SOURCES } from '../oversight/codes.ts';
 import { randomBytes } from 'node:crypto';
 import type { Application, Request, Response } from 'express';
 import { OutOfJurisdiction, ValidationFailed } from '../engine/errors.ts';
@@ -59,7 +60,7 @@ function partyCountOf(body: Record<string, unknown>): number {
 /** The form's strings → the intake request (empty optional fields left out). */
 export function intakeFromForm(body: Record<string, unknown>, count: number): { request: Record<string, unknown>; values: Values; cardOf: number[] } {
   const values: Values = {};
-  for (const k of ['channel', 'compoundId', 'category', 'summary', 'householdsInvolved', 'claims', 'disputedAmount', 'escalationRisk']) values[k] = str(body[k]);
+  for (const k of ['channel', 'compoundId', 'category', 'summary', 'householdsInvolved', 'claims', 'disputedAmount', 'escalationRisk', 'transferredFrom']) values[k] = str(body[k]);
   const parties: Array<Record<string, unknown>> = [];
   const cardOf: number[] = []; // parties[k] came from card cardOf[k]
   for (let i = 0; i < count; i++) {
@@ -100,6 +101,8 @@ export function intakeFromForm(body: Record<string, unknown>, count: number): { 
   const amount = values.disputedAmount.trim();
   if (amount) request.disputedAmount = /^-?\d+(\.\d+)?$/.test(amount) ? Number(amount) : amount;
   if (values.escalationRisk.trim()) request.escalationRisk = true;
+  // issue 16 §4 (受理方式): which department sent a transferred case; meaningless for other channels
+  if (values.transferredFrom.trim() && request.channel === 'department_transfer') request.transferredFrom = values.transferredFrom.trim();
   const claims = values.claims.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
   if (claims.length) request.claims = claims;
   for (const k of Object.keys(request)) if (request[k] === undefined) delete request[k];
@@ -204,6 +207,9 @@ export function showIntakeForm(
       maxParties: MAX_PARTIES,
       parties: partyViews(lang, count, values, errors),
       channelOptions: CHANNELS.filter((c) => c !== 'court_delegation').map((c) => ({ value: c, label: vocab(lang, 'channel', c), selected: c === (values.channel || 'walk_in') })),
+      transferOptions: [{ value: '', label: t(lang, 'transferred_from_none'), selected: !values.transferredFrom }].concat(
+        TRANSFER_SOURCES.map((v) => ({ value: v, label: t(lang, `transferred_from_${v}`), selected: v === values.transferredFrom })),
+      ),
       categoryOptions: CATEGORIES.map((c) => ({ value: c, label: vocab(lang, 'category', c), selected: c === values.category })),
       compoundGroups: compoundGroups(org, areaOf(req, services)).map((g) => ({ ...g, options: g.options.map((o) => ({ ...o, selected: o.value === values.compoundId })) })),
     },
@@ -223,7 +229,7 @@ function routesToDistrict(values: Values, rules: RoutingRules): boolean {
 /** The labels of the intake form's own fields, for the error summary. */
 const INTAKE_LABELS: Record<string, string> = {
   channel: 'channel', compoundId: 'compound', category: 'category', summary: 'summary', claims: 'claims',
-  householdsInvolved: 'households_involved', disputedAmount: 'disputed_amount', escalationRisk: 'escalation_risk',
+  householdsInvolved: 'households_involved', disputedAmount: 'disputed_amount', escalationRisk: 'escalation_risk', transferredFrom: 'transferred_from',
   courtRef: 'court_ref', dueAt: 'court_due', mode: 'delegation_mode', procedure: 'delegation_procedure', causeOfAction: 'cause_of_action', claimAmount: 'claim_amount', parties: 'parties',
 };
 const PARTY_LABELS: Record<string, string> = { role: 'party_role', kind: 'party_kind', name: 'name', phone: 'phone', idNumber: 'id_number', address: 'address', representative: 'representative', households: 'households', orgType: 'org_type' };

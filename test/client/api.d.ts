@@ -577,7 +577,7 @@ export interface paths {
         };
         /**
          * The court liaison's inbox: referrals and confirmation requests first, then delegated cases in progress
-         * @description Each item is the case (parties in full: the court is addressed) with `inbox` (referral | confirmation | delegation | done), `courtRef` (the court's own 案号, beside our `caseNo`; null before the court gave one), `mode` (delegated | entrusted for cases the court sent; null for referrals), the events the liaison may send, and the referral package documents. Referrals and confirmation requests come first (longest waiting first), then delegated cases in progress, then finished ones (view=pending leaves those out). `pending` counts what is open.
+         * @description Each item is the case (parties in full: the court is addressed) with `inbox` (referral | confirmation | delegation | done), `courtRef` (the court's own 案号, beside our `caseNo`; null before the court gave one), `mode` (delegated | entrusted for cases the court sent; null for referrals), `court` (the court's 案号, 案由, 标的额, mode, the mediation's result, 结案方式 司法确认 / 调解书 / 撤诉 / 自动履行, the agreement with its amounts, and the 无争议事实 on record), the events the liaison may send, and the referral package documents. Referrals and confirmation requests come first (longest waiting first), then delegated cases in progress, then finished ones (view=pending leaves those out). `pending` counts what is open.
          */
         get: operations["getApiCourtReferrals"];
         put?: never;
@@ -617,6 +617,26 @@ export interface paths {
          * @description The printed 文书校验码 (verification line) is recomputed from the stored HTML: X-Document-Check names it and X-Document-Verified says whether the HTML and its code are still as issued. With ?check=XXXX-XXXX-XXXX-XXXX the answer is JSON {verified, document}: whether that code is this document's.
          */
         get: operations["getApiDocumentsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/documents/{id}/package": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The court package (JSON) issued beside a court_referral or confirmation_application
+         * @description Application or referral, the parties' full particulars, the agreement, the dossier index and `courtCase` (the court's 案号, 案由, 标的额, mode, result, 结案方式, the agreement, 无争议事实), as stored when the document was issued. Those who may read the document; a document without a package → 404.
+         */
+        get: operations["getApiDocumentsIdPackage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -766,6 +786,26 @@ export interface paths {
          * @description Cases registered in [from, to] (all time without them). Rates are fractions 0–1, null when nothing to divide by. settledWithinSubdistrictRate (不出街镇率) = settled at community or sub-district ÷ settled; resolutionRate = settled ÷ (settled + terminated or referred to court); performanceRate = clauses fully performed ÷ clauses checked on follow-up visits; satisfaction = visits scoring ≥ satisfiedAtLeast (default 4/5) ÷ visits; medianDaysToSettle in working days from registration to the agreement taking effect; overdue = cases a deadline of which expired at some point; red = cases showing a red warning now; recurrences = cases linked to an earlier one (倒查). groupBy adds the same metrics per month, sub-district, community, compound, category or tier.
          */
         get: operations["getApiStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/monthly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The monthly table (月报): one line per mediation body, a total per district
+         * @description Cases registered in the month (Shanghai time; default: this month), at the body holding them now, in the caller's jurisdiction (narrowed to orgUnitId and below when given). Per body and per district: registered (登记), accepted (受理), settled (调解成功), failed (调解不成), resolutionRate, agreementAmount (协议涉及金额, yuan, of the settled cases), people (涉及人数), households, confirmationApplied / confirmed (司法确认), preventsCriminal (防止民转刑), preventsMass (防止群体性事件), byDisputeType (纠纷类型 codes: this product's own numbering, unverified against an official table) and byIntakeMode (受理方式). Every body of the jurisdiction is listed, with zeros when it has nothing to report. format=xlsx: the same table as one worksheet. Administrators and the mediators of sub-district and district bodies; a community mediator → 403.
+         */
+        get: operations["getApiStatsMonthly"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1360,6 +1400,51 @@ export interface components {
                 };
             };
         };
+        /** @description what the court reads of a case (issue 16 §4): GET /api/court/referrals items and the court package */
+        CourtFacts: {
+            agreement: {
+                /** @description the sum the clauses move, yuan */
+                amount: number | null;
+                clauses: {
+                    amount: number | null;
+                    no: number;
+                    /** @enum {string} */
+                    performance: "pending" | "full" | "partial" | "none";
+                    performBy: string | null;
+                    text: string;
+                }[];
+                disputes: string | null;
+                /** Format: date-time */
+                effectiveAt: string | null;
+                facts: string | null;
+                /** @enum {string} */
+                form: "written" | "oral";
+                responsibilities: string | null;
+            } | null;
+            /** @description the court's own 案号 */
+            caseNo: string | null;
+            /** @description 案由: as the court filed it, else the cause the category falls under */
+            causeOfAction: string;
+            /** @enum {string} */
+            causeOfActionFrom: "court" | "category";
+            /** @description 标的额, yuan, as the court gave it */
+            claimAmount: number | null;
+            /**
+             * @description 结案方式: 司法确认 / 调解书 / 撤诉 / 自动履行
+             * @enum {string|null}
+             */
+            closingMode: "judicial_confirmation" | "mediation_statement" | "withdrawal" | "voluntary_performance" | null;
+            /** @enum {string|null} */
+            mode: "delegated" | "entrusted" | null;
+            /** @enum {string|null} */
+            result: "agreement" | "no_agreement" | "withdrawn" | "declined" | null;
+            /** @description 无争议事实记载 (特邀调解规定 2016) */
+            undisputedFacts: {
+                at: components["schemas"]["Instant"];
+                consentOf: string[];
+                text: string;
+            } | null;
+        };
         CourtInbox: {
             items: components["schemas"]["CourtInboxItem"][];
             limit: number;
@@ -1455,12 +1540,7 @@ export interface components {
                 override: string;
                 reason: string;
             }[];
-            court: {
-                id: string;
-                name: string;
-                /** @enum {string|null} */
-                tier: "community" | "subdistrict" | "district" | "court" | null;
-            } | null;
+            court: components["schemas"]["CourtFacts"];
             /** @description the court's own 案号 */
             courtRef: string | null;
             createdAt: components["schemas"]["Instant"];
@@ -1627,6 +1707,19 @@ export interface components {
             warning: "none" | "blue" | "yellow" | "orange" | "red";
             workflowVersion: string;
         };
+        /** @description the structured package issued beside a court_referral or confirmation_application document (server/documents/readiness.ts courtPackage) */
+        CourtPackage: {
+            agreement: Record<string, never> | null;
+            caseNo: string;
+            courtCase?: components["schemas"]["CourtFacts"];
+            /** @enum {string} */
+            kind: "confirmation_application" | "court_referral";
+            parties: Record<string, never>[];
+            /** @description wuye-mediation/court-package@1 */
+            schema: string;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * Format: date
          * @description a day, YYYY-MM-DD (Asia/Shanghai)
@@ -1742,6 +1835,8 @@ export interface components {
         LedgerItem: {
             /** Format: date */
             acceptedAt: string | null;
+            /** @description 协议涉及金额, yuan: the sum of the clause amounts of the agreement in effect */
+            agreementAmount: number | null;
             /** @enum {string|null} */
             agreementForm: "written" | "oral" | null;
             /** @description names with masked phones */
@@ -1759,16 +1854,33 @@ export interface components {
             communityId: string;
             compound: string;
             compoundId: string;
+            /** @enum {string|null} */
+            confirmation: "pending" | "confirmed" | "refused" | null;
             daysToSettle: number | null;
+            /**
+             * @description 纠纷类型 of the 人民调解 statistics: this product's own two-digit numbering (UNVERIFIED against an official code table; server/oversight/codes.ts)
+             * @enum {string}
+             */
+            disputeType: "10" | "11" | "12" | "13" | "99" | "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09";
             followUps: number;
             households: number | null;
+            /** @enum {string} */
+            intakeMode: "application" | "proactive" | "court_delegated" | "court_entrusted" | "police" | "petition" | "hotline_12345" | "grid" | "department";
             /** Format: date */
             lastFollowUp: string | null;
             laterCases: string[];
             major: boolean;
+            /** @description 承办调解员: names of the mediators on the case */
+            mediators: string[];
+            /** @enum {string|null} */
+            orgType: "village_resident" | "township_street" | "professional" | null;
             outcome: string | null;
             overdue: boolean;
+            /** @description 涉及人数: a person 1, a group its households, an organisation 1 */
+            people: number;
             performance: string;
+            preventsCriminal: boolean;
+            preventsMass: boolean;
             /** Format: date */
             registeredAt: string | null;
             relatedCases: string[];
@@ -1828,6 +1940,124 @@ export interface components {
             root: string;
             /** Format: date-time */
             until: string | null;
+        };
+        /** @description 月报 (issue 16 §4): per body and per district; GET /api/stats/monthly */
+        MonthlyTable: {
+            disputeTypes: {
+                /** @enum {string} */
+                code: "10" | "11" | "12" | "13" | "99" | "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09";
+                label: string;
+            }[];
+            districts: {
+                bodies: {
+                    /** @description 受理 */
+                    accepted: number;
+                    /** @description 协议涉及金额, yuan */
+                    agreementAmount: number;
+                    body: string;
+                    bodyId: string;
+                    byDisputeType: {
+                        [key: string]: number;
+                    };
+                    byIntakeMode: {
+                        [key: string]: number;
+                    };
+                    /** @description 申请司法确认 */
+                    confirmationApplied: number;
+                    /** @description 司法确认有效 */
+                    confirmed: number;
+                    /** @description 调解不成 */
+                    failed: number;
+                    /** @description 涉及户数 */
+                    households: number;
+                    /** @enum {string|null} */
+                    orgType: "village_resident" | "township_street" | "professional" | null;
+                    /** @description 涉及人数 */
+                    people: number;
+                    /** @description 防止民转刑 */
+                    preventsCriminal: number;
+                    /** @description 防止群体性事件 */
+                    preventsMass: number;
+                    /** @description 登记 */
+                    registered: number;
+                    resolutionRate: number | null;
+                    /** @description 调解成功 */
+                    settled: number;
+                    tier: string;
+                }[];
+                district: string;
+                districtId: string;
+                total: {
+                    /** @description 受理 */
+                    accepted: number;
+                    /** @description 协议涉及金额, yuan */
+                    agreementAmount: number;
+                    byDisputeType: {
+                        [key: string]: number;
+                    };
+                    byIntakeMode: {
+                        [key: string]: number;
+                    };
+                    /** @description 申请司法确认 */
+                    confirmationApplied: number;
+                    /** @description 司法确认有效 */
+                    confirmed: number;
+                    /** @description 调解不成 */
+                    failed: number;
+                    /** @description 涉及户数 */
+                    households: number;
+                    /** @description 涉及人数 */
+                    people: number;
+                    /** @description 防止民转刑 */
+                    preventsCriminal: number;
+                    /** @description 防止群体性事件 */
+                    preventsMass: number;
+                    /** @description 登记 */
+                    registered: number;
+                    resolutionRate: number | null;
+                    /** @description 调解成功 */
+                    settled: number;
+                };
+            }[];
+            from: components["schemas"]["Instant"];
+            intakeModes: {
+                /** @enum {string} */
+                code: "application" | "proactive" | "court_delegated" | "court_entrusted" | "police" | "petition" | "hotline_12345" | "grid" | "department";
+                label: string;
+            }[];
+            month: string;
+            to: components["schemas"]["Instant"];
+            total: {
+                /** @description 受理 */
+                accepted: number;
+                /** @description 协议涉及金额, yuan */
+                agreementAmount: number;
+                byDisputeType: {
+                    [key: string]: number;
+                };
+                byIntakeMode: {
+                    [key: string]: number;
+                };
+                /** @description 申请司法确认 */
+                confirmationApplied: number;
+                /** @description 司法确认有效 */
+                confirmed: number;
+                /** @description 调解不成 */
+                failed: number;
+                /** @description 涉及户数 */
+                households: number;
+                /** @description 涉及人数 */
+                people: number;
+                /** @description 防止民转刑 */
+                preventsCriminal: number;
+                /** @description 防止群体性事件 */
+                preventsMass: number;
+                /** @description 登记 */
+                registered: number;
+                resolutionRate: number | null;
+                /** @description 调解成功 */
+                settled: number;
+            };
         };
         NameRef: {
             id: string;
@@ -3630,6 +3860,11 @@ export interface operations {
                     };
                     /** @description what happened, in the words of the applicant */
                     summary: string;
+                    /**
+                     * @description channel department_transfer only: the department that transferred the case — police (公安, 110 联动), petition (信访) or other; gives the ledger's 受理方式 (公安移送 / 信访移送 / 其他部门移送)
+                     * @enum {string}
+                     */
+                    transferredFrom?: "police" | "petition" | "other";
                 };
             };
         };
@@ -3978,6 +4213,8 @@ export interface operations {
                     } | {
                         /** @enum {string} */
                         level: "elevated" | "high";
+                        /** @description what the risk could turn into: criminal_case (防止民转刑), mass_incident (防止群体性事件); counted by the statistics and the ledger */
+                        prevents?: ("criminal_case" | "mass_incident")[];
                         reason: string;
                         /** @description 人民调解法 art. 25: the police or department told */
                         reportedTo?: string;
@@ -4417,6 +4654,34 @@ export interface operations {
             500: components["responses"]["Error500"];
         };
     };
+    getApiDocumentsIdPackage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the package as issued */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourtPackage"];
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            404: components["responses"]["Error404"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+        };
+    };
     getApiHealth: {
         parameters: {
             query?: never;
@@ -4737,6 +5002,46 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
+            429: components["responses"]["Error429"];
+            500: components["responses"]["Error500"];
+        };
+    };
+    getApiStatsMonthly: {
+        parameters: {
+            query?: {
+                format?: "json" | "xlsx";
+                /** @description YYYY-MM (Shanghai); default: the current month */
+                month?: string;
+                /** @description a district, sub-district, community or compound of GET /api/org */
+                orgUnitId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the monthly table: JSON, or XLSX with format=xlsx */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthlyTable"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["Error400"];
+            401: components["responses"]["Error401"];
+            /** @description FORBIDDEN: a community room, the court or an expert */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };

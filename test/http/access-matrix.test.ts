@@ -53,6 +53,13 @@ const TABLE: Row[] = [
   { endpoint: 'GET /api/me', method: 'get', path: () => '/api/me', expect: all(200) },
   { endpoint: 'GET /api/org', method: 'get', path: () => '/api/org', expect: all(200) },
   { endpoint: 'GET /api/cases', method: 'get', path: () => '/api/cases?limit=100', expect: all(200) },
+  // issue 16 §4: the monthly table is for the sub-district and district bodies and administrators
+  {
+    endpoint: 'GET /api/stats/monthly',
+    method: 'get',
+    path: () => '/api/stats/monthly',
+    expect: all(403, { admin: 200, 'med.s1': 200, 'med.d': 200 }),
+  },
   { endpoint: 'GET /api/cases/:id', method: 'get', path: (c) => `/api/cases/${c.caseId}`, expect: all(0, { admin: 200, 'med.c1': READ, 'med.c2': READ, 'med.s1': READ, 'med.d': 200, 'court.liaison': READ, 'expert.law': READ }) },
   { endpoint: 'GET /api/cases/:id/history', method: 'get', path: (c) => `/api/cases/${c.caseId}/history`, expect: all(0, { admin: 200, 'med.c1': READ, 'med.c2': READ, 'med.s1': READ, 'med.d': 200, 'court.liaison': READ, 'expert.law': READ }) },
   { endpoint: 'GET /api/cases/:id/documents', method: 'get', path: (c) => `/api/cases/${c.caseId}/documents`, expect: all(0, { admin: 200, 'med.c1': READ, 'med.c2': READ, 'med.s1': READ, 'med.d': 200, 'court.liaison': READ, 'expert.law': READ }) },

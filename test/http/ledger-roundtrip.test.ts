@@ -9,7 +9,7 @@ import iconv from 'iconv-lite';
 import type request from 'supertest';
 import { XLSX_TYPE } from '../../server/http/upload.ts';
 import { startProduct, toPerforming, type Product } from '../support/http.ts';
-import { acceptData } from '../support/workflow.ts';
+import { acceptData, PARTICULARS } from '../support/workflow.ts';
 
 const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];
@@ -45,6 +45,27 @@ describe('HTTP: ledgers that round-trip, typed XLSX, compression (issue 16 §2)'
       ],
     });
     caseNos.push(d.case.caseNo);
+    // issue 16 §4: a police transfer with a group party, clause amounts with fen, both prevention flags
+    // and a judicial confirmation — the new columns round-trip too
+    const e = await p.intake('med.c1', {
+      channel: 'department_transfer',
+      transferredFrom: 'police',
+      parties: [
+        { role: 'applicant', kind: 'group', name: '3号楼业主', representative: '王五', householdList: [{ name: '赵一' }, { name: '钱二' }] },
+        { role: 'respondent', kind: 'person', name: '李四', phone: '13987654321' },
+      ],
+    });
+    await p.event('med.c1', e.case.id, 'ACCEPT', acceptData());
+    await p.event('med.c1', e.case.id, 'REACH_AGREEMENT', {
+      terms: [{ text: '李四赔偿3号楼业主人民币1234.56元', obligors: ['p2'], amount: 1234.56 }, { text: '李四修复管道', obligors: ['p2'], amount: 300 }],
+      performBy: '2026-12-10',
+      ...PARTICULARS,
+    });
+    await p.event('med.c1', e.case.id, 'SIGN_AGREEMENT', { signedBy: ['王五', '李四'] });
+    await p.event('med.c1', e.case.id, 'FLAG_RISK', { level: 'elevated', reason: '双方多次争吵', prevents: ['criminal_case', 'mass_incident'] });
+    await p.event('med.c1', e.case.id, 'REQUEST_CONFIRMATION');
+    await p.event('court.liaison', e.case.id, 'CONFIRMATION_RESULT', { confirmed: false, ruling: '不予确认' });
+    caseNos.push(e.case.caseNo);
   });
   after(() => p.close());
 
@@ -60,6 +81,18 @@ describe('HTTP: ledgers that round-trip, typed XLSX, compression (issue 16 §2)'
       invalid: 0,
     });
     expect(report.columns.compared.map((c: { field: string }) => c.field), label).to.include.members(['status', 'clauses', 'registeredAt', 'performance', 'tierPath']);
+    // issue 16 §4: the new columns are compared, not ignored
+    expect(report.columns.compared.map((c: { field: string }) => c.field), label).to.include.members([
+      'mediators',
+      'orgType',
+      'intakeMode',
+      'disputeType',
+      'agreementAmount',
+      'confirmation',
+      'people',
+      'preventsCriminal',
+      'preventsMass',
+    ]);
   };
 
   it('CSV downloaded and uploaded unedited: no difference (UTF-8 with BOM, and re-saved as GB18030)', async () => {
@@ -112,7 +145,7 @@ describe('HTTP: ledgers that round-trip, typed XLSX, compression (issue 16 §2)'
     const ws = wb.worksheets[0];
     const headers = (ws.getRow(1).values as unknown[]).slice(1) as string[];
     const col = (h: string) => headers.indexOf(h) + 1;
-    const rowOf = (caseNo: string) => ws.getRow([2, 3, 4, 5].find((r) => ws.getRow(r).getCell(col('案号')).value === caseNo)!);
+    const rowOf = (caseNo: string) => ws.getRow([2, 3, 4, 5, 6].find((r) => ws.getRow(r).getCell(col('案号')).value === caseNo)!);
     const line = rowOf(caseNos[0]);
     const registered = line.getCell(col('登记日期'));
     expect(registered.value).to.be.instanceOf(Date);
@@ -122,6 +155,12 @@ describe('HTTP: ledgers that round-trip, typed XLSX, compression (issue 16 §2)'
     expect(line.getCell(col('回访次数')).value).to.equal(0);
     expect(ws.getRow(2).getCell(col('序号')).value).to.equal(1);
     expect(line.getCell(col('协议条款数')).value).to.equal(null);
+    // issue 16 §4: the agreement's amount is a number with its fen, people a count
+    const amounts = rowOf(caseNos[4]);
+    const json = (await p.get('/api/ledger').expect(200)).body.items.find((i: { caseNo: string }) => i.caseNo === caseNos[4]);
+    expect(amounts.getCell(col('协议涉及金额（元）')).value).to.equal(json.agreementAmount).and.to.be.closeTo(1234.56 + 300, 1e-9);
+    expect(amounts.getCell(col('协议涉及金额（元）')).numFmt).to.equal('0.00');
+    expect(amounts.getCell(col('涉及人数')).value).to.equal(json.people);
     const performing = rowOf(caseNos[2]);
     expect(performing.getCell(col('协议条款数')).value).to.equal(2);
     expect(performing.getCell(col('协议生效日期')).value).to.be.instanceOf(Date);

@@ -70,4 +70,20 @@ describe('pages: the dashboard', () => {
       expect(h >= 20 && h <= 65, `${colour} is orange or yellow`).to.equal(false);
     }
   });
+
+  it('takes the transferring department on the intake form (受理方式) and links the monthly table for a sub-district centre (issue 16 §4)', async () => {
+    const mediator = await signIn(product, 'med.c1');
+    expect((await mediator.get('/intake')).text).to.include('name="transferredFrom"');
+    expect((await mediator.post('/intake', intakeForm({ channel: 'department_transfer', transferredFrom: 'petition' }))).status).to.equal(201);
+    // a choice left over on another channel is not sent (the API would refuse it)
+    expect((await mediator.post('/intake', intakeForm({ channel: 'walk_in', transferredFrom: 'police' }))).status).to.equal(201);
+    const admin = await signIn(product, 'admin');
+    const ledger = await admin.get('/api/ledger');
+    const modes = (JSON.parse(ledger.text).items as Array<{ intakeMode: string }>).map((i) => i.intakeMode);
+    expect(modes).to.have.members(['petition', 'application']);
+    const centre = await signIn(product, 'med.s1');
+    const page = (await centre.get('/dashboard')).text.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
+    expect(page).to.include('/api/stats/monthly?month=2026-11&format=xlsx');
+    expect((await centre.get('/api/stats/monthly?month=2026-11')).status).to.equal(200);
+  });
 });

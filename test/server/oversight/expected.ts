@@ -120,3 +120,68 @@ export function expectedCompanies(plan: DistrictPlan, keep: (c: PlannedCase) => 
   }
   return out;
 }
+
+// ── the monthly table (issue 16 §4) ─────────────────────────────────────────────────────────────
+
+export interface ExpectedMonthlyRow {
+  registered: number;
+  settled: number;
+  failed: number;
+  people: number;
+  confirmationApplied: number;
+  confirmed: number;
+  preventsCriminal: number;
+  preventsMass: number;
+  byIntakeMode: Record<string, number>;
+  byDisputeType: Record<string, number>;
+}
+
+/** 受理方式 of a planned case, from its channel and source alone (the plan has no court cases and no
+ * named transferring department). */
+const PLANNED_MODE: Record<string, string> = {
+  walk_in: 'application',
+  phone: 'application',
+  online: 'application',
+  hotline_12345: 'hotline_12345',
+  grid: 'grid',
+  department_transfer: 'department',
+  screening: 'proactive',
+};
+
+/** Per holding body, the cases registered in `month`: counts from the plan (parties, channels, steps). */
+export function expectedMonthly(
+  plan: DistrictPlan,
+  month: string,
+  bodyOf: (c: PlannedCase) => string,
+  disputeTypeOf: (category: string) => string,
+): Map<string, ExpectedMonthlyRow> {
+  const out = new Map<string, ExpectedMonthlyRow>();
+  for (const c of plan.cases.filter((x) => x.regDay.startsWith(month))) {
+    const body = bodyOf(c);
+    const e = out.get(body) ?? {
+      registered: 0,
+      settled: 0,
+      failed: 0,
+      people: 0,
+      confirmationApplied: 0,
+      confirmed: 0,
+      preventsCriminal: 0,
+      preventsMass: 0,
+      byIntakeMode: {},
+      byDisputeType: {},
+    };
+    e.registered++;
+    if (c.expect.settled) e.settled++;
+    if (c.expect.failed) e.failed++;
+    e.people += c.parties.length; // people and organisations, one each: the plan has no groups
+    if (c.steps.some((s) => s.type === 'REQUEST_CONFIRMATION')) e.confirmationApplied++;
+    if (c.steps.some((s) => s.type === 'CONFIRMATION_RESULT' && s.data.confirmed === true)) e.confirmed++;
+    const prevents = c.steps.filter((s) => s.type === 'FLAG_RISK').flatMap((s) => (s.data.prevents as string[] | undefined) ?? []);
+    if (prevents.includes('criminal_case')) e.preventsCriminal++;
+    if (prevents.includes('mass_incident')) e.preventsMass++;
+    inc(e.byIntakeMode, PLANNED_MODE[c.channel]);
+    inc(e.byDisputeType, disputeTypeOf(c.category));
+    out.set(body, e);
+  }
+  return out;
+}

@@ -194,7 +194,9 @@ describe('oversight: the projection through the engine', function () {
         expect((await h.store.cases.get(a.id))!.oversight!.v).to.equal(0);
         expect(await h.store.oversight!.stale(1, 10)).to.have.members([a.id, b.id]);
 
-        expect(await rebuildOversight(h.store, createCalendar())).to.equal(2);
+        // the rebuild looks the mediators' names up as the engine does (承办调解员, issue 16 §4)
+        const lookup = { userName: (id: string) => h.directory.user(id)?.name };
+        expect(await rebuildOversight(h.store, createCalendar(), { lookup })).to.equal(2);
         expect(await h.store.oversight!.stale(1, 10)).to.deep.equal([]);
         const after = await snapshot();
         expect(after.stats).to.deep.equal(before.stats);
@@ -202,7 +204,7 @@ describe('oversight: the projection through the engine', function () {
         expect(after.related).to.deep.equal(before.related);
         expect(after.source).to.deep.equal(before.source);
         expect(after.facts).to.deep.equal(before.facts);
-        expect(await rebuildOversight(h.store, createCalendar())).to.equal(0); // nothing left to do
+        expect(await rebuildOversight(h.store, createCalendar(), { lookup })).to.equal(0); // nothing left to do
       } finally {
         await h.close();
       }

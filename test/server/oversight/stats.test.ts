@@ -9,7 +9,9 @@ import { FactsIndex } from '../../../server/oversight/memory.ts';
 import { computeStats, type Stats } from '../../../server/oversight/stats.ts';
 import type { OversightQuery } from '../../../server/store/port.ts';
 import { expectedLinks, sharedDistrict, type DistrictHarness, type DistrictPlan, type PlannedCase } from './district.ts';
-import { expectedCompanies, expectedStats, type ExpectedStats } from './expected.ts';
+import { expectedCompanies, expectedMonthly, expectedStats, type ExpectedStats } from './expected.ts';
+import { monthlyTable } from '../../../server/oversight/stats.ts';
+import { disputeTypeOf } from '../../../server/oversight/codes.ts';
 
 function same(actual: Stats, want: ExpectedStats): void {
   const nonZero = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v > 0));
@@ -95,6 +97,48 @@ describe('oversight: statistics over a generated district', function () {
     // a community mediator asking about another community sees nothing
     expect((await stats({ bodyIds: ['b-c1-1'], communityId: 'ou-c2-1' })).total).to.equal(0);
     expect((await stats({ bodyIds: [] })).total).to.equal(0);
+  });
+
+  it('gives the monthly table (月报) per body and district, as the plan says (issue 16 §4)', async () => {
+    const names = { unit: (id: string) => h.directory.unit(id)?.name, body: (id: string) => h.directory.body(id)?.name };
+    const months = [...new Set(plan.cases.map((c) => c.regDay.slice(0, 7)))].sort();
+    const nonZero = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v > 0));
+    for (const month of [months[0], months[Math.floor(months.length / 2)], months[months.length - 1]]) {
+      const table = await monthlyTable(h.store, h.directory, {}, month, names);
+      const want = expectedMonthly(plan, month, bodyOf, disputeTypeOf);
+      const rows = table.districts.flatMap((d) => d.bodies);
+      // every mediation body is listed, with zeros when it has nothing to report
+      expect(rows.map((r) => r.bodyId)).to.include.members([...want.keys()]);
+      expect(rows.length).to.equal(h.directory.allBodies().filter((b) => b.tier !== 'court').length);
+      for (const row of rows) {
+        const w = want.get(row.bodyId);
+        const got = {
+          registered: row.registered,
+          settled: row.settled,
+          failed: row.failed,
+          people: row.people,
+          confirmationApplied: row.confirmationApplied,
+          confirmed: row.confirmed,
+          preventsCriminal: row.preventsCriminal,
+          preventsMass: row.preventsMass,
+          byIntakeMode: nonZero(row.byIntakeMode),
+          byDisputeType: nonZero(row.byDisputeType),
+        };
+        if (!w) expect(got.registered, `${month} ${row.bodyId}`).to.equal(0);
+        else expect(got, `${month} ${row.bodyId}`).to.deep.equal(w);
+        expect(row.resolutionRate, `${month} ${row.bodyId}`).to.equal(row.settled + row.failed ? row.settled / (row.settled + row.failed) : null);
+      }
+      // the district's total is the sum of its bodies; the month's total matches /api/stats for the month
+      const total = [...want.values()].reduce((n, w) => n + w.registered, 0);
+      expect(table.total.registered).to.equal(total);
+      expect(table.districts.reduce((n, d) => n + d.total.registered, 0)).to.equal(total);
+      const { from, to } = table;
+      expect((await stats({ from, to })).total).to.equal(total);
+    }
+    // a sub-district centre's table: its own body and the rooms below it
+    const bodyIds = bodiesWithin('b-s1', h.directory);
+    const mine = await monthlyTable(h.store, h.directory, { bodyIds }, months[0], names);
+    expect(mine.districts.flatMap((d) => d.bodies).map((r) => r.bodyId)).to.have.members(bodyIds);
   });
 
   it('breaks the same metrics down by month and by community', async () => {
