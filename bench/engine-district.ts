@@ -14,7 +14,8 @@
 //   (回访倒查 links to up to 50 of them), one at a time, with the production access-code cost; the
 //   longest the event loop was blocked meanwhile.
 // - eventCostRatio100vs1: process CPU (JS and SQLite, user + system) per event on cases with 100
-//   recorded sessions over that on cases with one, interleaved.
+//   recorded sessions over that on cases with one, interleaved after a warm-up round; beside it the
+//   part in the store's commit, the rest (eventJs…), and the record and snapshot sizes of both.
 //
 // --json prints one JSON object on stdout (the log goes to stderr); --quick is small enough for CI.
 import Database from 'better-sqlite3';
@@ -132,14 +133,41 @@ export async function paced<T>(
   return { p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), errors, sentPerSec: n / ((sentAt - t0) / 1000 || 1), ...(firstError ? { firstError } : {}) };
 }
 
-/** CPU per event (µs, user + system of this process) over `rounds` rounds of one event on each case. */
-async function cpuPerEvent(d: District, ids: string[], rounds: number): Promise<number> {
+/** CPU per event (µs, user + system of this process) over `rounds` rounds of one event on each case,
+ * and the part of it spent in the store's group commit (SQLite's writes, WAL and fsync: the embedded
+ * store commits synchronously inside commitMany). One event per case at a time: the groups are as
+ * small as the number of cases, so the commit's per-event share is far above the closed loop's. */
+async function cpuPerEvent(d: District, ids: string[], rounds: number): Promise<{ total: number; commit: number }> {
+  const cases = d.store.cases;
+  const inner = cases.commitMany;
+  let commit = 0;
+  cases.commitMany = (commits: Commit[]) => {
+    const c0 = process.cpuUsage();
+    const done = inner.call(cases, commits);
+    const c = process.cpuUsage(c0);
+    commit += c.user + c.system;
+    return done;
+  };
   const before = process.cpuUsage();
-  for (let r = 0; r < rounds; r++) {
-    await Promise.all(ids.map((id) => d.core.engine.dispatch(id, { type: 'RECORD_SESSION', data: SESSION }, d.actorFor(bodyOf(d, id)))));
+  try {
+    for (let r = 0; r < rounds; r++) {
+      await Promise.all(ids.map((id) => d.core.engine.dispatch(id, { type: 'RECORD_SESSION', data: SESSION }, d.actorFor(bodyOf(d, id)))));
+    }
+  } finally {
+    cases.commitMany = inner;
   }
   const used = process.cpuUsage(before);
-  return (used.user + used.system) / (rounds * ids.length);
+  const n = rounds * ids.length;
+  return { total: (used.user + used.system) / n, commit: commit / n };
+}
+
+/** Median length (bytes of JSON) of the cases' record documents and of their workflow snapshots. */
+async function docBytes(d: District, ids: string[]): Promise<{ doc: number; snapshot: number }> {
+  const records = await Promise.all(ids.map((id) => d.store.cases.get(id)));
+  return {
+    doc: median(records.map((r) => Buffer.byteLength(JSON.stringify(r)))),
+    snapshot: median(records.map((r) => Buffer.byteLength(JSON.stringify(r!.snapshot)))),
+  };
 }
 
 async function intakes(d: District, count: number): Promise<{ p99: number; p50: number; maxBlockMs: number; related: number }> {
@@ -216,7 +244,7 @@ export async function districtBench(opts: { quick: boolean; json: boolean }): Pr
   log(`district built in ${((performance.now() - tb) / 1000).toFixed(1)} s`);
 
   const r = { dur: [] as number[], closedP99: [] as number[], fl: [] as number[], ratio: [] as number[], p50At: [] as number[], p99At: [] as number[], sentAt: [] as number[], errAt: [] as number[] };
-  const x = { intakeP99: [] as number[], intakeP50: [] as number[], block: [] as number[], related: [] as number[], cost1: [] as number[], cost100: [] as number[], ratio: [] as number[], group: [] as number[], bytes: [] as number[] };
+  const x = { intakeP99: [] as number[], intakeP50: [] as number[], block: [] as number[], related: [] as number[], cost1: [] as number[], cost100: [] as number[], ratio: [] as number[], commit1: [] as number[], commit100: [] as number[], jsRatio: [] as number[], doc1: [] as number[], doc100: [] as number[], snap1: [] as number[], snap100: [] as number[], group: [] as number[], bytes: [] as number[] };
   try {
     for (let run = 0; run < runs; run++) {
       const file = path.join(dir, `engine-${run}.db`);
@@ -226,17 +254,35 @@ export async function districtBench(opts: { quick: boolean; json: boolean }): Pr
         const traffic = d.active.slice(spec.aged);
         await learnBodies(d, d.active);
         await learnBodies(d, d.aged);
-        // event cost by age, interleaved (fresh, aged, fresh, aged…)
-        const rounds = opts.quick ? 2 : 3;
-        let c1 = 0;
-        let c100 = 0;
+        // event cost by age: a round on each first, unmeasured (JIT, caches: the first set measured
+        // otherwise pays for both), then interleaved, each round swapping which goes first
+        await cpuPerEvent(d, fresh, 1);
+        await cpuPerEvent(d, d.aged, 1);
+        const rounds = opts.quick ? 6 : 8;
+        const c1 = { total: 0, commit: 0 };
+        const c100 = { total: 0, commit: 0 };
         for (let k = 0; k < rounds; k++) {
-          c1 += await cpuPerEvent(d, fresh, 2);
-          c100 += await cpuPerEvent(d, d.aged, 2);
+          const pair: Array<[string[], typeof c1]> = [
+            [fresh, c1],
+            [d.aged, c100],
+          ];
+          for (const [ids, sum] of k % 2 === 0 ? pair : pair.reverse()) {
+            const c = await cpuPerEvent(d, ids, 3);
+            sum.total += c.total;
+            sum.commit += c.commit;
+          }
         }
-        x.cost1.push(c1 / rounds);
-        x.cost100.push(c100 / rounds);
-        x.ratio.push(c100 / c1);
+        x.cost1.push(c1.total / rounds);
+        x.cost100.push(c100.total / rounds);
+        x.ratio.push(c100.total / c1.total);
+        x.commit1.push(c1.commit / rounds);
+        x.commit100.push(c100.commit / rounds);
+        x.jsRatio.push((c100.total - c100.commit) / (c1.total - c1.commit));
+        const [b1, b100] = [await docBytes(d, fresh), await docBytes(d, d.aged)];
+        x.doc1.push(b1.doc);
+        x.doc100.push(b100.doc);
+        x.snap1.push(b1.snapshot);
+        x.snap100.push(b100.snapshot);
 
         const raw = new Database(file, { readonly: true });
         const eventMark = raw.prepare('SELECT MAX(rowid) FROM events').pluck().get() as number;
@@ -309,6 +355,17 @@ export async function districtBench(opts: { quick: boolean; json: boolean }): Pr
     eventCpuUsNew: round(median(x.cost1), 0),
     eventCpuUs100Sessions: round(median(x.cost100), 0),
     eventCostRatio100vs1: round(median(x.ratio), 3),
+    // the same split: the store's commit (SQLite) and the rest (JS: load, decide, build the commit)
+    eventCommitCpuUsNew: round(median(x.commit1), 0),
+    eventCommitCpuUs100Sessions: round(median(x.commit100), 0),
+    eventJsCpuUsNew: round(median(x.cost1) - median(x.commit1), 0),
+    eventJsCpuUs100Sessions: round(median(x.cost100) - median(x.commit100), 0),
+    eventJsCostRatio100vs1: round(median(x.jsRatio), 3),
+    // what an event on such a case reads and rewrites (deterministic: no machine noise)
+    caseDocBytesNew: median(x.doc1),
+    caseDocBytes100Sessions: median(x.doc100),
+    snapshotBytesNew: median(x.snap1),
+    snapshotBytes100Sessions: median(x.snap100),
   };
   if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
   else for (const [k, v] of Object.entries(out)) log(`${k.padEnd(28)} ${v}`);

@@ -4,6 +4,7 @@
 // stable API status of each state is in STATUS_BY_STATE (one mapping, one place).
 import { and, assertEvent, assign, emit, enqueueActions, or, setup } from 'xstate';
 import { DECLINE_GROUNDS, PARTICIPANT_KINDS, type CaseContext, type CaseEvent, type Clause, type Command, type Conflict, type EventData, type EventFacts, type IntakeInput } from './case.types.ts';
+import { sessionTally } from './case-lists.ts';
 import { nextTier } from './routing.ts';
 import { ASSEMBLY_MATTERS, MEDIATION_TIERS, type DeadlineKind, type MediationTier, type Status } from './vocabulary.ts';
 
@@ -182,10 +183,9 @@ export function createCaseMachine(options: MachineOptions) {
         actions: ['recordExtensionWithConsent' as const, 'extendDeadline' as const, 'notifyCourtOfCourtDeadline' as const],
       }
     : { guard: and(['fromHoldingMediator', 'extendsRunningDeadline']), actions: ['recordExtension' as const, 'extendDeadline' as const] };
-  // 2026.3: a session records who attended, the mediators and the recorder (人民调解法 art. 27: 调解笔录)
-  const recordSession = law
-    ? { guard: 'fromHoldingMediator' as const, actions: ['recordSession' as const, 'recordSessionParticipants' as const] }
-    : { guard: 'fromHoldingMediator' as const, actions: 'recordSession' as const };
+  // 2026.3: a session records who attended, the mediators and the recorder (人民调解法 art. 27: 调解笔录);
+  // the session itself is kept in the history (workflows/case-lists.ts, which reads them there for 2026.3)
+  const recordSession = { guard: 'fromHoldingMediator' as const, actions: 'recordSession' as const };
   const flagRisk = law ? { FLAG_RISK: { guard: 'fromHoldingMediator' as const, actions: 'flagRisk' as const } } : {};
   // 2026.3 (issue 12 §4): kinship, employment and an earlier recusal block until overridden with a reason;
   // living in the compound is recorded as a warning (人民调解法 arts. 19, 23)
@@ -198,7 +198,7 @@ export function createCaseMachine(options: MachineOptions) {
     : { guard: and(['fromHoldingMediator', 'namesAnAssignee']), actions: 'recuseMediator' as const };
   // 2026.3 (人民调解法 art. 20): an invited expert may come with the parties' consent recorded
   const inviteExpert = law
-    ? { guard: and(['fromHoldingMediator', 'expertValid', 'expertInviteConsented']), actions: ['inviteExpert' as const, 'recordExpertConsent' as const] }
+    ? { guard: and(['fromHoldingMediator', 'expertValid', 'expertInviteConsented']), actions: 'inviteExpert' as const }
     : { guard: and(['fromHoldingMediator', 'expertValid']), actions: 'inviteExpert' as const };
   // 2026.3: inviting others (人民调解法 art. 20; 若干规定 art. 27), investigating (调查核实) while mediating,
   // and the owners' assembly decision (民法典 art. 278)
@@ -561,27 +561,11 @@ export function createCaseMachine(options: MachineOptions) {
           ],
         };
       }),
-      recordExpertConsent: assign(({ context, event }) => {
-        assertEvent(event, 'INVITE_EXPERT');
-        const { expertId, consentOf } = event.data;
-        if (consentOf === undefined) return {};
-        return { participants: [...(context.participants ?? []), { kind: 'expert' as const, userId: expertId, consentOf: [...consentOf], at: event.at, by: event.actor.id }] };
-      }),
-      inviteParticipant: assign(({ context, event }) => {
-        assertEvent(event, 'INVITE_PARTICIPANT');
-        const { kind, name, unit, consentOf } = event.data;
-        return {
-          participants: [
-            ...(context.participants ?? []),
-            { kind, ...(name ? { name } : {}), ...(unit ? { unit } : {}), consentOf: [...consentOf], at: event.at, by: event.actor.id },
-          ],
-        };
-      }),
-      recordInvestigation: assign(({ context, event }) => {
-        assertEvent(event, 'RECORD_INVESTIGATION');
-        const { whom, what, findings } = event.data;
-        return { investigations: [...(context.investigations ?? []), { whom, what, findings, at: event.at, by: event.actor.id }] };
-      }),
+      // issue 17 §2: an invitation (and a 2026.3 expert's recorded consent), an investigation and an
+      // opinion are kept in the history, where workflows/case-lists.ts reads them; the snapshot does
+      // not grow with them. The assignment marks the transition taken (registry.decide).
+      inviteParticipant: assign(() => ({})),
+      recordInvestigation: assign(() => ({})),
       recordAssemblyDecision: assign(({ event }) => {
         assertEvent(event, 'RECORD_ASSEMBLY_DECISION');
         return { assemblyDecision: { date: event.data.date, summary: event.data.summary, at: event.at } };
@@ -598,42 +582,13 @@ export function createCaseMachine(options: MachineOptions) {
         assertEvent(event, 'INVITE_EXPERT');
         return { experts: [...new Set([...context.experts, event.data.expertId])] };
       }),
-      addOpinion: assign(({ context, event }) => {
-        assertEvent(event, 'ADD_OPINION');
-        return { opinions: [...context.opinions, { expertId: event.actor.id, text: event.data.text, at: event.at }] };
-      }),
-      scheduleSession: assign(({ context, event }) => {
-        assertEvent(event, 'SCHEDULE_SESSION');
-        return {
-          sessions: [
-            ...context.sessions,
-            { no: context.sessions.length + 1, at: event.data.at, place: event.data.place, scheduledAt: event.at },
-          ],
-        };
-      }),
-      recordSession: assign(({ context, event }) => {
-        assertEvent(event, 'RECORD_SESSION');
-        const { summary } = event.data;
-        const sessions = [...context.sessions];
-        const open = sessions.findIndex((s) => s.recordedAt === undefined);
-        if (open >= 0) sessions[open] = { ...sessions[open], summary, recordedAt: event.at };
-        else sessions.push({ no: sessions.length + 1, at: event.at, place: '', scheduledAt: event.at, summary, recordedAt: event.at });
-        return { sessions };
-      }),
-      recordSessionParticipants: assign(({ context, event }) => {
-        assertEvent(event, 'RECORD_SESSION');
-        const { attendees, mediatorIds, recorder } = event.data;
-        const sessions = [...context.sessions];
-        // recordSession has just stamped this event's session: the last one recorded now
-        const i = sessions.findLastIndex((x) => x.recordedAt === event.at);
-        if (i < 0) return {};
-        sessions[i] = {
-          ...sessions[i],
-          ...(attendees ? { attendees: attendees.map((a) => ({ ...a })) } : {}),
-          mediatorIds: mediatorIds?.length ? [...mediatorIds] : [...context.assignees],
-          ...(recorder ? { recorder } : {}),
-        };
-        return { sessions };
+      addOpinion: assign(() => ({})),
+      // the sessions are in the history (workflows/case-lists.ts): the snapshot counts them. A record
+      // takes the earliest session scheduled and not yet held, or is a session of its own.
+      scheduleSession: assign(({ context }) => ({ sessionCount: sessionTally(context).count + 1 })),
+      recordSession: assign(({ context }) => {
+        const { count, recorded, open } = sessionTally(context);
+        return open > 0 ? { sessionCount: count, sessionsRecorded: recorded + 1 } : { sessionCount: count + 1, sessionsRecorded: recorded + 1 };
       }),
       recordExtension: assign(({ context, event }) => {
         assertEvent(event, 'EXTEND_DEADLINE');
@@ -787,10 +742,10 @@ export function createCaseMachine(options: MachineOptions) {
       parties: input.parties,
       assignees: [],
       experts: [],
-      opinions: [],
       recusals: [],
       conflictOverrides: [],
-      sessions: [],
+      sessionCount: 0,
+      sessionsRecorded: 0,
       agreement: null,
       confirmation: null,
       followUps: [],

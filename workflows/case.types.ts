@@ -195,6 +195,22 @@ export interface Participant {
   by: string;
 }
 
+/** An expert's opinion (ADD_OPINION). */
+export interface Opinion {
+  expertId: string;
+  text: string;
+  at: string;
+}
+
+/** 调查核实 (RECORD_INVESTIGATION): whom, what, the findings. */
+export interface Investigation {
+  whom: string;
+  what: string;
+  findings: string;
+  at: string;
+  by: string;
+}
+
 export interface CaseContext {
   caseId: string;
   caseNo: string;
@@ -212,11 +228,18 @@ export interface CaseContext {
   parties: Party[];
   assignees: string[];
   experts: string[];
-  opinions: Array<{ expertId: string; text: string; at: string }>;
+  /** before issue 17 only: expert opinions are read from the history now (workflows/case-lists.ts) */
+  opinions?: Opinion[];
   /** 2026.3 adds who asked (a party id, or the mediator themself), who decided and the basis (人民调解法 art. 23) */
   recusals: Array<{ mediatorId: string; reason: string; at: string; requestedBy?: string; decidedBy?: string; basis?: string }>;
   conflictOverrides: Array<{ mediatorId: string; reason: string; override: string; at: string }>;
-  sessions: Session[];
+  /** before issue 17 only: the sessions are read from the history now (workflows/case-lists.ts) */
+  sessions?: Session[];
+  /** issue 17: how many sessions were scheduled or held (the last one's number) and how many of them
+   * recorded; the sessions themselves are in the history, so an event's cost does not grow with them.
+   * Absent on snapshots persisted before (registry.compactContext derives them from `sessions`). */
+  sessionCount?: number;
+  sessionsRecorded?: number;
   agreement: Agreement | null;
   confirmation: { requestedAt: string; confirmed?: boolean; ruling?: string; decidedAt?: string } | null;
   followUps: FollowUp[];
@@ -251,10 +274,10 @@ export interface CaseContext {
   nextStep?: NextStep | null;
   /** mediators assigned although they live in the compound: a warning, not a conflict (issue 12 §4) */
   localTies?: Array<{ mediatorId: string; reason: string; at: string }>;
-  /** INVITE_PARTICIPANT / INVITE_EXPERT with consent (人民调解法 art. 20) */
+  /** INVITE_PARTICIPANT / INVITE_EXPERT with consent (人民调解法 art. 20): before issue 17 only (the history holds them now) */
   participants?: Participant[];
-  /** RECORD_INVESTIGATION (调查核实): whom, what, findings */
-  investigations?: Array<{ whom: string; what: string; findings: string; at: string; by: string }>;
+  /** RECORD_INVESTIGATION (调查核实): before issue 17 only (the history holds them now) */
+  investigations?: Investigation[];
   /** RECORD_ASSEMBLY_DECISION (民法典 art. 278): the 业主大会 decision an agreement on these matters needs */
   assemblyDecision?: { date: string; summary: string; at: string } | null;
 }

@@ -3,6 +3,7 @@
 // running cases could move to a newer version.
 import { createActor, initialTransition, type AnyActorScope } from 'xstate';
 import { blockingFindings, createCaseMachine, refusalCode, STATUS_BY_STATE, type CaseMachine } from './case.machine.ts';
+import { compactContext, listsOf, sessionTally, type CaseLists, type HistoryEvent } from './case-lists.ts';
 import type { Actor, CaseContext, CaseEvent, Command, Conflict, IntakeInput } from './case.types.ts';
 import { cautionsFor, type Caution, type CautionSettings } from './cautions.ts';
 import { USER_EVENT_TYPES, type EventType, type Status } from './vocabulary.ts';
@@ -86,8 +87,18 @@ const DUMMY_INPUT: IntakeInput = {
   at: '2026-01-01T00:00:00+08:00',
 };
 
+/** A persisted snapshot, restored; one persisted before issue 17 is migrated on read (its lists
+ * leave the context: workflows/case-lists.ts), so the next one persisted is compact. */
 function restore(machine: CaseMachine, persisted: PersistedSnapshot): Snapshot {
-  return machine.resolveState({ value: persisted.value as never, context: persisted.context });
+  return machine.resolveState({ value: persisted.value as never, context: compactContext(persisted.context) });
+}
+
+export { compactContext };
+
+/** The sessions, opinions, invitations and investigations of a case: read from its history (every
+ * event, in order), or from a snapshot persisted before issue 17 that still carries them. */
+export function caseLists(version: string, context: CaseContext, history: readonly HistoryEvent[]): CaseLists {
+  return listsOf(LEGAL_PATHS.has(version), context, history);
 }
 
 function commandsOf(actions: Array<{ type: string; params?: unknown }>): Command[] {
@@ -172,8 +183,9 @@ export function phaseOf(persisted: PersistedSnapshot): string {
   const c = persisted.context;
   if (state === 'mediating') {
     if (c.failure) return 'mediation_failed';
-    if (c.sessions.some((s) => s.recordedAt === undefined)) return 'session_scheduled';
-    if (c.sessions.length > 0) return 'in_session';
+    const sessions = sessionTally(c);
+    if (sessions.open > 0) return 'session_scheduled';
+    if (sessions.count > 0) return 'in_session';
     return c.assignees.length > 0 ? 'investigating' : 'awaiting_assignment';
   }
   // 2026.3: what the mediator offers next after non-performance or a refused confirmation

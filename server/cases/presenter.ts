@@ -4,7 +4,7 @@
 // may read a case, and whether they see personal data in full, is server/policy.ts's decision;
 // this file only applies it.
 import type { CaseContext } from '../../workflows/case.types.ts';
-import { cautionsOf } from '../../workflows/registry.ts';
+import { caseLists, cautionsOf } from '../../workflows/registry.ts';
 import {
   CATEGORY_LABELS,
   CHANNEL_LABELS,
@@ -76,6 +76,15 @@ export interface ViewOptions {
   related?: RelatedCaseView[];
 }
 
+/** The case's events in order: its sessions, opinions, invitations and investigations are read from
+ * them (workflows/case-lists.ts; issue 17 §2). */
+export type CaseHistory = readonly EventRecord[];
+
+/** caseView with the history loaded. */
+export async function caseViewOf(services: Services, record: CaseRecord, viewer: UserRecord, opts: ViewOptions = {}) {
+  return caseView(services, record, viewer, { ...opts, history: await services.store.events.list(record.id) });
+}
+
 /** 倒查: earlier cases this one repeats and later ones that repeat it — only those the viewer may read
  * (a list never reveals a case outside the caller's jurisdiction). */
 export async function relatedCasesFor(services: Services, record: CaseRecord, viewer: Viewer): Promise<RelatedCaseView[]> {
@@ -124,13 +133,14 @@ export function caseListItem(services: Services, record: CaseRecord, viewer: Vie
 }
 
 /** The whole case for a staff viewer (GET /api/cases/:id and every answer that changes a case). */
-export function caseView(services: Services, record: CaseRecord, viewer: UserRecord, opts: ViewOptions = {}) {
+export function caseView(services: Services, record: CaseRecord, viewer: UserRecord, opts: ViewOptions & { history: CaseHistory }) {
   const { directory, engine } = services;
   const org = directory;
   const visible = opts.personalData ?? canSeePersonalData(viewer, record, org);
   const text = (s: string | null | undefined) => (s == null ? s : visible ? s : maskedText(s));
   const ctx: CaseContext = record.snapshot.context;
   const readable = canReadCase(viewer, record, org);
+  const lists = caseLists(record.workflowVersion, ctx, opts.history);
   const agreement = ctx.agreement && {
     draftNo: ctx.agreement.draftNo,
     draftedAt: ctx.agreement.draftedAt,
@@ -160,7 +170,7 @@ export function caseView(services: Services, record: CaseRecord, viewer: UserRec
     parties: viewParties(ctx.parties, visible),
     court: record.courtId ? bodyRef(directory.body(record.courtId), record.courtId) : null,
     experts: ctx.experts.map((e) => nameRef(directory, e)),
-    opinions: ctx.opinions.map((o) => ({ expert: nameRef(directory, o.expertId), text: text(o.text), at: o.at })),
+    opinions: lists.opinions.map((o) => ({ expert: nameRef(directory, o.expertId), text: text(o.text), at: o.at })),
     recusals: ctx.recusals.map((r) => ({
       mediator: nameRef(directory, r.mediatorId),
       reason: text(r.reason),
@@ -171,7 +181,7 @@ export function caseView(services: Services, record: CaseRecord, viewer: UserRec
       ...(r.basis ? { basis: r.basis } : {}),
     })),
     conflictOverrides: ctx.conflictOverrides,
-    sessions: ctx.sessions.map((s) => ({ ...s, place: text(s.place), summary: text(s.summary) })),
+    sessions: lists.sessions.map((s) => ({ ...s, place: text(s.place), summary: text(s.summary) })),
     agreement,
     confirmation: ctx.confirmation && { ...ctx.confirmation, ruling: text(ctx.confirmation.ruling) },
     followUps: ctx.followUps.map((f) => ({ ...f, by: nameRef(directory, f.by), note: text(f.note) })),
@@ -191,9 +201,9 @@ export function caseView(services: Services, record: CaseRecord, viewer: UserRec
      * dispute (setting routing.majorMinMediators), an agreement that needs the 业主大会 (民法典 art. 278) */
     cautions: cautionsOf(record.workflowVersion, record.snapshot, { majorMinMediators: services.settings.routing.majorMinMediators }),
     /** invited to take part (人民调解法 art. 20), with the parties who consented */
-    participants: (ctx.participants ?? []).map((x) => ({ ...x, ...(x.userId ? { user: nameRef(directory, x.userId) } : {}) })),
+    participants: lists.participants.map((x) => ({ ...x, ...(x.userId ? { user: nameRef(directory, x.userId) } : {}) })),
     /** 调查核实 records */
-    investigations: (ctx.investigations ?? []).map((x) => ({ ...x, whom: text(x.whom), what: text(x.what), findings: text(x.findings) })),
+    investigations: lists.investigations.map((x) => ({ ...x, whom: text(x.whom), what: text(x.what), findings: text(x.findings) })),
     assemblyDecision: ctx.assemblyDecision ? { ...ctx.assemblyDecision, summary: text(ctx.assemblyDecision.summary) } : null,
   };
 }

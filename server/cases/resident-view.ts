@@ -17,6 +17,8 @@ import {
   type Status,
 } from '../../workflows/vocabulary.ts';
 import type { LimitRule } from '../../workflows/deadlines.ts';
+import { sessionTally } from '../../workflows/case-lists.ts';
+import { caseLists } from '../../workflows/registry.ts';
 import type { CaseUpdated } from '../engine/case-updated.ts';
 import type { CaseRecord, EventRecord } from '../store/port.ts';
 import { maskedText } from '../privacy/mask.ts';
@@ -89,7 +91,7 @@ export function nextStep(record: CaseRecord, acceptance: Pick<LimitRule, 'amount
     case 'declined':
       return OUTCOME_NEXT.declined;
     case 'in_mediation':
-      if (ctx.sessions.some((s) => s.recordedAt === undefined)) {
+      if (sessionTally(ctx).open > 0) {
         return { zh: '调解员已安排调解，请按时参加。', en: 'A mediation session has been scheduled; please attend on time.' };
       }
       return { zh: '调解员正在了解情况并组织调解，会与您联系。', en: 'The mediator is looking into the matter and will contact you to arrange mediation.' };
@@ -134,9 +136,9 @@ function residentStatusLabel(record: CaseRecord): { zh: string; en: string } {
  * number or address (not even the applicant's own), no staff names, no event data.
  */
 export function residentView(record: CaseRecord, events: EventRecord[], now: string, acceptance: Pick<LimitRule, 'amount' | 'unit'>) {
-  const ctx = record.snapshot.context;
-  const upcoming = ctx.sessions
-    .filter((s) => s.recordedAt === undefined && Date.parse(s.at) >= Date.parse(now))
+  // the sessions are in the history (workflows/case-lists.ts)
+  const upcoming = caseLists(record.workflowVersion, record.snapshot.context, events)
+    .sessions.filter((s) => s.recordedAt === undefined && Date.parse(s.at) >= Date.parse(now))
     .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))[0];
   return {
     caseNo: record.caseNo,

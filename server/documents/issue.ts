@@ -2,6 +2,7 @@
 // store it. An issued document is never re-rendered: reissuing stores a new version beside the old.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Actor } from '../../workflows/case.types.ts';
+import { sessionTally } from '../../workflows/case-lists.ts';
 import { EventNotAllowed, ValidationFailed } from '../engine/errors.ts';
 import type { Body, CaseRecord, DocumentRecord, EventRecord, OrgUnit, Store } from '../store/port.ts';
 import { zhDate } from './format.ts';
@@ -73,7 +74,7 @@ export function whyNot(kind: DocumentKind, input: IssueInput): EventNotAllowed |
     case 'rights_notice':
       return null;
     case 'session_minutes':
-      return ctx.sessions.some((s) => s.recordedAt) ? null : refuse('no mediation session has been recorded');
+      return sessionTally(ctx).recorded > 0 ? null : refuse('no mediation session has been recorded');
     case 'court_submission':
       // 委托调解: the signed agreement goes to the court for its 调解书 or 撤诉
       if (ctx.delegation?.mode !== 'entrusted') return refuse('only an entrusted (委托) case is submitted to the court for review');

@@ -2,6 +2,8 @@
 // fields, so templates compile in strict mode), with dates and amounts already in Chinese form.
 // Documents are issued by staff with jurisdiction, so parties appear with full particulars.
 import type { Agreement, CaseContext, Party } from '../../workflows/case.types.ts';
+import { sessionTally } from '../../workflows/case-lists.ts';
+import { caseLists } from '../../workflows/registry.ts';
 import {
   CATEGORY_LABELS,
   CAUSE_OF_ACTION_LABELS,
@@ -666,6 +668,8 @@ export function buildDocumentView(input: DocumentViewInput): DocumentView {
   const courtBody = bodies.find((b) => b.id === (record.courtId ?? ctx.bodies.court));
   const parties = ctx.parties.map(partyView);
   const agreement = ctx.agreement ? agreementView(ctx, ctx.agreement, events) : null;
+  // the sessions and opinions are in the history (workflows/case-lists.ts)
+  const lists = caseLists(record.workflowVersion, ctx, events);
 
   const register = events.find((e) => e.type === 'REGISTER');
   const accept = lastEvent(events, 'ACCEPT');
@@ -741,8 +745,8 @@ export function buildDocumentView(input: DocumentViewInput): DocumentView {
     respondentNames: names(parties.filter((p) => p.role === 'respondent')),
     mediators: mediatorIds.map((id) => userName(users, id)),
     experts: ctx.experts.map((id) => userName(users, id)),
-    opinions: ctx.opinions.map((o) => ({ by: userName(users, o.expertId), at: zhDate(o.at), text: o.text })),
-    sessions: ctx.sessions.map((s) => ({
+    opinions: lists.opinions.map((o) => ({ by: userName(users, o.expertId), at: zhDate(o.at), text: o.text })),
+    sessions: lists.sessions.map((s) => ({
       no: s.no,
       noZh: zhNumber(s.no),
       at: zhDateTime(s.at),
@@ -756,9 +760,7 @@ export function buildDocumentView(input: DocumentViewInput): DocumentView {
       mediators: (s.mediatorIds?.length ? s.mediatorIds : mediatorIds).map((id) => userName(users, id)),
       recorder: s.recorder ?? '',
     })),
-    sessionCount: ctx.sessions.some((s) => s.recordedAt)
-      ? timesZh(ctx.sessions.filter((s) => s.recordedAt).length)
-      : '',
+    sessionCount: sessionTally(ctx).recorded > 0 ? timesZh(sessionTally(ctx).recorded) : '',
     agreement,
     followUps: ctx.followUps.map((f, i) => ({
       no: i + 1,

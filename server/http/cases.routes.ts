@@ -10,7 +10,7 @@ import type { Services } from '../services.ts';
 import { canSeePersonalData, caseScope, matchesAsSeen, rolesFor } from '../policy.ts';
 import { registerCase } from '../cases/register.ts';
 import { sendEvent, type EventInput } from '../cases/events.ts';
-import { caseListItem, caseView, historyView, readableRelatedIds, relatedCasesFor } from '../cases/presenter.ts';
+import { caseListItem, caseViewOf, historyView, readableRelatedIds, relatedCasesFor } from '../cases/presenter.ts';
 import { readableCase } from '../cases/access.ts';
 import { reissueAccessCode } from '../cases/access-code.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
@@ -39,7 +39,7 @@ export function casesRoutes(services: Services): RouteDef[] {
       },
       async ({ body, user, req }) => {
         const { record, accessCode } = await registerCase(services, user!, body, { clientIp: req.ip ?? null });
-        return { case: caseView(services, record, user!, { personalData: true }), accessCode };
+        return { case: await caseViewOf(services, record, user!, { personalData: true }), accessCode };
       },
     ),
 
@@ -81,7 +81,7 @@ export function casesRoutes(services: Services): RouteDef[] {
       },
       async ({ params, user }) => {
         const record = await readableCase(services, user!, params.id);
-        return caseView(services, record, user!, { related: await relatedCasesFor(services, record, user!) });
+        return caseViewOf(services, record, user!, { related: await relatedCasesFor(services, record, user!) });
       },
     ),
 
@@ -131,7 +131,7 @@ export function casesRoutes(services: Services): RouteDef[] {
       },
       async ({ params, body, user, req }) => {
         const next = await sendEvent(services, user!, params.id, body, { clientIp: req.ip ?? null });
-        return { case: caseView(services, next, user!) };
+        return { case: await caseViewOf(services, next, user!) };
       },
     ),
     defineRoute(

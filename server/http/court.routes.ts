@@ -5,7 +5,7 @@ import type { Services } from '../services.ts';
 import { rolesFor } from '../policy.ts';
 import type { CaseRecord, UserRecord } from '../store/port.ts';
 import { courtFacts, delegateFromCourt, type DelegationRequest } from '../cases/court.ts';
-import { caseView } from '../cases/presenter.ts';
+import { caseViewOf } from '../cases/presenter.ts';
 import { documentMeta } from './documents.routes.ts';
 import { delegationBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
@@ -81,7 +81,7 @@ export function courtRoutes(services: Services): RouteDef[] {
             const ctx = record.snapshot.context;
             return {
               inbox: inboxGroup(record),
-              ...caseView(services, record, user!),
+              ...(await caseViewOf(services, record, user!)),
               // the court's own 案号 beside ours (caseNo), and how the court sent the case (issue 12 §1)
               courtRef: ctx.delegation?.courtRef ?? ctx.referral?.courtCaseNo ?? null,
               mode: ctx.delegation?.mode ?? null,
@@ -114,7 +114,7 @@ export function courtRoutes(services: Services): RouteDef[] {
       },
       async ({ body, user, req }) => {
         const { record, accessCode } = await delegateFromCourt(services, user!, body, { clientIp: req.ip ?? null });
-        return { case: caseView(services, record, user!, { personalData: true }), accessCode };
+        return { case: await caseViewOf(services, record, user!, { personalData: true }), accessCode };
       },
     ),
   ];

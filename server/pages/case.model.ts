@@ -2,6 +2,7 @@
 // parties, deadlines, sessions, agreement, the events available now): it adds labels in the page's
 // language, the timeline of every event, the forms of the available events, and the documents.
 import type { CaseContext } from '../../workflows/case.types.ts';
+import { sessionTally } from '../../workflows/case-lists.ts';
 import { caseView } from '../cases/presenter.ts';
 import type { EventType } from '../../workflows/vocabulary.ts';
 import { whyNot, type IssueInput } from '../documents/issue.ts';
@@ -55,14 +56,13 @@ const AUTOMATED = new Set(['DEADLINE_WARNING', 'DEADLINE_EXPIRED', 'DEADLINES_RE
  */
 export function primaryAction(available: readonly EventType[], ctx: CaseContext): EventType | null {
   const can = (t: EventType) => available.includes(t);
-  const pending = ctx.sessions.filter((x) => x.recordedAt === undefined);
-  const recorded = ctx.sessions.length - pending.length;
+  const { open: pending, recorded } = sessionTally(ctx);
   const order: Array<[EventType, boolean]> = [
     ['ACCEPT', true],
     ['ASSIGN', ctx.assignees.length === 0],
     ['SIGN_AGREEMENT', true],
-    ['RECORD_SESSION', pending.length > 0],
-    ['SCHEDULE_SESSION', pending.length === 0 && recorded === 0],
+    ['RECORD_SESSION', pending > 0],
+    ['SCHEDULE_SESSION', pending === 0 && recorded === 0],
     ['REACH_AGREEMENT', true],
     ['COURT_ACCEPT', true],
     ['CONFIRMATION_RESULT', true],
@@ -221,7 +221,7 @@ export function buildCaseModel(m: CaseModelInput) {
   const { record, lang, services, org } = m;
   // the API's staff view: what is masked for this viewer, the parties, deadlines, agreement and
   // the events the viewer may send are decided there, once; the page adds its language and forms
-  const v = caseView(services, record, m.user);
+  const v = caseView(services, record, m.user, { history: m.events });
   const ctx: CaseContext = record.snapshot.context;
   const visible = canSeePersonalData(m.user, record, org);
   const safe = (s: string) => (visible ? s : maskedText(s));

@@ -2,7 +2,8 @@
 // registration at the community room.
 import { expect } from 'chai';
 import type { Actor, CaseEvent, Command, IntakeInput } from '../../workflows/case.types.ts';
-import { CURRENT_VERSION, decide, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
+import { caseLists, CURRENT_VERSION, decide, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
+import type { HistoryEvent } from '../../workflows/case-lists.ts';
 import type { EventType, Status } from '../../workflows/vocabulary.ts';
 
 export const bodies = { community: 'b-room', subdistrict: 'b-centre', district: 'b-committee', court: 'b-court' };
@@ -41,6 +42,8 @@ export const system: Actor = { id: 'system', username: 'system', role: 'system' 
 export class CaseDriver {
   snapshot: PersistedSnapshot;
   commands: Command[];
+  /** the events allowed so far, as the history keeps them */
+  history: HistoryEvent[] = [];
   constructor(
     input = intake(),
     readonly version = CURRENT_VERSION,
@@ -55,6 +58,10 @@ export class CaseDriver {
   get ctx() {
     return this.snapshot.context;
   }
+  /** the sessions, opinions, invitations and investigations, read from the history as the views read them */
+  get lists() {
+    return caseLists(this.version, this.snapshot.context, this.history);
+  }
   try(type: EventType, data: Record<string, unknown> = {}, actor: Actor = med(), facts?: CaseEvent['facts']) {
     // the driver sends any data, as a client might before validation; the machine must still decide
     return decide(this.version, this.snapshot, { type, data, actor, at: '2026-11-24T10:00:00+08:00', facts } as CaseEvent);
@@ -64,6 +71,7 @@ export class CaseDriver {
     if (!r.ok) throw new Error(`${type} refused (${r.why}) in ${r.status}`);
     this.snapshot = r.snapshot;
     this.commands = r.commands;
+    this.history.push({ type, data, actor, at: '2026-11-24T10:00:00+08:00' });
     return this;
   }
   refuses(type: EventType, data: Record<string, unknown> = {}, actor: Actor = med(), facts?: CaseEvent['facts']) {

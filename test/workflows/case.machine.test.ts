@@ -92,19 +92,19 @@ describe('the case workflow', () => {
       expect(c.refuses('ADD_OPINION', { text: '意见' }, expert)).to.equal('refused');
       c.send('INVITE_EXPERT', { expertId: 'ex' }, med(), { expertExists: true });
       c.send('ADD_OPINION', { text: '建议按维修资金管理办法处理' }, expert);
-      expect(c.ctx.opinions[0]).to.include({ expertId: 'ex' });
+      expect(c.lists.opinions[0]).to.include({ expertId: 'ex' });
       expect(c.refuses('INVITE_EXPERT', { expertId: 'zz' }, med(), { expertExists: false })).to.equal('condition');
     });
     it('schedules and records sessions, with the phase following', () => {
       const c = new Case().send('ACCEPT').send('SCHEDULE_SESSION', { at: '2026-11-28T14:00:00+08:00', place: '居委会调解室' });
       expect(phaseOf(c.snapshot)).to.equal('session_scheduled');
       c.send('RECORD_SESSION', { summary: '双方同意现场查看' });
-      expect(c.ctx.sessions[0]).to.include({ no: 1, summary: '双方同意现场查看' });
+      expect(c.lists.sessions[0]).to.include({ no: 1, summary: '双方同意现场查看' });
       expect(phaseOf(c.snapshot)).to.equal('in_session');
     });
     it('records a session without an earlier schedule (offices work that way)', () => {
       const c = new Case().send('ACCEPT').send('RECORD_SESSION', { summary: '当场调解' });
-      expect(c.ctx.sessions).to.have.length(1);
+      expect(c.lists.sessions).to.have.length(1);
     });
     it('extends the mediation deadline with consent', () => {
       const c = new Case().send('ACCEPT').send('EXTEND_DEADLINE', { days: 15, reason: '双方同意延期' });

@@ -152,10 +152,10 @@ describe('workflow 2026.3', () => {
   it('人民调解法 art. 27: a session records who attended, the mediators (default: those assigned) and the recorder', () => {
     const c = accepted().send('SCHEDULE_SESSION', { at: '2026-11-25T14:00:00+08:00', place: '调解室' });
     c.send('RECORD_SESSION', { summary: '双方陈述', attendees: [{ partyId: 'p1', name: '张三' }, { partyId: 'p2', name: '物业经理王某' }], recorder: '李书记员' });
-    expect(c.ctx.sessions[0]).to.deep.include({ mediatorIds: ['m1'], recorder: '李书记员' });
-    expect(c.ctx.sessions[0].attendees).to.deep.equal([{ partyId: 'p1', name: '张三' }, { partyId: 'p2', name: '物业经理王某' }]);
+    expect(c.lists.sessions[0]).to.deep.include({ mediatorIds: ['m1'], recorder: '李书记员' });
+    expect(c.lists.sessions[0].attendees).to.deep.equal([{ partyId: 'p1', name: '张三' }, { partyId: 'p2', name: '物业经理王某' }]);
     const old = new CaseDriver(intake(), '2026.2').send('ACCEPT').send('RECORD_SESSION', { summary: 'x', recorder: 'y' });
-    expect(old.ctx.sessions[0], '2026.2 unchanged').not.to.have.property('recorder');
+    expect(old.lists.sessions[0], '2026.2 unchanged').not.to.have.property('recorder');
   });
 
   describe('transfer, risk and reopening', () => {
@@ -377,7 +377,7 @@ describe('workflow 2026.3', () => {
       expect(c.refuses('INVITE_PARTICIPANT', { kind: 'unit', name: '王科长', consentOf: ['p1', 'p2'] }), 'a unit is named').to.equal('condition');
       c.send('INVITE_PARTICIPANT', { kind: 'unit', unit: '街道房管办', name: '王科长', consentOf: ['p1', 'p2'] });
       c.send('INVITE_PARTICIPANT', { kind: 'neighbour', name: '对门邻居刘阿姨', consentOf: ['p2', 'p1'] });
-      expect(c.ctx.participants).to.deep.equal([
+      expect(c.lists.participants).to.deep.equal([
         { kind: 'unit', name: '王科长', unit: '街道房管办', consentOf: ['p1', 'p2'], at: '2026-11-24T10:00:00+08:00', by: 'm1' },
         { kind: 'neighbour', name: '对门邻居刘阿姨', consentOf: ['p2', 'p1'], at: '2026-11-24T10:00:00+08:00', by: 'm1' },
       ]);
@@ -389,7 +389,7 @@ describe('workflow 2026.3', () => {
       const r = accepted().try('INVITE_EXPERT', { expertId: 'ex', consentOf: ['p1'] }, med(), facts);
       expect(!r.ok && r.code).to.equal('CONSENT_REQUIRED');
       const c = accepted().send('INVITE_EXPERT', { expertId: 'ex', consentOf: ['p1', 'p2'] }, med(), facts);
-      expect(c.ctx.participants).to.deep.equal([{ kind: 'expert', userId: 'ex', consentOf: ['p1', 'p2'], at: '2026-11-24T10:00:00+08:00', by: 'm1' }]);
+      expect(c.lists.participants).to.deep.equal([{ kind: 'expert', userId: 'ex', consentOf: ['p1', 'p2'], at: '2026-11-24T10:00:00+08:00', by: 'm1' }]);
     });
   });
 
@@ -404,7 +404,7 @@ describe('workflow 2026.3', () => {
   it('调查核实 (issue 12 §5): an investigation record — whom, what, findings — is added while mediating', () => {
     const c = accepted().send('RECORD_INVESTIGATION', { whom: '物业工程部、楼上住户', what: '查看卫生间管道', findings: '楼上立管接口渗漏' });
     expect(c.status).to.equal('in_mediation');
-    expect(c.ctx.investigations).to.deep.equal([
+    expect(c.lists.investigations).to.deep.equal([
       { whom: '物业工程部、楼上住户', what: '查看卫生间管道', findings: '楼上立管接口渗漏', at: '2026-11-24T10:00:00+08:00', by: 'm1' },
     ]);
     expect(new Case().refuses('RECORD_INVESTIGATION', { whom: 'x', what: 'y', findings: 'z' })).to.equal('state');

@@ -132,7 +132,7 @@ describe('use cases (server/cases)', function () {
       const { record } = await delegateFromCourt(services, users['court.liaison'], body, meta);
       expect(record.channel).to.equal('court_delegation');
       expect(record.snapshot.context.delegation).to.include({ courtRef: '(2026)示0101民诉前调1号', mode: 'delegated' });
-      const view = caseView(services, record, users['court.liaison'], { personalData: true });
+      const view = caseView(services, record, users['court.liaison'], { personalData: true, history: await services.store.events.list(record.id) });
       expect(view.delegation).to.deep.equal(record.snapshot.context.delegation);
     });
 

@@ -348,11 +348,11 @@ export function hostile(f: Fixture, payload: string): Fixture {
     p.idNumber = payload;
     if (p.representative) p.representative = payload;
   }
-  for (const s of ctx.sessions) {
+  for (const s of ctx.sessions!) {
     s.place = payload;
     s.summary = payload;
   }
-  ctx.opinions.push({ expertId: 'u-expert', text: payload, at: '2026-11-12T10:00:00+08:00' });
+  ctx.opinions!.push({ expertId: 'u-expert', text: payload, at: '2026-11-12T10:00:00+08:00' });
   if (ctx.agreement) {
     ctx.agreement.facts = payload;
     ctx.agreement.disputePoints = payload;
@@ -386,6 +386,6 @@ export function issueInput(f: Fixture, kind: string, extra: Partial<IssueInput> 
 /** A case that every kind of document applies to (decline and termination aside: see the others). */
 export function fullCase(): Fixture {
   const f = withFollowUp(withAgreement(mediatingCase()));
-  ctxOf(f).opinions.push({ expertId: 'u-expert', text: '物业公司对共用部位负有维修义务。', at: '2026-11-12T10:00:00+08:00' });
+  ctxOf(f).opinions!.push({ expertId: 'u-expert', text: '物业公司对共用部位负有维修义务。', at: '2026-11-12T10:00:00+08:00' });
   return f;
 }

@@ -45,7 +45,7 @@ describe('documents: the rules a court and a 司法局 check (issue 13 §3)', ()
 
   it('终止调解告知书: "经两次调解", never "二次" (人民调解法 art. 26)', () => {
     const f = mediatingCase();
-    ctxOf(f).sessions.push({ ...ctxOf(f).sessions[0], no: 2, at: '2026-11-15T14:30:00+08:00' });
+    ctxOf(f).sessions!.push({ ...ctxOf(f).sessions![0], no: 2, at: '2026-11-15T14:30:00+08:00' });
     const t = render(terminated(f), 'termination_notice');
     expect(t).to.include('经两次调解');
     expect(t).not.to.include('二次');
@@ -110,7 +110,7 @@ describe('documents: the rules a court and a 司法局 check (issue 13 §3)', ()
 
   it('调解笔录: date, place, attendees, mediators, recorder; attendees and mediators sign (人民调解法 art. 27)', () => {
     const f = mediatingCase();
-    Object.assign(ctxOf(f).sessions[0], { attendees: [{ partyId: 'p1', name: '张三' }, { partyId: 'p3', name: '李经理' }], mediatorIds: ['u-med1', 'u-med2'], recorder: '孙记录' });
+    Object.assign(ctxOf(f).sessions![0], { attendees: [{ partyId: 'p1', name: '张三' }, { partyId: 'p3', name: '李经理' }], mediatorIds: ['u-med1', 'u-med2'], recorder: '孙记录' });
     const t = render(f, 'session_minutes');
     expect(t).to.include('到场人员 张三、李经理（安居物业服务有限公司）');
     expect(t).to.include('调解员 王调解、陈调解 记录人 孙记录');
