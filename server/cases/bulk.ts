@@ -249,7 +249,8 @@ export async function bulkIntake(rows: ReadonlyArray<{ line: number; value: unkn
         accessCode,
         source,
         tier: record.tier,
-        relatedCases: (record.oversight?.relatedCases ?? []).map((r) => r.caseNo),
+        // the links found at intake, as its REGISTER event recorded them (the projection follows after the commit)
+        relatedCases: ((((await opts.store.events.list(record.id, 0, 1))[0]?.data as { relatedCases?: Array<{ caseNo: string }> } | undefined)?.relatedCases) ?? []).map((r) => r.caseNo),
       });
     } catch (err) {
       if (err instanceof Duplicate && source) {

@@ -13,7 +13,7 @@ import { hashAccessCode, newAccessCode } from '../auth/access-codes.ts';
 import { agreementMissing } from '../cases/clauses.ts';
 import { formatCaseNo } from './case-numbers.ts';
 import { caseUpdated } from './case-updated.ts';
-import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightFacts, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
+import type { CaseRecord, Commit, EventRecord, OutboxEntry, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
 import { isoShanghai, type Clock } from './clock.ts';
 import { DEFAULT_MAX_EXTENSION_DAYS, planDeadlines, noteWarning, worstWarning, type DeadlineSettings } from './deadlines.ts';
 import type { Directory } from './directory.ts';
@@ -67,15 +67,14 @@ export interface EngineOptions {
   webhooksWanted?: () => boolean;
   /** told each group's committed records before they are acknowledged (the anchor log) */
   anchor?: (committed: CaseRecord[]) => Promise<void>;
-  /** the oversight read model committed with every event; given by the wiring (server/oversight/projection.ts)
-   * so that the engine does not depend on the oversight layer built on top of it */
+  /** the oversight layer as the engine needs it; given by the wiring (server/core.ts) so that the engine
+   * does not depend on the oversight layer built on top of it */
   oversight: OversightProjection;
 }
 
-/** What the engine needs from the oversight layer: the per-case projection and the 回访倒查 look-up at intake. */
+/** What the engine needs from the oversight layer: the 回访倒查 look-up at intake. The projection itself is
+ * written after the commit by the projector (server/oversight/projector.ts), which onCommitted wakes. */
 export interface OversightProjection {
-  /** the case's oversight facts after `event`; `prev` is the projection before it (undefined at intake) */
-  project(record: CaseRecord, event: CaseEvent, prev: OversightFacts | undefined, calendar: WorkingCalendar): OversightFacts;
   /** earlier cases of the compound with the same category or a party in common, recorded on REGISTER */
   relatedCases(store: Store, probe: { compoundId: string; category: Category; parties: Party[]; at: string; windowDays: number }): Promise<RelatedCaseRef[]>;
 }
@@ -475,8 +474,9 @@ export class Engine {
       updatedAt: event.at,
       closedAt: status === 'closed' ? (ctx.closedAt ?? event.at) : null,
     };
-    // the oversight projection (server/oversight/facts.ts): recomputed from this event, committed with it
-    record.oversight = this.opts.oversight.project(record, event, prev.oversight, this.opts.calendar());
+    // the oversight projection is not part of the record: the projector writes it after the commit
+    // (a record written before issue 17 may still carry one: it is dropped here)
+    delete record.oversight;
     return {
       caseId: prev.id,
       expectedVersion: prev.version,

@@ -1,9 +1,10 @@
 // Cases and their events: the group commit, lookups and the filtered list.
 import { VersionConflict } from '../../engine/errors.ts';
-import { checkCommit, timerGone } from '../commit-rules.ts';
+import { checkCommit, commitSource, timerGone } from '../commit-rules.ts';
+import { Duplicate } from '../../engine/errors.ts';
 import type { CaseFilter, CaseRecord, Commit, EventRecord, Store } from '../port.ts';
 import { type DB, type Handle, type Stmt, isConstraint, isFatalSqliteError, json, orDuplicate, parse, toMs } from './db.ts';
-import { prepareProjection } from './oversight.ts';
+import { prepareProjection, sourceKey } from './oversight.ts';
 
 const CASE_COLUMNS = [
   'id',
@@ -55,6 +56,8 @@ function prepare(db: DB) {
     get: db.prepare('SELECT doc FROM cases WHERE id = ?').pluck(),
     getByNo: db.prepare('SELECT doc FROM cases WHERE case_no = ?').pluck(),
     getByFormerNo: db.prepare('SELECT c.doc FROM case_former_nos f JOIN cases c ON c.id = f.case_id WHERE f.case_no = ?').pluck(),
+    addSource: db.prepare('INSERT INTO case_sources (source_key, case_id) VALUES (?, ?) ON CONFLICT (source_key) DO NOTHING'),
+    sourceOwner: db.prepare('SELECT case_id FROM case_sources WHERE source_key = ?').pluck(),
     addFormerNo: db.prepare('INSERT OR IGNORE INTO case_former_nos (case_no, case_id) VALUES (?, ?)'),
     versionOf: db.prepare('SELECT version FROM cases WHERE id = ?').pluck(),
     insert: db.prepare(
@@ -115,6 +118,14 @@ function prepare(db: DB) {
       }
     }
 
+    // a case's reference in another system names one case (the projection, written later, relies on it)
+    const source = commitSource(c);
+    if (source) {
+      const key = sourceKey(source.system, source.ref);
+      if (st.addSource.run(key, caseId).changes === 0 && st.sourceOwner.get(key) !== caseId) {
+        throw new Duplicate(`a case from ${source.system} with reference ${source.ref} is registered already`, { source });
+      }
+    }
     st.clearExperts.run(caseId);
     for (const e of new Set(record.experts ?? [])) st.addExpert.run(e, caseId);
     // former numbers only ever grow (a number is never given back): adding the list again is a no-op

@@ -281,16 +281,32 @@ export function prepareProjection(db: DB) {
   };
 }
 
-/** Backfill: the projection of records written outside any event, and the record's own copy of it.
- * A record whose version moved on meanwhile is left alone: that commit wrote a newer projection. */
+/** The projector's writes (and the backfill's): each record's projection, unless its case has moved on
+ * to another version (the projector comes back for it), the facts kept whole for the next projection,
+ * and the projector's position — one transaction. The case document is not touched: the projection
+ * lives beside it (issue 17). */
 function projectTx(db: DB) {
   const write = prepareProjection(db);
-  const doc = db.prepare(`UPDATE cases SET doc = json_set(doc, '$.oversight', json(?)) WHERE id = ? AND version = ?`);
-  return db.transaction((records: CaseRecord[]) => {
+  const versionOf = db.prepare('SELECT version FROM cases WHERE id = ?').pluck();
+  const factsVersion = db.prepare('SELECT facts_version FROM case_facts WHERE case_id = ?').pluck();
+  const keep = db.prepare(
+    `INSERT INTO case_oversight (case_id, version, doc) VALUES (?, ?, ?)
+     ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, doc = excluded.doc`,
+  );
+  const source = db.prepare('INSERT OR IGNORE INTO case_sources (source_key, case_id) VALUES (?, ?)');
+  const position = db.prepare(
+    `INSERT INTO projector (name, position) VALUES ('oversight', ?) ON CONFLICT (name) DO UPDATE SET position = MAX(position, excluded.position)`,
+  );
+  return db.transaction((records: CaseRecord[], pos: number | undefined) => {
     for (const r of records) {
-      if (!r.oversight || doc.run(json(r.oversight), r.id, r.version).changes !== 1) continue;
-      write.write(r, true);
+      if (!r.oversight || versionOf.get(r.id) !== r.version) continue;
+      // first projection of the case, or one by an older FACTS_VERSION: everything, keys and links too
+      const full = factsVersion.get(r.id) !== r.oversight.v;
+      write.write(r, full);
+      keep.run(r.id, r.version, json(r.oversight));
+      if (r.oversight.source) source.run(sourceKey(r.oversight.source.system, r.oversight.source.ref), r.id);
     }
+    if (pos !== undefined) position.run(pos);
   });
 }
 
@@ -387,7 +403,12 @@ export function sqliteOversight(h: Handle): { oversight: OversightStore; warm():
   const prepare = (db: DB) => ({
     project: projectTx(db),
     read: db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T,
-    bySource: db.prepare('SELECT case_id, case_no FROM case_facts WHERE source_key = ?'),
+    // written at commit (cases.ts), not by the projector: a second case with the same reference is refused at once
+    bySource: db.prepare('SELECT s.case_id, c.case_no FROM case_sources s JOIN cases c ON c.id = s.case_id WHERE s.source_key = ?'),
+    feed: db.prepare('SELECT rowid, case_id, seq, type FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?').raw(),
+    head: db.prepare('SELECT COALESCE(MAX(rowid), 0) FROM events').pluck(),
+    position: db.prepare("SELECT position FROM projector WHERE name = 'oversight'").pluck(),
+    facts: db.prepare('SELECT version, doc FROM case_oversight WHERE case_id = ?').raw(),
     stale: db
       .prepare(
         `SELECT c.id FROM cases c WHERE NOT EXISTS
@@ -529,8 +550,26 @@ export function sqliteOversight(h: Handle): { oversight: OversightStore; warm():
       return s().stale.all(version, Math.max(0, Math.floor(limit))) as string[];
     },
 
-    async project(records) {
-      if (records.length) s().project.immediate(records);
+    async project(records, position) {
+      if (records.length || position !== undefined) s().project.immediate(records, position);
+    },
+
+    async feed(after, limit) {
+      const rows = s().feed.all(after, Math.max(0, Math.floor(limit))) as Array<[number, string, number, string]>;
+      return rows.map(([pos, caseId, seq, type]) => ({ pos, caseId, seq, type }));
+    },
+
+    async head() {
+      return s().head.get() as number;
+    },
+
+    async position() {
+      return (s().position.get() as number | undefined) ?? 0;
+    },
+
+    async facts(caseId) {
+      const row = s().facts.get(caseId) as [number, string] | undefined;
+      return row ? { version: row[0], facts: parse(row[1]) } : null;
     },
   };
 
