@@ -124,7 +124,8 @@ export class Projector {
   /** One batch of the feed: the cases it touched projected, and the position moved past it. */
   async pass(): Promise<number> {
     const ov = this.store.oversight!;
-    this.pos ??= await ov.position();
+    // another process on the same store may have projected further meanwhile: start from there
+    this.pos = Math.max(this.pos ?? 0, await ov.position());
     const entries = await ov.feed(this.pos, this.opts.batch ?? 500);
     if (entries.length === 0) return 0;
     const last = entries[entries.length - 1].pos;

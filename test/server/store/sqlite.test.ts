@@ -42,6 +42,31 @@ describe('sqlite store', () => {
       await normal.close();
     });
 
+    it('checkpoints the WAL in a worker thread, never after a commit on the event loop, and loses nothing', async () => {
+      const file = freshFile();
+      const store = createSqliteStore({ file });
+      await store.init();
+      expect(store.pragma('wal_autocheckpoint')).to.equal(0);
+      const checkpointed = store.nextCheckpoint();
+      const a = await store.cases.commit(intake(makeCase({ caseNo: 'WAL-1' })));
+      let prev = a;
+      for (let i = 0; i < 200; i++) prev = await store.cases.commit(next(prev, { status: 'in_mediation' }));
+      await checkpointed;
+      const stats = store.checkpoints()!;
+      expect(stats.runs).to.be.greaterThan(0);
+      expect(stats.frames).to.be.greaterThan(0);
+      expect(stats.lastError).to.equal(null);
+      await store.close();
+      // everything acknowledged is there after the close (the last checkpoint is the store's own)
+      const again = createSqliteStore({ file, checkpoints: 'auto' });
+      await again.init();
+      expect(again.pragma('wal_autocheckpoint')).to.equal(1000);
+      expect(again.checkpoints()).to.equal(null);
+      expect((await again.cases.get(a.id))!.version).to.equal(201);
+      expect(await again.events.list(a.id)).to.have.length(201);
+      await again.close();
+    });
+
     it('init is idempotent and a closed store fails loudly', async () => {
       const store = createSqliteStore({ file: ':memory:' });
       let err: unknown;
