@@ -218,8 +218,11 @@ export class Engine {
   // ── events ────────────────────────────────────────────────────────────────────────────────
   /** Applies one event from a person or another system. expectedVersion guards against lost
    * updates; without it the engine retries on a concurrent change. */
-  async dispatch(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta = {}): Promise<CaseRecord> {
-    return this.serially(caseId, () => this.dispatchNow(caseId, req, actor, meta));
+  async dispatch(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta = {}, loaded?: CaseRecord): Promise<CaseRecord> {
+    // `loaded`: the record the caller has just read (one load per request); used only when no other
+    // event of this case is queued here before this one, and only for the first attempt
+    const hint = loaded && loaded.id === caseId && !this.queues.has(caseId) ? loaded : undefined;
+    return this.serially(caseId, () => this.dispatchNow(caseId, req, actor, meta, hint));
   }
 
   /** Events on one case are decided one after another in this process (no wasted work on
@@ -238,10 +241,11 @@ export class Engine {
     return mine;
   }
 
-  private dispatchNow(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta): Promise<CaseRecord> {
+  private dispatchNow(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta, hint?: CaseRecord): Promise<CaseRecord> {
     // a client that names the version it read is told of a concurrent change instead (409)
     return retryOnConflict(req.expectedVersion === undefined, async () => {
-      const record = await this.store.cases.get(caseId);
+      const record = hint ?? (await this.store.cases.get(caseId));
+      hint = undefined; // a retry reads the case afresh
       if (!record) throw new NotFound('case');
       if (req.expectedVersion !== undefined && req.expectedVersion !== record.version) {
         throw new VersionConflict(caseId, req.expectedVersion, record.version);

@@ -10,7 +10,7 @@ import type { Services } from '../services.ts';
 import { canSeePersonalData, caseScope, matchesAsSeen, rolesFor } from '../policy.ts';
 import { registerCase } from '../cases/register.ts';
 import { sendEvent, type EventInput } from '../cases/events.ts';
-import { caseListItem, caseView, historyView, readableRelatedIds, relatedCasesFor } from '../cases/presenter.ts';
+import { caseListItem, caseSummary, caseView, historyView, readableRelatedIds, relatedCasesFor } from '../cases/presenter.ts';
 import { readableCase } from '../cases/access.ts';
 import { reissueAccessCode } from '../cases/access-code.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
@@ -116,6 +116,8 @@ export function casesRoutes(services: Services): RouteDef[] {
         method: 'post',
         path: '/api/cases/:id/events',
         summary: 'Send an event (API.md "Events"); 409 when expectedVersion is stale, 422 when not allowed',
+        description:
+          'Answers the whole case; with the header `Prefer: return=minimal` (RFC 7240) only its summary — id, caseNo, status, phase, tier, outcome, warning, version, availableEvents — and `Preference-Applied: return=minimal`.',
         tags: ['cases'],
         auth: rolesFor('cases:event'),
         params: caseIdParams,
@@ -129,8 +131,12 @@ export function casesRoutes(services: Services): RouteDef[] {
           },
         },
       },
-      async ({ params, body, user, req }) => {
+      async ({ params, body, user, req, res }) => {
         const next = await sendEvent(services, user!, params.id, body, { clientIp: req.ip ?? null });
+        if (/\breturn=minimal\b/.test(req.get('prefer') ?? '')) {
+          res.set('Preference-Applied', 'return=minimal');
+          return { case: caseSummary(services, next, user!) };
+        }
         return { case: caseView(services, next, user!) };
       },
     ),
