@@ -29,8 +29,13 @@ export interface ProjectorOptions {
   onError?: (err: unknown) => void;
 }
 
+/** how far (in feed positions) the projector's position may run ahead of the one it wrote */
+const UNSAVED_LIMIT = 50_000;
+
 export class Projector {
   private pos: number | null = null;
+  /** the position last written */
+  private saved = 0;
   private running: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
@@ -62,7 +67,14 @@ export class Projector {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);
-    if (wasRunning) await this.drain().catch((err: unknown) => this.opts.onError?.(err));
+    if (wasRunning) {
+      await this.drain().catch((err: unknown) => this.opts.onError?.(err));
+      // the position reached over neutral events only, written down for the next start
+      if (this.pos !== null && this.pos > this.saved) {
+        await this.store.oversight?.project([], this.pos).catch((err: unknown) => this.opts.onError?.(err));
+        this.saved = this.pos;
+      }
+    }
   }
 
   /** Something was committed: project it soon. */
@@ -125,7 +137,9 @@ export class Projector {
   async pass(): Promise<number> {
     const ov = this.store.oversight!;
     // another process on the same store may have projected further meanwhile: start from there
-    this.pos = Math.max(this.pos ?? 0, await ov.position());
+    const durable = await ov.position();
+    this.saved = Math.max(this.saved, durable);
+    this.pos = Math.max(this.pos ?? 0, durable);
     const entries = await ov.feed(this.pos, this.opts.batch ?? 500);
     if (entries.length === 0) return 0;
     const last = entries[entries.length - 1].pos;
@@ -141,8 +155,15 @@ export class Projector {
       const r = await this.projectCase(caseId);
       if (r) records.push(r);
     }
+    if (records.length === 0 && last - this.saved < UNSAVED_LIMIT) {
+      // nothing to write (neutral events only): the position moves in memory; a restart before the
+      // next write passes over the same neutral events again
+      this.pos = last;
+      return entries.length;
+    }
     await ov.project(records, last);
     this.pos = last;
+    this.saved = last;
     return entries.length;
   }
 

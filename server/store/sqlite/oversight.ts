@@ -551,7 +551,17 @@ export function sqliteOversight(h: Handle): { oversight: OversightStore; warm():
     },
 
     async project(records, position) {
-      if (records.length || position !== undefined) s().project.immediate(records, position);
+      if (!records.length && position === undefined) return;
+      // the projector's transaction does not wait for its own fsync: the next commit's fsync of the WAL
+      // covers it, and a projection lost to a power cut is projected again (the position went with it)
+      const db = h.db;
+      const sync = db.pragma('synchronous', { simple: true }) as number;
+      if (sync > 1) db.pragma('synchronous = NORMAL');
+      try {
+        s().project.immediate(records, position);
+      } finally {
+        if (sync > 1) db.pragma(`synchronous = ${sync === 3 ? 'EXTRA' : 'FULL'}`);
+      }
     },
 
     async feed(after, limit) {
