@@ -62,7 +62,11 @@ function factsRowOf(d: Doc): FactsRow {
   };
 }
 
-export function mongoOversight(colls: () => Colls, features: () => ServerFeatures): OversightStore {
+export function mongoOversight(
+  colls: () => Colls,
+  features: () => ServerFeatures,
+  exclusive: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
+): OversightStore {
   const cases = () => colls().cases;
 
   /** Ledger entries for these case documents, with the case numbers of later cases linked back. */
@@ -83,6 +87,22 @@ export function mongoOversight(colls: () => Colls, features: () => ServerFeature
       row: d.oversight?.ledger ?? {},
       laterCases: (later.get(d._id as string) ?? []).sort(),
     }));
+  }
+
+  async function project(records: Parameters<OversightStore['project']>[0], position?: number): Promise<void> {
+    for (const r of records) {
+      const facts = factsOf(r);
+      if (!facts) continue;
+      facts.pv = r.version; // the case version projected (facts() below)
+      const q = projectFacts(r.id, r.version, plain(r.oversight), facts);
+      if ((await cases().updateOne(q.filter, q.update)).matchedCount === 1) await stampFacts(colls(), r.id);
+    }
+    // after the writes: a projector killed in between projects these cases again, to the same facts
+    if (position !== undefined) {
+      // only forward (two processes projecting the same store write the same facts)
+      const at = ((await colls().counters.findOne({ _id: PROJECTOR_ID }))?.n as number | undefined) ?? 0;
+      if (position > at) await colls().counters.updateOne({ _id: PROJECTOR_ID }, { $set: { n: position } }, { upsert: true });
+    }
   }
 
   return {
@@ -198,21 +218,7 @@ export function mongoOversight(colls: () => Colls, features: () => ServerFeature
       return (await cases().find(q.filter, { sort: q.sort, limit: q.limit, projection: q.projection }).toArray()).map(factsRowOf);
     },
 
-    async project(records, position) {
-      for (const r of records) {
-        const facts = factsOf(r);
-        if (!facts) continue;
-        facts.pv = r.version; // the case version projected (facts() below)
-        const q = projectFacts(r.id, r.version, plain(r.oversight), facts);
-        if ((await cases().updateOne(q.filter, q.update)).matchedCount === 1) await stampFacts(colls(), r.id);
-      }
-      // after the writes: a projector killed in between projects these cases again, to the same facts
-      if (position !== undefined) {
-        // only forward (two processes projecting the same store write the same facts)
-        const at = ((await colls().counters.findOne({ _id: PROJECTOR_ID }))?.n as number | undefined) ?? 0;
-        if (position > at) await colls().counters.updateOne({ _id: PROJECTOR_ID }, { $set: { n: position } }, { upsert: true });
-      }
-    },
+    project: (records, position) => exclusive(() => project(records, position)),
 
     async feed(after, limit) {
       const n = Math.max(0, Math.floor(limit));
