@@ -10,6 +10,7 @@ import { FACTS_VERSION, projectOversight } from '../../../server/oversight/facts
 import { ledgerPages } from '../../../server/oversight/ledger.ts';
 import { NEUTRAL, Projector, registerProjector } from '../../../server/oversight/projector.ts';
 import { historyOf } from '../../../server/oversight/rebuild.ts';
+import type { CaseRecord } from '../../../server/store/port.ts';
 import { computeStats } from '../../../server/oversight/stats.ts';
 import { createCalendar } from '../../../workflows/calendar/calendar.ts';
 import { makeHarness } from '../../support/harness.ts';
@@ -118,6 +119,37 @@ describe('oversight: the asynchronous projector', function () {
         expect([...line.laterCases].sort(), `#${c.n} later`).to.deep.equal((laterOf.get(c.n) ?? []).map((n) => noOf.get(n)!).sort());
       }
     } finally {
+      await h.close();
+    }
+  });
+
+  it('links an intake to its earlier cases without rewriting their ledger lines, and the ledger still names it as their later case', async () => {
+    const h = await makeHarness({ start: '2026-03-02T09:00:00+08:00' });
+    const raw = new Database(h.file, { timeout: 5000 });
+    try {
+      const earlier: CaseRecord[] = [];
+      for (let i = 0; i < 3; i++) {
+        earlier.push((await h.intake()).record);
+        h.clock.advance(3_600_000);
+      }
+      await h.projector.caughtUp();
+      // every write to an existing ledger line from now on is counted (a trigger on the store's file)
+      raw.exec(`CREATE TABLE ledger_writes (case_id TEXT NOT NULL);
+                CREATE TRIGGER ledger_writes AFTER UPDATE ON case_ledger BEGIN INSERT INTO ledger_writes VALUES (old.case_id); END;`);
+      const { record: later } = await h.intake();
+      await h.projector.caughtUp();
+      expect((await h.store.oversight!.related(later.id)).earlier.map((r) => r.id)).to.have.members(earlier.map((e) => e.id));
+      expect(raw.prepare('SELECT case_id FROM ledger_writes').pluck().all(), 'no earlier line rewritten').to.deep.equal([]);
+      const lines = await h.store.oversight!.ledgerByCaseNos(earlier.map((e) => e.caseNo));
+      expect(lines).to.have.length(3);
+      // the 后续复发案件 of each earlier case, in registration order: the later intakes among these
+      for (const line of lines) {
+        const after = [...earlier, later].filter((r) => Date.parse(r.createdAt) > Date.parse(line.registeredAt));
+        expect(line.laterCases, line.caseNo).to.deep.equal(after.map((r) => r.caseNo));
+      }
+      expect(lines.find((l) => l.caseId === earlier[0].id)!.laterCases).to.have.length(3);
+    } finally {
+      raw.close();
       await h.close();
     }
   });
