@@ -184,6 +184,31 @@ describe('sqlite store', () => {
       await b.close();
     });
 
+    it('keeps the records it committed or read in memory, and forgets them when another connection writes the file', async () => {
+      const file = freshFile();
+      const store = createSqliteStore({ file });
+      await store.init();
+      const v1 = await store.cases.commit(intake(makeCase({ id: 'cached' })));
+      const a = await store.cases.get('cached');
+      expect(a, 'the committed record, not parsed again').to.equal(v1);
+      const v2 = await store.cases.commit(next(v1, { status: 'in_mediation' }));
+      const b = (await store.cases.get('cached'))!;
+      expect([b.version, b.status]).to.deep.equal([2, 'in_mediation']);
+      expect(b).to.equal(v2);
+      // a commit that fails (a stale version) leaves the case as it was
+      const err = await store.cases.commit(next(v1, { status: 'closed' })).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(Error);
+      expect((await store.cases.get('cached'))!.status).to.equal('in_mediation');
+      // another connection edits the row (a tool, another process): the next read sees it
+      const raw = new Database(file);
+      raw.prepare(`UPDATE cases SET doc = json_set(doc, '$.summary', 'edited elsewhere') WHERE id = 'cached'`).run();
+      raw.close();
+      const c = (await store.cases.get('cached'))!;
+      expect(c.summary).to.equal('edited elsewhere');
+      expect(c).to.not.equal(v2);
+      await store.close();
+    });
+
     it('nextDueAt waits for the lease of a claimed timer', async () => {
       const store = createSqliteStore({ file: ':memory:' });
       await store.init();
