@@ -226,7 +226,11 @@ export async function districtBench(opts: { quick: boolean; json: boolean }): Pr
         const traffic = d.active.slice(spec.aged);
         await learnBodies(d, d.active);
         await learnBodies(d, d.aged);
-        // event cost by age, interleaved (fresh, aged, fresh, aged…)
+        // event cost by age, interleaved (fresh, aged, fresh, aged…), after one untimed round of each: the
+        // first events after opening pay for compiling the engine's code (up to ×4 a warm event's CPU in a
+        // --quick run, which times 20 events of each kind)
+        await cpuPerEvent(d, fresh, 1);
+        await cpuPerEvent(d, d.aged, 1);
         const rounds = opts.quick ? 2 : 3;
         let c1 = 0;
         let c100 = 0;
