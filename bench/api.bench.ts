@@ -129,7 +129,14 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 function post(agent: http.Agent, url: URL, path: string, token: string, body: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { agent, host: url.hostname, port: url.port, path, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}`, prefer: 'return=minimal' },
+      },
       (res) => {
         res.resume();
         res.once('end', () => (res.statusCode! >= 200 && res.statusCode! < 300 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
@@ -172,7 +179,8 @@ async function drive(): Promise<void> {
     let n = 0;
     const eventRequest = {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      // a lean client: the summary and version back, not the whole view (Prefer: return=minimal)
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, prefer: 'return=minimal' },
       setupRequest: (req: Record<string, unknown>) => ({
         ...req,
         path: `/api/cases/${ids[n++ % ids.length]}/events`,
@@ -229,6 +237,7 @@ async function drive(): Promise<void> {
           seconds: SECONDS,
           cases: CASES,
           connections: CONNECTIONS,
+          eventResponse: 'minimal',
           eventsPerSec: Math.round(eventsPerSecond),
           eventsP99Ms: r2(a.latency.p99),
           eventsNon2xx: a.non2xx,

@@ -163,6 +163,7 @@ export async function openDistrict(file: string, accessCodeCost?: number, synchr
     intakeFor,
     async close() {
       await core.scheduler.stop();
+      await core.projector.stop();
       await store.close();
     },
   };

@@ -57,6 +57,16 @@ export interface AppDeps {
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 function requestLogging(logger: Logger): RequestHandler {
+  if (!logger.isLevelEnabled('error')) {
+    // logging is off (silent): nothing is serialised or hooked per request; the request id is still given
+    return (req, res, next) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      (req as { id?: string }).id = id;
+      next();
+    };
+  }
   return pinoHttp({
     logger,
     genReqId: (req: IncomingMessage, res: ServerResponse) => {

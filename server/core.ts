@@ -7,7 +7,8 @@ import type { Clock } from './engine/clock.ts';
 import { Directory } from './engine/directory.ts';
 import { Engine } from './engine/engine.ts';
 import { Scheduler, type SchedulerOptions } from './engine/scheduler.ts';
-import { oversightProjectionWith } from './oversight/projection.ts';
+import { oversightProjection } from './oversight/projection.ts';
+import { Projector, registerProjector } from './oversight/projector.ts';
 import { Settings } from './settings.ts';
 import type { CaseRecord, Store } from './store/port.ts';
 
@@ -16,6 +17,8 @@ export interface Core {
   directory: Directory;
   engine: Engine;
   scheduler: Scheduler;
+  /** writes the oversight projection after each commit (server/oversight/projector.ts) */
+  projector: Projector;
 }
 
 export interface CoreOptions {
@@ -30,24 +33,34 @@ export interface CoreOptions {
   /** a calendar other than the settings' (tests that pin one) */
   calendar?: () => WorkingCalendar;
   scheduler?: SchedulerOptions;
+  /** false: the projector is built but not started (tests that drive it by hand; reads then project
+   * what they need themselves) */
+  projector?: boolean;
+  /** told when a projector pass fails (it is retried) */
+  onProjectorError?: (err: unknown) => void;
 }
 
 /** Loads the settings and the organisation from an initialised store and builds the engine on them. */
 export async function buildCore(store: Store, clock: Clock, opts: CoreOptions = {}): Promise<Core> {
   const settings = await Settings.load(store);
   const directory = await new Directory(store).refresh();
+  const calendar = opts.calendar ?? (() => settings.calendar());
+  const projector = registerProjector(store, new Projector(store, calendar, { onError: opts.onProjectorError, lookup: { userName: (id) => directory.user(id)?.name } }));
   const engine = new Engine({
     store,
     clock,
     directory,
-    calendar: opts.calendar ?? (() => settings.calendar()),
+    calendar,
     deadlines: settings.deadlines,
     routing: settings.routing,
     recurrenceDays: settings.recurrenceDays,
     caseNoDigits: settings.caseNoDigits,
-    oversight: oversightProjectionWith({ userName: (id) => directory.user(id)?.name }),
+    oversight: oversightProjection,
     ...(opts.accessCodeCost !== undefined ? { accessCodeCost: opts.accessCodeCost } : {}),
-    ...(opts.onCommitted ? { onCommitted: opts.onCommitted } : {}),
+    onCommitted: () => {
+      projector.kick();
+      opts.onCommitted?.();
+    },
     ...(opts.anchor ? { anchor: opts.anchor } : {}),
     ...(opts.webhooksWanted ? { webhooksWanted: opts.webhooksWanted } : {}),
   });
@@ -58,5 +71,6 @@ export async function buildCore(store: Store, clock: Clock, opts: CoreOptions = 
     if (calendarChanged) await engine.recalculateProvisional();
   });
   const scheduler = new Scheduler(engine, store, clock, opts.scheduler ?? {});
-  return { settings, directory, engine, scheduler };
+  if (opts.projector !== false) projector.start();
+  return { settings, directory, engine, scheduler, projector };
 }

@@ -63,7 +63,8 @@ export async function startServer(
   const directoryRef: { current?: Org } = {};
   const subscriptions = await new Subscriptions(store, () => directoryRef.current!, { allowPrivate: config.webhookAllowPrivate }).load();
   let disconnectUser: Services['disconnectUser'] = () => {};
-  const { settings, directory, engine, scheduler } = await buildCore(store, clock, {
+  const { settings, directory, engine, scheduler, projector } = await buildCore(store, clock, {
+    onProjectorError: (err) => logger.error({ err }, 'oversight projector pass failed (retried on the next commit)'),
     onCommitted: () => {
       kick();
       if (subscriptions.anyActive) dispatcher.kick();
@@ -112,7 +113,10 @@ export async function startServer(
     accountAttempts,
     loginLimiter: loginAddressLimiter(config, limitsRedis),
     settings,
-    afterCommit: () => kick(),
+    afterCommit: () => {
+      projector.kick();
+      kick();
+    },
     webhooks: { subscriptions, dispatcher },
     disconnectUser: (userId, reason) => disconnectUser(userId, reason),
     anchorFile,
@@ -165,6 +169,7 @@ export async function startServer(
       await backups?.stop();
       await live.close();
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+      await projector.stop();
       if (limitsRedis?.isOpen) await limitsRedis.quit();
       await store.close();
       await anchors?.close();

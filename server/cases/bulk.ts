@@ -11,7 +11,7 @@ import type { Directory } from '../engine/directory.ts';
 import type { Engine, IntakeRequest, RequestMeta } from '../engine/engine.ts';
 import { DomainError, Duplicate } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
-import type { Store, UserRecord } from '../store/port.ts';
+import type { RelatedCaseRef, Store, UserRecord } from '../store/port.ts';
 import { actorOf } from './access.ts';
 import { canReadCase } from '../policy.ts';
 import { checkIntakeArea } from './register.ts';
@@ -246,7 +246,9 @@ export async function bulkIntake(rows: ReadonlyArray<{ line: number; value: unkn
     }
     try {
       const { record, accessCode } = await opts.engine.intake({ ...intake, ...(source ? { source } : {}) }, opts.actor, opts.meta ?? {});
-      const related = record.oversight?.relatedCases ?? [];
+      // the links found at intake, as its REGISTER event recorded them (the projection follows after the commit)
+      const registered = (await opts.store.events.list(record.id, 0, 1))[0]?.data as { relatedCases?: RelatedCaseRef[] } | undefined;
+      const related = registered?.relatedCases ?? [];
       const named = opts.mayName ? await Promise.all(related.map((r) => opts.mayName!(r.id))) : related.map(() => true);
       report.created.push({
         row: line,

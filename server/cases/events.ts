@@ -21,5 +21,6 @@ export async function sendEvent(services: Services, user: UserRecord, caseId: st
   const record = await actableCase(services, user, caseId, event.type);
   // 422 INVALID_CLAUSE: the obligors are parties, the dates lie between today and the agreement's date
   if (event.type === 'REACH_AGREEMENT' && event.data) assertClauses(record.snapshot.context.parties, event.data, services.clock.now());
-  return services.engine.dispatch(record.id, event, actorOf(user, services.directory), meta);
+  // the record just read goes with the event: the engine does not load it a second time
+  return services.engine.dispatch(record.id, event, actorOf(user, services.directory), meta, record);
 }

@@ -132,6 +132,27 @@ export function caseListItem(services: Services, record: CaseRecord, viewer: Vie
   };
 }
 
+/** What an event's answer carries when the client asks for the minimal return (Prefer: return=minimal):
+ * the case's state and version and what the caller may send next; the whole view stays at GET
+ * /api/cases/:id (API.md: at least id, caseNo, status, phase, tier, version, availableEvents). */
+export function caseSummary(services: Services, record: CaseRecord, viewer: UserRecord) {
+  const { directory, engine } = services;
+  return {
+    id: record.id,
+    caseNo: record.caseNo,
+    formerCaseNos: record.formerCaseNos ?? [],
+    status: record.status,
+    phase: record.phase,
+    tier: record.tier,
+    outcome: record.outcome,
+    warning: record.warning,
+    overdue: record.overdue,
+    version: record.version,
+    updatedAt: record.updatedAt,
+    availableEvents: canReadCase(viewer, record, directory) ? engine.availableEvents(record, actorOf(viewer, directory)) : [],
+  };
+}
+
 /** The whole case for a staff viewer (GET /api/cases/:id and every answer that changes a case). */
 export function caseView(services: Services, record: CaseRecord, viewer: UserRecord, opts: ViewOptions & { history: CaseHistory }) {
   const { directory, engine } = services;

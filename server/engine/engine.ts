@@ -13,7 +13,7 @@ import { hashAccessCode, newAccessCode } from '../auth/access-codes.ts';
 import { agreementMissing } from '../cases/clauses.ts';
 import { formatCaseNo } from './case-numbers.ts';
 import { caseUpdated } from './case-updated.ts';
-import type { CaseRecord, Commit, EventRecord, OutboxEntry, OversightFacts, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
+import type { CaseRecord, Commit, EventRecord, OutboxEntry, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
 import { isoShanghai, type Clock } from './clock.ts';
 import { DEFAULT_MAX_EXTENSION_DAYS, planDeadlines, noteWarning, worstWarning, type DeadlineSettings } from './deadlines.ts';
 import type { Directory } from './directory.ts';
@@ -69,15 +69,14 @@ export interface EngineOptions {
   webhooksWanted?: () => boolean;
   /** told each group's committed records before they are acknowledged (the anchor log) */
   anchor?: (committed: CaseRecord[]) => Promise<void>;
-  /** the oversight read model committed with every event; given by the wiring (server/oversight/projection.ts)
-   * so that the engine does not depend on the oversight layer built on top of it */
+  /** the oversight layer as the engine needs it; given by the wiring (server/core.ts) so that the engine
+   * does not depend on the oversight layer built on top of it */
   oversight: OversightProjection;
 }
 
-/** What the engine needs from the oversight layer: the per-case projection and the 回访倒查 look-up at intake. */
+/** What the engine needs from the oversight layer: the 回访倒查 look-up at intake. The projection itself is
+ * written after the commit by the projector (server/oversight/projector.ts), which onCommitted wakes. */
 export interface OversightProjection {
-  /** the case's oversight facts after `event`; `prev` is the projection before it (undefined at intake) */
-  project(record: CaseRecord, event: CaseEvent, prev: OversightFacts | undefined, calendar: WorkingCalendar): OversightFacts;
   /** earlier cases of the compound with the same category or a party in common, recorded on REGISTER */
   relatedCases(store: Store, probe: { compoundId: string; category: Category; parties: Party[]; at: string; windowDays: number }): Promise<RelatedCaseRef[]>;
 }
@@ -221,8 +220,11 @@ export class Engine {
   // ── events ────────────────────────────────────────────────────────────────────────────────
   /** Applies one event from a person or another system. expectedVersion guards against lost
    * updates; without it the engine retries on a concurrent change. */
-  async dispatch(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta = {}): Promise<CaseRecord> {
-    return this.serially(caseId, () => this.dispatchNow(caseId, req, actor, meta));
+  async dispatch(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta = {}, loaded?: CaseRecord): Promise<CaseRecord> {
+    // `loaded`: the record the caller has just read (one load per request); used only when no other
+    // event of this case is queued here before this one, and only for the first attempt
+    const hint = loaded && loaded.id === caseId && !this.queues.has(caseId) ? loaded : undefined;
+    return this.serially(caseId, () => this.dispatchNow(caseId, req, actor, meta, hint));
   }
 
   /** Events on one case are decided one after another in this process (no wasted work on
@@ -241,10 +243,11 @@ export class Engine {
     return mine;
   }
 
-  private dispatchNow(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta): Promise<CaseRecord> {
+  private dispatchNow(caseId: string, req: EventRequest, actor: Actor, meta: RequestMeta, hint?: CaseRecord): Promise<CaseRecord> {
     // a client that names the version it read is told of a concurrent change instead (409)
     return retryOnConflict(req.expectedVersion === undefined, async () => {
-      const record = await this.store.cases.get(caseId);
+      const record = hint ?? (await this.store.cases.get(caseId));
+      hint = undefined; // a retry reads the case afresh
       if (!record) throw new NotFound('case');
       if (req.expectedVersion !== undefined && req.expectedVersion !== record.version) {
         throw new VersionConflict(caseId, req.expectedVersion, record.version);
@@ -477,8 +480,9 @@ export class Engine {
       updatedAt: event.at,
       closedAt: status === 'closed' ? (ctx.closedAt ?? event.at) : null,
     };
-    // the oversight projection (server/oversight/facts.ts): recomputed from this event, committed with it
-    record.oversight = this.opts.oversight.project(record, event, prev.oversight, this.opts.calendar());
+    // the oversight projection is not part of the record: the projector writes it after the commit
+    // (a record written before issue 17 may still carry one: it is dropped here)
+    delete record.oversight;
     return {
       caseId: prev.id,
       expectedVersion: prev.version,

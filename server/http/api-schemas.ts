@@ -352,6 +352,25 @@ export const API_SCHEMAS: Record<string, Schema> = {
   Case: obj(caseProps, [], { description: 'the case as a staff viewer sees it (personal data masked unless theirs to see)' }),
   CaseCreated: obj({ case: ref('Case'), accessCode: str({ minLength: 6, description: 'shown this once: the parties track the case with it' }) }),
   CaseChanged: obj({ case: ref('Case') }),
+  CaseSummary: obj(
+    {
+      id: caseListProps.id,
+      caseNo: caseListProps.caseNo,
+      formerCaseNos: caseListProps.formerCaseNos,
+      status: caseListProps.status,
+      phase: caseListProps.phase,
+      tier: caseListProps.tier,
+      outcome: caseListProps.outcome,
+      warning: caseListProps.warning,
+      overdue: caseListProps.overdue,
+      version: caseListProps.version,
+      updatedAt: caseListProps.updatedAt,
+      availableEvents: caseProps.availableEvents,
+    },
+    [],
+    { description: "the case's state and version after an event sent with Prefer: return=minimal (the whole case: GET /api/cases/{id})" },
+  ),
+  CaseChangedMinimal: obj({ case: ref('CaseSummary') }),
   CasePage: obj({ items: list(ref('CaseListItem')), total: int(), page: int(), limit: int() }),
   HistoryEntry: obj(
     {

@@ -10,7 +10,7 @@ import type { Services } from '../services.ts';
 import { canSeePersonalData, caseScope, matchesAsSeen, rolesFor } from '../policy.ts';
 import { registerCase } from '../cases/register.ts';
 import { sendEvent, type EventInput } from '../cases/events.ts';
-import { caseListItem, caseViewOf, historyView, readableRelatedIds, relatedCasesFor } from '../cases/presenter.ts';
+import { caseListItem, caseSummary, caseViewOf, historyView, readableRelatedIds, relatedCasesFor } from '../cases/presenter.ts';
 import { readableCase } from '../cases/access.ts';
 import { reissueAccessCode } from '../cases/access-code.ts';
 import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
@@ -77,7 +77,15 @@ export function casesRoutes(services: Services): RouteDef[] {
         tags: ['cases'],
         auth: rolesFor('cases:read'),
         params: caseIdParams,
-        responses: { 200: { description: 'the case', schema: ref('Case') } },
+        headers: [{ name: 'If-None-Match', description: 'the ETag of a view the client holds: 304 while the view is unchanged' }],
+        responses: {
+          200: {
+            description: 'the case',
+            schema: ref('Case'),
+            headers: { ETag: { description: "the view's tag (weak; changes with everything the view shows): send it back as If-None-Match" } },
+          },
+          304: { description: 'Not Modified: the view is the one the If-None-Match tag names (no body)' },
+        },
       },
       async ({ params, user }) => {
         const record = await readableCase(services, user!, params.id);
@@ -116,12 +124,19 @@ export function casesRoutes(services: Services): RouteDef[] {
         method: 'post',
         path: '/api/cases/:id/events',
         summary: 'Send an event (API.md "Events"); 409 when expectedVersion is stale, 422 when not allowed',
+        description:
+          'Answers the whole case; with the header `Prefer: return=minimal` (RFC 7240) only its summary (CaseSummary: id, caseNo, formerCaseNos, status, phase, tier, outcome, warning, overdue, version, updatedAt, availableEvents) and `Preference-Applied: return=minimal`.',
         tags: ['cases'],
         auth: rolesFor('cases:event'),
         params: caseIdParams,
         body: eventBody,
+        headers: [{ name: 'Prefer', description: 'return=minimal: answer the summary and version instead of the whole case (RFC 7240)' }],
         responses: {
-          200: { description: 'committed', schema: ref('CaseChanged') },
+          200: {
+            description: 'committed: the whole case, or with Prefer: return=minimal its summary (CaseChangedMinimal)',
+            schema: { anyOf: [ref('CaseChanged'), ref('CaseChangedMinimal')] },
+            headers: { 'Preference-Applied': { description: 'return=minimal when the answer is the summary (RFC 7240)' } },
+          },
           409: { description: 'VERSION_CONFLICT: someone changed the case first (details: {expectedVersion, currentVersion}); IDEMPOTENCY_MISMATCH or IDEMPOTENCY_IN_PROGRESS' },
           422: {
             description:
@@ -129,8 +144,12 @@ export function casesRoutes(services: Services): RouteDef[] {
           },
         },
       },
-      async ({ params, body, user, req }) => {
+      async ({ params, body, user, req, res }) => {
         const next = await sendEvent(services, user!, params.id, body, { clientIp: req.ip ?? null });
+        if (/\breturn=minimal\b/.test(req.get('prefer') ?? '')) {
+          res.set('Preference-Applied', 'return=minimal');
+          return { case: caseSummary(services, next, user!) };
+        }
         return { case: await caseViewOf(services, next, user!) };
       },
     ),

@@ -99,7 +99,12 @@ function operation(def: RouteDef, components: Json): Json {
       ...(doc.schema || doc.contentType ? content(doc.contentType ?? 'application/json', doc.schema, components) : {}),
       ...Object.fromEntries(Object.entries(doc.media ?? {}).map(([type, schema]) => [type, { schema: convert(schema, components) }])),
     };
-    responses[status] = { description: doc.description, ...(Object.keys(media).length ? { content: media } : {}) };
+    const headers = Object.entries(doc.headers ?? {}).map(([name, h]) => [name, { description: h.description, schema: h.schema ?? { type: 'string' } }]);
+    responses[status] = {
+      description: doc.description,
+      ...(headers.length ? { headers: Object.fromEntries(headers) } : {}),
+      ...(Object.keys(media).length ? { content: media } : {}),
+    };
   }
   const errors = ['400'];
   if (def.auth !== 'public') errors.push('401');
@@ -113,6 +118,7 @@ function operation(def: RouteDef, components: Json): Json {
   for (const status of errors) responses[status] ??= errorResponse(status);
 
   const params = [...pathParams(def, components), ...parameters(def.query, 'query', components)];
+  for (const h of def.headers ?? []) params.push({ name: h.name, in: 'header', required: false, description: h.description, schema: h.schema ?? { type: 'string' } });
   if (isIdempotent(def)) {
     params.push({
       name: 'Idempotency-Key',

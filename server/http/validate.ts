@@ -28,6 +28,8 @@ export interface ResponseDoc {
   contentType?: string;
   /** further media types of the same answer (e.g. the ledger as text/csv or XLSX) */
   media?: Record<string, Joi.Schema | OpenApiSchema>;
+  /** response headers worth a client's notice (ETag, Preference-Applied) */
+  headers?: Record<string, { description: string; schema?: OpenApiSchema }>;
 }
 
 export interface RouteSpec {
@@ -43,6 +45,8 @@ export interface RouteSpec {
   bodyMedia?: Record<string, OpenApiSchema>;
   query?: Joi.ObjectSchema;
   params?: Joi.ObjectSchema;
+  /** request headers the route reads (besides authentication and Idempotency-Key), e.g. Prefer */
+  headers?: Array<{ name: string; description: string; schema?: OpenApiSchema }>;
   responses?: Record<number, ResponseDoc>;
   /** success status when the handler returns a value (default 200) */
   status?: number;

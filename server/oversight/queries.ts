@@ -10,6 +10,7 @@ import type { OversightQuery, UserRecord } from '../store/port.ts';
 import { computeCompanies } from './companies.ts';
 import type { Names } from './ledger-format.ts';
 import { factsIndexFor } from './memory.ts';
+import { projectionCaughtUp } from './projector.ts';
 import { rebuildOversight } from './rebuild.ts';
 import { reconcile } from './reconcile.ts';
 import { computeStats, monthlyTable, type Grouping, type MonthlyTable } from './stats.ts';
@@ -33,6 +34,8 @@ function createQueries(services: Services) {
   const settled = async () => {
     if (!store.oversight) throw new NotFound('oversight (this store has no oversight projection)');
     await ready;
+    // everything committed before this read is in the projection (server/oversight/projector.ts)
+    await projectionCaughtUp(store);
   };
   // statistics are summed from an in-memory copy of the projection, kept current by change number
   const index = factsIndexFor(store);

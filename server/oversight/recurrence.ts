@@ -7,6 +7,7 @@ import type { Party } from '../../workflows/case.types.ts';
 import type { RelatedCaseRef, Store } from '../store/port.ts';
 import { MAX_RELATED } from './facts.ts';
 import { categoryKey, recurrenceKeys } from './keys.ts';
+import { projectionCaughtUp } from './projector.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -49,6 +50,7 @@ export interface RelatedCaseView extends RelatedCaseRef {
 /** A case's relatedCases for its detail view and documents (the follow-up record): both directions. */
 export async function relatedCasesOf(store: Store, caseId: string): Promise<RelatedCaseView[]> {
   if (!store.oversight) return [];
+  await projectionCaughtUp(store);
   const { earlier, later } = await store.oversight.related(caseId);
   return [
     ...earlier.map((r) => ({ ...r, direction: 'earlier' as const })),

@@ -17,6 +17,15 @@ export function checkCommit(c: Commit): void {
   if (c.record.version !== c.event.seq) fail(`record version ${c.record.version} must equal event seq ${c.event.seq}`);
 }
 
+/** The case's reference in another system (12345, grid) a commit makes unique: the projection's, or, on the
+ * commit that creates the case, its REGISTER event's (the engine's commits carry no projection: issue 17). */
+export function commitSource(c: Commit): { system: string; ref: string } | null {
+  if (c.record.oversight?.source) return c.record.oversight.source;
+  if (c.expectedVersion !== 0 || c.event.type !== 'REGISTER') return null;
+  const s = (c.event.data as { source?: { system?: unknown; ref?: unknown } } | null)?.source;
+  return s && typeof s.system === 'string' && typeof s.ref === 'string' ? { system: s.system, ref: s.ref } : null;
+}
+
 /** The commit fired a timer that is no longer pending (fired or cancelled meanwhile). */
 export const timerGone = (c: Commit): DomainError =>
   new DomainError('TIMER_GONE', `timer ${c.firedTimerId} of case ${c.caseId} is no longer pending`, { timerId: c.firedTimerId });

@@ -177,7 +177,8 @@ export interface FactsRow {
   recurrence: number;
 }
 
-/** The oversight projection's reads. Adapters write it with each commit (from CaseRecord.oversight). */
+/** The oversight projection's reads. Adapters write it with a commit whose record carries it (CaseRecord.oversight:
+ * the store contract, imports), and through `project` (the asynchronous projector; the engine's commits carry none). */
 export interface OversightStore {
   /** One group list per facet, each grouped by its dimensions ([] = one group of everything), all
    * from the same snapshot (MongoDB: one $facet). */
@@ -208,7 +209,29 @@ export interface OversightStore {
   bySource(system: string, ref: string): Promise<{ caseId: string; caseNo: string } | null>;
   /** ids of cases whose projection is missing or older than `version` */
   stale(version: number, limit: number): Promise<string[]>;
-  /** (re)writes the projection of these records, outside any event (backfill after an upgrade) */
-  project(records: CaseRecord[]): Promise<void>;
+  /** (re)writes the projection of these records (the projector, server/oversight/projector.ts, and the
+   * backfill after an upgrade). A record whose case has moved on to another version is left alone: the
+   * projector comes back for it. With `position`, the projector's position moves there with the writes
+   * (atomically on SQLite; on MongoDB after them — writing a projection twice gives the same). */
+  project(records: CaseRecord[], position?: number): Promise<void>;
+
+  // ── the projector's feed (issue 17): the projection is written after the commit, in commit order ──
+  /** committed events after feed position `after`, in commit order, at most `limit` */
+  feed(after: number, limit: number): Promise<FeedEntry[]>;
+  /** the feed position of the last committed event (0: none) */
+  head(): Promise<number>;
+  /** the projector's durable position: every event up to it is projected (0: none yet) */
+  position(): Promise<number>;
+  /** the facts last projected for a case and the case version they were projected at */
+  facts(caseId: string): Promise<{ version: number; facts: OversightFacts } | null>;
+}
+
+/** One committed event as the projector's feed gives it. */
+export interface FeedEntry {
+  /** the feed position: increases with every committed event, in commit order */
+  pos: number;
+  caseId: string;
+  seq: number;
+  type: string;
 }
 

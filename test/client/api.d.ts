@@ -466,7 +466,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send an event (API.md "Events"); 409 when expectedVersion is stale, 422 when not allowed */
+        /**
+         * Send an event (API.md "Events"); 409 when expectedVersion is stale, 422 when not allowed
+         * @description Answers the whole case; with the header `Prefer: return=minimal` (RFC 7240) only its summary (CaseSummary: id, caseNo, formerCaseNos, status, phase, tier, outcome, warning, overdue, version, updatedAt, availableEvents) and `Preference-Applied: return=minimal`.
+         */
         post: operations["postApiCasesIdEvents"];
         delete?: never;
         options?: never;
@@ -1270,6 +1273,9 @@ export interface components {
         CaseChanged: {
             case: components["schemas"]["Case"];
         };
+        CaseChangedMinimal: {
+            case: components["schemas"]["CaseSummary"];
+        };
         CaseCreated: {
             /** @description shown this once: the parties track the case with it */
             accessCode: string;
@@ -1341,6 +1347,30 @@ export interface components {
             limit: number;
             page: number;
             total: number;
+        };
+        /** @description the case's state and version after an event sent with Prefer: return=minimal (the whole case: GET /api/cases/{id}) */
+        CaseSummary: {
+            /** @description the events the caller may send now */
+            availableEvents: ("ACCEPT" | "DECLINE" | "ASSIGN" | "REQUEST_RECUSAL" | "INVITE_EXPERT" | "ADD_OPINION" | "SCHEDULE_SESSION" | "RECORD_SESSION" | "EXTEND_DEADLINE" | "REACH_AGREEMENT" | "SIGN_AGREEMENT" | "MEDIATION_FAILED" | "ESCALATE" | "REFER_TO_COURT" | "TERMINATE" | "WITHDRAW" | "COURT_ACCEPT" | "COURT_RETURN" | "REQUEST_CONFIRMATION" | "CONFIRMATION_RESULT" | "RECORD_FOLLOW_UP" | "CLOSE" | "REOPEN" | "TRANSFER" | "FLAG_RISK" | "COURT_SETTLEMENT" | "INVITE_PARTICIPANT" | "RECORD_INVESTIGATION" | "RECORD_ASSEMBLY_DECISION" | "REGISTER" | "DEADLINE_WARNING" | "DEADLINE_EXPIRED" | "DEADLINES_RECALCULATED" | "ACCESS_CODE_REISSUED")[];
+            /** @description e.g. （2026）示范华阳物调字第1号 */
+            caseNo: string;
+            /** @description 原编号: the numbers of the bodies that held the case before */
+            formerCaseNos: string[];
+            id: string;
+            /** @enum {string|null} */
+            outcome: "resolved" | "unresolved" | "withdrawn" | "referred" | "declined" | null;
+            overdue: boolean;
+            /** @description where the case stands within its status (workflow-defined) */
+            phase: string;
+            /** @enum {string} */
+            status: "registered" | "declined" | "in_mediation" | "agreement_pending" | "performing" | "confirmation_pending" | "referred_to_court" | "closed" | "submitted_to_court";
+            /** @enum {string} */
+            tier: "community" | "subdistrict" | "district" | "court";
+            updatedAt: components["schemas"]["Instant"];
+            /** @description send it back as expectedVersion */
+            version: number;
+            /** @enum {string} */
+            warning: "none" | "blue" | "yellow" | "orange" | "red";
         };
         CompaniesReport: {
             byColour: {
@@ -3901,7 +3931,10 @@ export interface operations {
     getApiCasesId: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of a view the client holds: 304 while the view is unchanged */
+                "If-None-Match"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3912,11 +3945,20 @@ export interface operations {
             /** @description the case */
             200: {
                 headers: {
+                    /** @description the view's tag (weak; changes with everything the view shows): send it back as If-None-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Case"];
                 };
+            };
+            /** @description Not Modified: the view is the one the If-None-Match tag names (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
@@ -4051,6 +4093,8 @@ export interface operations {
             header?: {
                 /** @description retry safely: the same key with the same body replays the first response */
                 "Idempotency-Key"?: string;
+                /** @description return=minimal: answer the summary and version instead of the whole case (RFC 7240) */
+                Prefer?: string;
             };
             path: {
                 id: string;
@@ -4254,13 +4298,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description committed */
+            /** @description committed: the whole case, or with Prefer: return=minimal its summary (CaseChangedMinimal) */
             200: {
                 headers: {
+                    /** @description return=minimal when the answer is the summary (RFC 7240) */
+                    "Preference-Applied"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CaseChanged"];
+                    "application/json": components["schemas"]["CaseChanged"] | components["schemas"]["CaseChangedMinimal"];
                 };
             };
             400: components["responses"]["Error400"];

@@ -11,6 +11,7 @@ import { ManualClock } from '../../server/engine/clock.ts';
 import type { Directory } from '../../server/engine/directory.ts';
 import type { Engine, IntakeRequest } from '../../server/engine/engine.ts';
 import type { Scheduler } from '../../server/engine/scheduler.ts';
+import type { Projector } from '../../server/oversight/projector.ts';
 import { createMongoStore } from '../../server/store/mongo/index.ts';
 import { createSqliteStore } from '../../server/store/sqlite/index.ts';
 import { testMongoUri } from './mongo-target.ts';
@@ -26,6 +27,8 @@ export interface Harness {
   directory: Directory;
   engine: Engine;
   scheduler: Scheduler;
+  /** the oversight projector (server/oversight/projector.ts) */
+  projector: Projector;
   actor(username: string): Actor;
   user(username: string): UserRecord;
   /** the first compound of the first community (its room is med.c1's body) */
@@ -47,7 +50,7 @@ export async function makeHarness(
   const clock = new ManualClock(opts.start ?? '2026-11-23T09:00:00+08:00');
   await seedDemo(store, { password: DEMO_PASSWORD, now: clock.now().toISOString() });
   // the product's own core (server/core.ts), as `npm start` builds it
-  const { directory, engine, scheduler } = await buildCore(store, clock, {
+  const { directory, engine, scheduler, projector } = await buildCore(store, clock, {
     accessCodeCost: 1024,
     scheduler: { owner: 'test' },
     ...(opts.calendar ? { calendar: opts.calendar } : {}),
@@ -79,12 +82,14 @@ export async function makeHarness(
     directory,
     engine,
     scheduler,
+    projector,
     actor,
     user,
     compoundId: compound.id,
     intake,
     async close() {
       await scheduler.stop();
+      await projector.stop();
       await store.close();
       if (!opts.keep) rmSync(dir, { recursive: true, force: true });
     },

@@ -122,9 +122,11 @@ export const caseOf = (doc: Doc): CaseRecord => recordOf<CaseRecord>(doc, 'id', 
 
 export const eventId = (caseId: string, seq: number): string => `${caseId}:${seq}`;
 
-export function eventDoc(e: EventRecord): Doc {
+/** `_pos`: the event's place in the projector's feed (oversight.ts feed; issue 17), increasing in the
+ * order events are written by this process. */
+export function eventDoc(e: EventRecord, pos = nextPos()): Doc {
   const p = plain(e);
-  return { _id: eventId(p.caseId, p.seq), ...p };
+  return { _id: eventId(p.caseId, p.seq), ...p, _pos: pos };
 }
 export const eventOf = (doc: Doc): EventRecord => recordOf<EventRecord>(doc, null);
 

@@ -38,6 +38,7 @@ import { Duplicate, VersionConflict } from '../../engine/errors.ts';
 import { checkCommit, timerGone } from '../commit-rules.ts';
 import type { CaseRecord, Commit } from '../port.ts';
 import { type Doc, caseDoc, eventDoc, nextPos, outboxDoc, sourceKey, timerDoc } from './codec.ts';
+import { commitSource } from '../commit-rules.ts';
 import {
   caseRestore,
   caseUncreate,
@@ -140,11 +141,22 @@ export function duplicateFields(e: unknown): string[] {
  * version read after the commit is undone. */
 class Stale extends Error {}
 
+/** Feed positions (events' `_pos`) of the commits this process is writing: the projector's feed stops
+ * below the lowest, so that a commit that lands after a later one is not passed over (oversight.ts). */
+export const commitsInFlight = new Set<number>();
+
 /** The documents of a commit, encoded once (a retried transaction writes the same ones). */
 function encode(c: Commit) {
+  const pos = nextPos();
+  const record = caseDoc(c.record);
+  // the case's reference in another system is unique from the commit that creates the case on
+  // (the projection, with the rest of `_f`, is written by the projector after the commit)
+  const source = record._f ? null : commitSource(c);
+  if (source) record._f = { source: sourceKey(source.system, source.ref) };
   return {
-    event: eventDoc(c.event),
-    record: caseDoc(c.record),
+    pos,
+    event: eventDoc(c.event, pos),
+    record,
     timers: (c.armTimers ?? []).map((t) => timerDoc(t, c.caseId)),
     outbox: (c.outbox ?? []).map((o) => outboxDoc(o, c.caseId, nextPos())),
   };
@@ -157,13 +169,13 @@ async function caseDuplicate(colls: Colls, e: unknown, c: Commit): Promise<Dupli
   let fields = duplicateFields(e);
   if (fields.length === 0) {
     const other = { _id: { $ne: c.caseId } };
-    const source = c.record.oversight?.source;
+    const source = commitSource(c);
     if (await colls.cases.findOne({ ...other, caseNo: c.record.caseNo }, { projection: { _id: 1 } })) fields = ['caseNo'];
     else if (source && (await colls.cases.findOne({ ...other, '_f.source': sourceKey(source.system, source.ref) }, { projection: { _id: 1 } })))
       fields = ['_f.source'];
   }
-  if (fields.includes('_f.source') && c.record.oversight?.source) {
-    const source = c.record.oversight.source;
+  const source = commitSource(c);
+  if (fields.includes('_f.source') && source) {
     return new Duplicate(`a case from ${source.system} with reference ${source.ref} is registered already`, { source });
   }
   if (fields.includes('caseNo')) return new Duplicate(`case number ${c.record.caseNo} is taken`, { caseNo: c.record.caseNo });
@@ -181,8 +193,12 @@ async function insertCase(colls: Colls, c: Commit, doc: Doc, session?: Session):
 
 async function replaceCase(colls: Colls, c: Commit, doc: Doc, session?: Session): Promise<Doc | null> {
   const { filter, replacement } = caseUpdate(c.caseId, c.expectedVersion, doc);
+  // $set, not a replacement: the projection the projector wrote beside the record (`oversight`, `_f`) stays
+  const { _id: _ignored, ...fields } = replacement;
+  const update: Doc = { $set: fields };
+  if (!('_iso' in fields)) update.$unset = { _iso: '' };
   try {
-    return await colls.cases.findOneAndReplace(filter, replacement, { returnDocument: 'before', session });
+    return await colls.cases.findOneAndUpdate(filter, update, { returnDocument: 'before', session });
   } catch (e) {
     if (isDuplicateKey(e)) throw (await caseDuplicate(colls, e, c)) ?? e;
     throw e;
@@ -220,6 +236,15 @@ async function currentVersion(colls: Colls, caseId: string): Promise<number | nu
 async function inTransaction(ctx: CommitContext, c: Commit, session: Session): Promise<CaseRecord> {
   checkCommit(c);
   const docs = encode(c);
+  commitsInFlight.add(docs.pos);
+  try {
+    return await inTransactionEncoded(ctx, c, session, docs);
+  } finally {
+    commitsInFlight.delete(docs.pos);
+  }
+}
+
+async function inTransactionEncoded(ctx: CommitContext, c: Commit, session: Session, docs: ReturnType<typeof encode>): Promise<CaseRecord> {
   const { colls } = ctx;
   try {
     // every operation awaited in turn with the session: a rejection aborts the transaction, and the
@@ -248,7 +273,7 @@ async function inTransaction(ctx: CommitContext, c: Commit, session: Session): P
         }
         await insertEach(colls.timers, docs.timers, 'timer', session);
         await insertEach(colls.outbox, docs.outbox, 'outbox entry', session);
-        if (docs.record._f) await stampFacts(colls, c.caseId, session);
+        if (c.record.oversight) await stampFacts(colls, c.caseId, session);
       },
       { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } },
     );
@@ -261,8 +286,17 @@ async function inTransaction(ctx: CommitContext, c: Commit, session: Session): P
 
 async function standalone(ctx: CommitContext, c: Commit, retried = false): Promise<CaseRecord> {
   checkCommit(c);
-  const { colls } = ctx;
   const docs = encode(c);
+  commitsInFlight.add(docs.pos);
+  try {
+    return await standaloneEncoded(ctx, c, retried, docs);
+  } finally {
+    commitsInFlight.delete(docs.pos);
+  }
+}
+
+async function standaloneEncoded(ctx: CommitContext, c: Commit, retried: boolean, docs: ReturnType<typeof encode>): Promise<CaseRecord> {
+  const { colls } = ctx;
   const since = new Date();
   const pendingEvent = {
     ...docs.event,
@@ -346,7 +380,7 @@ async function standalone(ctx: CommitContext, c: Commit, retried = false): Promi
     inTime();
     await insertEach(colls.outbox, docs.outbox, 'outbox entry', undefined, (id) => undo.push(() => colls.outbox.deleteOne({ _id: id })));
     // without a transaction a reader may see a later change number before this one (documented)
-    if (docs.record._f) await stampFacts(colls, c.caseId);
+    if (c.record.oversight) await stampFacts(colls, c.caseId);
 
     // 7. done: the event shows. Nothing matched = a repair took this commit back meanwhile
     inTime();

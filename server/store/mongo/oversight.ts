@@ -8,9 +8,12 @@
 // transactions) a reader may see a later number before an earlier one lands.
 import { shanghaiIso } from '../../../workflows/calendar/calendar.ts';
 import { oversightGroup } from '../commit-rules.ts';
-import type { CompanyCaseRow, FactsRow, LedgerEntry, OversightGroup, OversightStore, RelatedCaseRef } from '../port.ts';
+import type { CompanyCaseRow, FactsRow, LedgerEntry, OversightFacts, OversightGroup, OversightStore, RelatedCaseRef } from '../port.ts';
 import { type Doc, factsOf, plain, sourceKey } from './codec.ts';
-import { type Colls, type ServerFeatures, stampFacts } from './commit.ts';
+import { type Colls, commitsInFlight, type ServerFeatures, stampFacts } from './commit.ts';
+
+/** the projector's position (server/oversight/projector.ts), in the counters collection */
+const PROJECTOR_ID = 'oversight:projector';
 import {
   companyCases,
   factsSince,
@@ -59,7 +62,11 @@ function factsRowOf(d: Doc): FactsRow {
   };
 }
 
-export function mongoOversight(colls: () => Colls, features: () => ServerFeatures): OversightStore {
+export function mongoOversight(
+  colls: () => Colls,
+  features: () => ServerFeatures,
+  exclusive: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
+): OversightStore {
   const cases = () => colls().cases;
 
   /** Ledger entries for these case documents, with the case numbers of later cases linked back. */
@@ -80,6 +87,22 @@ export function mongoOversight(colls: () => Colls, features: () => ServerFeature
       row: d.oversight?.ledger ?? {},
       laterCases: (later.get(d._id as string) ?? []).sort(),
     }));
+  }
+
+  async function project(records: Parameters<OversightStore['project']>[0], position?: number): Promise<void> {
+    for (const r of records) {
+      const facts = factsOf(r);
+      if (!facts) continue;
+      facts.pv = r.version; // the case version projected (facts() below)
+      const q = projectFacts(r.id, r.version, plain(r.oversight), facts);
+      if ((await cases().updateOne(q.filter, q.update)).matchedCount === 1) await stampFacts(colls(), r.id);
+    }
+    // after the writes: a projector killed in between projects these cases again, to the same facts
+    if (position !== undefined) {
+      // only forward (two processes projecting the same store write the same facts)
+      const at = ((await colls().counters.findOne({ _id: PROJECTOR_ID }))?.n as number | undefined) ?? 0;
+      if (position > at) await colls().counters.updateOne({ _id: PROJECTOR_ID }, { $set: { n: position } }, { upsert: true });
+    }
   }
 
   return {
@@ -202,13 +225,38 @@ export function mongoOversight(colls: () => Colls, features: () => ServerFeature
       return (await cases().find(q.filter, { sort: q.sort, limit: q.limit, projection: q.projection }).toArray()).map(factsRowOf);
     },
 
-    async project(records) {
-      for (const r of records) {
-        const facts = factsOf(r);
-        if (!facts) continue;
-        const q = projectFacts(r.id, r.version, plain(r.oversight), facts);
-        if ((await cases().updateOne(q.filter, q.update)).matchedCount === 1) await stampFacts(colls(), r.id);
+    project: (records, position) => exclusive(() => project(records, position)),
+
+    async feed(after, limit) {
+      const n = Math.max(0, Math.floor(limit));
+      if (n === 0) return [];
+      // not past a commit this process is still writing, nor past one a standalone server has half-written
+      const below = commitsInFlight.size ? Math.min(...commitsInFlight) : Number.MAX_SAFE_INTEGER;
+      const docs = await colls()
+        .events.find({ _pos: { $gt: after, $lt: below } }, { sort: { _pos: 1 }, limit: n, projection: { caseId: 1, seq: 1, type: 1, _pos: 1, _pending: 1 } })
+        .toArray();
+      const out = [];
+      for (const d of docs) {
+        if (d._pending) break;
+        out.push({ pos: d._pos as number, caseId: d.caseId as string, seq: d.seq as number, type: d.type as string });
       }
+      return out;
+    },
+
+    async head() {
+      const [d] = await colls().events.find({ _pos: { $exists: true } }, { sort: { _pos: -1 }, limit: 1, projection: { _pos: 1 } }).toArray();
+      return (d?._pos as number | undefined) ?? 0;
+    },
+
+    async position() {
+      const d = await colls().counters.findOne({ _id: PROJECTOR_ID });
+      return (d?.n as number | undefined) ?? 0;
+    },
+
+    async facts(caseId) {
+      const d = await cases().findOne({ _id: caseId }, { projection: { oversight: 1, '_f.pv': 1 } });
+      const pv = d?._f?.pv;
+      return d?.oversight && typeof pv === 'number' ? { version: pv, facts: d.oversight as OversightFacts } : null;
     },
   };
 }

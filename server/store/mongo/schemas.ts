@@ -71,7 +71,8 @@ export const caseSchema = new Schema(
     createdAt: text,
     updatedAt: { type: Date, required: true },
     closedAt: strOrNull,
-    /** the oversight projection's facts (port.ts OversightFacts), kept with the record */
+    /** the oversight projection's facts (port.ts OversightFacts), written by the projector beside the
+     * record (a commit's $set leaves them alone) */
     oversight: { type: Mixed, default: undefined },
     /** what oversight queries filter, group and sum, derived from `oversight` (codec.ts factsOf) */
     _f: { type: Mixed, default: undefined },
@@ -121,12 +122,15 @@ export const eventSchema = new Schema(
     /** only without transactions (standalone server): set while the commit that inserted this event
      * is still writing the rest; holds what it means to write, so a crash can be repaired */
     _pending: { type: Mixed, default: undefined },
+    /** the event's place in the oversight projector's feed (codec.ts eventDoc) */
+    _pos: { type: Number, default: undefined },
   },
   { ...OPTIONS, collection: 'events' },
 );
 // the commit point: one event per (case, seq), never two
 eventSchema.index({ caseId: 1, seq: 1 }, { unique: true, name: 'case_seq_unique' });
 eventSchema.index({ '_pending.since': 1 }, { name: 'pending', sparse: true });
+eventSchema.index({ _pos: 1 }, { name: 'feed', sparse: true });
 
 // ── the two leased queues ────────────────────────────────────────────────────────────────────────
 

@@ -72,9 +72,19 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
   let lastRepair = 0;
   let lastSweep = 0;
   let numbering: Promise<unknown> = Promise.resolve();
+  let writing: Promise<unknown> = Promise.resolve();
+  /** On a server without atomic updates (FerretDB 1.x: an update reads and writes the whole document in
+   * two steps) the projector's write of a case document and a commit of the same case would lose one of
+   * them: in this process they take turns (ServerFeatures.atomicUpdates). */
+  const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+    if (ctx().features.atomicUpdates) return work();
+    const turn = writing.then(work, work);
+    writing = turn.catch(() => {});
+    return turn;
+  };
 
   const cases: Store['cases'] = {
-    commitMany: (commits: Commit[]) => (commits.length ? commitMany(ctx(), commits) : Promise.resolve([])),
+    commitMany: (commits: Commit[]) => (commits.length ? exclusive(() => commitMany(ctx(), commits)) : Promise.resolve([])),
 
     async commit(commit: Commit): Promise<CaseRecord> {
       const [r] = await cases.commitMany([commit]);
@@ -315,7 +325,7 @@ export function mongoAreas(ctx: () => CommitContext, newId: () => unknown): Omit
     events,
     timers,
     outbox,
-    oversight: mongoOversight(c, () => ctx().features),
+    oversight: mongoOversight(c, () => ctx().features, exclusive),
 
     users: {
       async insert(u) {

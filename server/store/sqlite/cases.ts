@@ -1,9 +1,10 @@
 // Cases and their events: the group commit, lookups and the filtered list.
 import { VersionConflict } from '../../engine/errors.ts';
-import { checkCommit, timerGone } from '../commit-rules.ts';
+import { checkCommit, commitSource, timerGone } from '../commit-rules.ts';
+import { Duplicate } from '../../engine/errors.ts';
 import type { CaseFilter, CaseRecord, Commit, EventRecord, Store } from '../port.ts';
 import { type DB, type Handle, type Stmt, isConstraint, isFatalSqliteError, json, orDuplicate, parse, toMs } from './db.ts';
-import { prepareProjection } from './oversight.ts';
+import { prepareProjection, sourceKey } from './oversight.ts';
 
 const CASE_COLUMNS = [
   'id',
@@ -55,8 +56,12 @@ function prepare(db: DB) {
     get: db.prepare('SELECT doc FROM cases WHERE id = ?').pluck(),
     getByNo: db.prepare('SELECT doc FROM cases WHERE case_no = ?').pluck(),
     getByFormerNo: db.prepare('SELECT c.doc FROM case_former_nos f JOIN cases c ON c.id = f.case_id WHERE f.case_no = ?').pluck(),
+    addSource: db.prepare('INSERT INTO case_sources (source_key, case_id) VALUES (?, ?) ON CONFLICT (source_key) DO NOTHING'),
+    sourceOwner: db.prepare('SELECT case_id FROM case_sources WHERE source_key = ?').pluck(),
     addFormerNo: db.prepare('INSERT OR IGNORE INTO case_former_nos (case_no, case_id) VALUES (?, ?)'),
     versionOf: db.prepare('SELECT version FROM cases WHERE id = ?').pluck(),
+    // changes whenever another connection (a process, a tool, the checkpoint worker never) commits to the file
+    dataVersion: db.prepare('PRAGMA data_version').pluck(),
     insert: db.prepare(
       `INSERT INTO cases (${CASE_COLUMNS.join(', ')}) VALUES (${CASE_COLUMNS.map((c) => '@' + c).join(', ')})`,
     ),
@@ -115,6 +120,14 @@ function prepare(db: DB) {
       }
     }
 
+    // a case's reference in another system names one case (the projection, written later, relies on it)
+    const source = commitSource(c);
+    if (source) {
+      const key = sourceKey(source.system, source.ref);
+      if (st.addSource.run(key, caseId).changes === 0 && st.sourceOwner.get(key) !== caseId) {
+        throw new Duplicate(`a case from ${source.system} with reference ${source.ref} is registered already`, { source });
+      }
+    }
     st.clearExperts.run(caseId);
     for (const e of new Set(record.experts ?? [])) st.addExpert.run(e, caseId);
     // former numbers only ever grow (a number is never given back): adding the list again is a no-op
@@ -230,14 +243,92 @@ function listWhere(f: CaseFilter): { sql: string; params: unknown[] } {
   return { sql: and.length ? `WHERE ${and.join(' AND ')}` : '', params };
 }
 
-export function sqliteCases(h: Handle): { cases: Store['cases']; events: Store['events']; warm(): void } {
+/**
+ * The records last committed or read here, parsed, by case id (issue 17: an event's load no longer
+ * parses its case's document, 10–12 % of an event's CPU). An entry is the record at its version: this
+ * connection's commits replace it once their transaction has committed, and everything is forgotten
+ * when another connection has committed to the file since the last look (SQLite's data_version: another
+ * process on the same file, a tool, an edit of the table beside the engine). Records are never changed
+ * in place by their readers (the engine makes each new one as a copy), so the same object may be
+ * handed out twice. Least recently used entries go first.
+ */
+class RecordCache {
+  private readonly map = new Map<string, CaseRecord>();
+  private seen: number | null = null;
+
+  constructor(private readonly max: number) {}
+
+  /** Forgets everything when the file changed under this connection. */
+  check(dataVersion: number): void {
+    if (this.seen !== dataVersion) this.map.clear();
+    this.seen = dataVersion;
+  }
+
+  get(id: string): CaseRecord | undefined {
+    const r = this.map.get(id);
+    if (r) {
+      this.map.delete(id);
+      this.map.set(id, r);
+    }
+    return r;
+  }
+
+  set(r: CaseRecord): void {
+    if (this.max <= 0) return;
+    this.map.delete(r.id);
+    this.map.set(r.id, r);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+
+  forget(id: string): void {
+    this.map.delete(id);
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.seen = null;
+  }
+}
+
+/** how many parsed records the cache keeps (a few MB at 4 KB a record) */
+export const RECORD_CACHE_SIZE = 2000;
+
+export function sqliteCases(h: Handle, opts: { recordCache?: number } = {}): { cases: Store['cases']; events: Store['events']; warm(): void } {
   const s = () => h.prepared(prepare, prepare);
+  const recent = new RecordCache(opts.recordCache ?? RECORD_CACHE_SIZE);
+  // (a new connection, after close and init, starts with an empty cache)
+  const fresh = () =>
+    h.prepared('recordCache', () => {
+      recent.clear();
+      return recent;
+    });
+  const record = (id: string): CaseRecord | null => {
+    const st = s().st;
+    const cache = fresh();
+    cache.check(st.dataVersion.get() as number);
+    const hit = cache.get(id);
+    if (hit) return hit;
+    const doc = st.get.get(id) as string | undefined;
+    if (doc === undefined) return null;
+    const r = parse<CaseRecord>(doc);
+    cache.set(r);
+    return r;
+  };
   const cached = (sql: string): Stmt => h.prepared(`sql:${sql}`, (db) => db.prepare(sql));
 
   const cases: Store['cases'] = {
     async commitMany(commits: Commit[]): Promise<Array<CaseRecord | Error>> {
       if (commits.length === 0) return [];
-      return s().many.immediate(commits);
+      const out = s().many.immediate(commits);
+      // committed: these are the cases' records now (a failed commit's case is read afresh next time)
+      const cache = fresh();
+      cache.check(s().st.dataVersion.get() as number);
+      for (let i = 0; i < out.length; i++) {
+        const r = out[i];
+        if (r instanceof Error) cache.forget(commits[i].caseId);
+        else cache.set(r);
+      }
+      return out;
     },
 
     async commit(commit: Commit): Promise<CaseRecord> {
@@ -247,8 +338,7 @@ export function sqliteCases(h: Handle): { cases: Store['cases']; events: Store['
     },
 
     async get(id: string): Promise<CaseRecord | null> {
-      const doc = s().st.get.get(id) as string | undefined;
-      return doc === undefined ? null : parse<CaseRecord>(doc);
+      return record(id);
     },
 
     async getByNo(caseNo: string): Promise<CaseRecord | null> {

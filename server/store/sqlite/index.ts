@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import type { Store } from '../port.ts';
 import { sqliteCases } from './cases.ts';
+import { Checkpointer, type CheckpointStats } from './checkpointer.ts';
 import { Handle } from './db.ts';
 import { sqliteOversight } from './oversight.ts';
 import { sqliteQueues } from './queue.ts';
@@ -18,18 +19,25 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** how long a write waits for another process's lock before failing with SQLITE_BUSY */
   busyTimeoutMs?: number;
+  /** 'worker' (default for a file): WAL checkpoints run in a worker thread (checkpointer.ts), never
+   * after a commit on the event loop; 'auto': SQLite's own, after the commit that fills 1000 pages */
+  checkpoints?: 'worker' | 'auto';
 }
 
 export { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
 
 /** The port, plus a read of a connection setting (diagnostics, tests): `pragma('synchronous')`. */
 export interface SqliteStore extends Store {
-  pragma(name: 'synchronous' | 'journal_mode' | 'busy_timeout' | 'user_version' | 'quick_check'): unknown;
+  pragma(name: 'synchronous' | 'journal_mode' | 'busy_timeout' | 'user_version' | 'quick_check' | 'wal_autocheckpoint'): unknown;
   /** SQLite's online backup of this connection's database into `file` (server/integrity/backup.ts) */
   backup(file: string, pagesPerStep: number): Promise<void>;
   /** cases whose indexed columns (what lists, filters and jurisdiction read) disagree with their record
    * (what the case page reads): an edit of the table beside the engine (`verify`) */
   driftedColumns(): Array<{ caseId: string; caseNo: string; columns: string[] }>;
+  /** what the checkpoint worker did (null: SQLite checkpoints itself) */
+  checkpoints(): CheckpointStats | null;
+  /** resolves after the checkpoint worker's next run that found frames in the WAL */
+  nextCheckpoint(): Promise<void>;
 }
 
 /** column → the record field it is derived from (server/store/sqlite/cases.ts caseRow) */
@@ -55,6 +63,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
 
   const h = new Handle();
+  let checkpointer: Checkpointer | null = null;
   const { cases, events, warm: warmCases } = sqliteCases(h);
   const { timers, outbox, webhookLog, warm: warmQueues } = sqliteQueues(h);
   const { warm: warmRecords, ...records } = sqliteRecords(h);
@@ -68,7 +77,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       const db = new Database(opts.file, { timeout: busyTimeoutMs });
       try {
         db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-        db.pragma('journal_mode = WAL'); // stays 'memory' for ':memory:'
+        const wal = db.pragma('journal_mode = WAL', { simple: true }) === 'wal'; // stays 'memory' for ':memory:'
         db.pragma(`synchronous = ${synchronous}`);
         db.pragma('cache_size = -65536'); // 64 MB of page cache: the hot cases stay in memory
         db.pragma('temp_store = MEMORY');
@@ -78,6 +87,11 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
         warmQueues();
         warmRecords();
         warmOversight();
+        if (wal && (opts.checkpoints ?? 'worker') === 'worker') {
+          db.pragma('wal_autocheckpoint = 0');
+          checkpointer = new Checkpointer(opts.file, { busyTimeoutMs });
+          checkpointer.start();
+        }
       } catch (e) {
         h.close();
         if (db.open) db.close();
@@ -86,6 +100,9 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     },
 
     async close(): Promise<void> {
+      const c = checkpointer;
+      checkpointer = null;
+      await c?.stop(); // its connection first: the store's own close then checkpoints the rest
       h.close();
     },
 
@@ -105,6 +122,16 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
     async backup(file, pagesPerStep) {
       await h.db.backup(file, { progress: () => pagesPerStep });
+    },
+
+    checkpoints() {
+      return checkpointer ? { ...checkpointer.stats } : null;
+    },
+
+    nextCheckpoint() {
+      const c = checkpointer;
+      if (!c) return Promise.reject(new Error('no checkpoint worker'));
+      return new Promise((resolve) => c.once('checkpoint', () => resolve()));
     },
 
     cases,

@@ -1,5 +1,6 @@
-// The oversight projection on SQLite: written with each commit from CaseRecord.oversight (same
-// transaction as the event), read by statistics (factsSince feeds the in-memory index, facets is the
+// The oversight projection on SQLite: written by the projector after the commit (server/oversight/projector.ts;
+// a commit whose record carries CaseRecord.oversight — an import, the store contract — writes it in the
+// same transaction as the event), read by statistics (factsSince feeds the in-memory index, facets is the
 // same in SQL), the ledger (rows for JSON/XLSX/reconciliation, prepared CSV lines for CSV), the
 // recurrence look-back and the company warnings. No case document is parsed by any of these.
 import { createHash } from 'node:crypto';
@@ -198,14 +199,6 @@ export function prepareProjection(db: DB) {
        VALUES (@case_id, @case_no, @registered_at, @body_id, @compound_id, @community_id, @subdistrict_id, @row, @line)
        ON CONFLICT (case_id) DO UPDATE SET case_no = excluded.case_no, body_id = excluded.body_id, row = excluded.row, line = excluded.line`,
     ),
-    // the later cases linked back to a case, in registration order (then case number): set on the
-    // earlier case when a later one links to it, and on a case projected whole
-    laterOf: db.prepare(
-      `UPDATE case_ledger SET later = COALESCE((SELECT group_concat(later_no, '${LATER_SEPARATOR}') FROM
-         (SELECT k.later_no FROM case_links k JOIN case_facts lf ON lf.case_id = k.later_id WHERE k.earlier_id = @id
-           ORDER BY lf.registered_at, k.later_no)), '')
-       WHERE case_id = @id`,
-    ),
     key: db.prepare('INSERT OR IGNORE INTO case_keys (compound_id, key, registered_at, case_id) VALUES (?, ?, ?, ?)'),
     link: db.prepare('INSERT OR IGNORE INTO case_links (earlier_id, later_id, later_no, reasons) VALUES (?, ?, ?, ?)'),
     company: db.prepare(
@@ -217,7 +210,7 @@ export function prepareProjection(db: DB) {
     forgetLinks: db.prepare('DELETE FROM case_links WHERE later_id = ?'),
     numberOf: db.prepare('SELECT case_no FROM case_facts WHERE case_id = ?').pluck(),
     // a case that took a new number (accepted at another body): the earlier cases list it by that number
-    renumberLinks: db.prepare('UPDATE case_links SET later_no = ? WHERE later_id = ? RETURNING earlier_id').pluck(),
+    renumberLinks: db.prepare('UPDATE case_links SET later_no = ? WHERE later_id = ?'),
   };
 
   return {
@@ -235,7 +228,7 @@ export function prepareProjection(db: DB) {
         st.forgetLinks.run(r.id);
       }
       const storedNo = full ? undefined : (st.numberOf.get(r.id) as string | undefined);
-      if (storedNo !== undefined && storedNo !== r.caseNo) for (const earlier of st.renumberLinks.all(r.caseNo, r.id) as string[]) st.laterOf.run({ id: earlier });
+      if (storedNo !== undefined && storedNo !== r.caseNo) st.renumberLinks.run(r.caseNo, r.id);
       const row = factsRow(r);
       const line = encodeRow(f.ledger);
       const companies = f.companies.map((c) => `${c.key}\u0001${c.name}\u0001${c.nonPerformance ? 1 : 0}${c.recurrence ? 1 : 0}`).join('\u0002');
@@ -270,10 +263,9 @@ export function prepareProjection(db: DB) {
       });
       if (full) {
         for (const k of f.keys) st.key.run(r.compoundId, k, row.registered_at, r.id);
-        for (const rel of f.relatedCases) {
-          if (st.link.run(rel.id, r.id, r.caseNo, json(rel.reasons)).changes === 1) st.laterOf.run({ id: rel.id });
-        }
-        st.laterOf.run({ id: r.id });
+        // one row per link; the earlier cases' ledger lines are not rewritten: their 后续复发案件 are
+        // read from these rows (LATER, below)
+        for (const rel of f.relatedCases) st.link.run(rel.id, r.id, r.caseNo, json(rel.reasons));
       }
       // the companies never change, their flags may: REPLACE by (case, company)
       for (const c of f.companies) st.company.run(r.id, c.key, c.name, c.nonPerformance ? 1 : 0, c.recurrence ? 1 : 0);
@@ -281,16 +273,32 @@ export function prepareProjection(db: DB) {
   };
 }
 
-/** Backfill: the projection of records written outside any event, and the record's own copy of it.
- * A record whose version moved on meanwhile is left alone: that commit wrote a newer projection. */
+/** The projector's writes (and the backfill's): each record's projection, unless its case has moved on
+ * to another version (the projector comes back for it), the facts kept whole for the next projection,
+ * and the projector's position — one transaction. The case document is not touched: the projection
+ * lives beside it (issue 17). */
 function projectTx(db: DB) {
   const write = prepareProjection(db);
-  const doc = db.prepare(`UPDATE cases SET doc = json_set(doc, '$.oversight', json(?)) WHERE id = ? AND version = ?`);
-  return db.transaction((records: CaseRecord[]) => {
+  const versionOf = db.prepare('SELECT version FROM cases WHERE id = ?').pluck();
+  const factsVersion = db.prepare('SELECT facts_version FROM case_facts WHERE case_id = ?').pluck();
+  const keep = db.prepare(
+    `INSERT INTO case_oversight (case_id, version, doc) VALUES (?, ?, ?)
+     ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, doc = excluded.doc`,
+  );
+  const source = db.prepare('INSERT OR IGNORE INTO case_sources (source_key, case_id) VALUES (?, ?)');
+  const position = db.prepare(
+    `INSERT INTO projector (name, position) VALUES ('oversight', ?) ON CONFLICT (name) DO UPDATE SET position = MAX(position, excluded.position)`,
+  );
+  return db.transaction((records: CaseRecord[], pos: number | undefined) => {
     for (const r of records) {
-      if (!r.oversight || doc.run(json(r.oversight), r.id, r.version).changes !== 1) continue;
-      write.write(r, true);
+      if (!r.oversight || versionOf.get(r.id) !== r.version) continue;
+      // first projection of the case, or one by an older FACTS_VERSION: everything, keys and links too
+      const full = factsVersion.get(r.id) !== r.oversight.v;
+      write.write(r, full);
+      keep.run(r.id, r.version, json(r.oversight));
+      if (r.oversight.source) source.run(sourceKey(r.oversight.source.system, r.oversight.source.ref), r.id);
     }
+    if (pos !== undefined) position.run(pos);
   });
 }
 
@@ -366,7 +374,15 @@ function factsRowOf(r: unknown[]): FactsRow {
   };
 }
 
-const LEDGER_SELECT = `SELECT f.case_id, f.case_no, f.registered_at, f.body_id, f.row, f.later FROM case_ledger f`;
+/** A ledger line's 后续复发案件, derived when it is read: the later cases linked back to it (case_links, one row
+ * per link, written with the later case's projection), in registration order, then case number. Nothing
+ * rewrites the earlier cases' lines when a later case links to them (issue 17: an intake on a compound
+ * with 1,000 earlier cases used to rewrite some 50 of them). (case_ledger.later, written before issue 17,
+ * is no longer read.) */
+const LATER = `(SELECT group_concat(k.later_no, '${LATER_SEPARATOR}' ORDER BY lf.registered_at, k.later_no)
+   FROM case_links k JOIN case_facts lf ON lf.case_id = k.later_id WHERE k.earlier_id = f.case_id)`;
+
+const LEDGER_SELECT = `SELECT f.case_id, f.case_no, f.registered_at, f.body_id, f.row, ${LATER} FROM case_ledger f`;
 
 /** case_id, case_no, registered_at, body_id, row, later */
 type LedgerDbRow = [string, string, number, string, string, string];
@@ -387,7 +403,12 @@ export function sqliteOversight(h: Handle): { oversight: OversightStore; warm():
   const prepare = (db: DB) => ({
     project: projectTx(db),
     read: db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T,
-    bySource: db.prepare('SELECT case_id, case_no FROM case_facts WHERE source_key = ?'),
+    // written at commit (cases.ts), not by the projector: a second case with the same reference is refused at once
+    bySource: db.prepare('SELECT s.case_id, c.case_no FROM case_sources s JOIN cases c ON c.id = s.case_id WHERE s.source_key = ?'),
+    feed: db.prepare('SELECT rowid, case_id, seq, type FROM events WHERE rowid > ? ORDER BY rowid LIMIT ?').raw(),
+    head: db.prepare('SELECT COALESCE(MAX(rowid), 0) FROM events').pluck(),
+    position: db.prepare("SELECT position FROM projector WHERE name = 'oversight'").pluck(),
+    facts: db.prepare('SELECT version, doc FROM case_oversight WHERE case_id = ?').raw(),
     stale: db
       .prepare(
         `SELECT c.id FROM cases c WHERE NOT EXISTS
@@ -454,7 +475,7 @@ export function sqliteOversight(h: Handle): { oversight: OversightStore; warm():
       const stmt = h.prepared(`lines:${cond}`, (db) =>
         db
           .prepare(
-            `SELECT f.registered_at, f.case_id, f.subdistrict_id, f.community_id, f.compound_id, f.body_id, f.line, CAST(f.later AS BLOB)
+            `SELECT f.registered_at, f.case_id, f.subdistrict_id, f.community_id, f.compound_id, f.body_id, f.line, CAST(${LATER} AS BLOB)
                FROM case_ledger f ${cond} ORDER BY f.registered_at, f.case_id LIMIT ?`,
           )
           .raw(),
@@ -536,8 +557,36 @@ export function sqliteOversight(h: Handle): { oversight: OversightStore; warm():
       return s().stale.all(version, Math.max(0, Math.floor(limit))) as string[];
     },
 
-    async project(records) {
-      if (records.length) s().project.immediate(records);
+    async project(records, position) {
+      if (!records.length && position === undefined) return;
+      // the projector's transaction does not wait for its own fsync: the next commit's fsync of the WAL
+      // covers it, and a projection lost to a power cut is projected again (the position went with it)
+      const db = h.db;
+      const sync = db.pragma('synchronous', { simple: true }) as number;
+      if (sync > 1) db.pragma('synchronous = NORMAL');
+      try {
+        s().project.immediate(records, position);
+      } finally {
+        if (sync > 1) db.pragma(`synchronous = ${sync === 3 ? 'EXTRA' : 'FULL'}`);
+      }
+    },
+
+    async feed(after, limit) {
+      const rows = s().feed.all(after, Math.max(0, Math.floor(limit))) as Array<[number, string, number, string]>;
+      return rows.map(([pos, caseId, seq, type]) => ({ pos, caseId, seq, type }));
+    },
+
+    async head() {
+      return s().head.get() as number;
+    },
+
+    async position() {
+      return (s().position.get() as number | undefined) ?? 0;
+    },
+
+    async facts(caseId) {
+      const row = s().facts.get(caseId) as [number, string] | undefined;
+      return row ? { version: row[0], facts: parse(row[1]) } : null;
     },
   };
 

@@ -293,6 +293,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_topic_case ON outbox(topic, case_id, pos) WHERE done_at IS NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'asynchronous oversight projector: its position, the facts it projected, case sources',
+    // issue 17: the oversight projection leaves the commit. The projector (server/oversight/projector.ts)
+    // follows the events in commit order (events.rowid) and writes the projection and its position in
+    // one transaction; the facts it projected last are kept beside the narrow rows (a case's next
+    // projection starts from them). A case's reference in another system stays unique at commit.
+    // Existing databases start at position 0: the projector projects them again from their history.
+    up: `
+      CREATE TABLE projector (
+        name     TEXT PRIMARY KEY,
+        position INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE case_oversight (
+        case_id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        doc     TEXT NOT NULL
+      );
+      CREATE TABLE case_sources (
+        source_key TEXT PRIMARY KEY,
+        case_id    TEXT NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO case_sources (source_key, case_id) SELECT source_key, case_id FROM case_facts WHERE source_key IS NOT NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

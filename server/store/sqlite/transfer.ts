@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { CaseRecord, TimerRecord } from '../port.ts';
 import type { PortableName, PortableRecords, TransferSide } from '../transfer.ts';
 import { SCHEMA_VERSION, createSqliteStore } from './index.ts';
+import { sourceKey } from './oversight.ts';
 
 // ── the embedded store's side ────────────────────────────────────────────────────────────────────
 
@@ -22,8 +23,11 @@ const json = (v: unknown) => JSON.stringify(v ?? null);
  * projection, derived from CaseRecord.oversight and rebuilt through the port after cases are written;
  * 3 the former case numbers (case_former_nos), written below from CaseRecord.formerCaseNos; 4 the
  * webhook delivery log (webhook_attempts), which is operational history and not carried over: the
- * outbox — the deliveries still to make — is. */
-const KNOWN_SQLITE_SCHEMAS = [1, 2, 3, 4];
+ * outbox — the deliveries still to make — is; 5 the
+ * asynchronous projector (issue 17): its position and kept facts are not carried over (the target's
+ * projector projects the imported history from position 0), case_sources is written below from the
+ * REGISTER events. */
+const KNOWN_SQLITE_SCHEMAS = [1, 2, 3, 4, 5];
 
 /** The SQLite store in `file` as a transfer side. It knows the SQLite schema version it was written
  * for (the columns beside each `doc`), and refuses any other. `create` makes an empty store first. */
@@ -111,6 +115,7 @@ export async function sqliteSide(file: string, opts: { create?: boolean } = {}):
       expert: st('INSERT OR IGNORE INTO case_experts (expert_id, case_id) VALUES (?, ?)'),
       formerNo: st('INSERT OR IGNORE INTO case_former_nos (case_no, case_id) VALUES (?, ?)'),
       events: st('INSERT INTO events (case_id, seq, type, at, doc) VALUES (?, ?, ?, ?, ?)'),
+      source: st('INSERT OR IGNORE INTO case_sources (source_key, case_id) VALUES (?, ?)'),
       timers: st(
         `INSERT INTO timers (id, case_id, kind, level, due_at, state, lease_owner, lease_until, fired_at, doc)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -155,7 +160,11 @@ export async function sqliteSide(file: string, opts: { create?: boolean } = {}):
         for (const e of new Set(r.experts ?? [])) s.expert.run(e, r.id);
         for (const no of r.formerCaseNos ?? []) s.formerNo.run(no, r.id);
       },
-      events: (e) => s.events.run(e.caseId, e.seq, e.type, e.at, json(e)),
+      events: (e) => {
+        s.events.run(e.caseId, e.seq, e.type, e.at, json(e));
+        const src = (e.type === 'REGISTER' ? (e.data as { source?: { system?: unknown; ref?: unknown } } | null)?.source : null) ?? null;
+        if (src && typeof src.system === 'string' && typeof src.ref === 'string') s.source.run(sourceKey(src.system, src.ref), e.caseId);
+      },
       timers: (t) => {
         const { state, leaseOwner, leaseUntil, firedAt } = t;
         s.timers.run(t.id, t.caseId, t.kind, t.level, toMs(t.dueAt, 'timer.dueAt'), state, leaseOwner ?? null, toMs(leaseUntil, 'timer.leaseUntil'), firedAt ?? null, json(t));

@@ -13,6 +13,7 @@ import type { Directory } from '../../../server/engine/directory.ts';
 import { buildCore } from '../../../server/core.ts';
 import type { Engine, IntakeRequest } from '../../../server/engine/engine.ts';
 import type { Scheduler } from '../../../server/engine/scheduler.ts';
+import type { Projector } from '../../../server/oversight/projector.ts';
 import { seedDemo } from '../../../server/seed/demo.ts';
 import type { Store } from '../../../server/store/port.ts';
 import { createSqliteStore } from '../../../server/store/sqlite/index.ts';
@@ -493,6 +494,7 @@ export interface DistrictHarness extends RunDeps {
   store: Store;
   file: string;
   calendar: WorkingCalendar;
+  projector: Projector;
   close(): Promise<void>;
 }
 
@@ -506,7 +508,7 @@ export async function makeDistrictHarness(opts: { file?: string; synchronous?: '
   const clock = new ManualClock(opts.start ?? '2025-01-01T09:00:00+08:00');
   await seedDemo(store, { password: 'demo-pass-2026', now: clock.now().toISOString() });
   const calendar = createCalendar();
-  const { directory, engine, scheduler } = await buildCore(store, clock, { accessCodeCost: 2, calendar: () => calendar, scheduler: { owner: 'district' } });
+  const { directory, engine, scheduler, projector } = await buildCore(store, clock, { accessCodeCost: 2, calendar: () => calendar, scheduler: { owner: 'district' } });
 
   return {
     store,
@@ -515,9 +517,11 @@ export async function makeDistrictHarness(opts: { file?: string; synchronous?: '
     directory,
     engine,
     scheduler,
+    projector,
     calendar,
     async close() {
       await scheduler.stop();
+      await projector.stop();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -543,6 +547,7 @@ export function sharedDistrict(): Promise<{ h: DistrictHarness; plan: DistrictPl
     });
     const plan = planDistrict(h.directory, { cases: SHARED_CASES });
     await runDistrict(plan, h);
+    await h.projector.caughtUp(); // the projection is written after the commits (server/oversight/projector.ts)
     return { h, plan };
   })();
   return shared;

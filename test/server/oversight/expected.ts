@@ -1,7 +1,9 @@
 // What statistics and company warnings should say about a generated district, computed from the plan
 // alone (scenarios, planned visits, registration and signing days, the calendar) — never from the
 // projection under test.
+import { expect } from 'chai';
 import type { WorkingCalendar } from '../../../workflows/calendar/calendar.ts';
+import type { Stats } from '../../../server/oversight/stats.ts';
 import { expectedLinks, finalClauses, workingDays, type DistrictPlan, type PlannedCase } from './district.ts';
 
 export interface ExpectedStats {
@@ -184,4 +186,24 @@ export function expectedMonthly(
     out.set(body, e);
   }
   return out;
+}
+
+/** Statistics as computed (server/oversight/stats.ts) against those the plan implies. */
+export function expectSameStats(actual: Stats, want: ExpectedStats): void {
+  const nonZero = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v > 0));
+  expect(actual.total, 'total').to.equal(want.total);
+  expect(nonZero(actual.byStatus), 'byStatus').to.deep.equal(want.byStatus);
+  expect(nonZero(actual.byTier), 'byTier').to.deep.equal(want.byTier);
+  expect(nonZero(actual.byCategory), 'byCategory').to.deep.equal(want.byCategory);
+  expect(actual.byCompound, 'byCompound').to.deep.equal(want.byCompound);
+  expect(actual.byMonth, 'byMonth').to.deep.equal(want.byMonth);
+  for (const k of ['settled', 'settledWithinSubdistrict', 'failed', 'overdue', 'red', 'recurrences', 'visits'] as const) {
+    expect(actual[k], k).to.equal(want[k]);
+  }
+  expect(actual.clauses, 'clauses').to.deep.equal(want.clauses);
+  for (const k of ['settledWithinSubdistrictRate', 'resolutionRate', 'performanceRate', 'satisfaction'] as const) {
+    if (want[k] === null) expect(actual[k], k).to.equal(null);
+    else expect(actual[k], k).to.be.closeTo(want[k]!, 1e-12);
+  }
+  expect(actual.medianDaysToSettle, 'medianDaysToSettle').to.equal(want.medianDaysToSettle);
 }

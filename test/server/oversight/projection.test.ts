@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { createCalendar } from '../../../workflows/calendar/calendar.ts';
 import type { Party } from '../../../workflows/case.types.ts';
 import { rebuildOversight } from '../../../server/oversight/rebuild.ts';
+import { Projector, projectionCaughtUp, registerProjector } from '../../../server/oversight/projector.ts';
 import { relatedCasesOf } from '../../../server/oversight/recurrence.ts';
 import { FactsIndex } from '../../../server/oversight/memory.ts';
 import { computeStats } from '../../../server/oversight/stats.ts';
@@ -31,32 +32,36 @@ describe('oversight: the projection through the engine', function () {
     afterEach(() => h.close());
 
     const at = (iso: string) => h.clock.set(iso);
-    const related = (r: CaseRecord) => r.oversight!.relatedCases.map((x) => [x.caseNo, x.reasons.join('+')]);
+    /** the links the projector wrote for the case (everything committed is projected first, as the routes wait for it) */
+    const related = async (r: CaseRecord) => {
+      await h.projector.caughtUp();
+      return (await h.store.oversight!.facts(r.id))!.facts.relatedCases.map((x) => [x.caseNo, x.reasons.join('+')]);
+    };
 
     it('links a new case to earlier ones of the same compound with the same category or a shared party, across the new year', async () => {
       const a = (await h.intake({ category: 'leakage', parties: [person('张三', '13812345678'), person('李四', undefined, 'respondent')] })).record;
       at('2026-01-05T10:00:00+08:00');
       const b = (await h.intake({ category: 'leakage', parties: [person('赵六'), person('钱七', undefined, 'respondent')] })).record;
-      expect(related(b)).to.deep.equal([[a.caseNo, 'category']]);
+      expect(await related(b)).to.deep.equal([[a.caseNo, 'category']]);
       at('2026-01-06T10:00:00+08:00');
       // the same person (by phone, written another way), another category
       const c = (await h.intake({ category: 'noise', parties: [person('张 三', '+86 138-1234-5678'), person('孙八', undefined, 'respondent')] })).record;
-      expect(related(c)).to.deep.equal([[a.caseNo, 'party']]);
+      expect(await related(c)).to.deep.equal([[a.caseNo, 'party']]);
       // another compound: nothing, whatever it shares
       const d = (await h.intake({ compoundId: other, category: 'leakage', parties: [person('张三', '13812345678')] })).record;
-      expect(related(d)).to.deep.equal([]);
+      expect(await related(d)).to.deep.equal([]);
 
       // exactly 365 days after A: still inside the window
       at(new Date(Date.parse('2025-12-20T10:00:00+08:00') + 365 * DAY).toISOString());
       const e = (await h.intake({ category: 'leakage', parties: [person('周九')] })).record;
-      expect(related(e)).to.deep.equal([
+      expect(await related(e)).to.deep.equal([
         [b.caseNo, 'category'],
         [a.caseNo, 'category'],
       ]);
       // a day later A has dropped out of it
       at('2026-12-21T10:00:00+08:00');
       const f = (await h.intake({ category: 'leakage', parties: [person('吴十')] })).record;
-      expect(related(f)).to.deep.equal([
+      expect(await related(f)).to.deep.equal([
         [e.caseNo, 'category'],
         [b.caseNo, 'category'],
       ]);
@@ -72,6 +77,7 @@ describe('oversight: the projection through the engine', function () {
       const register = (await h.store.events.list(b.id))[0];
       expect((register.data as { relatedCases: Array<{ id: string }> }).relatedCases.map((x) => x.id)).to.deep.equal([a.id]);
 
+      await h.projector.caughtUp();
       const stats = await computeStats(h.store.oversight!, {}, { satisfiedAtLeast: 4 });
       expect(stats.recurrences).to.equal(4); // b, c, e, f
     });
@@ -80,11 +86,11 @@ describe('oversight: the projection through the engine', function () {
       const a = (await h.intake({ category: 'parking' })).record;
       at('2027-01-10T10:00:00+08:00');
       const b = (await h.intake({ category: 'parking', parties: [person('某甲')] })).record;
-      expect(related(b)).to.deep.equal([]);
+      expect(await related(b)).to.deep.equal([]);
       h.engine.updateSettings({ recurrenceDays: 400 });
       at('2027-01-11T10:00:00+08:00');
       const c = (await h.intake({ category: 'parking', parties: [person('某乙')] })).record;
-      expect(related(c)).to.deep.equal([
+      expect(await related(c)).to.deep.equal([
         [b.caseNo, 'category'],
         [a.caseNo, 'category'],
       ]);
@@ -103,6 +109,7 @@ describe('oversight: the projection through the engine', function () {
     });
     /** the in-memory index (what the routes use) must follow every commit, and agree with the store */
     const stats = async () => {
+      await h.projector.caughtUp();
       const [memory, sql] = await Promise.all([computeStats(index, {}, { satisfiedAtLeast: 4 }), computeStats(h.store.oversight!, {}, { satisfiedAtLeast: 4 })]);
       expect(memory).to.deep.equal(sql);
       return memory;
@@ -116,7 +123,7 @@ describe('oversight: the projection through the engine', function () {
       expect(await stats()).to.deep.include({ overdue: 1, red: 1 });
       await h.engine.dispatch(record.id, { type: 'ACCEPT', data: acceptData() }, h.actor('med.c1'));
       expect(await stats()).to.deep.include({ overdue: 1, red: 0 });
-      expect((await h.store.cases.get(record.id))!.oversight!.ledger).to.include({ overdue: true, warning: 'none' });
+      expect((await h.store.oversight!.facts(record.id))!.facts.ledger).to.include({ overdue: true, warning: 'none' });
     });
 
     it('follows the court: a referral is a failure, the court’s acceptance closes it as referred', async () => {
@@ -130,7 +137,8 @@ describe('oversight: the projection through the engine', function () {
       await h.engine.dispatch(record.id, { type: 'COURT_ACCEPT', data: { courtCaseNo: '（2026）示0101民初1号' } }, h.actor('court.liaison'));
       s = await stats();
       expect([s.byStatus.closed, s.failed]).to.deep.equal([1, 1]);
-      expect((await h.store.cases.get(record.id))!.oversight!.ledger).to.include({ status: 'closed', outcome: 'referred' });
+      expect((await h.store.oversight!.facts(record.id))!.facts.ledger).to.include({ status: 'closed', outcome: 'referred' });
+      expect((await h.store.cases.get(record.id))!.oversight, 'the case document carries no projection').to.equal(undefined);
     });
 
     it('keeps a case settled through judicial confirmation, and a court return undoes a failure', async () => {
@@ -172,37 +180,52 @@ describe('oversight: the projection through the engine', function () {
         await h.engine.dispatch(b.id, { type: 'SIGN_AGREEMENT', data: { signedBy: ['张三', '李四'] } }, med);
         await h.engine.dispatch(b.id, { type: 'RECORD_FOLLOW_UP', data: { performance: 'full', satisfaction: 5, note: '' } }, med);
 
-        const snapshot = async () => ({
-          stats: await computeStats(h.store.oversight!, {}, { satisfiedAtLeast: 4 }),
-          ledger: (await ledgerPages(h.store, {}).next()).value,
-          related: await relatedCasesOf(h.store, a.id),
-          source: await h.store.oversight!.bySource('12345', 'GD-1'),
-          facts: (await h.store.cases.get(a.id))!.oversight,
-        });
+        const snapshot = async () => {
+          await projectionCaughtUp(h.store);
+          return {
+            stats: await computeStats(h.store.oversight!, {}, { satisfiedAtLeast: 4 }),
+            ledger: (await ledgerPages(h.store, {}).next()).value,
+            related: await relatedCasesOf(h.store, a.id),
+            source: await h.store.oversight!.bySource('12345', 'GD-1'),
+            facts: (await h.store.oversight!.facts(a.id))!.facts,
+          };
+        };
         const before = await snapshot();
         expect(before.stats.total).to.equal(2);
 
         // what a database from before the projection looks like
-        const raw = new Database(h.file, { timeout: 5000 });
-        raw.exec(`DELETE FROM case_facts; DELETE FROM case_ledger; DELETE FROM case_keys; DELETE FROM case_links; DELETE FROM case_companies;
-                  UPDATE cases SET doc = json_remove(doc, '$.oversight');`);
-        raw.close();
+        await h.projector.stop();
+        const forget = () => {
+          const raw = new Database(h.file, { timeout: 5000 });
+          raw.exec(`DELETE FROM case_facts; DELETE FROM case_ledger; DELETE FROM case_keys; DELETE FROM case_links; DELETE FROM case_companies;
+                    DELETE FROM case_oversight; DELETE FROM projector;`);
+          raw.close();
+        };
+        forget();
         expect((await computeStats(h.store.oversight!, {}, { satisfiedAtLeast: 4 })).total).to.equal(0);
 
-        // an event before the backfill finds no projection: it marks its own for redoing
-        await h.engine.dispatch(a.id, { type: 'RECORD_SESSION', data: { summary: '第一次调解' } }, med);
-        expect((await h.store.cases.get(a.id))!.oversight!.v).to.equal(0);
+        // the backfill (after a FACTS_VERSION change): every stale case from its snapshot and history
         expect(await h.store.oversight!.stale(1, 10)).to.have.members([a.id, b.id]);
 
         // the rebuild looks the mediators' names up as the engine does (承办调解员, issue 16 §4)
         const lookup = { userName: (id: string) => h.directory.user(id)?.name };
         expect(await rebuildOversight(h.store, createCalendar(), { lookup })).to.equal(2);
         expect(await h.store.oversight!.stale(1, 10)).to.deep.equal([]);
-        const after = await snapshot();
+        let after = await snapshot();
         expect(after.stats).to.deep.equal(before.stats);
         expect(after.ledger).to.deep.equal(before.ledger);
         expect(after.related).to.deep.equal(before.related);
         expect(after.source).to.deep.equal(before.source);
+        expect(after.facts).to.deep.equal(before.facts);
+
+        // the projector from position 0 (a new database, a lost projection): rebuilt from the history
+        forget();
+        const fresh = registerProjector(h.store, new Projector(h.store, () => createCalendar(), { batch: 3, lookup }));
+        expect(await fresh.drain()).to.equal((await h.store.oversight!.feed(0, 1000)).length);
+        after = await snapshot();
+        expect(after.stats).to.deep.equal(before.stats);
+        expect(after.ledger).to.deep.equal(before.ledger);
+        expect(after.related).to.deep.equal(before.related);
         expect(after.facts).to.deep.equal(before.facts);
         expect(await rebuildOversight(h.store, createCalendar(), { lookup })).to.equal(0); // nothing left to do
       } finally {

@@ -964,6 +964,48 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         await advance(a, { status: 'in_mediation', oversight: facts({ source: { system: '12345', ref: 'GD-7' } }) }); // its own later commits are fine
       });
 
+      it('feeds the committed events to the projector in commit order, and keeps its position', async () => {
+        expect([await ov().head(), await ov().position()]).to.deep.equal([0, 0]);
+        const a = await create(makeCase({ createdAt: at(0) }));
+        const b = await create(makeCase({ createdAt: at(1) }));
+        const a2 = await advance(a, { status: 'in_mediation' });
+        const feed = await ov().feed(0, 10);
+        expect(feed.map((e) => [e.caseId, e.seq])).to.deep.equal([
+          [a.id, 1],
+          [b.id, 1],
+          [a.id, 2],
+        ]);
+        expect(feed[0].type).to.be.a('string');
+        expect(feed[1].pos).to.be.greaterThan(feed[0].pos);
+        expect(feed[2].pos).to.be.greaterThan(feed[1].pos);
+        expect(await ov().head()).to.equal(feed[2].pos);
+        expect((await ov().feed(feed[0].pos, 10)).map((e) => e.caseId)).to.deep.equal([b.id, a.id]);
+        expect(await ov().feed(feed[0].pos, 1)).to.have.length(1);
+        // the projection and the position move together; a record at a stale version is left alone
+        await ov().project([{ ...a2, oversight: facts({ registeredAt: a2.createdAt }) }, { ...b, version: 7, oversight: facts() }], feed[1].pos);
+        expect(await ov().position()).to.equal(feed[1].pos);
+        expect((await ov().facts(a.id))!.version).to.equal(2);
+        expect(await ov().facts(b.id)).to.equal(null);
+        await ov().project([], feed[2].pos);
+        expect(await ov().position()).to.equal(feed[2].pos);
+        expect((await ov().facets({}, { all: [] })).all[0].cases).to.equal(1);
+        // a later commit of the case leaves its projection in place until the projector writes the next one
+        await advance(a2, { status: 'closed' });
+        expect((await ov().facts(a.id))!.version).to.equal(2);
+        expect((await ov().facets({}, { all: [] })).all[0].cases).to.equal(1);
+      });
+
+      it('refuses a second case with the same source reference at commit, from its REGISTER event', async () => {
+        const first = intake(makeCase({}));
+        first.event = { ...first.event, type: 'REGISTER', data: { source: { system: 'grid', ref: 'W-1' } } };
+        await store.cases.commit(first);
+        expect(await ov().bySource('grid', 'W-1')).to.deep.equal({ caseId: first.caseId, caseNo: first.record.caseNo });
+        const second = intake(makeCase({}));
+        second.event = { ...second.event, type: 'REGISTER', data: { source: { system: 'grid', ref: 'W-1' } } };
+        expect(await rejection(store.cases.commit(second))).to.be.instanceOf(Duplicate);
+        expect(await store.cases.count()).to.equal(1);
+      });
+
       it('lists each company case in scope with its flags', async () => {
         await withFacts({ bodyId: 'b1', category: 'parking' }, {
           companies: [{ key: '甲物业', name: '甲物业', nonPerformance: true, recurrence: false }],
@@ -993,7 +1035,10 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
           { ...old, version: old.version + 5, oversight: facts({ registeredAt: old.createdAt }) }, // stale version: left alone
         ]);
         expect(await ov().stale(1, 10)).to.deep.equal([old.id]);
-        expect((await store.cases.get(plain.id))!.oversight!.keys).to.deep.equal(['c:x']);
+        // kept beside the case, with the version it was projected at (the projector starts from it)
+        const kept = await ov().facts(plain.id);
+        expect([kept!.version, kept!.facts.keys]).to.deep.equal([plain.version, ['c:x']]);
+        expect(await ov().facts(old.id)).to.equal(null);
         expect((await ov().facets({}, { all: [] })).all[0].cases).to.equal(3);
       });
     });

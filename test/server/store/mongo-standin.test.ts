@@ -112,7 +112,7 @@ describe('mongo adapter on the in-memory stand-in (not MongoDB)', () => {
       // the process "dies" once the record is written: every later write fails, the undo included
       let recordWritten = false;
       db.fault = (coll, op) => {
-        if (coll === 'cases' && op === 'findOneAndReplace') {
+        if (coll === 'cases' && op === 'findOneAndUpdate') {
           recordWritten = true;
           return undefined;
         }

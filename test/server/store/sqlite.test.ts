@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS, SCHEMA_VERSION, createSqliteStore } from '../../../server/store/sqlite/index.ts';
 import { migrate } from '../../../server/store/sqlite/schema.ts';
+import { Duplicate } from '../../../server/engine/errors.ts';
+import type { OversightFacts } from '../../../server/store/port.ts';
 import { at, intake, makeCase, makeTimer, next } from '../../support/records.ts';
 import { closed, collectStderr, onLines, spawnScript } from './child.ts';
 import { storeContract } from './contract.ts';
@@ -40,6 +42,31 @@ describe('sqlite store', () => {
       expect(normal.pragma('synchronous')).to.equal(1);
       expect(normal.pragma('busy_timeout')).to.equal(1234);
       await normal.close();
+    });
+
+    it('checkpoints the WAL in a worker thread, never after a commit on the event loop, and loses nothing', async () => {
+      const file = freshFile();
+      const store = createSqliteStore({ file });
+      await store.init();
+      expect(store.pragma('wal_autocheckpoint')).to.equal(0);
+      const checkpointed = store.nextCheckpoint();
+      const a = await store.cases.commit(intake(makeCase({ caseNo: 'WAL-1' })));
+      let prev = a;
+      for (let i = 0; i < 200; i++) prev = await store.cases.commit(next(prev, { status: 'in_mediation' }));
+      await checkpointed;
+      const stats = store.checkpoints()!;
+      expect(stats.runs).to.be.greaterThan(0);
+      expect(stats.frames).to.be.greaterThan(0);
+      expect(stats.lastError).to.equal(null);
+      await store.close();
+      // everything acknowledged is there after the close (the last checkpoint is the store's own)
+      const again = createSqliteStore({ file, checkpoints: 'auto' });
+      await again.init();
+      expect(again.pragma('wal_autocheckpoint')).to.equal(1000);
+      expect(again.checkpoints()).to.equal(null);
+      expect((await again.cases.get(a.id))!.version).to.equal(201);
+      expect(await again.events.list(a.id)).to.have.length(201);
+      await again.close();
     });
 
     it('init is idempotent and a closed store fails loudly', async () => {
@@ -98,6 +125,88 @@ describe('sqlite store', () => {
       }
       expect(String(err)).to.match(/newer than this code/);
       await c.close();
+    });
+
+    it('migrates a store at schema 4 (webhooks) to 5 (the projector): a case\'s source reference stays unique', async () => {
+      const file = freshFile();
+      const a = createSqliteStore({ file });
+      await a.init();
+      const rec = makeCase({ id: 'old' });
+      const facts: OversightFacts = {
+        v: 1,
+        registeredAt: rec.createdAt,
+        month: '2026-03',
+        source: { system: '12345', ref: 'GD-9' },
+        settled: false,
+        settledAt: null,
+        settledTier: null,
+        daysToSettle: null,
+        failed: false,
+        clauses: { total: 0, checked: 0, full: 0, partial: 0, none: 0 },
+        visits: 0,
+        satisfaction: [0, 0, 0, 0, 0],
+        everOverdue: false,
+        keys: ['c:service_quality'],
+        relatedCases: [],
+        companies: [],
+        ledger: { caseNo: rec.caseNo, status: rec.status },
+      };
+      // a case projected in its commit, as every commit did at schema 4
+      await a.cases.commit(intake({ ...rec, oversight: facts }));
+      await a.close();
+      // the file as schema 4 left it: no projector tables, the source only among the facts
+      const raw = new Database(file);
+      raw.exec('DROP TABLE projector; DROP TABLE case_oversight; DROP TABLE case_sources; DELETE FROM schema_version WHERE version = 5;');
+      expect(raw.prepare('SELECT MAX(version) FROM schema_version').pluck().get()).to.equal(4);
+      expect(raw.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'webhook_attempts'").pluck().get()).to.equal(1);
+      raw.close();
+
+      const b = createSqliteStore({ file });
+      await b.init();
+      const again = new Database(file, { readonly: true });
+      expect(again.prepare('SELECT version FROM schema_version ORDER BY version').pluck().all()).to.deep.equal([1, 2, 3, 4, 5]);
+      again.close();
+      expect(await b.oversight!.bySource('12345', 'GD-9')).to.deep.equal({ caseId: 'old', caseNo: rec.caseNo });
+      // the projector starts from 0 on a migrated store (it projects the history again)
+      expect(await b.oversight!.position()).to.equal(0);
+      expect(await b.oversight!.head()).to.be.greaterThan(0);
+      // a second case with that reference is refused at commit, from its REGISTER event
+      const second = intake(makeCase({ id: 'new' }));
+      second.event = { ...second.event, type: 'REGISTER', data: { source: { system: '12345', ref: 'GD-9' } } };
+      let err: unknown;
+      try {
+        await b.cases.commit(second);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(Duplicate);
+      expect(await b.cases.count()).to.equal(1);
+      await b.close();
+    });
+
+    it('keeps the records it committed or read in memory, and forgets them when another connection writes the file', async () => {
+      const file = freshFile();
+      const store = createSqliteStore({ file });
+      await store.init();
+      const v1 = await store.cases.commit(intake(makeCase({ id: 'cached' })));
+      const a = await store.cases.get('cached');
+      expect(a, 'the committed record, not parsed again').to.equal(v1);
+      const v2 = await store.cases.commit(next(v1, { status: 'in_mediation' }));
+      const b = (await store.cases.get('cached'))!;
+      expect([b.version, b.status]).to.deep.equal([2, 'in_mediation']);
+      expect(b).to.equal(v2);
+      // a commit that fails (a stale version) leaves the case as it was
+      const err = await store.cases.commit(next(v1, { status: 'closed' })).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(Error);
+      expect((await store.cases.get('cached'))!.status).to.equal('in_mediation');
+      // another connection edits the row (a tool, another process): the next read sees it
+      const raw = new Database(file);
+      raw.prepare(`UPDATE cases SET doc = json_set(doc, '$.summary', 'edited elsewhere') WHERE id = 'cached'`).run();
+      raw.close();
+      const c = (await store.cases.get('cached'))!;
+      expect(c.summary).to.equal('edited elsewhere');
+      expect(c).to.not.equal(v2);
+      await store.close();
     });
 
     it('nextDueAt waits for the lease of a claimed timer', async () => {
