@@ -50,4 +50,12 @@ describe('benchmarks in quick mode (smoke: keys, not timings)', function () {
     expect(r.eventsPerSec as number).to.be.greaterThan(0);
     expect(r.bareExpressPerSec as number).to.be.greaterThan(0);
   });
+
+  it('npm run bench:middleware -- --quick --json reports what joi and helmet cost per request', async () => {
+    const r = await runJson('bench/middleware.bench.ts');
+    expectNumbers(r, ['joiEventUs', 'joiIntakeUs', 'helmetUs', 'joiEventShare', 'helmetShare']);
+    expect(r.joiEventUs as number).to.be.greaterThan(0);
+    // the product's helmet configuration set its headers on the response (CSP, frame options, …)
+    expect(r.helmetHeaders as number).to.be.at.least(8);
+  });
 });
