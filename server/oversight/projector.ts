@@ -14,7 +14,7 @@ import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import { shanghaiDate } from '../../workflows/calendar/calendar.ts';
 import type { CaseRecord, EventRecord, FeedEntry, OversightFacts, Store } from '../store/port.ts';
 import { FACTS_VERSION, projectOversight, type FactsLookup } from './facts.ts';
-import { historyOf } from './rebuild.ts';
+import { historyOf, usersLookup } from './rebuild.ts';
 
 /** Event types after which a case's projection is what it was: they change nothing the facts hold
  * (status, tier, body, number, warning, agreement, visits…). Held to it by test/server/oversight/projector.test.ts. */
@@ -27,7 +27,8 @@ export interface ProjectorOptions {
   pollMs?: number;
   /** told when a pass fails (it is retried on the next kick or poll) */
   onError?: (err: unknown) => void;
-  /** the names of the mediators (承办调解员) as the directory knows them */
+  /** the names of the mediators (承办调解员) as the directory knows them; without it (a tool, a test),
+   * the store's users are read once per pass that projects something */
   lookup?: FactsLookup;
 }
 
@@ -153,8 +154,9 @@ export class Projector {
       else touched.set(e.caseId, [e]);
     }
     const records: CaseRecord[] = [];
+    const lookup = this.opts.lookup ?? (touched.size > 0 ? await usersLookup(this.store) : undefined);
     for (const caseId of touched.keys()) {
-      const r = await this.projectCase(caseId);
+      const r = await this.projectCase(caseId, lookup);
       if (r) records.push(r);
     }
     if (records.length === 0 && last - this.saved < UNSAVED_LIMIT) {
@@ -170,7 +172,7 @@ export class Projector {
   }
 
   /** The case's record with its projection now; null when nothing is to be written. */
-  private async projectCase(caseId: string): Promise<CaseRecord | null> {
+  private async projectCase(caseId: string, lookup: FactsLookup | undefined): Promise<CaseRecord | null> {
     const record = await this.store.cases.get(caseId);
     if (!record) return null;
     const bare: CaseRecord = { ...record, oversight: undefined };
@@ -180,12 +182,12 @@ export class Projector {
       const events = await this.store.events.list(caseId, kept.version);
       if (events.length === 0) return null;
       const prev = carried(kept.facts, events);
-      return { ...bare, oversight: projectOversight(bare, events[events.length - 1], prev, this.calendar(), undefined, this.opts.lookup) };
+      return { ...bare, oversight: projectOversight(bare, events[events.length - 1], prev, this.calendar(), undefined, lookup) };
     }
     // first projection of the case (or by an older FACTS_VERSION): from its whole history
     const events = await this.store.events.list(caseId);
     const last = events[events.length - 1] ?? { type: 'REGISTER', at: record.createdAt, data: {} };
-    return { ...bare, oversight: projectOversight(bare, last, undefined, this.calendar(), historyOf(events), this.opts.lookup) };
+    return { ...bare, oversight: projectOversight(bare, last, undefined, this.calendar(), historyOf(events), lookup) };
   }
 
   private release(): void {
@@ -230,3 +232,4 @@ export function registerProjector(store: Store, projector: Projector): Projector
 export async function projectionCaughtUp(store: Store): Promise<void> {
   await projectors.get(store)?.caughtUp();
 }
+

@@ -25,9 +25,11 @@ export async function rebuildOversight(store: Store, calendar: WorkingCalendar, 
   const batch = opts.batch ?? 200;
   let written = 0;
   let previous = '';
+  let lookup = opts.lookup;
   for (;;) {
     const ids = await store.oversight.stale(FACTS_VERSION, batch);
     if (ids.length === 0) return written;
+    lookup ??= await usersLookup(store);
     const signature = ids.join(',');
     if (signature === previous) return written; // nothing moved since the last round: do not spin
     previous = signature;
@@ -37,10 +39,17 @@ export async function rebuildOversight(store: Store, calendar: WorkingCalendar, 
       if (!record) continue;
       const events = await store.events.list(id);
       const last = events[events.length - 1] ?? { type: 'REGISTER', at: record.createdAt, data: {} };
-      const oversight = projectOversight({ ...record, oversight: undefined }, last, undefined, calendar, historyOf(events), opts.lookup);
+      const oversight = projectOversight({ ...record, oversight: undefined }, last, undefined, calendar, historyOf(events), lookup);
       records.push({ ...record, oversight });
     }
     await store.oversight.project(records);
     written += records.length;
   }
+}
+
+/** The users' names as the store holds them (what the directory would say): the lookup of a projection
+ * made without a directory at hand (a tool, the projector in a test). */
+export async function usersLookup(store: Store): Promise<FactsLookup> {
+  const names = new Map((await store.users.list()).map((u) => [u.id, u.name]));
+  return { userName: (id) => names.get(id) };
 }

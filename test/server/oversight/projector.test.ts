@@ -47,7 +47,7 @@ describe('oversight: the asynchronous projector', function () {
       const now = (await h.store.cases.get(record.id))!;
       const events = await h.store.events.list(record.id);
       expect(events.slice(3).map((e) => e.type).sort()).to.deep.equal([...NEUTRAL].sort());
-      const scratch = projectOversight({ ...now, oversight: undefined }, events.at(-1)!, undefined, createCalendar(), historyOf(events));
+      const scratch = projectOversight({ ...now, oversight: undefined }, events.at(-1)!, undefined, createCalendar(), historyOf(events), { userName: (id) => h.directory.user(id)?.name });
       expect(kept.facts).to.deep.equal(scratch);
       expect(kept.facts.v).to.equal(FACTS_VERSION);
 
