@@ -651,7 +651,7 @@ export interface paths {
         };
         /**
          * The ledger (台账): one line per case, personal data masked
-         * @description format=json (default) → {items, total}; csv → UTF-8 with BOM, CRLF, Chinese headers (Excel opens it as is); xlsx → one worksheet, at most 100000 lines (else 422 EXPORT_TOO_LARGE). CSV and JSON are streamed in registration order. Cases registered in [from, to] (all time without them).
+         * @description format=json (default) → {items, total}; csv → UTF-8 with BOM, CRLF, Chinese headers (Excel opens it as is); xlsx → one worksheet 台账 (days as date cells, counts as numbers, the header frozen and filtered). All three are streamed in registration order, whatever their length. Cases registered in [from, to] (all time without them).
          */
         get: operations["getApiLedger"];
         put?: never;
@@ -4483,15 +4483,6 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
-            /** @description EXPORT_TOO_LARGE: too many lines for XLSX */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
