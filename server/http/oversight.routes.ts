@@ -12,7 +12,7 @@ import { relatedCasesFor } from '../cases/presenter.ts';
 import type { RuntimeSettings, SettingsPatch } from '../settings.ts';
 import { changeOversightSettings, oversightSettingsBody } from '../admin.ts';
 import { GROUPINGS } from '../oversight/stats.ts';
-import type { Table } from '../oversight/tables.ts';
+import { tableOfRecords, type Table } from '../oversight/tables.ts';
 import { readTable, tableLimits } from '../oversight/table-pool.ts';
 import { acceptUpload, type Upload, XLSX_TYPE } from './upload.ts';
 import { oversightQueries } from '../oversight/queries.ts';
@@ -151,11 +151,12 @@ export function oversightRoutes(services: Services): RouteDef[] {
         path: '/api/ledger/reconcile',
         summary: 'Reconcile an office’s own list against the ledger (对账销号)',
         description:
-          'Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file"), ' +
-          'or as JSON {rows: [{caseNo, status, …}]}, or the JSON export of GET /api/ledger as downloaded ({items, total, from, to}). Columns are recognised by the ledger’s headers, its JSON keys or the usual ' +
+          'Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file": CSV, ' +
+          'XLSX or a JSON file), or as JSON {rows: [{caseNo, status, …}]}, or the JSON export of GET /api/ledger as downloaded ' +
+          '({items, total, from, to}) — as the body or as a file. Columns are recognised by the ledger’s headers, its JSON keys or the usual ' +
           'alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on ' +
           'either side (ours: the caller’s cases registered in [from, to], all time without them). ' +
-          'Bounded (UPLOAD_MAX_ROWS, UPLOAD_MAX_UNCOMPRESSED, UPLOAD_PARSE_TIMEOUT_MS): more rows, or an XLSX that unpacks to more, → 413 PAYLOAD_TOO_LARGE ' +
+          'Bounded alike in every form (UPLOAD_MAX_ROWS, UPLOAD_MAX_UNCOMPRESSED, UPLOAD_PARSE_TIMEOUT_MS): more rows or records, or an XLSX that unpacks to more, → 413 PAYLOAD_TOO_LARGE ' +
           'with details {limit: rows|uncompressedBytes|entries|memory, max}; reading or reconciling too long → 422 UPLOAD_TOO_COMPLEX; too many files read at once → 503.',
         tags: ['oversight'],
         auth: rolesFor('ledger:reconcile'),
@@ -176,10 +177,25 @@ export function oversightRoutes(services: Services): RouteDef[] {
         bodyMedia: {
           'text/csv': { type: 'string', description: 'the list as CSV, UTF-8 or GB18030' },
           [XLSX_TYPE]: { type: 'string', format: 'binary', description: 'the list as XLSX (first worksheet)' },
-          'application/octet-stream': { type: 'string', format: 'binary', description: 'CSV or XLSX, recognised by its content' },
-          'multipart/form-data': { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'CSV or XLSX' } } },
+          'application/octet-stream': { type: 'string', format: 'binary', description: 'CSV, XLSX or JSON, recognised by its content' },
+          'multipart/form-data': {
+            type: 'object',
+            required: ['file'],
+            properties: {
+              file: {
+                type: 'string',
+                format: 'binary',
+                description: 'CSV, XLSX or JSON (the ledger’s JSON export as downloaded, {rows: […]} or an array of records), by its type, name or content',
+              },
+            },
+          },
         },
-        responses: { 200: { description: 'the reconciliation', schema: ref('ReconcileReport') } },
+        responses: {
+          200: { description: 'the reconciliation', schema: ref('ReconcileReport') },
+          413: { description: 'PAYLOAD_TOO_LARGE: more rows or records than UPLOAD_MAX_ROWS, an XLSX unpacking to more than allowed, a body over 20 MB' },
+          422: { description: 'UPLOAD_TOO_COMPLEX: the file could not be read, or the list reconciled, in time' },
+          503: { description: 'UNAVAILABLE: too many files are being read right now' },
+        },
         before: [acceptUpload({ roles: rolesFor('ledger:reconcile'), limit: '20mb' })],
       },
       async ({ query, body, user, req, res }) => {
@@ -189,17 +205,9 @@ export function oversightRoutes(services: Services): RouteDef[] {
         const limits = tableLimits(services.config);
         if (upload) table = await readTable(upload.data, upload.kind, limits);
         else if (body.file) table = await readTable(Buffer.from(body.file, 'base64'), undefined, limits);
-        else if (body.rows || body.items) {
-          const rows = (body.rows ?? body.items) as Array<Record<string, unknown>>;
-          const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-          table = {
-            rows: [
-              { line: 1, cells: headers },
-              ...rows.map((r, i) => ({ line: i + 2, cells: headers.map((h) => (r[h] == null ? '' : Array.isArray(r[h]) ? (r[h] as string[]).join(',') : String(r[h]))) })),
-            ],
-          };
-        } else {
-          throw new ValidationFailed('send a file (CSV or XLSX) or JSON {rows}', [{ field: 'body', in: 'body', message: 'no list to reconcile' }]);
+        else if (body.rows || body.items) table = tableOfRecords(body.rows ?? body.items, limits);
+        else {
+          throw new ValidationFailed('send a file (CSV, XLSX or JSON) or JSON {rows}', [{ field: 'body', in: 'body', message: 'no list to reconcile' }]);
         }
         return oversight.reconcile(user!, table, query, req.ip);
       },

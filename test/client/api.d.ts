@@ -673,7 +673,7 @@ export interface paths {
         put?: never;
         /**
          * Reconcile an office’s own list against the ledger (对账销号)
-         * @description Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file"), or as JSON {rows: [{caseNo, status, …}]}, or the JSON export of GET /api/ledger as downloaded ({items, total, from, to}). Columns are recognised by the ledger’s headers, its JSON keys or the usual alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on either side (ours: the caller’s cases registered in [from, to], all time without them). Bounded (UPLOAD_MAX_ROWS, UPLOAD_MAX_UNCOMPRESSED, UPLOAD_PARSE_TIMEOUT_MS): more rows, or an XLSX that unpacks to more, → 413 PAYLOAD_TOO_LARGE with details {limit: rows|uncompressedBytes|entries|memory, max}; reading or reconciling too long → 422 UPLOAD_TOO_COMPLEX; too many files read at once → 503.
+         * @description Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file": CSV, XLSX or a JSON file), or as JSON {rows: [{caseNo, status, …}]}, or the JSON export of GET /api/ledger as downloaded ({items, total, from, to}) — as the body or as a file. Columns are recognised by the ledger’s headers, its JSON keys or the usual alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on either side (ours: the caller’s cases registered in [from, to], all time without them). Bounded alike in every form (UPLOAD_MAX_ROWS, UPLOAD_MAX_UNCOMPRESSED, UPLOAD_PARSE_TIMEOUT_MS): more rows or records, or an XLSX that unpacks to more, → 413 PAYLOAD_TOO_LARGE with details {limit: rows|uncompressedBytes|entries|memory, max}; reading or reconciling too long → 422 UPLOAD_TOO_COMPLEX; too many files read at once → 503.
          */
         post: operations["postApiLedgerReconcile"];
         delete?: never;
@@ -4522,7 +4522,7 @@ export interface operations {
                 "multipart/form-data": {
                     /**
                      * Format: binary
-                     * @description CSV or XLSX
+                     * @description CSV, XLSX or JSON (the ledger’s JSON export as downloaded, {rows: […]} or an array of records), by its type, name or content
                      */
                     file: string;
                 };
@@ -4542,11 +4542,36 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
-            413: components["responses"]["Error413"];
+            /** @description PAYLOAD_TOO_LARGE: more rows or records than UPLOAD_MAX_ROWS, an XLSX unpacking to more than allowed, a body over 20 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             415: components["responses"]["Error415"];
+            /** @description UPLOAD_TOO_COMPLEX: the file could not be read, or the list reconciled, in time */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
-            503: components["responses"]["Error503"];
+            /** @description UNAVAILABLE: too many files are being read right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getApiMe: {
