@@ -102,7 +102,7 @@ describe('The XLSX ledger, written streaming (issue 16 §2)', function () {
   this.timeout(180_000);
 
   it('reaches a client before the last line is written, and pulls no more lines while the client reads nothing', async () => {
-    const total = 50_000; // 50 pages
+    const total = 20_000; // 20 pages
     const source = counted(total);
     const client = new Client({ stalled: true, keep: false });
     const writing = writeLedgerXlsx(client, source.pages, names);
@@ -117,6 +117,18 @@ describe('The XLSX ledger, written streaming (issue 16 §2)', function () {
     const result = await writing;
     expect(result).to.deep.equal({ rows: total, complete: true });
     expect(source.pulled()).to.equal(total / 1000);
+  });
+
+  it('stops, and says the export is incomplete, when the client goes away in the middle', async () => {
+    const source = counted(50_000);
+    const client = new Client({ stalled: true, keep: false });
+    const writing = writeLedgerXlsx(client, source.pages, names);
+    await client.first;
+    client.destroy(); // the socket closed
+    const result = await writing;
+    expect(result.complete).to.equal(false);
+    expect(result.rows).to.be.below(50_000);
+    expect(source.pulled()).to.be.at.most(4);
   });
 
   it('has no cap: 100,001 lines (one more than the old limit) are all written, the filter over every one', async () => {
