@@ -12,6 +12,7 @@
 // measured just before the export starts. That peak includes garbage not yet collected, so each size
 // runs a second time sampling only right after a full GC, before every 5th page (every 5,000 lines):
 // what is retained, the heap (objects) apart from external (buffers in flight between the streams).
+// `-- --quick`: 2,000 and 10,000 lines; `-- --json`: one JSON object on stdout (the lines on stderr).
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -107,9 +108,13 @@ if (childArg > 0) {
   const r = await child(Number(process.argv[childArg + 1]), Number(process.env.BENCH_XLSX_CLIENT_MBPS ?? 40), Number(process.argv[childArg + 2] ?? 0));
   console.log(JSON.stringify(r));
 } else {
-  const sizes = (process.env.BENCH_XLSX_SIZES ?? '20000,200000').split(',').map(Number);
+  const quick = process.argv.includes('--quick');
+  const json = process.argv.includes('--json');
+  const sizes = (process.env.BENCH_XLSX_SIZES ?? (quick ? '2000,10000' : '20000,200000')).split(',').map(Number);
+  const gcEvery = quick ? 1 : 5; // pages between the retained samples
   const clientMbps = Number(process.env.BENCH_XLSX_CLIENT_MBPS ?? 40);
-  console.log(`XLSX ledger, streaming writer: sizes ${sizes.map((s) => fmt(s, 0)).join(', ')}; client reads at ${clientMbps || 'full'} MB/s`);
+  const log = (line: string) => (json ? console.error(line) : console.log(line));
+  log(`XLSX ledger, streaming writer: sizes ${sizes.map((s) => fmt(s, 0)).join(', ')}; client reads at ${clientMbps || 'full'} MB/s`);
   const self = fileURLToPath(import.meta.url);
   const run = (n: number, gcEvery: number): Result => {
     const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--child', String(n), String(gcEvery)], { encoding: 'utf8', env: process.env });
@@ -122,23 +127,41 @@ if (childArg > 0) {
   const results: Array<{ r: Result; kept: Result }> = [];
   for (const n of sizes) {
     const r = run(n, 0);
-    const kept = run(n, 5);
+    const kept = run(n, gcEvery);
     results.push({ r, kept });
-    console.log(
+    log(
       `  ${fmt(n, 0).padStart(8)} lines: ${fmt(r.bytes / MB).padStart(6)} MB in ${fmt(r.ms / 1000, 2)} s ` +
         `(${fmt(r.rows / (r.ms / 1000), 0)} lines/s, first byte after ${fmt(r.firstByteMs, 0)} ms)   ` +
         `peak RSS ${fmt(r.peakRssMb, 0)} MB (baseline ${fmt(r.baseRssMb, 0)})   peak heap+external +${fmt(r.peakHeapMb, 0)} MB   ` +
-        `retained (GC every 5,000 lines): RSS ${fmt(kept.peakRssMb, 0)} MB, heap +${fmt(kept.keptHeapMb)} MB, external +${fmt(kept.keptExternalMb)} MB`,
+        `retained (GC every ${fmt(gcEvery * 1000, 0)} lines): RSS ${fmt(kept.peakRssMb, 0)} MB, heap +${fmt(kept.keptHeapMb)} MB, external +${fmt(kept.keptExternalMb)} MB`,
     );
-    if (r.rows !== n || kept.rows !== n) console.log(`  !! wrote ${r.rows} / ${kept.rows} lines, expected ${n}`);
+    if (r.rows !== n || kept.rows !== n) log(`  !! wrote ${r.rows} / ${kept.rows} lines, expected ${n}`);
   }
   if (results.length >= 2) {
     const [a, b] = [results[0], results[results.length - 1]];
     const x = (p: number, q: number) => fmt(p / Math.max(1, q), 2);
-    console.log(
+    log(
       `  ${fmt(sizes[sizes.length - 1] / sizes[0], 0)}× the lines: peak RSS ×${x(b.r.peakRssMb, a.r.peakRssMb)}, peak heap+external ` +
         `×${x(b.r.peakHeapMb, a.r.peakHeapMb)}; retained RSS ×${x(b.kept.peakRssMb, a.kept.peakRssMb)}, heap ` +
         `×${x(b.kept.keptHeapMb, a.kept.keptHeapMb)}, external ×${x(b.kept.keptExternalMb, a.kept.keptExternalMb)} (aim: near 1)`,
+    );
+  }
+  if (json) {
+    // one JSON object on stdout (the smoke test and CI read it): the sizes, and per size the figures
+    const ratio = (f: (r: { r: Result; kept: Result }) => number) => f(results[results.length - 1]) / Math.max(1e-9, f(results[0]));
+    console.log(
+      JSON.stringify({
+        lines: sizes,
+        rowsWritten: results.map((x) => x.r.rows),
+        seconds: results.map((x) => x.r.ms / 1000),
+        firstByteMs: results.map((x) => x.r.firstByteMs),
+        peakRssMb: results.map((x) => x.r.peakRssMb),
+        retainedHeapMb: results.map((x) => x.kept.keptHeapMb),
+        retainedExternalMb: results.map((x) => x.kept.keptExternalMb),
+        peakRssRatio: ratio((x) => x.r.peakRssMb),
+        retainedRssRatio: ratio((x) => x.kept.peakRssMb),
+        retainedHeapRatio: ratio((x) => x.kept.keptHeapMb),
+      }),
     );
   }
 }
