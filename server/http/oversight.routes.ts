@@ -194,7 +194,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
           200: { description: 'the reconciliation', schema: ref('ReconcileReport') },
           413: { description: 'PAYLOAD_TOO_LARGE: more rows or records than UPLOAD_MAX_ROWS, an XLSX unpacking to more than allowed, a body over 20 MB' },
           422: { description: 'UPLOAD_TOO_COMPLEX: the file could not be read, or the list reconciled, in time' },
-          503: { description: 'UNAVAILABLE: too many files are being read right now' },
+          503: { description: 'UNAVAILABLE: too many files are being read right now, or the store cannot be read' },
         },
         before: [acceptUpload({ roles: rolesFor('ledger:reconcile'), limit: '20mb' })],
       },

@@ -4563,7 +4563,7 @@ export interface operations {
             };
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
-            /** @description UNAVAILABLE: too many files are being read right now */
+            /** @description UNAVAILABLE: too many files are being read right now, or the store cannot be read */
             503: {
                 headers: {
                     [name: string]: unknown;
