@@ -72,7 +72,7 @@ const ERRORS: Record<string, string> = {
   409: 'VERSION_CONFLICT (details: {expectedVersion, currentVersion}), DUPLICATE, IDEMPOTENCY_MISMATCH or IDEMPOTENCY_IN_PROGRESS',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE: send the body as application/json',
-  422: 'EVENT_NOT_ALLOWED, CONSENT_REQUIRED, AGREEMENT_INCOMPLETE, OUT_OF_JURISDICTION or EXPORT_TOO_LARGE (details say why)',
+  422: 'EVENT_NOT_ALLOWED, CONSENT_REQUIRED, AGREEMENT_INCOMPLETE or OUT_OF_JURISDICTION (details say why)',
   429: 'RATE_LIMITED: too many requests (Retry-After says when to try again)',
   500: 'INTERNAL: our fault, logged; no details',
   503: 'UNAVAILABLE: the store does not answer, or cannot write (full disk, I/O error, damaged file)',

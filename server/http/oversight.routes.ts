@@ -5,7 +5,7 @@
 import Joi from 'joi';
 import type { Services } from '../services.ts';
 import { readableCase } from '../cases/access.ts';
-import { DomainError, ValidationFailed } from '../engine/errors.ts';
+import { ValidationFailed } from '../engine/errors.ts';
 import { rolesFor } from '../policy.ts';
 import { CaseNoScope, ledgerLinePages, ledgerPages, scopedEntries, scopedLines, writeLedgerCsv, writeLedgerJson, writeLedgerXlsx } from '../oversight/ledger.ts';
 import { relatedCasesFor } from '../cases/presenter.ts';
@@ -13,7 +13,7 @@ import type { RuntimeSettings, SettingsPatch } from '../settings.ts';
 import { changeOversightSettings, oversightSettingsBody } from '../admin.ts';
 import { GROUPINGS } from '../oversight/stats.ts';
 import { writeMonthlyXlsx } from '../oversight/monthly-xlsx.ts';
-import type { Table } from '../oversight/tables.ts';
+import { tableOfRecords, type Table } from '../oversight/tables.ts';
 import { readTable, tableLimits } from '../oversight/table-pool.ts';
 import { acceptUpload, type Upload, XLSX_TYPE } from './upload.ts';
 import { oversightQueries } from '../oversight/queries.ts';
@@ -47,9 +47,6 @@ const scopeQuery = {
     .description('a district, sub-district, community or compound of GET /api/org'),
 };
 
-/** XLSX exports are built in memory by exceljs; CSV and JSON stream whatever their length. */
-export const MAX_XLSX_ROWS = 100_000;
-
 
 /** What /api/oversight/settings shows: the company rules, the satisfied score, the recurrence window. */
 function oversightView(s: Readonly<RuntimeSettings>) {
@@ -60,7 +57,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
   const { store } = services;
   // the projection, the caller's scope and the queries are shared with the dashboard page
   const oversight = oversightQueries(services);
-  const { settled, index, names, scopeOf, audit } = oversight;
+  const { settled, names, scopeOf, audit } = oversight;
 
   const readers = rolesFor('oversight:read');
 
@@ -137,8 +134,8 @@ export function oversightRoutes(services: Services): RouteDef[] {
         summary: 'The ledger (台账): one line per case, personal data masked',
         description:
           'format=json (default) → {items, total}; csv → UTF-8 with BOM, CRLF, Chinese headers (Excel opens it as is); ' +
-          `xlsx → one worksheet, at most ${MAX_XLSX_ROWS} lines (else 422 EXPORT_TOO_LARGE). CSV and JSON are streamed in ` +
-          'registration order. Cases registered in [from, to] (all time without them).',
+          'xlsx → one worksheet 台账 (days as date cells, counts as numbers, the header frozen and filtered). All three are ' +
+          'streamed in registration order, whatever their length. Cases registered in [from, to] (all time without them).',
         tags: ['oversight'],
         auth: readers,
         query: Joi.object({ ...scopeQuery, format: Joi.string().valid('json', 'csv', 'xlsx').default('json') }),
@@ -151,7 +148,6 @@ export function oversightRoutes(services: Services): RouteDef[] {
               [XLSX_TYPE]: { type: 'string', format: 'binary', description: 'one worksheet 台账' },
             },
           },
-          422: { description: 'EXPORT_TOO_LARGE: too many lines for XLSX' },
         },
       },
       async ({ query, user, req, res }) => {
@@ -179,14 +175,7 @@ export function oversightRoutes(services: Services): RouteDef[] {
             res.set('Content-Type', 'text/csv; charset=utf-8').set('Content-Disposition', file('csv'));
             result = await writeLedgerCsv(res, pages, names);
           } else if (query.format === 'xlsx') {
-            // exceljs assembles the workbook in memory (its "streaming" writer zips at the end): bounded
-            const rows = (await index!.facets(q, { all: [] }, { all: 'cases' })).all[0]?.cases ?? 0;
-            if (rows > MAX_XLSX_ROWS) {
-              throw new DomainError('EXPORT_TOO_LARGE', `XLSX is limited to ${MAX_XLSX_ROWS} lines (this ledger has ${rows}): narrow the period or use format=csv`, {
-                rows,
-                limit: MAX_XLSX_ROWS,
-              });
-            }
+            // streamed like CSV, with backpressure (writeLedgerXlsx): no bound on its length
             const pages = await started(scopedEntries(ledgerPages(store, q, 1000), named));
             res.set('Content-Type', XLSX_TYPE).set('Content-Disposition', file('xlsx'));
             result = await writeLedgerXlsx(res, pages, names);
@@ -210,11 +199,12 @@ export function oversightRoutes(services: Services): RouteDef[] {
         path: '/api/ledger/reconcile',
         summary: 'Reconcile an office’s own list against the ledger (对账销号)',
         description:
-          'Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file"), ' +
-          'or as JSON {rows: [{caseNo, status, …}]}, or the JSON export of GET /api/ledger as downloaded ({items, total, from, to}). Columns are recognised by the ledger’s headers, its JSON keys or the usual ' +
+          'Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file": CSV, ' +
+          'XLSX or a JSON file), or as JSON {rows: [{caseNo, status, …}]}, or the JSON export of GET /api/ledger as downloaded ' +
+          '({items, total, from, to}) — as the body or as a file. Columns are recognised by the ledger’s headers, its JSON keys or the usual ' +
           'alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on ' +
           'either side (ours: the caller’s cases registered in [from, to], all time without them). ' +
-          'Bounded (UPLOAD_MAX_ROWS, UPLOAD_MAX_UNCOMPRESSED, UPLOAD_PARSE_TIMEOUT_MS): more rows, or an XLSX that unpacks to more, → 413 PAYLOAD_TOO_LARGE ' +
+          'Bounded alike in every form (UPLOAD_MAX_ROWS, UPLOAD_MAX_UNCOMPRESSED, UPLOAD_PARSE_TIMEOUT_MS): more rows or records, or an XLSX that unpacks to more, → 413 PAYLOAD_TOO_LARGE ' +
           'with details {limit: rows|uncompressedBytes|entries|memory, max}; reading or reconciling too long → 422 UPLOAD_TOO_COMPLEX; too many files read at once → 503.',
         tags: ['oversight'],
         auth: rolesFor('ledger:reconcile'),
@@ -235,10 +225,25 @@ export function oversightRoutes(services: Services): RouteDef[] {
         bodyMedia: {
           'text/csv': { type: 'string', description: 'the list as CSV, UTF-8 or GB18030' },
           [XLSX_TYPE]: { type: 'string', format: 'binary', description: 'the list as XLSX (first worksheet)' },
-          'application/octet-stream': { type: 'string', format: 'binary', description: 'CSV or XLSX, recognised by its content' },
-          'multipart/form-data': { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'CSV or XLSX' } } },
+          'application/octet-stream': { type: 'string', format: 'binary', description: 'CSV, XLSX or JSON, recognised by its content' },
+          'multipart/form-data': {
+            type: 'object',
+            required: ['file'],
+            properties: {
+              file: {
+                type: 'string',
+                format: 'binary',
+                description: 'CSV, XLSX or JSON (the ledger’s JSON export as downloaded, {rows: […]} or an array of records), by its type, name or content',
+              },
+            },
+          },
         },
-        responses: { 200: { description: 'the reconciliation', schema: ref('ReconcileReport') } },
+        responses: {
+          200: { description: 'the reconciliation', schema: ref('ReconcileReport') },
+          413: { description: 'PAYLOAD_TOO_LARGE: more rows or records than UPLOAD_MAX_ROWS, an XLSX unpacking to more than allowed, a body over 20 MB' },
+          422: { description: 'UPLOAD_TOO_COMPLEX: the file could not be read, or the list reconciled, in time' },
+          503: { description: 'UNAVAILABLE: too many files are being read right now, or the store cannot be read' },
+        },
         before: [acceptUpload({ roles: rolesFor('ledger:reconcile'), limit: '20mb' })],
       },
       async ({ query, body, user, req, res }) => {
@@ -248,17 +253,9 @@ export function oversightRoutes(services: Services): RouteDef[] {
         const limits = tableLimits(services.config);
         if (upload) table = await readTable(upload.data, upload.kind, limits);
         else if (body.file) table = await readTable(Buffer.from(body.file, 'base64'), undefined, limits);
-        else if (body.rows || body.items) {
-          const rows = (body.rows ?? body.items) as Array<Record<string, unknown>>;
-          const headers = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-          table = {
-            rows: [
-              { line: 1, cells: headers },
-              ...rows.map((r, i) => ({ line: i + 2, cells: headers.map((h) => (r[h] == null ? '' : Array.isArray(r[h]) ? (r[h] as string[]).join(',') : String(r[h]))) })),
-            ],
-          };
-        } else {
-          throw new ValidationFailed('send a file (CSV or XLSX) or JSON {rows}', [{ field: 'body', in: 'body', message: 'no list to reconcile' }]);
+        else if (body.rows || body.items) table = tableOfRecords(body.rows ?? body.items, limits);
+        else {
+          throw new ValidationFailed('send a file (CSV, XLSX or JSON) or JSON {rows}', [{ field: 'body', in: 'body', message: 'no list to reconcile' }]);
         }
         return oversight.reconcile(user!, table, query, req.ip);
       },

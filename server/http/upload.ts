@@ -1,12 +1,13 @@
 // File uploads for the oversight routes (reconciliation, bulk intake): the file may come as the raw
 // body (text/csv, the XLSX type, application/octet-stream) or as the first file of a
-// multipart/form-data form (a browser's <input type=file>). JSON bodies are left to express.json.
+// multipart/form-data form (a browser's <input type=file>) — CSV, XLSX or a JSON file (in a form, or
+// recognised by its content). JSON bodies are left to express.json.
 // Runs as a route's `before` middleware: the caller is authenticated and allowed first, so nobody
 // can make the server buffer a large body without signing in.
 import express, { type RequestHandler } from 'express';
 import type { Role } from '../../workflows/vocabulary.ts';
 import { DomainError, Forbidden, Unauthenticated, ValidationFailed } from '../engine/errors.ts';
-import { looksLikeXlsx, type TableKind } from '../oversight/tables.ts';
+import { looksLikeJson, looksLikeXlsx, type TableKind } from '../oversight/tables.ts';
 
 export interface Upload {
   data: Buffer;
@@ -58,6 +59,8 @@ export function multipartFile(body: Buffer, contentType: string): { filename: st
 function kindOf(data: Buffer, type: string | null, filename: string | null): TableKind {
   if (looksLikeXlsx(data)) return 'xlsx';
   if (type?.includes('spreadsheetml') || /\.xlsx$/i.test(filename ?? '')) return 'xlsx';
+  if (/csv/i.test(type ?? '') || /\.csv$/i.test(filename ?? '')) return 'csv';
+  if (/\bjson\b/i.test(type ?? '') || /\.json$/i.test(filename ?? '') || looksLikeJson(data)) return 'json';
   return 'csv';
 }
 

@@ -2,8 +2,8 @@
 // masked when projected: facts.ts). Exported as CSV that Excel opens with Chinese text intact (UTF-8
 // with a byte-order mark, CRLF) and as JSON — both streamed a page at a time from the projection,
 // with backpressure, so memory stays flat however long it is — and as typed XLSX with exceljs's
-// streaming WorkbookWriter, whose memory still grows with the rows (see writeLedgerXlsx): the
-// route bounds its length.
+// streaming WorkbookWriter, with the backpressure exceljs leaves out put back (see writeLedgerXlsx):
+// streamed too, as long as it is, in flat memory.
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
@@ -310,11 +310,52 @@ function columnLetters(n: number): string {
 }
 
 /**
- * XLSX with exceljs's streaming WorkbookWriter (archiver underneath). Days are real date cells
+ * Where exceljs 4.4's streaming writer drops backpressure: a worksheet's rows go into its own buffer
+ * (utils/stream-buf.js), which writes them on, 64 KB at a time, into the zip entry's stream (archiver's
+ * PassThrough, then deflate, then the response) without looking at write()'s answer. A loop that adds
+ * rows faster than deflate and the socket take them (or one that never lets the event loop turn: the
+ * store answers synchronously) therefore fills that PassThrough with the whole sheet, and nothing
+ * reaches the client before the end — what was measured (issue 16 §2: first byte after the last row,
+ * ~2.7 MB per 1,000 lines). This is that entry stream, so the writer can wait on it; undefined if an
+ * exceljs release changes its internals (test/server/oversight/ledger-xlsx.test.ts then fails).
+ */
+function sheetEntry(ws: ExcelJS.Worksheet): Writable | undefined {
+  const buf = (ws as unknown as { stream?: { pipes?: unknown[] } }).stream;
+  const entry = buf?.pipes?.[0] as Writable | undefined;
+  return entry && typeof entry.write === 'function' && typeof entry.on === 'function' ? entry : undefined;
+}
+
+/** What `s` holds unread, against its high-water mark (the entry is readable-stream 2's PassThrough,
+ * which has neither writableLength nor writableHighWaterMark: its state says). */
+function backlog(s: Writable): { length: number; highWaterMark: number } {
+  const state = (s as unknown as { _writableState?: { length: number; highWaterMark: number } })._writableState;
+  return { length: s.writableLength ?? state?.length ?? 0, highWaterMark: s.writableHighWaterMark ?? state?.highWaterMark ?? 16384 };
+}
+
+/** Waits until `s` has drained below its high-water mark; false if `out` closed first. */
+async function drained(s: Writable, out: Writable): Promise<boolean> {
+  if (out.destroyed) return false;
+  const b = backlog(s);
+  if (b.length < b.highWaterMark) return true;
+  const ac = new AbortController();
+  try {
+    return await Promise.race([once(s, 'drain', { signal: ac.signal }).then(() => true), once(out, 'close', { signal: ac.signal }).then(() => false)]);
+  } finally {
+    ac.abort();
+  }
+}
+
+/** Lines added between two looks at the zip entry's backlog (~60 KB of sheet XML). */
+const XLSX_BATCH = 25;
+
+/**
+ * XLSX with exceljs's streaming WorkbookWriter (archiver underneath), as long as the ledger is and in
+ * flat memory: every XLSX_BATCH lines the writer waits until the zip entry has taken what it was given
+ * (sheetEntry: the backpressure exceljs leaves out), so the sheet goes to the client as it is written
+ * and at most a page of lines (1,000) plus the streams' buffers is held. Days are real date cells
  * (yyyy-mm-dd), counts are numbers, the header row is frozen and carries an auto-filter over every
- * line. Measured (issue 16 §2): the compressed output only starts to flow late and memory grows by
- * ~2.7 MB per 1,000 lines while writing, so the route still bounds XLSX (MAX_XLSX_ROWS); CSV and
- * JSON are the unbounded, flat-memory formats.
+ * line (written at the sheet's end, when their number is known). No shared strings (they would be
+ * kept to the end). Generic over LEDGER_COLUMNS: a column added there is written here.
  */
 export async function writeLedgerXlsx(out: Writable, pages: AsyncIterable<LedgerEntry[]>, names: Names): Promise<ExportResult> {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
@@ -329,27 +370,29 @@ export async function writeLedgerXlsx(out: Writable, pages: AsyncIterable<Ledger
   const head = ws.getRow(1);
   head.font = { bold: true };
   head.commit();
+  const entry = sheetEntry(ws);
+  if (!entry) throw new Error('exceljs: the worksheet stream is not where this writer expects it (see sheetEntry)');
   let rows = 0;
   for await (const page of pages) {
-    if (out.destroyed) return { rows, complete: false };
-    for (const e of page) {
-      const item = ledgerItem(e, names);
+    for (let i = 0; i < page.length; i++) {
+      const item = ledgerItem(page[i], names);
       rows++;
       ws.addRow(LEDGER_COLUMNS.map((c) => (c.type === 'date' ? excelDay(c.cell(item, rows)) : (c.cell(item, rows) ?? null)))).commit();
-    }
-    // let the zip stream flush to the socket before the next page
-    if (out.writableNeedDrain) {
-      const ac = new AbortController();
-      try {
-        await Promise.race([once(out, 'drain', { signal: ac.signal }), once(out, 'close', { signal: ac.signal })]);
-      } finally {
-        ac.abort();
+      // let deflate and the socket take what was written before adding more
+      if ((i + 1) % XLSX_BATCH === 0 || i === page.length - 1) {
+        if (!(await drained(entry, out))) return { rows, complete: false };
       }
     }
   }
   // the filter covers the header and every line (written after the rows, at the sheet's end)
   ws.autoFilter = `A1:${columnLetters(LEDGER_COLUMNS.length)}${rows + 1}`;
   ws.commit();
-  await wb.commit();
-  return { rows, complete: out.writableFinished || !out.destroyed };
+  // the zip's end (styles, workbook, central directory); a client gone by then ends it too
+  const ac = new AbortController();
+  try {
+    await Promise.race([wb.commit(), once(out, 'close', { signal: ac.signal })]);
+  } finally {
+    ac.abort();
+  }
+  return { rows, complete: out.writableFinished };
 }

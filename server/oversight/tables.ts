@@ -1,6 +1,7 @@
 // Reading an uploaded table — CSV (UTF-8 with or without BOM, or GB18030 as Excel saves it on Chinese
-// Windows) or XLSX (first worksheet) — into rows of strings. Shared by the ledger reconciliation and
-// the bulk intake.
+// Windows), XLSX (first worksheet) or JSON (a list of records: the ledger's JSON export as downloaded,
+// {rows: […]}, or a bare array) — into rows of strings. Shared by the ledger reconciliation and the
+// bulk intake.
 //
 // Bounded (issue 15 §1): at most `maxRows` rows; an XLSX file (a ZIP archive) is refused before it is
 // unpacked when its entries declare more than `maxUncompressedBytes`, and while it is unpacked when
@@ -12,7 +13,7 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { DomainError, ValidationFailed } from '../engine/errors.ts';
 
-export type TableKind = 'csv' | 'xlsx';
+export type TableKind = 'csv' | 'xlsx' | 'json';
 
 export interface Table {
   /** rows of cells, the first row of the file first; `line` is the row's 1-based number in the file */
@@ -21,6 +22,13 @@ export interface Table {
 
 /** XLSX files are ZIP archives: 'PK\x03\x04'. */
 export const looksLikeXlsx = (buf: Buffer): boolean => buf.length >= 4 && buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04;
+
+/** JSON files start (after a byte-order mark and blanks) with an object or an array. */
+export function looksLikeJson(buf: Buffer): boolean {
+  let i = buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0x0a || buf[i] === 0x0d)) i++;
+  return buf[i] === 0x7b || buf[i] === 0x5b; // { or [
+}
 
 /** UTF-8 (BOM or not) when it decodes as such, otherwise GB18030 (a superset of GBK/GB2312). */
 export function decodeText(buf: Buffer): string {
@@ -170,10 +178,57 @@ export async function readXlsx(buf: Buffer, limits: Pick<TableLimits, 'maxRows' 
   return { rows };
 }
 
-/** Reads a table on this thread: the worker's job, and small files' (see readTable). */
+type Cell = string | number | boolean | null | undefined | unknown[];
+
+/**
+ * A list of records as a table: a header row of every key (in the order first seen), then a row per
+ * record (line = its position + 1, the header being line 1, as if it were a CSV). A list (the
+ * ledger's 倒查关联案件, 调解层级 as codes) is joined with commas. At most `maxRows` records (413).
+ */
+export function tableOfRecords(records: ReadonlyArray<Record<string, Cell>>, limits: Pick<TableLimits, 'maxRows'> = DEFAULT_TABLE_LIMITS): Table {
+  if (records.length > limits.maxRows) throw tooManyRows(limits.maxRows);
+  const headers = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  const text = (v: Cell) => (v == null ? '' : Array.isArray(v) ? v.join(',') : String(v));
+  return {
+    rows: [{ line: 1, cells: headers }, ...records.map((r, i) => ({ line: i + 2, cells: headers.map((h) => text(r[h])) }))],
+  };
+}
+
+/**
+ * A JSON file: the ledger's JSON export as downloaded ({items, total, from, to}), {rows: […]} or a
+ * bare array of records whose values are text, numbers, true/false, null or lists of these.
+ */
+export function readJsonTable(text: string, limits: Pick<TableLimits, 'maxRows'> = DEFAULT_TABLE_LIMITS): Table {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new ValidationFailed(`the JSON file cannot be read: ${(e as Error).message}`);
+  }
+  const o = doc as Record<string, unknown> | unknown[] | null;
+  const records = Array.isArray(o) ? o : o && typeof o === 'object' ? (o.items ?? o.rows) : undefined;
+  if (!Array.isArray(records)) {
+    throw new ValidationFailed('the JSON file holds no list of records: send the ledger export ({items: […]}), {rows: […]} or an array');
+  }
+  if (records.length > limits.maxRows) throw tooManyRows(limits.maxRows);
+  const scalar = (v: unknown) => v == null || ['string', 'number', 'boolean'].includes(typeof v);
+  records.forEach((r, i) => {
+    if (!r || typeof r !== 'object' || Array.isArray(r)) throw new ValidationFailed(`record ${i + 1} of the JSON file is not an object`);
+    for (const [k, v] of Object.entries(r)) {
+      if (!(scalar(v) || (Array.isArray(v) && v.every(scalar)))) {
+        throw new ValidationFailed(`record ${i + 1} of the JSON file: "${k.slice(0, 100)}" is neither text, a number, true/false nor a list of these`);
+      }
+    }
+  });
+  return tableOfRecords(records as Array<Record<string, Cell>>, limits);
+}
+
+/** Reads a table on this thread: the worker's job, and small files' (see readTable). Without a kind,
+ * it is recognised by the content: a ZIP archive is XLSX, an object or array JSON, anything else CSV. */
 export async function readTableHere(buf: Buffer, kind: TableKind | undefined, limits: TableLimits): Promise<Table> {
-  const k = kind ?? (looksLikeXlsx(buf) ? 'xlsx' : 'csv');
-  return k === 'xlsx' ? readXlsx(buf, limits) : readCsv(decodeText(buf), limits);
+  const k = kind ?? (looksLikeXlsx(buf) ? 'xlsx' : looksLikeJson(buf) ? 'json' : 'csv');
+  if (k === 'xlsx') return readXlsx(buf, limits);
+  return k === 'json' ? readJsonTable(decodeText(buf), limits) : readCsv(decodeText(buf), limits);
 }
 
 

@@ -231,7 +231,7 @@ export function dashboardPages(services: Services) {
     app.post('/dashboard/reconcile', oversight, async (req, res) => {
       const lang = langFor(req, res);
       const b = (req.body ?? {}) as Record<string, unknown>;
-      // a file read by the page's script arrives base64-encoded (CSV or XLSX); pasted text as is
+      // a file read by the page's script arrives base64-encoded (CSV, XLSX or JSON); pasted text as is
       const file64 = typeof b.file64 === 'string' && /^[A-Za-z0-9+/=\s]+$/.test(b.file64) ? b.file64.replace(/\s/g, '') : '';
       const text = typeof b.text === 'string' ? b.text : '';
       if (!file64 && !text.trim()) return dashboard(req, res, services, { error: t(lang, 'v_required') });

@@ -476,7 +476,7 @@ export const STRINGS = {
   export_xlsx: { zh: '导出 Excel', en: 'Export Excel' },
   reconcile: { zh: '对账销号', en: 'Reconcile' },
   reconcile_hint: { zh: '上传（或粘贴）报送的台账：每行“案件编号,状态”', en: 'Upload (or paste) the reported ledger: one “case number,status” per line' },
-  reconcile_file: { zh: '台账文件（CSV）', en: 'Ledger file (CSV)' },
+  reconcile_file: { zh: '台账文件（CSV、XLSX 或 JSON）', en: 'Ledger file (CSV, XLSX or JSON)' },
   reconcile_text: { zh: '或粘贴内容', en: 'Or paste it' },
   reconcile_submit: { zh: '对账', en: 'Reconcile' },
   matched: { zh: '一致', en: 'Matching' },

@@ -1,6 +1,6 @@
-// The benchmarks still run and report what the README and CI read: `npm run bench -- --quick --json`
-// and `npm run bench:api -- --quick --json` each print one JSON object whose keys are numbers. No
-// timing is asserted (the machine's load decides those); only that the benchmarks measure something.
+// The benchmarks still run and report what the README and CI read: `npm run bench -- --quick --json`,
+// `npm run bench:api -- --quick --json` and `npm run bench:xlsx -- --quick --json` each print one JSON
+// object whose keys are numbers. No timing is asserted (the machine's load decides those); only that the benchmarks measure something.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 
@@ -57,5 +57,12 @@ describe('benchmarks in quick mode (smoke: keys, not timings)', function () {
     expect(r.joiEventUs as number).to.be.greaterThan(0);
     // the product's helmet configuration set its headers on the response (CSP, frame options, …)
     expect(r.helmetHeaders as number).to.be.at.least(8);
+  });
+
+  it('npm run bench:xlsx -- --quick --json reports the XLSX ledger figures', async () => {
+    const r = await runJson('bench/xlsx.bench.ts');
+    expectNumbers(r, ['peakRssRatio', 'retainedRssRatio', 'retainedHeapRatio']);
+    expect(r.rowsWritten, 'every line written at each size').to.deep.equal(r.lines);
+    expect((r.firstByteMs as number[]).every((ms) => ms > 0)).to.equal(true);
   });
 });

@@ -674,7 +674,7 @@ export interface paths {
         };
         /**
          * The ledger (台账): one line per case, personal data masked
-         * @description format=json (default) → {items, total}; csv → UTF-8 with BOM, CRLF, Chinese headers (Excel opens it as is); xlsx → one worksheet, at most 100000 lines (else 422 EXPORT_TOO_LARGE). CSV and JSON are streamed in registration order. Cases registered in [from, to] (all time without them).
+         * @description format=json (default) → {items, total}; csv → UTF-8 with BOM, CRLF, Chinese headers (Excel opens it as is); xlsx → one worksheet 台账 (days as date cells, counts as numbers, the header frozen and filtered). All three are streamed in registration order, whatever their length. Cases registered in [from, to] (all time without them).
          */
         get: operations["getApiLedger"];
         put?: never;
@@ -696,7 +696,7 @@ export interface paths {
         put?: never;
         /**
          * Reconcile an office’s own list against the ledger (对账销号)
-         * @description Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file"), or as JSON {rows: [{caseNo, status, …}]}, or the JSON export of GET /api/ledger as downloaded ({items, total, from, to}). Columns are recognised by the ledger’s headers, its JSON keys or the usual alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on either side (ours: the caller’s cases registered in [from, to], all time without them). Bounded (UPLOAD_MAX_ROWS, UPLOAD_MAX_UNCOMPRESSED, UPLOAD_PARSE_TIMEOUT_MS): more rows, or an XLSX that unpacks to more, → 413 PAYLOAD_TOO_LARGE with details {limit: rows|uncompressedBytes|entries|memory, max}; reading or reconciling too long → 422 UPLOAD_TOO_COMPLEX; too many files read at once → 503.
+         * @description Send the list as the body (text/csv — UTF-8 or GB18030 — or XLSX), as the file of a multipart form (field "file": CSV, XLSX or a JSON file), or as JSON {rows: [{caseNo, status, …}]}, or the JSON export of GET /api/ledger as downloaded ({items, total, from, to}) — as the body or as a file. Columns are recognised by the ledger’s headers, its JSON keys or the usual alternatives; only columns present are compared. → what matches, what differs field by field, what is missing on either side (ours: the caller’s cases registered in [from, to], all time without them). Bounded alike in every form (UPLOAD_MAX_ROWS, UPLOAD_MAX_UNCOMPRESSED, UPLOAD_PARSE_TIMEOUT_MS): more rows or records, or an XLSX that unpacks to more, → 413 PAYLOAD_TOO_LARGE with details {limit: rows|uncompressedBytes|entries|memory, max}; reading or reconciling too long → 422 UPLOAD_TOO_COMPLEX; too many files read at once → 503.
          */
         post: operations["postApiLedgerReconcile"];
         delete?: never;
@@ -4791,15 +4791,6 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
-            /** @description EXPORT_TOO_LARGE: too many lines for XLSX */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
         };
@@ -4839,7 +4830,7 @@ export interface operations {
                 "multipart/form-data": {
                     /**
                      * Format: binary
-                     * @description CSV or XLSX
+                     * @description CSV, XLSX or JSON (the ledger’s JSON export as downloaded, {rows: […]} or an array of records), by its type, name or content
                      */
                     file: string;
                 };
@@ -4859,11 +4850,36 @@ export interface operations {
             400: components["responses"]["Error400"];
             401: components["responses"]["Error401"];
             403: components["responses"]["Error403"];
-            413: components["responses"]["Error413"];
+            /** @description PAYLOAD_TOO_LARGE: more rows or records than UPLOAD_MAX_ROWS, an XLSX unpacking to more than allowed, a body over 20 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             415: components["responses"]["Error415"];
+            /** @description UPLOAD_TOO_COMPLEX: the file could not be read, or the list reconciled, in time */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             429: components["responses"]["Error429"];
             500: components["responses"]["Error500"];
-            503: components["responses"]["Error503"];
+            /** @description UNAVAILABLE: too many files are being read right now, or the store cannot be read */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getApiMe: {

@@ -9,7 +9,7 @@ import { csvField, csvLine } from '../../../server/oversight/ledger.ts';
 import { normalise, normDate } from '../../../server/oversight/reconcile.ts';
 import { DEFAULT_OVERSIGHT_SETTINGS } from '../../../server/oversight/settings.ts';
 import { medianOf } from '../../../server/oversight/stats.ts';
-import { decodeText, readCsv } from '../../../server/oversight/tables.ts';
+import { decodeText, readCsv, readTableHere } from '../../../server/oversight/tables.ts';
 import { multipartFile } from '../../../server/http/upload.ts';
 import type { CaseRecord } from '../../../server/store/port.ts';
 import { makeCase } from '../../support/records.ts';
@@ -128,6 +128,22 @@ describe('oversight: pure parts', () => {
     expect(decodeText(Buffer.from([0xb0, 0xb8, 0xba, 0xc5]))).to.equal('案号'); // GBK bytes
     const t = readCsv('案号,备注\r\nA1,"两行\r\n内容"\r\n\r\nA2,\r\n');
     expect(t.rows.map((r) => r.cells)).to.deep.equal([['案号', '备注'], ['A1', '两行\r\n内容'], ['A2', '']]);
+  });
+
+  it('recognises a JSON file by its content (the dashboard sends files without a type): records as a table', async () => {
+    const limits = { maxRows: 10, maxUncompressedBytes: 1024 * 1024, timeoutMs: 1000 };
+    const exported = Buffer.from('\uFEFF {"items":[{"caseNo":"A1","tierPath":["community","subdistrict"],"major":false,"outcome":null},{"caseNo":"A2","clauses":2}],"total":2}');
+    const t = await readTableHere(exported, undefined, limits);
+    expect(t.rows).to.deep.equal([
+      { line: 1, cells: ['caseNo', 'tierPath', 'major', 'outcome', 'clauses'] },
+      { line: 2, cells: ['A1', 'community,subdistrict', 'false', '', ''] },
+      { line: 3, cells: ['A2', '', '', '', '2'] },
+    ]);
+    const bare = await readTableHere(Buffer.from('[{"案号":"A1","状态":"已结案"}]'), undefined, limits);
+    expect(bare.rows.map((r) => r.cells)).to.deep.equal([['案号', '状态'], ['A1', '已结案']]);
+    // CSV stays CSV
+    const csv = await readTableHere(Buffer.from('案号,状态\r\nA1,已结案\r\n'), undefined, limits);
+    expect(csv.rows.map((r) => r.cells)).to.deep.equal([['案号', '状态'], ['A1', '已结案']]);
   });
 
   it('takes the file out of a multipart form', () => {
