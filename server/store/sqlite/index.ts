@@ -103,9 +103,15 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
         }
         if (wal && opts.writerThread) {
           writer = new WriterThread({ file: opts.file, synchronous, busyTimeoutMs, autoCheckpoint: !checkpointWorker });
-          writer.warm();
+          await writer.open();
         }
       } catch (e) {
+        const w = writer;
+        writer = null;
+        await w?.stop().catch(() => {});
+        const c = checkpointer;
+        checkpointer = null;
+        await c?.stop().catch(() => {});
         h.close();
         if (db.open) db.close();
         throw e;

@@ -28,6 +28,7 @@ export type WriterRequest = { id: number; group: CommitRows[] } | 'stop';
 export type WriterReply =
   | { id: number; results: Array<WireError | null> }
   | { id: number; fatal: WireError }
+  | 'ready'
   | 'stopped';
 
 parentPort!.on('message', (m: WriterRequest) => {
@@ -44,3 +45,4 @@ parentPort!.on('message', (m: WriterRequest) => {
   }
   parentPort!.postMessage(reply);
 });
+parentPort!.postMessage('ready' satisfies WriterReply);

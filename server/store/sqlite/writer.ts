@@ -48,9 +48,13 @@ export class WriterThread extends EventEmitter {
     super();
   }
 
-  /** Starts the thread now (it opens its connection) rather than at the first group. */
-  warm(): void {
+  private ready: Promise<void> | null = null;
+
+  /** Starts the thread and resolves once it has opened its connection and prepared its statements
+   * (rejects if it cannot): a store's init waits for it, so the first group does not. */
+  async open(): Promise<void> {
     this.start();
+    await this.ready;
   }
 
   private start(): Worker {
@@ -58,7 +62,15 @@ export class WriterThread extends EventEmitter {
     const { code, eval: isCode } = entry();
     const worker = new Worker(code, { eval: isCode, workerData: this.opts });
     worker.unref(); // an idle writer never keeps a process alive; a waiting group is a ref'd promise
+    let opened!: () => void;
+    let failed!: (e: Error) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      opened = resolve;
+      failed = reject;
+    });
+    this.ready.catch(() => {}); // (also told to the writers waiting, below)
     worker.on('message', (m: WriterReply) => {
+      if (m === 'ready') return opened();
       if (m === 'stopped') return;
       const w = this.waiting.get(m.id);
       if (!w) return;
@@ -69,6 +81,7 @@ export class WriterThread extends EventEmitter {
     const gone = (e: Error) => {
       if (this.worker !== worker) return;
       this.worker = null;
+      failed(e);
       // the groups sent and not answered: their transactions never committed (a commit is answered
       // right after it returns), or the thread died after committing; either way the writers are told
       // it failed, as after a disk error, and their next read shows what the file holds
