@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MIGRATIONS, SCHEMA_VERSION, createSqliteStore } from '../../../server/store/sqlite/index.ts';
+import { MIGRATIONS, SCHEMA_VERSION, type SqliteStore, createSqliteStore } from '../../../server/store/sqlite/index.ts';
+import { openStore } from '../../../server/store/open.ts';
 import { migrate } from '../../../server/store/sqlite/schema.ts';
 import { Duplicate, VersionConflict } from '../../../server/engine/errors.ts';
 import type { OversightFacts } from '../../../server/store/port.ts';
@@ -213,6 +214,18 @@ describe('sqlite store', () => {
         await store.close();
       });
     }
+
+    it('writer thread: openStore turns it on from the configuration (SQLITE_WRITER_THREAD), off by default', async () => {
+      for (const sqliteWriterThread of [true, false, undefined]) {
+        const dataDir = mkdtempSync(join(dir, 'open-'));
+        const store = (await openStore({ mongodbUri: null, dataDir, ...(sqliteWriterThread === undefined ? {} : { sqliteWriterThread }) })) as SqliteStore;
+        await store.init();
+        expect(store.writesOnThread()).to.equal(sqliteWriterThread === true);
+        const v1 = await store.cases.commit(intake(makeCase({ id: 'opened' })));
+        expect((await store.cases.get('opened'))!.version).to.equal(v1.version);
+        await store.close();
+      }
+    });
 
     it('writer thread: a group that fails as a whole (the file is locked) rejects exactly its writers and writes nothing', async () => {
       const file = freshFile();
