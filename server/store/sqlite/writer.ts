@@ -5,7 +5,6 @@
 // (written) or the error that rejected it. A group is answered only after its transaction has
 // committed (synchronous=FULL: after the fsync), or has failed and changed nothing. Reads stay on the
 // event loop's connection, which (WAL) sees every committed transaction at its next statement.
-import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -39,14 +38,12 @@ function entry(): { code: string | URL; eval: boolean } {
   return { code: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); })`, eval: true };
 }
 
-export class WriterThread extends EventEmitter {
+export class WriterThread {
   private worker: Worker | null = null;
   private next = 1;
   private readonly waiting = new Map<number, Waiting>();
 
-  constructor(private readonly opts: WriterOptions) {
-    super();
-  }
+  constructor(private readonly opts: WriterOptions) {}
 
   private ready: Promise<void> | null = null;
 
@@ -89,7 +86,6 @@ export class WriterThread extends EventEmitter {
         this.waiting.delete(id);
         w.reject(e);
       }
-      this.emit('gone', e);
     };
     worker.on('error', gone);
     worker.on('exit', (code) => gone(new Error(`the SQLite writer thread exited (code ${code})`)));
