@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS, SCHEMA_VERSION, type SqliteStore, createSqliteStore } from '../../../server/store/sqlite/index.ts';
 import { openStore } from '../../../server/store/open.ts';
+import { WriterThread } from '../../../server/store/sqlite/writer.ts';
+import { commitRows } from '../../../server/store/sqlite/write-group.ts';
+import type { Worker } from 'node:worker_threads';
 import { migrate } from '../../../server/store/sqlite/schema.ts';
 import { Duplicate, VersionConflict } from '../../../server/engine/errors.ts';
 import type { OversightFacts } from '../../../server/store/port.ts';
@@ -225,6 +228,31 @@ describe('sqlite store', () => {
         expect((await store.cases.get('opened'))!.version).to.equal(v1.version);
         await store.close();
       }
+    });
+
+    it('writer thread: when the thread dies, a group it had not answered is rejected (never left waiting) and the next group starts a new thread', async () => {
+      const file = freshFile();
+      const migrated = createSqliteStore({ file });
+      await migrated.init();
+      await migrated.close();
+      const thread = new WriterThread({ file, synchronous: 'FULL', busyTimeoutMs: 5000, autoCheckpoint: true });
+      await thread.open();
+      const pending = thread.write([commitRows(intake(makeCase({ id: 'd1' })))]);
+      await (thread as unknown as { worker: Worker }).worker.terminate();
+      // answered before it died, or rejected: either way the writer hears
+      const outcome = await pending.then(
+        () => 'committed',
+        (e: Error) => e.message,
+      );
+      expect(outcome).to.match(/^committed$|writer thread exited/);
+      expect(await thread.write([commitRows(intake(makeCase({ id: 'd2' })))])).to.deep.equal([null]);
+      await thread.stop();
+      const raw = new Database(file, { readonly: true });
+      const ids = raw.prepare('SELECT id FROM cases ORDER BY id').pluck().all();
+      raw.close();
+      // the new thread wrote the next group; an answered group is in the file (a rejected one may or may not be)
+      expect(ids).to.include('d2');
+      if (outcome === 'committed') expect(ids).to.include('d1');
     });
 
     it('writer thread: a group that fails as a whole (the file is locked) rejects exactly its writers and writes nothing', async () => {
