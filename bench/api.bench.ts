@@ -48,6 +48,7 @@ async function serve(): Promise<void> {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
     DEMO_PASSWORD: PASSWORD,
     PASSWORD_SCRYPT_LOG_N: '12',
+    SQLITE_WRITER_THREAD: process.env.SQLITE_WRITER_THREAD ?? 'off',
     ...(mongo ? { MONGODB_URI: mongo } : {}),
   });
   const running = await startServer(config, { listen: false });
@@ -234,6 +235,7 @@ async function drive(): Promise<void> {
         `${JSON.stringify({
           bench: 'api',
           quick: QUICK,
+          writerThread: process.env.SQLITE_WRITER_THREAD === 'on',
           seconds: SECONDS,
           cases: CASES,
           connections: CONNECTIONS,

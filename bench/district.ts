@@ -91,7 +91,8 @@ export interface District {
 
 /** Opens (and, the first time, seeds) the store at `file` with a mediator for every mediating body. */
 export async function openDistrict(file: string, accessCodeCost?: number, synchronous: 'FULL' | 'NORMAL' = 'FULL'): Promise<District> {
-  const store = createSqliteStore({ file, synchronous });
+  // SQLITE_WRITER_THREAD=on: commit groups written by the store's writer thread (server/store/sqlite/writer.ts)
+  const store = createSqliteStore({ file, synchronous, writerThread: process.env.SQLITE_WRITER_THREAD === 'on' });
   await store.init();
   const clock = new ManualClock(START);
   const fresh = (await seedDemo(store, { password: BENCH_PASSWORD, now: clock.now().toISOString() })).seeded;

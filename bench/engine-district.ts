@@ -238,7 +238,7 @@ export async function districtBench(opts: { quick: boolean; json: boolean }): Pr
   const intakeCount = opts.quick ? 20 : 100;
   const dir = mkdtempSync(path.join(tmpdir(), 'mediation-bench-'));
   const base = path.join(dir, 'district.db');
-  log(`engine bench — node ${process.version}; district: ${spec.cases} cases over every compound + ${spec.busy} on a busy one, ${spec.aged} with ${spec.agedSessions} sessions; ${runs} run(s), medians; synchronous=FULL`);
+  log(`engine bench — node ${process.version}; district: ${spec.cases} cases over every compound + ${spec.busy} on a busy one, ${spec.aged} with ${spec.agedSessions} sessions; ${runs} run(s), medians; synchronous=FULL; writer thread ${process.env.SQLITE_WRITER_THREAD === 'on' ? 'on' : 'off'}`);
   const tb = performance.now();
   await buildDistrict(base, spec, log);
   log(`district built in ${((performance.now() - tb) / 1000).toFixed(1)} s`);
@@ -336,6 +336,7 @@ export async function districtBench(opts: { quick: boolean; json: boolean }): Pr
   const out = {
     bench: 'engine',
     quick: opts.quick,
+    writerThread: process.env.SQLITE_WRITER_THREAD === 'on',
     runs,
     districtCases: spec.cases + spec.busy,
     durableTransitionsPerSec: round(median(r.dur), 0),

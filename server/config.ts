@@ -69,6 +69,9 @@ export interface Config {
   backupEveryHours: number;
   /** scheduled backups kept (the oldest beyond this are deleted) */
   backupKeep: number;
+  /** the embedded store writes each commit group (its SQLite writes and fsync) on a writer thread, not on
+   * the event loop (server/store/sqlite/writer.ts); MongoDB ignores it */
+  sqliteWriterThread: boolean;
 }
 
 export class ConfigError extends Error {
@@ -216,6 +219,7 @@ const VARIABLES: Record<string, VariableSpec> = {
   BACKUP_DIR: { schema: Joi.string().allow(''), must: 'a folder path (empty: DATA_DIR/backups)', fallback: '' },
   BACKUP_EVERY_HOURS: { schema: Joi.number().min(0).max(24 * 365), must: 'a number of hours between 0 (none) and 8760', fallback: '24' },
   BACKUP_KEEP: { schema: Joi.number().integer().min(1).max(10000), must: 'a whole number between 1 and 10000', fallback: '14' },
+  SQLITE_WRITER_THREAD: { schema: Joi.string().valid('on', 'off'), must: 'on or off', fallback: 'off' },
   PASSWORD_SCRYPT_LOG_N: {
     schema: Joi.number().integer().min(10).max(20),
     must: 'a whole number between 10 and 20',
@@ -300,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     backupDir: raw.BACKUP_DIR || `${raw.DATA_DIR.replace(/\/+$/, '')}/backups`,
     backupEveryHours: Number(raw.BACKUP_EVERY_HOURS),
     backupKeep: Number(raw.BACKUP_KEEP),
+    sqliteWriterThread: raw.SQLITE_WRITER_THREAD === 'on',
   };
   config.corsOrigins = Object.freeze(config.corsOrigins) as string[];
   return Object.freeze(config);

@@ -33,6 +33,7 @@ describe('config', () => {
       bodyLimit: '100kb',
       trustProxy: false,
       cookieSecure: false,
+      sqliteWriterThread: false,
     });
     expect(c.corsOrigins).to.deep.equal([]);
   });
@@ -59,6 +60,7 @@ describe('config', () => {
       LOGIN_LOCK_MINUTES: '30',
       BODY_LIMIT: '1MB',
       TRUST_PROXY: '1',
+      SQLITE_WRITER_THREAD: 'on',
     });
     expect(c).to.include({
       port: 8080,
@@ -74,6 +76,7 @@ describe('config', () => {
       loginLockMinutes: 30,
       bodyLimit: '1mb',
       trustProxy: 1,
+      sqliteWriterThread: true,
     });
     expect(c.corsOrigins).to.deep.equal(['https://a.example', 'https://b.example:8443']);
   });
@@ -91,6 +94,7 @@ describe('config', () => {
       ['BODY_LIMIT', 'huge'],
       ['MONGODB_URI', 'postgres://x'],
       ['REDIS_URL', 'localhost:6379'],
+      ['SQLITE_WRITER_THREAD', 'yes'],
     ];
     for (const [name, value] of cases) {
       const { message } = errorOf({ [name]: value });

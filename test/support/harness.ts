@@ -45,7 +45,8 @@ export async function makeHarness(
   const dir = mkdtempSync(path.join(tmpdir(), 'mediation-test-'));
   const file = opts.file ?? path.join(dir, 'mediation.db');
   const mongoUri = opts.file ? null : testMongoUri('harness');
-  const store = mongoUri ? createMongoStore({ uri: mongoUri }) : createSqliteStore({ file });
+  // SQLITE_WRITER_THREAD=on npx mocha …: the same tests with commits written by the store's writer thread
+  const store = mongoUri ? createMongoStore({ uri: mongoUri }) : createSqliteStore({ file, writerThread: process.env.SQLITE_WRITER_THREAD === 'on' });
   await store.init();
   const clock = new ManualClock(opts.start ?? '2026-11-23T09:00:00+08:00');
   await seedDemo(store, { password: DEMO_PASSWORD, now: clock.now().toISOString() });

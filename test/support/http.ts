@@ -57,6 +57,8 @@ export async function startProduct(opts: { dir?: string; env?: Record<string, st
     PASSWORD_SCRYPT_LOG_N: '12',
     LOGIN_IP_MAX_FAILURES: '1000',
     ...(mongoUri ? { MONGODB_URI: mongoUri } : {}),
+    // SQLITE_WRITER_THREAD=on npx mocha …: the same tests with commits written by the store's writer thread
+    ...(process.env.SQLITE_WRITER_THREAD ? { SQLITE_WRITER_THREAD: process.env.SQLITE_WRITER_THREAD } : {}),
     ...opts.env,
   });
   const running = await startServer(config, { listen: false, clockStart: START });

@@ -1,93 +1,16 @@
 // Cases and their events: the group commit, lookups and the filtered list.
-import { VersionConflict } from '../../engine/errors.ts';
-import { checkCommit, commitSource, timerGone } from '../commit-rules.ts';
-import { Duplicate } from '../../engine/errors.ts';
 import type { CaseFilter, CaseRecord, Commit, EventRecord, Store } from '../port.ts';
-import { type DB, type Handle, type Stmt, isConstraint, isFatalSqliteError, json, orDuplicate, parse, toMs } from './db.ts';
-import { prepareProjection, sourceKey } from './oversight.ts';
-
-const CASE_COLUMNS = [
-  'id',
-  'case_no',
-  'body_id',
-  'court_id',
-  'court_inbox',
-  'status',
-  'tier',
-  'category',
-  'compound_id',
-  'community_id',
-  'subdistrict_id',
-  'warning',
-  'overdue',
-  'search_text',
-  'version',
-  'created_at',
-  'updated_at',
-  'doc',
-] as const;
-
-function caseRow(r: CaseRecord): Record<(typeof CASE_COLUMNS)[number], unknown> {
-  return {
-    id: r.id,
-    case_no: r.caseNo,
-    body_id: r.bodyId,
-    court_id: r.courtId ?? null,
-    court_inbox: r.courtInbox ? 1 : 0,
-    status: r.status,
-    tier: r.tier,
-    category: r.category,
-    compound_id: r.compoundId,
-    community_id: r.communityId,
-    subdistrict_id: r.subdistrictId,
-    warning: r.warning,
-    overdue: r.overdue ? 1 : 0,
-    // lower-cased here too (JS lower-cases all scripts; SQLite's lower() only ASCII)
-    search_text: (r.searchText ?? '').toLowerCase(),
-    version: r.version,
-    created_at: toMs(r.createdAt, 'record.createdAt'),
-    updated_at: toMs(r.updatedAt, 'record.updatedAt'),
-    doc: json(r),
-  };
-}
+import { type DB, type Handle, type Stmt, json, parse } from './db.ts';
+import { type CommitRows, commitRows, prepareGroupWriter } from './write-group.ts';
+import type { WriterThread } from './writer.ts';
 
 function prepare(db: DB) {
   const st = {
     get: db.prepare('SELECT doc FROM cases WHERE id = ?').pluck(),
     getByNo: db.prepare('SELECT doc FROM cases WHERE case_no = ?').pluck(),
     getByFormerNo: db.prepare('SELECT c.doc FROM case_former_nos f JOIN cases c ON c.id = f.case_id WHERE f.case_no = ?').pluck(),
-    addSource: db.prepare('INSERT INTO case_sources (source_key, case_id) VALUES (?, ?) ON CONFLICT (source_key) DO NOTHING'),
-    sourceOwner: db.prepare('SELECT case_id FROM case_sources WHERE source_key = ?').pluck(),
-    addFormerNo: db.prepare('INSERT OR IGNORE INTO case_former_nos (case_no, case_id) VALUES (?, ?)'),
-    versionOf: db.prepare('SELECT version FROM cases WHERE id = ?').pluck(),
-    // changes whenever another connection (a process, a tool, the checkpoint worker never) commits to the file
+    // changes whenever another connection (a process, a tool, the writer thread; the checkpoint worker never) commits to the file
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
-    insert: db.prepare(
-      `INSERT INTO cases (${CASE_COLUMNS.join(', ')}) VALUES (${CASE_COLUMNS.map((c) => '@' + c).join(', ')})`,
-    ),
-    update: db.prepare(
-      `UPDATE cases SET ${CASE_COLUMNS.filter((c) => c !== 'id')
-        .map((c) => `${c} = @${c}`)
-        .join(', ')} WHERE id = @id AND version = @expected`,
-    ),
-    clearExperts: db.prepare('DELETE FROM case_experts WHERE case_id = ?'),
-    addExpert: db.prepare('INSERT OR IGNORE INTO case_experts (expert_id, case_id) VALUES (?, ?)'),
-    insertEvent: db.prepare('INSERT INTO events (case_id, seq, type, at, doc) VALUES (?, ?, ?, ?, ?)'),
-    fireTimer: db.prepare(
-      `UPDATE timers SET state = 'fired', fired_at = ?, lease_owner = NULL, lease_until = NULL
-       WHERE id = ? AND case_id = ? AND state = 'pending'`,
-    ),
-    cancelKinds: db.prepare(
-      `UPDATE timers SET state = 'cancelled', lease_owner = NULL, lease_until = NULL
-       WHERE case_id = ? AND state = 'pending' AND kind IN (SELECT value FROM json_each(?))`,
-    ),
-    insertTimer: db.prepare(
-      `INSERT INTO timers (id, case_id, kind, level, due_at, state, lease_owner, lease_until, fired_at, doc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    insertOutbox: db.prepare(
-      'INSERT INTO outbox (id, case_id, seq, topic, created_at, payload) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
     scan: db.prepare('SELECT doc FROM cases WHERE id > ? ORDER BY id LIMIT ?').pluck(),
     count: db.prepare('SELECT COUNT(*) FROM cases').pluck(),
     nextNumber: db
@@ -99,101 +22,9 @@ function prepare(db: DB) {
     events: db.prepare('SELECT doc FROM events WHERE case_id = ? AND seq > ? ORDER BY seq LIMIT ?').pluck(),
   };
 
-  const projection = prepareProjection(db);
-
-  /** One commit, all or nothing (runs inside its own SAVEPOINT when nested in `many`). */
-  const one = db.transaction((c: Commit): CaseRecord => {
-    checkCommit(c);
-    const { caseId, event, record } = c;
-    const row = caseRow(record);
-
-    if (c.expectedVersion === 0) {
-      const current = st.versionOf.get(caseId) as number | undefined;
-      if (current !== undefined) throw new VersionConflict(caseId, 0, current);
-      orDuplicate(() => st.insert.run(row), `case number ${record.caseNo} is taken`, { caseNo: record.caseNo });
-    } else {
-      const update = () => st.update.run({ ...row, expected: c.expectedVersion });
-      const r = orDuplicate(update, `case number ${record.caseNo} is taken`, { caseNo: record.caseNo });
-      if (r.changes !== 1) {
-        const current = st.versionOf.get(caseId) as number | undefined;
-        throw new VersionConflict(caseId, c.expectedVersion, current ?? null);
-      }
-    }
-
-    // a case's reference in another system names one case (the projection, written later, relies on it)
-    const source = commitSource(c);
-    if (source) {
-      const key = sourceKey(source.system, source.ref);
-      if (st.addSource.run(key, caseId).changes === 0 && st.sourceOwner.get(key) !== caseId) {
-        throw new Duplicate(`a case from ${source.system} with reference ${source.ref} is registered already`, { source });
-      }
-    }
-    st.clearExperts.run(caseId);
-    for (const e of new Set(record.experts ?? [])) st.addExpert.run(e, caseId);
-    // former numbers only ever grow (a number is never given back): adding the list again is a no-op
-    for (const no of record.formerCaseNos ?? []) st.addFormerNo.run(no, caseId);
-    projection.write(record, c.expectedVersion === 0); // the oversight projection (statistics, ledger, 倒查), if any
-
-    try {
-      st.insertEvent.run(caseId, event.seq, event.type, event.at, json(event));
-    } catch (e) {
-      if (isConstraint(e, 'PRIMARYKEY') || isConstraint(e, 'UNIQUE')) {
-        throw new VersionConflict(caseId, c.expectedVersion, (st.versionOf.get(caseId) as number | undefined) ?? null);
-      }
-      throw e;
-    }
-
-    // fire before cancelling: the fired timer is often of a kind this same event cancels
-    if (c.firedTimerId !== undefined) {
-      if (st.fireTimer.run(event.at, c.firedTimerId, caseId).changes !== 1) {
-        throw timerGone(c);
-      }
-    }
-    if (c.cancelTimerKinds?.length) st.cancelKinds.run(caseId, json(c.cancelTimerKinds));
-    for (const t of c.armTimers ?? []) {
-      orDuplicate(
-        () =>
-          st.insertTimer.run(
-            t.id,
-            caseId,
-            t.kind,
-            t.level,
-            toMs(t.dueAt, 'timer.dueAt'),
-            t.state ?? 'pending',
-            t.leaseOwner ?? null,
-            t.leaseUntil ? toMs(t.leaseUntil, 'timer.leaseUntil') : null,
-            t.firedAt ?? null,
-            json({ ...t, caseId }),
-          ),
-        `timer ${t.id} exists`,
-      );
-    }
-    for (const o of c.outbox ?? []) {
-      orDuplicate(
-        () => st.insertOutbox.run(o.id, caseId, o.seq, o.topic, o.createdAt, json(o.payload)),
-        `outbox entry ${o.id} exists`,
-      );
-    }
-    return record;
-  });
-
-  /** The group commit: one IMMEDIATE transaction (one fsync) around independent savepoints. */
-  const many = db.transaction((commits: Commit[]): Array<CaseRecord | Error> =>
-    commits.map((c) => {
-      try {
-        return one(c);
-      } catch (e) {
-        // the savepoint is rolled back; but if SQLite gave up the whole transaction (I/O error,
-        // full disk) carrying on would write the rest outside it: fail the batch instead
-        if (!db.inTransaction || isFatalSqliteError(e)) throw e;
-        return e instanceof Error ? e : new Error(String(e));
-      }
-    }),
-  );
-
   const read = db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T;
 
-  return { st, many, read };
+  return { st, read };
 }
 
 /** The WHERE clause for a list filter. Values are bound, never spliced; arrays travel as one JSON
@@ -245,38 +76,56 @@ function listWhere(f: CaseFilter): { sql: string; params: unknown[] } {
 
 /**
  * The records last committed or read here, parsed, by case id (issue 17: an event's load no longer
- * parses its case's document, 10–12 % of an event's CPU). An entry is the record at its version: this
- * connection's commits replace it once their transaction has committed, and everything is forgotten
- * when another connection has committed to the file since the last look (SQLite's data_version: another
- * process on the same file, a tool, an edit of the table beside the engine). Records are never changed
- * in place by their readers (the engine makes each new one as a copy), so the same object may be
- * handed out twice. Least recently used entries go first.
+ * parses its case's document, 10–12 % of an event's CPU). Each entry keeps the document it was parsed
+ * from (or written as) and the connection's data_version at which that document was last known to be
+ * the row's: while no other connection has committed to the file since, the entry is handed out as
+ * is; once one has (another process on the same file, a tool, an edit of the table beside the engine,
+ * or this store's writer thread), the row's document is read again and the entry kept only if it is
+ * the same text — a string comparison instead of a parse. A commit replaces its case's entry once its
+ * transaction has committed; a failed commit's entry is dropped. Records are never changed in place by
+ * their readers (the engine makes each new one as a copy), so the same object may be handed out twice.
+ * Least recently used entries go first.
  */
+interface Cached {
+  record: CaseRecord;
+  doc: string;
+  /** the data_version at which `doc` was the row's; null: not yet looked at */
+  seen: number | null;
+}
+
 class RecordCache {
-  private readonly map = new Map<string, CaseRecord>();
-  private seen: number | null = null;
+  private readonly map = new Map<string, Cached>();
 
   constructor(private readonly max: number) {}
 
-  /** Forgets everything when the file changed under this connection. */
-  check(dataVersion: number): void {
-    if (this.seen !== dataVersion) this.map.clear();
-    this.seen = dataVersion;
-  }
-
-  get(id: string): CaseRecord | undefined {
-    const r = this.map.get(id);
-    if (r) {
+  /** The record of `id` as the row holds it now: `readDoc` is called unless the entry is known current. */
+  get(id: string, dataVersion: number, readDoc: () => string | undefined): CaseRecord | null {
+    const hit = this.map.get(id);
+    if (hit && hit.seen === dataVersion) {
       this.map.delete(id);
-      this.map.set(id, r);
+      this.map.set(id, hit);
+      return hit.record;
     }
-    return r;
+    const doc = readDoc();
+    if (doc === undefined) {
+      this.map.delete(id);
+      return null;
+    }
+    if (hit && hit.doc === doc) {
+      hit.seen = dataVersion;
+      this.map.delete(id);
+      this.map.set(id, hit);
+      return hit.record;
+    }
+    const record = parse<CaseRecord>(doc);
+    this.set(record, doc, dataVersion);
+    return record;
   }
 
-  set(r: CaseRecord): void {
+  set(record: CaseRecord, doc: string, seen: number | null): void {
     if (this.max <= 0) return;
-    this.map.delete(r.id);
-    this.map.set(r.id, r);
+    this.map.delete(record.id);
+    this.map.set(record.id, { record, doc, seen });
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
   }
 
@@ -286,15 +135,21 @@ class RecordCache {
 
   clear(): void {
     this.map.clear();
-    this.seen = null;
   }
 }
 
 /** how many parsed records the cache keeps (a few MB at 4 KB a record) */
 export const RECORD_CACHE_SIZE = 2000;
 
-export function sqliteCases(h: Handle, opts: { recordCache?: number } = {}): { cases: Store['cases']; events: Store['events']; warm(): void } {
+export interface SqliteCasesOptions {
+  recordCache?: number;
+  /** the writer thread, when commits are written there (SQLITE_WRITER_THREAD=on); else this connection writes */
+  writer?: () => WriterThread | null;
+}
+
+export function sqliteCases(h: Handle, opts: SqliteCasesOptions = {}): { cases: Store['cases']; events: Store['events']; warm(): void } {
   const s = () => h.prepared(prepare, prepare);
+  const local = () => h.prepared(prepareGroupWriter, prepareGroupWriter);
   const recent = new RecordCache(opts.recordCache ?? RECORD_CACHE_SIZE);
   // (a new connection, after close and init, starts with an empty cache)
   const fresh = () =>
@@ -304,31 +159,40 @@ export function sqliteCases(h: Handle, opts: { recordCache?: number } = {}): { c
     });
   const record = (id: string): CaseRecord | null => {
     const st = s().st;
-    const cache = fresh();
-    cache.check(st.dataVersion.get() as number);
-    const hit = cache.get(id);
-    if (hit) return hit;
-    const doc = st.get.get(id) as string | undefined;
-    if (doc === undefined) return null;
-    const r = parse<CaseRecord>(doc);
-    cache.set(r);
-    return r;
+    return fresh().get(id, st.dataVersion.get() as number, () => st.get.get(id) as string | undefined);
   };
   const cached = (sql: string): Stmt => h.prepared(`sql:${sql}`, (db) => db.prepare(sql));
 
   const cases: Store['cases'] = {
     async commitMany(commits: Commit[]): Promise<Array<CaseRecord | Error>> {
       if (commits.length === 0) return [];
-      const out = s().many.immediate(commits);
-      // committed: these are the cases' records now (a failed commit's case is read afresh next time)
+      // validated and turned into rows here; a commit that fails this is rejected alone
+      const rows: Array<CommitRows | Error> = commits.map((c) => {
+        try {
+          return commitRows(c);
+        } catch (e) {
+          return e instanceof Error ? e : new Error(String(e));
+        }
+      });
+      const group = rows.filter((r): r is CommitRows => !(r instanceof Error));
+      const writer = opts.writer?.() ?? null;
+      const written = group.length === 0 ? [] : writer ? await writer.write(group) : local().write(group);
+      // committed: these are the cases' records now (a failed commit's case is read afresh next time).
+      // This connection's own commit leaves its data_version as it was; the writer thread's changes it,
+      // so what the writer wrote is compared with the row at the next read.
       const cache = fresh();
-      cache.check(s().st.dataVersion.get() as number);
-      for (let i = 0; i < out.length; i++) {
-        const r = out[i];
-        if (r instanceof Error) cache.forget(commits[i].caseId);
-        else cache.set(r);
-      }
-      return out;
+      const seen = writer ? null : (s().st.dataVersion.get() as number);
+      let k = 0;
+      return rows.map((r, i) => {
+        const err = r instanceof Error ? r : written[k++];
+        if (err) {
+          cache.forget(commits[i].caseId);
+          return err;
+        }
+        const row = r as CommitRows;
+        cache.set(commits[i].record, row.row.doc as string, seen);
+        return commits[i].record;
+      });
     },
 
     async commit(commit: Commit): Promise<CaseRecord> {

@@ -10,6 +10,7 @@ import { sqliteOversight } from './oversight.ts';
 import { sqliteQueues } from './queue.ts';
 import { sqliteRecords } from './records.ts';
 import { migrate } from './schema.ts';
+import { WriterThread } from './writer.ts';
 
 export interface SqliteStoreOptions {
   /** a path, or ':memory:' (tests) */
@@ -22,6 +23,10 @@ export interface SqliteStoreOptions {
   /** 'worker' (default for a file): WAL checkpoints run in a worker thread (checkpointer.ts), never
    * after a commit on the event loop; 'auto': SQLite's own, after the commit that fills 1000 pages */
   checkpoints?: 'worker' | 'auto';
+  /** true: the group commit's writes and fsync run on a writer thread with its own connection
+   * (writer.ts), not on the event loop; only for a file in WAL mode (':memory:' writes here). Off by
+   * default (SQLITE_WRITER_THREAD, server/config.ts) */
+  writerThread?: boolean;
 }
 
 export { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
@@ -38,6 +43,8 @@ export interface SqliteStore extends Store {
   checkpoints(): CheckpointStats | null;
   /** resolves after the checkpoint worker's next run that found frames in the WAL */
   nextCheckpoint(): Promise<void>;
+  /** whether commits are written by the writer thread */
+  writesOnThread(): boolean;
 }
 
 /** column → the record field it is derived from (server/store/sqlite/cases.ts caseRow) */
@@ -64,7 +71,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
   const h = new Handle();
   let checkpointer: Checkpointer | null = null;
-  const { cases, events, warm: warmCases } = sqliteCases(h);
+  let writer: WriterThread | null = null;
+  const { cases, events, warm: warmCases } = sqliteCases(h, { writer: () => writer });
   const { timers, outbox, webhookLog, warm: warmQueues } = sqliteQueues(h);
   const { warm: warmRecords, ...records } = sqliteRecords(h);
   const { oversight, warm: warmOversight } = sqliteOversight(h);
@@ -87,12 +95,23 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
         warmQueues();
         warmRecords();
         warmOversight();
-        if (wal && (opts.checkpoints ?? 'worker') === 'worker') {
+        const checkpointWorker = wal && (opts.checkpoints ?? 'worker') === 'worker';
+        if (checkpointWorker) {
           db.pragma('wal_autocheckpoint = 0');
           checkpointer = new Checkpointer(opts.file, { busyTimeoutMs });
           checkpointer.start();
         }
+        if (wal && opts.writerThread) {
+          writer = new WriterThread({ file: opts.file, synchronous, busyTimeoutMs, autoCheckpoint: !checkpointWorker });
+          await writer.open();
+        }
       } catch (e) {
+        const w = writer;
+        writer = null;
+        await w?.stop().catch(() => {});
+        const c = checkpointer;
+        checkpointer = null;
+        await c?.stop().catch(() => {});
         h.close();
         if (db.open) db.close();
         throw e;
@@ -100,6 +119,9 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
     },
 
     async close(): Promise<void> {
+      const w = writer;
+      writer = null;
+      await w?.stop(); // the groups sent are answered first
       const c = checkpointer;
       checkpointer = null;
       await c?.stop(); // its connection first: the store's own close then checkpoints the rest
@@ -132,6 +154,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       const c = checkpointer;
       if (!c) return Promise.reject(new Error('no checkpoint worker'));
       return new Promise((resolve) => c.once('checkpoint', () => resolve()));
+    },
+
+    writesOnThread() {
+      return writer !== null;
     },
 
     cases,

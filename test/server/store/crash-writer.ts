@@ -1,7 +1,8 @@
 // Child process for crash.test.ts: commits events on a file store (synchronous=FULL) in a loop, in
 // batches of varying size, and prints "<caseId> <seq>" for each commit once commitMany has
 // returned (= acknowledged). Resumes from whatever the file holds. Runs until killed.
-//   node --import tsx test/server/store/crash-writer.ts <file>
+//   node --import tsx test/server/store/crash-writer.ts <file> [thread]
+// With `thread`, the commits are written by the store's writer thread (SQLITE_WRITER_THREAD=on).
 import type { CaseRecord, Commit } from '../../../server/store/port.ts';
 import { createSqliteStore } from '../../../server/store/sqlite/index.ts';
 import { at, intake, makeCase, makeTimer, next } from '../../support/records.ts';
@@ -9,8 +10,9 @@ import { at, intake, makeCase, makeTimer, next } from '../../support/records.ts'
 const file = process.argv[2];
 if (!file) throw new Error('usage: crash-writer.ts <file>');
 
-const store = createSqliteStore({ file, synchronous: 'FULL' });
+const store = createSqliteStore({ file, synchronous: 'FULL', writerThread: process.argv[3] === 'thread' });
 await store.init();
+if (store.writesOnThread() !== (process.argv[3] === 'thread')) throw new Error('writer thread not as asked');
 
 const ids = Array.from({ length: 5 }, (_, i) => `crash-${i}`);
 const current = new Map<string, CaseRecord>();

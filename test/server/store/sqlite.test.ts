@@ -5,9 +5,13 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MIGRATIONS, SCHEMA_VERSION, createSqliteStore } from '../../../server/store/sqlite/index.ts';
+import { MIGRATIONS, SCHEMA_VERSION, type SqliteStore, createSqliteStore } from '../../../server/store/sqlite/index.ts';
+import { openStore } from '../../../server/store/open.ts';
+import { WriterThread } from '../../../server/store/sqlite/writer.ts';
+import { commitRows } from '../../../server/store/sqlite/write-group.ts';
+import type { Worker } from 'node:worker_threads';
 import { migrate } from '../../../server/store/sqlite/schema.ts';
-import { Duplicate } from '../../../server/engine/errors.ts';
+import { Duplicate, VersionConflict } from '../../../server/engine/errors.ts';
 import type { OversightFacts } from '../../../server/store/port.ts';
 import { at, intake, makeCase, makeTimer, next } from '../../support/records.ts';
 import { closed, collectStderr, onLines, spawnScript } from './child.ts';
@@ -21,6 +25,7 @@ describe('sqlite store', () => {
 
   storeContract('sqlite (temp file)', async () => createSqliteStore({ file: freshFile() }));
   storeContract('sqlite (:memory:)', async () => createSqliteStore({ file: ':memory:' }));
+  storeContract('sqlite (temp file, commits on the writer thread)', async () => createSqliteStore({ file: freshFile(), writerThread: true }));
 
   describe('sqlite specifics', () => {
     it('opens files in WAL mode with synchronous=FULL by default, NORMAL on request', async () => {
@@ -184,28 +189,113 @@ describe('sqlite store', () => {
       await b.close();
     });
 
-    it('keeps the records it committed or read in memory, and forgets them when another connection writes the file', async () => {
+    for (const writerThread of [false, true]) {
+      it(`keeps the records it committed or read in memory, and forgets them when another connection writes the file${writerThread ? ' (writer thread)' : ''}`, async () => {
+        const file = freshFile();
+        const store = createSqliteStore({ file, writerThread });
+        await store.init();
+        expect(store.writesOnThread()).to.equal(writerThread);
+        const v1 = await store.cases.commit(intake(makeCase({ id: 'cached' })));
+        const a = await store.cases.get('cached');
+        // (read-your-writes: what the writer thread committed is what this connection reads)
+        expect(a, 'the committed record, not parsed again').to.equal(v1);
+        const v2 = await store.cases.commit(next(v1, { status: 'in_mediation' }));
+        const b = (await store.cases.get('cached'))!;
+        expect([b.version, b.status]).to.deep.equal([2, 'in_mediation']);
+        expect(b).to.equal(v2);
+        // a commit that fails (a stale version) leaves the case as it was
+        const err = await store.cases.commit(next(v1, { status: 'closed' })).catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(Error);
+        expect((await store.cases.get('cached'))!.status).to.equal('in_mediation');
+        // another connection edits the row (a tool, another process): the next read sees it
+        const raw = new Database(file);
+        raw.prepare(`UPDATE cases SET doc = json_set(doc, '$.summary', 'edited elsewhere') WHERE id = 'cached'`).run();
+        raw.close();
+        const c = (await store.cases.get('cached'))!;
+        expect(c.summary).to.equal('edited elsewhere');
+        expect(c).to.not.equal(v2);
+        await store.close();
+      });
+    }
+
+    it('writer thread: openStore turns it on from the configuration (SQLITE_WRITER_THREAD), off by default', async () => {
+      for (const sqliteWriterThread of [true, false, undefined]) {
+        const dataDir = mkdtempSync(join(dir, 'open-'));
+        const store = (await openStore({ mongodbUri: null, dataDir, ...(sqliteWriterThread === undefined ? {} : { sqliteWriterThread }) })) as SqliteStore;
+        await store.init();
+        expect(store.writesOnThread()).to.equal(sqliteWriterThread === true);
+        const v1 = await store.cases.commit(intake(makeCase({ id: 'opened' })));
+        expect((await store.cases.get('opened'))!.version).to.equal(v1.version);
+        await store.close();
+      }
+    });
+
+    it('writer thread: when the thread dies, a group it had not answered is rejected (never left waiting) and the next group starts a new thread', async () => {
       const file = freshFile();
-      const store = createSqliteStore({ file });
-      await store.init();
-      const v1 = await store.cases.commit(intake(makeCase({ id: 'cached' })));
-      const a = await store.cases.get('cached');
-      expect(a, 'the committed record, not parsed again').to.equal(v1);
-      const v2 = await store.cases.commit(next(v1, { status: 'in_mediation' }));
-      const b = (await store.cases.get('cached'))!;
-      expect([b.version, b.status]).to.deep.equal([2, 'in_mediation']);
-      expect(b).to.equal(v2);
-      // a commit that fails (a stale version) leaves the case as it was
-      const err = await store.cases.commit(next(v1, { status: 'closed' })).catch((e: unknown) => e);
-      expect(err).to.be.instanceOf(Error);
-      expect((await store.cases.get('cached'))!.status).to.equal('in_mediation');
-      // another connection edits the row (a tool, another process): the next read sees it
-      const raw = new Database(file);
-      raw.prepare(`UPDATE cases SET doc = json_set(doc, '$.summary', 'edited elsewhere') WHERE id = 'cached'`).run();
+      const migrated = createSqliteStore({ file });
+      await migrated.init();
+      await migrated.close();
+      const thread = new WriterThread({ file, synchronous: 'FULL', busyTimeoutMs: 5000, autoCheckpoint: true });
+      await thread.open();
+      const pending = thread.write([commitRows(intake(makeCase({ id: 'd1' })))]);
+      await (thread as unknown as { worker: Worker }).worker.terminate();
+      // answered before it died, or rejected: either way the writer hears
+      const outcome = await pending.then(
+        () => 'committed',
+        (e: Error) => e.message,
+      );
+      expect(outcome).to.match(/^committed$|writer thread exited/);
+      expect(await thread.write([commitRows(intake(makeCase({ id: 'd2' })))])).to.deep.equal([null]);
+      await thread.stop();
+      const raw = new Database(file, { readonly: true });
+      const ids = raw.prepare('SELECT id FROM cases ORDER BY id').pluck().all();
       raw.close();
-      const c = (await store.cases.get('cached'))!;
-      expect(c.summary).to.equal('edited elsewhere');
-      expect(c).to.not.equal(v2);
+      // the new thread wrote the next group; an answered group is in the file (a rejected one may or may not be)
+      expect(ids).to.include('d2');
+      if (outcome === 'committed') expect(ids).to.include('d1');
+    });
+
+    it('writer thread: a group that fails as a whole (the file is locked) rejects exactly its writers and writes nothing', async () => {
+      const file = freshFile();
+      const store = createSqliteStore({ file, writerThread: true, busyTimeoutMs: 50 });
+      await store.init();
+      const a1 = await store.cases.commit(intake(makeCase({ id: 'wa' })));
+      const b1 = await store.cases.commit(intake(makeCase({ id: 'wb' })));
+      // another connection holds the write lock past the writer's busy timeout
+      const raw = new Database(file);
+      raw.exec('BEGIN IMMEDIATE');
+      const group = await store.cases.commitMany([next(a1, { status: 'in_mediation' }), next(b1, { status: 'in_mediation' })]).catch((e: unknown) => e);
+      raw.exec('ROLLBACK');
+      expect(group).to.be.instanceOf(Database.SqliteError);
+      expect((group as InstanceType<typeof Database.SqliteError>).code).to.equal('SQLITE_BUSY');
+      // nothing of the group was written, and the cache does not pretend otherwise
+      expect([(await store.cases.get('wa'))!.version, (await store.cases.get('wb'))!.version]).to.deep.equal([1, 1]);
+      expect((await store.events.list('wa')).map((e) => e.seq)).to.deep.equal([1]);
+      expect(raw.prepare(`SELECT COUNT(*) FROM outbox WHERE case_id IN ('wa', 'wb')`).pluck().get()).to.equal(2);
+      raw.close();
+      // the next group (other writers) commits
+      const [a2, b2] = await store.cases.commitMany([next(a1, { status: 'in_mediation' }), next(b1, { status: 'closed' })]);
+      expect([(a2 as { version: number }).version, (b2 as { version: number }).version]).to.deep.equal([2, 2]);
+      expect((await store.cases.get('wb'))!.status).to.equal('closed');
+      await store.close();
+    });
+
+    it('writer thread: a commit rejected in the group arrives as the same error, the others commit', async () => {
+      const store = createSqliteStore({ file: freshFile(), writerThread: true });
+      await store.init();
+      const a1 = await store.cases.commit(intake(makeCase({ id: 'ea', caseNo: 'NO-1' })));
+      const results = await store.cases.commitMany([
+        intake(makeCase({ id: 'eb', caseNo: 'NO-1' })), // the number is taken
+        next(a1, { status: 'in_mediation' }),
+        next(a1, { status: 'closed' }), // stale: the commit before it in the group took version 2
+      ]);
+      expect(results[0]).to.be.instanceOf(Duplicate);
+      expect((results[0] as Duplicate).details).to.deep.equal({ caseNo: 'NO-1' });
+      expect((results[1] as { version: number }).version).to.equal(2);
+      expect(results[2]).to.be.instanceOf(VersionConflict);
+      expect((results[2] as VersionConflict).details).to.deep.equal({ expectedVersion: 1, currentVersion: 2 });
+      expect(await store.cases.get('eb')).to.equal(null);
+      expect((await store.cases.get('ea'))!.status).to.equal('in_mediation');
       await store.close();
     });
 
