@@ -90,6 +90,26 @@ export async function login(url: string, username: string): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
+/** A walk-in intake on the demo compound through an instance's API (201 expected): the case and its access code. */
+export async function intakeOver(url: string, token: string): Promise<{ case: { id: string; caseNo: string }; accessCode: string }> {
+  const created = await fetch(`${url}/api/cases`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      channel: 'walk_in',
+      compoundId: 'ou-k1-1-1',
+      category: 'noise',
+      summary: '夜间噪音',
+      parties: [
+        { role: 'applicant', kind: 'person', name: '赵六', phone: '13700001111' },
+        { role: 'respondent', kind: 'person', name: '钱七' },
+      ],
+    }),
+  });
+  expect(created.status).to.equal(201);
+  return (await created.json()) as { case: { id: string; caseNo: string }; accessCode: string };
+}
+
 /** A resident connected to A receives the event a mediator posts on B (the Redis adapter). `start`
  * starts one instance with the environment given. Skips the test, saying so, without Redis. */
 export async function deliversAcrossInstances(ctx: Mocha.Context, start: (env: Record<string, string>) => Promise<Instance>): Promise<void> {
@@ -102,22 +122,7 @@ export async function deliversAcrossInstances(ctx: Mocha.Context, start: (env: R
     const a = await start(env);
     const b = await start(env);
     const token = await login(b.url, 'med.c1');
-    const created = await fetch(`${b.url}/api/cases`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        channel: 'walk_in',
-        compoundId: 'ou-k1-1-1',
-        category: 'noise',
-        summary: '夜间噪音',
-        parties: [
-          { role: 'applicant', kind: 'person', name: '赵六', phone: '13700001111' },
-          { role: 'respondent', kind: 'person', name: '钱七' },
-        ],
-      }),
-    });
-    expect(created.status).to.equal(201);
-    const { case: c, accessCode } = (await created.json()) as { case: { id: string; caseNo: string }; accessCode: string };
+    const { case: c, accessCode } = await intakeOver(b.url, token);
 
     const resident: ClientSocket = connect(a.url, { auth: { caseNo: c.caseNo, accessCode }, transports: ['websocket'], reconnection: false });
     try {

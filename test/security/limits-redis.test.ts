@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createClient } from 'redis';
-import { type Instance, REDIS_URL, login, redisAnswers, startInstance, stop } from '../multi/instances-support.ts';
+import { type Instance, REDIS_URL, intakeOver, login, redisAnswers, startInstance, stop } from '../multi/instances-support.ts';
 
 const BURST = 200;
 const PASSWORD = 'demo-pass-2026';
@@ -54,24 +54,8 @@ describe('security: attempt limits shared by two instances through Redis (issue 
     fetch(`${url}/api/track/${encodeURIComponent(caseNo)}`, { headers: { 'X-Access-Code': code, 'X-Forwarded-For': from } });
 
   async function intake(): Promise<{ caseNo: string; accessCode: string }> {
-    const token = await login(a!.url, 'med.c1');
-    const res = await fetch(`${a!.url}/api/cases`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        channel: 'walk_in',
-        compoundId: 'ou-k1-1-1',
-        category: 'noise',
-        summary: '夜间噪音',
-        parties: [
-          { role: 'applicant', kind: 'person', name: '赵六', phone: '13700001111' },
-          { role: 'respondent', kind: 'person', name: '钱七' },
-        ],
-      }),
-    });
-    expect(res.status).to.equal(201);
-    const body = (await res.json()) as { case: { caseNo: string }; accessCode: string };
-    return { caseNo: body.case.caseNo, accessCode: body.accessCode };
+    const { case: c, accessCode } = await intakeOver(a!.url, await login(a!.url, 'med.c1'));
+    return { caseNo: c.caseNo, accessCode };
   }
 
   it(`checks at most 10 of ${BURST} parallel wrong access codes sent to two instances, and keeps the resident's own address open`, async () => {
