@@ -4,23 +4,8 @@
 // escalating body's read-only view, the court's inbox and its case page.
 import { expect } from 'chai';
 import { actorOf } from '../../server/cases/access.ts';
-import { intakeForm, signIn, startProduct, textOf, type PageClient, type Product } from '../support/pages.ts';
+import { ACCESS, intakeForm, registerCase as register, sendEvent as send, signIn, startProduct, textOf, type Product } from '../support/pages.ts';
 import { acceptData } from '../support/workflow.ts';
-
-const ACCESS = /data-access-code="([A-Z0-9]+)"/;
-
-async function register(client: PageClient, overrides: Record<string, string> = {}) {
-  await client.get('/intake');
-  const res = await client.post('/intake', intakeForm(overrides));
-  expect(res.status, res.text.slice(0, 300)).to.equal(201);
-  return { code: ACCESS.exec(res.text)![1], id: /href="\/cases\/([^"]+)" data-open-case/.exec(res.text)![1], html: res.text };
-}
-
-async function send(client: PageClient, id: string, type: string, fields: Record<string, string | string[]> = {}) {
-  const page = await client.get(`/cases/${id}`);
-  const version = /data-case-version="(\d+)"/.exec(page.text)?.[1] ?? '';
-  return client.post(`/cases/${id}/events`, { type, expectedVersion: version, ...fields });
-}
 
 describe('pages of issue 14 (mediators, the slip, the court)', function () {
   this.timeout(30_000);

@@ -6,32 +6,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import request from 'supertest';
-import { intakeForm, pageClient, signIn, startProduct, textOf, type PageClient, type Product } from '../support/pages.ts';
+import { ACCESS, intakeForm, pageClient, registerCase, sendEvent, signIn, startProduct, textOf, type Product } from '../support/pages.ts';
 import { PARTICULARS } from '../support/workflow.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ACCESS = /data-access-code="([A-Z0-9]+)"/;
-const CASE_NO = /data-case-no>([^<]+)</;
-
-async function registerCase(client: PageClient, overrides: Record<string, string> = {}) {
-  await client.get('/intake');
-  const res = await client.post('/intake', intakeForm(overrides));
-  expect(res.status, res.text.slice(0, 300)).to.equal(201);
-  const code = ACCESS.exec(res.text)?.[1];
-  const caseNo = CASE_NO.exec(res.text)?.[1];
-  const id = /href="\/cases\/([^"]+)" data-open-case/.exec(res.text)?.[1];
-  expect(code, 'access code on the slip').to.be.a('string');
-  return { code: code!, caseNo: caseNo!, id: id!, html: res.text };
-}
 
 /** the ACCEPT form filled in (workflow 2026.3): both parties consent, the rights notice given */
 const ACCEPT_FORM = { consents: ['p1:written', 'p2:oral'], rightsNotified: 'on' };
-
-async function sendEvent(client: PageClient, id: string, type: string, fields: Record<string, string | string[]> = {}) {
-  const page = await client.get(`/cases/${id}`);
-  const version = /data-case-version="(\d+)"/.exec(page.text)?.[1] ?? '';
-  return client.post(`/cases/${id}/events`, { type, expectedVersion: version, ...fields });
-}
 
 describe('pages', function () {
   this.timeout(30_000);

@@ -2,16 +2,10 @@
 // an agent and a group's household list; the case page offers and records invitations, investigation
 // records, recusals with who asked, and the owners' assembly decision.
 import { expect } from 'chai';
-import { intakeForm, signIn, startProduct, textOf, type PageClient, type Product } from '../support/pages.ts';
+import { intakeForm, sendEvent, signIn, startProduct, textOf, type PageClient, type Product } from '../support/pages.ts';
 
 const CASE_LINK = /href="\/cases\/([^"]+)" data-open-case/;
 const ACCEPT_FORM = { consents: ['p1:written', 'p2:oral'], rightsNotified: 'on' };
-
-async function sendEvent(client: PageClient, id: string, type: string, fields: Record<string, string | string[]> = {}) {
-  const page = await client.get(`/cases/${id}`);
-  const version = /data-case-version="(\d+)"/.exec(page.text)?.[1] ?? '';
-  return client.post(`/cases/${id}/events`, { type, expectedVersion: version, ...fields });
-}
 
 describe('pages: workflow 2026.3 practice (issue 12 §§2–5)', function () {
   this.timeout(30_000);

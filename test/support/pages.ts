@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'chai';
 import request from 'supertest';
 import { loadConfig } from '../../server/config.ts';
 import { startServer, type Running } from '../../server/wiring.ts';
@@ -110,4 +111,27 @@ export function intakeForm(overrides: Record<string, string> = {}): Record<strin
 /** The text of an HTML page without its tags (for checks on what a person reads). */
 export function textOf(html: string): string {
   return html.replace(/<script[\s\S]*?<\/script>/g, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+}
+
+/** what the slip shows: the access code and the case number */
+export const ACCESS = /data-access-code="([A-Z0-9]+)"/;
+export const CASE_NO = /data-case-no>([^<]+)</;
+
+/** Registers a case through the intake form (201 expected): its slip's code, number, id and page. */
+export async function registerCase(client: PageClient, overrides: Record<string, string> = {}) {
+  await client.get('/intake');
+  const res = await client.post('/intake', intakeForm(overrides));
+  expect(res.status, res.text.slice(0, 300)).to.equal(201);
+  const code = ACCESS.exec(res.text)?.[1];
+  const caseNo = CASE_NO.exec(res.text)?.[1];
+  const id = /href="\/cases\/([^"]+)" data-open-case/.exec(res.text)?.[1];
+  expect(code, 'access code on the slip').to.be.a('string');
+  return { code: code!, caseNo: caseNo!, id: id!, html: res.text };
+}
+
+/** Sends an event through the case page's form, with the version the page shows. */
+export async function sendEvent(client: PageClient, id: string, type: string, fields: Record<string, string | string[]> = {}) {
+  const page = await client.get(`/cases/${id}`);
+  const version = /data-case-version="(\d+)"/.exec(page.text)?.[1] ?? '';
+  return client.post(`/cases/${id}/events`, { type, expectedVersion: version, ...fields });
 }
