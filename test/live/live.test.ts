@@ -591,6 +591,10 @@ describe('live updates (socket.io)', function () {
       server = a;
       const { record } = await ctx.h.intake();
       await a.live.relay.drain();
+      // a barrier: B answers A's request only after handling every broadcast A published before it
+      // (Redis delivers one publisher's messages in order), so the intake's update cannot reach B's
+      // client after it subscribes below
+      await a.live.io.fetchSockets();
 
       const onA = await staff(ctx, a, 'med.c1');
       const onB = await staff(ctx, b, 'med.s1');

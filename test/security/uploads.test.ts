@@ -125,7 +125,8 @@ describe('security: hostile uploads do not stall the server (issue 15 §1)', fun
     const sorted = [...latencies].sort((a, b) => a - b);
     console.log(`      ${what}: ${latencies.length} probes, p50 ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} p90 ${sorted[Math.floor(sorted.length * 0.9)].toFixed(1)} max ${max.toFixed(1)} ms; event-loop delay max ${(loop.max / 1e6).toFixed(1)} ms`);
     if (max > worst.ms) Object.assign(worst, { ms: max, what });
-    expect(latencies.length, `${what}: health was asked while the upload was in flight`).to.be.at.least(3);
+    // the first probe always starts while the upload is in flight; a refusal by declared size may come
+    // back before a second one. How long each probe took is what the bounds below hold.
     expect(sorted[Math.floor(sorted.length / 2)], `${what}: median of ${latencies.length} health answers`).to.be.below(HEALTH_BOUND_MS);
     expect(sorted[Math.floor(sorted.length * 0.9)], `${what}: 90th percentile of ${latencies.length} health answers`).to.be.below(HEALTH_BOUND_MS);
     expect(max, `${what}: slowest of ${latencies.length} health answers`).to.be.below(HEALTH_WORST_MS);
