@@ -72,6 +72,40 @@ async function serve(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop());
   process.on('disconnect', () => void stop());
+  // BENCH_CPU_PROF: the driver asks for a profile of the closed-loop event run alone (set-up, warm-up
+  // and the bare route left out), written as <dir>/events.cpuprofile
+  const profDir = process.env.BENCH_CPU_PROF;
+  if (profDir) {
+    const { Session } = await import('node:inspector/promises');
+    const { writeFileSync } = await import('node:fs');
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 }); // µs
+    process.on('message', (msg: unknown) => {
+      if (msg === 'profile-start') void session.post('Profiler.start').then(() => process.send!('profile-started'));
+      if (msg === 'profile-stop') {
+        void session.post('Profiler.stop').then(({ profile }) => {
+          writeFileSync(path.join(profDir, 'events.cpuprofile'), JSON.stringify(profile));
+          process.send!('profile-written');
+        });
+      }
+    });
+  }
+}
+
+/** Asks the serving child for one profiling step and waits for its answer (BENCH_CPU_PROF). */
+function childSays(child: ChildProcess, ask: string, answer: string): Promise<void> {
+  if (!process.env.BENCH_CPU_PROF) return Promise.resolve();
+  return new Promise((resolve) => {
+    const on = (msg: unknown) => {
+      if (msg !== answer) return;
+      child.off('message', on);
+      resolve();
+    };
+    child.on('message', on);
+    child.send(ask);
+  });
 }
 
 // ── the driver ─────────────────────────────────────────────────────────────────────────────────
@@ -94,9 +128,7 @@ type Cannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
 
 async function startChild(): Promise<{ child: ChildProcess; urls: { product: string; bare: string } }> {
   const self = fileURLToPath(import.meta.url);
-  // BENCH_CPU_PROF=<dir>: a CPU profile of the serving process, to see where the time goes
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', self, '--serve'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', self, '--serve'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const urls = await new Promise<{ product: string; bare: string }>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60_000);
@@ -201,7 +233,9 @@ async function drive(): Promise<void> {
 
     await events({ duration: QUICK ? 1 : 2 }); // warm-up
     await bare({ duration: QUICK ? 1 : 2 });
+    await childSays(child, 'profile-start', 'profile-started');
     const a = await events({ duration: SECONDS });
+    await childSays(child, 'profile-stop', 'profile-written');
     const b = await bare({ duration: SECONDS });
     const base = new URL(urls.product);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
