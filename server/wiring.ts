@@ -48,8 +48,8 @@ export async function startServer(
   // the sessions requests present, kept for SESSION_CACHE_MS; every writer of users and sessions in
   // this process gets the store that empties it (server/auth/session-cache.ts)
   const sessionCache = config.sessionCacheMs > 0 ? new SessionCache({ ttlMs: config.sessionCacheMs }) : null;
-  const watched = watchStore(opts.store ?? (await openStore(config)), storage);
-  const store = sessionCache ? sessionCache.watch(watched) : watched;
+  const opened = opts.store ?? (await openStore(config));
+  const store = watchStore(sessionCache ? sessionCache.watch(opened) : opened, storage);
   await store.init();
   // the anchor log beside the embedded store (MongoDB relies on its own replication: README)
   const anchorFile = opts.store ? null : anchorFileOf(config);

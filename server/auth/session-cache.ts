@@ -81,15 +81,17 @@ export class SessionCache {
   /**
    * The same store, whose `users` and `sessions` writes empty this cache once they have settled
    * (succeeded or failed). Every part of the process must use the returned store for its writes;
-   * server/wiring.ts builds it before anything else holds the store.
+   * server/wiring.ts wraps the opened store with it before anything else holds it (and watchStore
+   * wraps the result, so that storageStatusOf finds the store the services hold).
    */
   watch<S extends Store>(store: S): S {
     const areas = new Map<PropertyKey, unknown>();
     const watchArea = <T extends object>(area: T): T =>
       new Proxy(area, {
-        get: (obj, key, receiver) => {
-          const value = Reflect.get(obj, key, receiver) as unknown;
-          if (typeof value !== 'function' || READS.has(key)) return value;
+        get: (obj, key) => {
+          const value = Reflect.get(obj, key) as unknown;
+          if (typeof value !== 'function') return value;
+          if (READS.has(key)) return (value as (...a: unknown[]) => unknown).bind(obj);
           return (...args: unknown[]) => {
             let out: unknown;
             try {
@@ -107,9 +109,9 @@ export class SessionCache {
         },
       });
     return new Proxy(store, {
-      get: (obj, key, receiver) => {
-        const value = Reflect.get(obj, key, receiver) as unknown;
-        if (key !== 'users' && key !== 'sessions') return value;
+      get: (obj, key) => {
+        const value = Reflect.get(obj, key) as unknown;
+        if (key !== 'users' && key !== 'sessions') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(obj) : value;
         const known = areas.get(key) as { area: unknown; proxy: unknown } | undefined;
         if (known && known.area === value) return known.proxy;
         const proxy = watchArea(value as object);
