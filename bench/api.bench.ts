@@ -11,6 +11,8 @@
 //       then, so queueing counts — autocannon's overallRate sends per-second bursts and times each
 //       request from its own send): p50, p99, errors and non-2xx.
 // --json prints one JSON object on stdout (the log goes to stderr); --quick: 2 s runs, 50 cases.
+// Beside throughput, the serving process's CPU time per answered request in (a) and (b)
+// (process.cpuUsage, every thread): on a shared machine it swings less than requests per second.
 // Environment: BENCH_SECONDS (10), BENCH_CASES (200), BENCH_CONNECTIONS (50),
 // BENCH_LOG_LEVEL (silent: set `info` to include the cost of request logging), BENCH_CPU_PROF.
 // `npm run bench:api -- --store mongo`: the same on MongoDB — MONGODB_URI's server, or else FerretDB
@@ -72,6 +74,60 @@ async function serve(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop());
   process.on('disconnect', () => void stop());
+  // the driver asks for this process's CPU time (user + system, µs) before and after each run
+  process.on('message', (msg: unknown) => {
+    if (msg === 'cpu') {
+      const u = process.cpuUsage();
+      process.send!({ cpuUs: u.user + u.system });
+    }
+  });
+  // BENCH_CPU_PROF: the driver asks for a profile of the closed-loop event run alone (set-up, warm-up
+  // and the bare route left out), written as <dir>/events.cpuprofile
+  const profDir = process.env.BENCH_CPU_PROF;
+  if (profDir) {
+    const { Session } = await import('node:inspector/promises');
+    const { writeFileSync } = await import('node:fs');
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 }); // µs
+    process.on('message', (msg: unknown) => {
+      if (msg === 'profile-start') void session.post('Profiler.start').then(() => process.send!('profile-started'));
+      if (msg === 'profile-stop') {
+        void session.post('Profiler.stop').then(({ profile }) => {
+          writeFileSync(path.join(profDir, 'events.cpuprofile'), JSON.stringify(profile));
+          process.send!('profile-written');
+        });
+      }
+    });
+  }
+}
+
+/** The serving process's CPU time so far (µs, user + system: every thread of it). */
+function childCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (msg: unknown) => {
+      if (typeof msg !== 'object' || msg === null || !('cpuUs' in msg)) return;
+      child.off('message', on);
+      resolve((msg as { cpuUs: number }).cpuUs);
+    };
+    child.on('message', on);
+    child.send('cpu');
+  });
+}
+
+/** Asks the serving child for one profiling step and waits for its answer (BENCH_CPU_PROF). */
+function childSays(child: ChildProcess, ask: string, answer: string): Promise<void> {
+  if (!process.env.BENCH_CPU_PROF) return Promise.resolve();
+  return new Promise((resolve) => {
+    const on = (msg: unknown) => {
+      if (msg !== answer) return;
+      child.off('message', on);
+      resolve();
+    };
+    child.on('message', on);
+    child.send(ask);
+  });
 }
 
 // ── the driver ─────────────────────────────────────────────────────────────────────────────────
@@ -94,9 +150,7 @@ type Cannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
 
 async function startChild(): Promise<{ child: ChildProcess; urls: { product: string; bare: string } }> {
   const self = fileURLToPath(import.meta.url);
-  // BENCH_CPU_PROF=<dir>: a CPU profile of the serving process, to see where the time goes
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', self, '--serve'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', self, '--serve'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const urls = await new Promise<{ product: string; bare: string }>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60_000);
@@ -201,8 +255,17 @@ async function drive(): Promise<void> {
 
     await events({ duration: QUICK ? 1 : 2 }); // warm-up
     await bare({ duration: QUICK ? 1 : 2 });
+    await childSays(child, 'profile-start', 'profile-started');
+    const cpu0 = await childCpu(child);
     const a = await events({ duration: SECONDS });
+    const cpu1 = await childCpu(child);
+    await childSays(child, 'profile-stop', 'profile-written');
+    const cpu2 = await childCpu(child);
     const b = await bare({ duration: SECONDS });
+    const cpu3 = await childCpu(child);
+    // server CPU per answered request: less swayed than throughput by other processes on the machine
+    const cpuPerEvent = (cpu1 - cpu0) / Math.max(1, a['2xx']);
+    const cpuPerBare = (cpu3 - cpu2) / Math.max(1, b['2xx']);
     const base = new URL(urls.product);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
     let m = 0;
@@ -221,6 +284,7 @@ async function drive(): Promise<void> {
     say(`(b) bare express JSON route, same run`);
     say(`    ${barePerSecond.toFixed(0)} requests/s; p50 ${ms(b.latency.p50)}, p99 ${ms(b.latency.p99)}`);
     say(`    ratio events/bare: ${(eventsPerSecond / barePerSecond).toFixed(3)} (${(barePerSecond / eventsPerSecond).toFixed(1)}× slower than a bare route)`);
+    say(`    server CPU per request: event ${cpuPerEvent.toFixed(0)} µs, bare ${cpuPerBare.toFixed(0)} µs (bare ÷ event ${(cpuPerBare / cpuPerEvent).toFixed(3)})`);
     say(`(c) events at fixed arrival rates (paced open loop, latency from the scheduled send)`);
     for (const [rate, c] of [[1000, c1000], [1500, c1500]] as const) {
       say(`    ${rate}/s: ${c.sentPerSec.toFixed(0)} sent/s; p50 ${ms(c.p50)}, p99 ${ms(c.p99)}; errors or non-2xx ${c.errors}${c.firstError ? ` (first: ${c.firstError})` : ''}`);
@@ -245,6 +309,9 @@ async function drive(): Promise<void> {
           eventsNon2xx: a.non2xx,
           bareExpressPerSec: Math.round(barePerSecond),
           ratioToBare: Math.round((eventsPerSecond / barePerSecond) * 1000) / 1000,
+          serverCpuUsPerEvent: Math.round(cpuPerEvent),
+          serverCpuUsPerBareRequest: Math.round(cpuPerBare),
+          cpuRatioToBare: Math.round((cpuPerBare / cpuPerEvent) * 1000) / 1000,
           p50MsAt1000PerSec: r2(c1000.p50),
           p99MsAt1000PerSec: r2(c1000.p99),
           errorsAt1000PerSec: c1000.errors,

@@ -15,6 +15,7 @@ import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { csrfProtection, CSRF_EXEMPT_PATHS } from './auth/csrf.ts';
 import { loginAddressLimiter, type AccountAttempts } from './auth/throttle.ts';
+import type { SessionCache } from './auth/session-cache.ts';
 import { keepOptions } from './idempotency.ts';
 import { authenticate, authRoutes } from './http/auth.routes.ts';
 import { errorHandler, notFoundHandler } from './http/errors.ts';
@@ -52,6 +53,9 @@ export interface AppDeps {
   loginLimiter?: RequestHandler;
   /** with REDIS_URL: the per-account sign-in reservation shared by instances (Services.accountAttempts) */
   accountAttempts?: AccountAttempts | null;
+  /** the sessions recently presented (server/auth/session-cache.ts); `store` must be the one it
+   * watches (SessionCache.watch), so that this process's writes empty it. None: every request reads. */
+  sessionCache?: SessionCache | null;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -137,7 +141,7 @@ export function createApp(deps: AppDeps): Application {
   app.use(express.json({ limit: config.bodyLimit, strict: true }));
   app.use(express.urlencoded({ limit: config.bodyLimit, extended: false, parameterLimit: 200 }));
   app.use(cookieParser(config.appSecret));
-  app.use(authenticate({ store, now }));
+  app.use(authenticate({ store, now, sessionCache: deps.sessionCache ?? null }));
   app.use(csrfProtection({ exempt: deps.csrfExempt ?? CSRF_EXEMPT_PATHS }));
 
   ctx.mountRoutes(authRoutes({ config, store, logger, now, loginLimiter: deps.loginLimiter ?? loginAddressLimiter(config), accountAttempts: deps.accountAttempts ?? null }));

@@ -29,6 +29,9 @@ export interface Config {
   /** server-side secret: signs cookies (cookie-parser, server/app.ts). Access codes are salted scrypt hashes and do not use it. */
   appSecret: string;
   sessionTtlHours: number;
+  /** how long an authenticated request's session and user are trusted without reading the store
+   * again (ms; 0 = read every time): the bound on another instance's sign-out (server/auth/session-cache.ts) */
+  sessionCacheMs: number;
   /** origins allowed to call the API from a browser; empty = none (CORS closed) */
   corsOrigins: string[];
   /** failed logins on one account before it is locked */
@@ -143,6 +146,11 @@ const VARIABLES: Record<string, VariableSpec> = {
     schema: Joi.number().min(0.01).max(24 * 30),
     must: 'a number of hours between 0.01 and 720',
     fallback: '12',
+  },
+  SESSION_CACHE_MS: {
+    schema: Joi.number().integer().min(0).max(60_000),
+    must: 'a whole number of milliseconds between 0 and 60000',
+    fallback: '1000',
   },
   PUBLIC_URL: {
     schema: Joi.string()
@@ -280,6 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     logLevel: raw.LOG_LEVEL as Config['logLevel'],
     appSecret: raw.APP_SECRET,
     sessionTtlHours: Number(raw.SESSION_TTL_HOURS),
+    sessionCacheMs: Number(raw.SESSION_CACHE_MS),
     corsOrigins: raw.CORS_ORIGINS.split(',')
       .map((s) => s.trim())
       .filter(Boolean),

@@ -8,6 +8,7 @@ import { createApp } from './app.ts';
 import { connectLimitsRedis, createRedisAttemptLimiter } from './auth/attempts-redis.ts';
 import { ACCESS_CODE_LIMITS, createMemoryAccessCodeLimiter, loginAddressLimiter } from './auth/throttle.ts';
 import { buildCore } from './core.ts';
+import { SessionCache } from './auth/session-cache.ts';
 import type { Config } from './config.ts';
 import { ManualClock, systemClock, type Clock } from './engine/clock.ts';
 import { routers } from './http/routes.ts';
@@ -44,7 +45,11 @@ export async function startServer(
   const logger = opts.logger ?? loggerFor(config);
   // every store call is watched: storage failures and the last commit's outcome feed /api/health
   const storage = new StorageStatus();
-  const store = watchStore(opts.store ?? (await openStore(config)), storage);
+  // the sessions requests present, kept for SESSION_CACHE_MS; every writer of users and sessions in
+  // this process gets the store that empties it (server/auth/session-cache.ts)
+  const sessionCache = config.sessionCacheMs > 0 ? new SessionCache({ ttlMs: config.sessionCacheMs }) : null;
+  const opened = opts.store ?? (await openStore(config));
+  const store = watchStore(sessionCache ? sessionCache.watch(opened) : opened, storage);
   await store.init();
   // the anchor log beside the embedded store (MongoDB relies on its own replication: README)
   const anchorFile = opts.store ? null : anchorFileOf(config);
@@ -128,6 +133,7 @@ export async function startServer(
     logger,
     loginLimiter: services.loginLimiter,
     accountAttempts,
+    sessionCache,
     routers: routers.map((f) => f(services)),
     mountEarly: pageMountEarly.map((f) => f(services)),
     mount: pageMount.map((f) => f(services)),

@@ -57,7 +57,16 @@ export async function lookupSession(
   now: Date,
 ): Promise<{ session: SessionRecord; user: UserRecord } | { failure: LookupFailure }> {
   if (!token || token.length > 200) return { failure: 'unknown' };
-  const session = await store.sessions.get(hashToken(token));
+  return lookupSessionByHash(store, hashToken(token), now);
+}
+
+/** lookupSession for a token already hashed (server/auth/session-cache.ts). */
+export async function lookupSessionByHash(
+  store: Store,
+  tokenHash: string,
+  now: Date,
+): Promise<{ session: SessionRecord; user: UserRecord } | { failure: LookupFailure }> {
+  const session = await store.sessions.get(tokenHash);
   if (!session) return { failure: 'unknown' };
   if (session.revokedAt) return { failure: 'revoked' };
   if (Date.parse(session.expiresAt) <= now.getTime()) return { failure: 'expired' };

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { NotFound } from '../engine/errors.ts';
 import { MAX_PASSWORD_LENGTH } from '../auth/passwords.ts';
 import { lookupSession, SESSION_COOKIE } from '../auth/sessions.ts';
+import type { SessionCache } from '../auth/session-cache.ts';
 import { sessionCookie, signIn, signOut } from '../auth/sign-in.ts';
 import { changeOwnPassword, passwordChangeBody } from '../auth/users.ts';
 import type { AccountAttempts } from '../auth/throttle.ts';
@@ -57,7 +58,8 @@ export function publicUser(user: UserRecord, bodies: readonly Body[]): PublicUse
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /** Sets req.auth when the request carries a live session; never refuses by itself (routes do). */
-export function authenticate(deps: Pick<AuthDeps, 'store' | 'now'>): RequestHandler {
+export function authenticate(deps: Pick<AuthDeps, 'store' | 'now'> & { sessionCache?: SessionCache | null }): RequestHandler {
+  const cache = deps.sessionCache ?? null;
   return async (req, _res, next) => {
     const header = req.get('authorization');
     let token: string | undefined;
@@ -76,7 +78,7 @@ export function authenticate(deps: Pick<AuthDeps, 'store' | 'now'>): RequestHand
       }
     }
     if (!token) return next();
-    const found = await lookupSession(deps.store, token, deps.now());
+    const found = cache ? await cache.lookup(deps.store, token, deps.now()) : await lookupSession(deps.store, token, deps.now());
     if ('failure' in found) req.authFailure = found.failure;
     else req.auth = { user: found.user, session: found.session, via };
     next();

@@ -46,9 +46,12 @@ describe('benchmarks in quick mode (smoke: keys, not timings)', function () {
 
   it('npm run bench:api -- --quick --json reports the API figures', async () => {
     const r = await runJson('bench/api.bench.ts');
-    expectNumbers(r, ['eventsPerSec', 'bareExpressPerSec', 'ratioToBare', 'p99MsAt1000PerSec', 'p99MsAt1500PerSec']);
+    expectNumbers(r, ['eventsPerSec', 'bareExpressPerSec', 'ratioToBare', 'serverCpuUsPerEvent', 'serverCpuUsPerBareRequest', 'cpuRatioToBare', 'p99MsAt1000PerSec', 'p99MsAt1500PerSec']);
     expect(r.eventsPerSec as number).to.be.greaterThan(0);
     expect(r.bareExpressPerSec as number).to.be.greaterThan(0);
+    // the serving process's CPU was measured over each run
+    expect(r.serverCpuUsPerEvent as number).to.be.greaterThan(0);
+    expect(r.serverCpuUsPerBareRequest as number).to.be.greaterThan(0);
   });
 
   it('npm run bench:middleware -- --quick --json reports what joi and helmet cost per request', async () => {

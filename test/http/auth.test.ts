@@ -8,6 +8,7 @@ import { installOpenApiCheck } from '../support/openapi-check.ts';
 import { createApp } from '../../server/app.ts';
 import { scryptParamsFor } from '../../server/auth/passwords.ts';
 import { hashToken } from '../../server/auth/sessions.ts';
+import { SessionCache } from '../../server/auth/session-cache.ts';
 import { loadConfig } from '../../server/config.ts';
 import { SESSION_COOKIE } from '../../server/auth/sessions.ts';
 import { createLogger } from '../../server/log.ts';
@@ -24,6 +25,7 @@ const START = Date.now(); // the cookie jar of supertest's agent uses the real c
 interface Fixture {
   app: Application;
   store: Store;
+  config: ReturnType<typeof loadConfig>;
   clock: { t: number };
   close(): Promise<void>;
 }
@@ -39,6 +41,7 @@ async function setup(env: Record<string, string> = {}): Promise<Fixture> {
   return {
     app,
     store,
+    config,
     clock,
     async close() {
       await store.close();
@@ -127,6 +130,34 @@ describe('auth: sign-in, sessions and who am I', () => {
     const res = await request(f.app).get('/api/me').set('Authorization', `Bearer ${token}`).expect(401);
     expect(res.body.error.code).to.equal('UNAUTHENTICATED');
     expect((await f.store.sessions.get(hashToken(token)))?.revokedAt).to.be.a('string');
+  });
+
+  it('with the session cache (as the product runs it): a signed-out or deactivated session gets 401 at once; a sign-out on another instance within SESSION_CACHE_MS', async () => {
+    const ms = { t: 0 };
+    const cache = new SessionCache({ ttlMs: f.config.sessionCacheMs, clock: () => ms.t });
+    const store = cache.watch(f.store); // this instance's writers use this store
+    const app = createApp({ config: f.config, store, logger: createLogger({ level: 'silent' }), now: () => new Date(f.clock.t), sessionCache: cache });
+    const me = (token: string) => request(app).get('/api/me').set('Authorization', `Bearer ${token}`);
+
+    const { token } = (await login(app, 'med.d').expect(200)).body;
+    await me(token).expect(200);
+    expect(cache.size).to.equal(1);
+    await request(app).post('/api/auth/logout').set('Authorization', `Bearer ${token}`).expect(200);
+    expect((await me(token).expect(401)).body.error.message).to.match(/signed out/);
+
+    const other = (await login(app, 'med.d').expect(200)).body.token;
+    await me(other).expect(200);
+    // another instance signs it out (its write does not pass through this instance's store)
+    await f.store.sessions.revoke(hashToken(other), new Date(f.clock.t).toISOString());
+    ms.t = f.config.sessionCacheMs - 1;
+    await me(other).expect(200); // within the documented bound
+    ms.t = f.config.sessionCacheMs;
+    await me(other).expect(401);
+
+    const third = (await login(app, 'med.d').expect(200)).body.token;
+    await me(third).expect(200);
+    await store.users.update('u-med-d', { active: false }); // an administrator on this instance
+    await me(third).expect(401);
   });
 
   it('answers 401 once the session has expired (12 hours by default)', async () => {

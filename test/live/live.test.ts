@@ -448,6 +448,30 @@ describe('live updates (socket.io)', function () {
       expect(seen.map((m) => [m.version, m.event.type])).to.deep.equal([[3, 'SCHEDULE_SESSION']]);
     });
 
+    it('without Redis, sends nothing to a room nobody on this instance follows, and to the followers once someone does', async function () {
+      const { record } = await ctx.h.intake();
+      await relayed();
+      const rooms: string[] = [];
+      const to = server.live.io.to.bind(server.live.io);
+      server.live.io.to = ((room: string) => {
+        rooms.push(room);
+        return to(room);
+      }) as typeof server.live.io.to;
+      const delivered = server.live.relay.stats.delivered;
+      await dispatch(record, 'ACCEPT', acceptData());
+      await relayed();
+      expect(server.live.relay.stats.delivered).to.be.above(delivered); // taken from the outbox …
+      expect(rooms.filter((r) => r.includes(record.id))).to.deep.equal([]); // … and not encoded for nobody
+      expect(await ctx.h.store.outbox.pendingCount()).to.equal(0);
+
+      const socket = await staff(ctx, server, 'med.c1');
+      await request(socket, 'subscribe', { caseId: record.id });
+      const got = next(socket, 'case:updated');
+      await dispatch(record, 'SCHEDULE_SESSION', { at: '2026-11-25T14:00:00+08:00', place: '社区调解室' });
+      expect((await got).version).to.equal(3);
+      expect(rooms.filter((r) => r.includes(record.id))).to.have.length(1);
+    });
+
     it('delivers on kick() without waiting for the poll', async function () {
       await stopServer(server);
       ctx.servers = [];

@@ -85,3 +85,23 @@ export function orDuplicate<T>(fn: () => T, message: string, details?: unknown):
 export function isFatalSqliteError(e: unknown): boolean {
   return e instanceof Database.SqliteError && !e.code.startsWith('SQLITE_CONSTRAINT');
 }
+
+/**
+ * Runs `fn` (a write the store may lose to a power cut without harm) with `synchronous = NORMAL`, so
+ * that its commit does not wait for an fsync of its own on the event loop, and puts the connection's
+ * setting back afterwards. Nothing acknowledged depends on such a write: in WAL mode the next FULL
+ * commit's fsync of the WAL covers it (frames are appended in order), and a power cut before that
+ * loses only it — the projector projects again from its last durable position; an outbox lease or
+ * done mark lost means the entry is sent again (delivery is at least once). A process crash (kill -9)
+ * loses nothing either way: the WAL's writes are in the operating system's cache.
+ */
+export function withoutOwnFsync<T>(db: DB, fn: () => T): T {
+  const sync = db.pragma('synchronous', { simple: true }) as number;
+  if (sync <= 1) return fn();
+  db.pragma('synchronous = NORMAL');
+  try {
+    return fn();
+  } finally {
+    db.pragma(`synchronous = ${sync === 3 ? 'EXTRA' : 'FULL'}`);
+  }
+}

@@ -20,7 +20,7 @@ import type {
 } from '../port.ts';
 import { shanghaiIso } from '../../../workflows/calendar/calendar.ts';
 import { oversightGroup } from '../commit-rules.ts';
-import { type DB, type Handle, type Stmt, isConstraint, json, parse, toMs } from './db.ts';
+import { type DB, type Handle, type Stmt, isConstraint, json, parse, toMs, withoutOwnFsync } from './db.ts';
 
 /** Times leave the projection as ISO instants in Shanghai time, like every time the engine writes. */
 const iso = (ms: number): string => shanghaiIso(ms);
@@ -561,14 +561,7 @@ export function sqliteOversight(h: Handle): { oversight: OversightStore; warm():
       if (!records.length && position === undefined) return;
       // the projector's transaction does not wait for its own fsync: the next commit's fsync of the WAL
       // covers it, and a projection lost to a power cut is projected again (the position went with it)
-      const db = h.db;
-      const sync = db.pragma('synchronous', { simple: true }) as number;
-      if (sync > 1) db.pragma('synchronous = NORMAL');
-      try {
-        s().project.immediate(records, position);
-      } finally {
-        if (sync > 1) db.pragma(`synchronous = ${sync === 3 ? 'EXTRA' : 'FULL'}`);
-      }
+      withoutOwnFsync(h.db, () => s().project.immediate(records, position));
     },
 
     async feed(after, limit) {

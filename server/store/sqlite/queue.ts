@@ -2,7 +2,7 @@
 // transaction (select + lease), so two processes never both hold the same item; a lease that
 // expires (its holder died) makes the item claimable again.
 import { type OutboxEntry, type OutboxLane, type Store, type TimerRecord, type TimerState, type WebhookAttempt, WEBHOOK_TOPIC_PREFIX } from '../port.ts';
-import { type DB, type Handle, json, parse, toIso, toMs } from './db.ts';
+import { type DB, type Handle, json, parse, toIso, toMs, withoutOwnFsync } from './db.ts';
 
 interface TimerRow {
   id: string;
@@ -147,7 +147,8 @@ export function sqliteQueues(h: Handle): { timers: Store['timers']; outbox: Stor
     async claim(now: string, limit: number, owner: string, leaseMs: number, lane: OutboxLane = 'live'): Promise<OutboxEntry[]> {
       const at = toMs(now, 'now');
       if (count(limit) === 0) return [];
-      return s().claimOutbox.immediate(at, count(limit), owner, at + leaseMs, lane);
+      // a lease lost to a power cut only lets the entry be sent again (at least once): no fsync of its own
+      return withoutOwnFsync(h.db, () => s().claimOutbox.immediate(at, count(limit), owner, at + leaseMs, lane));
     },
     async defer(id: string, until: string): Promise<void> {
       s().st.deferOutbox.run(toMs(until, 'until'), id);
@@ -163,7 +164,8 @@ export function sqliteQueues(h: Handle): { timers: Store['timers']; outbox: Stor
       return r ? { ...outboxOf(r), doneAt: toIso(r.done_at) } : null;
     },
     async markDone(ids: string[]): Promise<void> {
-      if (ids.length) s().st.doneOutbox.run(Date.now(), json(ids));
+      // a done mark lost to a power cut only lets the entries be sent again (at least once)
+      if (ids.length) withoutOwnFsync(h.db, () => s().st.doneOutbox.run(Date.now(), json(ids)));
     },
     async pendingCount(lane: OutboxLane = 'live'): Promise<number> {
       return (lane === 'webhook' ? s().st.pendingWebhookCount : s().st.pendingCount).get() as number;

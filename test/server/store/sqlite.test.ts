@@ -9,6 +9,7 @@ import { MIGRATIONS, SCHEMA_VERSION, type SqliteStore, createSqliteStore } from 
 import { openStore } from '../../../server/store/open.ts';
 import { WriterThread } from '../../../server/store/sqlite/writer.ts';
 import { commitRows } from '../../../server/store/sqlite/write-group.ts';
+import { withoutOwnFsync } from '../../../server/store/sqlite/db.ts';
 import type { Worker } from 'node:worker_threads';
 import { migrate } from '../../../server/store/sqlite/schema.ts';
 import { Duplicate, VersionConflict } from '../../../server/engine/errors.ts';
@@ -47,6 +48,40 @@ describe('sqlite store', () => {
       expect(normal.pragma('synchronous')).to.equal(1);
       expect(normal.pragma('busy_timeout')).to.equal(1234);
       await normal.close();
+    });
+
+    it('writes what a power cut may lose without harm (outbox leases and done marks) without an fsync of their own, and puts synchronous back', async () => {
+      const raw = new Database(freshFile());
+      try {
+        for (const [level, name] of [[2, 'FULL'], [3, 'EXTRA']] as const) {
+          raw.pragma(`synchronous = ${name}`);
+          expect(withoutOwnFsync(raw, () => raw.pragma('synchronous', { simple: true }))).to.equal(1);
+          expect(raw.pragma('synchronous', { simple: true })).to.equal(level);
+          expect(() => withoutOwnFsync(raw, () => { throw new Error('failed inside'); })).to.throw('failed inside');
+          expect(raw.pragma('synchronous', { simple: true })).to.equal(level);
+        }
+        raw.pragma('synchronous = NORMAL');
+        expect(withoutOwnFsync(raw, () => raw.pragma('synchronous', { simple: true }))).to.equal(1);
+        expect(raw.pragma('synchronous', { simple: true })).to.equal(1);
+      } finally {
+        raw.close();
+      }
+
+      const store = createSqliteStore({ file: freshFile() });
+      await store.init();
+      try {
+        const entry = { id: 'o-1', caseId: 'c-1', seq: 1, topic: 'case:updated', payload: { v: 1 }, createdAt: at(0) };
+        await store.outbox.enqueue([entry]);
+        const claimed = await store.outbox.claim(at(1), 10, 'relay-a', 10_000);
+        expect(claimed.map((e) => e.id)).to.deep.equal(['o-1']);
+        expect(await store.outbox.claim(at(1), 10, 'relay-b', 10_000)).to.deep.equal([]); // leased to relay-a
+        expect(store.pragma('synchronous')).to.equal(2);
+        await store.outbox.markDone(['o-1']);
+        expect((await store.outbox.get('o-1'))?.doneAt).to.be.a('string');
+        expect(store.pragma('synchronous')).to.equal(2); // FULL again for the commits that follow
+      } finally {
+        await store.close();
+      }
     });
 
     it('checkpoints the WAL in a worker thread, never after a commit on the event loop, and loses nothing', async () => {
