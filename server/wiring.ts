@@ -105,6 +105,18 @@ export async function startServer(
       })
     : null;
 
+  // a write to users or sessions on one instance empties every instance's session cache at once
+  const sessionsChannel = `${config.redisKeyPrefix}sessions:changed`;
+  const sessionsSub = sessionCache && limitsRedis ? limitsRedis.duplicate() : null;
+  if (sessionCache && limitsRedis && sessionsSub) {
+    sessionsSub.on('error', (err: unknown) => logger.error({ err }, 'session cache: redis subscriber error'));
+    await sessionsSub.connect();
+    await sessionsSub.subscribe(sessionsChannel, () => sessionCache.forget());
+    sessionCache.onWrite = () => {
+      limitsRedis.publish(sessionsChannel, '1').catch((err: unknown) => logger.error({ err }, 'session cache: announcing a write failed'));
+    };
+  }
+
   const services: Services = {
     config,
     store,
@@ -176,6 +188,8 @@ export async function startServer(
       await live.close();
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
       await projector.stop();
+      if (sessionCache) sessionCache.onWrite = null;
+      if (sessionsSub?.isOpen) await sessionsSub.quit();
       if (limitsRedis?.isOpen) await limitsRedis.quit();
       await store.close();
       await anchors?.close();

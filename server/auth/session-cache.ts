@@ -6,9 +6,11 @@
 //   (sign-out, revocation, deactivation, a password reset or change, a role or body change, a
 //   failed sign-in's counter) empties the cache once it has settled, and a read that was under way
 //   during such a write is not kept (`generation`);
-// - a write made by another instance (or a tool) on the shared store is seen here at the latest
-//   `ttlMs` after this instance last read the session (SESSION_CACHE_MS, default 1,000 ms; 0 turns
-//   the cache off). That instance ends the user's live sockets everywhere at once, as before.
+// - a write made by another instance: with REDIS_URL every instance announces its writes on a Redis
+//   channel and the others empty their caches on hearing it (server/wiring.ts; Redis's delivery time,
+//   milliseconds); without Redis, or for a tool writing the store directly, it is seen here at the
+//   latest `ttlMs` after this instance last read the session (SESSION_CACHE_MS, default 1,000 ms; 0
+//   turns the cache off). The writing instance ends the user's live sockets everywhere at once.
 // Expiry is checked against the session's own time on every hit; only live sessions are kept
 // (an unknown, revoked, expired or inactive token is looked up each time).
 import type { SessionRecord, Store, UserRecord } from '../store/port.ts';
@@ -30,6 +32,10 @@ export interface SessionCacheOptions {
   clock?: () => number;
 }
 
+/** Told after each write to users or sessions through this instance has settled (the wiring tells
+ * the other instances, whose caches then `forget`). */
+export type WriteListener = () => void;
+
 /** Repository methods that only read: everything else on `users` and `sessions` is a write. */
 const READS: ReadonlySet<PropertyKey> = new Set(['get', 'getByUsername', 'list']);
 
@@ -39,6 +45,8 @@ export class SessionCache {
   private readonly ttlMs: number;
   private readonly max: number;
   private readonly clock: () => number;
+  /** see WriteListener */
+  onWrite: WriteListener | null = null;
 
   constructor(opts: SessionCacheOptions) {
     this.ttlMs = opts.ttlMs;
@@ -72,7 +80,13 @@ export class SessionCache {
     return found;
   }
 
-  /** Forgets every entry (after a write to sessions or users). */
+  /** A write through this instance settled: forget, and tell whoever listens (the other instances). */
+  private written(): void {
+    this.forget();
+    this.onWrite?.();
+  }
+
+  /** Forgets every entry (after a write to sessions or users, here or on another instance). */
   forget(): void {
     this.generation++;
     this.entries.clear();
@@ -97,14 +111,14 @@ export class SessionCache {
             try {
               out = (value as (...a: unknown[]) => unknown).apply(obj, args);
             } catch (err) {
-              this.forget();
+              this.written();
               throw err;
             }
             if (!(out instanceof Promise)) {
-              this.forget();
+              this.written();
               return out;
             }
-            return out.finally(() => this.forget());
+            return out.finally(() => this.written());
           };
         },
       });

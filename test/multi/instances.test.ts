@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { makeHarness } from '../support/harness.ts';
-import { type Instance, deliversAcrossInstances, startInstance, stop, until } from './instances-support.ts';
+import { type Instance, REDIS_URL, deliversAcrossInstances, login, redisAnswers, startInstance, stop, until } from './instances-support.ts';
 
 describe('two instances on one embedded store', function () {
   this.timeout(180_000);
@@ -71,5 +71,23 @@ describe('two instances on one embedded store', function () {
       else b = i;
       return i;
     });
+  });
+
+  it('refuses on instance B, long before its session cache would expire, a token signed out on instance A (Redis)', async function () {
+    if (!(await redisAnswers())) throw new Error(`Redis does not answer at ${REDIS_URL}: this test needs it (CI starts it)`);
+    // a cache that would trust the session for a minute: only the announcement through Redis can end it early
+    const env = { REDIS_URL, TEST_CLOCK: '0', SESSION_CACHE_MS: '60000' };
+    const [onA, onB] = [(a = await startInstance(dir, env)), (b = await startInstance(dir, env))];
+    const token = await login(onA.url, 'med.c1');
+    const me = (url: string) => fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    expect(await me(onB.url), 'B reads the session (and caches it)').to.equal(200);
+    expect(await me(onB.url)).to.equal(200);
+    const out = await fetch(`${onA.url}/api/auth/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(out.status).to.equal(200);
+    expect(await me(onA.url), 'A refuses at once').to.equal(401);
+    const t0 = Date.now();
+    const refused = await until(() => me(onB.url), (s) => s === 401, 10_000);
+    expect(refused, 'B refuses within 10 s, not after its 60 s cache').to.equal(401);
+    console.log(`      B refused the signed-out token after ${Date.now() - t0} ms`);
   });
 });
