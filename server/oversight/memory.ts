@@ -17,14 +17,19 @@ export interface FacetSource {
 }
 
 type Coded = Exclude<OversightDimension, 'daysToSettle'>;
-const CODED: readonly Coded[] = ['status', 'tier', 'category', 'channel', 'outcome', 'compoundId', 'communityId', 'subdistrictId', 'month', 'settledTier'];
+const CODED: readonly Coded[] = ['status', 'tier', 'category', 'channel', 'outcome', 'compoundId', 'communityId', 'subdistrictId', 'month', 'settledTier', 'intakeMode', 'orgType'];
 const BODY = 'bodyId';
 
-/** Metric columns, in the order of OversightTotals' fields. */
-const METRICS = ['settled', 'within', 'failed', 'cc', 'cf', 'cp', 'cn', 'visits', 's1', 's2', 's3', 's4', 's5', 'overdue', 'red', 'rec'] as const;
+/** Metric columns (small integers), in the order of OversightTotals' fields; the agreement amount in fen
+ * (it may pass 2^31) has its own column of doubles. */
+const METRICS = [
+  'settled', 'within', 'failed', 'cc', 'cf', 'cp', 'cn', 'visits', 's1', 's2', 's3', 's4', 's5', 'overdue', 'red', 'rec',
+  // issue 16 §4 (stats-facts.ts)
+  'written', 'oral', 'people', 'hh', 'ca', 'conf', 'cr', 'pc', 'pm',
+] as const;
 const M = METRICS.length;
-/** an accumulator: the count of cases, then the metrics */
-const W = M + 1;
+/** an accumulator: the count of cases, then the metrics, then the amount in fen */
+const W = M + 2;
 const DENSE_GROUPS = 1 << 15;
 
 class Dict {
@@ -59,6 +64,7 @@ export class FactsIndex implements FacetSource {
   private days = new Int32Array(1024);
   private maxDays = 0;
   private metrics = new Int32Array(1024 * M);
+  private fen = new Float64Array(1024);
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
 
@@ -111,6 +117,7 @@ export class FactsIndex implements FacetSource {
         this.registeredAt = grow(this.registeredAt, n);
         this.days = grow(this.days, n);
         this.metrics = grow(this.metrics, n * M);
+        this.fen = grow(this.fen, n);
       }
     }
     const value: Record<string, string | null> = {
@@ -124,6 +131,8 @@ export class FactsIndex implements FacetSource {
       subdistrictId: r.subdistrictId,
       month: r.month,
       settledTier: r.settledTier,
+      intakeMode: r.intakeMode,
+      orgType: r.orgType,
       [BODY]: r.bodyId,
     };
     for (const [d, a] of this.codes) a[i] = this.dicts.get(d)!.code(value[d] ?? null);
@@ -151,6 +160,16 @@ export class FactsIndex implements FacetSource {
     m[o + 13] = r.overdue ? 1 : 0;
     m[o + 14] = r.red ? 1 : 0;
     m[o + 15] = r.recurrence > 0 ? 1 : 0;
+    m[o + 16] = r.agreementWritten ? 1 : 0;
+    m[o + 17] = r.agreementOral ? 1 : 0;
+    m[o + 18] = r.people;
+    m[o + 19] = r.households;
+    m[o + 20] = r.confirmationApplied ? 1 : 0;
+    m[o + 21] = r.confirmed ? 1 : 0;
+    m[o + 22] = r.confirmationRefused ? 1 : 0;
+    m[o + 23] = r.preventsCriminal ? 1 : 0;
+    m[o + 24] = r.preventsMass ? 1 : 0;
+    this.fen[i] = r.agreementFen;
   }
 
   async facets(q: OversightQuery, facets: Record<string, OversightDimension[]>, needs: FacetNeeds = {}): Promise<Record<string, OversightGroup[]>> {
@@ -202,6 +221,7 @@ export class FactsIndex implements FacetSource {
     const reg = this.registeredAt;
     const body = this.codes.get(BODY)!;
     const m = this.metrics;
+    const fen = this.fen;
     const U = units.length;
     for (let i = 0; i < n; i++) {
       if (bodyOk !== null && bodyOk[body[i]] !== 1) continue;
@@ -230,6 +250,7 @@ export class FactsIndex implements FacetSource {
         a[b]++;
         const k1 = p.metrics;
         for (let k = 0; k < k1; k++) a[b + k + 1] += m[o + k];
+        if (k1 === M) a[b + M + 1] += fen[i];
       }
     }
 
@@ -263,6 +284,16 @@ export class FactsIndex implements FacetSource {
           overdue: a[14],
           red: a[15],
           recurrences: a[16],
+          agreementsWritten: a[17],
+          agreementsOral: a[18],
+          people: a[19],
+          households: a[20],
+          confirmationApplied: a[21],
+          confirmed: a[22],
+          confirmationRefused: a[23],
+          preventsCriminal: a[24],
+          preventsMass: a[25],
+          agreementFen: a[26],
         };
       });
     }
