@@ -5,7 +5,8 @@
 import { expect } from 'chai';
 import { DomainError, Duplicate, VersionConflict } from '../../../server/engine/errors.ts';
 import { ledgerTemplate } from '../../../server/oversight/ledger-format.ts';
-import type { CaseFilter, CaseRecord, Commit, OversightFacts, Store } from '../../../server/store/port.ts';
+import type { CaseFilter, CaseRecord, Commit, OversightFacts, OversightGroup, Store } from '../../../server/store/port.ts';
+import { FactsIndex } from '../../../server/oversight/memory.ts';
 import {
   T0,
   at,
@@ -895,6 +896,11 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(since[0]).to.deep.include({ intakeMode: 'application', orgType: 'village_resident', agreementFen: 123410, agreementWritten: true, agreementOral: false, people: 5, households: 3, confirmationApplied: true, confirmed: true, confirmationRefused: false, preventsCriminal: true, preventsMass: false });
         expect(since[2]).to.deep.include({ agreementFen: 0, agreementWritten: false, confirmationRefused: true, households: 0 });
         expect(since[3]).to.deep.include({ orgType: null, confirmationApplied: true, confirmed: false, confirmationRefused: false });
+        // the in-memory index, fed by factsSince, sums the same as the store
+        const sorted = (gs: OversightGroup[]) => [...gs].sort((a, b) => JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
+        const memory = await new FactsIndex(ov()).facets({}, { all: [], modes: ['intakeMode', 'orgType'] });
+        expect(memory.all).to.deep.equal(f.all);
+        expect(sorted(memory.modes)).to.deep.equal(sorted(f.modes));
       });
 
       it('hands out the facts written after a change number, in change order', async () => {
