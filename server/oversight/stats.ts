@@ -249,14 +249,14 @@ export async function computeStats(source: FacetSource, q: OversightQuery, opts:
   const facets: Record<string, OversightDimension[]> = {
     main: ['status', 'tier', 'category'],
     place: ['compoundId', 'communityId', 'subdistrictId'],
-    month: ['month'],
+    // 受理方式 and 调解组织类型 ride on the months (a few hundred groups): one pass less over the cases
+    month: ['month', 'intakeMode', 'orgType'],
     days: ['daysToSettle'],
-    modes: ['intakeMode', 'orgType'],
   };
   const dim = opts.groupBy ? GROUP_DIMENSION[opts.groupBy] : undefined;
   if (dim) facets.groupDays = [dim, 'daysToSettle'];
   // only the main facet (and the groups) need every sum; the others are counts (days: of settled cases)
-  const r = await source.facets(q, facets, { place: 'cases', month: 'cases', days: 'cases', modes: 'cases' });
+  const r = await source.facets(q, facets, { place: 'cases', month: 'cases', days: 'cases' });
 
   const totals = r.main.reduce(addTotals, ZERO);
   const stats: Stats = {
@@ -268,9 +268,9 @@ export async function computeStats(source: FacetSource, q: OversightQuery, opts:
     byCommunity: countBy(r.place, 'communityId'),
     bySubdistrict: countBy(r.place, 'subdistrictId'),
     byMonth: countBy(r.month, 'month'),
-    byIntakeMode: countBy(r.modes, 'intakeMode', zeros(INTAKE_MODES)),
+    byIntakeMode: countBy(r.month, 'intakeMode', zeros(INTAKE_MODES)),
     // a case no mediation body holds has no 调解组织类型 (none today): left out rather than keyed ''
-    byOrgType: countBy(r.modes, 'orgType', zeros(ORG_TYPES), undefined, true),
+    byOrgType: countBy(r.month, 'orgType', zeros(ORG_TYPES), undefined, true),
     byDisputeType: countBy(r.main, 'category', zeros(DISPUTE_TYPE_CODES), disputeTypeOf),
     from: q.from ?? null,
     to: q.to ?? null,
