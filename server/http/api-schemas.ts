@@ -111,6 +111,16 @@ const metrics = {
   clauses: obj({ checked: int(), full: int(), partial: int(), none: int() }),
   visits: int(),
   visitsSatisfied: int(),
+  // issue 16 §4 (the names of the ledger and the monthly table)
+  agreementAmount: num({ minimum: 0, description: '协议涉及金额 of the settled cases, yuan (summed in fen)' }),
+  byAgreementForm: obj({ written: int({ description: '书面' }), oral: int({ description: '口头' }) }, [], { description: '协议形式 of the settled cases: written + oral = settled' }),
+  people: int({ description: '涉及人数: a person 1, a group its households, an organisation 1' }),
+  households: int({ description: '涉及户数 (the intake\'s householdsInvolved)' }),
+  confirmationApplied: int({ description: '申请司法确认 (any result)' }),
+  confirmed: int({ description: '司法确认有效' }),
+  confirmationRefused: int({ description: '不予确认' }),
+  preventsCriminal: int({ description: '防止民转刑: cases with a risk flagged as such' }),
+  preventsMass: int({ description: '防止群体性事件' }),
 };
 
 const caseListProps = {
@@ -545,6 +555,12 @@ export const API_SCHEMAS: Record<string, Schema> = {
       byCommunity: countMap(),
       bySubdistrict: countMap(),
       byMonth: countMap(),
+      byIntakeMode: { ...countMap(), description: '受理方式 (codes: INTAKE_MODES), every mode present' },
+      byOrgType: { ...countMap(), description: '调解组织类型 of the body holding the case (village_resident 村居, township_street 乡镇街道, professional 行业性专业性), every type present' },
+      byDisputeType: {
+        ...countMap(),
+        description: '纠纷类型 codes, every code present: this product\'s own two-digit numbering (UNVERIFIED against an official code table; server/oversight/codes.ts)',
+      },
       from: nullableInstant(),
       to: nullableInstant(),
       groupBy: oneOf(GROUPINGS),

@@ -73,8 +73,12 @@ export function oversightRoutes(services: Services): RouteDef[] {
           '(settled + terminated or referred to court); performanceRate = clauses fully performed ÷ clauses checked on follow-up ' +
           'visits; satisfaction = visits scoring ≥ satisfiedAtLeast (default 4/5) ÷ visits; medianDaysToSettle in working days ' +
           'from registration to the agreement taking effect; overdue = cases a deadline of which expired at some point; red = ' +
-          'cases showing a red warning now; recurrences = cases linked to an earlier one (倒查). groupBy adds the same metrics ' +
-          'per month, sub-district, community, compound, category or tier.',
+          'cases showing a red warning now; recurrences = cases linked to an earlier one (倒查). Issue 16 §4: agreementAmount ' +
+          '(协议涉及金额, yuan) and byAgreementForm {written, oral} (协议形式) of the settled cases; people (涉及人数), households; ' +
+          'confirmationApplied / confirmed / confirmationRefused (司法确认 and its result); preventsCriminal / preventsMass (防止民转刑 / ' +
+          '防止群体性事件); byIntakeMode (受理方式), byOrgType (调解组织类型), byDisputeType (纠纷类型: this product\'s own numbering, ' +
+          'unverified). groupBy adds the same metrics per month, sub-district, community, compound, category, tier, intakeMode, ' +
+          'orgType or disputeType (name: the unit\'s name or the code\'s Chinese label).',
         tags: ['oversight'],
         auth: readers,
         query: Joi.object({ ...scopeQuery, groupBy: Joi.string().valid(...GROUPINGS) }),

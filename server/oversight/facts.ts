@@ -28,8 +28,9 @@ import { disputeTypeOf, intakeModeOf, ORG_TYPE_BY_TIER, type ConfirmationState }
 
 /** Bump when the facts' meaning or shape changes: older projections are recomputed (rebuild.ts).
  * 2: the ledger's 协议形式 (agreementForm, issue 12 §5).
- * 3: 承办调解员, 调解组织类型, 受理方式, 协议涉及金额, 司法确认, 涉及人数, 防止民转刑 / 群体性事件, 纠纷类型 (issue 16 §4). */
-export const FACTS_VERSION = 3;
+ * 3: 承办调解员, 调解组织类型, 受理方式, 协议涉及金额, 司法确认, 涉及人数, 防止民转刑 / 群体性事件, 纠纷类型 (issue 16 §4).
+ * 4: the same fields as the store's statistics columns (stats-facts.ts; SQLite migration 6, MongoDB `_f`). */
+export const FACTS_VERSION = 4;
 
 /** The longest summary kept in the ledger. */
 const SUMMARY_CHARS = 200;

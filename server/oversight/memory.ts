@@ -17,14 +17,23 @@ export interface FacetSource {
 }
 
 type Coded = Exclude<OversightDimension, 'daysToSettle'>;
-const CODED: readonly Coded[] = ['status', 'tier', 'category', 'channel', 'outcome', 'compoundId', 'communityId', 'subdistrictId', 'month', 'settledTier'];
+const CODED: readonly Coded[] = ['status', 'tier', 'category', 'channel', 'outcome', 'compoundId', 'communityId', 'subdistrictId', 'month', 'settledTier', 'intakeMode', 'orgType'];
 const BODY = 'bodyId';
 
-/** Metric columns, in the order of OversightTotals' fields. */
-const METRICS = ['settled', 'within', 'failed', 'cc', 'cf', 'cp', 'cn', 'visits', 's1', 's2', 's3', 's4', 's5', 'overdue', 'red', 'rec'] as const;
+/** Metric columns (small integers), in the order of OversightTotals' fields. */
+const METRICS = [
+  'settled', 'within', 'failed', 'cc', 'cf', 'cp', 'cn', 'visits', 's1', 's2', 's3', 's4', 's5', 'overdue', 'red', 'rec',
+  // issue 16 §4 (stats-facts.ts)
+  'people', 'hh',
+] as const;
 const M = METRICS.length;
-/** an accumulator: the count of cases, then the metrics */
-const W = M + 1;
+/** Issue 16 §4's yes/no facts, one bit each in a byte per case: most cases have none, so a sum looks at
+ * them (and at the amount, never set without a form) only when the byte is not 0. */
+const FLAGS = ['written', 'oral', 'ca', 'conf', 'cr', 'pc', 'pm'] as const;
+const F = FLAGS.length;
+/** an accumulator: the count of cases, the metrics, the flags, then the agreement amount in fen (doubles:
+ * it may pass 2^31) */
+const W = M + F + 2;
 const DENSE_GROUPS = 1 << 15;
 
 class Dict {
@@ -41,7 +50,7 @@ class Dict {
   }
 }
 
-function grow<T extends Int32Array | Float64Array>(a: T, size: number): T {
+function grow<T extends Int32Array | Float64Array | Uint8Array>(a: T, size: number): T {
   if (a.length >= size) return a;
   const b = new (a.constructor as { new (n: number): T })(Math.max(size, a.length * 2));
   b.set(a);
@@ -59,6 +68,8 @@ export class FactsIndex implements FacetSource {
   private days = new Int32Array(1024);
   private maxDays = 0;
   private metrics = new Int32Array(1024 * M);
+  private flags = new Uint8Array(1024);
+  private fen = new Float64Array(1024);
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
 
@@ -111,6 +122,8 @@ export class FactsIndex implements FacetSource {
         this.registeredAt = grow(this.registeredAt, n);
         this.days = grow(this.days, n);
         this.metrics = grow(this.metrics, n * M);
+        this.fen = grow(this.fen, n);
+        this.flags = grow(this.flags, n);
       }
     }
     const value: Record<string, string | null> = {
@@ -124,6 +137,8 @@ export class FactsIndex implements FacetSource {
       subdistrictId: r.subdistrictId,
       month: r.month,
       settledTier: r.settledTier,
+      intakeMode: r.intakeMode,
+      orgType: r.orgType,
       [BODY]: r.bodyId,
     };
     for (const [d, a] of this.codes) a[i] = this.dicts.get(d)!.code(value[d] ?? null);
@@ -151,6 +166,11 @@ export class FactsIndex implements FacetSource {
     m[o + 13] = r.overdue ? 1 : 0;
     m[o + 14] = r.red ? 1 : 0;
     m[o + 15] = r.recurrence > 0 ? 1 : 0;
+    m[o + 16] = r.people;
+    m[o + 17] = r.households;
+    const bits = [r.agreementWritten, r.agreementOral, r.confirmationApplied, r.confirmed, r.confirmationRefused, r.preventsCriminal, r.preventsMass];
+    this.flags[i] = bits.reduce((acc, on, k) => (on ? acc | (1 << k) : acc), 0);
+    this.fen[i] = r.agreementFen;
   }
 
   async facets(q: OversightQuery, facets: Record<string, OversightDimension[]>, needs: FacetNeeds = {}): Promise<Record<string, OversightGroup[]>> {
@@ -202,6 +222,8 @@ export class FactsIndex implements FacetSource {
     const reg = this.registeredAt;
     const body = this.codes.get(BODY)!;
     const m = this.metrics;
+    const fen = this.fen;
+    const flags = this.flags;
     const U = units.length;
     for (let i = 0; i < n; i++) {
       if (bodyOk !== null && bodyOk[body[i]] !== 1) continue;
@@ -230,6 +252,13 @@ export class FactsIndex implements FacetSource {
         a[b]++;
         const k1 = p.metrics;
         for (let k = 0; k < k1; k++) a[b + k + 1] += m[o + k];
+        if (k1 === M) {
+          const bits = flags[i];
+          if (bits !== 0) {
+            for (let k = 0; k < F; k++) if (bits & (1 << k)) a[b + M + 1 + k]++;
+            a[b + M + F + 1] += fen[i];
+          }
+        }
       }
     }
 
@@ -263,6 +292,16 @@ export class FactsIndex implements FacetSource {
           overdue: a[14],
           red: a[15],
           recurrences: a[16],
+          people: a[17],
+          households: a[18],
+          agreementsWritten: a[19],
+          agreementsOral: a[20],
+          confirmationApplied: a[21],
+          confirmed: a[22],
+          confirmationRefused: a[23],
+          preventsCriminal: a[24],
+          preventsMass: a[25],
+          agreementFen: a[26],
         };
       });
     }

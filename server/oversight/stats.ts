@@ -12,14 +12,33 @@
 // - overdue = cases a deadline of which expired at some point (逾期); red = cases showing a red
 //   warning now (the same set as GET /api/cases?warning=red)
 // - recurrences = cases linked to an earlier one (倒查)
+// Issue 16 §4, with the names the ledger and the monthly table use (stats-facts.ts derives them):
+// - agreementAmount (协议涉及金额, yuan) and byAgreementForm {written, oral} (协议形式) of the settled cases
+// - people (涉及人数), households (涉及户数) of the cases
+// - confirmationApplied / confirmed / confirmationRefused (司法确认 applied for, and its result)
+// - preventsCriminal / preventsMass (防止民转刑 / 防止群体性事件)
+// - byIntakeMode (受理方式), byOrgType (调解组织类型 of the body holding the case), byDisputeType (纠纷类型:
+//   codes.ts, this product's own unverified numbering; a pure function of the category)
 // A rate whose denominator is 0 is null.
 import { CATEGORIES, STATUSES, TIERS, type Tier } from '../../workflows/vocabulary.ts';
 import type { Body, OrgUnit, OversightDimension, OversightGroup, OversightQuery, OversightTotals, Store } from '../store/port.ts';
-import { DISPUTE_TYPE_CODES, DISPUTE_TYPES, INTAKE_MODE_LABELS, INTAKE_MODES, ORG_TYPE_BY_TIER } from './codes.ts';
+import {
+  DISPUTE_TYPE_CODES,
+  DISPUTE_TYPES,
+  disputeTypeOf,
+  INTAKE_MODE_LABELS,
+  INTAKE_MODES,
+  ORG_TYPE_BY_TIER,
+  ORG_TYPE_LABELS,
+  ORG_TYPES,
+  type DisputeTypeCode,
+  type IntakeMode,
+  type OrgType,
+} from './codes.ts';
 import { ledgerItem, ledgerPages, type LedgerItem, type Names } from './ledger.ts';
 import type { FacetSource } from './memory.ts';
 
-export const GROUPINGS = ['month', 'subdistrict', 'community', 'compound', 'category', 'tier'] as const;
+export const GROUPINGS = ['month', 'subdistrict', 'community', 'compound', 'category', 'tier', 'intakeMode', 'orgType', 'disputeType'] as const;
 export type Grouping = (typeof GROUPINGS)[number];
 
 const GROUP_DIMENSION: Record<Grouping, OversightDimension> = {
@@ -29,6 +48,18 @@ const GROUP_DIMENSION: Record<Grouping, OversightDimension> = {
   compound: 'compoundId',
   category: 'category',
   tier: 'tier',
+  intakeMode: 'intakeMode',
+  orgType: 'orgType',
+  // a pure function of the category: grouped by category, then merged by code
+  disputeType: 'category',
+};
+
+/** The key and display name of a group, from the value of its dimension. */
+const GROUP_KEY: Partial<Record<Grouping, (v: string) => string>> = { disputeType: (category) => disputeTypeOf(category) };
+const GROUP_LABEL: Partial<Record<Grouping, (key: string) => string | undefined>> = {
+  intakeMode: (k) => INTAKE_MODE_LABELS[k as IntakeMode]?.zh,
+  orgType: (k) => ORG_TYPE_LABELS[k as OrgType]?.zh,
+  disputeType: (k) => DISPUTE_TYPES[k as DisputeTypeCode]?.zh,
 };
 
 export interface Metrics {
@@ -49,6 +80,21 @@ export interface Metrics {
   clauses: { checked: number; full: number; partial: number; none: number };
   visits: number;
   visitsSatisfied: number;
+  // ── issue 16 §4 ──
+  /** 协议涉及金额 of the settled cases (yuan, to the fen) */
+  agreementAmount: number;
+  /** 协议形式 of the settled cases: written + oral = settled */
+  byAgreementForm: { written: number; oral: number };
+  /** 涉及人数 / 涉及户数 */
+  people: number;
+  households: number;
+  /** 司法确认: applied for (any result), confirmed (确认有效), refused (不予确认) */
+  confirmationApplied: number;
+  confirmed: number;
+  confirmationRefused: number;
+  /** cases flagged 防止民转刑 / 防止群体性事件 */
+  preventsCriminal: number;
+  preventsMass: number;
 }
 
 export interface Stats extends Metrics {
@@ -59,6 +105,12 @@ export interface Stats extends Metrics {
   byCommunity: Record<string, number>;
   bySubdistrict: Record<string, number>;
   byMonth: Record<string, number>;
+  /** 受理方式 (every mode, 0 when none) */
+  byIntakeMode: Record<string, number>;
+  /** 调解组织类型 of the holding body (every type, 0 when none) */
+  byOrgType: Record<string, number>;
+  /** 纠纷类型 codes (every code, 0 when none) */
+  byDisputeType: Record<string, number>;
   /** with ?groupBy: the same metrics per group */
   groupBy?: Grouping;
   groups?: Array<Metrics & { key: string; name: string }>;
@@ -80,6 +132,16 @@ const ZERO: OversightTotals = {
   overdue: 0,
   red: 0,
   recurrences: 0,
+  agreementFen: 0,
+  agreementsWritten: 0,
+  agreementsOral: 0,
+  people: 0,
+  households: 0,
+  confirmationApplied: 0,
+  confirmed: 0,
+  confirmationRefused: 0,
+  preventsCriminal: 0,
+  preventsMass: 0,
 };
 
 export function addTotals(a: OversightTotals, b: OversightTotals): OversightTotals {
@@ -97,6 +159,16 @@ export function addTotals(a: OversightTotals, b: OversightTotals): OversightTota
     overdue: a.overdue + b.overdue,
     red: a.red + b.red,
     recurrences: a.recurrences + b.recurrences,
+    agreementFen: a.agreementFen + b.agreementFen,
+    agreementsWritten: a.agreementsWritten + b.agreementsWritten,
+    agreementsOral: a.agreementsOral + b.agreementsOral,
+    people: a.people + b.people,
+    households: a.households + b.households,
+    confirmationApplied: a.confirmationApplied + b.confirmationApplied,
+    confirmed: a.confirmed + b.confirmed,
+    confirmationRefused: a.confirmationRefused + b.confirmationRefused,
+    preventsCriminal: a.preventsCriminal + b.preventsCriminal,
+    preventsMass: a.preventsMass + b.preventsMass,
   };
 }
 
@@ -138,15 +210,26 @@ export function metricsOf(t: OversightTotals, days: ReadonlyArray<{ value: numbe
     clauses: { checked: t.clausesChecked, full: t.clausesFull, partial: t.clausesPartial, none: t.clausesNone },
     visits: t.visits,
     visitsSatisfied,
+    agreementAmount: t.agreementFen / 100,
+    byAgreementForm: { written: t.agreementsWritten, oral: t.agreementsOral },
+    people: t.people,
+    households: t.households,
+    confirmationApplied: t.confirmationApplied,
+    confirmed: t.confirmed,
+    confirmationRefused: t.confirmationRefused,
+    preventsCriminal: t.preventsCriminal,
+    preventsMass: t.preventsMass,
   };
 }
 
 const histogram = (groups: OversightGroup[]) =>
   groups.filter((g) => g.key.daysToSettle != null).map((g) => ({ value: Number(g.key.daysToSettle), count: g.settled }));
 
-function countBy(groups: OversightGroup[], dim: OversightDimension, into: Record<string, number> = {}): Record<string, number> {
+function countBy(groups: OversightGroup[], dim: OversightDimension, into: Record<string, number> = {}, keyOf?: (v: string) => string, skipNull = false): Record<string, number> {
   for (const g of groups) {
-    const k = String(g.key[dim] ?? '');
+    if (skipNull && g.key[dim] == null) continue;
+    const v = String(g.key[dim] ?? '');
+    const k = keyOf ? keyOf(v) : v;
     into[k] = (into[k] ?? 0) + g.cases;
   }
   return into;
@@ -166,7 +249,8 @@ export async function computeStats(source: FacetSource, q: OversightQuery, opts:
   const facets: Record<string, OversightDimension[]> = {
     main: ['status', 'tier', 'category'],
     place: ['compoundId', 'communityId', 'subdistrictId'],
-    month: ['month'],
+    // 受理方式 and 调解组织类型 ride on the months (a few hundred groups): one pass less over the cases
+    month: ['month', 'intakeMode', 'orgType'],
     days: ['daysToSettle'],
   };
   const dim = opts.groupBy ? GROUP_DIMENSION[opts.groupBy] : undefined;
@@ -184,14 +268,20 @@ export async function computeStats(source: FacetSource, q: OversightQuery, opts:
     byCommunity: countBy(r.place, 'communityId'),
     bySubdistrict: countBy(r.place, 'subdistrictId'),
     byMonth: countBy(r.month, 'month'),
+    byIntakeMode: countBy(r.month, 'intakeMode', zeros(INTAKE_MODES)),
+    // a case no mediation body holds has no 调解组织类型 (none today): left out rather than keyed ''
+    byOrgType: countBy(r.month, 'orgType', zeros(ORG_TYPES), undefined, true),
+    byDisputeType: countBy(r.main, 'category', zeros(DISPUTE_TYPE_CODES), disputeTypeOf),
     from: q.from ?? null,
     to: q.to ?? null,
   };
 
   if (dim && opts.groupBy) {
     const byKey = new Map<string, { totals: OversightTotals; days: Array<{ value: number; count: number }> }>();
+    const keyOf = GROUP_KEY[opts.groupBy];
     for (const g of r.groupDays) {
-      const key = String(g.key[dim] ?? '');
+      const value = String(g.key[dim] ?? '');
+      const key = keyOf ? keyOf(value) : value;
       const entry = byKey.get(key) ?? { totals: ZERO, days: [] };
       entry.totals = addTotals(entry.totals, g);
       if (g.key.daysToSettle != null) entry.days.push({ value: Number(g.key.daysToSettle), count: g.settled });
@@ -203,7 +293,7 @@ export async function computeStats(source: FacetSource, q: OversightQuery, opts:
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([key, e]) => ({
         key,
-        name: (isUnit ? opts.unitName?.(key) : undefined) ?? key,
+        name: (isUnit ? opts.unitName?.(key) : GROUP_LABEL[opts.groupBy!]?.(key)) ?? key,
         ...metricsOf(e.totals, e.days, opts.satisfiedAtLeast),
       }));
   }

@@ -3,13 +3,16 @@
 // tier, category and compound; the share settled without leaving the sub-district; overdue and red
 // cases; time to settle; property companies by warning colour with the cases behind each. Tables
 // are the page; public/js/dashboard.js draws the same numbers as charts (chart.js). The ledger is
-// exported through GET /api/ledger and reconciled (对账销号) with POST /dashboard/reconcile.
+// exported through GET /api/ledger and reconciled (对账销号) with POST /dashboard/reconcile. The figures the
+// 司法局 counts (issue 16 §4: 协议涉及金额, 协议形式, 涉及人数/户数, 司法确认, 防止民转刑/群体性事件) are tiles; 受理方式,
+// 调解组织类型 and 纠纷类型 (statistics codes) are breakdowns like the others.
 import type { Application, Request, Response } from 'express';
 import { countingUnit, daysLeft } from '../../workflows/days-left.ts';
 import { DEADLINE_LABELS } from '../../workflows/vocabulary.ts';
 import { DomainError } from '../engine/errors.ts';
 import type { Services } from '../services.ts';
 import { oversightQueries } from '../oversight/queries.ts';
+import { DISPUTE_TYPES, INTAKE_MODE_LABELS, ORG_TYPE_LABELS, type DisputeTypeCode, type IntakeMode, type OrgType } from '../oversight/codes.ts';
 import { readTable, tableLimits } from '../oversight/table-pool.ts';
 import { SEVERITY } from './case-rows.ts';
 import { caseScope } from '../policy.ts';
@@ -129,6 +132,11 @@ async function dashboard(req: Request, res: Response, services: Services, reconc
   const byTier = pairsOf(stats?.byTier, (k) => vocab(lang, 'tier', k));
   const byCategory = pairsOf(stats?.byCategory, (k) => vocab(lang, 'category', k));
   const byCompound = pairsOf(stats?.byCompound, unitName);
+  // issue 16 §4: the codes' own labels (server/oversight/codes.ts), the statistics code beside the dispute type
+  const byIntakeMode = pairsOf(stats?.byIntakeMode, (k) => INTAKE_MODE_LABELS[k as IntakeMode]?.[lang] ?? k);
+  const byOrgType = pairsOf(stats?.byOrgType, (k) => ORG_TYPE_LABELS[k as OrgType]?.[lang] ?? k);
+  const byDisputeType = pairsOf(stats?.byDisputeType, (k) => (DISPUTE_TYPES[k as DisputeTypeCode] ? `${k} ${DISPUTE_TYPES[k as DisputeTypeCode][lang]}` : k));
+  const forms = (stats?.byAgreementForm ?? {}) as { written?: unknown; oral?: unknown };
   const rows = companyRows(lang, companies);
   const warningPairs = (['red', 'orange', 'yellow', 'green'] as const).map((w) => ({ key: w, label: t(lang, `colour_${w}`), count: rows.filter((r) => r.warning === w).length }));
 
@@ -164,12 +172,28 @@ async function dashboard(req: Request, res: Response, services: Services, reconc
       { label: t(lang, 'overdue_now'), value: String(overdueCases.length), alert: overdueCases.length > 0, id: 'overdue-now', href: '#overdue' },
       { label: t(lang, 'overdue_in_period'), value: String(countOf(stats.overdue) ?? 0), id: 'overdue-in-period' },
     ],
+    // 司法局统计口径 (issue 16 §4)
+    bureauKpis: stats && [
+      { label: t(lang, 'stats_agreement_amount'), value: money(stats.agreementAmount), id: 'agreement-amount' },
+      { label: t(lang, 'agreements_written'), value: String(num(forms.written) ?? 0), id: 'agreements-written' },
+      { label: t(lang, 'agreements_oral'), value: String(num(forms.oral) ?? 0), id: 'agreements-oral' },
+      { label: t(lang, 'people_involved'), value: String(num(stats.people) ?? 0), id: 'people' },
+      { label: t(lang, 'stats_households'), value: String(num(stats.households) ?? 0), id: 'households' },
+      { label: t(lang, 'confirmation_applied'), value: String(num(stats.confirmationApplied) ?? 0), id: 'confirmation-applied' },
+      { label: t(lang, 'confirmation_confirmed'), value: String(num(stats.confirmed) ?? 0), id: 'confirmed' },
+      { label: t(lang, 'confirmation_refused'), value: String(num(stats.confirmationRefused) ?? 0), id: 'confirmation-refused' },
+      { label: t(lang, 'prevents_criminal'), value: String(num(stats.preventsCriminal) ?? 0), id: 'prevents-criminal' },
+      { label: t(lang, 'prevents_mass'), value: String(num(stats.preventsMass) ?? 0), id: 'prevents-mass' },
+    ],
     overdueCases,
     breakdowns: [
       { id: 'by-status', title: t(lang, 'by_status'), pairs: byStatus, chart: chart(byStatus, 'doughnut') },
       { id: 'by-tier', title: t(lang, 'by_tier'), pairs: byTier, chart: chart(byTier, 'doughnut') },
       { id: 'by-category', title: t(lang, 'by_category'), pairs: byCategory, chart: chart(byCategory) },
       { id: 'by-compound', title: t(lang, 'by_compound'), pairs: byCompound, chart: chart(byCompound.slice(0, 20)) },
+      { id: 'by-intake-mode', title: t(lang, 'by_intake_mode'), pairs: byIntakeMode, chart: chart(byIntakeMode) },
+      { id: 'by-org-type', title: t(lang, 'by_org_type'), pairs: byOrgType, chart: chart(byOrgType, 'doughnut') },
+      { id: 'by-dispute-type', title: t(lang, 'by_dispute_type'), pairs: byDisputeType, chart: chart(byDisputeType) },
     ],
     companies: rows,
     companiesAvailable: companies !== null,
@@ -218,6 +242,11 @@ async function overdueNow(services: Services, req: Request, lang: Lang, orgUnitI
 function pct(x: unknown): string {
   const n = num(x);
   return n === null ? '—' : `${Math.round(n * 1000) / 10}%`;
+}
+/** yuan with thousands separators and the fen: 12,345.60 */
+function money(x: unknown): string {
+  const n = num(x) ?? 0;
+  return n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 function numText(x: unknown): string {
   const n = num(x);

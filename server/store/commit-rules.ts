@@ -49,5 +49,15 @@ export function oversightGroup(dims: readonly string[], key: Record<string, unkn
     overdue: n('overdue'),
     red: n('red'),
     recurrences: n('rec'),
+    agreementFen: n('fen'),
+    agreementsWritten: n('written'),
+    agreementsOral: n('oral'),
+    people: n('people'),
+    households: n('hh'),
+    confirmationApplied: n('ca'),
+    confirmed: n('conf'),
+    confirmationRefused: n('cr'),
+    preventsCriminal: n('pc'),
+    preventsMass: n('pm'),
   };
 }

@@ -81,7 +81,10 @@ export type OversightDimension =
   | 'subdistrictId'
   | 'month'
   | 'settledTier'
-  | 'daysToSettle';
+  | 'daysToSettle'
+  // issue 16 §4: 受理方式 (codes.ts INTAKE_MODES) and 调解组织类型 (ORG_TYPES; null for a case no mediation body holds)
+  | 'intakeMode'
+  | 'orgType';
 
 /** Sums over a set of cases' facts. */
 export interface OversightTotals {
@@ -103,6 +106,22 @@ export interface OversightTotals {
   red: number;
   /** linked to at least one earlier case */
   recurrences: number;
+  // ── issue 16 §4 (the facts: server/oversight/stats-facts.ts) ──
+  /** 协议涉及金额 of the settled cases, in fen (integers add without drift) */
+  agreementFen: number;
+  /** settled cases by 协议形式: written (书面), oral (口头) */
+  agreementsWritten: number;
+  agreementsOral: number;
+  /** 涉及人数, 涉及户数 */
+  people: number;
+  households: number;
+  /** 司法确认: applied for (any result), confirmed, refused */
+  confirmationApplied: number;
+  confirmed: number;
+  confirmationRefused: number;
+  /** flagged 防止民转刑 / 防止群体性事件 */
+  preventsCriminal: number;
+  preventsMass: number;
 }
 
 export interface OversightGroup extends OversightTotals {
@@ -175,6 +194,19 @@ export interface FactsRow {
   red: boolean;
   /** how many earlier cases it is linked to */
   recurrence: number;
+  // ── issue 16 §4 ──
+  intakeMode: string | null;
+  orgType: string | null;
+  agreementFen: number;
+  agreementWritten: boolean;
+  agreementOral: boolean;
+  people: number;
+  households: number;
+  confirmationApplied: boolean;
+  confirmed: boolean;
+  confirmationRefused: boolean;
+  preventsCriminal: boolean;
+  preventsMass: boolean;
 }
 
 /** The oversight projection's reads. Adapters write it with a commit whose record carries it (CaseRecord.oversight:

@@ -786,7 +786,7 @@ export interface paths {
         };
         /**
          * Statistics over the caller’s jurisdiction
-         * @description Cases registered in [from, to] (all time without them). Rates are fractions 0–1, null when nothing to divide by. settledWithinSubdistrictRate (不出街镇率) = settled at community or sub-district ÷ settled; resolutionRate = settled ÷ (settled + terminated or referred to court); performanceRate = clauses fully performed ÷ clauses checked on follow-up visits; satisfaction = visits scoring ≥ satisfiedAtLeast (default 4/5) ÷ visits; medianDaysToSettle in working days from registration to the agreement taking effect; overdue = cases a deadline of which expired at some point; red = cases showing a red warning now; recurrences = cases linked to an earlier one (倒查). groupBy adds the same metrics per month, sub-district, community, compound, category or tier.
+         * @description Cases registered in [from, to] (all time without them). Rates are fractions 0–1, null when nothing to divide by. settledWithinSubdistrictRate (不出街镇率) = settled at community or sub-district ÷ settled; resolutionRate = settled ÷ (settled + terminated or referred to court); performanceRate = clauses fully performed ÷ clauses checked on follow-up visits; satisfaction = visits scoring ≥ satisfiedAtLeast (default 4/5) ÷ visits; medianDaysToSettle in working days from registration to the agreement taking effect; overdue = cases a deadline of which expired at some point; red = cases showing a red warning now; recurrences = cases linked to an earlier one (倒查). Issue 16 §4: agreementAmount (协议涉及金额, yuan) and byAgreementForm {written, oral} (协议形式) of the settled cases; people (涉及人数), households; confirmationApplied / confirmed / confirmationRefused (司法确认 and its result); preventsCriminal / preventsMass (防止民转刑 / 防止群体性事件); byIntakeMode (受理方式), byOrgType (调解组织类型), byDisputeType (纠纷类型: this product's own numbering, unverified). groupBy adds the same metrics per month, sub-district, community, compound, category, tier, intakeMode, orgType or disputeType (name: the unit's name or the code's Chinese label).
          */
         get: operations["getApiStats"];
         put?: never;
@@ -2254,6 +2254,15 @@ export interface components {
             user: components["schemas"]["User"];
         };
         Stats: {
+            /** @description 协议涉及金额 of the settled cases, yuan (summed in fen) */
+            agreementAmount: number;
+            /** @description 协议形式 of the settled cases: written + oral = settled */
+            byAgreementForm: {
+                /** @description 口头 */
+                oral: number;
+                /** @description 书面 */
+                written: number;
+            };
             byCategory: {
                 [key: string]: number;
             };
@@ -2263,7 +2272,19 @@ export interface components {
             byCompound: {
                 [key: string]: number;
             };
+            /** @description 纠纷类型 codes, every code present: this product's own two-digit numbering (UNVERIFIED against an official code table; server/oversight/codes.ts) */
+            byDisputeType: {
+                [key: string]: number;
+            };
+            /** @description 受理方式 (codes: INTAKE_MODES), every mode present */
+            byIntakeMode: {
+                [key: string]: number;
+            };
             byMonth: {
+                [key: string]: number;
+            };
+            /** @description 调解组织类型 of the body holding the case (village_resident 村居, township_street 乡镇街道, professional 行业性专业性), every type present */
+            byOrgType: {
                 [key: string]: number;
             };
             byStatus: {
@@ -2281,24 +2302,53 @@ export interface components {
                 none: number;
                 partial: number;
             };
+            /** @description 申请司法确认 (any result) */
+            confirmationApplied: number;
+            /** @description 不予确认 */
+            confirmationRefused: number;
+            /** @description 司法确认有效 */
+            confirmed: number;
             failed: number;
             /** Format: date-time */
             from: string | null;
             /** @enum {string} */
-            groupBy?: "month" | "subdistrict" | "community" | "compound" | "category" | "tier";
+            groupBy?: "month" | "subdistrict" | "community" | "compound" | "category" | "tier" | "intakeMode" | "orgType" | "disputeType";
             groups?: {
+                /** @description 协议涉及金额 of the settled cases, yuan (summed in fen) */
+                agreementAmount: number;
+                /** @description 协议形式 of the settled cases: written + oral = settled */
+                byAgreementForm: {
+                    /** @description 口头 */
+                    oral: number;
+                    /** @description 书面 */
+                    written: number;
+                };
                 clauses: {
                     checked: number;
                     full: number;
                     none: number;
                     partial: number;
                 };
+                /** @description 申请司法确认 (any result) */
+                confirmationApplied: number;
+                /** @description 不予确认 */
+                confirmationRefused: number;
+                /** @description 司法确认有效 */
+                confirmed: number;
                 failed: number;
+                /** @description 涉及户数 (the intake's householdsInvolved) */
+                households: number;
                 key: string;
                 medianDaysToSettle: number | null;
                 name: string;
                 overdue: number;
+                /** @description 涉及人数: a person 1, a group its households, an organisation 1 */
+                people: number;
                 performanceRate: number | null;
+                /** @description 防止民转刑: cases with a risk flagged as such */
+                preventsCriminal: number;
+                /** @description 防止群体性事件 */
+                preventsMass: number;
                 recurrences: number;
                 red: number;
                 resolutionRate: number | null;
@@ -2311,9 +2361,17 @@ export interface components {
                 visits: number;
                 visitsSatisfied: number;
             }[];
+            /** @description 涉及户数 (the intake's householdsInvolved) */
+            households: number;
             medianDaysToSettle: number | null;
             overdue: number;
+            /** @description 涉及人数: a person 1, a group its households, an organisation 1 */
+            people: number;
             performanceRate: number | null;
+            /** @description 防止民转刑: cases with a risk flagged as such */
+            preventsCriminal: number;
+            /** @description 防止群体性事件 */
+            preventsMass: number;
             recurrences: number;
             red: number;
             resolutionRate: number | null;
@@ -5040,7 +5098,7 @@ export interface operations {
             query?: {
                 /** @description registered on or after (a day counts from 00:00 Shanghai time) */
                 from?: string;
-                groupBy?: "month" | "subdistrict" | "community" | "compound" | "category" | "tier";
+                groupBy?: "month" | "subdistrict" | "community" | "compound" | "category" | "tier" | "intakeMode" | "orgType" | "disputeType";
                 /** @description a district, sub-district, community or compound of GET /api/org */
                 orgUnitId?: string;
                 /** @description registered on or before (a day counts to 24:00 Shanghai time) */

@@ -196,6 +196,44 @@ describe('HTTP: the fields the 司法局 and the court need (issue 16 §4)', fun
     await p.get('/api/stats/monthly?month=2026-13').expect(400);
   });
 
+  it('GET /api/stats carries the same fields, and groups by them (issue 16 §4)', async () => {
+    const all = Object.values(cases);
+    const households = (parties: Array<{ kind: string; householdList?: unknown[] }>) =>
+      parties.reduce((n, p) => n + (p.kind === 'organisation' ? 0 : p.kind === 'group' ? Math.max(p.householdList?.length ?? 0, 1) : 1), 0);
+    const byMode: Record<string, number> = Object.fromEntries(INTAKE_MODES.map((m) => [m, 0]));
+    const byType: Record<string, number> = {};
+    for (const c of all) {
+      byMode[c.mode]++;
+      const code = DISPUTE_TYPE_OF[c.category as keyof typeof DISPUTE_TYPE_OF];
+      byType[code] = (byType[code] ?? 0) + 1;
+    }
+    for (const who of ['admin', 'med.c1', 'med.s1'] as const) {
+      const s = (await p.get('/api/stats', who).expect(200)).body;
+      expect(s.total, who).to.equal(all.length);
+      // only A settled: a written agreement with amounts, confirmed by the court, both risks flagged
+      expect(s.agreementAmount, who).to.equal(amountOf(terms));
+      expect(s.byAgreementForm, who).to.deep.equal({ written: 1, oral: 0 });
+      expect([s.confirmationApplied, s.confirmed, s.confirmationRefused, s.preventsCriminal, s.preventsMass], who).to.deep.equal([1, 1, 0, 1, 1]);
+      expect(s.people, who).to.equal(all.reduce((n, c) => n + peopleOf(c.parties), 0));
+      expect(s.households, who).to.equal(all.reduce((n, c) => n + households(c.parties), 0));
+      expect(s.byIntakeMode, who).to.deep.equal(byMode);
+      expect(s.byOrgType, who).to.deep.equal({ village_resident: all.length, township_street: 0, professional: 0 });
+      expect(Object.fromEntries(Object.entries(s.byDisputeType).filter(([, n]) => (n as number) > 0)), who).to.deep.equal(byType);
+    }
+    // another body's mediators count none of them
+    const other = (await p.get('/api/stats', 'med.c2').expect(200)).body;
+    expect([other.total, other.people, other.agreementAmount, other.byIntakeMode.police]).to.deep.equal([0, 0, 0, 0]);
+    const grouped = (await p.get('/api/stats?groupBy=intakeMode', 'admin').expect(200)).body;
+    expect(grouped.groups.map((g: any) => g.key).sort()).to.deep.equal(Object.keys(byMode).filter((m) => byMode[m] > 0).sort());
+    const police = grouped.groups.find((g: any) => g.key === 'police');
+    expect([police.name, police.total, police.people]).to.deep.equal(['公安移送', 1, peopleOf(cases.B.parties)]);
+    const application = grouped.groups.find((g: any) => g.key === 'application');
+    expect([application.agreementAmount, application.confirmed]).to.deep.equal([amountOf(terms), 1]);
+    const types = (await p.get('/api/stats?groupBy=disputeType', 'admin').expect(200)).body.groups;
+    expect(Object.fromEntries(types.map((g: any) => [g.key, g.total]))).to.deep.equal(byType);
+    await p.get('/api/stats?groupBy=people', 'admin').expect(400);
+  });
+
   it('the oversight page links to the monthly table for those who may read it', async () => {
     const page = await p.get('/dashboard', 'med.s1').expect(200);
     expect(page.text).to.include('data-monthly-xlsx');

@@ -52,6 +52,9 @@ describe('HTTP oversight: statistics, ledger, reconciliation, companies, bulk in
         'total', 'byStatus', 'byTier', 'byCategory', 'byCompound', 'settledWithinSubdistrictRate', 'resolutionRate', 'performanceRate',
         'satisfaction', 'medianDaysToSettle', 'overdue', 'red', 'settled', 'settledWithinSubdistrict', 'failed', 'satisfactionMean',
         'recurrences', 'clauses', 'visits', 'visitsSatisfied', 'byCommunity', 'bySubdistrict', 'byMonth', 'from', 'to',
+        // issue 16 §4 (test/http/fields-2026-16.test.ts checks their values)
+        'agreementAmount', 'byAgreementForm', 'people', 'households', 'confirmationApplied', 'confirmed', 'confirmationRefused',
+        'preventsCriminal', 'preventsMass', 'byIntakeMode', 'byOrgType', 'byDisputeType',
       );
       expect((await p.get('/api/stats', 'med.c1').expect(200)).body.total).to.equal(3);
       expect((await p.get('/api/stats', 'med.c2').expect(200)).body.total).to.equal(1);

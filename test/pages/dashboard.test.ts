@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { intakeForm, signIn, startProduct, textOf, type Product } from '../support/pages.ts';
+import { acceptData } from '../support/workflow.ts';
 
 /** Hue in degrees of #rrggbb (null for greys). */
 function hue(hex: string): number | null {
@@ -85,5 +86,37 @@ describe('pages: the dashboard', () => {
     const page = (await centre.get('/dashboard')).text.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
     expect(page).to.include('/api/stats/monthly?month=2026-11&format=xlsx');
     expect((await centre.get('/api/stats/monthly?month=2026-11')).status).to.equal(200);
+  });
+
+  it('shows the figures the 司法局 counts and the breakdowns by 受理方式, 调解组织类型 and 纠纷类型 (issue 16 §4)', async () => {
+    const mediator = await signIn(product, 'med.c1');
+    expect((await mediator.post('/intake', intakeForm({ channel: 'department_transfer', transferredFrom: 'police', category: 'noise' }))).status).to.equal(201);
+    expect((await mediator.post('/intake', intakeForm({ summary: '另一宗漏水' }))).status).to.equal(201);
+    // the walk-in case settles orally with an amount, after a risk of 民转刑 was flagged
+    const { services } = product.running;
+    const user = (await services.store.users.list()).find((u) => u.username === 'med.c1')!;
+    const actor = { id: user.id, username: user.username, role: user.role, bodyId: user.bodyId!, tier: services.directory.body(user.bodyId!)!.tier, name: user.name };
+    const walkIn = (await services.store.cases.list({ page: 1, limit: 10 })).items.find((c) => c.channel === 'walk_in')!;
+    await services.engine.dispatch(walkIn.id, { type: 'ACCEPT', data: acceptData() } as never, actor);
+    await services.engine.dispatch(walkIn.id, { type: 'FLAG_RISK', data: { level: 'high', reason: '双方扬言动手', prevents: ['criminal_case'] } } as never, actor);
+    const amount = 12345.6;
+    await services.engine.dispatch(walkIn.id, { type: 'REACH_AGREEMENT', data: { form: 'oral', terms: [{ text: '李四赔偿张三', obligor: 'p2', amount }], performBy: '2026-11-30' } } as never, actor);
+
+    const page = await (await signIn(product, 'med.s1')).get('/dashboard');
+    const tile = (id: string) => textOf(new RegExp(`<li class="kpi" id="${id}">(.*?)</li>`, 's').exec(page.text)?.[1] ?? '').replace(/\s+/g, ' ').trim();
+    expect(tile('agreement-amount')).to.equal(`${amount.toLocaleString('en-US', { minimumFractionDigits: 2 })} 协议涉及金额（元）`);
+    expect([tile('agreements-oral'), tile('agreements-written')]).to.deep.equal(['1 口头协议', '0 书面协议']);
+    // two parties each, both persons: two people and two households per case
+    expect([tile('people'), tile('households')]).to.deep.equal(['4 涉及人数', '4 涉及户数']);
+    expect([tile('prevents-criminal'), tile('prevents-mass'), tile('confirmation-applied')]).to.deep.equal(['1 防止民转刑', '0 防止群体性事件', '0 申请司法确认']);
+    const section = (id: string) => textOf(new RegExp(`id="${id}-title">(.*?)</section>`, 's').exec(page.text)?.[1] ?? '').replace(/\s+/g, ' ');
+    expect(section('by-intake-mode')).to.contain('按受理方式').and.to.contain('公安移送 1').and.to.contain('当事人申请 1');
+    expect(section('by-org-type')).to.contain('村居 2');
+    // leakage and noise: both 邻里纠纷 under the product's own (unverified) numbering
+    expect(section('by-dispute-type')).to.contain('02 邻里纠纷 2');
+    // English second
+    const en = await (await signIn(product, 'med.s1')).get('/dashboard?lang=en');
+    const english = textOf(en.text).replace(/\s+/g, ' ');
+    expect(english).to.contain('Oral agreements').and.to.contain('Transferred by the police').and.to.contain('02 Neighbours');
   });
 });

@@ -4,6 +4,7 @@
 // does), so both adapters return the same thing for the same input. Compared times become dates;
 // the text a date would not reproduce is kept in `_iso` (see schemas.ts).
 import { ValidationFailed } from '../../engine/errors.ts';
+import { statsFactsOf } from '../../oversight/stats-facts.ts';
 import type {
   AuditEntry,
   Body,
@@ -13,6 +14,7 @@ import type {
   IdempotencyRecord,
   OrgUnit,
   OutboxEntry,
+  OversightFacts,
   SessionRecord,
   TimerRecord,
   UserRecord,
@@ -113,11 +115,32 @@ export function factsOf(r: CaseRecord): Doc | null {
     red: b(r.warning === 'red'),
     rec: b((f.relatedCases?.length ?? 0) > 0),
     links: f.relatedCases?.length ?? 0,
+    // issue 16 §4 (server/oversight/stats-facts.ts): what statistics group and sum
+    ...statsDoc(f),
     v: f.v,
     // absent, not null, without a source: the unique index (schemas.ts) skips it
     ...(f.source ? { source: sourceKey(f.source.system, f.source.ref) } : {}),
   };
 }
+function statsDoc(f: OversightFacts): Doc {
+  const x = statsFactsOf(f);
+  const b = (v: boolean) => (v ? 1 : 0);
+  return {
+    intakeMode: x.intakeMode,
+    orgType: x.orgType,
+    fen: x.agreementFen,
+    written: b(x.agreementWritten),
+    oral: b(x.agreementOral),
+    people: x.people,
+    hh: x.households,
+    ca: b(x.confirmationApplied),
+    conf: b(x.confirmed),
+    cr: b(x.confirmationRefused),
+    pc: b(x.preventsCriminal),
+    pm: b(x.preventsMass),
+  };
+}
+
 export const caseOf = (doc: Doc): CaseRecord => recordOf<CaseRecord>(doc, 'id', CASE_DATES);
 
 export const eventId = (caseId: string, seq: number): string => `${caseId}:${seq}`;

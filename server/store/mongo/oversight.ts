@@ -59,6 +59,18 @@ function factsRowOf(d: Doc): FactsRow {
     overdue: f.overdue === 1,
     red: f.red === 1,
     recurrence: f.links ?? f.rec ?? 0,
+    intakeMode: f.intakeMode ?? null,
+    orgType: f.orgType ?? null,
+    agreementFen: f.fen ?? 0,
+    agreementWritten: f.written === 1,
+    agreementOral: f.oral === 1,
+    people: f.people ?? 0,
+    households: f.hh ?? 0,
+    confirmationApplied: f.ca === 1,
+    confirmed: f.conf === 1,
+    confirmationRefused: f.cr === 1,
+    preventsCriminal: f.pc === 1,
+    preventsMass: f.pm === 1,
   };
 }
 

@@ -263,6 +263,8 @@ export const DIMENSION_PATH: Record<OversightDimension, string> = {
   month: '_f.month',
   settledTier: '_f.settledTier',
   daysToSettle: '_f.daysToSettle',
+  intakeMode: '_f.intakeMode',
+  orgType: '_f.orgType',
 };
 
 /** The cases an oversight query covers: those with facts, in the jurisdiction, registered in the
@@ -284,7 +286,11 @@ export function oversightScope(q: OversightQuery): Doc {
 export const OVERSIGHT_SUMS: Doc = {
   cases: { $sum: 1 },
   ...Object.fromEntries(
-    ['settled', 'within', 'failed', 'cc', 'cf', 'cp', 'cn', 'visits', 's1', 's2', 's3', 's4', 's5', 'overdue', 'red', 'rec'].map((k) => [
+    [
+      ...['settled', 'within', 'failed', 'cc', 'cf', 'cp', 'cn', 'visits', 's1', 's2', 's3', 's4', 's5', 'overdue', 'red', 'rec'],
+      // issue 16 §4 (codec.ts statsDoc)
+      ...['fen', 'written', 'oral', 'people', 'hh', 'ca', 'conf', 'cr', 'pc', 'pm'],
+    ].map((k) => [
       k,
       { $sum: `$_f.${k}` },
     ]),

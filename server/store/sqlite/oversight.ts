@@ -20,6 +20,7 @@ import type {
 } from '../port.ts';
 import { shanghaiIso } from '../../../workflows/calendar/calendar.ts';
 import { oversightGroup } from '../commit-rules.ts';
+import { statsFactsOf } from '../../oversight/stats-facts.ts';
 import { type DB, type Handle, type Stmt, isConstraint, json, parse, toMs, withoutOwnFsync } from './db.ts';
 
 /** Times leave the projection as ISO instants in Shanghai time, like every time the engine writes. */
@@ -40,6 +41,8 @@ const DIMENSION_COLUMN: Record<OversightDimension, string> = {
   month: 'month',
   settledTier: 'settled_tier',
   daysToSettle: 'days_to_settle',
+  intakeMode: 'intake_mode',
+  orgType: 'org_type',
 };
 
 const FACT_COLUMNS = [
@@ -77,6 +80,19 @@ const FACT_COLUMNS = [
   'source_key',
   'facts_version',
   'digest',
+  // issue 16 §4 (migration 6; server/oversight/stats-facts.ts)
+  'intake_mode',
+  'org_type',
+  'agreement_fen',
+  'agreement_written',
+  'agreement_oral',
+  'people',
+  'households',
+  'conf_applied',
+  'confirmed',
+  'conf_refused',
+  'prevents_criminal',
+  'prevents_mass',
 ] as const;
 
 /** Columns a case's events never change: left out of the update, so their indexes are not rewritten
@@ -100,6 +116,7 @@ export const sourceKey = (system: string, ref: string): string => json([system.t
 function factsRow(r: CaseRecord): Record<(typeof FACT_COLUMNS)[number], unknown> {
   const f = r.oversight!;
   const b = (x: boolean) => (x ? 1 : 0);
+  const x = statsFactsOf(f);
   return {
     case_id: r.id,
     case_no: r.caseNo,
@@ -135,6 +152,18 @@ function factsRow(r: CaseRecord): Record<(typeof FACT_COLUMNS)[number], unknown>
     source_key: f.source ? sourceKey(f.source.system, f.source.ref) : null,
     facts_version: f.v,
     digest: '',
+    intake_mode: x.intakeMode,
+    org_type: x.orgType,
+    agreement_fen: x.agreementFen,
+    agreement_written: b(x.agreementWritten),
+    agreement_oral: b(x.agreementOral),
+    people: x.people,
+    households: x.households,
+    conf_applied: b(x.confirmationApplied),
+    confirmed: b(x.confirmed),
+    conf_refused: b(x.confirmationRefused),
+    prevents_criminal: b(x.preventsCriminal),
+    prevents_mass: b(x.preventsMass),
   };
 }
 
@@ -334,13 +363,17 @@ function where(q: OversightQuery, opts: { bodyUnindexed?: boolean } = {}): { sql
 const SUMS = `COUNT(*) AS cases, SUM(f.settled) AS settled, SUM(f.within_subdistrict) AS within, SUM(f.failed) AS failed,
   SUM(f.clauses_checked) AS cc, SUM(f.clauses_full) AS cf, SUM(f.clauses_partial) AS cp, SUM(f.clauses_none) AS cn,
   SUM(f.visits) AS visits, SUM(f.sat1) AS s1, SUM(f.sat2) AS s2, SUM(f.sat3) AS s3, SUM(f.sat4) AS s4, SUM(f.sat5) AS s5,
-  SUM(f.ever_overdue) AS overdue, SUM(f.red) AS red, SUM(f.recurrence > 0) AS rec`;
+  SUM(f.ever_overdue) AS overdue, SUM(f.red) AS red, SUM(f.recurrence > 0) AS rec,
+  SUM(f.agreement_fen) AS fen, SUM(f.agreement_written) AS written, SUM(f.agreement_oral) AS oral, SUM(f.people) AS people,
+  SUM(f.households) AS hh, SUM(f.conf_applied) AS ca, SUM(f.confirmed) AS conf, SUM(f.conf_refused) AS cr,
+  SUM(f.prevents_criminal) AS pc, SUM(f.prevents_mass) AS pm`;
 
 type SumRow = Record<string, number | string | null>;
 
 const FACTS_ROW_COLUMNS = `seq, case_id, body_id, compound_id, community_id, subdistrict_id, registered_at, month, status, tier,
   category, channel, outcome, settled, settled_tier, days_to_settle, failed, clauses_checked, clauses_full, clauses_partial,
-  clauses_none, visits, sat1, sat2, sat3, sat4, sat5, ever_overdue, red, recurrence`;
+  clauses_none, visits, sat1, sat2, sat3, sat4, sat5, ever_overdue, red, recurrence, intake_mode, org_type, agreement_fen,
+  agreement_written, agreement_oral, people, households, conf_applied, confirmed, conf_refused, prevents_criminal, prevents_mass`;
 
 function factsRowOf(r: unknown[]): FactsRow {
   const n = (i: number) => r[i] as number;
@@ -371,6 +404,18 @@ function factsRowOf(r: unknown[]): FactsRow {
     overdue: n(27) === 1,
     red: n(28) === 1,
     recurrence: n(29),
+    intakeMode: (r[30] as string | null) ?? null,
+    orgType: (r[31] as string | null) ?? null,
+    agreementFen: n(32),
+    agreementWritten: n(33) === 1,
+    agreementOral: n(34) === 1,
+    people: n(35),
+    households: n(36),
+    confirmationApplied: n(37) === 1,
+    confirmed: n(38) === 1,
+    confirmationRefused: n(39) === 1,
+    preventsCriminal: n(40) === 1,
+    preventsMass: n(41) === 1,
   };
 }
 

@@ -318,6 +318,27 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO case_sources (source_key, case_id) SELECT source_key, case_id FROM case_facts WHERE source_key IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'oversight facts: the issue 16 §4 fields statistics group and sum',
+    // 受理方式, 调解组织类型, 协议涉及金额 (fen) and 协议形式 of settled cases, 涉及人数 / 户数, 司法确认 and its
+    // result, 防止民转刑 / 群体性事件 (server/oversight/stats-facts.ts). Rows written before are filled in
+    // by the rebuild FACTS_VERSION 4 triggers (server/oversight/rebuild.ts).
+    up: `
+      ALTER TABLE case_facts ADD COLUMN intake_mode TEXT;
+      ALTER TABLE case_facts ADD COLUMN org_type TEXT;
+      ALTER TABLE case_facts ADD COLUMN agreement_fen INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE case_facts ADD COLUMN agreement_written INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE case_facts ADD COLUMN agreement_oral INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE case_facts ADD COLUMN people INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE case_facts ADD COLUMN households INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE case_facts ADD COLUMN conf_applied INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE case_facts ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE case_facts ADD COLUMN conf_refused INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE case_facts ADD COLUMN prevents_criminal INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE case_facts ADD COLUMN prevents_mass INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

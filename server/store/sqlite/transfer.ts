@@ -26,8 +26,9 @@ const json = (v: unknown) => JSON.stringify(v ?? null);
  * outbox — the deliveries still to make — is; 5 the
  * asynchronous projector (issue 17): its position and kept facts are not carried over (the target's
  * projector projects the imported history from position 0), case_sources is written below from the
- * REGISTER events. */
-const KNOWN_SQLITE_SCHEMAS = [1, 2, 3, 4, 5];
+ * REGISTER events; 6 the statistics columns of issue 16 §4 on case_facts, derived from the facts like the
+ * rest of the projection (nothing to carry). */
+const KNOWN_SQLITE_SCHEMAS = [1, 2, 3, 4, 5, 6];
 
 /** The SQLite store in `file` as a transfer side. It knows the SQLite schema version it was written
  * for (the columns beside each `doc`), and refuses any other. `create` makes an empty store first. */

@@ -93,6 +93,11 @@ export interface PlannedCase {
     clauses: number;
     everOverdue: boolean;
     red: boolean;
+    /** issue 16 §4: 协议涉及金额 in fen (of the agreement in effect), 协议形式, 司法确认 and the prevention flags */
+    amountFen: number;
+    form: 'written' | 'oral' | null;
+    confirmation: 'confirmed' | 'refused' | null;
+    prevents: string[];
   };
 }
 
@@ -140,6 +145,9 @@ export interface PlanOptions {
 /** Plans the district's cases over the compounds of `directory`. Pure. */
 export function planDistrict(directory: Directory, opts: PlanOptions): DistrictPlan {
   const r = rng(opts.seed ?? 20260301);
+  // a second stream for what issue 16 §4 added (amounts, oral agreements, 司法确认, prevention flags): the
+  // first one draws exactly what it drew before, so the district's cases keep their lives
+  const r2 = rng((opts.seed ?? 20260301) ^ 0x16f4);
   const start = opts.start ?? '2025-01-02';
   const mid = opts.mid ?? '2025-11-30';
   const end = opts.end ?? '2026-10-30';
@@ -235,12 +243,46 @@ export function planDistrict(directory: Directory, opts: PlanOptions): DistrictP
       const performance: Perf = c1 === 'full' && c2 === 'full' ? 'full' : c1 === 'none' && c2 === 'none' ? 'none' : 'partial';
       return { performance, satisfaction: 1 + Math.floor(r() * 5), clauses: [{ clause: 1, performance: c1 }, { clause: 2, performance: c2 }] };
     };
-    const agree = (k: number) =>
+    // issue 16 §4: an amount on the first clause (most agreements), an oral agreement now and then (it takes
+    // effect when reached: no signature, no 司法确认 — 人民调解法 arts. 28, 30), a risk flagged with what it
+    // prevents, and 司法确认 confirmed or refused for some written ones (the court decides the next day)
+    const amountFen = r2() < 0.8 ? 1 + Math.floor(r2() * 5_000_000) : 0;
+    const oral = r2() < 0.15;
+    const confirmRoll = r2();
+    const preventRoll = r2();
+    const prevents = preventRoll < 0.05 ? ['criminal_case'] : preventRoll < 0.1 ? ['mass_incident'] : preventRoll < 0.13 ? ['criminal_case', 'mass_incident'] : [];
+    const flagRisk = (k: number) => {
+      if (prevents.length) step(k, 'FLAG_RISK', { level: 'high', reason: '双方情绪激动，有矛盾激化风险', prevents });
+      return prevents;
+    };
+    let form: 'written' | 'oral' | null = null;
+    let confirmation: 'confirmed' | 'refused' | null = null;
+    const agree = (k: number, orally = false) => {
+      form = orally ? 'oral' : 'written';
       step(k, 'REACH_AGREEMENT', {
-        terms: [{ text: '被申请人于履行期限内修复并赔偿', obligor: 'p2' }, '双方今后友好相处'],
+        terms: [{ text: '被申请人于履行期限内修复并赔偿', obligor: 'p2', ...(amountFen ? { amount: amountFen / 100 } : {}) }, '双方今后友好相处'],
         performBy: d(k + 3),
-        ...PARTICULARS,
+        ...(orally ? { form: 'oral' } : PARTICULARS),
       });
+    };
+    /** a written agreement signed on day k: 司法确认 for some, on days k+1 and k+2 */
+    const confirm = (k: number) => {
+      if (confirmRoll >= 0.25) return;
+      confirmation = confirmRoll < 0.18 ? 'confirmed' : 'refused';
+      step(k + 1, 'REQUEST_CONFIRMATION');
+      step(k + 2, 'CONFIRMATION_RESULT', { confirmed: confirmation === 'confirmed', ...(confirmation === 'confirmed' ? { ruling: `（2026）示0101民特${n}号` } : {}) }, 'court');
+    };
+    /** the agreement of a case that settles on day `sign` (closing scenarios may be oral) */
+    const settle = (reach: number, sign: number, mayBeOral: boolean): string => {
+      if (mayBeOral && oral) {
+        agree(reach, true);
+        return d(reach);
+      }
+      agree(reach);
+      step(sign, 'SIGN_AGREEMENT', { signedBy: names });
+      confirm(sign);
+      return d(sign);
+    };
     const followUps = (k: number, close: boolean) => {
       const v1 = visit();
       visits.push(v1);
@@ -254,54 +296,75 @@ export function planDistrict(directory: Directory, opts: PlanOptions): DistrictP
     };
 
     let expect: PlannedCase['expect'];
-    const base = { outcome: null, settled: false, settledTier: null, signDay: null, failed: false, visits, clauses: 0, everOverdue: false, red: false };
+    const base = {
+      outcome: null,
+      settled: false,
+      settledTier: null,
+      signDay: null,
+      failed: false,
+      visits,
+      clauses: 0,
+      everOverdue: false,
+      red: false,
+      amountFen: 0,
+      form: null,
+      confirmation: null,
+      prevents: [] as string[],
+    };
     switch (scenario) {
       case 'community':
       case 'performing': {
-        step(1, 'ACCEPT', consented);
-        agree(3);
-        step(5, 'SIGN_AGREEMENT', { signedBy: names });
-        followUps(9, scenario === 'community');
         const closed = scenario === 'community';
+        step(1, 'ACCEPT', consented);
+        const flagged = closed ? flagRisk(2) : [];
+        const signDay = closed ? settle(3, 5, true) : (agree(3), step(5, 'SIGN_AGREEMENT', { signedBy: names }), d(5));
+        followUps(9, closed);
         expect = {
           ...base,
+          amountFen,
+          form,
+          confirmation,
+          prevents: flagged,
           status: closed ? 'closed' : 'performing',
           tier: 'community',
           bodyTier: 'community',
           outcome: closed ? 'resolved' : null,
           settled: true,
           settledTier: 'community',
-          signDay: d(5),
+          signDay,
           clauses: 2,
           everOverdue: !closed,
           red: !closed,
         };
         break;
       }
-      case 'subdistrict':
+      case 'subdistrict': {
         step(1, 'ACCEPT', consented);
         step(2, 'ESCALATE', { reason: '社区调解未果，上报街镇' });
         step(3, 'ACCEPT', consented);
-        agree(5);
-        step(6, 'SIGN_AGREEMENT', { signedBy: names });
+        const flagged = flagRisk(4);
+        const signDay = settle(5, 6, true);
         followUps(10, true);
-        expect = { ...base, status: 'closed', tier: 'subdistrict', bodyTier: 'subdistrict', outcome: 'resolved', settled: true, settledTier: 'subdistrict', signDay: d(6), clauses: 2 };
+        expect = { ...base, status: 'closed', tier: 'subdistrict', bodyTier: 'subdistrict', outcome: 'resolved', settled: true, settledTier: 'subdistrict', signDay, clauses: 2, amountFen, form, confirmation, prevents: flagged };
         break;
+      }
       case 'district':
         step(1, 'ACCEPT', consented);
         step(2, 'ESCALATE', { reason: '上报街镇' });
         step(3, 'ACCEPT', consented);
         step(4, 'ESCALATE', { reason: '上报区调委会' });
         step(5, 'ACCEPT', consented);
-        agree(7);
-        step(8, 'SIGN_AGREEMENT', { signedBy: names });
-        followUps(12, true);
-        expect = { ...base, status: 'closed', tier: 'district', bodyTier: 'district', outcome: 'resolved', settled: true, settledTier: 'district', signDay: d(8), clauses: 2 };
+        {
+          const flagged = flagRisk(6);
+          const signDay = settle(7, 8, true);
+          followUps(12, true);
+          expect = { ...base, status: 'closed', tier: 'district', bodyTier: 'district', outcome: 'resolved', settled: true, settledTier: 'district', signDay, clauses: 2, amountFen, form, confirmation, prevents: flagged };
+        }
         break;
       case 'terminated':
         step(1, 'ACCEPT', consented);
+        expect = { ...base, status: 'closed', tier: 'community', bodyTier: 'community', outcome: 'unresolved', failed: true, prevents: flagRisk(2) };
         step(4, 'TERMINATE', { reason: '一方拒绝继续调解' });
-        expect = { ...base, status: 'closed', tier: 'community', bodyTier: 'community', outcome: 'unresolved', failed: true };
         break;
       case 'referred':
       case 'referredPending':

@@ -4,6 +4,8 @@
 import { expect } from 'chai';
 import type { WorkingCalendar } from '../../../workflows/calendar/calendar.ts';
 import type { Stats } from '../../../server/oversight/stats.ts';
+// the product's own table of categories → statistics types is a definition (codes.ts), not a computation
+import { DISPUTE_TYPE_OF } from '../../../server/oversight/codes.ts';
 import { expectedLinks, finalClauses, workingDays, type DistrictPlan, type PlannedCase } from './district.ts';
 
 export interface ExpectedStats {
@@ -26,7 +28,24 @@ export interface ExpectedStats {
   recurrences: number;
   clauses: { checked: number; full: number; partial: number; none: number };
   visits: number;
+  // issue 16 §4
+  agreementAmount: number;
+  byAgreementForm: { written: number; oral: number };
+  people: number;
+  households: number;
+  confirmationApplied: number;
+  confirmed: number;
+  confirmationRefused: number;
+  preventsCriminal: number;
+  preventsMass: number;
+  byIntakeMode: Record<string, number>;
+  byOrgType: Record<string, number>;
+  byDisputeType: Record<string, number>;
 }
+
+/** 调解组织类型 by the tier of the body holding the case (人民调解法 arts. 8, 34: a community room is a
+ * 村居 committee, a sub-district centre a 乡镇街道 one, the district's property-dispute committee 行业性专业性). */
+const PLANNED_ORG_TYPE: Record<string, string> = { community: 'village_resident', subdistrict: 'township_street', district: 'professional' };
 
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
@@ -37,7 +56,19 @@ function median(xs: number[]): number | null {
 
 const inc = (o: Record<string, number>, k: string) => (o[k] = (o[k] ?? 0) + 1);
 
-export function expectedStats(plan: DistrictPlan, calendar: WorkingCalendar, keep: (c: PlannedCase) => boolean, satisfiedAtLeast = 4): ExpectedStats {
+/** A planned case's 受理方式, 调解组织类型 and 纠纷类型, from the plan alone. */
+export const plannedCode = {
+  intakeMode: (c: PlannedCase) => PLANNED_MODE[c.channel],
+  orgType: (c: PlannedCase) => PLANNED_ORG_TYPE[c.expect.bodyTier],
+  disputeType: (c: PlannedCase) => DISPUTE_TYPE_OF[c.category],
+};
+
+export function expectedStats(
+  plan: DistrictPlan,
+  calendar: WorkingCalendar,
+  keep: (c: PlannedCase) => boolean,
+  satisfiedAtLeast = 4,
+): ExpectedStats {
   const links = expectedLinks(plan);
   const cases = plan.cases.filter(keep);
   const e: ExpectedStats = {
@@ -60,7 +91,20 @@ export function expectedStats(plan: DistrictPlan, calendar: WorkingCalendar, kee
     recurrences: 0,
     clauses: { checked: 0, full: 0, partial: 0, none: 0 },
     visits: 0,
+    agreementAmount: 0,
+    byAgreementForm: { written: 0, oral: 0 },
+    people: 0,
+    households: 0,
+    confirmationApplied: 0,
+    confirmed: 0,
+    confirmationRefused: 0,
+    preventsCriminal: 0,
+    preventsMass: 0,
+    byIntakeMode: {},
+    byOrgType: {},
+    byDisputeType: {},
   };
+  let fen = 0;
   const days: number[] = [];
   let satisfied = 0;
   for (const c of cases) {
@@ -87,7 +131,24 @@ export function expectedStats(plan: DistrictPlan, calendar: WorkingCalendar, kee
     if (x.everOverdue) e.overdue++;
     if (x.red) e.red++;
     if ((links.get(c.n) ?? []).length > 0) e.recurrences++;
+    // issue 16 §4: amounts and forms of the settled cases; people: every party one (the plan has no
+    // groups); households: the intake's default, one per person (organisations have none)
+    if (x.settled) {
+      fen += x.amountFen;
+      e.byAgreementForm[x.form!]++;
+    }
+    e.people += c.parties.length;
+    e.households += c.parties.filter((p) => p.kind === 'person').length;
+    if (x.confirmation) e.confirmationApplied++;
+    if (x.confirmation === 'confirmed') e.confirmed++;
+    if (x.confirmation === 'refused') e.confirmationRefused++;
+    if (x.prevents.includes('criminal_case')) e.preventsCriminal++;
+    if (x.prevents.includes('mass_incident')) e.preventsMass++;
+    inc(e.byIntakeMode, plannedCode.intakeMode(c));
+    inc(e.byOrgType, plannedCode.orgType(c));
+    inc(e.byDisputeType, plannedCode.disputeType(c));
   }
+  e.agreementAmount = fen / 100;
   const ratio = (n: number, d: number) => (d > 0 ? n / d : null);
   e.settledWithinSubdistrictRate = ratio(e.settledWithinSubdistrict, e.settled);
   e.resolutionRate = ratio(e.settled, e.settled + e.failed);
@@ -206,4 +267,13 @@ export function expectSameStats(actual: Stats, want: ExpectedStats): void {
     else expect(actual[k], k).to.be.closeTo(want[k]!, 1e-12);
   }
   expect(actual.medianDaysToSettle, 'medianDaysToSettle').to.equal(want.medianDaysToSettle);
+  // issue 16 §4
+  expect(actual.agreementAmount, 'agreementAmount').to.equal(want.agreementAmount);
+  expect(actual.byAgreementForm, 'byAgreementForm').to.deep.equal(want.byAgreementForm);
+  for (const k of ['people', 'households', 'confirmationApplied', 'confirmed', 'confirmationRefused', 'preventsCriminal', 'preventsMass'] as const) {
+    expect(actual[k], k).to.equal(want[k]);
+  }
+  expect(nonZero(actual.byIntakeMode), 'byIntakeMode').to.deep.equal(want.byIntakeMode);
+  expect(nonZero(actual.byOrgType), 'byOrgType').to.deep.equal(want.byOrgType);
+  expect(nonZero(actual.byDisputeType), 'byDisputeType').to.deep.equal(want.byDisputeType);
 }

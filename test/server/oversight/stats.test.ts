@@ -6,10 +6,10 @@ import { bodiesWithin } from '../../../server/policy.ts';
 import { companyWarnings, computeCompanies } from '../../../server/oversight/companies.ts';
 import { DEFAULT_OVERSIGHT_SETTINGS, type CompanyRules } from '../../../server/oversight/settings.ts';
 import { FactsIndex } from '../../../server/oversight/memory.ts';
-import { computeStats } from '../../../server/oversight/stats.ts';
+import { computeStats, type Grouping } from '../../../server/oversight/stats.ts';
 import type { OversightQuery } from '../../../server/store/port.ts';
 import { expectedLinks, sharedDistrict, type DistrictHarness, type DistrictPlan, type PlannedCase } from './district.ts';
-import { expectedCompanies, expectedMonthly, expectedStats, expectSameStats as same } from './expected.ts';
+import { expectedCompanies, expectedMonthly, expectedStats, expectSameStats as same, plannedCode } from './expected.ts';
 import { monthlyTable } from '../../../server/oversight/stats.ts';
 import { disputeTypeOf } from '../../../server/oversight/codes.ts';
 
@@ -20,7 +20,7 @@ describe('oversight: statistics over a generated district', function () {
   let plan: DistrictPlan;
   let index: FactsIndex;
   /** From the store's GROUP BY and from the in-memory index (what the routes use): the two must agree. */
-  const stats = async (q: OversightQuery, groupBy?: 'month' | 'community') => {
+  const stats = async (q: OversightQuery, groupBy?: Grouping) => {
     const opts = { satisfiedAtLeast: 4, groupBy, unitName: (id: string) => h.directory.unit(id)?.name };
     const [sql, memory] = await Promise.all([computeStats(h.store.oversight!, q, opts), computeStats(index, q, opts)]);
     expect(memory).to.deep.equal(sql);
@@ -47,7 +47,17 @@ describe('oversight: statistics over a generated district', function () {
   });
 
   it('counts everything, all time, for an administrator', async () => {
-    same(await stats({}), expectedStats(plan, h.calendar, () => true));
+    const want = expectedStats(plan, h.calendar, () => true);
+    same(await stats({}), want);
+    // the district has something to count in every issue 16 §4 field (else the comparison proves little)
+    expect(want.agreementAmount % 1, 'amounts with fen').to.not.equal(0);
+    for (const k of ['confirmationApplied', 'confirmed', 'confirmationRefused', 'preventsCriminal', 'preventsMass'] as const) expect(want[k], k).to.be.greaterThan(0);
+    expect(want.byAgreementForm.oral).to.be.greaterThan(0);
+    expect(want.byAgreementForm.written + want.byAgreementForm.oral).to.equal(want.settled);
+    expect(want.people).to.be.greaterThan(want.households);
+    expect(Object.keys(want.byIntakeMode).length).to.be.greaterThan(4);
+    expect(Object.keys(want.byOrgType)).to.have.members(['village_resident', 'township_street', 'professional']);
+    expect(Object.keys(want.byDisputeType).length).to.be.greaterThan(2);
   });
 
   it('counts the cases registered in a period that spans the new year', async () => {
@@ -147,6 +157,36 @@ describe('oversight: statistics over a generated district', function () {
         want.resolutionRate,
         want.medianDaysToSettle,
       ]);
+    }
+  });
+
+  it('breaks the metrics down by 受理方式, 调解组织类型 and 纠纷类型 (issue 16 §4)', async () => {
+    for (const groupBy of ['intakeMode', 'orgType', 'disputeType'] as const) {
+      const got = await stats({}, groupBy);
+      const all = expectedStats(plan, h.calendar, () => true);
+      const keys = Object.keys(groupBy === 'intakeMode' ? all.byIntakeMode : groupBy === 'orgType' ? all.byOrgType : all.byDisputeType).sort();
+      expect(got.groups!.map((g) => g.key), groupBy).to.deep.equal(keys);
+      for (const g of got.groups!) {
+        const want = expectedStats(plan, h.calendar, (c) => plannedCode[groupBy](c) === g.key);
+        expect(g.name, `${groupBy} ${g.key}`).to.match(/[\u4e00-\u9fff]/); // its Chinese label
+        expect(
+          [g.total, g.settled, g.failed, g.agreementAmount, g.byAgreementForm, g.people, g.households, g.confirmed, g.confirmationRefused, g.preventsCriminal, g.preventsMass, g.medianDaysToSettle],
+          `${groupBy} ${g.key}`,
+        ).to.deep.equal([
+          want.total,
+          want.settled,
+          want.failed,
+          want.agreementAmount,
+          want.byAgreementForm,
+          want.people,
+          want.households,
+          want.confirmed,
+          want.confirmationRefused,
+          want.preventsCriminal,
+          want.preventsMass,
+          want.medianDaysToSettle,
+        ]);
+      }
     }
   });
 

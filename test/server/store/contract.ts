@@ -5,7 +5,8 @@
 import { expect } from 'chai';
 import { DomainError, Duplicate, VersionConflict } from '../../../server/engine/errors.ts';
 import { ledgerTemplate } from '../../../server/oversight/ledger-format.ts';
-import type { CaseFilter, CaseRecord, Commit, OversightFacts, Store } from '../../../server/store/port.ts';
+import type { CaseFilter, CaseRecord, Commit, OversightFacts, OversightGroup, Store } from '../../../server/store/port.ts';
+import { FactsIndex } from '../../../server/oversight/memory.ts';
 import {
   T0,
   at,
@@ -845,6 +846,61 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         await advance(a, { status: 'closed', warning: 'red', oversight: facts({ registeredAt: a.createdAt, everOverdue: true }) });
         const after = (await ov().facets({}, { all: [] })).all[0];
         expect([after.cases, after.settled, after.overdue, after.red, after.visits]).to.deep.equal([3, 1, 2, 1, 0]);
+      });
+
+      it('sums and groups the fields the 司法局 counts (issue 16 §4) from the ledger line, and hands them to the index', async () => {
+        // amounts and forms count for settled cases only; the amount is summed in fen (0.1 + 0.2 is 0.3 here)
+        const rows: Array<{ settled: boolean; ledger: Record<string, unknown> }> = [
+          {
+            settled: true,
+            ledger: { intakeMode: 'application', orgType: 'village_resident', agreementForm: 'written', agreementAmount: 1234.1, people: 5, households: 3, confirmation: 'confirmed', preventsCriminal: true, preventsMass: false },
+          },
+          {
+            settled: true,
+            ledger: { intakeMode: 'hotline_12345', orgType: 'village_resident', agreementForm: 'oral', agreementAmount: 0.2, people: 2, households: 2, confirmation: null, preventsCriminal: false, preventsMass: true },
+          },
+          {
+            // an agreement in effect that does not stand (reopened): neither its amount nor its form counts
+            settled: false,
+            ledger: { intakeMode: 'hotline_12345', orgType: 'township_street', agreementForm: 'written', agreementAmount: 99, people: 1, households: null, confirmation: 'refused', preventsCriminal: true, preventsMass: true },
+          },
+          { settled: false, ledger: { intakeMode: 'police', orgType: null, agreementForm: null, agreementAmount: null, people: 3, households: 1, confirmation: 'pending' } },
+        ];
+        const made = [];
+        for (const [i, r] of rows.entries()) {
+          made.push(await withFacts({ createdAt: at(i) }, { settled: r.settled, settledTier: r.settled ? 'community' : null, ledger: { caseNo: `L-${i}`, ...r.ledger } as OversightFacts['ledger'] }));
+        }
+        const f = await ov().facets({}, { all: [], modes: ['intakeMode', 'orgType'] });
+        expect(f.all[0]).to.deep.include({
+          cases: 4,
+          settled: 2,
+          agreementFen: 123430,
+          agreementsWritten: 1,
+          agreementsOral: 1,
+          people: 11,
+          households: 6,
+          confirmationApplied: 3,
+          confirmed: 1,
+          confirmationRefused: 1,
+          preventsCriminal: 2,
+          preventsMass: 2,
+        });
+        expect(f.modes.map((g) => [g.key.intakeMode, g.key.orgType, g.cases, g.people])).to.have.deep.members([
+          ['application', 'village_resident', 1, 5],
+          ['hotline_12345', 'village_resident', 1, 2],
+          ['hotline_12345', 'township_street', 1, 1],
+          ['police', null, 1, 3],
+        ]);
+        const since = await ov().factsSince(0, 10);
+        expect(since.map((r) => r.caseId)).to.deep.equal(made.map((m) => m.id));
+        expect(since[0]).to.deep.include({ intakeMode: 'application', orgType: 'village_resident', agreementFen: 123410, agreementWritten: true, agreementOral: false, people: 5, households: 3, confirmationApplied: true, confirmed: true, confirmationRefused: false, preventsCriminal: true, preventsMass: false });
+        expect(since[2]).to.deep.include({ agreementFen: 0, agreementWritten: false, confirmationRefused: true, households: 0 });
+        expect(since[3]).to.deep.include({ orgType: null, confirmationApplied: true, confirmed: false, confirmationRefused: false });
+        // the in-memory index, fed by factsSince, sums the same as the store
+        const sorted = (gs: OversightGroup[]) => [...gs].sort((a, b) => JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
+        const memory = await new FactsIndex(ov()).facets({}, { all: [], modes: ['intakeMode', 'orgType'] });
+        expect(memory.all).to.deep.equal(f.all);
+        expect(sorted(memory.modes)).to.deep.equal(sorted(f.modes));
       });
 
       it('hands out the facts written after a change number, in change order', async () => {

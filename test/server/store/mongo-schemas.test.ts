@@ -427,7 +427,10 @@ describe('mongo adapter without a server', () => {
     it('builds the oversight facets as one $facet of $group sums over the facts, in scope', () => {
       const pipeline = oversightFacets({ bodyIds: ['b1'], from: '2026-03-01T00:00:00+08:00', compoundId: 'k1' }, { all: [], byMonth: ['month', 'status'] });
       const sums = Object.fromEntries(
-        ['settled', 'within', 'failed', 'cc', 'cf', 'cp', 'cn', 'visits', 's1', 's2', 's3', 's4', 's5', 'overdue', 'red', 'rec'].map((k) => [k, { $sum: `$_f.${k}` }]),
+        ['settled', 'within', 'failed', 'cc', 'cf', 'cp', 'cn', 'visits', 's1', 's2', 's3', 's4', 's5', 'overdue', 'red', 'rec', 'fen', 'written', 'oral', 'people', 'hh', 'ca', 'conf', 'cr', 'pc', 'pm'].map((k) => [
+          k,
+          { $sum: `$_f.${k}` },
+        ]),
       );
       expect(pipeline).to.deep.equal([
         { $match: { bodyId: { $in: ['b1'] }, '_f.registeredAt': { $exists: true, $gte: new Date('2026-02-28T16:00:00.000Z') }, compoundId: 'k1' } },
@@ -456,6 +459,16 @@ describe('mongo adapter without a server', () => {
       };
       const f = factsOf(withFacts)!;
       expect(f).to.deep.include({ settled: 1, within: 1, daysToSettle: 4, cc: 2, cf: 1, cp: 1, s4: 1, red: 1, rec: 1, v: 1, source: '["12345","GD-7"]' });
+      // issue 16 §4: nothing on the ledger line, nothing counted (null codes group alike)
+      expect(f).to.deep.include({ intakeMode: null, orgType: null, fen: 0, written: 0, oral: 0, people: 0, hh: 0, ca: 0, conf: 0, cr: 0, pc: 0, pm: 0 });
+      const counted = factsOf({
+        ...withFacts,
+        oversight: {
+          ...withFacts.oversight,
+          ledger: { intakeMode: 'grid', orgType: 'professional', agreementForm: 'oral', agreementAmount: 10.05, people: 4, households: 2, confirmation: 'refused', preventsCriminal: false, preventsMass: true },
+        },
+      })!;
+      expect(counted).to.deep.include({ intakeMode: 'grid', orgType: 'professional', fen: 1005, written: 0, oral: 1, people: 4, hh: 2, ca: 1, conf: 0, cr: 1, pc: 0, pm: 1 });
       expect(f.registeredAt).to.be.instanceOf(Date);
       expect(caseOf(caseDoc(withFacts))).to.deep.equal(withFacts); // `_f` never reaches a caller
       expect(projectFacts('c1', 3, withFacts.oversight, f).filter).to.deep.equal({ _id: 'c1', version: 3 });

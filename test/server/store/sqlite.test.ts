@@ -14,6 +14,7 @@ import type { Worker } from 'node:worker_threads';
 import { migrate } from '../../../server/store/sqlite/schema.ts';
 import { Duplicate, VersionConflict } from '../../../server/engine/errors.ts';
 import type { OversightFacts } from '../../../server/store/port.ts';
+import { FACTS_VERSION } from '../../../server/oversight/facts.ts';
 import { at, intake, makeCase, makeTimer, next } from '../../support/records.ts';
 import { closed, collectStderr, onLines, spawnScript } from './child.ts';
 import { storeContract } from './contract.ts';
@@ -196,7 +197,11 @@ describe('sqlite store', () => {
       await a.close();
       // the file as schema 4 left it: no projector tables, the source only among the facts
       const raw = new Database(file);
-      raw.exec('DROP TABLE projector; DROP TABLE case_oversight; DROP TABLE case_sources; DELETE FROM schema_version WHERE version = 5;');
+      raw.exec('DROP TABLE projector; DROP TABLE case_oversight; DROP TABLE case_sources; DELETE FROM schema_version WHERE version >= 5;');
+      // …nor the statistics columns of issue 16 §4 (migration 6)
+      for (const col of ['intake_mode', 'org_type', 'agreement_fen', 'agreement_written', 'agreement_oral', 'people', 'households', 'conf_applied', 'confirmed', 'conf_refused', 'prevents_criminal', 'prevents_mass']) {
+        raw.exec(`ALTER TABLE case_facts DROP COLUMN ${col}`);
+      }
       expect(raw.prepare('SELECT MAX(version) FROM schema_version').pluck().get()).to.equal(4);
       expect(raw.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'webhook_attempts'").pluck().get()).to.equal(1);
       raw.close();
@@ -204,8 +209,12 @@ describe('sqlite store', () => {
       const b = createSqliteStore({ file });
       await b.init();
       const again = new Database(file, { readonly: true });
-      expect(again.prepare('SELECT version FROM schema_version ORDER BY version').pluck().all()).to.deep.equal([1, 2, 3, 4, 5]);
+      expect(again.prepare('SELECT version FROM schema_version ORDER BY version').pluck().all()).to.deep.equal([1, 2, 3, 4, 5, 6]);
+      // migration 6 adds the statistics columns with neutral values; the case's facts, of an older FACTS_VERSION,
+      // are stale: the rebuild projects them again (server/oversight/rebuild.ts)
+      expect(again.prepare('SELECT people, agreement_fen, intake_mode FROM case_facts').all()).to.deep.equal([{ people: 0, agreement_fen: 0, intake_mode: null }]);
       again.close();
+      expect(await b.oversight!.stale(FACTS_VERSION, 10)).to.deep.equal(['old']);
       expect(await b.oversight!.bySource('12345', 'GD-9')).to.deep.equal({ caseId: 'old', caseNo: rec.caseNo });
       // the projector starts from 0 on a migrated store (it projects the history again)
       expect(await b.oversight!.position()).to.equal(0);
