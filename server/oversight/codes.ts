@@ -3,7 +3,7 @@
 // statistics and the court surfaces read them. No I/O.
 //
 // The dispute-type code list is NOT verified against an official table: the seed documents
-// (/work/shared/seeds) contain no code table of the 司法行政 statistics. The types below are the
+// (../shared/seeds beside the repository) contain no code table of the 司法行政 statistics. The types below are the
 // categories the 人民调解 statistics are commonly kept under (婚姻家庭、邻里、房屋宅基地、合同、生产经营、
 // 损害赔偿 … 物业、其他); the two-digit codes are this product's own numbering of that list, documented here
 // and in the API description, to be replaced by the official codes once a 统计报表 specimen is at hand.
