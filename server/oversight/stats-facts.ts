@@ -9,22 +9,24 @@
 // - confirmationApplied / confirmed / confirmationRefused: 司法确认 applied for (any result), and its result
 // - preventsCriminal / preventsMass: a risk flagged with 防止民转刑 / 防止群体性事件
 // - intakeMode (受理方式), orgType (调解组织类型): codes.ts
-import type { OversightFacts } from '../store/oversight-port.ts';
+import type { FactsRow, OversightFacts } from '../store/oversight-port.ts';
 
-export interface StatsFacts {
-  intakeMode: string | null;
-  orgType: string | null;
-  agreementFen: number;
-  agreementWritten: boolean;
-  agreementOral: boolean;
-  people: number;
-  households: number;
-  confirmationApplied: boolean;
-  confirmed: boolean;
-  confirmationRefused: boolean;
-  preventsCriminal: boolean;
-  preventsMass: boolean;
-}
+/** The statistics' columns of a case (issue 16 §4), as the store's facts row holds them. */
+export type StatsFacts = Pick<
+  FactsRow,
+  | 'intakeMode'
+  | 'orgType'
+  | 'agreementFen'
+  | 'agreementWritten'
+  | 'agreementOral'
+  | 'people'
+  | 'households'
+  | 'confirmationApplied'
+  | 'confirmed'
+  | 'confirmationRefused'
+  | 'preventsCriminal'
+  | 'preventsMass'
+>;
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
