@@ -64,6 +64,24 @@ async function closedLoop(d: District, ids: string[], total: number, inFlight: n
   return { perSec: latencies.length / ((performance.now() - t0) / 1000), p99: pct(latencies, 0.99) };
 }
 
+/** BENCH_CPU_PROF=<dir>: a CPU profile of the first run's closed loop alone, as <dir>/<name>.cpuprofile. */
+async function startProfile(name: string): Promise<() => Promise<void>> {
+  const dir = process.env.BENCH_CPU_PROF;
+  if (!dir) return async () => undefined;
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 }); // µs
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 const bodies = new Map<string, string>();
 function bodyOf(_d: District, id: string): string {
   return bodies.get(id)!;
@@ -289,7 +307,9 @@ export async function districtBench(opts: { quick: boolean; json: boolean }): Pr
         const outboxMark = (raw.prepare('SELECT MAX(pos) FROM outbox').pluck().get() as number | null) ?? 0;
         raw.close();
         const captured = captureGroups(d);
+        const stopProfile = run === 0 ? await startProfile('engine-closed-loop') : async () => undefined;
         const closed = await closedLoop(d, traffic, total, 200);
+        await stopProfile();
         r.dur.push(closed.perSec);
         r.closedP99.push(closed.p99);
         x.group.push(captured.groups.reduce((s, g) => s + g, 0) / Math.max(1, captured.groups.length));

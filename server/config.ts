@@ -75,6 +75,8 @@ export interface Config {
   /** the embedded store writes each commit group (its SQLite writes and fsync) on a writer thread, not on
    * the event loop (server/store/sqlite/writer.ts); MongoDB ignores it */
   sqliteWriterThread: boolean;
+  /** parsed case records the embedded store keeps in memory (server/store/sqlite/cases.ts) */
+  recordCacheSize: number;
 }
 
 export class ConfigError extends Error {
@@ -228,6 +230,7 @@ const VARIABLES: Record<string, VariableSpec> = {
   BACKUP_EVERY_HOURS: { schema: Joi.number().min(0).max(24 * 365), must: 'a number of hours between 0 (none) and 8760', fallback: '24' },
   BACKUP_KEEP: { schema: Joi.number().integer().min(1).max(10000), must: 'a whole number between 1 and 10000', fallback: '14' },
   SQLITE_WRITER_THREAD: { schema: Joi.string().valid('on', 'off'), must: 'on or off', fallback: 'off' },
+  RECORD_CACHE_SIZE: { schema: Joi.number().integer().min(0).max(1_000_000), must: 'a whole number between 0 and 1000000', fallback: '5000' },
   PASSWORD_SCRYPT_LOG_N: {
     schema: Joi.number().integer().min(10).max(20),
     must: 'a whole number between 10 and 20',
@@ -314,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     backupEveryHours: Number(raw.BACKUP_EVERY_HOURS),
     backupKeep: Number(raw.BACKUP_KEEP),
     sqliteWriterThread: raw.SQLITE_WRITER_THREAD === 'on',
+    recordCacheSize: Number(raw.RECORD_CACHE_SIZE),
   };
   config.corsOrigins = Object.freeze(config.corsOrigins) as string[];
   return Object.freeze(config);

@@ -8,7 +8,7 @@ import { checkDataDir, dataFiles, StoreRefused, writeMarker } from '../integrity
 import type { Store } from './port.ts';
 import { createSqliteStore } from './sqlite/index.ts';
 
-export async function openStore(config: Pick<Config, 'mongodbUri' | 'dataDir'> & Partial<Pick<Config, 'sqliteWriterThread'>>): Promise<Store> {
+export async function openStore(config: Pick<Config, 'mongodbUri' | 'dataDir'> & Partial<Pick<Config, 'sqliteWriterThread' | 'recordCacheSize'>>): Promise<Store> {
   if (config.mongodbUri) {
     // loaded only when asked for: mongoose is heavy and the embedded store does not need it
     const { createMongoStore } = await import('./mongo/index.ts');
@@ -17,7 +17,7 @@ export async function openStore(config: Pick<Config, 'mongodbUri' | 'dataDir'> &
   mkdirSync(config.dataDir, { recursive: true });
   const files = dataFiles(config.dataDir);
   checkDataDir(config.dataDir);
-  const store = createSqliteStore({ file: files.db, writerThread: config.sqliteWriterThread ?? false });
+  const store = createSqliteStore({ file: files.db, writerThread: config.sqliteWriterThread ?? false, recordCache: config.recordCacheSize });
   return {
     ...store,
     async init() {

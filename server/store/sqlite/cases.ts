@@ -138,8 +138,12 @@ class RecordCache {
   }
 }
 
-/** how many parsed records the cache keeps (a few MB at 4 KB a record) */
-export const RECORD_CACHE_SIZE = 2000;
+/** how many parsed records the cache keeps by default: about 8 KB each (the parsed record and its
+ * document's text, measured on the bench district's records of ~2.5 KB), so 5,000 is about 40 MB —
+ * enough for every open case of a large district, whose cases are worked in turn rather than a few hot
+ * ones (a cache smaller than the cases in play misses on nearly every event: least recently used goes
+ * first). RECORD_CACHE_SIZE (server/config.ts) sets it. */
+export const RECORD_CACHE_SIZE = 5000;
 
 export interface SqliteCasesOptions {
   recordCache?: number;

@@ -27,6 +27,8 @@ export interface SqliteStoreOptions {
    * (writer.ts), not on the event loop; only for a file in WAL mode (':memory:' writes here). Off by
    * default (SQLITE_WRITER_THREAD, server/config.ts) */
   writerThread?: boolean;
+  /** how many parsed case records the record cache keeps (cases.ts; RECORD_CACHE_SIZE, server/config.ts) */
+  recordCache?: number;
 }
 
 export { MIGRATIONS, SCHEMA_VERSION } from './schema.ts';
@@ -72,7 +74,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   const h = new Handle();
   let checkpointer: Checkpointer | null = null;
   let writer: WriterThread | null = null;
-  const { cases, events, warm: warmCases } = sqliteCases(h, { writer: () => writer });
+  const { cases, events, warm: warmCases } = sqliteCases(h, { writer: () => writer, recordCache: opts.recordCache });
   const { timers, outbox, webhookLog, warm: warmQueues } = sqliteQueues(h);
   const { warm: warmRecords, ...records } = sqliteRecords(h);
   const { oversight, warm: warmOversight } = sqliteOversight(h);
