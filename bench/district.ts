@@ -90,14 +90,14 @@ export interface District {
 }
 
 /** Opens (and, the first time, seeds) the store at `file` with a mediator for every mediating body. */
-export async function openDistrict(file: string, accessCodeCost?: number, synchronous: 'FULL' | 'NORMAL' = 'FULL'): Promise<District> {
+export async function openDistrict(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): Promise<District> {
   // SQLITE_WRITER_THREAD=on: commit groups written by the store's writer thread (server/store/sqlite/writer.ts)
   const store = createSqliteStore({ file, synchronous, writerThread: process.env.SQLITE_WRITER_THREAD === 'on' });
   await store.init();
   const clock = new ManualClock(START);
   const fresh = (await seedDemo(store, { password: BENCH_PASSWORD, now: clock.now().toISOString() })).seeded;
   if (fresh) await addMediators(store, clock.now().toISOString());
-  const core = await buildCore(store, clock, { ...(accessCodeCost ? { accessCodeCost } : {}), scheduler: { owner: 'bench' } });
+  const core = await buildCore(store, clock, { scheduler: { owner: 'bench' } });
   const { directory } = core;
   const compounds = directory
     .allUnits()
@@ -186,7 +186,7 @@ async function addMediators(store: Store, createdAt: string): Promise<void> {
  */
 export async function buildDistrict(file: string, spec: DistrictSpec, log: (s: string) => void = () => {}): Promise<void> {
   // built without waiting for fsync (not measured); every measured run opens a copy with synchronous=FULL
-  const d = await openDistrict(file, 1024, 'NORMAL');
+  const d = await openDistrict(file, 'NORMAL');
   const { core, clock } = d;
   const compounds = core.directory
     .allUnits()
@@ -236,10 +236,10 @@ export function acceptAll(parties: ReadonlyArray<{ id: string }>) {
 }
 
 /** Opens a copy of a built district. */
-export async function openCopy(base: string, file: string, accessCodeCost?: number): Promise<District> {
+export async function openCopy(base: string, file: string): Promise<District> {
   copyFileSync(base, file);
   for (const ext of ['-wal', '-shm']) if (existsSync(base + ext)) copyFileSync(base + ext, file + ext);
-  const d = await openDistrict(file, accessCodeCost);
+  const d = await openDistrict(file);
   const saved = await d.store.settings.get<{ active: string[]; aged: string[]; clock: string }>('bench.district');
   if (!saved) throw new Error('not a built district');
   d.active.push(...saved.active);

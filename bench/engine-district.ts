@@ -64,7 +64,7 @@ async function closedLoop(d: District, ids: string[], total: number, inFlight: n
   return { perSec: latencies.length / ((performance.now() - t0) / 1000), p99: pct(latencies, 0.99) };
 }
 
-/** BENCH_CPU_PROF=<dir>: a CPU profile of the first run's closed loop alone, as <dir>/<name>.cpuprofile. */
+/** BENCH_CPU_PROF=<dir>: CPU profiles of the first run's closed loop and of its intakes, each alone, as <dir>/<name>.cpuprofile. */
 async function startProfile(name: string): Promise<() => Promise<void>> {
   const dir = process.env.BENCH_CPU_PROF;
   if (!dir) return async () => undefined;
@@ -328,7 +328,7 @@ export async function districtBench(opts: { quick: boolean; json: boolean }): Pr
         await d.close().catch(() => undefined);
       }
       // paced and intake on a fresh copy (the closed loop's run left its store closed)
-      const d2 = await openCopy(base, path.join(dir, `paced-${run}.db`), 16384);
+      const d2 = await openCopy(base, path.join(dir, `paced-${run}.db`));
       try {
         await learnBodies(d2, d2.active);
         const traffic = d2.active.slice(spec.aged);
@@ -340,7 +340,9 @@ export async function districtBench(opts: { quick: boolean; json: boolean }): Pr
         r.p99At.push(p.p99);
         r.sentAt.push(p.sentPerSec);
         r.errAt.push(p.errors);
+        const stopIntakeProfile = run === 0 ? await startProfile('engine-intakes') : async () => undefined;
         const i = await intakes(d2, intakeCount);
+        await stopIntakeProfile();
         x.intakeP99.push(i.p99);
         x.intakeP50.push(i.p50);
         x.block.push(i.maxBlockMs);

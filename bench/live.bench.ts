@@ -163,6 +163,7 @@ async function serverMain(): Promise<void> {
       return 'failure' in found ? { failure: found.failure } : h.actor(found.user.username);
     },
     canReadCase: caseReadCheck(h.store, h.directory),
+    accessCodes: h.engine.accessCodes,
     redisUrl,
     options: { redisKey: `live-bench-${process.pid}` },
   });

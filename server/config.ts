@@ -28,6 +28,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** server-side secret: signs cookies (cookie-parser, server/app.ts). Access codes are salted scrypt hashes and do not use it. */
   appSecret: string;
+  /** earlier APP_SECRETs: access codes issued under them still open their cases */
+  appSecretPrevious: string[];
   sessionTtlHours: number;
   /** how long an authenticated request's session and user are trusted without reading the store
    * again (ms; 0 = read every time): the bound on another instance's sign-out (server/auth/session-cache.ts) */
@@ -142,6 +144,16 @@ const VARIABLES: Record<string, VariableSpec> = {
     schema: Joi.string().min(16).max(500),
     must: 'between 16 and 500 characters',
     fallback: DEFAULT_APP_SECRET,
+    secret: true,
+  },
+  // earlier APP_SECRETs, comma-separated, after a rotation: access codes issued under them keep
+  // opening their cases (server/auth/access-codes.ts); nothing else is read with them
+  APP_SECRET_PREVIOUS: {
+    schema: Joi.string()
+      .allow('')
+      .pattern(/^[^,]{16,500}(,[^,]{16,500})*$/),
+    must: 'a comma-separated list of earlier APP_SECRET values (16 to 500 characters each), or empty',
+    fallback: '',
     secret: true,
   },
   SESSION_TTL_HOURS: {
@@ -290,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     testClock,
     logLevel: raw.LOG_LEVEL as Config['logLevel'],
     appSecret: raw.APP_SECRET,
+    appSecretPrevious: raw.APP_SECRET_PREVIOUS ? raw.APP_SECRET_PREVIOUS.split(',') : [],
     sessionTtlHours: Number(raw.SESSION_TTL_HOURS),
     sessionCacheMs: Number(raw.SESSION_CACHE_MS),
     corsOrigins: raw.CORS_ORIGINS.split(',')

@@ -4,6 +4,8 @@
 // engine exactly as the product does.
 import type { WorkingCalendar } from '../workflows/calendar/calendar.ts';
 import type { Clock } from './engine/clock.ts';
+import { AccessCodes } from './auth/access-codes.ts';
+import { DEFAULT_APP_SECRET } from './config.ts';
 import { Directory } from './engine/directory.ts';
 import { Engine } from './engine/engine.ts';
 import { Scheduler, type SchedulerOptions } from './engine/scheduler.ts';
@@ -28,8 +30,9 @@ export interface CoreOptions {
   webhooksWanted?: () => boolean;
   /** told each group's committed records before they are acknowledged (the anchor log) */
   anchor?: (committed: CaseRecord[]) => Promise<void>;
-  /** scrypt cost for access codes; tests lower it */
-  accessCodeCost?: number;
+  /** the secret access codes are hashed under (APP_SECRET) and the earlier ones; the product's wiring
+   * passes its configuration's, tests and benchmarks the development default */
+  appSecret?: { current: string; previous?: readonly string[] };
   /** a calendar other than the settings' (tests that pin one) */
   calendar?: () => WorkingCalendar;
   scheduler?: SchedulerOptions;
@@ -56,7 +59,7 @@ export async function buildCore(store: Store, clock: Clock, opts: CoreOptions = 
     recurrenceDays: settings.recurrenceDays,
     caseNoDigits: settings.caseNoDigits,
     oversight: oversightProjection,
-    ...(opts.accessCodeCost !== undefined ? { accessCodeCost: opts.accessCodeCost } : {}),
+    accessCodes: new AccessCodes(opts.appSecret?.current ?? DEFAULT_APP_SECRET, opts.appSecret?.previous ?? []),
     onCommitted: () => {
       projector.kick();
       opts.onCommitted?.();

@@ -69,6 +69,7 @@ export async function startServer(
   const subscriptions = await new Subscriptions(store, () => directoryRef.current!, { allowPrivate: config.webhookAllowPrivate }).load();
   let disconnectUser: Services['disconnectUser'] = () => {};
   const { settings, directory, engine, scheduler, projector } = await buildCore(store, clock, {
+    appSecret: { current: config.appSecret, previous: config.appSecretPrevious },
     onProjectorError: (err) => logger.error({ err }, 'oversight projector pass failed (retried on the next commit)'),
     onCommitted: () => {
       kick();

@@ -9,7 +9,7 @@ import { extensionKind } from '../../workflows/case.machine.ts';
 import { availableEvents, blockingConflicts, lacksMediatorFor, CURRENT_VERSION, decide, phaseOf, start, statusOf, type PersistedSnapshot } from '../../workflows/registry.ts';
 import { findConflicts, groupHouseholds, householdsOf, route, type RoutingRules } from '../../workflows/routing.ts';
 import type { Category, Channel, EventType, UserEventType } from '../../workflows/vocabulary.ts';
-import { hashAccessCode, newAccessCode } from '../auth/access-codes.ts';
+import type { AccessCodes } from '../auth/access-codes.ts';
 import { agreementMissing } from '../cases/clauses.ts';
 import { formatCaseNo } from './case-numbers.ts';
 import { caseUpdated } from './case-updated.ts';
@@ -61,8 +61,8 @@ export interface EngineOptions {
   recurrenceDays: number;
   /** pad case-number serials to this many digits (the run-time setting; 0 or absent: none, 第12号) */
   caseNoDigits?: number;
-  /** scrypt cost for access codes; tests may lower it */
-  accessCodeCost?: number;
+  /** hashes new access codes (under the server's key: server/auth/access-codes.ts) */
+  accessCodes: AccessCodes;
   /** told after each group commit lands (the live relay sends what was committed) */
   onCommitted?: () => void;
   /** whether to write the webhooks' source row with each event (server/webhooks/); default no */
@@ -96,6 +96,11 @@ export class Engine {
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly directory: Directory;
+
+  /** residents' access codes: hashed under the server's key; checked by the tracking doors (server/cases/track.ts) */
+  get accessCodes(): AccessCodes {
+    return this.opts.accessCodes;
+  }
 
   constructor(private opts: EngineOptions) {
     this.store = opts.store;
@@ -160,7 +165,7 @@ export class Engine {
       at: now,
     });
 
-    const accessCode = newAccessCode();
+    const { code: accessCode, hash: accessCodeHash } = this.opts.accessCodes.issue(caseId);
     const base: CaseRecord = {
       id: caseId,
       caseNo,
@@ -187,7 +192,7 @@ export class Engine {
       warning: 'none',
       overdue: false,
       snapshot: started.snapshot,
-      accessCodeHash: await hashAccessCode(accessCode, caseId, this.opts.accessCodeCost),
+      accessCodeHash,
       version: 0,
       lastHash: '',
       createdAt: now,
@@ -270,8 +275,7 @@ export class Engine {
       retryOnConflict(true, async () => {
         const record = await this.store.cases.get(caseId);
         if (!record) throw new NotFound('case');
-        const accessCode = newAccessCode();
-        const accessCodeHash = await hashAccessCode(accessCode, caseId, this.opts.accessCodeCost);
+        const { code: accessCode, hash: accessCodeHash } = this.opts.accessCodes.issue(caseId);
         const event: CaseEvent = { type: 'ACCESS_CODE_REISSUED', data: {}, actor, at: this.now() };
         const commit = this.buildCommit(record, record.snapshot, [], event, meta);
         commit.record = { ...commit.record, accessCodeHash };

@@ -3,14 +3,31 @@
 import { createHash } from 'node:crypto';
 import type { EventRecord } from '../store/port.ts';
 
-/** JSON with object keys sorted at every depth: the same event always hashes the same. */
+/** JSON with object keys sorted at every depth: the same event always hashes the same. Written as
+ * loops (every event is hashed on the commit path); the output is the same, character for character,
+ * as the first version's `Object.entries → filter → sort → map → join` (test/server/engine/hash-chain.test.ts
+ * compares the two): keys in UTF-16 code unit order (`sort()`'s default), undefined members left out,
+ * undefined or a function inside an array written as null, a hole in an array as nothing. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      if (i in value) out += canonicalJson(value[i]);
+    }
+    return `${out}]`;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(k)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
 }
 
 export function hashEvent(e: Omit<EventRecord, 'hash'>): string {

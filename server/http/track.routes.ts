@@ -45,7 +45,7 @@ export function trackRoutes(services: Services): RouteDef[] {
             { field: ACCESS_CODE_HEADER, in: 'header', message: `"${ACCESS_CODE_HEADER}" must hold the access code given at intake` },
           ]);
         }
-        const opened = await openWithAccessCode({ store, limiter }, { caseNo: params.caseNo, accessCode: code, clientAddress: req.ip ?? 'unknown' });
+        const opened = await openWithAccessCode({ store, limiter, accessCodes: engine.accessCodes }, { caseNo: params.caseNo, accessCode: code, clientAddress: req.ip ?? 'unknown' });
         if (!opened.ok && opened.why === 'limited') throw new RateLimited('too many wrong access codes: try again later', opened.retryAfterSeconds);
         if (!opened.ok) throw new NotFound('case');
         const { record } = opened;

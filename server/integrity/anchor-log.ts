@@ -26,6 +26,7 @@ import { closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CaseRecord } from '../store/port.ts';
+import { writtenText } from '../store/record-text.ts';
 
 /** A case's chain head as anchored: [caseId, version, event hash, record digest]. */
 export type Head = [caseId: string, version: number, hash: string, record: string];
@@ -44,8 +45,11 @@ export interface AnchorLine {
  * text the SQLite adapter stores, which reads back with the same order (SQLite's JSON functions keep
  * it), and 2–3× cheaper than the canonical JSON of the hash chain on every commit. */
 export function recordDigest(record: CaseRecord): string {
+  // the text the store has just written (`JSON.stringify(record)`), when the record carries no
+  // projection: then it is exactly the text below (an undefined member is left out either way)
+  const text = record.oversight === undefined ? writtenText(record) : undefined;
   return createHash('sha256')
-    .update(JSON.stringify({ ...record, oversight: undefined }))
+    .update(text ?? JSON.stringify({ ...record, oversight: undefined }))
     .digest('hex');
 }
 

@@ -5,6 +5,7 @@
 // A refused handshake reaches the client as `connect_error` whose `message` is the error code
 // (UNAUTHENTICATED, INVALID_ACCESS_CODE, RATE_LIMITED, VALIDATION_FAILED) and whose `data` is
 // {code, message, retryAfterSeconds?} in the words the HTTP API uses.
+import type { AccessCodes } from '../auth/access-codes.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'socket.io';
 import type { Actor } from '../../workflows/case.types.ts';
@@ -37,6 +38,8 @@ export interface HandshakeDeps {
   store: Store;
   authenticateToken: (token: string) => Promise<TokenCheck>;
   limiter: AccessCodeLimiter;
+  /** checks residents' access codes (the engine's: server/auth/access-codes.ts) */
+  accessCodes: AccessCodes;
   /** the client's address for rate limiting (default: the connection's remote address); supply
    * one that honours the configured trust-proxy setting when behind a proxy */
   clientAddress?: (req: IncomingMessage) => string;
@@ -112,7 +115,7 @@ export async function identify(socket: Socket, deps: HandshakeDeps): Promise<{ w
   if (!caseNo || !code) throw new HandshakeError('VALIDATION_FAILED', 'auth.caseNo and auth.accessCode must both be non-empty strings');
 
   const address = deps.clientAddress ? deps.clientAddress(socket.request) : socket.handshake.address;
-  const opened = await openWithAccessCode({ store: deps.store, limiter: deps.limiter }, { caseNo, accessCode: code, clientAddress: address });
+  const opened = await openWithAccessCode({ store: deps.store, limiter: deps.limiter, accessCodes: deps.accessCodes }, { caseNo, accessCode: code, clientAddress: address });
   if (!opened.ok && opened.why === 'limited') throw new HandshakeError('RATE_LIMITED', 'too many wrong access codes: try again later', opened.retryAfterSeconds);
   // an unknown case number and a wrong code get the same answer: case numbers are not probed
   if (!opened.ok) throw new HandshakeError('INVALID_ACCESS_CODE', 'the case number or access code is not right');

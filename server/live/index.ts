@@ -15,6 +15,7 @@
 // `volatile` (dropped when a client is busy): a status change must arrive. Instead a connection
 // whose queue grows past a bound is disconnected; its client reconnects and asks `resume` for what
 // it missed, which costs one history read instead of unbounded memory on the server.
+import type { AccessCodes } from '../auth/access-codes.ts';
 import type { Server as HttpServer } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { Server, type Socket } from 'socket.io';
@@ -59,6 +60,8 @@ export interface LiveDeps {
   authenticateToken: (token: string) => Promise<TokenCheck>;
   /** the read policy (server/policy.ts) */
   canReadCase: (actor: Actor, caseId: string) => Promise<boolean>;
+  /** checks residents' access codes on the resident sockets (the engine's: server/auth/access-codes.ts) */
+  accessCodes: AccessCodes;
   /** when set, rooms are shared between instances through Redis */
   redisUrl?: string | null;
   logger?: LiveLogger;
@@ -188,6 +191,7 @@ export async function createLive(httpServer: HttpServer, deps: LiveDeps): Promis
       store: deps.store,
       authenticateToken: deps.authenticateToken,
       limiter,
+      accessCodes: deps.accessCodes,
       clientAddress: opts.clientAddress,
       tokenFromCookie: opts.tokenFromCookie,
       allowedOrigins: opts.corsOrigins,

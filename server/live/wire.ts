@@ -31,6 +31,7 @@ export const liveFactory: LiveFactory = async (server, services) => {
       return 'failure' in found ? { failure: found.failure } : actorOf(found.user, directory);
     },
     canReadCase: caseReadCheck(store, directory),
+    accessCodes: services.engine.accessCodes,
     options: {
       accessCodeLimiter: services.accessCodeLimiter,
       tokenFromCookie,

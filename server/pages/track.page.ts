@@ -66,7 +66,7 @@ export function trackPages(services: Services) {
       const code = str(req.body?.accessCode, 64);
       if (!caseNo || !code) return form(req, res, { error: t(lang, 'track_wrong'), caseNo, status: 400 });
       const opened = await openWithAccessCode(
-        { store: services.store, limiter: services.accessCodeLimiter },
+        { store: services.store, limiter: services.accessCodeLimiter, accessCodes: services.engine.accessCodes },
         { caseNo, accessCode: code, clientAddress: req.ip ?? 'unknown' },
       );
       if (!opened.ok && opened.why === 'limited') {

@@ -1,6 +1,7 @@
 // The case endpoints over HTTP against the real product (startServer, embedded store, test clock):
 // intake, lists, the case, history, events, documents, administration, concurrency, retries and
 // restarts.
+import { AccessCodes } from '../../server/auth/access-codes.ts';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import path from 'node:path';
@@ -35,7 +36,10 @@ describe('HTTP cases: intake, list, detail, history and events', () => {
       expect(c.deadlines[0]).to.include({ kind: 'acceptance', warning: 'none', provisional: false });
       expect(c.relatedCases).to.deep.equal([]);
       const stored = await p.running.services.store.cases.get(c.id);
-      expect(stored!.accessCodeHash).to.match(/^scrypt\$/);
+      // an HMAC under the configured APP_SECRET's key (server/auth/access-codes.ts), not under another secret
+      expect(stored!.accessCodeHash).to.match(/^hmac\$/);
+      expect(await new AccessCodes(p.running.services.config.appSecret).check(stored!, accessCode)).to.equal(true);
+      expect(await new AccessCodes('some-other-secret-than-the-servers').check(stored!, accessCode)).to.equal(false);
       expect(JSON.stringify(stored)).not.to.include(accessCode);
     });
 

@@ -36,6 +36,7 @@ async function startServer(h: Harness, options: LiveOptions = {}, redisUrl?: str
       return 'failure' in found ? { failure: found.failure } : h.actor(found.user.username);
     },
     canReadCase: caseReadCheck(h.store, h.directory),
+    accessCodes: h.engine.accessCodes,
     redisUrl,
     options,
   });
@@ -646,6 +647,7 @@ describe('live updates (socket.io)', function () {
           store: ctx.h.store,
           authenticateToken: async () => null,
           canReadCase: async () => false,
+          accessCodes: ctx.h.engine.accessCodes,
           redisUrl: 'redis://127.0.0.1:1',
           options: { redisConnectTimeoutMs: 300 },
         });

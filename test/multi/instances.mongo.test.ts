@@ -48,7 +48,7 @@ describe('two instances on one MongoDB database', function () {
     await seed.init();
     const clock = new ManualClock('2026-01-05T09:00:00+08:00');
     await seedDemo(seed, { password: DEMO_PASSWORD, now: clock.now().toISOString() });
-    const { directory, engine } = await buildCore(seed, clock, { accessCodeCost: 1024 });
+    const { directory, engine } = await buildCore(seed, clock);
     const med = actorOf((await seed.users.getByUsername('med.c1'))!, directory);
     const compound = directory.allUnits().filter((u) => u.kind === 'compound' && u.parentId === directory.body(med.bodyId!)!.orgUnitId)[0];
     for (let i = 0; i < N; i += 25)

@@ -61,6 +61,8 @@ describe('config', () => {
       BODY_LIMIT: '1MB',
       TRUST_PROXY: '1',
       SQLITE_WRITER_THREAD: 'on',
+      RECORD_CACHE_SIZE: '250',
+      APP_SECRET_PREVIOUS: 'an-earlier-secret-of-the-office,and-one-before-that-too',
     });
     expect(c).to.include({
       port: 8080,
@@ -77,7 +79,10 @@ describe('config', () => {
       bodyLimit: '1mb',
       trustProxy: 1,
       sqliteWriterThread: true,
+      recordCacheSize: 250,
     });
+    expect(c.appSecretPrevious).to.deep.equal(['an-earlier-secret-of-the-office', 'and-one-before-that-too']);
+    expect(loadConfig({}).appSecretPrevious).to.deep.equal([]);
     expect(c.corsOrigins).to.deep.equal(['https://a.example', 'https://b.example:8443']);
   });
 
@@ -95,6 +100,8 @@ describe('config', () => {
       ['MONGODB_URI', 'postgres://x'],
       ['REDIS_URL', 'localhost:6379'],
       ['SQLITE_WRITER_THREAD', 'yes'],
+      ['RECORD_CACHE_SIZE', '-1'],
+      ['APP_SECRET_PREVIOUS', 'short'],
     ];
     for (const [name, value] of cases) {
       const { message } = errorOf({ [name]: value });
@@ -108,6 +115,9 @@ describe('config', () => {
     expect(message).to.match(/^DEMO_PASSWORD must be/);
     expect(message).not.to.include('short');
     expect(errorOf({ MONGODB_URI: 'mysql://user:hunter2@db' }).message).not.to.include('hunter2');
+    const previous = errorOf({ APP_SECRET_PREVIOUS: 'xq-long-enough-former-value,tiny' }).message;
+    expect(previous).to.match(/^APP_SECRET_PREVIOUS must be/);
+    expect(previous).not.to.include('xq-long').and.not.to.include('tiny');
   });
 
   describe('in production', () => {

@@ -52,7 +52,6 @@ export async function makeHarness(
   await seedDemo(store, { password: DEMO_PASSWORD, now: clock.now().toISOString() });
   // the product's own core (server/core.ts), as `npm start` builds it
   const { directory, engine, scheduler, projector } = await buildCore(store, clock, {
-    accessCodeCost: 1024,
     scheduler: { owner: 'test' },
     ...(opts.calendar ? { calendar: opts.calendar } : {}),
   });

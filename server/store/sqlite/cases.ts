@@ -1,8 +1,9 @@
 // Cases and their events: the group commit, lookups and the filtered list.
 import type { CaseFilter, CaseRecord, Commit, EventRecord, Store } from '../port.ts';
-import { type DB, type Handle, type Stmt, json, parse } from './db.ts';
+import { type DB, type Handle, type Stmt, json, parse, withoutOwnFsync } from './db.ts';
 import { type CommitRows, commitRows, prepareGroupWriter } from './write-group.ts';
 import type { WriterThread } from './writer.ts';
+import { rememberText } from '../record-text.ts';
 
 function prepare(db: DB) {
   const st = {
@@ -195,6 +196,7 @@ export function sqliteCases(h: Handle, opts: SqliteCasesOptions = {}): { cases: 
         }
         const row = r as CommitRows;
         cache.set(commits[i].record, row.row.doc as string, seen);
+        rememberText(commits[i].record, row.row.doc as string);
         return commits[i].record;
       });
     },
@@ -243,8 +245,11 @@ export function sqliteCases(h: Handle, opts: SqliteCasesOptions = {}): { cases: 
     },
 
     async nextNumber(bodyId: string, year: number): Promise<number> {
-      // one statement: SQLite runs it atomically under the write lock (busy_timeout waits for it)
-      return s().st.nextNumber.get(bodyId, year) as number;
+      // one statement: SQLite runs it atomically under the write lock (busy_timeout waits for it).
+      // Without an fsync of its own (withoutOwnFsync, db.ts): the number is acknowledged only inside the
+      // case's commit, whose fsync of the WAL covers this earlier write too; a power cut before that
+      // loses only a number no acknowledged case carries (it is handed out again).
+      return withoutOwnFsync(h.db, () => s().st.nextNumber.get(bodyId, year) as number);
     },
   };
 

@@ -2,7 +2,7 @@
 // tracking doors (server/cases/track.ts): any of a case's numbers, typed loosely, opens it; wrong codes
 // count against the case whichever of its numbers was typed (API.md 2026.3 "Numbers").
 import { expect } from 'chai';
-import { hashAccessCode } from '../../../server/auth/access-codes.ts';
+import { AccessCodes } from '../../../server/auth/access-codes.ts';
 import { createMemoryAccessCodeLimiter } from '../../../server/auth/throttle.ts';
 import { findByAnyCaseNo, openWithAccessCode } from '../../../server/cases/track.ts';
 import { canonicalAccessCode, canonicalCaseNo, formatCaseNo } from '../../../server/engine/case-numbers.ts';
@@ -35,8 +35,9 @@ describe('opening a case with a number and an access code', () => {
       getByFormerNo: async (no: string) => (record.formerCaseNos!.includes(no) ? record : null),
     },
   } as unknown as Pick<Store, 'cases'>;
+  const accessCodes = new AccessCodes('a-secret-for-the-tracking-tests');
   before(async () => {
-    record.accessCodeHash = await hashAccessCode('ABCDEFGH', record.id, 1024);
+    record.accessCodeHash = accessCodes.hash('ABCDEFGH', record.id);
   });
 
   it('finds the case by its current number or a former one, and nothing by an unknown one', async () => {
@@ -47,7 +48,7 @@ describe('opening a case with a number and an access code', () => {
 
   it('opens it with the code typed loosely, through a former number', async () => {
     const limiter = createMemoryAccessCodeLimiter();
-    const opened = await openWithAccessCode({ store, limiter }, { caseNo: '(2026)示范华阳物调字第12号', accessCode: 'abcd efgh', clientAddress: '10.0.0.1' });
+    const opened = await openWithAccessCode({ store, limiter, accessCodes }, { caseNo: '(2026)示范华阳物调字第12号', accessCode: 'abcd efgh', clientAddress: '10.0.0.1' });
     expect(opened).to.deep.equal({ ok: true, record });
   });
 
@@ -56,16 +57,16 @@ describe('opening a case with a number and an access code', () => {
     const typed = ['（2026）示范华阳物调字第12号', '（2026）示范区物调字第3号'];
     // ten wrong codes from one address, alternating between the case's two numbers
     for (let i = 0; i < 10; i++) {
-      const r = await openWithAccessCode({ store, limiter }, { caseNo: typed[i % 2], accessCode: `WRONG${i}XX`, clientAddress: '10.0.1.1' });
+      const r = await openWithAccessCode({ store, limiter, accessCodes }, { caseNo: typed[i % 2], accessCode: `WRONG${i}XX`, clientAddress: '10.0.1.1' });
       expect(r).to.deep.equal({ ok: false, why: 'wrong' });
     }
     for (const caseNo of typed) {
-      const r = await openWithAccessCode({ store, limiter }, { caseNo, accessCode: 'ABCDEFGH', clientAddress: '10.0.1.1' });
+      const r = await openWithAccessCode({ store, limiter, accessCodes }, { caseNo, accessCode: 'ABCDEFGH', clientAddress: '10.0.1.1' });
       expect(r.ok === false && r.why, caseNo).to.equal('limited');
     }
     expect(await limiter.blockedFor([`case-ip:${record.caseNo}|10.0.1.1`])).to.be.greaterThan(0);
     // the resident's right code from their own address still opens the case (issue 15 §2: no lockout by strangers)
-    const own = await openWithAccessCode({ store, limiter }, { caseNo: typed[0], accessCode: 'ABCDEFGH', clientAddress: '10.0.2.1' });
+    const own = await openWithAccessCode({ store, limiter, accessCodes }, { caseNo: typed[0], accessCode: 'ABCDEFGH', clientAddress: '10.0.2.1' });
     expect(own).to.deep.equal({ ok: true, record });
   });
 });

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { checkAccessCode } from '../../../server/auth/access-codes.ts';
 import { EventNotAllowed, NotFound, VersionConflict } from '../../../server/engine/errors.ts';
 import { verifyChain } from '../../../server/engine/hash-chain.ts';
 import { makeHarness, type Harness } from '../../support/harness.ts';
@@ -27,8 +26,8 @@ describe('the engine', () => {
       expect(record.deadlines[0].dueAt).to.equal('2026-11-26T23:59:59.999+08:00');
       expect(accessCode).to.match(/^[A-Z2-9]{8}$/);
       expect(record.accessCodeHash).to.not.contain(accessCode);
-      expect(await checkAccessCode(record, accessCode)).to.equal(true);
-      expect(await checkAccessCode(record, 'WRONG222')).to.equal(false);
+      expect(await h.engine.accessCodes.check(record, accessCode)).to.equal(true);
+      expect(await h.engine.accessCodes.check(record, 'WRONG222')).to.equal(false);
       const timers = await h.store.timers.forCase(record.id);
       expect(timers.map((t) => t.level)).to.deep.equal(['blue', 'yellow', 'orange', 'red']);
     });

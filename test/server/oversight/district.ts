@@ -571,7 +571,7 @@ export async function makeDistrictHarness(opts: { file?: string; synchronous?: '
   const clock = new ManualClock(opts.start ?? '2025-01-01T09:00:00+08:00');
   await seedDemo(store, { password: 'demo-pass-2026', now: clock.now().toISOString() });
   const calendar = createCalendar();
-  const { directory, engine, scheduler, projector } = await buildCore(store, clock, { accessCodeCost: 2, calendar: () => calendar, scheduler: { owner: 'district' } });
+  const { directory, engine, scheduler, projector } = await buildCore(store, clock, { calendar: () => calendar, scheduler: { owner: 'district' } });
 
   return {
     store,

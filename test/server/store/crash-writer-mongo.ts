@@ -22,7 +22,7 @@ await store.init();
 await store.repairPending(0); // the predecessor is dead: whatever it left pending is finished now
 const clock = new ManualClock('2026-11-23T09:00:00+08:00');
 await seedDemo(store, { password: 'demo-pass-2026', now: clock.now().toISOString() });
-const { directory, engine } = await buildCore(store, clock, { accessCodeCost: 1024 });
+const { directory, engine } = await buildCore(store, clock);
 const med = actorOf((await store.users.getByUsername('med.c1'))!, directory);
 const medBody = directory.body(med.bodyId!)!;
 const compound = directory

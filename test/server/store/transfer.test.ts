@@ -230,7 +230,7 @@ describe('moving whole stores', function () {
       expect((await copyStore(from, mongoSide(mongo))).mismatches).to.deep.equal([]);
       await from.close();
 
-      const { engine } = await buildCore(mongo, h.clock, { accessCodeCost: 1024 });
+      const { engine } = await buildCore(mongo, h.clock);
       const before = await mongo.cases.count();
       const med = h.actor('med.c1');
       const { record } = await engine.intake(
