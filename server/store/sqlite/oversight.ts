@@ -475,7 +475,7 @@ export function sqliteOversight(h: Handle): { oversight: OversightStore; warm():
         GROUP BY k.case_id ORDER BY f.registered_at DESC, k.case_id LIMIT 500`,
     ),
     byCaseNos: db.prepare(`${LEDGER_SELECT} WHERE f.case_no IN (SELECT value FROM json_each(?))`).raw(),
-    // cases.case_no is UNIQUE (indexed); case_ledger.case_no is not
+    // (both lookups by case number use an index: cases.case_no and case_ledger.case_no are UNIQUE)
     holders: db.prepare('SELECT case_no AS caseNo, body_id AS bodyId FROM cases WHERE case_no IN (SELECT value FROM json_each(?))'),
     decode: decoder(db),
     since: db.prepare(`SELECT ${FACTS_ROW_COLUMNS} FROM case_facts WHERE seq > ? ORDER BY seq LIMIT ?`).raw(),
