@@ -108,7 +108,11 @@ function commandsOf(actions: Array<{ type: string; params?: unknown }>): Command
 }
 
 function persist(snapshot: Snapshot): PersistedSnapshot {
-  return { value: snapshot.value, context: snapshot.context };
+  // a copy with V8's fast properties: xstate's assign builds each new context with Object.assign, which
+  // leaves a 37-member object in dictionary mode; the persisted context is the input of the case's next
+  // event, and assigning from a dictionary-mode object (and stringifying it) is several times slower —
+  // a case's next decision took 13 µs instead of 5 (issue 17; the spread costs well under a microsecond)
+  return { value: snapshot.value, context: { ...snapshot.context } };
 }
 
 /** Starts a case: the first snapshot and the commands intake gives (deadlines, inbox notice). */
