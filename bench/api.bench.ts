@@ -81,6 +81,21 @@ async function serve(): Promise<void> {
       process.send!({ cpuUs: u.user + u.system });
     }
   });
+  // the driver asks how long this process's event loop was held up during each paced run (a timer's
+  // lateness, 1 ms resolution): what a request arriving then waits before it is even read
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  process.on('message', (msg: unknown) => {
+    if (msg === 'loop-start') {
+      loop.reset();
+      loop.enable();
+      process.send!('loop-started');
+    }
+    if (msg === 'loop-stop') {
+      loop.disable();
+      process.send!({ loop: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 } });
+    }
+  });
   // BENCH_CPU_PROF: the driver asks for a profile of the closed-loop event run alone (set-up, warm-up
   // and the bare route left out), written as <dir>/events.cpuprofile
   const profDir = process.env.BENCH_CPU_PROF;
@@ -116,9 +131,22 @@ function childCpu(child: ChildProcess): Promise<number> {
   });
 }
 
-/** Asks the serving child for one profiling step and waits for its answer (BENCH_CPU_PROF). */
-function childSays(child: ChildProcess, ask: string, answer: string): Promise<void> {
-  if (!process.env.BENCH_CPU_PROF) return Promise.resolve();
+/** How long the serving child's event loop was held up since 'loop-start' (ms). */
+function childLoop(child: ChildProcess): Promise<{ p50: number; p99: number; max: number }> {
+  return new Promise((resolve) => {
+    const on = (msg: unknown) => {
+      if (typeof msg !== 'object' || msg === null || !('loop' in msg)) return;
+      child.off('message', on);
+      resolve((msg as { loop: { p50: number; p99: number; max: number } }).loop);
+    };
+    child.on('message', on);
+    child.send('loop-stop');
+  });
+}
+
+/** Asks the serving child for one step and waits for its answer (the profiling steps only with BENCH_CPU_PROF). */
+function childSays(child: ChildProcess, ask: string, answer: string, always = false): Promise<void> {
+  if (!always && !process.env.BENCH_CPU_PROF) return Promise.resolve();
   return new Promise((resolve) => {
     const on = (msg: unknown) => {
       if (msg !== answer) return;
@@ -269,8 +297,11 @@ async function drive(): Promise<void> {
     const base = new URL(urls.product);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
     let m = 0;
-    const pacedEvents = (rate: number) =>
-      paced(rate, QUICK ? 1 : SECONDS, () => post(agent, base, `/api/cases/${ids[m++ % ids.length]}/events`, token, JSON.stringify({ type: 'RECORD_SESSION', data: { summary: `第${m}次调解记录：双方陈述意见` } })));
+    const pacedEvents = async (rate: number) => {
+      await childSays(child, 'loop-start', 'loop-started', true);
+      const r = await paced(rate, QUICK ? 1 : SECONDS, () => post(agent, base, `/api/cases/${ids[m++ % ids.length]}/events`, token, JSON.stringify({ type: 'RECORD_SESSION', data: { summary: `第${m}次调解记录：双方陈述意见` } })));
+      return { ...r, loop: await childLoop(child) };
+    };
     await pacedEvents(500); // warm the agent's sockets
     const c1000 = await pacedEvents(1000);
     const c1500 = await pacedEvents(1500);
@@ -288,6 +319,7 @@ async function drive(): Promise<void> {
     say(`(c) events at fixed arrival rates (paced open loop, latency from the scheduled send)`);
     for (const [rate, c] of [[1000, c1000], [1500, c1500]] as const) {
       say(`    ${rate}/s: ${c.sentPerSec.toFixed(0)} sent/s; p50 ${ms(c.p50)}, p99 ${ms(c.p99)}; errors or non-2xx ${c.errors}${c.firstError ? ` (first: ${c.firstError})` : ''}`);
+      say(`      the server's event loop held up: p50 ${ms(c.loop.p50)}, p99 ${ms(c.loop.p99)}, longest ${ms(c.loop.max)}`);
     }
     if (a['5xx'] > 0 || c1000.errors > 0 || c1500.errors > 0) {
       say('FAIL: the API answered errors under load');
@@ -316,10 +348,14 @@ async function drive(): Promise<void> {
           p99MsAt1000PerSec: r2(c1000.p99),
           errorsAt1000PerSec: c1000.errors,
           sentPerSecAt1000: Math.round(c1000.sentPerSec),
+          serverLoopP99MsAt1000PerSec: r2(c1000.loop.p99),
+          serverLoopMaxMsAt1000PerSec: r2(c1000.loop.max),
           p50MsAt1500PerSec: r2(c1500.p50),
           p99MsAt1500PerSec: r2(c1500.p99),
           errorsAt1500PerSec: c1500.errors,
           sentPerSecAt1500: Math.round(c1500.sentPerSec),
+          serverLoopP99MsAt1500PerSec: r2(c1500.loop.p99),
+          serverLoopMaxMsAt1500PerSec: r2(c1500.loop.max),
         })}\n`,
       );
     }
