@@ -99,6 +99,12 @@ function defaultParams(path: string): Joi.ObjectSchema {
   return Joi.object(Object.fromEntries(paramNames(path).map((n) => [n, Joi.string().min(1).max(200).required()])));
 }
 
+function isEmpty(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  for (const key in value) if (Object.hasOwn(value, key)) return false;
+  return true;
+}
+
 function hasBody(req: Request): boolean {
   const len = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len !== '0');
@@ -147,7 +153,8 @@ function validator(def: RouteDef): RequestHandler {
     }
     const given = req.body ?? {};
     res.locals.input = {
-      query: validateInput(query, { ...(req.query as object) }, 'query', true),
+      // no query schema and no query: what joi would answer ({}), without asking it
+      query: query === EMPTY && isEmpty(req.query) ? {} : validateInput(query, { ...(req.query as object) }, 'query', true),
       params: validateInput(params, { ...req.params }, 'params', true),
       body: validateInput(def.bodyFor ? def.bodyFor(given) : body, given, 'body', def.convertBody ?? false),
     };

@@ -6,10 +6,10 @@
 // problem with its field, location, message and joi type).
 import { expect } from 'chai';
 import type Joi from 'joi';
-import { EVENT_DATA, eventBody, eventBodyFor } from '../../../server/cases/schemas.ts';
+import { caseIdParams, EVENT_DATA, eventBody, eventBodyFor, intakeBody } from '../../../server/cases/schemas.ts';
 import { readEvent } from '../../../server/cases/events.ts';
 import { DomainError } from '../../../server/engine/errors.ts';
-import { validateInput } from '../../../server/validation.ts';
+import { operatorKeys, validateInput } from '../../../server/validation.ts';
 import { USER_EVENT_TYPES } from '../../../workflows/vocabulary.ts';
 import { acceptData, PARTICULARS } from '../../support/workflow.ts';
 
@@ -172,4 +172,46 @@ describe('event bodies: eventBodyFor gives what eventBody gives', () => {
       expect(got, JSON.stringify(body)).to.deep.equal(outcome(eventBody, structuredClone(body), false));
     }
   });
+});
+
+// validateInput sets its options on each schema once (schema.prefs) instead of passing them to every
+// validate() call: the same values and errors as joi gives with the options passed per call
+describe('validateInput: options set once answer as options passed per call', () => {
+  const OPTIONS = { abortEarly: false, stripUnknown: false, allowUnknown: false, errors: { wrap: { label: '"' } } };
+  const rnd = seeded(1717);
+
+  function perCall(schema: Joi.Schema, value: unknown, convert: boolean): Outcome {
+    const { error, value: out } = schema.validate(value, { ...OPTIONS, convert });
+    if (!error) return { ok: true, value: out };
+    const problems: Array<{ field: string; in: string; message: string; type: string }> = [];
+    for (const d of error.details) {
+      const field = d.path.length ? d.path.join('.') : 'body';
+      if (problems.some((p) => p.field === field && p.type === d.type)) continue;
+      problems.push({ field, in: 'body', message: d.path.length ? d.message : d.message.replace(/^"value"/, '"body"'), type: d.type });
+    }
+    const fields = [...new Set(problems.map((p) => p.field))];
+    return { ok: false, code: 'VALIDATION_FAILED', message: problems.length === 1 ? `invalid body: ${problems[0].message}` : `invalid request: ${fields.join(', ')}`, details: problems };
+  }
+
+  const intakeDesc = intakeBody.describe() as Desc;
+  const cases: Array<[string, Joi.Schema, unknown[]]> = [
+    ['event bodies', eventBody, USER_EVENT_TYPES.flatMap((t) => bodiesOf(t, rnd, 15))],
+    ['per-type event bodies', eventBody, USER_EVENT_TYPES.flatMap((t) => bodiesOf(t, rnd, 15))],
+    ['intake bodies', intakeBody, Array.from({ length: 300 }, () => objectFor(intakeDesc, rnd))],
+    ['case ids', caseIdParams, [{}, { id: 'c-1' }, { id: '' }, { id: 'a b' }, { id: 7 }, { id: 'x'.repeat(81) }, { id: 'c-1', extra: 'x' }]],
+  ];
+  for (const [name, schema, values] of cases) {
+    it(`${name}: ${values.length} values`, () => {
+      let refused = 0;
+      for (const value of values.filter((v) => operatorKeys(v).length === 0)) {
+        for (const convert of [false, true]) {
+          const used = name.startsWith('per-type') ? eventBodyFor(value) : schema;
+          const expected = perCall(used, structuredClone(value), convert);
+          expect(outcome(used, structuredClone(value), convert), JSON.stringify(value)).to.deep.equal(expected);
+          if (!expected.ok) refused++;
+        }
+      }
+      expect(refused).to.be.greaterThan(0);
+    });
+  }
 });
