@@ -99,9 +99,10 @@ const RETURN_MINIMAL = /\breturn=minimal\b/;
 
 /**
  * compression() for every answer but the summary an event request with `Prefer: return=minimal` asks
- * for: that one stays under the 1 KB below which compression sends a body as it is, so the
- * middleware's per-request hooks are skipped there (issue 17: the event path's CPU). Its answers keep
- * the `Vary: Accept-Encoding` compression gives every JSON answer.
+ * for: that one is a few hundred bytes, below the 1 KB under which compression sends a body as it is,
+ * so the middleware's per-request hooks are skipped there (issue 17: the event path's CPU). Its
+ * answers keep the `Vary: Accept-Encoding` compression gives every JSON answer; one that would reach
+ * 1 KB (a long list of validation problems) is now sent uncompressed too.
  */
 function compressionWhereLarge(): RequestHandler {
   const compress = compression();
