@@ -93,6 +93,29 @@ function requestLogging(logger: Logger): RequestHandler {
   }) as unknown as RequestHandler;
 }
 
+/** `POST /api/cases/:id/events` with `Prefer: return=minimal`: answered with the case's summary (or an error), a few hundred bytes */
+const MINIMAL_EVENT_PATH = /^\/api\/cases\/[^/]+\/events\/?$/i;
+const RETURN_MINIMAL = /\breturn=minimal\b/;
+
+/**
+ * compression() for every answer but the summary an event request with `Prefer: return=minimal` asks
+ * for: that one is a few hundred bytes, below the 1 KB under which compression sends a body as it is,
+ * so the middleware's per-request hooks are skipped there (issue 17: the event path's CPU). Its
+ * answers keep the `Vary: Accept-Encoding` compression gives every JSON answer; one that would reach
+ * 1 KB (a long list of validation problems) is now sent uncompressed too.
+ */
+function compressionWhereLarge(): RequestHandler {
+  const compress = compression();
+  return (req, res, next) => {
+    const prefer = req.headers.prefer;
+    if (req.method === 'POST' && typeof prefer === 'string' && RETURN_MINIMAL.test(prefer) && MINIMAL_EVENT_PATH.test(req.path)) {
+      res.vary('Accept-Encoding');
+      return next();
+    }
+    compress(req, res, next);
+  };
+}
+
 /** CORS stays closed (no headers) unless CORS_ORIGINS lists the origin. Bearer tokens only: no credentials. */
 function cors(origins: readonly string[]): RequestHandler {
   const allowed = new Set(origins);
@@ -127,7 +150,7 @@ export function createApp(deps: AppDeps): Application {
   app.use(cors(config.corsOrigins));
   // gzip or brotli, as the client accepts, for pages, JSON and CSV (issue 16 §2); types already
   // compressed (XLSX, images) and bodies under 1 KB are sent as they are (the `compression` filter)
-  app.use(compression()); // brotli at quality 4 (the middleware's default), gzip otherwise
+  app.use(compressionWhereLarge()); // brotli at quality 4 (the middleware's default), gzip otherwise
 
   const ctx: MountContext = {
     config,

@@ -49,6 +49,25 @@ function fieldOf(path: Array<string | number>, where: InputLocation): string {
   return path.length ? path.join('.') : where;
 }
 
+const OPTIONS = { abortEarly: false, stripUnknown: false, allowUnknown: false, errors: { wrap: { label: '"' } } } as const;
+
+/** Each schema with OPTIONS set on it once, for each `convert`: joi merges options passed to validate()
+ * into its defaults on every call, and merges a schema's own once and keeps the result. A schema with
+ * preferences of its own keeps being given them per call (set ones would override its own). */
+const prepared = [new WeakMap<Joi.Schema, Joi.Schema>(), new WeakMap<Joi.Schema, Joi.Schema>()];
+
+function withOptions(schema: Joi.Schema, convert: boolean): Pick<Joi.Schema, 'validate'> {
+  const cache = prepared[convert ? 1 : 0];
+  let ready = cache.get(schema);
+  if (!ready) {
+    const own = (schema.describe() as { preferences?: unknown }).preferences;
+    ready = own === undefined ? schema.prefs({ ...OPTIONS, convert }) : schema;
+    cache.set(schema, ready);
+  }
+  if (ready !== schema) return ready;
+  return { validate: (value: unknown) => schema.validate(value, { ...OPTIONS, convert }) } as Pick<Joi.Schema, 'validate'>;
+}
+
 /** Validates one part of the request; throws ValidationFailed naming every bad field. */
 export function validateInput<T>(schema: Joi.Schema, value: unknown, where: InputLocation, convert: boolean): T {
   const problems: FieldProblem[] = [];
@@ -61,13 +80,7 @@ export function validateInput<T>(schema: Joi.Schema, value: unknown, where: Inpu
         : `"${field}" must not contain the key "${key}" (operators and prototype keys are refused)`;
     problems.push({ field, in: where, message, type: tooDeep ? 'object.depth' : 'object.operator' });
   }
-  const { error, value: out } = schema.validate(value, {
-    abortEarly: false,
-    stripUnknown: false,
-    allowUnknown: false,
-    convert,
-    errors: { wrap: { label: '"' } },
-  });
+  const { error, value: out } = withOptions(schema, convert).validate(value);
   if (error) {
     for (const d of error.details) {
       const field = fieldOf(d.path, where);

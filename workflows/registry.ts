@@ -166,11 +166,23 @@ function eventsHandledIn(snapshot: Snapshot): Set<string> {
   return types;
 }
 
-/** The events this actor could send now: derived from the machine's own guards, not a hand-kept list. */
+/** The events this actor could send now: derived from the machine's own guards, not a hand-kept list.
+ * Only the types some active state node has a transition for are tried: for any other, xstate's
+ * `can` finds no candidate transition and answers false (a wildcard key, which we do not use, would
+ * make every type a candidate: then all are tried). */
 export function availableEvents(version: string, persisted: PersistedSnapshot, actor: Actor, at: string): EventType[] {
   const machine = machineFor(version);
   const snapshot = restore(machine, persisted);
-  return USER_EVENT_TYPES.filter((type) => snapshot.can({ type, data: {}, actor, at, probe: 'data' } as never));
+  const keys = transitionKeysIn(snapshot);
+  const all = [...keys].some((k) => k.includes('*'));
+  return USER_EVENT_TYPES.filter((type) => (all || keys.has(type)) && snapshot.can({ type, data: {}, actor, at, probe: 'data' } as never));
+}
+
+/** Every event descriptor the active state nodes have transitions for (inert ones included). */
+function transitionKeysIn(snapshot: Snapshot): Set<string> {
+  const keys = new Set<string>();
+  for (const node of snapshot._nodes) for (const k of node.transitions.keys()) keys.add(k);
+  return keys;
 }
 
 export function stateName(value: unknown): string {

@@ -8,13 +8,14 @@ import type { CaseRecord, UserRecord } from '../store/port.ts';
 import { validateInput } from '../validation.ts';
 import { actableCase, actorOf } from './access.ts';
 import { assertClauses } from './clauses.ts';
-import { eventBody } from './schemas.ts';
+import { eventBodyFor } from './schemas.ts';
 
 /** An event as a client sends it: its `data` is the payload of its type (EventData), once readEvent has checked it. */
 export type EventInput = EventRequest;
 
 export function readEvent(input: unknown): EventInput {
-  return validateInput<EventInput>(eventBody, input ?? {}, 'body', false);
+  const body = input ?? {};
+  return validateInput<EventInput>(eventBodyFor(body), body, 'body', false);
 }
 
 export async function sendEvent(services: Services, user: UserRecord, caseId: string, event: EventInput, meta: RequestMeta = {}): Promise<CaseRecord> {

@@ -13,7 +13,7 @@ import { sendEvent, type EventInput } from '../cases/events.ts';
 import { caseListItem, caseSummary, caseViewOf, historyView, readableRelatedIds, relatedCasesFor } from '../cases/presenter.ts';
 import { readableCase } from '../cases/access.ts';
 import { reissueAccessCode } from '../cases/access-code.ts';
-import { caseIdParams, caseListQuery, eventBody, intakeBody } from './schemas.ts';
+import { caseIdParams, caseListQuery, eventBody, eventBodyFor, intakeBody } from './schemas.ts';
 import { defineRoute, type RouteDef } from './validate.ts';
 import { ref } from './api-schemas.ts';
 
@@ -130,6 +130,7 @@ export function casesRoutes(services: Services): RouteDef[] {
         auth: rolesFor('cases:event'),
         params: caseIdParams,
         body: eventBody,
+        bodyFor: eventBodyFor,
         headers: [{ name: 'Prefer', description: 'return=minimal: answer the summary and version instead of the whole case (RFC 7240)' }],
         responses: {
           200: {

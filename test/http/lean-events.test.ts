@@ -38,6 +38,31 @@ describe('HTTP: the lean event path', () => {
     expect(full.body.case.parties).to.be.an('array').with.length.greaterThan(0);
   });
 
+  it('keeps the headers compression gives: the minimal answer and its errors carry Vary: Accept-Encoding, the whole case is compressed', async () => {
+    const minimal = await p
+      .post(`/api/cases/${id}/events`, 'med.c1')
+      .set('Prefer', 'return=minimal')
+      .set('Accept-Encoding', 'gzip, br')
+      .send({ type: 'RECORD_SESSION', data: { summary: '压缩与否' } })
+      .expect(200);
+    expect(minimal.headers.vary).to.equal('Accept-Encoding');
+    expect(minimal.headers['content-encoding']).to.equal(undefined);
+    expect(minimal.body.case).to.include({ id });
+    const refused = await p
+      .post(`/api/cases/${id}/events`, 'med.c1')
+      .set('Prefer', 'return=minimal')
+      .set('Accept-Encoding', 'gzip')
+      .send({ type: 'RECORD_SESSION', data: {} })
+      .expect(400);
+    expect(refused.headers.vary).to.equal('Accept-Encoding');
+    expect(refused.body.error.code).to.equal('VALIDATION_FAILED');
+
+    const full = await p.post(`/api/cases/${id}/events`, 'med.c1').set('Accept-Encoding', 'gzip').send({ type: 'RECORD_SESSION', data: { summary: '整份' } }).expect(200);
+    expect(full.headers.vary).to.equal('Accept-Encoding');
+    expect(full.headers['content-encoding']).to.equal('gzip');
+    expect(full.body.case).to.include({ id });
+  });
+
   it('loads the case once per event request', async () => {
     const store = p.running.services.store;
     await projectionCaughtUp(store); // the projector reads cases too: let it finish what came before
