@@ -92,7 +92,9 @@ export interface District {
 /** Opens (and, the first time, seeds) the store at `file` with a mediator for every mediating body. */
 export async function openDistrict(file: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): Promise<District> {
   // SQLITE_WRITER_THREAD=on: commit groups written by the store's writer thread (server/store/sqlite/writer.ts)
-  const store = createSqliteStore({ file, synchronous, writerThread: process.env.SQLITE_WRITER_THREAD === 'on' });
+  // RECORD_CACHE_SIZE: the record cache's size, as the product reads it (server/config.ts); the store's default otherwise
+  const recordCache = process.env.RECORD_CACHE_SIZE ? Number(process.env.RECORD_CACHE_SIZE) : undefined;
+  const store = createSqliteStore({ file, synchronous, writerThread: process.env.SQLITE_WRITER_THREAD === 'on', recordCache });
   await store.init();
   const clock = new ManualClock(START);
   const fresh = (await seedDemo(store, { password: BENCH_PASSWORD, now: clock.now().toISOString() })).seeded;
