@@ -15,6 +15,7 @@ import type { IntakeRequest } from '../server/engine/engine.ts';
 import { seedDemo } from '../server/seed/demo.ts';
 import type { Store, UserRecord } from '../server/store/port.ts';
 import { createSqliteStore, type SqliteStore } from '../server/store/sqlite/index.ts';
+import { rng } from '../test/support/rng.ts';
 
 export const BENCH_PASSWORD = 'demo-pass-2026';
 export const START = '2026-01-05T09:00:00+08:00';
@@ -40,18 +41,6 @@ const CATEGORY_WEIGHTS: Array<[Category, number]> = [
 
 const SURNAMES = '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文';
 const GIVEN = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红梅兰玉珍海燕鹏飞';
-
-/** A small deterministic generator (mulberry32): the same district every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Household {
   name: string;

@@ -8,22 +8,12 @@ import { availableEvents, compactContext, machineFor, WORKFLOWS, type PersistedS
 import { USER_EVENT_TYPES, type EventType } from '../../workflows/vocabulary.ts';
 import type { Actor } from '../../workflows/case.types.ts';
 import { acceptData, admin, CaseDriver, court, expert, intake, med, PARTICULARS, system } from '../support/workflow.ts';
+import { rng as seeded } from '../support/rng.ts';
 
 /** every user event type, each asked of the machine (what availableEvents did before issue 17) */
 function everyTypeAsked(version: string, persisted: PersistedSnapshot, actor: Actor, at: string): EventType[] {
   const snapshot = machineFor(version).resolveState({ value: persisted.value as never, context: compactContext(persisted.context) });
   return USER_EVENT_TYPES.filter((type) => snapshot.can({ type, data: {}, actor, at, probe: 'data' } as never));
-}
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** data that lets an event through where the workflow allows it */

@@ -6,18 +6,7 @@ import type { Actor, EventFacts } from '../../workflows/case.types.ts';
 import { sessionTally } from '../../workflows/case-lists.ts';
 import type { EventType } from '../../workflows/vocabulary.ts';
 import { acceptData, CaseDriver, expert, intake, med } from '../support/workflow.ts';
-
-/** mulberry32: the same walks every run */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../support/rng.ts';
 
 type Move = [EventType, Record<string, unknown>, Actor, EventFacts?];
 const MOVES: Move[] = [

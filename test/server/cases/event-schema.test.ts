@@ -12,18 +12,7 @@ import { DomainError } from '../../../server/engine/errors.ts';
 import { operatorKeys, validateInput } from '../../../server/validation.ts';
 import { USER_EVENT_TYPES } from '../../../workflows/vocabulary.ts';
 import { acceptData, PARTICULARS } from '../../support/workflow.ts';
-
-/** mulberry32: the same sequence on every run */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as seeded } from '../../support/rng.ts';
 
 const BAD: unknown[] = [null, '', '   ', 12345, -1, 1.5, 1e300, true, 'true', [], {}, ['x'], { $gt: '' }, '2026-02-30', '1899-01-01', 'x'.repeat(20_001)];
 const STRINGS = ['x', 'p1', 'p2', 'm1', '2026-12-01', '2027-01-15T09:30:00+08:00', '第1次调解记录'];

@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { canonicalJson, hashEvent } from '../../../server/engine/hash-chain.ts';
+import { rng } from '../../support/rng.ts';
 
 /** The first version, kept here as the reference. */
 function firstCanonicalJson(value: unknown): string {
@@ -13,17 +14,6 @@ function firstCanonicalJson(value: unknown): string {
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${firstCanonicalJson(v)}`).join(',')}}`;
-}
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const KEYS = ['a', 'B', 'b', 'Z', '_', '1', '10', '2', 'é', '调解', '\u{1F600}', 'data', 'type', 'x"y', 'line\nbreak', ''];
