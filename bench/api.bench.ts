@@ -14,7 +14,12 @@
 // Beside throughput, the serving process's CPU time per answered request in (a) and (b)
 // (process.cpuUsage, every thread): on a shared machine it swings less than requests per second.
 // Environment: BENCH_SECONDS (10), BENCH_CASES (200), BENCH_CONNECTIONS (50),
-// BENCH_LOG_LEVEL (silent: set `info` to include the cost of request logging), BENCH_CPU_PROF.
+// BENCH_LOG_LEVEL (silent: set `info` to include the cost of request logging), BENCH_CPU_PROF=<dir>
+// (CPU profiles of the serving process: the closed-loop run, and each paced run at 1,000/s and more),
+// BENCH_HEAP_PROF=1 (with BENCH_CPU_PROF: sampled allocation profiles of the same runs, .heapprofile),
+// BENCH_SERVER_NODE_FLAGS (flags for the serving process's node, e.g. `--max-semi-space-size=64`).
+// Each paced run also reports the server's event-loop utilization, its CPU time and the client's per
+// event, the garbage collector's pauses, and the group commit (groups, mean size, mean commit and anchor times).
 // `npm run bench:api -- --store mongo`: the same on MongoDB — MONGODB_URI's server, or else FerretDB
 // started for the run by scripts/ferretdb.sh (the product then serves from a fresh database there).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -26,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import { acceptData } from '../test/support/workflow.ts';
 import { paced } from './engine-district.ts';
+import type { GroupCommitStats } from '../server/engine/group-commit.ts';
 
 const QUICK = process.argv.includes('--quick');
 const JSON_OUT = process.argv.includes('--json');
@@ -83,17 +89,45 @@ async function serve(): Promise<void> {
   });
   // the driver asks how long this process's event loop was held up during each paced run (a timer's
   // lateness, 1 ms resolution): what a request arriving then waits before it is even read
-  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  // — and how busy it was (event loop utilization, the process's CPU time), the garbage collector's
+  // pauses (kind → count, total and longest ms) and what the group commit did over the run
+  const { monitorEventLoopDelay, performance: perf, PerformanceObserver, constants } = await import('node:perf_hooks');
   const loop = monitorEventLoopDelay({ resolution: 1 });
+  const gcKinds: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+  };
+  let gc: Record<string, { n: number; ms: number; max: number }> = {};
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = gcKinds[(e as unknown as { detail: { kind: number } }).detail.kind] ?? 'other';
+      const k = (gc[kind] ??= { n: 0, ms: 0, max: 0 });
+      k.n++;
+      k.ms += e.duration;
+      k.max = Math.max(k.max, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  let elu0 = perf.eventLoopUtilization();
+  let cpu0 = process.cpuUsage();
+  let commits0 = { ...running.services.engine.commitStats };
   process.on('message', (msg: unknown) => {
     if (msg === 'loop-start') {
       loop.reset();
       loop.enable();
+      elu0 = perf.eventLoopUtilization();
+      cpu0 = process.cpuUsage();
+      gc = {};
+      commits0 = { ...running.services.engine.commitStats };
       process.send!('loop-started');
     }
     if (msg === 'loop-stop') {
       loop.disable();
-      process.send!({ loop: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 } });
+      const elu = perf.eventLoopUtilization(elu0).utilization;
+      const cpu = process.cpuUsage(cpu0);
+      const groups = groupsSince(commits0, running.services.engine.commitStats);
+      process.send!({ loop: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6, elu, cpuUs: cpu.user + cpu.system, gc, groups } });
     }
   });
   // BENCH_CPU_PROF: the driver asks for a profile of the closed-loop event run alone (set-up, warm-up
@@ -107,10 +141,21 @@ async function serve(): Promise<void> {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 100 }); // µs
     process.on('message', (msg: unknown) => {
-      if (msg === 'profile-start') void session.post('Profiler.start').then(() => process.send!('profile-started'));
-      if (msg === 'profile-stop') {
-        void session.post('Profiler.stop').then(({ profile }) => {
-          writeFileSync(path.join(profDir, 'events.cpuprofile'), JSON.stringify(profile));
+      if (msg === 'profile-start') {
+        // BENCH_HEAP_PROF=1: where the run allocates (sampled every 16 KB, the collected objects counted too)
+        const heap = process.env.BENCH_HEAP_PROF
+          ? session.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never)
+          : Promise.resolve();
+        void heap.then(() => session.post('Profiler.start')).then(() => process.send!('profile-started'));
+      }
+      if (typeof msg === 'string' && msg.startsWith('profile-stop')) {
+        const name = msg.slice('profile-stop'.length) || 'events';
+        void session.post('Profiler.stop').then(async ({ profile }) => {
+          writeFileSync(path.join(profDir, `${name}.cpuprofile`), JSON.stringify(profile));
+          if (process.env.BENCH_HEAP_PROF) {
+            const { profile: heap } = await session.post('HeapProfiler.stopSampling');
+            writeFileSync(path.join(profDir, `${name}.heapprofile`), JSON.stringify(heap));
+          }
           process.send!('profile-written');
         });
       }
@@ -131,13 +176,37 @@ function childCpu(child: ChildProcess): Promise<number> {
   });
 }
 
-/** How long the serving child's event loop was held up since 'loop-start' (ms). */
-function childLoop(child: ChildProcess): Promise<{ p50: number; p99: number; max: number }> {
+/** How long the serving child's event loop was held up since 'loop-start' (ms), and the rest of LoopStats. */
+type LoopStats = {
+  p50: number;
+  p99: number;
+  max: number;
+  elu: number;
+  cpuUs: number;
+  gc: Record<string, { n: number; ms: number; max: number }>;
+  groups: ReturnType<typeof groupsSince>;
+};
+
+/** The group commit over a run: groups, mean size, mean and longest time in the store's commit and in
+ * the anchor log's append + fsync (the longest since the process started when it was earlier). */
+function groupsSince(a: GroupCommitStats, b: GroupCommitStats) {
+  const groups = b.groups - a.groups;
+  return {
+    groups,
+    meanSize: groups ? (b.commits - a.commits) / groups : 0,
+    commitMeanMs: groups ? (b.commitMs - a.commitMs) / groups : 0,
+    anchorMeanMs: groups ? (b.anchorMs - a.anchorMs) / groups : 0,
+    maxCommitMs: b.maxCommitMs,
+    maxAnchorMs: b.maxAnchorMs,
+  };
+}
+
+function childLoop(child: ChildProcess): Promise<LoopStats> {
   return new Promise((resolve) => {
     const on = (msg: unknown) => {
       if (typeof msg !== 'object' || msg === null || !('loop' in msg)) return;
       child.off('message', on);
-      resolve((msg as { loop: { p50: number; p99: number; max: number } }).loop);
+      resolve((msg as { loop: LoopStats }).loop);
     };
     child.on('message', on);
     child.send('loop-stop');
@@ -178,7 +247,7 @@ type Cannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
 
 async function startChild(): Promise<{ child: ChildProcess; urls: { product: string; bare: string } }> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--import', 'tsx', self, '--serve'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', self, '--serve'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const urls = await new Promise<{ product: string; bare: string }>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60_000);
@@ -299,8 +368,12 @@ async function drive(): Promise<void> {
     let m = 0;
     const pacedEvents = async (rate: number) => {
       await childSays(child, 'loop-start', 'loop-started', true);
+      if (rate >= 1000) await childSays(child, 'profile-start', 'profile-started');
+      const driverCpu0 = process.cpuUsage();
       const r = await paced(rate, QUICK ? 1 : SECONDS, () => post(agent, base, `/api/cases/${ids[m++ % ids.length]}/events`, token, JSON.stringify({ type: 'RECORD_SESSION', data: { summary: `第${m}次调解记录：双方陈述意见` } })));
-      return { ...r, loop: await childLoop(child) };
+      if (rate >= 1000) await childSays(child, `profile-stoppaced-${rate}`, 'profile-written');
+      const d = process.cpuUsage(driverCpu0);
+      return { ...r, loop: await childLoop(child), driverCpuUs: d.user + d.system };
     };
     await pacedEvents(500); // warm the agent's sockets
     const c1000 = await pacedEvents(1000);
@@ -319,7 +392,10 @@ async function drive(): Promise<void> {
     say(`(c) events at fixed arrival rates (paced open loop, latency from the scheduled send)`);
     for (const [rate, c] of [[1000, c1000], [1500, c1500]] as const) {
       say(`    ${rate}/s: ${c.sentPerSec.toFixed(0)} sent/s; p50 ${ms(c.p50)}, p99 ${ms(c.p99)}; errors or non-2xx ${c.errors}${c.firstError ? ` (first: ${c.firstError})` : ''}`);
-      say(`      the server's event loop held up: p50 ${ms(c.loop.p50)}, p99 ${ms(c.loop.p99)}, longest ${ms(c.loop.max)}`);
+      say(`      the server's event loop held up: p50 ${ms(c.loop.p50)}, p99 ${ms(c.loop.p99)}, longest ${ms(c.loop.max)}; busy ${(c.loop.elu * 100).toFixed(0)} % of the time; CPU ${(c.loop.cpuUs / (rate * (QUICK ? 1 : SECONDS))).toFixed(0)} µs per event (the client's: ${(c.driverCpuUs / (rate * (QUICK ? 1 : SECONDS))).toFixed(0)} µs)`);
+      const g = c.loop.groups;
+      say(`      group commit: ${g.groups} groups of ${g.meanSize.toFixed(1)} on average; the store's commit ${g.commitMeanMs.toFixed(2)} ms on average, the anchor log's append and fsync ${g.anchorMeanMs.toFixed(2)} ms`);
+      say(`      garbage collection: ${Object.entries(c.loop.gc).map(([k, g]) => `${k} ${g.n}× ${g.ms.toFixed(0)} ms in all, longest ${g.max.toFixed(1)} ms`).join('; ')}`);
     }
     if (a['5xx'] > 0 || c1000.errors > 0 || c1500.errors > 0) {
       say('FAIL: the API answered errors under load');
@@ -350,12 +426,20 @@ async function drive(): Promise<void> {
           sentPerSecAt1000: Math.round(c1000.sentPerSec),
           serverLoopP99MsAt1000PerSec: r2(c1000.loop.p99),
           serverLoopMaxMsAt1000PerSec: r2(c1000.loop.max),
+          serverLoopBusyAt1000PerSec: r2(c1000.loop.elu),
+          serverCpuUsPerEventAt1000PerSec: Math.round(c1000.loop.cpuUs / (1000 * (QUICK ? 1 : SECONDS))),
+          groupSizeAt1000PerSec: r2(c1000.loop.groups.meanSize),
+          anchorMeanMsAt1000PerSec: r2(c1000.loop.groups.anchorMeanMs),
           p50MsAt1500PerSec: r2(c1500.p50),
           p99MsAt1500PerSec: r2(c1500.p99),
           errorsAt1500PerSec: c1500.errors,
           sentPerSecAt1500: Math.round(c1500.sentPerSec),
           serverLoopP99MsAt1500PerSec: r2(c1500.loop.p99),
           serverLoopMaxMsAt1500PerSec: r2(c1500.loop.max),
+          serverLoopBusyAt1500PerSec: r2(c1500.loop.elu),
+          serverCpuUsPerEventAt1500PerSec: Math.round(c1500.loop.cpuUs / (1500 * (QUICK ? 1 : SECONDS))),
+          groupSizeAt1500PerSec: r2(c1500.loop.groups.meanSize),
+          anchorMeanMsAt1500PerSec: r2(c1500.loop.groups.anchorMeanMs),
         })}\n`,
       );
     }

@@ -18,7 +18,7 @@ import { isoShanghai, type Clock } from './clock.ts';
 import { DEFAULT_MAX_EXTENSION_DAYS, planDeadlines, noteWarning, worstWarning, type DeadlineSettings } from './deadlines.ts';
 import type { Directory } from './directory.ts';
 import { DomainError, EventNotAllowed, NotFound, ValidationFailed, VersionConflict } from './errors.ts';
-import { GroupCommitter } from './group-commit.ts';
+import { GroupCommitter, type GroupCommitStats } from './group-commit.ts';
 import { hashEvent } from './hash-chain.ts';
 import { SOURCE_TOPIC, webhookSource } from '../webhooks/messages.ts';
 
@@ -100,6 +100,11 @@ export class Engine {
   /** residents' access codes: hashed under the server's key; checked by the tracking doors (server/cases/track.ts) */
   get accessCodes(): AccessCodes {
     return this.opts.accessCodes;
+  }
+
+  /** the group commit's counts and times so far (diagnostics; `npm run bench:api` reports them) */
+  get commitStats(): Readonly<GroupCommitStats> {
+    return this.committer.stats;
   }
 
   constructor(private opts: EngineOptions) {

@@ -1,7 +1,19 @@
 // Group commit: transitions that arrive while the store is busy (or in the same turn of the event
 // loop) are committed together, so one fsync covers many acknowledged events. Each commit stays
 // independent: a conflict fails that commit alone.
+import { performance } from 'node:perf_hooks';
 import type { CaseRecord, Commit, Store } from '../store/port.ts';
+
+/** What the committer has done since it started (diagnostics: `npm run bench:api` reads differences). */
+export interface GroupCommitStats {
+  groups: number;
+  commits: number;
+  /** wall time in the store's commitMany, and in the anchor hook, summed over groups, and the longest (ms) */
+  commitMs: number;
+  anchorMs: number;
+  maxCommitMs: number;
+  maxAnchorMs: number;
+}
 
 interface Pending {
   commit: Commit;
@@ -13,6 +25,7 @@ export class GroupCommitter {
   private queue: Pending[] = [];
   private flushing = false;
   private scheduled = false;
+  readonly stats: GroupCommitStats = { groups: 0, commits: 0, commitMs: 0, anchorMs: 0, maxCommitMs: 0, maxAnchorMs: 0 };
 
   constructor(
     private readonly store: Store,
@@ -43,10 +56,22 @@ export class GroupCommitter {
     if (this.flushing || this.queue.length === 0) return;
     this.flushing = true;
     const batch = this.queue.splice(0, this.maxBatch);
+    const { stats } = this;
+    stats.groups++;
+    stats.commits += batch.length;
+    const t0 = performance.now();
     try {
       const results = await this.store.cases.commitMany(batch.map((p) => p.commit));
+      const t1 = performance.now();
+      stats.commitMs += t1 - t0;
+      stats.maxCommitMs = Math.max(stats.maxCommitMs, t1 - t0);
       const committed = results.filter((r): r is CaseRecord => !(r instanceof Error));
-      if (this.anchor && committed.length > 0) await this.anchor(committed);
+      if (this.anchor && committed.length > 0) {
+        await this.anchor(committed);
+        const t2 = performance.now();
+        stats.anchorMs += t2 - t1;
+        stats.maxAnchorMs = Math.max(stats.maxAnchorMs, t2 - t1);
+      }
       results.forEach((r, i) => (r instanceof Error ? batch[i].reject(r) : batch[i].resolve(r)));
       if (committed.length > 0) this.onCommitted?.();
     } catch (err) {

@@ -249,6 +249,7 @@ export function sqliteCases(h: Handle, opts: SqliteCasesOptions = {}): { cases: 
       // Without an fsync of its own (withoutOwnFsync, db.ts): the number is acknowledged only inside the
       // case's commit, whose fsync of the WAL covers this earlier write too; a power cut before that
       // loses only a number no acknowledged case carries (it is handed out again).
+      await h.turn();
       return withoutOwnFsync(h.db, () => s().st.nextNumber.get(bodyId, year) as number);
     },
   };

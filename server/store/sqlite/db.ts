@@ -25,6 +25,21 @@ export class Handle {
     this.conn = db;
   }
 
+  /** Set while commits are written on the writer thread (writer.ts): null when no group is in flight
+   * there, else a promise that settles when none is. */
+  writerBusy: (() => Promise<void> | null) | null = null;
+
+  /**
+   * Resolves when a write on this connection will not wait for the writer thread's lock. Call it
+   * right before the (synchronous) write, with no other `await` in between: the thread starts a group
+   * only when this thread posts it, which cannot happen while that write runs. Without it such a write
+   * would wait in SQLite's busy handler, which sleeps on the event loop (1, 2, 5 … 100 ms) and, with
+   * the thread writing group after group, was seen to hold the loop for half a second.
+   */
+  async turn(): Promise<void> {
+    for (let busy = this.writerBusy?.() ?? null; busy; busy = this.writerBusy?.() ?? null) await busy;
+  }
+
   close(): void {
     const db = this.conn;
     this.conn = null;

@@ -104,8 +104,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
           checkpointer.start();
         }
         if (wal && opts.writerThread) {
-          writer = new WriterThread({ file: opts.file, synchronous, busyTimeoutMs, autoCheckpoint: !checkpointWorker });
-          await writer.open();
+          const thread = new WriterThread({ file: opts.file, synchronous, busyTimeoutMs, autoCheckpoint: !checkpointWorker });
+          writer = thread;
+          await thread.open();
+          h.writerBusy = () => thread.busy();
         }
       } catch (e) {
         const w = writer;
@@ -124,6 +126,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       const w = writer;
       writer = null;
       await w?.stop(); // the groups sent are answered first
+      h.writerBusy = null;
       const c = checkpointer;
       checkpointer = null;
       await c?.stop(); // its connection first: the store's own close then checkpoints the rest

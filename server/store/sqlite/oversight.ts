@@ -606,6 +606,7 @@ export function sqliteOversight(h: Handle): { oversight: OversightStore; warm():
       if (!records.length && position === undefined) return;
       // the projector's transaction does not wait for its own fsync: the next commit's fsync of the WAL
       // covers it, and a projection lost to a power cut is projected again (the position went with it)
+      await h.turn();
       withoutOwnFsync(h.db, () => s().project.immediate(records, position));
     },
 

@@ -127,6 +127,7 @@ export function sqliteQueues(h: Handle): { timers: Store['timers']; outbox: Stor
     async claimDue(now: string, limit: number, owner: string, leaseMs: number): Promise<TimerRecord[]> {
       const at = toMs(now, 'now');
       if (count(limit) === 0) return [];
+      await h.turn();
       return s().claimTimers.immediate(at, count(limit), owner, at + leaseMs);
     },
     async release(id: string, owner: string): Promise<void> {
@@ -148,6 +149,7 @@ export function sqliteQueues(h: Handle): { timers: Store['timers']; outbox: Stor
       const at = toMs(now, 'now');
       if (count(limit) === 0) return [];
       // a lease lost to a power cut only lets the entry be sent again (at least once): no fsync of its own
+      await h.turn();
       return withoutOwnFsync(h.db, () => s().claimOutbox.immediate(at, count(limit), owner, at + leaseMs, lane));
     },
     async defer(id: string, until: string): Promise<void> {
@@ -165,7 +167,9 @@ export function sqliteQueues(h: Handle): { timers: Store['timers']; outbox: Stor
     },
     async markDone(ids: string[]): Promise<void> {
       // a done mark lost to a power cut only lets the entries be sent again (at least once)
-      if (ids.length) withoutOwnFsync(h.db, () => s().st.doneOutbox.run(Date.now(), json(ids)));
+      if (!ids.length) return;
+      await h.turn();
+      withoutOwnFsync(h.db, () => s().st.doneOutbox.run(Date.now(), json(ids)));
     },
     async pendingCount(lane: OutboxLane = 'live'): Promise<number> {
       return (lane === 'webhook' ? s().st.pendingWebhookCount : s().st.pendingCount).get() as number;

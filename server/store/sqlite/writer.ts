@@ -42,6 +42,8 @@ export class WriterThread {
   private worker: Worker | null = null;
   private next = 1;
   private readonly waiting = new Map<number, Waiting>();
+  /** settles when no group is in flight (see `busy`) */
+  private idle: { promise: Promise<void>; settle: () => void } | null = null;
 
   constructor(private readonly opts: WriterOptions) {}
 
@@ -74,6 +76,7 @@ export class WriterThread {
       this.waiting.delete(m.id);
       if ('fatal' in m) w.reject(fromWire(m.fatal));
       else w.resolve(m.results.map((e) => (e ? fromWire(e) : null)));
+      this.settleIfIdle();
     });
     const gone = (e: Error) => {
       if (this.worker !== worker) return;
@@ -86,11 +89,31 @@ export class WriterThread {
         this.waiting.delete(id);
         w.reject(e);
       }
+      this.settleIfIdle();
     };
     worker.on('error', gone);
     worker.on('exit', (code) => gone(new Error(`the SQLite writer thread exited (code ${code})`)));
     this.worker = worker;
     return worker;
+  }
+
+  /** null when no group is in flight on the thread; else a promise that settles when none is (the
+   * event loop's connection then writes without waiting for the thread's lock: Handle.turn). */
+  busy(): Promise<void> | null {
+    if (this.waiting.size === 0) return null;
+    if (!this.idle) {
+      let settle!: () => void;
+      const promise = new Promise<void>((resolve) => (settle = resolve));
+      this.idle = { promise, settle };
+    }
+    return this.idle.promise;
+  }
+
+  private settleIfIdle(): void {
+    if (this.waiting.size > 0 || !this.idle) return;
+    const { settle } = this.idle;
+    this.idle = null;
+    settle();
   }
 
   /** Writes one group; resolves after its transaction committed (per commit: null, or its error),

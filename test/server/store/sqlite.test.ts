@@ -324,6 +324,29 @@ describe('sqlite store', () => {
       await store.close();
     });
 
+    it("writer thread: the event loop's own writes wait for the group in flight, not for SQLite's lock", async () => {
+      // busy timeout 0: a write that met the thread's lock would fail at once with SQLITE_BUSY
+      const store = createSqliteStore({ file: freshFile(), writerThread: true, busyTimeoutMs: 0 });
+      await store.init();
+      const groups = [0, 1, 2].map((g) =>
+        store.cases.commitMany(Array.from({ length: 40 }, (_, i) => intake(makeCase({ id: `t${g}-${i}`, caseNo: `T-${g}-${i}` })))),
+      );
+      // sent to the thread; the writes below are asked for while those groups are in flight
+      const claimed = store.outbox.claim(at(0), 500, 'relay-A', 60_000);
+      const number = store.cases.nextNumber('b1', 2026);
+      const timers = store.timers.claimDue(at(0), 10, 'sched-A', 60_000);
+      const results = (await Promise.all(groups)).flat();
+      expect(results.filter((r) => r instanceof Error)).to.deep.equal([]);
+      const entries = await claimed;
+      // the claim ran once the thread had committed all three groups: it leased every one of their entries
+      expect(entries.map((e) => e.caseId).sort()).to.deep.equal(results.map((r) => (r as { id: string }).id).sort());
+      expect(await number).to.equal(1);
+      expect(await timers).to.deep.equal([]);
+      await store.outbox.markDone(entries.map((e) => e.id));
+      expect(await store.outbox.pendingCount()).to.equal(0);
+      await store.close();
+    });
+
     it('writer thread: a commit rejected in the group arrives as the same error, the others commit', async () => {
       const store = createSqliteStore({ file: freshFile(), writerThread: true });
       await store.init();
