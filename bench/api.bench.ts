@@ -19,7 +19,8 @@
 // BENCH_HEAP_PROF=1 (with BENCH_CPU_PROF: sampled allocation profiles of the same runs, .heapprofile),
 // BENCH_SERVER_NODE_FLAGS (flags for the serving process's node, e.g. `--max-semi-space-size=64`).
 // Each paced run also reports the server's event-loop utilization, its CPU time and the client's per
-// event, the garbage collector's pauses, and the group commit (groups, mean size, mean commit and anchor times).
+// event, the garbage collector's pauses, the group commit (groups, mean size, mean commit and anchor
+// times) and the bytes the server wrote per event (Linux: WAL frames, checkpoint copies, the anchor log).
 // `npm run bench:api -- --store mongo`: the same on MongoDB — MONGODB_URI's server, or else FerretDB
 // started for the run by scripts/ferretdb.sh (the product then serves from a fresh database there).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -112,6 +113,16 @@ async function serve(): Promise<void> {
   let elu0 = perf.eventLoopUtilization();
   let cpu0 = process.cpuUsage();
   let commits0 = { ...running.services.engine.commitStats };
+  // bytes this process passed to write() (Linux /proc/self/io wchar: WAL frames, checkpoint copies, the anchor log)
+  const { readFileSync } = await import('node:fs');
+  const wchar = (): number => {
+    try {
+      return Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN);
+    } catch {
+      return NaN;
+    }
+  };
+  let written0 = wchar();
   process.on('message', (msg: unknown) => {
     if (msg === 'loop-start') {
       loop.reset();
@@ -120,6 +131,7 @@ async function serve(): Promise<void> {
       cpu0 = process.cpuUsage();
       gc = {};
       commits0 = { ...running.services.engine.commitStats };
+      written0 = wchar();
       process.send!('loop-started');
     }
     if (msg === 'loop-stop') {
@@ -127,7 +139,8 @@ async function serve(): Promise<void> {
       const elu = perf.eventLoopUtilization(elu0).utilization;
       const cpu = process.cpuUsage(cpu0);
       const groups = groupsSince(commits0, running.services.engine.commitStats);
-      process.send!({ loop: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6, elu, cpuUs: cpu.user + cpu.system, gc, groups } });
+      const written = wchar() - written0;
+      process.send!({ loop: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6, elu, cpuUs: cpu.user + cpu.system, gc, groups, written } });
     }
   });
   // BENCH_CPU_PROF: the driver asks for a profile of the closed-loop event run alone (set-up, warm-up
@@ -185,6 +198,8 @@ type LoopStats = {
   cpuUs: number;
   gc: Record<string, { n: number; ms: number; max: number }>;
   groups: ReturnType<typeof groupsSince>;
+  /** bytes written (wchar) over the run; NaN where /proc/self/io is missing */
+  written: number;
 };
 
 /** The group commit over a run: groups, mean size, mean and longest time in the store's commit and in
@@ -394,7 +409,7 @@ async function drive(): Promise<void> {
       say(`    ${rate}/s: ${c.sentPerSec.toFixed(0)} sent/s; p50 ${ms(c.p50)}, p99 ${ms(c.p99)}; errors or non-2xx ${c.errors}${c.firstError ? ` (first: ${c.firstError})` : ''}`);
       say(`      the server's event loop held up: p50 ${ms(c.loop.p50)}, p99 ${ms(c.loop.p99)}, longest ${ms(c.loop.max)}; busy ${(c.loop.elu * 100).toFixed(0)} % of the time; CPU ${(c.loop.cpuUs / (rate * (QUICK ? 1 : SECONDS))).toFixed(0)} µs per event (the client's: ${(c.driverCpuUs / (rate * (QUICK ? 1 : SECONDS))).toFixed(0)} µs)`);
       const g = c.loop.groups;
-      say(`      group commit: ${g.groups} groups of ${g.meanSize.toFixed(1)} on average; the store's commit ${g.commitMeanMs.toFixed(2)} ms on average, the anchor log's append and fsync ${g.anchorMeanMs.toFixed(2)} ms`);
+      say(`      group commit: ${g.groups} groups of ${g.meanSize.toFixed(1)} on average; the store's commit ${g.commitMeanMs.toFixed(2)} ms on average, the anchor log's append and fsync ${g.anchorMeanMs.toFixed(2)} ms; ${(c.loop.written / (rate * (QUICK ? 1 : SECONDS)) / 1024).toFixed(1)} KB written per event`);
       say(`      garbage collection: ${Object.entries(c.loop.gc).map(([k, g]) => `${k} ${g.n}× ${g.ms.toFixed(0)} ms in all, longest ${g.max.toFixed(1)} ms`).join('; ')}`);
     }
     if (a['5xx'] > 0 || c1000.errors > 0 || c1500.errors > 0) {
@@ -430,6 +445,7 @@ async function drive(): Promise<void> {
           serverCpuUsPerEventAt1000PerSec: Math.round(c1000.loop.cpuUs / (1000 * (QUICK ? 1 : SECONDS))),
           groupSizeAt1000PerSec: r2(c1000.loop.groups.meanSize),
           anchorMeanMsAt1000PerSec: r2(c1000.loop.groups.anchorMeanMs),
+          writtenBytesPerEventAt1000PerSec: Number.isNaN(c1000.loop.written) ? null : Math.round(c1000.loop.written / (1000 * (QUICK ? 1 : SECONDS))),
           p50MsAt1500PerSec: r2(c1500.p50),
           p99MsAt1500PerSec: r2(c1500.p99),
           errorsAt1500PerSec: c1500.errors,

@@ -8,6 +8,8 @@
 //   entries, as the engine wrote them) written by plain prepared statements in the same group sizes,
 //   synchronous=FULL, WAL, into a copy of the same database, with no JS beyond the statements: what
 //   SQLite alone costs for the writes a transition must make. The engine as a fraction of it.
+// - writtenBytesPerTransition: what the process passed to write() during the closed loop (Linux
+//   /proc/self/io wchar: WAL frames, the checkpoint worker's copies, the anchor log) per transition.
 // - p99MsAt2000PerSec: a paced open-loop client sends 2,000 events/s on a schedule; each latency is
 //   from the scheduled send time, so queueing counts (a closed loop hides it).
 // - intakeP99MsBusyCompound / intakeLoopMaxBlockMs: intakes on the compound with `busy` earlier cases
@@ -19,7 +21,7 @@
 //
 // --json prints one JSON object on stdout (the log goes to stderr); --quick is small enough for CI.
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -47,9 +49,21 @@ function captureGroups(d: District): Captured {
   return c;
 }
 
-async function closedLoop(d: District, ids: string[], total: number, inFlight: number): Promise<{ perSec: number; p99: number }> {
+/** Bytes this process has passed to write() so far (Linux /proc/self/io `wchar`: the WAL's frames, the
+ * checkpoint worker's copies into the database file, the anchor log), or null where there is no such file. */
+function writtenBytes(): number | null {
+  try {
+    const m = /^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function closedLoop(d: District, ids: string[], total: number, inFlight: number): Promise<{ perSec: number; p99: number; writtenPerTransition: number | null }> {
   const latencies: number[] = [];
   let next = 0;
+  const w0 = writtenBytes();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
@@ -61,7 +75,9 @@ async function closedLoop(d: District, ids: string[], total: number, inFlight: n
       }
     }),
   );
-  return { perSec: latencies.length / ((performance.now() - t0) / 1000), p99: pct(latencies, 0.99) };
+  const perSec = latencies.length / ((performance.now() - t0) / 1000);
+  const w1 = writtenBytes();
+  return { perSec, p99: pct(latencies, 0.99), writtenPerTransition: w0 === null || w1 === null ? null : (w1 - w0) / latencies.length };
 }
 
 /** BENCH_CPU_PROF=<dir>: CPU profiles of the first run's closed loop and of its intakes, each alone, as <dir>/<name>.cpuprofile. */
@@ -262,7 +278,7 @@ export async function districtBench(opts: { quick: boolean; json: boolean }): Pr
   log(`district built in ${((performance.now() - tb) / 1000).toFixed(1)} s`);
 
   const r = { dur: [] as number[], closedP99: [] as number[], fl: [] as number[], ratio: [] as number[], p50At: [] as number[], p99At: [] as number[], sentAt: [] as number[], errAt: [] as number[] };
-  const x = { intakeP99: [] as number[], intakeP50: [] as number[], block: [] as number[], related: [] as number[], cost1: [] as number[], cost100: [] as number[], ratio: [] as number[], commit1: [] as number[], commit100: [] as number[], jsRatio: [] as number[], doc1: [] as number[], doc100: [] as number[], snap1: [] as number[], snap100: [] as number[], group: [] as number[], bytes: [] as number[] };
+  const x = { intakeP99: [] as number[], intakeP50: [] as number[], block: [] as number[], related: [] as number[], cost1: [] as number[], cost100: [] as number[], ratio: [] as number[], commit1: [] as number[], commit100: [] as number[], jsRatio: [] as number[], doc1: [] as number[], doc100: [] as number[], snap1: [] as number[], snap100: [] as number[], group: [] as number[], bytes: [] as number[], written: [] as number[] };
   try {
     for (let run = 0; run < runs; run++) {
       const file = path.join(dir, `engine-${run}.db`);
@@ -321,6 +337,7 @@ export async function districtBench(opts: { quick: boolean; json: boolean }): Pr
         r.fl.push(f.perSec);
         r.ratio.push(closed.perSec / f.perSec);
         x.bytes.push(f.bytesPerTransition);
+        if (closed.writtenPerTransition !== null) x.written.push(closed.writtenPerTransition);
         rmSync(floorCopy, { force: true });
         rmSync(`${floorCopy}-wal`, { force: true });
         log(`run ${run + 1}: engine ${closed.perSec.toFixed(0)}/s (closed loop, 200 in flight, p99 ${closed.p99.toFixed(1)} ms, mean group ${x.group.at(-1)!.toFixed(0)}); floor ${f.perSec.toFixed(0)}/s; ratio ${(closed.perSec / f.perSec).toFixed(3)}`);
@@ -367,6 +384,7 @@ export async function districtBench(opts: { quick: boolean; json: boolean }): Pr
     floorRatio: round(median(r.ratio), 3),
     meanGroupSize: round(median(x.group), 1),
     bytesPerTransition: round(median(x.bytes), 0),
+    writtenBytesPerTransition: x.written.length ? round(median(x.written), 0) : null,
     p50MsAt2000PerSec: round(median(r.p50At)),
     p99MsAt2000PerSec: round(median(r.p99At)),
     sentPerSecAt2000: round(median(r.sentAt), 0),

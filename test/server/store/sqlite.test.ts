@@ -234,6 +234,33 @@ describe('sqlite store', () => {
     });
 
     for (const writerThread of [false, true]) {
+      it(`keeps every indexed column equal to the record through events that change some of them${writerThread ? ' (writer thread)' : ''}`, async () => {
+        const file = freshFile();
+        const store = createSqliteStore({ file, writerThread });
+        await store.init();
+        const a1 = await store.cases.commit(intake(makeCase({ id: 'ix', caseNo: 'IX-1', compoundId: 'cmp-1' })));
+        const a2 = await store.cases.commit(next(a1, { status: 'in_mediation' }));
+        const a3 = await store.cases.commit(next(a2, { bodyId: 'body-s1', caseNo: 'IX-1-S', tier: 'subdistrict', warning: 'yellow' }));
+        const a4 = await store.cases.commit(next(a3, { courtId: 'court-1', courtInbox: true, status: 'referred' as never }));
+        const a5 = await store.cases.commit(next(a4, { summary: '只改了摘要' }));
+        // a number another case holds is still refused when the update names it
+        const b1 = await store.cases.commit(intake(makeCase({ id: 'iy', caseNo: 'IY-1' })));
+        const taken = await store.cases.commit(next(b1, { caseNo: 'IX-1-S' })).catch((e: unknown) => e);
+        expect(taken).to.be.instanceOf(Duplicate);
+        expect(store.driftedColumns()).to.deep.equal([]);
+        const raw = new Database(file, { readonly: true });
+        const row = raw.prepare('SELECT case_no, body_id, court_id, court_inbox, status, compound_id, version FROM cases WHERE id = ?').get('ix');
+        expect(row).to.deep.equal({ case_no: 'IX-1-S', body_id: 'body-s1', court_id: 'court-1', court_inbox: 1, status: 'referred', compound_id: 'cmp-1', version: 5 });
+        // the lists read these columns: the case is found under its new body, status and number
+        expect(raw.prepare('SELECT id FROM cases WHERE body_id = ? AND status = ?').pluck().all('body-s1', 'referred')).to.deep.equal(['ix']);
+        expect(raw.prepare('SELECT id FROM cases WHERE case_no = ?').pluck().all('IX-1')).to.deep.equal([]);
+        raw.close();
+        expect((await store.cases.get('ix'))!.summary).to.equal(a5.summary);
+        await store.close();
+      });
+    }
+
+    for (const writerThread of [false, true]) {
       it(`keeps the records it committed or read in memory, and forgets them when another connection writes the file${writerThread ? ' (writer thread)' : ''}`, async () => {
         const file = freshFile();
         const store = createSqliteStore({ file, writerThread });
