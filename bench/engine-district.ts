@@ -51,7 +51,7 @@ function captureGroups(d: District): Captured {
 
 /** Bytes this process has passed to write() so far (Linux /proc/self/io `wchar`: the WAL's frames, the
  * checkpoint worker's copies into the database file, the anchor log), or null where there is no such file. */
-function writtenBytes(): number | null {
+export function writtenBytes(): number | null {
   try {
     const m = /^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
     return m ? Number(m[1]) : null;

@@ -8,11 +8,9 @@ import type { CaseRecord, Commit, Store } from '../store/port.ts';
 export interface GroupCommitStats {
   groups: number;
   commits: number;
-  /** wall time in the store's commitMany, and in the anchor hook, summed over groups, and the longest (ms) */
+  /** wall time in the store's commitMany, and in the anchor hook, summed over groups (ms) */
   commitMs: number;
   anchorMs: number;
-  maxCommitMs: number;
-  maxAnchorMs: number;
 }
 
 interface Pending {
@@ -25,7 +23,7 @@ export class GroupCommitter {
   private queue: Pending[] = [];
   private flushing = false;
   private scheduled = false;
-  readonly stats: GroupCommitStats = { groups: 0, commits: 0, commitMs: 0, anchorMs: 0, maxCommitMs: 0, maxAnchorMs: 0 };
+  readonly stats: GroupCommitStats = { groups: 0, commits: 0, commitMs: 0, anchorMs: 0 };
 
   constructor(
     private readonly store: Store,
@@ -64,13 +62,10 @@ export class GroupCommitter {
       const results = await this.store.cases.commitMany(batch.map((p) => p.commit));
       const t1 = performance.now();
       stats.commitMs += t1 - t0;
-      stats.maxCommitMs = Math.max(stats.maxCommitMs, t1 - t0);
       const committed = results.filter((r): r is CaseRecord => !(r instanceof Error));
       if (this.anchor && committed.length > 0) {
         await this.anchor(committed);
-        const t2 = performance.now();
-        stats.anchorMs += t2 - t1;
-        stats.maxAnchorMs = Math.max(stats.maxAnchorMs, t2 - t1);
+        stats.anchorMs += performance.now() - t1;
       }
       results.forEach((r, i) => (r instanceof Error ? batch[i].reject(r) : batch[i].resolve(r)));
       if (committed.length > 0) this.onCommitted?.();

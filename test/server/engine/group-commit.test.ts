@@ -23,8 +23,6 @@ describe('group commit statistics', () => {
       expect({ groups: stats.groups, commits: stats.commits }).to.deep.equal({ groups: 3, commits: 6 });
       expect(anchored.map((g) => g.length)).to.deep.equal([3, 2]); // the failed group anchored nothing
       expect(stats.commitMs).to.be.greaterThan(0);
-      expect(stats.maxCommitMs).to.be.at.most(stats.commitMs);
-      expect(stats.maxAnchorMs).to.be.at.most(stats.anchorMs);
     } finally {
       await store.close();
     }
