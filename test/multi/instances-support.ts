@@ -71,13 +71,13 @@ export async function stop(i: Instance | null): Promise<void> {
 
 /** Waits for a condition on the shared database, checked each time a short interval passes;
  * gives up after `limitMs` (a bound, not a sleep: the condition is what the test waits for). */
-export async function until<T>(read: () => T | Promise<T>, done: (v: T) => boolean, limitMs: number): Promise<T> {
+export async function until<T>(read: () => T | Promise<T>, done: (v: T) => boolean, limitMs: number, everyMs = 100): Promise<T> {
   const end = Date.now() + limitMs;
   for (;;) {
     const v = await read();
     if (done(v)) return v;
     if (Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
