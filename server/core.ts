@@ -12,7 +12,7 @@ import { Scheduler, type SchedulerOptions } from './engine/scheduler.ts';
 import { oversightProjection } from './oversight/projection.ts';
 import { Projector, registerProjector } from './oversight/projector.ts';
 import { Settings } from './settings.ts';
-import type { CaseRecord, Store } from './store/port.ts';
+import type { CaseRecord, OutboxEntry, OutboxLease, Store } from './store/port.ts';
 
 export interface Core {
   settings: Settings;
@@ -24,8 +24,10 @@ export interface Core {
 }
 
 export interface CoreOptions {
-  /** told after each group commit lands (the live relay) */
-  onCommitted?: () => void;
+  /** told after each group commit lands, with the live entries it wrote leased (the live relay) */
+  onCommitted?: (leased: OutboxEntry[]) => void;
+  /** claim at commit: the lease live outbox entries are written with (the live relay's), or null */
+  outboxLease?: () => OutboxLease | null;
   /** whether to write the webhooks' source row with each event (some subscription is active) */
   webhooksWanted?: () => boolean;
   /** told each group's committed records before they are acknowledged (the anchor log) */
@@ -60,10 +62,11 @@ export async function buildCore(store: Store, clock: Clock, opts: CoreOptions = 
     caseNoDigits: settings.caseNoDigits,
     oversight: oversightProjection,
     accessCodes: new AccessCodes(opts.appSecret?.current ?? DEFAULT_APP_SECRET, opts.appSecret?.previous ?? []),
-    onCommitted: () => {
+    onCommitted: (leased) => {
       projector.kick();
-      opts.onCommitted?.();
+      opts.onCommitted?.(leased);
     },
+    ...(opts.outboxLease ? { outboxLease: opts.outboxLease } : {}),
     ...(opts.anchor ? { anchor: opts.anchor } : {}),
     ...(opts.webhooksWanted ? { webhooksWanted: opts.webhooksWanted } : {}),
   });

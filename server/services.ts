@@ -12,7 +12,7 @@ import type { Scheduler } from './engine/scheduler.ts';
 import type { RouteDef } from './http/validate.ts';
 import type { Logger } from './log.ts';
 import type { Settings } from './settings.ts';
-import type { Store } from './store/port.ts';
+import type { OutboxEntry, OutboxLease, Store } from './store/port.ts';
 import type { WebhookDispatcher } from './webhooks/dispatcher.ts';
 import type { Subscriptions } from './webhooks/subscriptions.ts';
 
@@ -49,5 +49,14 @@ export interface Services {
 export type RouterFactory = (services: Services) => readonly RouteDef[];
 export type MountFactory = (services: Services) => MountHook;
 export interface LiveFactory {
-  (server: Server, services: Services): Promise<{ kick(): void; close(): Promise<void>; disconnectUser(userId: string, reason: string): void }>;
+  (server: Server, services: Services): Promise<{
+    /** claim what is pending now (a commit made with no lease) */
+    kick(): void;
+    /** claim at commit: the lease the engine writes live outbox entries with, and the hand-over of
+     * the committed ones (server/live/relay.ts) */
+    lease(): OutboxLease | null;
+    offer(entries: readonly OutboxEntry[]): void;
+    close(): Promise<void>;
+    disconnectUser(userId: string, reason: string): void;
+  }>;
 }

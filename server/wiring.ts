@@ -25,7 +25,7 @@ import { anchorFileOf, openStore } from './store/open.ts';
 import type { Store } from './store/port.ts';
 import type { SqliteStore } from './store/sqlite/index.ts';
 import type { Org } from './org.ts';
-import type { Services } from './services.ts';
+import type { LiveFactory, Services } from './services.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 import { Subscriptions } from './webhooks/subscriptions.ts';
 import { isoShanghai } from './engine/clock.ts';
@@ -65,14 +65,19 @@ export async function startServer(
     await seedDemo(store, { password: config.demoPassword, now: isoShanghai(clock.now()) });
   }
   let kick = () => {};
+  let live: Awaited<ReturnType<LiveFactory>> | null = null;
   const directoryRef: { current?: Org } = {};
   const subscriptions = await new Subscriptions(store, () => directoryRef.current!, { allowPrivate: config.webhookAllowPrivate }).load();
   let disconnectUser: Services['disconnectUser'] = () => {};
   const { settings, directory, engine, scheduler, projector } = await buildCore(store, clock, {
     appSecret: { current: config.appSecret, previous: config.appSecretPrevious },
     onProjectorError: (err) => logger.error({ err }, 'oversight projector pass failed (retried on the next commit)'),
-    onCommitted: () => {
-      kick();
+    // claim at commit: the live entries are written leased to this instance's relay and handed to it
+    // committed; a group written with no lease (the relay not running yet) leaves them to be claimed
+    outboxLease: () => live?.lease() ?? null,
+    onCommitted: (leased) => {
+      if (leased.length > 0) live?.offer(leased);
+      else kick();
       if (subscriptions.anyActive) dispatcher.kick();
     },
     // the webhooks' source rows are written only while some subscription is active (known to this
@@ -152,9 +157,10 @@ export async function startServer(
     mount: pageMount.map((f) => f(services)),
   });
   const server = createServer(app);
-  const live = await liveFactory(server, services);
-  kick = () => live.kick();
-  disconnectUser = (userId, reason) => live.disconnectUser(userId, reason);
+  const liveLayer = await liveFactory(server, services);
+  live = liveLayer;
+  kick = () => liveLayer.kick();
+  disconnectUser = (userId, reason) => liveLayer.disconnectUser(userId, reason);
 
   if (!testClock) scheduler.start(); // with a test clock, timers fire when the clock is moved
   dispatcher.start();
@@ -186,7 +192,7 @@ export async function startServer(
       await scheduler.stop();
       await dispatcher.stop();
       await backups?.stop();
-      await live.close();
+      await liveLayer.close();
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
       await projector.stop();
       if (sessionCache) sessionCache.onWrite = null;

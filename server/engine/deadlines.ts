@@ -1,6 +1,6 @@
 // Carries out the machine's deadline commands: computes due dates on the working-day calendar and
 // turns each deadline into durable timer rows (one per warning level) that commit with the event.
-import { randomUUID } from 'node:crypto';
+import { rowId } from './ids.ts';
 import { endOfShanghaiDay, shanghaiDate, type WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import type { Command } from '../../workflows/case.types.ts';
 import {
@@ -48,7 +48,7 @@ function timersFor(caseId: string, view: DeadlineView, now: string, fractions: R
     .filter((w) => Date.parse(w.at) > nowMs || w.level === 'red')
     .filter((w) => SEVERITY[w.level] > SEVERITY[view.warning])
     .map((w) => ({
-      id: randomUUID(),
+      id: rowId(),
       caseId,
       kind: view.kind,
       level: w.level,

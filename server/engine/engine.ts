@@ -3,6 +3,7 @@
 // restored from its persisted snapshot for each event (cheap: tens of microseconds), so memory does
 // not grow with the number of cases.
 import { randomUUID } from 'node:crypto';
+import { rowId } from './ids.ts';
 import type { WorkingCalendar } from '../../workflows/calendar/calendar.ts';
 import type { Actor, CaseEvent, Command, Delegation, EventData, EventFacts, Party, RegisterData } from '../../workflows/case.types.ts';
 import { extensionKind } from '../../workflows/case.machine.ts';
@@ -13,7 +14,7 @@ import type { AccessCodes } from '../auth/access-codes.ts';
 import { agreementMissing } from '../cases/clauses.ts';
 import { formatCaseNo } from './case-numbers.ts';
 import { caseUpdated } from './case-updated.ts';
-import type { CaseRecord, Commit, EventRecord, OutboxEntry, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
+import type { CaseRecord, Commit, EventRecord, OutboxEntry, OutboxLease, RelatedCaseRef, Store, TimerRecord } from '../store/port.ts';
 import { isoShanghai, type Clock } from './clock.ts';
 import { DEFAULT_MAX_EXTENSION_DAYS, planDeadlines, noteWarning, worstWarning, type DeadlineSettings } from './deadlines.ts';
 import type { Directory } from './directory.ts';
@@ -63,8 +64,11 @@ export interface EngineOptions {
   caseNoDigits?: number;
   /** hashes new access codes (under the server's key: server/auth/access-codes.ts) */
   accessCodes: AccessCodes;
-  /** told after each group commit lands (the live relay sends what was committed) */
-  onCommitted?: () => void;
+  /** told after each group commit lands, with the live outbox entries it wrote leased to `outboxLease`'s
+   * owner (the live relay delivers those from memory and claims the rest) */
+  onCommitted?: (leased: OutboxEntry[]) => void;
+  /** claim at commit: the lease each group's live outbox entries are written with (the relay's), or null */
+  outboxLease?: () => OutboxLease | null;
   /** whether to write the webhooks' source row with each event (server/webhooks/); default no */
   webhooksWanted?: () => boolean;
   /** told each group's committed records before they are acknowledged (the anchor log) */
@@ -111,7 +115,7 @@ export class Engine {
     this.store = opts.store;
     this.clock = opts.clock;
     this.directory = opts.directory;
-    this.committer = new GroupCommitter(opts.store, 500, opts.onCommitted, opts.anchor);
+    this.committer = new GroupCommitter(opts.store, 500, opts.onCommitted, opts.anchor, opts.outboxLease);
   }
 
   /** An administrator changed the limits or routing rules: they apply from the next event on. */
@@ -529,7 +533,7 @@ function searchTextOf(caseNos: string[], ctx: PersistedSnapshot['context']): str
 function outboxFor(prev: CaseRecord | null, record: CaseRecord, event: EventRecord, commands: Command[], webhooks: boolean): OutboxEntry[] {
   const entries: OutboxEntry[] = [
     {
-      id: randomUUID(),
+      id: rowId(),
       caseId: record.id,
       seq: event.seq,
       topic: 'case:updated',
@@ -539,12 +543,12 @@ function outboxFor(prev: CaseRecord | null, record: CaseRecord, event: EventReco
   ];
   if (webhooks) {
     // the webhooks' source (server/webhooks/): committed with the event, fanned out by the dispatcher
-    entries.push({ id: randomUUID(), caseId: record.id, seq: event.seq, topic: SOURCE_TOPIC, payload: webhookSource(event.type === 'REGISTER' ? null : prev, record, event), createdAt: event.at });
+    entries.push({ id: rowId(), caseId: record.id, seq: event.seq, topic: SOURCE_TOPIC, payload: webhookSource(event.type === 'REGISTER' ? null : prev, record, event), createdAt: event.at });
   }
   for (const cmd of commands) {
     if (cmd.type !== 'notify.inbox') continue;
     entries.push({
-      id: randomUUID(),
+      id: rowId(),
       caseId: record.id,
       seq: event.seq,
       topic: 'inbox:updated',

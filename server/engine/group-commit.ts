@@ -1,8 +1,12 @@
 // Group commit: transitions that arrive while the store is busy (or in the same turn of the event
 // loop) are committed together, so one fsync covers many acknowledged events. Each commit stays
 // independent: a conflict fails that commit alone.
+//
+// Claim at commit: when a relay lends its lease (`lease`), each group's live-lane outbox entries are
+// written already leased to it, and `onCommitted` hands the committed ones over in commit order, so
+// the relay delivers them from memory with no claim transaction per group (server/live/relay.ts).
 import { performance } from 'node:perf_hooks';
-import type { CaseRecord, Commit, Store } from '../store/port.ts';
+import { type CaseRecord, type Commit, type OutboxEntry, type OutboxLease, type Store, isLiveTopic } from '../store/port.ts';
 
 /** What the committer has done since it started (diagnostics: `npm run bench:api` reads differences). */
 export interface GroupCommitStats {
@@ -28,10 +32,13 @@ export class GroupCommitter {
   constructor(
     private readonly store: Store,
     private readonly maxBatch = 500,
-    private readonly onCommitted?: () => void,
+    /** told after each group that committed something, with the live entries it wrote leased (in order) */
+    private readonly onCommitted?: (leased: OutboxEntry[]) => void,
     /** told the records a group committed, before any of them is acknowledged: the anchor log
      * (server/integrity/anchor-log.ts); if it fails, the whole group is answered with its error */
     private readonly anchor?: (committed: CaseRecord[]) => Promise<void>,
+    /** the lease the group's live outbox entries are written with, or null (then a relay claims them) */
+    private readonly lease?: () => OutboxLease | null,
   ) {}
 
   submit(commit: Commit): Promise<CaseRecord> {
@@ -57,6 +64,8 @@ export class GroupCommitter {
     const { stats } = this;
     stats.groups++;
     stats.commits += batch.length;
+    const lease = this.lease?.() ?? null;
+    if (lease) for (const p of batch) if (p.commit.outbox.length > 0) p.commit.outboxLease = lease;
     const t0 = performance.now();
     try {
       const results = await this.store.cases.commitMany(batch.map((p) => p.commit));
@@ -68,7 +77,7 @@ export class GroupCommitter {
         stats.anchorMs += performance.now() - t1;
       }
       results.forEach((r, i) => (r instanceof Error ? batch[i].reject(r) : batch[i].resolve(r)));
-      if (committed.length > 0) this.onCommitted?.();
+      if (committed.length > 0) this.onCommitted?.(lease ? leasedEntries(batch, results) : []);
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
     } finally {
@@ -76,4 +85,14 @@ export class GroupCommitter {
       if (this.queue.length > 0) this.schedule();
     }
   }
+}
+
+/** The live entries of the commits that were written, leased (commit order, then each commit's order). */
+function leasedEntries(batch: Pending[], results: Array<CaseRecord | Error>): OutboxEntry[] {
+  const out: OutboxEntry[] = [];
+  batch.forEach((p, i) => {
+    if (results[i] instanceof Error || !p.commit.outboxLease) return;
+    for (const o of p.commit.outbox) if (isLiveTopic(o.topic)) out.push(o);
+  });
+  return out;
 }

@@ -8,10 +8,17 @@
 // run out, and the entry is emitted again. Clients keep the highest `version` they applied per case
 // and ignore anything not newer (resume replays use the same rule).
 //
-// `kick()` is the fast path: called right after a commit, it drains within the same turn of the
-// event loop's check phase instead of waiting for the poll. Kicks coalesce (a group commit of 50
-// events costs one drain), and only one drain runs at a time per relay, which keeps entries in
-// commit order within an instance.
+// Claim at commit (issue 17), the fast path: while the relay runs it lends its lease to the engine
+// (`lease()`), so each group's live entries are written already leased to it, and the engine hands
+// the committed ones over (`offer`); they are delivered from memory in the check phase after the
+// group's answers, in commit order, with no claim transaction per group (each was a write of its own
+// on the event loop). If the process dies before delivering them, they become claimable by any relay
+// when the lease runs out (at least once, as above; a restarted process has a new owner, so a
+// resident sees such an update up to `leaseMs` late rather than never).
+//
+// `kick()` claims what is pending now: after a commit written with no lease (no relay was running)
+// and after writes made outside the engine. Kicks coalesce, and only one drain runs at a time per
+// relay. The poll (`pollMs`) is the safety net: leftovers of a crash, another process's commits.
 //
 // Marking entries done is batched (every `doneFlushMs`): on the embedded store every write is an
 // fsync on the event loop, and one markDone per drain doubled the relay's share of them. Entries
@@ -19,7 +26,7 @@
 // crash in that window re-sends at most those (at least once, as above).
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { OutboxEntry, Store } from '../store/port.ts';
+import type { OutboxEntry, OutboxLease, Store } from '../store/port.ts';
 
 export interface RelayLogger {
   debug(obj: object, msg?: string): void;
@@ -39,10 +46,14 @@ export interface RelayOptions {
   /** delivered entries are marked done in one write at most this often */
   doneFlushMs?: number;
   logger?: RelayLogger;
+  /** the time leases are measured in (ms since the epoch; tests move it) */
+  now?: () => number;
 }
 
 export interface RelayStats {
   delivered: number;
+  /** of those, handed over by the commit that wrote them (claim at commit) rather than claimed */
+  deliveredFromCommit: number;
   drains: number;
   failedDeliveries: number;
   storeErrors: number;
@@ -56,7 +67,7 @@ export function relayOwner(): string {
 
 export class OutboxRelay {
   readonly owner: string;
-  readonly stats: RelayStats = { delivered: 0, drains: 0, failedDeliveries: 0, storeErrors: 0 };
+  readonly stats: RelayStats = { delivered: 0, deliveredFromCommit: 0, drains: 0, failedDeliveries: 0, storeErrors: 0 };
   private readonly pollMs: number;
   private readonly batch: number;
   private readonly leaseMs: number;
@@ -71,6 +82,10 @@ export class OutboxRelay {
   private delivered: string[] = [];
   private doneTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
+  private readonly now: () => number;
+  /** committed entries leased to this relay, handed over and not yet delivered (commit order) */
+  private offered: OutboxEntry[] = [];
+  private offerScheduled = false;
 
   constructor(
     private readonly outbox: Store['outbox'],
@@ -83,6 +98,7 @@ export class OutboxRelay {
     this.leaseMs = opts.leaseMs ?? 10_000;
     this.doneFlushMs = opts.doneFlushMs ?? 50;
     this.log = opts.logger ?? noop;
+    this.now = opts.now ?? Date.now;
   }
 
   get isRunning(): boolean {
@@ -110,9 +126,51 @@ export class OutboxRelay {
     });
   }
 
+  /** The lease the engine writes this relay's live entries with (claim at commit); null when the relay
+   * is not running, so that what is committed meanwhile stays claimable at once. */
+  lease(): OutboxLease | null {
+    if (!this.running) return null;
+    return { owner: this.owner, until: new Date(this.now() + this.leaseMs).toISOString() };
+  }
+
+  /** Committed entries leased to this relay (`lease()`), in commit order: delivered in the check phase
+   * (after the group's answers are written), with no claim. Entries leased to another owner are left. */
+  offer(entries: readonly OutboxEntry[]): void {
+    for (const e of entries) this.offered.push(e);
+    if (this.offerScheduled || this.offered.length === 0) return;
+    this.offerScheduled = true;
+    setImmediate(() => {
+      this.offerScheduled = false;
+      this.deliverOffered();
+    });
+  }
+
+  private deliverOffered(): void {
+    if (this.offered.length === 0) return;
+    const entries = this.offered;
+    this.offered = [];
+    this.deliverAll(entries);
+    this.stats.deliveredFromCommit += entries.length;
+    this.markDelivered(entries.map((e) => e.id));
+  }
+
+  private deliverAll(entries: readonly OutboxEntry[]): void {
+    for (const entry of entries) {
+      try {
+        this.deliver(entry);
+        this.stats.delivered++;
+      } catch (err) {
+        // a bug in delivery must not wedge the queue: the entry is logged and marked done
+        this.stats.failedDeliveries++;
+        this.log.error({ err, outboxId: entry.id, topic: entry.topic, caseId: entry.caseId }, 'live relay: delivering an entry failed');
+      }
+    }
+  }
+
   /** Claims and delivers until the outbox has nothing claimable, and marks what it delivered done.
    * Resolves when that is finished (tests and shutdown use it; the relay does not need it). */
   async drain(): Promise<void> {
+    this.deliverOffered();
     await this.run();
     await this.flushDone();
   }
@@ -124,6 +182,7 @@ export class OutboxRelay {
     this.stopping = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.pollTimer = null;
+    this.deliverOffered(); // committed and leased to this relay: delivered before it goes
     await this.draining;
     await this.flushDone();
   }
@@ -186,23 +245,14 @@ export class OutboxRelay {
         if (this.stopping) return;
         let entries: OutboxEntry[];
         try {
-          entries = await this.outbox.claim(new Date().toISOString(), this.batch, this.owner, this.leaseMs);
+          entries = await this.outbox.claim(new Date(this.now()).toISOString(), this.batch, this.owner, this.leaseMs);
         } catch (err) {
           this.stats.storeErrors++;
           this.log.error({ err }, 'live relay: claiming outbox entries failed; retrying at the next poll');
           return;
         }
         if (entries.length === 0) break;
-        for (const entry of entries) {
-          try {
-            this.deliver(entry);
-            this.stats.delivered++;
-          } catch (err) {
-            // a bug in delivery must not wedge the queue: the entry is logged and marked done
-            this.stats.failedDeliveries++;
-            this.log.error({ err, outboxId: entry.id, topic: entry.topic, caseId: entry.caseId }, 'live relay: delivering an entry failed');
-          }
-        }
+        this.deliverAll(entries);
         this.markDelivered(entries.map((e) => e.id));
         if (this.delivered.length >= this.batch) await this.flushDone();
         if (entries.length < this.batch) break;

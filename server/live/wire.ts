@@ -39,5 +39,10 @@ export const liveFactory: LiveFactory = async (server, services) => {
       pollMs: config.testClock ? 50 : 200,
     },
   });
-  return { kick: () => live.relay.kick(), close: () => live.close(), disconnectUser: (userId, reason) => live.disconnectUser(userId, reason) };
+  return {
+    kick: () => live.relay.kick(),
+    lease: () => live.relay.lease(),
+    offer: (entries) => live.relay.offer(entries),
+    close: () => live.close(), disconnectUser: (userId, reason) => live.disconnectUser(userId, reason),
+  };
 };

@@ -15,6 +15,12 @@ export function checkCommit(c: Commit): void {
   if (c.event.caseId !== c.caseId || c.record.id !== c.caseId) fail(`event and record must belong to case ${c.caseId}`);
   if (c.event.seq !== c.expectedVersion + 1) fail(`event seq ${c.event.seq} must follow version ${c.expectedVersion}`);
   if (c.record.version !== c.event.seq) fail(`record version ${c.record.version} must equal event seq ${c.event.seq}`);
+  if (c.outboxLease !== undefined) {
+    const { owner, until } = c.outboxLease ?? {};
+    if (typeof owner !== 'string' || !owner || typeof until !== 'string' || !Number.isFinite(Date.parse(until))) {
+      fail('an outbox lease needs an owner and a time');
+    }
+  }
 }
 
 /** The case's reference in another system (12345, grid) a commit makes unique: the projection's, or, on the

@@ -133,7 +133,19 @@ export interface Commit {
   cancelTimerKinds: DeadlineKind[];
   /** the timer whose firing produced this event: marked fired in the same transaction */
   firedTimerId?: string;
+  /** claim at commit: the live lane's entries (not the webhook lane's) are written already leased
+   * to this owner until this time, so the relay that asked for it delivers them from memory with no
+   * claim of its own; if it does not (its process died), they become claimable when the lease runs out */
+  outboxLease?: OutboxLease;
 }
+
+export interface OutboxLease {
+  owner: string;
+  until: string;
+}
+
+/** Whether an outbox topic belongs to the live lane (the relay), not the webhook lane (the dispatcher). */
+export const isLiveTopic = (topic: string): boolean => !topic.startsWith(WEBHOOK_TOPIC_PREFIX);
 
 export interface CaseFilter {
   /** jurisdiction: only cases held by these bodies (undefined = no restriction) */

@@ -14,6 +14,7 @@ import type {
   IdempotencyRecord,
   OrgUnit,
   OutboxEntry,
+  OutboxLease,
   OversightFacts,
   SessionRecord,
   TimerRecord,
@@ -171,7 +172,7 @@ export function timerOf(doc: Doc): TimerRecord {
   return t;
 }
 
-export function outboxDoc(o: OutboxEntry, caseId: string, pos: number): Doc {
+export function outboxDoc(o: OutboxEntry, caseId: string, pos: number, lease: OutboxLease | null = null): Doc {
   return {
     _id: o.id,
     caseId,
@@ -181,8 +182,9 @@ export function outboxDoc(o: OutboxEntry, caseId: string, pos: number): Doc {
     createdAt: o.createdAt,
     pos,
     doneAt: null,
-    leaseOwner: null,
-    leaseUntil: null,
+    // claim at commit (Commit.outboxLease): written leased to the relay that will deliver it
+    leaseOwner: lease?.owner ?? null,
+    leaseUntil: lease ? new Date(lease.until) : null,
     leaseToken: null,
   };
 }

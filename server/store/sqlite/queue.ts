@@ -41,6 +41,18 @@ const outboxOf = (r: OutboxRow): OutboxEntry => ({
 
 const TIMER_COLS = 'id, doc, state, lease_owner, lease_until, fired_at';
 
+/** The webhook lane's claim: in order per (topic, case) — nothing after an undelivered entry of the
+ * same pair. Both the outer query and the look-back name the partial index's condition
+ * (outbox_webhook_pending, schema migration 7), so the index of the webhook lane's pending entries
+ * serves them and no live entry has to be in it. */
+export const PENDING_WEBHOOKS = `SELECT o.id, o.case_id, o.seq, o.topic, o.created_at, o.payload FROM outbox o
+   WHERE o.done_at IS NULL AND (o.lease_until IS NULL OR o.lease_until < @now)
+     AND o.topic LIKE '${WEBHOOK_TOPIC_PREFIX}%'
+     AND NOT EXISTS (SELECT 1 FROM outbox p
+                     WHERE p.topic = o.topic AND p.case_id = o.case_id AND p.pos < o.pos AND p.done_at IS NULL
+                       AND p.topic LIKE '${WEBHOOK_TOPIC_PREFIX}%')
+   ORDER BY o.pos LIMIT @limit`;
+
 function prepare(db: DB) {
   const st = {
     dueTimers: db.prepare(
@@ -71,15 +83,7 @@ function prepare(db: DB) {
          AND topic NOT LIKE '${WEBHOOK_TOPIC_PREFIX}%'
        ORDER BY pos LIMIT @limit`,
     ),
-    // the webhook lane: in order per (topic, case) — nothing after an undelivered entry of the same pair
-    pendingWebhooks: db.prepare(
-      `SELECT o.id, o.case_id, o.seq, o.topic, o.created_at, o.payload FROM outbox o
-       WHERE o.done_at IS NULL AND (o.lease_until IS NULL OR o.lease_until < @now)
-         AND o.topic LIKE '${WEBHOOK_TOPIC_PREFIX}%'
-         AND NOT EXISTS (SELECT 1 FROM outbox p
-                         WHERE p.topic = o.topic AND p.case_id = o.case_id AND p.pos < o.pos AND p.done_at IS NULL)
-       ORDER BY o.pos LIMIT @limit`,
-    ),
+    pendingWebhooks: db.prepare(PENDING_WEBHOOKS),
     deferOutbox: db.prepare('UPDATE outbox SET lease_owner = NULL, lease_until = ? WHERE id = ? AND done_at IS NULL'),
     enqueueOutbox: db.prepare(
       'INSERT OR IGNORE INTO outbox (id, case_id, seq, topic, created_at, payload) VALUES (?, ?, ?, ?, ?, ?)',

@@ -6,6 +6,7 @@
 // the columns beside it exist only for lookups, filters, ordering and leases. Times compared in SQL
 // are epoch milliseconds (INTEGER), never ISO text: ISO strings with different offsets do not sort.
 import type { DB } from './db.ts';
+import { WEBHOOK_TOPIC_PREFIX } from '../port.ts';
 
 export interface Migration {
   version: number;
@@ -337,6 +338,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE case_facts ADD COLUMN conf_refused INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE case_facts ADD COLUMN prevents_criminal INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE case_facts ADD COLUMN prevents_mass INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 7,
+    name: 'outbox: no index written by every live entry that only the webhook lane, or nothing, reads',
+    // issue 17 (write less per event). Each live entry (case:updated, inbox:updated) wrote a page of
+    // outbox_case, at a random place (case ids are random), and no statement reads the outbox by case
+    // and seq; and it was put into outbox_topic_case on insert and taken out when done — two more
+    // random pages — though only the webhook lane's in-order claim reads that index. It now holds the
+    // webhook lane's pending entries alone (queue.ts pendingWebhooks names the same condition).
+    up: `
+      DROP INDEX IF EXISTS outbox_case;
+      DROP INDEX IF EXISTS outbox_topic_case;
+      CREATE INDEX outbox_webhook_pending ON outbox(topic, case_id, pos) WHERE done_at IS NULL AND topic LIKE '${WEBHOOK_TOPIC_PREFIX}%';
     `,
   },
 ];

@@ -6,7 +6,7 @@
 // alone and an I/O error fails the group.
 import { checkCommit, commitSource, timerGone } from '../commit-rules.ts';
 import { Duplicate, VersionConflict } from '../../engine/errors.ts';
-import type { CaseRecord, Commit } from '../port.ts';
+import { type CaseRecord, type Commit, isLiveTopic } from '../port.ts';
 import { type DB, isConstraint, isFatalSqliteError, json, orDuplicate, toMs } from './db.ts';
 import { prepareProjection, sourceKey } from './oversight.ts';
 
@@ -73,7 +73,8 @@ export interface CommitRows {
   firedTimerId: string | null;
   cancelKinds: string | null;
   timers: unknown[][];
-  outbox: Array<[string, number, string, string, string]>;
+  /** id, seq, topic, created at, payload, lease owner, lease until (ms) */
+  outbox: Array<[string, number, string, string, string, string | null, number | null]>;
 }
 
 /** Validates a commit and builds its rows (throws what the commit is rejected with). */
@@ -105,7 +106,11 @@ export function commitRows(c: Commit): CommitRows {
       t.firedAt ?? null,
       json({ ...t, caseId }),
     ]),
-    outbox: (c.outbox ?? []).map((o) => [o.id, o.seq, o.topic, o.createdAt, json(o.payload)] as [string, number, string, string, string]),
+    outbox: (c.outbox ?? []).map((o) => {
+      // claim at commit: the live lane's entries leased to the relay that will deliver them
+      const lease = c.outboxLease && isLiveTopic(o.topic) ? c.outboxLease : null;
+      return [o.id, o.seq, o.topic, o.createdAt, json(o.payload), lease?.owner ?? null, lease ? toMs(lease.until, 'outboxLease.until') : null];
+    }),
   };
 }
 
@@ -141,7 +146,7 @@ export function prepareGroupWriter(db: DB): { write(group: CommitRows[]): Array<
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertOutbox: db.prepare(
-      'INSERT INTO outbox (id, case_id, seq, topic, created_at, payload) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO outbox (id, case_id, seq, topic, created_at, payload, lease_owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
   };
   const projection = prepareProjection(db);
@@ -193,8 +198,8 @@ export function prepareGroupWriter(db: DB): { write(group: CommitRows[]): Array<
     }
     if (c.cancelKinds !== null) st.cancelKinds.run(caseId, c.cancelKinds);
     for (const t of c.timers) orDuplicate(() => st.insertTimer.run(...t), `timer ${String(t[0])} exists`);
-    for (const [id, seq, topic, createdAt, payload] of c.outbox) {
-      orDuplicate(() => st.insertOutbox.run(id, caseId, seq, topic, createdAt, payload), `outbox entry ${id} exists`);
+    for (const [id, seq, topic, createdAt, payload, leaseOwner, leaseUntil] of c.outbox) {
+      orDuplicate(() => st.insertOutbox.run(id, caseId, seq, topic, createdAt, payload, leaseOwner, leaseUntil), `outbox entry ${id} exists`);
     }
   });
 

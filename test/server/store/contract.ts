@@ -590,6 +590,39 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
         expect(await store.outbox.get('no-such')).to.equal(null);
       });
 
+      it('claim at commit: a commit with a lease writes its live entries leased to that owner until then, its webhook entries free', async () => {
+        const a = await create();
+        const before = await store.outbox.claim(T0, 100, 'earlier', 1); // what create() wrote, unleased
+        expect(before.map((o) => o.caseId)).to.deep.equal([a.id]);
+        await store.outbox.markDone(before.map((o) => o.id));
+        const lease = { owner: 'relay-A', until: at(1) };
+        await store.cases.commit({
+          ...next((await store.cases.get(a.id))!, {}, { outbox: [makeOutbox(a.id, 2), makeOutbox(a.id, 2, 'inbox:updated'), makeOutbox(a.id, 2, 'webhook:source')] }),
+          outboxLease: lease,
+        });
+        expect(await store.outbox.pendingCount()).to.equal(2);
+        // nobody else claims them while the lease runs (relay-A delivers them from memory) …
+        expect(await store.outbox.claim(at(0.5), 10, 'relay-B', 60_000)).to.deep.equal([]);
+        // … the webhook lane is not leased by it
+        expect((await store.outbox.claim(at(0.5), 10, 'W', 60_000, 'webhook')).map((o) => o.topic)).to.deep.equal(['webhook:source']);
+        // relay-A died without marking them done: once the lease has run out they are claimed, in order
+        const after = await store.outbox.claim(at(1.5), 10, 'relay-B', 60_000);
+        expect(after.map((o) => o.id)).to.deep.equal([`${a.id}:2:case:updated`, `${a.id}:2:inbox:updated`]);
+        expect(after[0]).to.deep.equal({ ...makeOutbox(a.id, 2), id: `${a.id}:2:case:updated` });
+      });
+
+      it('claim at commit: a lease without an owner or a time is refused and writes nothing', async () => {
+        const a = await create();
+        const v = (await store.cases.get(a.id))!;
+        const pending = await store.outbox.pendingCount();
+        for (const outboxLease of [{ owner: '', until: at(1) }, { owner: 'r', until: 'soon' }, { owner: 'r' }] as Commit['outboxLease'][]) {
+          const err = await store.cases.commit({ ...next(v, {}, { outbox: [makeOutbox(a.id, 2)] }), outboxLease }).then(() => null, (e: unknown) => e);
+          expect(err, JSON.stringify(outboxLease)).to.be.instanceOf(DomainError).and.have.property('code', 'VALIDATION_FAILED');
+        }
+        expect((await store.cases.get(a.id))!.version).to.equal(v.version);
+        expect(await store.outbox.pendingCount()).to.equal(pending);
+      });
+
       it('keeps the webhook delivery log, newest first, counting the attempts of a delivery', async () => {
         const attempt = (n: number, outcome: 'delivered' | 'failed' | 'dropped', sub = 's1', deliveryId = 'd1') => ({
           id: `${deliveryId}-${n}-${outcome}`,

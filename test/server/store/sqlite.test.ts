@@ -15,7 +15,8 @@ import { migrate } from '../../../server/store/sqlite/schema.ts';
 import { Duplicate, VersionConflict } from '../../../server/engine/errors.ts';
 import type { OversightFacts } from '../../../server/store/port.ts';
 import { FACTS_VERSION } from '../../../server/oversight/facts.ts';
-import { at, intake, makeCase, makeTimer, next } from '../../support/records.ts';
+import { at, intake, makeCase, makeOutbox, makeTimer, next } from '../../support/records.ts';
+import { PENDING_WEBHOOKS } from '../../../server/store/sqlite/queue.ts';
 import { closed, collectStderr, onLines, spawnScript } from './child.ts';
 import { storeContract } from './contract.ts';
 
@@ -82,6 +83,28 @@ describe('sqlite store', () => {
         expect(store.pragma('synchronous')).to.equal(2); // FULL again for the commits that follow
       } finally {
         await store.close();
+      }
+    });
+
+    it('keeps live entries out of the webhook lane index, which its claim uses for both of its look-ups', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'wq-'));
+      const store = createSqliteStore({ file: join(dir, 'cases.db') });
+      await store.init();
+      const raw = new Database(join(dir, 'cases.db'), { readonly: true });
+      try {
+        const c = makeCase({ id: 'wq', caseNo: 'WQ-1' });
+        await store.cases.commit(intake(c, { outbox: [makeOutbox('wq', 1), makeOutbox('wq', 1, 'inbox:updated'), makeOutbox('wq', 1, 'webhook:source')] }));
+        const inIndex = raw.prepare(`SELECT topic FROM outbox INDEXED BY outbox_webhook_pending WHERE done_at IS NULL AND topic LIKE 'webhook:%'`).pluck().all();
+        expect(inIndex).to.deep.equal(['webhook:source']);
+        expect(raw.prepare(`SELECT COUNT(*) FROM outbox`).pluck().get()).to.equal(3);
+        const plan = (raw.prepare(`EXPLAIN QUERY PLAN ${PENDING_WEBHOOKS}`).all({ now: Date.now(), limit: 10 }) as Array<{ detail: string }>).map((r) => r.detail);
+        // the outer scan and the look-back for an earlier undelivered entry of the same (topic, case)
+        expect(plan.some((d) => /SEARCH p USING (COVERING )?INDEX outbox_webhook_pending/.test(d)), plan.join('\n')).to.equal(true);
+        expect(plan.some((d) => / o USING (COVERING )?INDEX outbox_webhook_pending|SCAN o USING INDEX outbox_pending/.test(d)), plan.join('\n')).to.equal(true);
+      } finally {
+        raw.close();
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 
@@ -198,6 +221,9 @@ describe('sqlite store', () => {
       // the file as schema 4 left it: no projector tables, the source only among the facts
       const raw = new Database(file);
       raw.exec('DROP TABLE projector; DROP TABLE case_oversight; DROP TABLE case_sources; DELETE FROM schema_version WHERE version >= 5;');
+      // …nor migration 7's outbox indexes
+      raw.exec(`DROP INDEX outbox_webhook_pending; CREATE INDEX outbox_case ON outbox(case_id, seq);
+                CREATE INDEX outbox_topic_case ON outbox(topic, case_id, pos) WHERE done_at IS NULL;`);
       // …nor the statistics columns of issue 16 §4 (migration 6)
       for (const col of ['intake_mode', 'org_type', 'agreement_fen', 'agreement_written', 'agreement_oral', 'people', 'households', 'conf_applied', 'confirmed', 'conf_refused', 'prevents_criminal', 'prevents_mass']) {
         raw.exec(`ALTER TABLE case_facts DROP COLUMN ${col}`);
@@ -209,7 +235,12 @@ describe('sqlite store', () => {
       const b = createSqliteStore({ file });
       await b.init();
       const again = new Database(file, { readonly: true });
-      expect(again.prepare('SELECT version FROM schema_version ORDER BY version').pluck().all()).to.deep.equal([1, 2, 3, 4, 5, 6]);
+      expect(again.prepare('SELECT version FROM schema_version ORDER BY version').pluck().all()).to.deep.equal([1, 2, 3, 4, 5, 6, 7]);
+      expect(again.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' ORDER BY name").pluck().all()).to.deep.equal([
+        'outbox_pending',
+        'outbox_webhook_pending',
+        'sqlite_autoindex_outbox_1', // the UNIQUE id
+      ]);
       // migration 6 adds the statistics columns with neutral values; the case's facts, of an older FACTS_VERSION,
       // are stale: the rebuild projects them again (server/oversight/rebuild.ts)
       expect(again.prepare('SELECT people, agreement_fen, intake_mode FROM case_facts').all()).to.deep.equal([{ people: 0, agreement_fen: 0, intake_mode: null }]);
