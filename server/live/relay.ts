@@ -136,6 +136,9 @@ export class OutboxRelay {
   /** Committed entries leased to this relay (`lease()`), in commit order: delivered in the check phase
    * (after the group's answers are written), with no claim. Entries leased to another owner are left. */
   offer(entries: readonly OutboxEntry[]): void {
+    // stopped since it lent the lease (shutting down): they stay leased, and a relay claims them
+    // when the lease runs out, rather than being marked done with nobody to send them to
+    if (!this.running) return;
     for (const e of entries) this.offered.push(e);
     if (this.offerScheduled || this.offered.length === 0) return;
     this.offerScheduled = true;

@@ -67,6 +67,28 @@ describe('outbox relay: claim at commit', () => {
     await relay.stop();
   });
 
+  it('a relay stopped after lending its lease leaves what it is then handed for another relay, not marked done', async () => {
+    const now = Date.parse('2026-12-01T08:00:00Z');
+    const delivered: string[] = [];
+    const relay = new OutboxRelay(store.outbox, (e) => void delivered.push(e.id), { pollMs: 3_600_000, leaseMs: 10_000, now: () => now });
+    relay.start();
+    await relay.drain();
+    // the group took the lease while the relay ran, and committed after it had stopped (a shutdown)
+    const lease = relay.lease();
+    await relay.stop();
+    const committer = new GroupCommitter(store, 500, (leased) => relay.offer(leased), undefined, () => lease);
+    await committer.submit(intake(makeCase({ id: 'x1', caseNo: 'X-1' })));
+    await new Promise<void>((resolve) => setImmediate(resolve)); // where a hand-over is delivered
+    expect(delivered).to.deep.equal([]);
+    expect(await store.outbox.pendingCount()).to.equal(1);
+    // the next process's relay sends it once the lease has run out
+    const next = new OutboxRelay(store.outbox, (e) => void delivered.push(e.id), { pollMs: 3_600_000, now: () => now + 10_001 });
+    next.start();
+    await next.drain();
+    expect(delivered).to.deep.equal(['x1:1:case:updated']);
+    await next.stop();
+  });
+
   it('entries handed to a relay that died are delivered by another once the lease has run out', async () => {
     let now = Date.parse('2026-12-01T08:00:00Z');
     const dead = new OutboxRelay(store.outbox, () => expect.fail('the dead relay delivers nothing'), { pollMs: 3_600_000, leaseMs: 10_000, now: () => now });
