@@ -117,6 +117,10 @@ export class Projector {
     });
   }
 
+  private batch(): number {
+    return Math.max(1, this.opts.batch ?? 500);
+  }
+
   /** The projector's position as last read or written (null before the first pass). */
   get position(): number | null {
     return this.pos;
@@ -128,11 +132,14 @@ export class Projector {
     if (!ov) return 0;
     let seen = 0;
     this.pos ??= await ov.position();
+    const batch = this.batch();
     for (;;) {
       const n = await this.pass();
       seen += n;
       this.release();
-      if (n === 0) return seen;
+      // a short batch was the whole feed when read: what commits after it kicks the projector again
+      // (one read of the feed per group commit, not two)
+      if (n < batch) return seen;
     }
   }
 
@@ -143,7 +150,7 @@ export class Projector {
     const durable = await ov.position();
     this.saved = Math.max(this.saved, durable);
     this.pos = Math.max(this.pos ?? 0, durable);
-    const entries = await ov.feed(this.pos, this.opts.batch ?? 500);
+    const entries = await ov.feed(this.pos, this.batch());
     if (entries.length === 0) return 0;
     const last = entries[entries.length - 1].pos;
     const touched = new Map<string, FeedEntry[]>();

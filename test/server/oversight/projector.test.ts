@@ -14,6 +14,8 @@ import type { CaseRecord } from '../../../server/store/port.ts';
 import { computeStats } from '../../../server/oversight/stats.ts';
 import { createCalendar } from '../../../workflows/calendar/calendar.ts';
 import { makeHarness } from '../../support/harness.ts';
+import { createSqliteStore } from '../../../server/store/sqlite/index.ts';
+import { intake, makeCase, next } from '../../support/records.ts';
 import { acceptData } from '../../support/workflow.ts';
 import { expectedLinks, makeDistrictHarness, planDistrict, runDistrict } from './district.ts';
 import { expectedStats, expectSameStats } from './expected.ts';
@@ -151,6 +153,32 @@ describe('oversight: the asynchronous projector', function () {
     } finally {
       raw.close();
       await h.close();
+    }
+  });
+});
+
+describe('oversight: the projector reads the feed once per group commit', () => {
+  it('stops after a short batch (the whole feed when read) and reads on while batches come back full', async () => {
+    const store = createSqliteStore({ file: ':memory:' });
+    await store.init();
+    try {
+      const c = await store.cases.commit(intake(makeCase({ id: 'pf', caseNo: 'PF-1' })));
+      const ov = store.oversight!;
+      let feeds = 0;
+      const counted = { ...ov, feed: (after: number, limit: number) => (feeds++, ov.feed(after, limit)) };
+      const counting: typeof store = { ...store, oversight: counted };
+      const projector = new Projector(counting, () => createCalendar(), { batch: 2, pollMs: 0 });
+      await projector.drain();
+      expect(feeds, 'one event: one short batch').to.equal(1);
+      // three neutral events: a full batch of two, then a short one of one — and no third read
+      let prev = c;
+      for (let i = 0; i < 3; i++) prev = await store.cases.commit(next(prev, {}, { type: 'RECORD_SESSION' }));
+      feeds = 0;
+      expect(await projector.drain()).to.equal(3);
+      expect(feeds).to.equal(2);
+      expect(projector.position).to.equal(await ov.head());
+    } finally {
+      await store.close();
     }
   });
 });
