@@ -27,8 +27,9 @@ const json = (v: unknown) => JSON.stringify(v ?? null);
  * asynchronous projector (issue 17): its position and kept facts are not carried over (the target's
  * projector projects the imported history from position 0), case_sources is written below from the
  * REGISTER events; 6 the statistics columns of issue 16 §4 on case_facts, derived from the facts like the
- * rest of the projection (nothing to carry). */
-const KNOWN_SQLITE_SCHEMAS = [1, 2, 3, 4, 5, 6];
+ * rest of the projection (nothing to carry); 7 only changes the outbox's indexes (no column, nothing to
+ * carry; the outbox rows are written as before, their leases with them). */
+const KNOWN_SQLITE_SCHEMAS = [1, 2, 3, 4, 5, 6, 7];
 
 /** The SQLite store in `file` as a transfer side. It knows the SQLite schema version it was written
  * for (the columns beside each `doc`), and refuses any other. `create` makes an empty store first. */
