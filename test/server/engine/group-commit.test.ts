@@ -63,3 +63,56 @@ describe('group commit: claim at commit', () => {
     }
   });
 });
+
+describe('group commit: anchoring pipelined with the next group', () => {
+  it('writes the next group while one is being anchored, and answers each only after its anchor, in commit order', async () => {
+    const store = createSqliteStore({ file: ':memory:' });
+    await store.init();
+    const anchors: Array<{ ids: string[]; done: () => void; fail: (e: Error) => void }> = [];
+    let anchorAsked!: () => void;
+    let asked = new Promise<void>((r) => (anchorAsked = r));
+    const anchor = (records: CaseRecord[]) =>
+      new Promise<void>((done, fail) => {
+        anchors.push({ ids: records.map((r) => r.id), done, fail });
+        anchorAsked();
+      });
+    const handed: string[][] = [];
+    const committer = new GroupCommitter(store, 500, (leased) => void handed.push(leased.map((o) => o.caseId)), anchor, () => ({ owner: 'r', until: '2030-01-01T00:00:00.000Z' }));
+    const answered: string[] = [];
+    const submit = (id: string) =>
+      committer.submit(intake(makeCase({ id, caseNo: id.toUpperCase() }))).then(
+        () => void answered.push(id),
+        (e: Error) => void answered.push(`${id}: ${e.message}`),
+      );
+    try {
+      const first = submit('p1');
+      await asked;
+      asked = new Promise<void>((r) => (anchorAsked = r));
+      // p1 is written and waits for its anchor; p2 is written meanwhile, and asks for its own
+      const second = submit('p2');
+      await asked;
+      expect(anchors.map((a) => a.ids)).to.deep.equal([['p1'], ['p2']]);
+      expect((await store.cases.get('p2'))?.version, 'written while p1 was being anchored').to.equal(1);
+      expect(answered, 'nothing answered before its anchor').to.deep.equal([]);
+      // p2's anchor lands first: p2 still waits for p1, and is then answered after it
+      anchors[1].done();
+      await new Promise<void>((r) => setImmediate(r));
+      expect(answered).to.deep.equal([]);
+      anchors[0].done();
+      await Promise.all([first, second]);
+      expect(answered).to.deep.equal(['p1', 'p2']);
+      expect(handed).to.deep.equal([['p1'], ['p2']]);
+
+      // a group whose anchor fails is answered with that error, and the next goes on
+      asked = new Promise<void>((r) => (anchorAsked = r));
+      const third = submit('p3');
+      await asked;
+      anchors[2].fail(new Error('no space'));
+      await third;
+      expect(answered.at(-1)).to.equal('p3: no space');
+      expect(handed).to.have.length(2);
+    } finally {
+      await store.close();
+    }
+  });
+});
