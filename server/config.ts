@@ -54,6 +54,8 @@ export interface Config {
   schedulerLeaseMs: number;
   /** the longest the scheduler sleeps before looking for due timers armed by other instances */
   schedulerPollMs: number;
+  /** how many due timers one claim takes (and fires together) */
+  schedulerBatch: number;
   /** a webhook receiver that has not answered by then counts as a failed attempt (retried later) */
   webhookTimeoutMs: number;
   /** WEBHOOK_ALLOW_PRIVATE: webhook URLs may name loopback, private and link-local addresses (a
@@ -214,6 +216,11 @@ const VARIABLES: Record<string, VariableSpec> = {
     must: 'a whole number of milliseconds between 10 and 600000',
     fallback: '1000',
   },
+  SCHEDULER_BATCH: {
+    schema: Joi.number().integer().min(1).max(5000),
+    must: 'a whole number between 1 and 5000',
+    fallback: '200',
+  },
   WEBHOOK_TIMEOUT_MS: {
     schema: Joi.number().integer().min(100).max(60_000),
     must: 'a whole number of milliseconds between 100 and 60000',
@@ -318,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     passwordScryptLogN: Number(raw.PASSWORD_SCRYPT_LOG_N),
     schedulerLeaseMs: Number(raw.SCHEDULER_LEASE_MS),
     schedulerPollMs: Number(raw.SCHEDULER_POLL_MS),
+    schedulerBatch: Number(raw.SCHEDULER_BATCH),
     webhookTimeoutMs: Number(raw.WEBHOOK_TIMEOUT_MS),
     webhookLeaseMs: Number(raw.WEBHOOK_LEASE_MS),
     webhookAllowPrivate: raw.WEBHOOK_ALLOW_PRIVATE === '1' || raw.WEBHOOK_ALLOW_PRIVATE === 'true',

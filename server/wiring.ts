@@ -85,7 +85,7 @@ export async function startServer(
     // here within the poll interval)
     webhooksWanted: () => subscriptions.anyActive,
     ...(anchors ? { anchor: anchorHook(anchors, storage) } : {}),
-    scheduler: { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs },
+    scheduler: { logger, leaseMs: config.schedulerLeaseMs, pollMs: config.schedulerPollMs, batch: config.schedulerBatch },
   });
   directoryRef.current = directory;
 

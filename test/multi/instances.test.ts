@@ -36,12 +36,13 @@ describe('two instances on one embedded store', function () {
       db.prepare("SELECT state, count(*) AS n FROM timers GROUP BY state").all().reduce<Record<string, number>>((m, r: any) => ({ ...m, [r.state]: r.n }), {});
     expect(counts().pending).to.equal(N * 4);
 
-    const env = { SCHEDULER_LEASE_MS: '1500', SCHEDULER_POLL_MS: '50' };
-    a = await startInstance(dir, env);
-    b = await startInstance(dir, env);
-    // once the instances have begun firing, kill A without warning (its claimed timers stay leased).
-    // Looked at every 10 ms from the first hundred fired: waiting for a larger share, looked at every
-    // 100 ms, once let the two finish all 3,200 before the kill landed (CI, a fast quiet machine)
+    // both started together, in claims of 10: the backlog takes many claims, so the kill lands with work
+    // left (started one after the other in claims of the default 200, the first instance once fired all
+    // 3,200 on a fast quiet machine while the second was starting)
+    const env = { SCHEDULER_LEASE_MS: '1500', SCHEDULER_POLL_MS: '50', SCHEDULER_BATCH: '10' };
+    await Promise.all([startInstance(dir, env).then((i) => (a = i)), startInstance(dir, env).then((i) => (b = i))]); // each kept as it starts (afterEach stops it)
+    if (!a || !b) throw new Error('both instances should be running');
+    // once the instances have begun firing, kill A without warning (its claimed timers stay leased)
     await until(counts, (c) => (c.fired ?? 0) >= 100, 60_000, 10);
     a.child.kill('SIGKILL');
     await a.exited;
