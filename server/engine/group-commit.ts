@@ -17,8 +17,6 @@ export interface GroupCommitStats {
   anchorMs: number;
 }
 
-const MAX_UNANSWERED = 2;
-
 interface Pending {
   commit: Commit;
   resolve: (r: CaseRecord) => void;
@@ -31,8 +29,6 @@ export class GroupCommitter {
   private scheduled = false;
   /** settles once every group written so far has been answered */
   private answered: Promise<void> = Promise.resolve();
-  /** groups written and not yet answered (waiting for their anchor, or for an earlier group's) */
-  private unanswered = 0;
   readonly stats: GroupCommitStats = { groups: 0, commits: 0, commitMs: 0, anchorMs: 0 };
 
   constructor(
@@ -64,9 +60,7 @@ export class GroupCommitter {
   }
 
   private async flush(): Promise<void> {
-    // at most one group is written while another waits for its anchor: a slow or full disk holds up
-    // the writers instead of leaving ever more committed and unanswered groups behind it
-    if (this.flushing || this.queue.length === 0 || this.unanswered >= MAX_UNANSWERED) return;
+    if (this.flushing || this.queue.length === 0) return;
     this.flushing = true;
     const batch = this.queue.splice(0, this.maxBatch);
     const { stats } = this;
@@ -93,7 +87,6 @@ export class GroupCommitter {
     // relay, before its own anchor is on disk and every earlier group has been answered, so answers
     // keep commit order and nothing is acknowledged that is not anchored.
     const previous = this.answered;
-    this.unanswered++;
     this.answered = (async () => {
       await previous;
       try {
@@ -107,10 +100,7 @@ export class GroupCommitter {
       }
       results.forEach((r, i) => (r instanceof Error ? batch[i].reject(r) : batch[i].resolve(r)));
       if (committed.length > 0) this.onCommitted?.(lease ? leasedEntries(batch, results) : []);
-    })().finally(() => {
-      this.unanswered--;
-      if (this.queue.length > 0) this.schedule();
-    });
+    })();
     this.release();
   }
 

@@ -94,11 +94,6 @@ describe('group commit: anchoring pipelined with the next group', () => {
       expect(anchors.map((a) => a.ids)).to.deep.equal([['p1'], ['p2']]);
       expect((await store.cases.get('p2'))?.version, 'written while p1 was being anchored').to.equal(1);
       expect(answered, 'nothing answered before its anchor').to.deep.equal([]);
-      // with two groups unanswered a third is not written: a slow anchor holds the writers up
-      asked = new Promise<void>((r) => (anchorAsked = r));
-      const held = submit('p2b');
-      for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
-      expect(await store.cases.get('p2b')).to.equal(null);
       // p2's anchor lands first: p2 still waits for p1, and is then answered after it
       anchors[1].done();
       await new Promise<void>((r) => setImmediate(r));
@@ -107,19 +102,15 @@ describe('group commit: anchoring pipelined with the next group', () => {
       await Promise.all([first, second]);
       expect(answered).to.deep.equal(['p1', 'p2']);
       expect(handed).to.deep.equal([['p1'], ['p2']]);
-      await asked; // p1 answered: p2b is written and asks for its anchor
-      anchors[2].done();
-      await held;
-      expect(answered.at(-1)).to.equal('p2b');
 
       // a group whose anchor fails is answered with that error, and the next goes on
       asked = new Promise<void>((r) => (anchorAsked = r));
       const third = submit('p3');
       await asked;
-      anchors[3].fail(new Error('no space'));
+      anchors[2].fail(new Error('no space'));
       await third;
       expect(answered.at(-1)).to.equal('p3: no space');
-      expect(handed).to.have.length(3);
+      expect(handed).to.have.length(2);
     } finally {
       await store.close();
     }
