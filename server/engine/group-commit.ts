@@ -27,8 +27,6 @@ export class GroupCommitter {
   private queue: Pending[] = [];
   private flushing = false;
   private scheduled = false;
-  /** settles once every group written so far has been answered */
-  private answered: Promise<void> = Promise.resolve();
   readonly stats: GroupCommitStats = { groups: 0, commits: 0, commitMs: 0, anchorMs: 0 };
 
   constructor(
@@ -69,44 +67,23 @@ export class GroupCommitter {
     const lease = this.lease?.() ?? null;
     if (lease) for (const p of batch) if (p.commit.outbox.length > 0) p.commit.outboxLease = lease;
     const t0 = performance.now();
-    let results: Array<CaseRecord | Error>;
     try {
-      results = await this.store.cases.commitMany(batch.map((p) => p.commit));
-    } catch (err) {
-      for (const p of batch) p.reject(err as Error);
-      this.release();
-      return;
-    }
-    const t1 = performance.now();
-    stats.commitMs += t1 - t0;
-    const committed = results.filter((r): r is CaseRecord => !(r instanceof Error));
-    const anchored = this.anchor && committed.length > 0 ? this.anchor(committed) : null;
-    anchored?.catch(() => {}); // answered below, in order
-    // Pipelined: the next group is written while this one is anchored (the anchor log writes the lines
-    // asked for meanwhile together: one fdatasync). Nothing of a group is answered, or handed to the
-    // relay, before its own anchor is on disk and every earlier group has been answered, so answers
-    // keep commit order and nothing is acknowledged that is not anchored.
-    const previous = this.answered;
-    this.answered = (async () => {
-      await previous;
-      try {
-        if (anchored) {
-          await anchored;
-          stats.anchorMs += performance.now() - t1;
-        }
-      } catch (err) {
-        for (const p of batch) p.reject(err as Error);
-        return;
+      const results = await this.store.cases.commitMany(batch.map((p) => p.commit));
+      const t1 = performance.now();
+      stats.commitMs += t1 - t0;
+      const committed = results.filter((r): r is CaseRecord => !(r instanceof Error));
+      if (this.anchor && committed.length > 0) {
+        await this.anchor(committed);
+        stats.anchorMs += performance.now() - t1;
       }
       results.forEach((r, i) => (r instanceof Error ? batch[i].reject(r) : batch[i].resolve(r)));
       if (committed.length > 0) this.onCommitted?.(lease ? leasedEntries(batch, results) : []);
-    })();
-    this.release();
-  }
-
-  private release(): void {
-    this.flushing = false;
-    if (this.queue.length > 0) this.schedule();
+    } catch (err) {
+      for (const p of batch) p.reject(err as Error);
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) this.schedule();
+    }
   }
 }
 

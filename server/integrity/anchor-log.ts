@@ -140,7 +140,7 @@ export function latestHeads(lines: readonly AnchorLine[], until?: number): Map<s
   return heads;
 }
 
-/** Appends, one fsync per batch of lines. Opened once per process. */
+/** Appends, one fsync per call. Opened once per process. */
 export class AnchorLog {
   private handle: FileHandle | null = null;
   /** the file ended in a torn line: the next append starts a new line */
@@ -161,39 +161,13 @@ export class AnchorLog {
     return this;
   }
 
-  /** Appends the heads of one commit group as a line and resolves once it is on disk. Lines asked for
-   * while an append is being written and synced are written together after it, in the order asked,
-   * with one write and one fdatasync (group commit for the anchor log: the group commit writes the
-   * next group while this one is being anchored, server/engine/group-commit.ts). */
-  append(heads: Head[], kind: AnchorLine['kind'] = 'commit', note?: string): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ line: encode(this.now().toISOString(), kind, heads, note), resolve, reject });
-      if (!this.writing) void this.writeWaiting();
-    });
-  }
-
-  private waiting: Array<{ line: string; resolve: () => void; reject: (e: unknown) => void }> = [];
-  private writing = false;
-
-  private async writeWaiting(): Promise<void> {
-    this.writing = true;
-    while (this.waiting.length > 0) {
-      const batch = this.waiting;
-      this.waiting = [];
-      try {
-        if (!this.handle) await this.open();
-        await this.handle!.write(`${this.newline ? '\n' : ''}${batch.map((w) => w.line).join('')}`);
-        this.newline = false;
-        await this.handle!.datasync();
-        for (const w of batch) w.resolve();
-      } catch (err) {
-        // none of them is known to be on disk: each of their groups is answered with the error; a
-        // line that did reach the file reads as written (verify), one cut short as torn
-        this.newline = true;
-        for (const w of batch) w.reject(err);
-      }
-    }
-    this.writing = false;
+  /** Appends the heads of one commit group and waits for them to be on disk. */
+  async append(heads: Head[], kind: AnchorLine['kind'] = 'commit', note?: string): Promise<void> {
+    if (!this.handle) await this.open();
+    const line = `${this.newline ? '\n' : ''}${encode(this.now().toISOString(), kind, heads, note)}`;
+    await this.handle!.write(line);
+    this.newline = false;
+    await this.handle!.datasync();
   }
 
   async close(): Promise<void> {
