@@ -70,10 +70,12 @@ describe('two instances on one MongoDB database', function () {
       };
       expect((await counts()).pending).to.equal(N * 4);
 
-      // a lease long enough for a claimed batch to be fired through FerretDB before it ends
-      const env = { MONGODB_URI: uri, SCHEDULER_LEASE_MS: '10000', SCHEDULER_POLL_MS: '50' };
-      a = await startInstance(dir, env);
-      b = await startInstance(dir, env);
+      // a lease long enough for a claimed batch to be fired through FerretDB before it ends; both
+      // started together, in claims of 20, so that neither works through the backlog alone while the
+      // other starts (what once happened to the embedded store's twin of this test on CI)
+      const env = { MONGODB_URI: uri, SCHEDULER_LEASE_MS: '10000', SCHEDULER_POLL_MS: '50', SCHEDULER_BATCH: '20' };
+      await Promise.all([startInstance(dir, env).then((i) => (a = i)), startInstance(dir, env).then((i) => (b = i))]); // each kept as it starts (afterEach stops it)
+      if (!a || !b) throw new Error('both instances should be running');
       await until(counts, (c) => c.fired >= N, 120_000);
       a.child.kill('SIGKILL');
       await a.exited;
