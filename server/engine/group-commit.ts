@@ -6,7 +6,8 @@
 // written already leased to it, and `onCommitted` hands the committed ones over in commit order, so
 // the relay delivers them from memory with no claim transaction per group (server/live/relay.ts).
 import { performance } from 'node:perf_hooks';
-import { type CaseRecord, type Commit, type OutboxEntry, type OutboxLease, type Store, isLiveTopic } from '../store/port.ts';
+import type { CaseRecord, Commit, OutboxEntry, OutboxLease, Store } from '../store/port.ts';
+import { outboxLeaseOf } from '../store/commit-rules.ts';
 
 /** What the committer has done since it started (diagnostics: `npm run bench:api` reads differences). */
 export interface GroupCommitStats {
@@ -91,8 +92,8 @@ export class GroupCommitter {
 function leasedEntries(batch: Pending[], results: Array<CaseRecord | Error>): OutboxEntry[] {
   const out: OutboxEntry[] = [];
   batch.forEach((p, i) => {
-    if (results[i] instanceof Error || !p.commit.outboxLease) return;
-    for (const o of p.commit.outbox) if (isLiveTopic(o.topic)) out.push(o);
+    if (results[i] instanceof Error) return;
+    for (const o of p.commit.outbox) if (outboxLeaseOf(p.commit, o)) out.push(o);
   });
   return out;
 }

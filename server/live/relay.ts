@@ -133,8 +133,8 @@ export class OutboxRelay {
     return { owner: this.owner, until: new Date(this.now() + this.leaseMs).toISOString() };
   }
 
-  /** Committed entries leased to this relay (`lease()`), in commit order: delivered in the check phase
-   * (after the group's answers are written), with no claim. Entries leased to another owner are left. */
+  /** Committed entries written with this relay's `lease()`, in commit order (the caller hands over only
+   * those): delivered in the check phase, after the group's answers are written, with no claim. */
   offer(entries: readonly OutboxEntry[]): void {
     // stopped since it lent the lease (shutting down): they stay leased, and a relay claims them
     // when the lease runs out, rather than being marked done with nobody to send them to
@@ -152,22 +152,25 @@ export class OutboxRelay {
     if (this.offered.length === 0) return;
     const entries = this.offered;
     this.offered = [];
-    this.deliverAll(entries);
-    this.stats.deliveredFromCommit += entries.length;
+    this.stats.deliveredFromCommit += this.deliverAll(entries);
     this.markDelivered(entries.map((e) => e.id));
   }
 
-  private deliverAll(entries: readonly OutboxEntry[]): void {
+  /** Emits each entry; returns how many were emitted (a failed one is logged, and marked done too). */
+  private deliverAll(entries: readonly OutboxEntry[]): number {
+    let emitted = 0;
     for (const entry of entries) {
       try {
         this.deliver(entry);
         this.stats.delivered++;
+        emitted++;
       } catch (err) {
         // a bug in delivery must not wedge the queue: the entry is logged and marked done
         this.stats.failedDeliveries++;
         this.log.error({ err, outboxId: entry.id, topic: entry.topic, caseId: entry.caseId }, 'live relay: delivering an entry failed');
       }
     }
+    return emitted;
   }
 
   /** Claims and delivers until the outbox has nothing claimable, and marks what it delivered done.

@@ -43,6 +43,7 @@ export const liveFactory: LiveFactory = async (server, services) => {
     kick: () => live.relay.kick(),
     lease: () => live.relay.lease(),
     offer: (entries) => live.relay.offer(entries),
-    close: () => live.close(), disconnectUser: (userId, reason) => live.disconnectUser(userId, reason),
+    close: () => live.close(),
+    disconnectUser: (userId, reason) => live.disconnectUser(userId, reason),
   };
 };

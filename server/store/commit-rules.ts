@@ -3,7 +3,7 @@
 // another instance took first, and an oversight group from the sums of one GROUP BY row.
 import { DomainError, ValidationFailed } from '../engine/errors.ts';
 import type { OversightGroup } from './oversight-port.ts';
-import type { Commit } from './port.ts';
+import { type Commit, type OutboxEntry, type OutboxLease, isLiveTopic } from './port.ts';
 
 /** What makes seqs gap-free and records agree with their events; a failure is a caller's bug. */
 export function checkCommit(c: Commit): void {
@@ -22,6 +22,10 @@ export function checkCommit(c: Commit): void {
     }
   }
 }
+
+/** The lease an outbox entry of this commit is written with: the commit's, for the live lane only (the
+ * webhook lane is the dispatcher's, never leased at commit). Both adapters write what this says. */
+export const outboxLeaseOf = (c: Commit, o: OutboxEntry): OutboxLease | null => (c.outboxLease && isLiveTopic(o.topic) ? c.outboxLease : null);
 
 /** The case's reference in another system (12345, grid) a commit makes unique: the projection's, or, on the
  * commit that creates the case, its REGISTER event's (the engine's commits carry no projection: issue 17). */

@@ -35,8 +35,8 @@
 import { randomUUID } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { Duplicate, VersionConflict } from '../../engine/errors.ts';
-import { checkCommit, timerGone } from '../commit-rules.ts';
-import { type CaseRecord, type Commit, isLiveTopic } from '../port.ts';
+import { checkCommit, outboxLeaseOf, timerGone } from '../commit-rules.ts';
+import type { CaseRecord, Commit } from '../port.ts';
 import { type Doc, caseDoc, eventDoc, nextPos, outboxDoc, sourceKey, timerDoc } from './codec.ts';
 import { commitSource } from '../commit-rules.ts';
 import {
@@ -158,7 +158,7 @@ function encode(c: Commit) {
     event: eventDoc(c.event, pos),
     record,
     timers: (c.armTimers ?? []).map((t) => timerDoc(t, c.caseId)),
-    outbox: (c.outbox ?? []).map((o) => outboxDoc(o, c.caseId, nextPos(), c.outboxLease && isLiveTopic(o.topic) ? c.outboxLease : null)),
+    outbox: (c.outbox ?? []).map((o) => outboxDoc(o, c.caseId, nextPos(), outboxLeaseOf(c, o))),
   };
 }
 

@@ -4,9 +4,9 @@
 // the writer thread is strings and numbers, cheap to copy); `prepareGroupWriter` writes a group of them
 // in one IMMEDIATE transaction (one fsync) with a savepoint per commit, so a conflict fails that commit
 // alone and an I/O error fails the group.
-import { checkCommit, commitSource, timerGone } from '../commit-rules.ts';
+import { checkCommit, commitSource, outboxLeaseOf, timerGone } from '../commit-rules.ts';
 import { Duplicate, VersionConflict } from '../../engine/errors.ts';
-import { type CaseRecord, type Commit, isLiveTopic } from '../port.ts';
+import type { CaseRecord, Commit } from '../port.ts';
 import { type DB, isConstraint, isFatalSqliteError, json, orDuplicate, toMs } from './db.ts';
 import { prepareProjection, sourceKey } from './oversight.ts';
 
@@ -107,8 +107,7 @@ export function commitRows(c: Commit): CommitRows {
       json({ ...t, caseId }),
     ]),
     outbox: (c.outbox ?? []).map((o) => {
-      // claim at commit: the live lane's entries leased to the relay that will deliver them
-      const lease = c.outboxLease && isLiveTopic(o.topic) ? c.outboxLease : null;
+      const lease = outboxLeaseOf(c, o); // claim at commit: the live lane's, to the relay that will deliver them
       return [o.id, o.seq, o.topic, o.createdAt, json(o.payload), lease?.owner ?? null, lease ? toMs(lease.until, 'outboxLease.until') : null];
     }),
   };
