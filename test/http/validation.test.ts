@@ -222,7 +222,10 @@ describe('HTTP shell: validation, errors, idempotency, API description', () => {
     await get('/api/samples/s-1?page=1&overdue=false').expect(200);
     await request(app).get('/api/no-such?q=13712345678').expect(404);
     const log = logLines.join('');
-    expect(log.match(/(?<!\d)1[3-9]\d{9}(?!\d)/g) ?? []).to.deep.equal([]);
+    // request ids are random UUIDs, whose last group can hold eleven digits that look like a phone
+    // number (CI once logged one with "17985248486" in it): they are left out of the search
+    const withoutIds = log.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<uuid>');
+    expect(withoutIds.match(/(?<!\d)1[3-9]\d{9}(?!\d)/g) ?? []).to.deep.equal([]);
     expect(log).not.to.include(tokens['med.c1']);
     expect(log).not.to.include(PASSWORD);
     expect(log).to.include('137****5678');
