@@ -62,8 +62,8 @@ export async function buildCore(store: Store, clock: Clock, opts: CoreOptions = 
     caseNoDigits: settings.caseNoDigits,
     oversight: oversightProjection,
     accessCodes: new AccessCodes(opts.appSecret?.current ?? DEFAULT_APP_SECRET, opts.appSecret?.previous ?? []),
-    onCommitted: (leased) => {
-      projector.kick();
+    onCommitted: (leased, events) => {
+      projector.committed(events);
       opts.onCommitted?.(leased);
     },
     ...(opts.outboxLease ? { outboxLease: opts.outboxLease } : {}),

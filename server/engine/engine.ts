@@ -65,8 +65,9 @@ export interface EngineOptions {
   /** hashes new access codes (under the server's key: server/auth/access-codes.ts) */
   accessCodes: AccessCodes;
   /** told after each group commit lands, with the live outbox entries it wrote leased to `outboxLease`'s
-   * owner (the live relay delivers those from memory and claims the rest) */
-  onCommitted?: (leased: OutboxEntry[]) => void;
+   * owner (the live relay delivers those from memory and claims the rest), and the events it wrote
+   * (the projector is woken only for events that can change the projection) */
+  onCommitted?: (leased: OutboxEntry[], events: EventRecord[]) => void;
   /** claim at commit: the lease each group's live outbox entries are written with (the relay's), or null */
   outboxLease?: () => OutboxLease | null;
   /** whether to write the webhooks' source row with each event (server/webhooks/); default no */

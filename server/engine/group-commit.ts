@@ -6,7 +6,7 @@
 // written already leased to it, and `onCommitted` hands the committed ones over in commit order, so
 // the relay delivers them from memory with no claim transaction per group (server/live/relay.ts).
 import { performance } from 'node:perf_hooks';
-import type { CaseRecord, Commit, OutboxEntry, OutboxLease, Store } from '../store/port.ts';
+import type { CaseRecord, Commit, EventRecord, OutboxEntry, OutboxLease, Store } from '../store/port.ts';
 import { outboxLeaseOf } from '../store/commit-rules.ts';
 
 /** What the committer has done since it started (diagnostics: `npm run bench:api` reads differences). */
@@ -33,8 +33,9 @@ export class GroupCommitter {
   constructor(
     private readonly store: Store,
     private readonly maxBatch = 500,
-    /** told after each group that committed something, with the live entries it wrote leased (in order) */
-    private readonly onCommitted?: (leased: OutboxEntry[]) => void,
+    /** told after each group that committed something, with the live entries it wrote leased and the
+     * events it wrote (each in commit order) */
+    private readonly onCommitted?: (leased: OutboxEntry[], events: EventRecord[]) => void,
     /** told the records a group committed, before any of them is acknowledged: the anchor log
      * (server/integrity/anchor-log.ts); if it fails, the whole group is answered with its error */
     private readonly anchor?: (committed: CaseRecord[]) => Promise<void>,
@@ -78,7 +79,7 @@ export class GroupCommitter {
         stats.anchorMs += performance.now() - t1;
       }
       results.forEach((r, i) => (r instanceof Error ? batch[i].reject(r) : batch[i].resolve(r)));
-      if (committed.length > 0) this.onCommitted?.(lease ? leasedEntries(batch, results) : []);
+      if (committed.length > 0) this.onCommitted?.(lease ? leasedEntries(batch, results) : [], batch.filter((_, i) => !(results[i] instanceof Error)).map((p) => p.commit.event));
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
     } finally {

@@ -80,6 +80,13 @@ export class Projector {
     }
   }
 
+  /** This process committed these events: project them soon — unless every one is NEUTRAL. Then there
+   * is nothing to project; the position passes over them at the next pass (the next commit that can
+   * change the projection, the poll, or a read that waits for the projector: `caughtUp`). */
+  committed(events: ReadonlyArray<Pick<EventRecord, 'type'>>): void {
+    if (events.some((e) => !NEUTRAL.has(e.type))) this.kick();
+  }
+
   /** Something was committed: project it soon. */
   kick(): void {
     if (this.stopped || !this.store.oversight) return;

@@ -34,8 +34,18 @@ describe('group commit: claim at commit', () => {
     const store = createSqliteStore({ file: ':memory:' });
     await store.init();
     const handed: string[][] = [];
+    const events: string[][] = [];
     let lease: OutboxLease | null = { owner: 'relay-1', until: '2030-01-01T00:00:00.000Z' };
-    const committer = new GroupCommitter(store, 500, (leased) => void handed.push(leased.map((o) => o.id)), undefined, () => lease);
+    const committer = new GroupCommitter(
+      store,
+      500,
+      (leased, written) => {
+        handed.push(leased.map((o) => o.id));
+        events.push(written.map((e) => `${e.caseId}:${e.seq}`));
+      },
+      undefined,
+      () => lease,
+    );
     const withWebhook = (id: string, no: string) => {
       const c = intake(makeCase({ id, caseNo: no }));
       return { ...c, outbox: [...c.outbox, makeOutbox(id, 1, 'webhook:source')] };
@@ -49,6 +59,8 @@ describe('group commit: claim at commit', () => {
       expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
       // the webhook lane is not the relay's: only the live entries are handed over
       expect(handed).to.deep.equal([['h1:1:case:updated', 'h3:1:case:updated']]);
+      // and the events written (for the projector), without the failed commit's
+      expect(events).to.deep.equal([['h1:1', 'h3:1']]);
       // leased to relay-1 until 2030: no other relay claims them meanwhile; the webhook entries stay free
       expect(await store.outbox.claim('2029-12-31T00:00:00.000Z', 10, 'relay-2', 60_000)).to.deep.equal([]);
       expect((await store.outbox.claim('2029-12-31T00:00:00.000Z', 10, 'w', 60_000, 'webhook')).length).to.equal(2);

@@ -181,4 +181,32 @@ describe('oversight: the projector reads the feed once per group commit', () => 
       await store.close();
     }
   });
+
+  it('is not woken by a group commit whose events are all neutral, and a read that waits for it still passes over them', async () => {
+    const store = createSqliteStore({ file: ':memory:' });
+    await store.init();
+    try {
+      const c = await store.cases.commit(intake(makeCase({ id: 'pn', caseNo: 'PN-1' })));
+      const ov = store.oversight!;
+      let reads = 0;
+      // a pass starts by reading the durable position, synchronously within kick(): counting those
+      // calls tells whether the commit woke the projector, with no waiting
+      const counted = { ...ov, position: () => (reads++, ov.position()) };
+      const projector = new Projector({ ...store, oversight: counted }, () => createCalendar(), { pollMs: 0 });
+      await projector.drain();
+      await store.cases.commit(next(c, {}, { type: 'RECORD_SESSION' }));
+      reads = 0;
+      projector.committed([{ type: 'RECORD_SESSION' }, { type: 'SCHEDULE_SESSION' }, { type: 'ADD_OPINION' }]);
+      expect(reads, 'neutral events only: no pass').to.equal(0);
+      expect(projector.position).to.be.below(await ov.head());
+      projector.committed([{ type: 'RECORD_SESSION' }, { type: 'ACCEPT' }]);
+      expect(reads, 'one event that can change the projection: a pass').to.equal(1);
+      // the neutral event left behind is passed over when a read waits for the projector
+      await projector.caughtUp();
+      expect(projector.position).to.equal(await ov.head());
+      await projector.stop();
+    } finally {
+      await store.close();
+    }
+  });
 });
