@@ -22,7 +22,7 @@
 // opened O_APPEND, so several processes sharing one SQLite file may share one anchor log (the latest
 // head of a case is the highest version anchored, whatever the line order).
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { fdatasync, closeSync, existsSync, fdatasyncSync, fsyncSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CaseRecord } from '../store/port.ts';
@@ -165,9 +165,20 @@ export class AnchorLog {
   async append(heads: Head[], kind: AnchorLine['kind'] = 'commit', note?: string): Promise<void> {
     if (!this.handle) await this.open();
     const line = `${this.newline ? '\n' : ''}${encode(this.now().toISOString(), kind, heads, note)}`;
-    await this.handle!.write(line);
+    const fd = this.handle!.fd;
+    // The line goes into the page cache on the event loop (one write() of a few hundred bytes: no
+    // wait for the disk); only the fdatasync goes to the thread pool. One hand-over and one wake-up of
+    // the loop per group instead of two: measured, the group's wait for its anchor fell from about
+    // 1.1 to 0.6 ms at 1,000 events/s (README, "What we measured").
+    const bytes = Buffer.from(line);
+    const written = writeSync(fd, bytes);
+    if (written !== bytes.length) {
+      // a short write (the disk filled up): the line is torn, the next one starts on a new line
+      this.newline = true;
+      throw Object.assign(new Error(`anchor log: wrote ${written} of ${bytes.length} bytes`), { code: 'ENOSPC' });
+    }
     this.newline = false;
-    await this.handle!.datasync();
+    await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
   }
 
   async close(): Promise<void> {
