@@ -181,6 +181,11 @@ export function sqliteCases(h: Handle, opts: SqliteCasesOptions = {}): { cases: 
       });
       const group = rows.filter((r): r is CommitRows => !(r instanceof Error));
       const writer = opts.writer?.() ?? null;
+      // the WAL past its limit: the worker copies what is left of it first, so this write starts it over
+      if (!writer && group.length > 0) {
+        if (h.walRestartWanted) await h.restartWal();
+        else await h.turn(); // (a catch-up asked for by another commit still running)
+      }
       const written = group.length === 0 ? [] : writer ? await writer.write(group) : local().write(group);
       // committed: these are the cases' records now (a failed commit's case is read afresh next time).
       // This connection's own commit leaves its data_version as it was; the writer thread's changes it,

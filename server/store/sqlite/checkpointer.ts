@@ -15,12 +15,12 @@ const Database = require(workerData.sqlite);
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 let timer = null;
-function checkpoint() {
+function checkpoint(id) {
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (r && r.log > 0) parentPort.postMessage({ busy: r.busy, log: r.log, checkpointed: r.checkpointed });
+    if (id !== undefined || (r && r.log > 0)) parentPort.postMessage({ id, busy: r.busy, log: r.log, checkpointed: r.checkpointed });
   } catch (e) {
-    parentPort.postMessage({ error: String(e && e.message || e) });
+    parentPort.postMessage({ id, error: String(e && e.message || e) });
   }
 }
 function tick() {
@@ -28,12 +28,15 @@ function tick() {
   timer = setTimeout(tick, workerData.intervalMs);
 }
 parentPort.on('message', (m) => {
+  if (m === 'now') return checkpoint();
+  if (m && m.catchUp !== undefined) return checkpoint(m.catchUp);
   if (m !== 'stop') return;
   clearTimeout(timer);
   db.close();
   parentPort.postMessage('stopped');
 });
-tick();
+// the first run one interval after start, like the others (a test that sets a long interval runs none)
+timer = setTimeout(tick, workerData.intervalMs);
 `;
 
 export interface CheckpointStats {
@@ -44,8 +47,18 @@ export interface CheckpointStats {
   lastError: string | null;
 }
 
+/** What one checkpoint found: frames in the WAL, and how many of them are now in the database file. */
+export interface CheckpointResult {
+  busy?: number;
+  log?: number;
+  checkpointed?: number;
+  error?: string;
+}
+
 export class Checkpointer extends EventEmitter {
   private worker: Worker | null = null;
+  private asked = 0;
+  private readonly waiting = new Map<number, (r: CheckpointResult | null) => void>();
   readonly stats: CheckpointStats = { runs: 0, frames: 0, lastError: null };
 
   constructor(
@@ -63,8 +76,14 @@ export class Checkpointer extends EventEmitter {
       workerData: { file: this.file, sqlite, intervalMs: this.opts.intervalMs ?? 200, busyTimeoutMs: this.opts.busyTimeoutMs ?? 5000 },
     });
     worker.unref(); // never what keeps a process alive
-    worker.on('message', (m: { log?: number; checkpointed?: number; error?: string } | 'stopped') => {
+    worker.on('message', (m: (CheckpointResult & { id?: number }) | 'stopped') => {
       if (m === 'stopped') return;
+      if (m.id !== undefined) {
+        // a catch-up asked for (catchUp): answered to the one who asked, not counted as a periodic run
+        this.waiting.get(m.id)?.(m);
+        this.waiting.delete(m.id);
+        return;
+      }
       if (m.error) this.stats.lastError = m.error;
       else {
         this.stats.runs++;
@@ -75,14 +94,34 @@ export class Checkpointer extends EventEmitter {
     worker.on('error', (e) => {
       this.stats.lastError = e.message;
       this.worker = null;
+      for (const resolve of this.waiting.values()) resolve(null);
+      this.waiting.clear();
     });
     this.worker = worker;
+  }
+
+  /** Runs the periodic checkpoint now (a test's clock): reported like one its timer ran. */
+  runNow(): void {
+    this.worker?.postMessage('now');
+  }
+
+  /** Runs a checkpoint now, in the worker, and resolves with what it found (null when stopped). */
+  catchUp(): Promise<CheckpointResult | null> {
+    const worker = this.worker;
+    if (!worker) return Promise.resolve(null);
+    const id = ++this.asked;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      worker.postMessage({ catchUp: id });
+    });
   }
 
   /** Stops the worker (its connection closed) before the store closes its own. */
   async stop(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
+    for (const resolve of this.waiting.values()) resolve(null);
+    this.waiting.clear();
     if (!worker) return;
     const stopped = new Promise<void>((resolve) => {
       worker.on('message', (m) => m === 'stopped' && resolve());

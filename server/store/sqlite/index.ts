@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import type { Store } from '../port.ts';
 import { sqliteCases } from './cases.ts';
-import { Checkpointer, type CheckpointStats } from './checkpointer.ts';
+import { Checkpointer, type CheckpointResult, type CheckpointStats } from './checkpointer.ts';
 import { Handle } from './db.ts';
 import { sqliteOversight } from './oversight.ts';
 import { sqliteQueues } from './queue.ts';
@@ -23,6 +23,12 @@ export interface SqliteStoreOptions {
   /** 'worker' (default for a file): WAL checkpoints run in a worker thread (checkpointer.ts), never
    * after a commit on the event loop; 'auto': SQLite's own, after the commit that fills 1000 pages */
   checkpoints?: 'worker' | 'auto';
+  /** with the checkpoint worker: once it reports this many frames (pages) or more in the WAL, the next
+   * group commit waits for it to catch up so that the WAL starts over (db.ts `walRestartWanted`);
+   * 0: never. Default WAL_RESTART_FRAMES. */
+  walRestartFrames?: number;
+  /** how often the checkpoint worker checkpoints (ms; default 200) */
+  checkpointIntervalMs?: number;
   /** true: the group commit's writes and fsync run on a writer thread with its own connection
    * (writer.ts), not on the event loop; only for a file in WAL mode (':memory:' writes here). Off by
    * default (SQLITE_WRITER_THREAD, server/config.ts) */
@@ -45,6 +51,8 @@ export interface SqliteStore extends Store {
   checkpoints(): CheckpointStats | null;
   /** resolves after the checkpoint worker's next run that found frames in the WAL */
   nextCheckpoint(): Promise<void>;
+  /** has the checkpoint worker run its periodic checkpoint now (tests) */
+  checkpointNow(): void;
   /** whether commits are written by the writer thread */
   writesOnThread(): boolean;
 }
@@ -65,6 +73,9 @@ const CHECKED_COLUMNS: Array<[string, string]> = [
   ['overdue', "coalesce(json_extract(doc, '$.overdue'), 0)"],
   ['version', "json_extract(doc, '$.version')"],
 ];
+
+/** 8,192 pages of 4 KB: the WAL file stays near 32 MB under a steady load (and is reused, not extended) */
+export const WAL_RESTART_FRAMES = 8192;
 
 export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
   const synchronous = opts.synchronous ?? 'FULL';
@@ -100,8 +111,16 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
         const checkpointWorker = wal && (opts.checkpoints ?? 'worker') === 'worker';
         if (checkpointWorker) {
           db.pragma('wal_autocheckpoint = 0');
-          checkpointer = new Checkpointer(opts.file, { busyTimeoutMs });
-          checkpointer.start();
+          const c = new Checkpointer(opts.file, { busyTimeoutMs, ...(opts.checkpointIntervalMs ? { intervalMs: opts.checkpointIntervalMs } : {}) });
+          checkpointer = c;
+          const limit = opts.walRestartFrames ?? WAL_RESTART_FRAMES;
+          if (limit > 0 && !opts.writerThread) {
+            c.on('checkpoint', (m: CheckpointResult) => {
+              if ((m.log ?? 0) >= limit) h.walRestartWanted = true;
+            });
+            h.catchUpWal = () => c.catchUp();
+          }
+          c.start();
         }
         if (wal && opts.writerThread) {
           const thread = new WriterThread({ file: opts.file, synchronous, busyTimeoutMs, autoCheckpoint: !checkpointWorker });
@@ -159,6 +178,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
       const c = checkpointer;
       if (!c) return Promise.reject(new Error('no checkpoint worker'));
       return new Promise((resolve) => c.once('checkpoint', () => resolve()));
+    },
+
+    checkpointNow() {
+      checkpointer?.runNow();
     },
 
     writesOnThread() {

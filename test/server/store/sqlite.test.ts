@@ -133,6 +133,42 @@ describe('sqlite store', () => {
       await again.close();
     });
 
+    it('starts the WAL over under a steady load: a group commit after the worker reported it past its limit waits for the worker to copy the rest first', async () => {
+      // The state a steady load leaves: the worker's checkpoint could not copy the frames committed
+      // while it ran, so no write finds the WAL fully copied and SQLite appends to it for ever. Here a
+      // reader's snapshot holds the checkpoint back instead, deterministically.
+      const run = async (walRestartFrames: number) => {
+        const file = freshFile();
+        const store = createSqliteStore({ file, walRestartFrames, checkpointIntervalMs: 3_600_000 });
+        await store.init();
+        const reader = new Database(file);
+        try {
+          const a = await store.cases.commit(intake(makeCase({ caseNo: `WR-${walRestartFrames}` })));
+          reader.exec('BEGIN');
+          reader.prepare('SELECT COUNT(*) FROM cases').get(); // a snapshot: frames after it stay in the WAL
+          let prev = a;
+          for (let i = 0; i < 40; i++) prev = await store.cases.commit(next(prev, { status: 'in_mediation' }));
+          const reported = store.nextCheckpoint();
+          store.checkpointNow();
+          await reported;
+          reader.exec('COMMIT');
+          // the next group commit: with the limit reached, it starts the WAL over
+          const log = () => (reader.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0].log;
+          await store.cases.commit(next(prev, { status: 'in_mediation' }));
+          const frames = log();
+          expect((await store.cases.get(a.id))!.version).to.equal(42);
+          return frames;
+        } finally {
+          reader.close();
+          await store.close();
+        }
+      };
+      const restarted = await run(16);
+      const appended = await run(0); // 0: never asked for
+      expect(restarted, 'the last commit alone in a WAL started over').to.be.below(16);
+      expect(appended, 'without: appended behind all the others').to.be.above(40);
+    });
+
     it('init is idempotent and a closed store fails loudly', async () => {
       const store = createSqliteStore({ file: ':memory:' });
       let err: unknown;
