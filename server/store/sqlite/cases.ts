@@ -182,11 +182,15 @@ export function sqliteCases(h: Handle, opts: SqliteCasesOptions = {}): { cases: 
       const group = rows.filter((r): r is CommitRows => !(r instanceof Error));
       const writer = opts.writer?.() ?? null;
       // the WAL past its limit: the worker copies what is left of it first, so this write starts it over
-      if (!writer && group.length > 0) {
-        if (h.walRestartWanted) await h.restartWal();
-        else await h.turn(); // (a catch-up asked for by another commit still running)
-      }
-      const written = group.length === 0 ? [] : writer ? await writer.write(group) : local().write(group);
+      // (on the writer thread, the thread copies it on its own connection before the group)
+      let restartWal = false;
+      if (group.length > 0 && h.walRestartWanted) {
+        if (writer) {
+          h.walRestartWanted = false;
+          restartWal = true;
+        } else await h.restartWal();
+      } else if (!writer && group.length > 0) await h.turn(); // (a catch-up another commit asked for)
+      const written = group.length === 0 ? [] : writer ? await writer.write(group, restartWal) : local().write(group);
       // committed: these are the cases' records now (a failed commit's case is read afresh next time).
       // This connection's own commit leaves its data_version as it was; the writer thread's changes it,
       // so what the writer wrote is compared with the row at the next read.

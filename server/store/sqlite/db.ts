@@ -34,8 +34,9 @@ export class Handle {
    * `walRestartWanted` is set, and the next group commit first has the worker copy the few frames
    * committed since (`catchUpWal`) while every writer on this connection waits its `turn()` — the
    * event loop keeps serving; the group waits for the worker's checkpoint (a few ms) — and the
-   * group's own write then starts the WAL over. Without the worker (a writer thread, ':memory:'),
-   * SQLite's own checkpoints do this.
+   * group's own write then starts the WAL over. With the writer thread, that thread copies the rest
+   * on its own connection before the group (writer-worker.ts). Without the checkpoint worker
+   * (`checkpoints: 'auto'`, ':memory:'), SQLite's own checkpoints after a commit do this.
    */
   walRestartWanted = false;
   catchUpWal: (() => Promise<unknown>) | null = null;

@@ -114,7 +114,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
           const c = new Checkpointer(opts.file, { busyTimeoutMs, ...(opts.checkpointIntervalMs ? { intervalMs: opts.checkpointIntervalMs } : {}) });
           checkpointer = c;
           const limit = opts.walRestartFrames ?? WAL_RESTART_FRAMES;
-          if (limit > 0 && !opts.writerThread) {
+          if (limit > 0) {
             c.on('checkpoint', (m: CheckpointResult) => {
               if ((m.log ?? 0) >= limit) h.walRestartWanted = true;
             });

@@ -24,7 +24,9 @@ db.pragma('temp_store = MEMORY');
 if (!opts.autoCheckpoint) db.pragma('wal_autocheckpoint = 0');
 const writer = prepareGroupWriter(db);
 
-export type WriterRequest = { id: number; group: CommitRows[] } | 'stop';
+/** restartWal: first copy what is left in the WAL (the checkpoint worker reported it past its limit),
+ * so that this group's write starts it over (db.ts `walRestartWanted`) */
+export type WriterRequest = { id: number; group: CommitRows[]; restartWal?: boolean } | 'stop';
 export type WriterReply =
   | { id: number; results: Array<WireError | null> }
   | { id: number; fatal: WireError }
@@ -38,6 +40,13 @@ parentPort!.on('message', (m: WriterRequest) => {
     return;
   }
   let reply: WriterReply;
+  if (m.restartWal) {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // the checkpoint worker's next run reports the WAL again
+    }
+  }
   try {
     reply = { id: m.id, results: writer.write(m.group).map((e) => (e ? toWire(e) : null)) };
   } catch (e) {

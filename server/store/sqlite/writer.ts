@@ -118,13 +118,13 @@ export class WriterThread {
 
   /** Writes one group; resolves after its transaction committed (per commit: null, or its error),
    * rejects when the whole group failed (nothing written). */
-  write(group: CommitRows[]): Promise<Array<Error | null>> {
+  write(group: CommitRows[], restartWal = false): Promise<Array<Error | null>> {
     const worker = this.start();
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       worker.ref(); // a process waiting for an acknowledgement stays alive for it
-      worker.postMessage({ id, group } satisfies WriterRequest);
+      worker.postMessage({ id, group, ...(restartWal ? { restartWal } : {}) } satisfies WriterRequest);
     }).finally(() => {
       if (this.waiting.size === 0) this.worker?.unref();
     }) as Promise<Array<Error | null>>;

@@ -137,9 +137,9 @@ describe('sqlite store', () => {
       // The state a steady load leaves: the worker's checkpoint could not copy the frames committed
       // while it ran, so no write finds the WAL fully copied and SQLite appends to it for ever. Here a
       // reader's snapshot holds the checkpoint back instead, deterministically.
-      const run = async (walRestartFrames: number) => {
+      const run = async (walRestartFrames: number, writerThread = false) => {
         const file = freshFile();
-        const store = createSqliteStore({ file, walRestartFrames, checkpointIntervalMs: 3_600_000 });
+        const store = createSqliteStore({ file, walRestartFrames, checkpointIntervalMs: 3_600_000, writerThread });
         await store.init();
         const reader = new Database(file);
         try {
@@ -167,6 +167,9 @@ describe('sqlite store', () => {
       const appended = await run(0); // 0: never asked for
       expect(restarted, 'the last commit alone in a WAL started over').to.be.below(16);
       expect(appended, 'without: appended behind all the others').to.be.above(40);
+      // with the writer thread, which copies the rest on its own connection before the group
+      expect(await run(16, true)).to.be.below(16);
+      expect(await run(0, true)).to.be.above(40);
     });
 
     it('init is idempotent and a closed store fails loudly', async () => {
