@@ -53,6 +53,8 @@ export interface SqliteStore extends Store {
   nextCheckpoint(): Promise<void>;
   /** has the checkpoint worker run its periodic checkpoint now (tests) */
   checkpointNow(): void;
+  /** resolves once the next group commit is to start the WAL over (tests) */
+  walRestartReady(): Promise<void>;
   /** whether commits are written by the writer thread */
   writesOnThread(): boolean;
 }
@@ -84,6 +86,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
   const h = new Handle();
   let checkpointer: Checkpointer | null = null;
+  const restartWaiters: Array<() => void> = [];
   let writer: WriterThread | null = null;
   const { cases, events, warm: warmCases } = sqliteCases(h, { writer: () => writer, recordCache: opts.recordCache });
   const { timers, outbox, webhookLog, warm: warmQueues } = sqliteQueues(h);
@@ -116,8 +119,11 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
           const limit = opts.walRestartFrames ?? WAL_RESTART_FRAMES;
           if (limit > 0) {
             let preparing = false;
+            // a reader that holds an old snapshot (a long read, a backup in steps) keeps the last copy
+            // from finishing: then no group waits for another try for a while
+            let pausedUntil = 0;
             c.on('checkpoint', (m: CheckpointResult) => {
-              if ((m.log ?? 0) < limit || preparing || h.walRestartWanted) return;
+              if ((m.log ?? 0) < limit || preparing || h.walRestartWanted || Date.now() < pausedUntil) return;
               // first more passes while the commits go on, each copying what was committed during the
               // one before, until one copies only a few frames: the pass the next group then waits for
               // has about as few left (its copy and the database file's fsync are what that group waits)
@@ -134,9 +140,14 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
               })().finally(() => {
                 preparing = false;
                 h.walRestartWanted = true;
+                for (const resolve of restartWaiters.splice(0)) resolve();
               });
             });
-            h.catchUpWal = () => c.catchUp();
+            h.catchUpWal = async () => {
+              const r = await c.catchUp();
+              if (r && (r.checkpointed ?? 0) < (r.log ?? 0)) pausedUntil = Date.now() + 5000;
+              return r;
+            };
           }
           c.start();
         }
@@ -200,6 +211,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
 
     checkpointNow() {
       checkpointer?.runNow();
+    },
+
+    walRestartReady() {
+      return h.walRestartWanted ? Promise.resolve() : new Promise<void>((resolve) => restartWaiters.push(resolve));
     },
 
     writesOnThread() {
