@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { paced } from './engine-district.ts';
-import { acceptData } from '../test/support/workflow.ts';
+import { mediatorWithCases, post, sessionEvent } from './api-client.ts';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const JSON_OUT = process.argv.includes('--json');
@@ -24,7 +24,6 @@ const [dirA, dirB] = args;
 const ROUNDS = Number(args[2] ?? 8);
 const SECONDS = Number(args[3] ?? 5);
 const RATE = Number(args[4] ?? 1000);
-const PASSWORD = 'demo-pass-2026';
 const say = (s: string) => (JSON_OUT ? process.stderr : process.stdout).write(`${s}\n`);
 
 type Name = 'A' | 'B';
@@ -66,17 +65,6 @@ async function start(dir: string, name: Name): Promise<{ child: ChildProcess; pr
   return { child, product };
 }
 
-async function json(url: string, token: string | null, body: unknown): Promise<any> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  const answer = await res.json();
-  if (!res.ok) throw new Error(`POST ${url} → ${res.status} ${JSON.stringify(answer)}`);
-  return answer;
-}
-
 /** Sends `ask` to the serving child and resolves with its answer: the message equal to `answer`, or
  * the value under the key `answer` of an object message. */
 function ask(child: ChildProcess, msg: string, answer: string, keyed = false): Promise<any> {
@@ -92,53 +80,15 @@ function ask(child: ChildProcess, msg: string, answer: string, keyed = false): P
   });
 }
 
-function post(agent: http.Agent, url: URL, p: string, token: string, body: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: p,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}`, prefer: 'return=minimal' },
-      },
-      (res) => {
-        res.resume();
-        res.once('end', () => (res.statusCode! >= 200 && res.statusCode! < 300 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-      },
-    );
-    req.once('error', reject);
-    req.end(body);
-  });
-}
-
 async function serveAndPrepare(dir: string, name: Name) {
   const { child, product } = await start(dir, name);
-  const { token } = await json(`${product}/api/auth/login`, null, { username: 'med.c1', password: PASSWORD });
-  const ids: string[] = [];
-  for (let i = 0; i < 200; i++) {
-    const { case: c } = await json(`${product}/api/cases`, token, {
-      channel: 'walk_in',
-      compoundId: 'ou-k1-1-1',
-      category: 'leakage',
-      summary: `楼上漏水（对比 ${i}）`,
-      parties: [
-        { role: 'applicant', kind: 'person', name: '张三', phone: '13812345678' },
-        { role: 'respondent', kind: 'person', name: '李四' },
-      ],
-    });
-    await json(`${product}/api/cases/${c.id}/events`, token, { type: 'ACCEPT', data: acceptData(c.parties) });
-    ids.push(c.id);
-  }
+  const { token, ids } = await mediatorWithCases(product, 200);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const base = new URL(product);
   let m = 0;
   const run = async (rate: number, seconds: number): Promise<Round> => {
     await ask(child, 'loop-start', 'loop-started');
-    const r = await paced(rate, seconds, () =>
-      post(agent, base, `/api/cases/${ids[m++ % ids.length]}/events`, token, JSON.stringify({ type: 'RECORD_SESSION', data: { summary: `第${m}次调解记录：双方陈述意见` } })),
-    );
+    const r = await paced(rate, seconds, () => post(agent, base, `/api/cases/${ids[m++ % ids.length]}/events`, token, sessionEvent(m)));
     const loop = await ask(child, 'loop-stop', 'loop', true);
     return {
       p50: r.p50,

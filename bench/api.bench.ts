@@ -30,7 +30,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
-import { acceptData } from '../test/support/workflow.ts';
+import { BENCH_PASSWORD, mediatorWithCases, post, sessionEvent } from './api-client.ts';
 import { paced, writtenBytes } from './engine-district.ts';
 import type { GroupCommitStats } from '../server/engine/group-commit.ts';
 
@@ -41,7 +41,6 @@ const CASES = Number(process.env.BENCH_CASES ?? (QUICK ? 50 : 200));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 /** the log: stderr when stdout carries the JSON */
 const say = (s = '') => (JSON_OUT ? process.stderr : process.stdout).write(`${s}\n`);
-const PASSWORD = 'demo-pass-2026';
 
 // ── the child: serve the product and the bare route on ephemeral loopback ports ────────────────
 async function serve(): Promise<void> {
@@ -55,7 +54,7 @@ async function serve(): Promise<void> {
     DATA_DIR: dir,
     TEST_CLOCK: '0',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
-    DEMO_PASSWORD: PASSWORD,
+    DEMO_PASSWORD: BENCH_PASSWORD,
     PASSWORD_SCRYPT_LOG_N: '12',
     SQLITE_WRITER_THREAD: process.env.SQLITE_WRITER_THREAD ?? 'off',
     ...(mongo ? { MONGODB_URI: mongo } : {}),
@@ -270,41 +269,7 @@ async function startChild(): Promise<{ child: ChildProcess; urls: { product: str
   return { child, urls };
 }
 
-async function json(url: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<any> {
-  const res = await fetch(url, {
-    method: init.method ?? (init.body ? 'POST' : 'GET'),
-    headers: { 'content-type': 'application/json', ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${init.method ?? 'POST'} ${url} → ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
 const ms = (n: number) => `${n.toFixed(1)} ms`;
-
-/** One POST on a keep-alive agent; rejects on a network error or a status other than 2xx. */
-function post(agent: http.Agent, url: URL, path: string, token: string, body: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}`, prefer: 'return=minimal' },
-      },
-      (res) => {
-        res.resume();
-        res.once('end', () => (res.statusCode! >= 200 && res.statusCode! < 300 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-        res.once('error', reject);
-      },
-    );
-    req.once('error', reject);
-    req.end(body);
-  });
-}
 
 async function drive(): Promise<void> {
   const cannon = ((await import('autocannon' as string)) as { default: Cannon }).default;
@@ -312,26 +277,8 @@ async function drive(): Promise<void> {
   try {
     const store = process.env.BENCH_MONGODB_URI ? `MongoDB (${process.env.FERRETDB_VERSION ? `FerretDB ${process.env.FERRETDB_VERSION}` : 'MONGODB_URI'})` : 'embedded SQLite';
     say(`API benchmark on ${store}: ${CONNECTIONS} connections, ${SECONDS} s per run, ${CASES} cases, loopback`);
-    const { token } = await json(`${urls.product}/api/auth/login`, { body: { username: 'med.c1', password: PASSWORD } });
-    const ids: string[] = [];
     const t0 = Date.now();
-    for (let i = 0; i < CASES; i++) {
-      const { case: c } = await json(`${urls.product}/api/cases`, {
-        token,
-        body: {
-          channel: 'walk_in',
-          compoundId: 'ou-k1-1-1',
-          category: 'leakage',
-          summary: `楼上漏水（压测 ${i}）`,
-          parties: [
-            { role: 'applicant', kind: 'person', name: '张三', phone: '13812345678' },
-            { role: 'respondent', kind: 'person', name: '李四' },
-          ],
-        },
-      });
-      await json(`${urls.product}/api/cases/${c.id}/events`, { token, body: { type: 'ACCEPT', data: acceptData(c.parties) } });
-      ids.push(c.id);
-    }
+    const { token, ids } = await mediatorWithCases(urls.product, CASES);
     say(`set-up: ${CASES} cases registered and accepted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     let n = 0;
@@ -342,7 +289,7 @@ async function drive(): Promise<void> {
       setupRequest: (req: Record<string, unknown>) => ({
         ...req,
         path: `/api/cases/${ids[n++ % ids.length]}/events`,
-        body: JSON.stringify({ type: 'RECORD_SESSION', data: { summary: `第${n}次调解记录：双方陈述意见` } }),
+        body: sessionEvent(n),
       }),
     };
     const events = (opts: Record<string, unknown>) => cannon({ url: urls.product, connections: CONNECTIONS, requests: [eventRequest], ...opts });
@@ -376,7 +323,7 @@ async function drive(): Promise<void> {
       await childSays(child, 'loop-start', 'loop-started', true);
       if (rate >= 1000) await childSays(child, 'profile-start', 'profile-started');
       const driverCpu0 = process.cpuUsage();
-      const r = await paced(rate, QUICK ? 1 : SECONDS, () => post(agent, base, `/api/cases/${ids[m++ % ids.length]}/events`, token, JSON.stringify({ type: 'RECORD_SESSION', data: { summary: `第${m}次调解记录：双方陈述意见` } })));
+      const r = await paced(rate, QUICK ? 1 : SECONDS, () => post(agent, base, `/api/cases/${ids[m++ % ids.length]}/events`, token, sessionEvent(m)));
       if (rate >= 1000) await childSays(child, `profile-stoppaced-${rate}`, 'profile-written');
       const d = process.cpuUsage(driverCpu0);
       return { ...r, loop: await childLoop(child), driverCpuUs: d.user + d.system };
