@@ -63,9 +63,53 @@ export class Checkpointer extends EventEmitter {
 
   constructor(
     private readonly file: string,
-    private readonly opts: { intervalMs?: number; busyTimeoutMs?: number } = {},
+    private readonly opts: {
+      intervalMs?: number;
+      busyTimeoutMs?: number;
+      /** once a periodic run finds this many frames or more in the WAL (0: never), prepare a restart
+       * of the WAL and emit 'restart-wanted' (db.ts `walRestartWanted`) */
+      restartFrames?: number;
+      /** whether a restart asked for is still to be made (then no other is prepared) */
+      restartPending?: () => boolean;
+    } = {},
   ) {
     super();
+    const limit = opts.restartFrames ?? 0;
+    if (limit > 0) this.on('checkpoint', (m: CheckpointResult) => void this.prepareRestart(m, limit));
+  }
+
+  private preparing = false;
+  /** a reader holding an old snapshot (a long read, a backup in steps) kept the last copy from
+   * finishing: no group waits for another try until then */
+  private pausedUntil = 0;
+
+  /** After a periodic run that found the WAL past its limit: more passes while the commits go on, each
+   * copying what was committed during the one before, until one copies at most 256 frames; then the
+   * group that `lastCopy` makes wait has about as few left (that copy and the database file's fsync
+   * are what it waits for). */
+  private async prepareRestart(m: CheckpointResult, limit: number): Promise<void> {
+    if ((m.log ?? 0) < limit || this.preparing || this.opts.restartPending?.() || Date.now() < this.pausedUntil) return;
+    this.preparing = true;
+    try {
+      let copied = m.checkpointed ?? 0;
+      for (let pass = 0; pass < 4; pass++) {
+        const r = await this.catchUp();
+        if (!r || r.error) break;
+        const before = copied;
+        copied = r.checkpointed ?? 0;
+        if (copied - before <= 256) break;
+      }
+    } finally {
+      this.preparing = false;
+      this.emit('restart-wanted');
+    }
+  }
+
+  /** The copy a group commit waits for before the write that starts the WAL over. */
+  async lastCopy(): Promise<CheckpointResult | null> {
+    const r = await this.catchUp();
+    if (r && (r.checkpointed ?? 0) < (r.log ?? 0)) this.pausedUntil = Date.now() + 5000;
+    return r;
   }
 
   start(): void {

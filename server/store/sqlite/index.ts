@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import type { Store } from '../port.ts';
 import { sqliteCases } from './cases.ts';
-import { Checkpointer, type CheckpointResult, type CheckpointStats } from './checkpointer.ts';
+import { Checkpointer, type CheckpointStats } from './checkpointer.ts';
 import { Handle } from './db.ts';
 import { sqliteOversight } from './oversight.ts';
 import { sqliteQueues } from './queue.ts';
@@ -114,41 +114,18 @@ export function createSqliteStore(opts: SqliteStoreOptions): SqliteStore {
         const checkpointWorker = wal && (opts.checkpoints ?? 'worker') === 'worker';
         if (checkpointWorker) {
           db.pragma('wal_autocheckpoint = 0');
-          const c = new Checkpointer(opts.file, { busyTimeoutMs, ...(opts.checkpointIntervalMs ? { intervalMs: opts.checkpointIntervalMs } : {}) });
+          const c = new Checkpointer(opts.file, {
+            busyTimeoutMs,
+            intervalMs: opts.checkpointIntervalMs,
+            restartFrames: opts.walRestartFrames ?? WAL_RESTART_FRAMES,
+            restartPending: () => h.walRestartWanted,
+          });
           checkpointer = c;
-          const limit = opts.walRestartFrames ?? WAL_RESTART_FRAMES;
-          if (limit > 0) {
-            let preparing = false;
-            // a reader that holds an old snapshot (a long read, a backup in steps) keeps the last copy
-            // from finishing: then no group waits for another try for a while
-            let pausedUntil = 0;
-            c.on('checkpoint', (m: CheckpointResult) => {
-              if ((m.log ?? 0) < limit || preparing || h.walRestartWanted || Date.now() < pausedUntil) return;
-              // first more passes while the commits go on, each copying what was committed during the
-              // one before, until one copies only a few frames: the pass the next group then waits for
-              // has about as few left (its copy and the database file's fsync are what that group waits)
-              preparing = true;
-              void (async () => {
-                let copied = m.checkpointed ?? 0;
-                for (let pass = 0; pass < 4; pass++) {
-                  const r = await c.catchUp();
-                  if (!r || r.error) break;
-                  const before = copied;
-                  copied = r.checkpointed ?? 0;
-                  if (copied - before <= 256) break;
-                }
-              })().finally(() => {
-                preparing = false;
-                h.walRestartWanted = true;
-                for (const resolve of restartWaiters.splice(0)) resolve();
-              });
-            });
-            h.catchUpWal = async () => {
-              const r = await c.catchUp();
-              if (r && (r.checkpointed ?? 0) < (r.log ?? 0)) pausedUntil = Date.now() + 5000;
-              return r;
-            };
-          }
+          c.on('restart-wanted', () => {
+            h.walRestartWanted = true;
+            for (const resolve of restartWaiters.splice(0)) resolve();
+          });
+          h.catchUpWal = () => c.lastCopy();
           c.start();
         }
         if (wal && opts.writerThread) {
