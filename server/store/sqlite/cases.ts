@@ -189,7 +189,7 @@ export function sqliteCases(h: Handle, opts: SqliteCasesOptions = {}): { cases: 
           h.walRestartWanted = false;
           restartWal = true;
         } else await h.restartWal();
-      } else if (!writer && group.length > 0) await h.turn(); // (a catch-up another commit asked for)
+      }
       const written = group.length === 0 ? [] : writer ? await writer.write(group, restartWal) : local().write(group);
       // committed: these are the cases' records now (a failed commit's case is read afresh next time).
       // This connection's own commit leaves its data_version as it was; the writer thread's changes it,
